@@ -1,0 +1,3 @@
+export const FERRETDB_VERSION: string;
+export const defaultFerretdbPath: string;
+export function ensureFerretdb(bin?: string): string;

@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+// Makes sure the FerretDB 1.24 binary used by the embedded store and the tests exists.
+// It is built once from the Go module proxy into .tools/bin. `go install ...@v1.24.2` alone gives a binary that
+// panics at start ("Invalid build/version/version.txt file content"), because the module ships without its
+// generated version file; so the module source is downloaded, the version file written, and the command built.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, chmodSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const FERRETDB_VERSION = 'v1.24.2';
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const defaultFerretdbPath = join(root, '.tools', 'bin', 'ferretdb');
+
+function versionOf(bin) {
+  const out = spawnSync(bin, ['--version'], { encoding: 'utf8' });
+  return out.status === 0 ? /version: (\S+)/.exec(out.stdout)?.[1] : undefined;
+}
+
+function makeWritable(dir) {
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    const st = statSync(path);
+    chmodSync(path, st.mode | 0o200);
+    if (st.isDirectory()) makeWritable(path);
+  }
+}
+
+export function ensureFerretdb(bin = process.env.FERRETDB_BIN || defaultFerretdbPath) {
+  if (existsSync(bin) && versionOf(bin) === FERRETDB_VERSION) return bin;
+  if (process.env.FERRETDB_BIN) {
+    throw new Error(`FERRETDB_BIN=${bin} is not a FerretDB ${FERRETDB_VERSION} binary`);
+  }
+  const go = spawnSync('go', ['version'], { encoding: 'utf8' });
+  if (go.status !== 0) {
+    throw new Error(
+      'FerretDB is not built and Go is not installed, so the embedded store cannot start. ' +
+        'Install Go (https://go.dev/dl/) or set MONGODB_URI to a MongoDB instance, e.g. MONGODB_URI=mongodb://127.0.0.1:27017/uso',
+    );
+  }
+  process.stderr.write(`Building FerretDB ${FERRETDB_VERSION} from the Go module proxy (once; about a minute)...\n`);
+  const info = JSON.parse(
+    execFileSync('go', ['mod', 'download', '-json', `github.com/FerretDB/FerretDB@${FERRETDB_VERSION}`], { encoding: 'utf8' }),
+  );
+  const work = mkdtempSync(join(tmpdir(), 'ferretdb-src-'));
+  try {
+    cpSync(info.Dir, work, { recursive: true });
+    makeWritable(work);
+    writeFileSync(join(work, 'build', 'version', 'version.txt'), `${FERRETDB_VERSION}\n`);
+    mkdirSync(dirname(bin), { recursive: true });
+    execFileSync('go', ['build', '-o', bin, './cmd/ferretdb'], { cwd: work, stdio: ['ignore', 'inherit', 'inherit'] });
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  if (versionOf(bin) !== FERRETDB_VERSION) throw new Error(`the FerretDB build at ${bin} does not report ${FERRETDB_VERSION}`);
+  process.stderr.write(`FerretDB ${FERRETDB_VERSION} built at ${bin}\n`);
+  return bin;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  try {
+    ensureFerretdb();
+  } catch (err) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(1);
+  }
+}

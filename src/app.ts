@@ -1,0 +1,59 @@
+// The one Hono app: health, webhooks and chat endpoints. Routes are thin; the work lives in sync/ and bot/.
+import { Hono } from 'hono';
+import { requestId } from 'hono/request-id';
+import { isUsoError, type ErrorCode } from './errors.js';
+import type { Logger } from './log.js';
+import type { Store } from './store/index.js';
+
+export interface AppDeps {
+  store: Store;
+  logger: Logger;
+  /** Extra route groups (webhooks, Slack, Teams), mounted after the health routes. */
+  routes?: ((app: Hono) => void)[];
+}
+
+/** The only place error codes become HTTP statuses. */
+const statusByCode: Partial<Record<ErrorCode, 400 | 401 | 403 | 404 | 409 | 503>> = {
+  payload_invalid: 400,
+  usage: 400,
+  signature_invalid: 401,
+  forbidden: 403,
+  not_found: 404,
+  run_in_progress: 409,
+  stale_action: 409,
+  store_unavailable: 503,
+};
+
+export function createApp({ store, logger, routes = [] }: AppDeps): Hono {
+  const app = new Hono();
+  app.use(requestId());
+  app.use(async (c, next) => {
+    const started = performance.now();
+    await next();
+    // Paths only: query strings and bodies may carry personal data.
+    logger.info(
+      { requestId: c.get('requestId'), method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) },
+      'request',
+    );
+  });
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', async (c) => {
+    try {
+      await store.ping(1000);
+      return c.json({ status: 'ready', store: store.kind });
+    } catch (err) {
+      return c.json({ status: 'unavailable', reason: `store: ${(err as Error).message}` }, 503);
+    }
+  });
+
+  for (const mount of routes) mount(app);
+
+  app.notFound((c) => c.json({ error: 'not_found' }, 404));
+  app.onError((err, c) => {
+    const status = isUsoError(err) ? (statusByCode[err.code] ?? 500) : 500;
+    if (status >= 500) logger.error({ requestId: c.get('requestId'), code: isUsoError(err) ? err.code : 'internal', err: { message: err.message } }, 'request failed');
+    return c.json({ error: isUsoError(err) ? err.code : 'internal', message: status >= 500 ? 'internal error' : err.message }, status);
+  });
+  return app;
+}

@@ -1,0 +1,96 @@
+// Opens the store: MONGODB_URI when set, else the embedded FerretDB. Store code sticks to what both MongoDB and
+// FerretDB 1.24 implement: no transactions, change streams, partial or TTL indexes, arrayFilters, positional `$`
+// updates, $elemMatch or $lookup (FerretDB 1.24 rejects or silently mismatches those); expiry is a cleanup query.
+import { MongoClient, type Db } from 'mongodb';
+import { UsoError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { startEmbeddedFerretdb, type EmbeddedFerretdb } from './embedded.js';
+import { ensureIndexes } from './indexes.js';
+
+export interface Store {
+  client: MongoClient;
+  db: Db;
+  /** 'mongodb' when MONGODB_URI was given, 'ferretdb' for the embedded store. */
+  kind: 'mongodb' | 'ferretdb';
+  embedded?: EmbeddedFerretdb;
+  /** Resolves when the server answers a ping within the time given; rejects with the reason otherwise. */
+  ping(timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  uri?: string;
+  dbName: string;
+  dataDir: string;
+  timeoutMs: number;
+  ferretdbBin?: string;
+  logger: Logger;
+}
+
+/** The URI with any password removed, for messages. */
+export function redactUri(uri: string): string {
+  return uri.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+}
+
+function dbNameFrom(uri: string, fallback: string): string {
+  const path = /^mongodb(?:\+srv)?:\/\/[^/]+\/([^?]*)/.exec(uri)?.[1];
+  return path ? decodeURIComponent(path) : fallback;
+}
+
+export async function openStore(options: StoreOptions): Promise<Store> {
+  let embedded: EmbeddedFerretdb | undefined;
+  let uri = options.uri;
+  if (!uri) {
+    embedded = await startEmbeddedFerretdb({
+      dataDir: options.dataDir,
+      logger: options.logger,
+      bin: options.ferretdbBin,
+      timeoutMs: Math.max(options.timeoutMs, 15_000),
+    });
+    uri = embedded.uri;
+  }
+  const client = new MongoClient(uri, {
+    appName: 'uso-autoupdate',
+    serverSelectionTimeoutMS: options.timeoutMs,
+    connectTimeoutMS: options.timeoutMs,
+  });
+  try {
+    await client.connect();
+    await client.db('admin').command({ ping: 1 });
+  } catch (err) {
+    await client.close().catch(() => {});
+    await embedded?.stop();
+    const reason = (err as Error).message.split('\n')[0];
+    throw new UsoError('store_unavailable', `Cannot reach the store at ${redactUri(uri)}: ${reason}`, { cause: err });
+  }
+  const db = client.db(options.uri ? dbNameFrom(options.uri, options.dbName) : options.dbName);
+  await ensureIndexes(db);
+  return storeFrom(client, db, embedded ? 'ferretdb' : 'mongodb', embedded);
+}
+
+export function storeFrom(client: MongoClient, db: Db, kind: Store['kind'], embedded?: EmbeddedFerretdb): Store {
+  let closed = false;
+  return {
+    client,
+    db,
+    kind,
+    embedded,
+    async ping(timeoutMs = 1000) {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, fail) => {
+        timer = setTimeout(() => fail(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      });
+      try {
+        await Promise.race([db.command({ ping: 1 }, { timeoutMS: timeoutMs }), timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await client.close();
+      await embedded?.stop();
+    },
+  };
+}

@@ -1,0 +1,73 @@
+// Every collection's indexes, in one place, created at start-up when missing, so it is safe to run on every start
+// and from several processes. Only missing indexes (by name) are sent: FerretDB 1.24 panics ("slice bounds out of
+// range") on a createIndexes of several indexes that already exist once it has been restarted on its files.
+import type { Db, IndexDescription } from 'mongodb';
+
+export const collectionNames = [
+  'schools',
+  'accounts',
+  'exports',
+  'runs',
+  'matches',
+  'exclusions',
+  'audit',
+  'outbox',
+  'webhookEvents',
+  'chatLinks',
+  'chatInstallations',
+  'leases',
+  'contacts',
+  'groups',
+  'attendance',
+  'linkCodes',
+] as const;
+export type CollectionName = (typeof collectionNames)[number];
+
+export const indexSpecs: Record<CollectionName, IndexDescription[]> = {
+  schools: [{ key: { laCode: 1 }, name: 'laCode' }],
+  accounts: [
+    { key: { username: 1 }, name: 'username', unique: true },
+    { key: { 'associations.dfeNumber': 1 }, name: 'association_school' },
+    { key: { 'misKeys': 1 }, name: 'mis_keys' },
+    { key: { upn: 1 }, name: 'upn' },
+    { key: { laCodes: 1, dateOfBirth: 1 }, name: 'la_dob' },
+    { key: { laCodes: 1, surnameKey: 1 }, name: 'la_surname' },
+  ],
+  exports: [{ key: { dfeNumber: 1, seq: -1 }, name: 'school_seq', unique: true }],
+  runs: [
+    { key: { dfeNumber: 1, startedAt: -1 }, name: 'school_started' },
+    { key: { runKey: 1 }, name: 'run_key', unique: true, sparse: true },
+  ],
+  matches: [
+    { key: { dfeNumber: 1, misPersonId: 1, kind: 1 }, name: 'school_person', unique: true },
+    { key: { dfeNumber: 1, status: 1 }, name: 'school_status' },
+  ],
+  exclusions: [{ key: { dfeNumber: 1, nameKey: 1 }, name: 'school_name', unique: true }],
+  audit: [
+    { key: { dfeNumber: 1, at: -1 }, name: 'school_at' },
+    { key: { username: 1, at: -1 }, name: 'username_at' },
+  ],
+  outbox: [{ key: { status: 1, nextAttemptAt: 1 }, name: 'due' }],
+  webhookEvents: [{ key: { expiresAt: 1 }, name: 'expires' }],
+  chatLinks: [{ key: { dfeNumber: 1 }, name: 'school' }],
+  chatInstallations: [],
+  leases: [],
+  contacts: [{ key: { dfeNumber: 1, studentPersonIds: 1 }, name: 'school_students' }],
+  groups: [{ key: { dfeNumber: 1, groupId: 1 }, name: 'school_group', unique: true }],
+  attendance: [{ key: { dfeNumber: 1, date: 1 }, name: 'school_date' }],
+  linkCodes: [{ key: { expiresAt: 1 }, name: 'expires' }],
+};
+
+export async function ensureIndexes(db: Db): Promise<void> {
+  const existing = new Set(await db.listCollections({}, { nameOnly: true }).toArray().then((cs) => cs.map((c) => c.name)));
+  for (const name of collectionNames) {
+    if (!existing.has(name)) await db.createCollection(name).catch(ignoreAlreadyExists);
+    const have = new Set((await db.collection(name).listIndexes().toArray()).map((i) => i.name as string));
+    const missing = indexSpecs[name].filter((spec) => !have.has(spec.name!));
+    if (missing.length > 0) await db.collection(name).createIndexes(missing);
+  }
+}
+
+function ignoreAlreadyExists(err: { code?: number }): void {
+  if (err.code !== 48) throw err;
+}

@@ -1,0 +1,31 @@
+// Each test file works in its own database on the shared test server, dropped when the file ends.
+import { randomBytes } from 'node:crypto';
+import { MongoClient } from 'mongodb';
+import { afterAll, beforeAll, inject } from 'vitest';
+import { storeFrom, ensureIndexes, type Store } from '../../src/store/index.js';
+
+export function useTestStore(): { readonly store: Store } {
+  const holder: { store?: Store } = {};
+  let client: MongoClient;
+  beforeAll(async () => {
+    client = new MongoClient(inject('mongoUri'), { serverSelectionTimeoutMS: 5000 });
+    await client.connect();
+    const db = client.db(`t_${randomBytes(6).toString('hex')}`);
+    await ensureIndexes(db);
+    holder.store = storeFrom(client, db, inject('storeKind'));
+  });
+  afterAll(async () => {
+    await holder.store?.db.dropDatabase().catch(() => {});
+    await client?.close();
+  });
+  return {
+    get store() {
+      if (!holder.store) throw new Error('test store not ready');
+      return holder.store;
+    },
+  };
+}
+
+export function silentLogger() {
+  return import('../../src/log.js').then((m) => m.createLogger({ level: 'silent', pretty: false }));
+}

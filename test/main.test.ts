@@ -1,0 +1,64 @@
+// The real entry point as a child process: start-up errors, serving, and a clean stop.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { freePort } from '../src/store/index.js';
+
+const root = new URL('..', import.meta.url).pathname;
+
+function run(env: Record<string, string>, untilOutput?: RegExp) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'info', ...env },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const exit = new Promise<number | null>((ok) => child.on('exit', (code) => ok(code)));
+  const ready = untilOutput
+    ? new Promise<void>((ok, fail) => {
+        const check = () => untilOutput.test(stdout) && ok();
+        child.stdout.on('data', check);
+        void exit.then(() => fail(new Error(`exited early: ${stderr}`)));
+      })
+    : Promise.resolve();
+  return { child, exit, ready, out: () => ({ stdout, stderr }) };
+}
+
+describe('main', () => {
+  it('stops with exit code 2 and one message naming the bad variables, no stack trace', async () => {
+    const p = run({ PORT: '0x', SYNC_CONCURRENCY: '1000' });
+    expect(await p.exit).toBe(2);
+    const { stderr } = p.out();
+    expect(stderr).toMatch(/^Invalid configuration:\n {2}PORT: .+\n {2}SYNC_CONCURRENCY: .+\n$/);
+    expect(stderr).not.toMatch(/\bat \S+ \(/);
+  });
+
+  it('fails fast with a single line when MongoDB cannot be reached', async () => {
+    const started = Date.now();
+    const p = run({ MONGODB_URI: 'mongodb://127.0.0.1:1/x' });
+    expect(await p.exit).toBe(1);
+    expect(p.out().stderr).toBe('uso-autoupdate cannot start: Cannot reach the store at mongodb://127.0.0.1:1/x: connect ECONNREFUSED 127.0.0.1:1\n');
+    expect(Date.now() - started).toBeLessThan(20_000);
+  });
+
+  it('serves on the embedded store and leaves no FerretDB behind after SIGTERM', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'uso-main-'));
+    try {
+      const port = await freePort();
+      const p = run({ DATA_DIR: dataDir, PORT: String(port) }, /listening/);
+      await p.ready;
+      const pid = Number(/"pid":(\d+),"port"/.exec(p.out().stdout)?.[1]);
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+      expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+      p.child.kill('SIGTERM');
+      expect(await p.exit).toBe(0);
+      expect(() => process.kill(pid, 0)).toThrow();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
