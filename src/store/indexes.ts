@@ -20,20 +20,23 @@ export const collectionNames = [
   'groups',
   'attendance',
   'linkCodes',
+  'exportChunks',
+  'globals',
+  'runOutcomes',
 ] as const;
 export type CollectionName = (typeof collectionNames)[number];
 
 export const indexSpecs: Record<CollectionName, IndexDescription[]> = {
   schools: [{ key: { laCode: 1 }, name: 'laCode' }],
   accounts: [
-    { key: { username: 1 }, name: 'username', unique: true },
-    { key: { 'associations.dfeNumber': 1 }, name: 'association_school' },
-    { key: { 'misKeys': 1 }, name: 'mis_keys' },
-    { key: { upn: 1 }, name: 'upn' },
-    { key: { laCodes: 1, dateOfBirth: 1 }, name: 'la_dob' },
-    { key: { laCodes: 1, surnameKey: 1 }, name: 'la_surname' },
+    { key: { schools: 1 }, name: 'schools' },
+    { key: { blockKeys: 1 }, name: 'block_keys' },
+    { key: { status: 1 }, name: 'status' },
   ],
   exports: [{ key: { dfeNumber: 1, seq: -1 }, name: 'school_seq', unique: true }],
+  exportChunks: [{ key: { exportId: 1, report: 1, index: 1 }, name: 'export_report_index', unique: true }],
+  globals: [],
+  runOutcomes: [],
   runs: [
     { key: { dfeNumber: 1, startedAt: -1 }, name: 'school_started' },
     { key: { runKey: 1 }, name: 'run_key', unique: true, sparse: true },
@@ -52,9 +55,9 @@ export const indexSpecs: Record<CollectionName, IndexDescription[]> = {
   chatLinks: [{ key: { dfeNumber: 1 }, name: 'school' }],
   chatInstallations: [],
   leases: [],
-  contacts: [{ key: { dfeNumber: 1, studentPersonIds: 1 }, name: 'school_students' }],
-  groups: [{ key: { dfeNumber: 1, groupId: 1 }, name: 'school_group', unique: true }],
-  attendance: [{ key: { dfeNumber: 1, date: 1 }, name: 'school_date' }],
+  contacts: [],
+  groups: [],
+  attendance: [],
   linkCodes: [{ key: { expiresAt: 1 }, name: 'expires' }],
 };
 

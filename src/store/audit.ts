@@ -1,0 +1,23 @@
+// The audit trail: who changed what, and when, for every account change and admin action.
+import type { Db } from 'mongodb';
+
+export interface AuditEntry {
+  at: Date;
+  /** `sync` for the nightly engine; `cli:<user>`, `slack:<team>:<user>`, `teams:<tenant>:<user>` for people. */
+  actor: string;
+  action: string;
+  dfeNumber?: string;
+  username?: string;
+  runId?: string;
+  /** Field names or a short description; never personal data. */
+  detail?: string;
+}
+
+export async function audit(db: Db, entries: AuditEntry | readonly AuditEntry[]): Promise<void> {
+  const list = Array.isArray(entries) ? entries : [entries as AuditEntry];
+  for (let i = 0; i < list.length; i += 1000) await db.collection<AuditEntry>('audit').insertMany(list.slice(i, i + 1000), { ordered: false });
+}
+
+export async function auditFor(db: Db, filter: { dfeNumber?: string; username?: string }, limit = 50): Promise<AuditEntry[]> {
+  return db.collection<AuditEntry>('audit').find(filter).sort({ at: -1 }).limit(limit).toArray();
+}

@@ -1,0 +1,96 @@
+// Export files: immutable and numbered per school, so the last processed file can be reprocessed without asking
+// Integris again. Report records are kept in chunks to stay far below the 16 MB document limit.
+import { createHash } from 'node:crypto';
+import { ObjectId, type Db } from 'mongodb';
+import { UsoError } from '../errors.js';
+import { reportNames, type ExportFile, type ReportName } from '../sync/integris/schemas.js';
+
+const CHUNK = 2000;
+const chunkId = (exportId: ObjectId, report: string, index: number) => `${exportId.toHexString()}:${report}:${index}`;
+
+export interface ExportMeta {
+  _id: ObjectId;
+  dfeNumber: string;
+  seq: number;
+  exportedAt: string;
+  savedAt: Date;
+  source: string;
+  updatedSince?: string;
+  counts: Partial<Record<ReportName, number>>;
+  completeness: ExportFile['completeness'];
+  checksum: string;
+  processedAt?: Date;
+  processedRunId?: string;
+}
+
+export async function saveExport(db: Db, file: ExportFile): Promise<ExportMeta> {
+  const hash = createHash('sha256');
+  const counts: ExportMeta['counts'] = {};
+  for (const r of reportNames) {
+    const records = file.reports[r];
+    if (!records) continue;
+    counts[r] = records.length;
+    hash.update(`${r}:${JSON.stringify(records)}`);
+  }
+  const last = await db.collection<ExportMeta>('exports').find({ dfeNumber: file.dfeNumber }).sort({ seq: -1 }).limit(1).next();
+  for (let attempt = 0; ; attempt++) {
+    const meta: ExportMeta = {
+      _id: new ObjectId(),
+      dfeNumber: file.dfeNumber,
+      seq: (last?.seq ?? 0) + 1 + attempt,
+      exportedAt: file.exportedAt,
+      savedAt: new Date(),
+      source: file.source,
+      counts,
+      completeness: file.completeness,
+      checksum: hash.copy().digest('hex'),
+    };
+    if (file.updatedSince) meta.updatedSince = file.updatedSince;
+    const chunks = reportNames.flatMap((report) => {
+      const records = file.reports[report] ?? [];
+      const out = [];
+      for (let i = 0; i < records.length; i += CHUNK) out.push({ _id: chunkId(meta._id, report, i / CHUNK), exportId: meta._id, report, index: i / CHUNK, records: records.slice(i, i + CHUNK) });
+      return out;
+    });
+    if (chunks.length) await db.collection<{ _id: string }>('exportChunks').insertMany(chunks, { ordered: false });
+    try {
+      // the meta goes in last: an export without its chunks is never visible
+      await db.collection<ExportMeta>('exports').insertOne(meta);
+      return meta;
+    } catch (err) {
+      await db.collection('exportChunks').deleteMany({ exportId: meta._id }).catch(() => {});
+      if ((err as { code?: number }).code !== 11000 || attempt > 3) throw err;
+    }
+  }
+}
+
+export async function exportMeta(db: Db, dfeNumber: string, seq?: number): Promise<ExportMeta | undefined> {
+  const filter = seq === undefined ? { dfeNumber } : { dfeNumber, seq };
+  return (await db.collection<ExportMeta>('exports').find(filter).sort({ seq: -1 }).limit(1).next()) ?? undefined;
+}
+
+export async function lastProcessedExport(db: Db, dfeNumber: string): Promise<ExportMeta | undefined> {
+  return (await db.collection<ExportMeta>('exports').find({ dfeNumber, processedAt: { $exists: true } }).sort({ seq: -1 }).limit(1).next()) ?? undefined;
+}
+
+export async function loadExport(db: Db, meta: ExportMeta): Promise<ExportFile> {
+  const file: ExportFile = { dfeNumber: meta.dfeNumber, exportedAt: meta.exportedAt, source: 'integris', reports: {}, completeness: meta.completeness };
+  if (meta.updatedSince) file.updatedSince = meta.updatedSince;
+  for (const report of Object.keys(meta.counts) as ReportName[]) {
+    // chunks are read by _id, the one lookup FerretDB 1.24 serves without scanning the collection
+    const records: unknown[] = [];
+    for (let i = 0; i * CHUNK < (meta.counts[report] ?? 0); i++) {
+      const chunk = await db.collection<{ _id: string; records: unknown[] }>('exportChunks').findOne({ _id: chunkId(meta._id, report, i) });
+      if (chunk) records.push(...chunk.records);
+    }
+    if (records.length !== meta.counts[report]) {
+      throw new UsoError('export_incomplete', `stored export ${meta.dfeNumber}#${meta.seq} has ${records.length} ${report} records, expected ${meta.counts[report]}`);
+    }
+    file.reports[report] = records;
+  }
+  return file;
+}
+
+export async function markExportProcessed(db: Db, meta: ExportMeta, runId: string): Promise<void> {
+  await db.collection<ExportMeta>('exports').updateOne({ _id: meta._id }, { $set: { processedAt: new Date(), processedRunId: runId } });
+}

@@ -1,0 +1,67 @@
+// People held for matching: the MIS person, the candidate accounts with scores and reasons, and how it ended.
+import type { Db } from 'mongodb';
+import type { Candidate } from '../sync/match.js';
+import type { PersonFields } from '../sync/model.js';
+import type { HeldMatch } from '../sync/plan.js';
+
+export interface MatchDoc {
+  _id: string;
+  dfeNumber: string;
+  misPersonId: string;
+  kind: 'students' | 'staff';
+  person: PersonFields;
+  startDate: string;
+  candidates: Candidate[];
+  status: 'open' | 'matched' | 'created' | 'excluded' | 'gone';
+  heldAt: Date;
+  runId: string;
+  resolvedBy?: string;
+  resolvedAt?: Date;
+  username?: string;
+}
+
+const coll = (db: Db) => db.collection<MatchDoc>('matches');
+const idOf = (dfe: string, personId: string) => `${dfe}:${personId}`;
+
+/** Records this run's held people (refreshing candidates of ones still open) and closes open ones no longer held. */
+export async function saveHeldMatches(db: Db, dfeNumber: string, runId: string, held: readonly HeldMatch[], stillPresent: ReadonlySet<string>): Promise<void> {
+  const open = await coll(db).find({ dfeNumber, status: 'open' }).toArray();
+  const heldIds = new Set(held.map((h) => h.personId));
+  for (const h of held) {
+    const prior = open.find((o) => o.misPersonId === h.personId);
+    if (prior && JSON.stringify(prior.candidates) === JSON.stringify(h.candidates)) continue;
+    await coll(db).replaceOne(
+      { _id: idOf(dfeNumber, h.personId) },
+      { dfeNumber, misPersonId: h.personId, kind: h.report, person: h.person, startDate: h.startDate, candidates: h.candidates, status: 'open', heldAt: prior?.heldAt ?? new Date(), runId },
+      { upsert: true },
+    );
+  }
+  for (const o of open) {
+    if (!heldIds.has(o.misPersonId) && !stillPresent.has(o.misPersonId)) {
+      await coll(db).updateOne({ _id: o._id, status: 'open' }, { $set: { status: 'gone', resolvedAt: new Date(), resolvedBy: 'sync' } });
+    }
+  }
+}
+
+export async function openMatches(db: Db, dfeNumber: string): Promise<MatchDoc[]> {
+  return coll(db).find({ dfeNumber, status: 'open' }).sort({ heldAt: 1, _id: 1 }).toArray();
+}
+
+export async function getMatch(db: Db, dfeNumber: string, personId: string): Promise<MatchDoc | undefined> {
+  return (await coll(db).findOne({ _id: idOf(dfeNumber, personId) })) ?? undefined;
+}
+
+/** Closes an open match once; a second admin acting on the same person finds it already closed. */
+export async function resolveMatch(db: Db, dfeNumber: string, personId: string, status: MatchDoc['status'], by: string, username?: string): Promise<boolean> {
+  const res = await coll(db).updateOne(
+    { _id: idOf(dfeNumber, personId), status: 'open' },
+    { $set: { status, resolvedBy: by, resolvedAt: new Date(), ...(username ? { username } : {}) } },
+  );
+  return res.modifiedCount === 1;
+}
+
+/** People an admin chose to create although they looked like someone: the next plan creates them. */
+export async function createAnywayIds(db: Db, dfeNumber: string): Promise<Set<string>> {
+  const docs = await coll(db).find({ dfeNumber, status: 'created', username: { $exists: false } }).project<{ misPersonId: string }>({ misPersonId: 1 }).toArray();
+  return new Set(docs.map((d) => d.misPersonId));
+}

@@ -1,0 +1,71 @@
+// Sync runs: one per processing of an export, with timings, counts and every record's outcome (the service
+// desk's log), and the changes held for approval. `runKey` is unique, so a second delivery of the same night's
+// job for a school finds the run already there and does nothing.
+import { randomUUID } from 'node:crypto';
+import type { Db } from 'mongodb';
+import type { HeldChange, Outcome, RecordOutcome } from '../sync/plan.js';
+
+export interface RunDoc {
+  _id: string;
+  runKey?: string;
+  dfeNumber: string;
+  trigger: 'nightly' | 'webhook' | 'force' | 'cli' | 'file';
+  status: 'running' | 'succeeded' | 'failed' | 'skipped' | 'dry_run';
+  exportSeq?: number;
+  startedAt: Date;
+  finishedAt?: Date;
+  timings?: Record<string, number>;
+  counts?: Partial<Record<Outcome, number>>;
+  outcomes?: RecordOutcome[];
+  held?: HeldChange[];
+  heldState?: 'pending' | 'approved' | 'rejected';
+  heldDecidedBy?: string;
+  accountWrites?: number;
+  error?: { code: string; message: string };
+  note?: string;
+}
+
+const coll = (db: Db) => db.collection<RunDoc>('runs');
+
+/** Starts a run; with a runKey already taken it returns undefined (someone else has this night). */
+export async function startRun(db: Db, run: Omit<RunDoc, '_id' | 'startedAt' | 'status'>): Promise<RunDoc | undefined> {
+  const doc: RunDoc = { _id: randomUUID(), startedAt: new Date(), status: 'running', ...run };
+  try {
+    await coll(db).insertOne(doc);
+    return doc;
+  } catch (err) {
+    if ((err as { code?: number }).code === 11000) return undefined;
+    throw err;
+  }
+}
+
+/** Finishes a run. Outcomes and held changes (large) live in `runOutcomes` under the run id, keeping `runs` small. */
+export async function finishRun(db: Db, id: string, set: Partial<RunDoc>): Promise<void> {
+  const { outcomes, held, ...rest } = set;
+  if (outcomes || held) {
+    await db.collection<{ _id: string; outcomes: RecordOutcome[]; held: HeldChange[] }>('runOutcomes').replaceOne({ _id: id }, { outcomes: outcomes ?? [], held: held ?? [] }, { upsert: true });
+  }
+  await coll(db).updateOne({ _id: id }, { $set: { finishedAt: new Date(), ...rest } });
+}
+
+/** A run with its outcomes and held changes. */
+export async function getRun(db: Db, id: string): Promise<RunDoc | undefined> {
+  const run = await coll(db).findOne({ _id: id });
+  if (!run) return undefined;
+  const detail = await db.collection<{ _id: string; outcomes: RecordOutcome[]; held: HeldChange[] }>('runOutcomes').findOne({ _id: id });
+  return { ...run, outcomes: detail?.outcomes ?? [], held: detail?.held ?? [] };
+}
+
+export async function lastRun(db: Db, dfeNumber: string): Promise<RunDoc | undefined> {
+  return (await coll(db).find({ dfeNumber }).sort({ startedAt: -1 }).limit(1).next()) ?? undefined;
+}
+
+export async function runsWithPendingHeld(db: Db, dfeNumber: string): Promise<RunDoc[]> {
+  return coll(db).find({ dfeNumber, heldState: 'pending' }).sort({ startedAt: -1 }).toArray();
+}
+
+/** Marks held changes decided, once: the second decision on the same run finds nothing to change. */
+export async function decideHeld(db: Db, id: string, state: 'approved' | 'rejected', by: string): Promise<boolean> {
+  const res = await coll(db).updateOne({ _id: id, heldState: 'pending' }, { $set: { heldState: state, heldDecidedBy: by } });
+  return res.modifiedCount === 1;
+}

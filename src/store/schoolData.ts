@@ -1,0 +1,83 @@
+// A school's contacts, groups and attendance from its accepted reports, kept in documents keyed by school (and
+// date, for attendance) so every read and write is an `_id` lookup. A report is rewritten only when its content
+// hash changed, so re-processing the same export writes nothing here.
+import { createHash } from 'node:crypto';
+import type { Db } from 'mongodb';
+import type { AttendanceMark, Contact, Group } from '../sync/integris/schemas.js';
+
+interface StateDoc {
+  _id: string;
+  hash: string;
+  chunks?: number;
+  dates?: string[];
+}
+
+const CHUNK = 2000;
+const hashOf = (records: readonly unknown[]) => createHash('sha256').update(JSON.stringify(records)).digest('hex');
+const state = (db: Db) => db.collection<StateDoc>('globals');
+
+/** Replaces the school's contacts or groups with a complete report. Returns the documents written. */
+export async function replaceSchoolRecords(db: Db, dfeNumber: string, report: 'contacts' | 'groups', records: readonly (Contact | Group)[]): Promise<number> {
+  const id = `data:${dfeNumber}:${report}`;
+  const hash = hashOf(records);
+  const prior = await state(db).findOne({ _id: id });
+  if (prior?.hash === hash) return 0;
+  const coll = db.collection<{ _id: string; records: readonly (Contact | Group)[] }>(report);
+  const chunks = Math.ceil(records.length / CHUNK);
+  for (let i = 0; i < chunks; i++) await coll.replaceOne({ _id: `${dfeNumber}:${i}` }, { records: records.slice(i * CHUNK, (i + 1) * CHUNK) }, { upsert: true });
+  for (let i = chunks; i < (prior?.chunks ?? 0); i++) await coll.deleteOne({ _id: `${dfeNumber}:${i}` });
+  await state(db).replaceOne({ _id: id }, { hash, chunks }, { upsert: true });
+  return chunks;
+}
+
+async function readChunks<T>(db: Db, dfeNumber: string, report: 'contacts' | 'groups'): Promise<T[]> {
+  const prior = await state(db).findOne({ _id: `data:${dfeNumber}:${report}` });
+  const out: T[] = [];
+  for (let i = 0; i < (prior?.chunks ?? 0); i++) {
+    const doc = await db.collection<{ _id: string; records: T[] }>(report).findOne({ _id: `${dfeNumber}:${i}` });
+    if (doc) out.push(...doc.records);
+  }
+  return out;
+}
+
+export const groupsOf = (db: Db, dfeNumber: string) => readChunks<Group>(db, dfeNumber, 'groups');
+
+export async function contactsOfPupil(db: Db, dfeNumber: string, personId: string): Promise<Contact[]> {
+  return (await readChunks<Contact>(db, dfeNumber, 'contacts')).filter((c) => c.relationships.some((r) => r.studentPersonId === personId));
+}
+
+/** Stores attendance marks by school day and drops days older than `keepFrom`. Returns the documents written. */
+export async function storeAttendance(db: Db, dfeNumber: string, marks: readonly AttendanceMark[], keepFrom: string): Promise<number> {
+  const id = `data:${dfeNumber}:attendance`;
+  const prior = await state(db).findOne({ _id: id });
+  const hash = hashOf(marks);
+  const byDate = new Map<string, AttendanceMark[]>();
+  for (const m of marks) if (m.date >= keepFrom) byDate.set(m.date, [...(byDate.get(m.date) ?? []), m]);
+  const stale = (prior?.dates ?? []).filter((d) => d < keepFrom);
+  if (prior?.hash === hash && stale.length === 0) return 0;
+  const coll = db.collection<{ _id: string; marks: AttendanceMark[] }>('attendance');
+  let writes = 0;
+  if (prior?.hash !== hash) {
+    for (const [date, dayMarks] of byDate) {
+      await coll.replaceOne({ _id: `${dfeNumber}:${date}` }, { marks: dayMarks }, { upsert: true });
+      writes++;
+    }
+  }
+  for (const date of stale) {
+    await coll.deleteOne({ _id: `${dfeNumber}:${date}` });
+    writes++;
+  }
+  const dates = [...new Set([...(prior?.dates ?? []).filter((d) => d >= keepFrom), ...byDate.keys()])].sort();
+  await state(db).replaceOne({ _id: id }, { hash, dates }, { upsert: true });
+  return writes;
+}
+
+export async function attendanceOf(db: Db, dfeNumber: string, personId?: string): Promise<AttendanceMark[]> {
+  const prior = await state(db).findOne({ _id: `data:${dfeNumber}:attendance` });
+  const out: AttendanceMark[] = [];
+  for (const date of prior?.dates ?? []) {
+    const doc = await db.collection<{ _id: string; marks: AttendanceMark[] }>('attendance').findOne({ _id: `${dfeNumber}:${date}` });
+    for (const m of doc?.marks ?? []) if (!personId || m.studentPersonId === personId) out.push(m);
+  }
+  return out;
+}

@@ -1,0 +1,105 @@
+// The domain shapes the sync works on. Pure types: the store persists them, plan and match read them.
+import type { IsoDate } from './dates.js';
+import type { ReportName } from './integris/schemas.js';
+
+export type PersonKind = 'pupil' | 'staff';
+export type AssociationSource = 'mis' | 'manual';
+
+export interface Association {
+  dfeNumber: string;
+  laCode: string;
+  role: PersonKind;
+  status: 'active' | 'ended';
+  source: AssociationSource;
+  /** The Integris person id at this school (MIS associations). */
+  misPersonId?: string;
+  since: IsoDate;
+  until?: IsoDate;
+  /** Census enrolment status of a pupil here: C single, M main, S subsidiary, G guest. */
+  enrolmentStatus?: 'C' | 'M' | 'S' | 'G';
+  yearGroup?: string;
+  registrationGroup?: string;
+  /** Staff roles held at this school. */
+  roles?: string[];
+  /** Names of the classes and groups the person belongs to here. */
+  groups?: string[];
+  /** The date of the first processed export that contained this person: only then can absence mean leaving. */
+  seenAt?: IsoDate;
+  /** First processed export the person was missing from (drives the leaver grace period). */
+  absentSince?: IsoDate;
+}
+
+export interface PersonFields {
+  kind: PersonKind;
+  legalForename: string;
+  legalSurname: string;
+  middleNames?: string;
+  preferredForename?: string;
+  preferredSurname?: string;
+  dateOfBirth?: IsoDate;
+  gender?: string;
+  upn?: string;
+  email?: string;
+  title?: string;
+}
+
+export interface Account extends PersonFields {
+  username: string;
+  associations: Association[];
+  /** `unallocated`: no active association is left; the account waits in the pool and can be restored. */
+  status: 'active' | 'unallocated';
+  createdAt: string;
+  updatedAt: string;
+  /** The latest time the account was created or moved to another school. */
+  latestMoveOrCreateAt: string;
+  /** Optimistic concurrency: every write checks and bumps it. */
+  version: number;
+}
+
+export interface SchoolSettings {
+  /** Hold unallocations above this share of the school's active MIS accounts of one kind... */
+  unallocationThresholdPercent: number;
+  /** ...when there are at least this many. */
+  unallocationThresholdMin: number;
+  /** Hold updates above this share of the school's active MIS accounts of one kind. */
+  updateThresholdPercent: number;
+  /** Days a leaver keeps access after leaving (0-60). */
+  graceDays: number;
+  /** Create accounts this many days before a start date; 0 = on the start date. */
+  preProvisionDays: number;
+  /** Which names usernames are made from. */
+  usernameFrom: 'preferred' | 'legal';
+  paused: boolean;
+  /** HH:MM local time of the nightly export. */
+  exportTime: string;
+  /** Days of attendance marks kept. */
+  attendanceRetentionDays: number;
+}
+
+export const defaultSchoolSettings: SchoolSettings = {
+  unallocationThresholdPercent: 10,
+  unallocationThresholdMin: 5,
+  updateThresholdPercent: 75,
+  graceDays: 0,
+  preProvisionDays: 0,
+  usernameFrom: 'preferred',
+  paused: false,
+  exportTime: '18:00',
+  attendanceRetentionDays: 35,
+};
+
+export interface School {
+  dfeNumber: string;
+  name: string;
+  laCode: string;
+  mis: string;
+  /** Set by `uso schools set-mis DFE integris`: the next Integris export re-keys accounts instead of churning them. */
+  misChangePending?: { from: string; at: string };
+  acceptedReports: ReportName[];
+  grant: { state: 'granted' | 'revoked' | 'unknown'; grantedAt?: string; revokedAt?: string; permissions?: ReportName[] };
+  settings: SchoolSettings;
+}
+
+export function mergeSettings(partial: Partial<SchoolSettings> | undefined): SchoolSettings {
+  return { ...defaultSchoolSettings, ...partial };
+}

@@ -1,0 +1,206 @@
+// Runs one school: take (or fetch) an export, plan it against the store, apply it, and record the run. A lease
+// keeps two runs of one school apart; a runKey makes a repeated delivery of the same job a no-op.
+import { randomUUID } from 'node:crypto';
+import type { Db } from 'mongodb';
+import { UsoError, asUsoError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { accountsForSchool } from '../store/accounts.js';
+import { exportMeta, loadExport, markExportProcessed, saveExport, type ExportMeta } from '../store/exports.js';
+import { exclusionKeys } from '../store/exclusions.js';
+import { acquireLease, releaseLease, renewLease } from '../store/leases.js';
+import { createAnywayIds, saveHeldMatches } from '../store/matches.js';
+import { finishRun, startRun, type RunDoc } from '../store/runs.js';
+import { replaceSchoolRecords, storeAttendance } from '../store/schoolData.js';
+import { getSchool, globalPause, updateSchool } from '../store/schools.js';
+import { applyPlan } from './apply.js';
+import { addDays, todayIn, type IsoDate } from './dates.js';
+import type { IntegrisClient } from './integris/client.js';
+import { groupsByPerson, staffToPerson, studentToPerson, type MisPerson } from './integris/people.js';
+import { parseReport, type ExportFile, type InvalidRecord, type ReportName } from './integris/schemas.js';
+import { lookupBlockKeys } from './match.js';
+import type { Account } from './model.js';
+import { plan, type Plan } from './plan.js';
+
+export interface SyncDeps {
+  db: Db;
+  logger: Logger;
+  integris?: IntegrisClient;
+  timeZone?: string;
+  now?: () => Date;
+}
+
+export interface ProcessOptions {
+  trigger: RunDoc['trigger'];
+  /** Which stored export (default: the latest). */
+  seq?: number;
+  dryRun?: boolean;
+  today?: IsoDate;
+  /** Makes the run unique: a second run with the same key does nothing. */
+  runKey?: string;
+}
+
+const LEASE_MS = 10 * 60_000;
+
+/** Fetches an export from Integris (or takes a given file) and stores it. */
+export async function takeExport(deps: SyncDeps, dfeNumber: string, options: { file?: ExportFile; updatedSince?: string; today?: IsoDate } = {}): Promise<ExportMeta> {
+  const school = await getSchool(deps.db, dfeNumber);
+  if (!school) throw new UsoError('not_found', `school ${dfeNumber} is not known: import it with \`uso schools import\``);
+  let file = options.file;
+  if (!file) {
+    if (!deps.integris) throw new UsoError('integris_unavailable', 'Integris is not configured (INTEGRIS_BASE_URL); give an export with --file');
+    const today = options.today ?? todayIn(deps.timeZone ?? 'Europe/London', deps.now?.() ?? new Date());
+    file = await deps.integris.exportSchool(dfeNumber, school.acceptedReports, { updatedSince: options.updatedSince, from: addDays(today, -7), to: today });
+  }
+  if (file.dfeNumber !== dfeNumber) throw new UsoError('payload_invalid', `the export is for ${file.dfeNumber}, not ${dfeNumber}`);
+  return saveExport(deps.db, file);
+}
+
+export interface ParsedExport {
+  people: MisPerson[];
+  invalid: InvalidRecord[];
+  fullReports: Set<'students' | 'staff'>;
+  complete: boolean;
+  incompleteReason?: string;
+  file: ExportFile;
+}
+
+export function parseExport(file: ExportFile, acceptedReports: readonly ReportName[], today: IsoDate): ParsedExport {
+  const invalid: InvalidRecord[] = [];
+  const groups = file.reports.groups ? parseReport('groups', file.reports.groups) : undefined;
+  if (groups) invalid.push(...groups.invalid);
+  const byPerson = groupsByPerson(groups?.records ?? []);
+  const people: MisPerson[] = [];
+  const fullReports = new Set<'students' | 'staff'>();
+  if (file.reports.students) {
+    const r = parseReport('students', file.reports.students);
+    invalid.push(...r.invalid);
+    people.push(...r.records.map((s) => studentToPerson(s, byPerson)));
+    if (!file.updatedSince) fullReports.add('students');
+  }
+  if (file.reports.staff) {
+    const r = parseReport('staff', file.reports.staff);
+    invalid.push(...r.invalid);
+    people.push(...r.records.map((s) => staffToPerson(s, byPerson, today)));
+    if (!file.updatedSince) fullReports.add('staff');
+  }
+  let incompleteReason: string | undefined;
+  for (const report of Object.keys(file.reports) as ReportName[]) {
+    const promised = file.completeness[report]?.totalRecords;
+    const got = file.reports[report]?.length ?? 0;
+    if (promised !== undefined && promised !== got) incompleteReason = `${report}: ${got} of ${promised} records`;
+  }
+  for (const report of ['students', 'staff'] as const) {
+    if (acceptedReports.includes(report) && !file.reports[report] && !file.updatedSince) incompleteReason ??= `${report}: accepted but missing from the export`;
+  }
+  return { people, invalid, fullReports, complete: incompleteReason === undefined, incompleteReason, file };
+}
+
+/** Loads every account the plan may touch: the school's own and its LA's look-alike candidates. */
+async function accountsForPlan(db: Db, dfeNumber: string, laCode: string, people: readonly MisPerson[]): Promise<Account[]> {
+  const own = await accountsForSchool(db, dfeNumber);
+  const linked = new Set(own.flatMap((a) => a.associations.filter((x) => x.dfeNumber === dfeNumber && x.misPersonId).map((x) => x.misPersonId!)));
+  const keys = new Set<string>();
+  for (const p of people) if (!linked.has(p.personId)) for (const k of lookupBlockKeys(p.fields, laCode)) keys.add(k);
+  // a second query only when someone is new here: a night with no starters reads the school's accounts once
+  return keys.size ? accountsForSchool(db, dfeNumber, [...keys]) : own;
+}
+
+export interface RunSummary {
+  runId: string;
+  dfeNumber: string;
+  status: RunDoc['status'];
+  exportSeq?: number;
+  counts: Plan['counts'] | Record<string, never>;
+  outcomes: Plan['outcomes'];
+  accountWrites: number;
+  note?: string;
+}
+
+export async function processExport(deps: SyncDeps, dfeNumber: string, options: ProcessOptions): Promise<RunSummary> {
+  const { db, logger } = deps;
+  const now = deps.now?.() ?? new Date();
+  const today = options.today ?? todayIn(deps.timeZone ?? 'Europe/London', now);
+  const school = await getSchool(db, dfeNumber);
+  if (!school) throw new UsoError('not_found', `school ${dfeNumber} is not known`);
+  const pause = await globalPause(db);
+  if (pause.paused || school.settings.paused) {
+    const note = pause.paused ? `all runs are paused${pause.reason ? ` (${pause.reason})` : ''}` : 'runs for this school are paused';
+    const run = await startRun(db, { dfeNumber, trigger: options.trigger, note });
+    if (run) await finishRun(db, run._id, { status: 'skipped' });
+    return { runId: run?._id ?? '', dfeNumber, status: 'skipped', counts: {}, outcomes: [], accountWrites: 0, note };
+  }
+  const meta = await exportMeta(db, dfeNumber, options.seq);
+  if (!meta) throw new UsoError('not_found', `no stored export for ${dfeNumber}${options.seq ? ` #${options.seq}` : ''}`);
+
+  const owner = randomUUID();
+  if (!(await acquireLease(db, `run:${dfeNumber}`, owner, LEASE_MS))) {
+    throw new UsoError('run_in_progress', `a run for ${dfeNumber} is already in progress`);
+  }
+  const run = await startRun(db, { dfeNumber, trigger: options.trigger, exportSeq: meta.seq, ...(options.runKey ? { runKey: options.runKey } : {}) });
+  if (!run) {
+    await releaseLease(db, `run:${dfeNumber}`, owner);
+    return { runId: '', dfeNumber, status: 'skipped', counts: {}, outcomes: [], accountWrites: 0, note: `already run (${options.runKey})` };
+  }
+  const timings: Record<string, number> = {};
+  const timed = async <T>(name: string, fn: () => Promise<T> | T): Promise<T> => {
+    const t = performance.now();
+    try {
+      return await fn();
+    } finally {
+      timings[name] = Math.round(performance.now() - t);
+    }
+  };
+  try {
+    const file = await timed('load', () => loadExport(db, meta));
+    const parsed = parseExport(file, school.acceptedReports, today);
+    const accounts = await timed('read', () => accountsForPlan(db, dfeNumber, school.laCode, parsed.people));
+    const [exclusions, createAnyway] = await Promise.all([exclusionKeys(db, dfeNumber), createAnywayIds(db, dfeNumber)]);
+    const result = await timed('plan', () =>
+      plan({ school, people: parsed.people, invalid: parsed.invalid, fullReports: parsed.fullReports, complete: parsed.complete, accounts, exclusions, createAnyway, today, now: now.toISOString() }),
+    );
+    if (options.dryRun) {
+      await finishRun(db, run._id, { status: 'dry_run', counts: result.counts, outcomes: result.outcomes, timings, accountWrites: 0 });
+      return { runId: run._id, dfeNumber, status: 'dry_run', exportSeq: meta.seq, counts: result.counts, outcomes: result.outcomes, accountWrites: 0 };
+    }
+    await renewLease(db, `run:${dfeNumber}`, owner, LEASE_MS);
+    const applied = await timed('apply', () => applyPlan(db, result, { dfeNumber, runId: run._id }));
+    await timed('school_data', async () => {
+      await saveHeldMatches(db, dfeNumber, run._id, result.matches, new Set(parsed.people.map((p) => p.personId)));
+      if (file.reports.contacts && !file.updatedSince) await replaceSchoolRecords(db, dfeNumber, 'contacts', parseReport('contacts', file.reports.contacts).records);
+      if (file.reports.groups && !file.updatedSince) await replaceSchoolRecords(db, dfeNumber, 'groups', parseReport('groups', file.reports.groups).records);
+      if (file.reports.attendance) await storeAttendance(db, dfeNumber, parseReport('attendance', file.reports.attendance).records, addDays(today, -school.settings.attendanceRetentionDays));
+    });
+    if (school.misChangePending) await updateSchool(db, dfeNumber, {}, ['misChangePending']);
+    const note = parsed.incompleteReason ? `incomplete export (${parsed.incompleteReason}): unallocations held` : undefined;
+    await finishRun(db, run._id, {
+      status: 'succeeded',
+      counts: result.counts,
+      outcomes: result.outcomes,
+      held: result.held,
+      ...(result.held.length ? { heldState: 'pending' as const } : {}),
+      accountWrites: applied.accountWrites,
+      timings,
+      ...(note ? { note } : {}),
+    });
+    await markExportProcessed(db, meta, run._id);
+    logger.info({ dfeNumber, runId: run._id, counts: result.counts, writes: applied.accountWrites, ms: timings }, 'school run finished');
+    return { runId: run._id, dfeNumber, status: 'succeeded', exportSeq: meta.seq, counts: result.counts, outcomes: result.outcomes, accountWrites: applied.accountWrites, ...(note ? { note } : {}) };
+  } catch (err) {
+    const e = asUsoError(err);
+    await finishRun(db, run._id, { status: 'failed', error: { code: e.code, message: e.message }, timings }).catch(() => {});
+    logger.error({ dfeNumber, runId: run._id, code: e.code }, 'school run failed');
+    throw e;
+  } finally {
+    await releaseLease(db, `run:${dfeNumber}`, owner).catch(() => {});
+  }
+}
+
+/** Export (from Integris or a file) and process it: what `uso sync DFE` and a force run do. */
+export async function syncSchool(
+  deps: SyncDeps,
+  dfeNumber: string,
+  options: ProcessOptions & { file?: ExportFile; updatedSince?: string },
+): Promise<RunSummary> {
+  const meta = await takeExport(deps, dfeNumber, { file: options.file, updatedSince: options.updatedSince, today: options.today });
+  return processExport(deps, dfeNumber, { ...options, seq: meta.seq });
+}
