@@ -268,7 +268,8 @@ export function plan(input: PlanInput): Plan {
       const report = x.role === 'pupil' ? 'students' : 'staff';
       if (!input.fullReports.has(report) || present.has(misKey(x)) || byMisKey.get(misKey(x)) !== a.username) continue;
       const current = draft(a.username);
-      const assoc = current.associations.find((y) => y.source === 'mis' && misKey(y) === misKey(x))!;
+      const assoc = current.associations.find((y) => y.source === 'mis' && misKey(y) === misKey(x));
+      if (!assoc) continue; // re-keyed to a new MIS person id in this plan
       if (school.misChangePending) {
         unallocations.push({ kind: x.role, username: a.username, personId: x.misPersonId, report, reason: 'not found in the first Integris export after the MIS change' });
         continue;
