@@ -220,10 +220,13 @@ export function plan(input: PlanInput): Plan {
     if (!input.createAnyway.has(p.personId)) {
       const pool = new Set<Account>();
       for (const k of lookupBlockKeys(p.fields, school.laCode)) for (const a of blocks.get(k) ?? []) pool.add(a);
-      const eligible = [...pool].filter((a) => !claimed.has(a.username) && a.associations.every((x) => !(x.dfeNumber === school.dfeNumber && x.source === 'mis' && x.status === 'active' && present.has(misKey(x)))));
-      const candidates = findCandidates(p.fields, eligible.map((a) => drafts.get(a.username) ?? a));
-      const byUpn = candidates.find((c) => c.reasons.includes('same UPN'));
-      const certain = byUpn ?? (candidates.length === 1 && candidates[0]!.certain ? candidates[0] : undefined);
+      // An account another person of this export already has can still be shown (a duplicate MIS record is
+      // worth a look) but is never linked without a person deciding.
+      const taken = (a: Account) => claimed.has(a.username) || a.associations.some((x) => x.dfeNumber === school.dfeNumber && x.source === 'mis' && x.status === 'active' && present.has(misKey(x)));
+      const candidates = findCandidates(p.fields, [...pool].map((a) => drafts.get(a.username) ?? a));
+      const free = candidates.filter((c) => !taken(drafts.get(c.username) ?? before.get(c.username)!));
+      const byUpn = free.find((c) => c.reasons.includes('same UPN'));
+      const certain = byUpn ?? (candidates.length === 1 && free.length === 1 && free[0]!.certain ? free[0] : undefined);
       if (certain) {
         const account = draft(certain.username);
         const elsewhere = account.associations.some((x) => x.status === 'active' && x.dfeNumber !== school.dfeNumber);

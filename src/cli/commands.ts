@@ -1,0 +1,358 @@
+// The `uso` commands. Each parses its arguments with zod, calls the same store and sync functions the service
+// and chat use, and returns both a human rendering and a JSON value.
+import { z } from 'zod';
+import type { Command, CliContext } from '../cli.js';
+import { UsoError } from '../errors.js';
+import { insertAccounts } from '../store/accounts.js';
+import { openMatches } from '../store/matches.js';
+import { addExclusion, listExclusions, removeExclusion } from '../store/exclusions.js';
+import { getSchool, listSchools, setGlobalPause, updateSchool, upsertSchool } from '../store/schools.js';
+import { audit } from '../store/audit.js';
+import { createAnyway, decideHeldChanges, excludePerson, matchPerson, nonMisAccounts, restoreAccount, unallocatedAccounts } from '../sync/admin.js';
+import { IntegrisClient } from '../sync/integris/client.js';
+import { exportFileSchema, reportNameSchema } from '../sync/integris/schemas.js';
+import { mergeSettings, type Account } from '../sync/model.js';
+import { syncSchool, type RunSummary } from '../sync/process.js';
+import { schoolStatus } from '../sync/status.js';
+import { accountLineSchema, readInput, schoolImportSchema } from './inputs.js';
+import { progressBar } from './progress.js';
+
+const dfe = z.string({ error: 'a DfE number is required' }).regex(/^\d{7}$/, 'expected a 7-digit DfE number');
+const isoDay = z.iso.date('expected a date YYYY-MM-DD');
+
+function table(rows: string[][]): string {
+  if (rows.length === 0) return '';
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+}
+
+const accountRow = (a: Account, dfeNumber: string) => {
+  const here = a.associations.find((x) => x.dfeNumber === dfeNumber);
+  return [a.username, a.kind, `${a.preferredForename ?? a.legalForename} ${a.preferredSurname ?? a.legalSurname}`, here?.status ?? '', here?.until ?? ''];
+};
+
+function runHuman(r: RunSummary): string {
+  const counts = Object.entries(r.counts).filter(([, n]) => n).map(([k, n]) => `${k} ${n}`).join(', ');
+  return `${r.dfeNumber}: run ${r.runId || '-'} ${r.status}${r.exportSeq ? ` (export #${r.exportSeq})` : ''}${counts ? `: ${counts}` : ''}${r.note ? `\n  note: ${r.note}` : ''}`;
+}
+
+function integrisFrom(ctx: CliContext): IntegrisClient | undefined {
+  const c = ctx.config;
+  return c.INTEGRIS_BASE_URL && c.INTEGRIS_CLIENT_ID && c.INTEGRIS_CLIENT_SECRET
+    ? new IntegrisClient({ baseUrl: c.INTEGRIS_BASE_URL, clientId: c.INTEGRIS_CLIENT_ID, clientSecret: c.INTEGRIS_CLIENT_SECRET })
+    : undefined;
+}
+
+export const commands: Record<string, Command> = {
+  'schools import': {
+    usage: 'schools import FILE   (a JSON array of {dfeNumber, name, laCode, acceptedReports, settings?})',
+    summary: 'Create or update schools from a file',
+    async run(ctx, { positionals }) {
+      const file = z.string({ error: 'FILE is required' }).parse(positionals[0]);
+      const schools = schoolImportSchema.parse(JSON.parse(readInput(file)));
+      const { db } = await ctx.store();
+      for (const s of schools) await upsertSchool(db, s);
+      await audit(db, { at: new Date(), actor: ctx.actor, action: 'schools.imported', detail: `${schools.length} schools` });
+      return { human: `Imported ${schools.length} schools.`, json: { imported: schools.length } };
+    },
+  },
+  'schools list': {
+    usage: 'schools list',
+    summary: 'List schools with their accepted reports and settings',
+    async run(ctx) {
+      const schools = await listSchools((await ctx.store()).db);
+      return {
+        human: table([['DFE', 'NAME', 'LA', 'REPORTS', 'PAUSED'], ...schools.map((s) => [s.dfeNumber, s.name, s.laCode, s.acceptedReports.join(','), s.settings.paused ? 'yes' : ''])]) || 'No schools yet.',
+        json: schools,
+      };
+    },
+  },
+  'schools set': {
+    usage: 'schools set DFE [--accepted-reports students,staff,...] [--unallocation-threshold PCT] [--unallocation-min N] [--update-threshold PCT] [--grace-days N] [--pre-provision-days N] [--username-from preferred|legal] [--export-time HH:MM] [--pause | --resume]',
+    summary: "Change a school's accepted reports, thresholds, lifecycle settings or pause",
+    options: {
+      'accepted-reports': { type: 'string' }, 'unallocation-threshold': { type: 'string' }, 'unallocation-min': { type: 'string' },
+      'update-threshold': { type: 'string' }, 'grace-days': { type: 'string' }, 'pre-provision-days': { type: 'string' },
+      'username-from': { type: 'string' }, 'export-time': { type: 'string' }, pause: { type: 'boolean' }, resume: { type: 'boolean' },
+    },
+    async run(ctx, { positionals, values }) {
+      const dfeNumber = dfe.parse(positionals[0]);
+      const v = z
+        .object({
+          'accepted-reports': z.string().transform((s) => s.split(',')).pipe(z.array(reportNameSchema)).optional(),
+          'unallocation-threshold': z.coerce.number().min(0).max(100).optional(),
+          'unallocation-min': z.coerce.number().int().min(0).optional(),
+          'update-threshold': z.coerce.number().min(0).max(100).optional(),
+          'grace-days': z.coerce.number().int().min(0).max(60).optional(),
+          'pre-provision-days': z.coerce.number().int().min(0).max(60).optional(),
+          'username-from': z.enum(['preferred', 'legal']).optional(),
+          'export-time': z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM').optional(),
+          pause: z.boolean().optional(),
+          resume: z.boolean().optional(),
+        })
+        .refine((x) => !(x.pause && x.resume), 'give --pause or --resume, not both')
+        .parse(values);
+      const { db } = await ctx.store();
+      const school = await getSchool(db, dfeNumber);
+      if (!school) throw new UsoError('not_found', `school ${dfeNumber} is not known`);
+      const settings = mergeSettings({
+        ...school.settings,
+        ...(v['unallocation-threshold'] !== undefined ? { unallocationThresholdPercent: v['unallocation-threshold'] } : {}),
+        ...(v['unallocation-min'] !== undefined ? { unallocationThresholdMin: v['unallocation-min'] } : {}),
+        ...(v['update-threshold'] !== undefined ? { updateThresholdPercent: v['update-threshold'] } : {}),
+        ...(v['grace-days'] !== undefined ? { graceDays: v['grace-days'] } : {}),
+        ...(v['pre-provision-days'] !== undefined ? { preProvisionDays: v['pre-provision-days'] } : {}),
+        ...(v['username-from'] ? { usernameFrom: v['username-from'] } : {}),
+        ...(v['export-time'] ? { exportTime: v['export-time'] } : {}),
+        ...(v.pause ? { paused: true } : v.resume ? { paused: false } : {}),
+      });
+      await updateSchool(db, dfeNumber, { settings, ...(v['accepted-reports'] ? { acceptedReports: v['accepted-reports'] } : {}) });
+      await audit(db, { at: new Date(), actor: ctx.actor, action: 'school.settings', dfeNumber, detail: Object.keys(values).filter((k) => k !== 'json').join(',') });
+      return { human: `Updated ${dfeNumber}.`, json: { dfeNumber, settings, acceptedReports: v['accepted-reports'] ?? school.acceptedReports } };
+    },
+  },
+  'schools set-mis': {
+    usage: 'schools set-mis DFE MIS   (e.g. integris)',
+    summary: 'Record that a school changed MIS: its first export then re-keys accounts instead of churning them',
+    async run(ctx, { positionals }) {
+      const dfeNumber = dfe.parse(positionals[0]);
+      const mis = z.string({ error: 'MIS is required' }).min(2).toLowerCase().parse(positionals[1]);
+      const { db } = await ctx.store();
+      const school = await getSchool(db, dfeNumber);
+      if (!school) throw new UsoError('not_found', `school ${dfeNumber} is not known`);
+      if (school.mis === mis) return { human: `${dfeNumber} already uses ${mis}.`, json: { dfeNumber, mis, changed: false } };
+      await updateSchool(db, dfeNumber, { mis, misChangePending: { from: school.mis, at: new Date().toISOString() } });
+      await audit(db, { at: new Date(), actor: ctx.actor, action: 'school.mis_changed', dfeNumber, detail: `${school.mis} -> ${mis}` });
+      return { human: `${dfeNumber} now uses ${mis} (was ${school.mis}); its next export re-keys accounts.`, json: { dfeNumber, mis, from: school.mis, changed: true } };
+    },
+  },
+  'accounts import': {
+    usage: 'accounts import FILE   (JSON Lines of {username, kind, legalForename, legalSurname, ..., associations: [{dfeNumber, role?, source, misPersonId?}]})',
+    summary: 'Migrate existing accounts in; bad lines are reported and skipped',
+    async run(ctx, { positionals }) {
+      const file = z.string({ error: 'FILE is required' }).parse(positionals[0]);
+      const { db } = await ctx.store();
+      const schools = new Map((await listSchools(db)).map((s) => [s.dfeNumber, s]));
+      const errors: { line: number; reason: string }[] = [];
+      const accounts: Account[] = [];
+      const now = new Date().toISOString();
+      const lines = readInput(file).split('\n');
+      const progress = progressBar(lines.length, !ctx.json);
+      lines.forEach((text, i) => {
+        progress.tick();
+        if (!text.trim()) return;
+        let raw: unknown;
+        try {
+          raw = JSON.parse(text);
+        } catch {
+          errors.push({ line: i + 1, reason: 'not valid JSON' });
+          return;
+        }
+        const parsed = accountLineSchema.safeParse(raw);
+        if (!parsed.success) {
+          errors.push({ line: i + 1, reason: parsed.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ') });
+          return;
+        }
+        const { associations, username, ...fields } = parsed.data;
+        const unknown = associations.find((x) => !schools.has(x.dfeNumber));
+        if (unknown) {
+          errors.push({ line: i + 1, reason: `school ${unknown.dfeNumber} is not known` });
+          return;
+        }
+        accounts.push({
+          ...fields,
+          username,
+          associations: associations.map((x) => ({
+            dfeNumber: x.dfeNumber,
+            laCode: schools.get(x.dfeNumber)!.laCode,
+            role: x.role ?? fields.kind,
+            status: 'active' as const,
+            source: x.source,
+            ...(x.misPersonId ? { misPersonId: x.misPersonId } : {}),
+            since: now.slice(0, 10),
+          })),
+          status: 'active',
+          createdAt: now,
+          updatedAt: now,
+          latestMoveOrCreateAt: now,
+          version: 0,
+        });
+      });
+      progress.done();
+      let inserted = accounts.length;
+      try {
+        await insertAccounts(db, accounts);
+      } catch (err) {
+        const writeErrors = (err as { writeErrors?: { index: number; code?: number }[] }).writeErrors;
+        if (!Array.isArray(writeErrors)) throw err;
+        inserted -= writeErrors.length;
+        for (const e of writeErrors) errors.push({ line: 0, reason: `${accounts[e.index]?.username}: ${e.code === 11000 ? 'username already exists' : `write failed (${e.code})`}` });
+      }
+      await audit(db, { at: new Date(), actor: ctx.actor, action: 'accounts.imported', detail: `${inserted} imported, ${errors.length} rejected` });
+      const human = [`Imported ${inserted} accounts.`, ...errors.map((e) => `  ${e.line ? `line ${e.line}: ` : ''}${e.reason}`)].join('\n');
+      return { human, json: { imported: inserted, rejected: errors } };
+    },
+  },
+  sync: {
+    usage: 'sync DFE|--all [--file EXPORT.json] [--dry-run] [--today YYYY-MM-DD]',
+    summary: 'Export a school from Integris (or take an export file) and process it now',
+    options: { file: { type: 'string' }, 'dry-run': { type: 'boolean' }, today: { type: 'string' }, all: { type: 'boolean' } },
+    async run(ctx, { positionals, values }) {
+      const v = z.object({ file: z.string().optional(), 'dry-run': z.boolean().optional(), today: isoDay.optional(), all: z.boolean().optional() }).parse(values);
+      const { db } = await ctx.store();
+      const targets = v.all ? (await listSchools(db)).map((s) => s.dfeNumber) : [dfe.parse(positionals[0])];
+      if (v.all && v.file) throw new UsoError('usage', '--file goes with one school, not --all');
+      const file = v.file ? exportFileSchema.parse(JSON.parse(readInput(v.file))) : undefined;
+      const deps = { db, logger: (await import('../log.js')).createLogger({ level: 'silent', pretty: false }), integris: integrisFrom(ctx), timeZone: ctx.config.TZ };
+      const progress = progressBar(targets.length, !ctx.json && targets.length > 1);
+      const runs: RunSummary[] = [];
+      for (const dfeNumber of targets) {
+        runs.push(await syncSchool(deps, dfeNumber, { trigger: v.file ? 'file' : 'cli', dryRun: v['dry-run'], today: v.today, file }));
+        progress.tick(dfeNumber);
+      }
+      progress.done();
+      const json = runs.map((r) => ({ runId: r.runId, dfeNumber: r.dfeNumber, status: r.status, counts: r.counts, outcomes: r.outcomes, ...(r.note ? { note: r.note } : {}) }));
+      return { human: runs.map(runHuman).join('\n'), json: v.all ? json : json[0] };
+    },
+  },
+  status: {
+    usage: 'status [DFE]',
+    summary: 'Last processed export and run per school, open matches, held changes',
+    async run(ctx, { positionals }) {
+      const dfeNumber = positionals[0] ? dfe.parse(positionals[0]) : undefined;
+      const status = await schoolStatus((await ctx.store()).db, dfeNumber);
+      const rows = status.schools.map((s) => [
+        s.dfeNumber,
+        s.name,
+        s.lastExport ? `#${s.lastExport.seq} ${s.lastExport.exportedAt.slice(0, 16)}` : '-',
+        s.lastRun ? `${s.lastRun.status}${s.lastRun.error ? ` (${s.lastRun.error})` : ''}` : '-',
+        String(s.openMatches),
+        String(s.heldChanges.reduce((n, h) => n + h.count, 0)),
+        s.paused ? 'paused' : '',
+      ]);
+      const head = status.paused ? `All runs are paused${status.pauseReason ? `: ${status.pauseReason}` : ''}.\n` : '';
+      return { human: head + (rows.length ? table([['DFE', 'SCHOOL', 'LAST EXPORT', 'LAST RUN', 'MATCHES', 'HELD', ''], ...rows]) : 'No schools yet.'), json: status };
+    },
+  },
+  matches: {
+    usage: 'matches DFE',
+    summary: 'People held for matching, with their candidate accounts and why',
+    async run(ctx, { positionals }) {
+      const dfeNumber = dfe.parse(positionals[0]);
+      const open = await openMatches((await ctx.store()).db, dfeNumber);
+      const human = open.length
+        ? open.map((m) => `${m.misPersonId}  ${m.person.legalForename} ${m.person.legalSurname}\n${m.candidates.map((c) => `    -> ${c.username} (${c.score.toFixed(2)}): ${c.reasons.join('; ')}`).join('\n')}`).join('\n')
+        : `Nobody is held for matching at ${dfeNumber}.`;
+      return { human, json: open.map(({ _id, ...m }) => m) };
+    },
+  },
+  match: {
+    usage: 'match DFE PERSON_ID --to USERNAME | --create | --exclude',
+    summary: 'Decide a held person: link to an account, create a new one, or exclude the name',
+    options: { to: { type: 'string' }, create: { type: 'boolean' }, exclude: { type: 'boolean' } },
+    async run(ctx, { positionals, values }) {
+      const dfeNumber = dfe.parse(positionals[0]);
+      const personId = z.string({ error: 'PERSON_ID is required' }).min(1).parse(positionals[1]);
+      const chosen = [values.to, values.create, values.exclude].filter(Boolean).length;
+      if (chosen !== 1) throw new UsoError('usage', 'give exactly one of --to USERNAME, --create or --exclude');
+      const { db } = await ctx.store();
+      if (typeof values.to === 'string') {
+        await matchPerson(db, dfeNumber, personId, values.to, ctx.actor);
+        return { human: `Linked ${personId} to ${values.to}.`, json: { dfeNumber, personId, decision: 'matched', username: values.to } };
+      }
+      if (values.create) {
+        const username = await createAnyway(db, dfeNumber, personId, ctx.actor);
+        return { human: `Created ${username} for ${personId}.`, json: { dfeNumber, personId, decision: 'created', username } };
+      }
+      await excludePerson(db, dfeNumber, personId, ctx.actor);
+      return { human: `Excluded ${personId}; the name is on the school's exclusion list.`, json: { dfeNumber, personId, decision: 'excluded' } };
+    },
+  },
+  unallocated: {
+    usage: 'unallocated DFE',
+    summary: 'Accounts whose association with the school ended and that have no other',
+    async run(ctx, { positionals }) {
+      const dfeNumber = dfe.parse(positionals[0]);
+      const list = await unallocatedAccounts((await ctx.store()).db, dfeNumber);
+      return { human: table([['USERNAME', 'KIND', 'NAME', 'STATUS', 'UNTIL'], ...list.map((a) => accountRow(a, dfeNumber))]) || 'None.', json: list };
+    },
+  },
+  restore: {
+    usage: 'restore USERNAME --school DFE',
+    summary: 'Restore an unallocated account at a school (kept by hand until the MIS has the person again)',
+    options: { school: { type: 'string' } },
+    async run(ctx, { positionals, values }) {
+      const username = z.string({ error: 'USERNAME is required' }).min(1).parse(positionals[0]);
+      const dfeNumber = dfe.parse(values.school);
+      await restoreAccount((await ctx.store()).db, username, dfeNumber, ctx.actor);
+      return { human: `Restored ${username} at ${dfeNumber}.`, json: { username, dfeNumber, restored: true } };
+    },
+  },
+  exclusions: {
+    usage: 'exclusions add|remove|list DFE ["FORENAME SURNAME"]',
+    summary: 'Names the sync must never create accounts for',
+    async run(ctx, { positionals }) {
+      const action = z.enum(['add', 'remove', 'list'], { error: 'expected add, remove or list' }).parse(positionals[0]);
+      const dfeNumber = dfe.parse(positionals[1]);
+      const { db } = await ctx.store();
+      if (action === 'list') {
+        const list = await listExclusions(db, dfeNumber);
+        return { human: list.map((e) => `${e.name}  (added by ${e.addedBy})`).join('\n') || 'No exclusions.', json: list.map(({ name, addedBy, addedAt }) => ({ name, addedBy, addedAt })) };
+      }
+      const name = z.string({ error: 'a name is required' }).regex(/^\S+(\s+\S+)+$/, 'expected "FORENAME SURNAME"').parse(positionals.slice(2).join(' ') || undefined);
+      const [forename, ...rest] = name.trim().split(/\s+/);
+      const surname = rest.join(' ');
+      const changed = action === 'add' ? await addExclusion(db, dfeNumber, forename!, surname, ctx.actor) : await removeExclusion(db, dfeNumber, forename!, surname);
+      await audit(db, { at: new Date(), actor: ctx.actor, action: `exclusion.${action}`, dfeNumber });
+      return { human: changed ? `${action === 'add' ? 'Added' : 'Removed'}.` : 'Nothing to change.', json: { dfeNumber, action, changed } };
+    },
+  },
+  'non-mis': {
+    usage: 'non-mis DFE',
+    summary: 'Accounts at the school that the MIS does not know (created or restored by hand): review them',
+    async run(ctx, { positionals }) {
+      const dfeNumber = dfe.parse(positionals[0]);
+      const list = await nonMisAccounts((await ctx.store()).db, dfeNumber);
+      return { human: table([['USERNAME', 'KIND', 'NAME', 'STATUS', ''], ...list.map((a) => accountRow(a, dfeNumber))]) || 'None.', json: list };
+    },
+  },
+  approve: {
+    usage: 'approve RUN_ID',
+    summary: 'Apply the unallocations and updates a run held',
+    async run(ctx, { positionals }) {
+      const runId = z.string({ error: 'RUN_ID is required' }).min(1).parse(positionals[0]);
+      const r = await decideHeldChanges((await ctx.store()).db, runId, 'approved', ctx.actor);
+      return { human: `Applied ${r.applied} held changes${r.stale.length ? `; ${r.stale.length} skipped because the account changed since: ${r.stale.join(', ')}` : ''}.`, json: r };
+    },
+  },
+  reject: {
+    usage: 'reject RUN_ID',
+    summary: 'Discard the changes a run held',
+    async run(ctx, { positionals }) {
+      const runId = z.string({ error: 'RUN_ID is required' }).min(1).parse(positionals[0]);
+      const r = await decideHeldChanges((await ctx.store()).db, runId, 'rejected', ctx.actor);
+      return { human: `Discarded the held changes of run ${runId}.`, json: r };
+    },
+  },
+  pause: {
+    usage: 'pause [--reason TEXT]',
+    summary: 'Pause every school\'s runs (e.g. over the summer rollover)',
+    options: { reason: { type: 'string' } },
+    async run(ctx, { values }) {
+      const { db } = await ctx.store();
+      await setGlobalPause(db, true, typeof values.reason === 'string' ? values.reason : undefined);
+      await audit(db, { at: new Date(), actor: ctx.actor, action: 'service.paused' });
+      return { human: 'All runs are paused.', json: { paused: true } };
+    },
+  },
+  resume: {
+    usage: 'resume',
+    summary: 'Resume runs after a pause',
+    async run(ctx) {
+      const { db } = await ctx.store();
+      await setGlobalPause(db, false);
+      await audit(db, { at: new Date(), actor: ctx.actor, action: 'service.resumed' });
+      return { human: 'Runs resumed.', json: { paused: false } };
+    },
+  },
+};

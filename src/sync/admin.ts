@@ -1,0 +1,158 @@
+// Admin operations on one school's people, shared by the CLI and the chat actions: link a held person to an
+// account, create them anyway, exclude them, restore an unallocated account, decide held changes. Each is safe
+// to repeat: a second decision on the same thing is answered as stale, never applied twice.
+import type { Db } from 'mongodb';
+import { UsoError } from '../errors.js';
+import { accountsForSchool, getAccount, insertNewAccounts, updateAccounts } from '../store/accounts.js';
+import { audit } from '../store/audit.js';
+import { addExclusion } from '../store/exclusions.js';
+import { getMatch, resolveMatch, type MatchDoc } from '../store/matches.js';
+import { decideHeld, getRun } from '../store/runs.js';
+import { getSchool } from '../store/schools.js';
+import { todayIn } from './dates.js';
+import type { Account, Association, School } from './model.js';
+import { usernameBase } from './usernames.js';
+
+async function schoolOrThrow(db: Db, dfeNumber: string): Promise<School> {
+  const school = await getSchool(db, dfeNumber);
+  if (!school) throw new UsoError('not_found', `school ${dfeNumber} is not known`);
+  return school;
+}
+
+async function openMatchOrThrow(db: Db, dfeNumber: string, personId: string): Promise<MatchDoc> {
+  const match = await getMatch(db, dfeNumber, personId);
+  if (!match) throw new UsoError('not_found', `nobody with MIS id ${personId} is held for matching at ${dfeNumber}`);
+  if (match.status !== 'open') {
+    const what = match.status === 'gone' ? 'has since left the MIS export' : `was already ${match.status}${match.resolvedBy ? ` by ${match.resolvedBy}` : ''}`;
+    throw new UsoError('stale_action', `MIS person ${personId} ${what}`);
+  }
+  return match;
+}
+
+function associationFor(school: School, match: MatchDoc, today: string): Association {
+  return {
+    dfeNumber: school.dfeNumber,
+    laCode: school.laCode,
+    role: match.kind === 'students' ? 'pupil' : 'staff',
+    status: 'active',
+    source: 'mis',
+    misPersonId: match.misPersonId,
+    since: match.startDate,
+    seenAt: today,
+  };
+}
+
+/** Links a held MIS person to an existing account of the same LA. */
+export async function matchPerson(db: Db, dfeNumber: string, personId: string, username: string, actor: string): Promise<Account> {
+  const school = await schoolOrThrow(db, dfeNumber);
+  const match = await openMatchOrThrow(db, dfeNumber, personId);
+  const before = await getAccount(db, username);
+  if (!before) throw new UsoError('not_found', `account ${username} does not exist`);
+  const isCandidate = match.candidates.some((c) => c.username === username);
+  if (!isCandidate && !before.associations.some((x) => x.laCode === school.laCode)) {
+    throw new UsoError('forbidden', `account ${username} is not a candidate and belongs to no school of LA ${school.laCode}`);
+  }
+  if (before.associations.some((x) => x.dfeNumber === dfeNumber && x.source === 'mis' && x.status === 'active' && x.misPersonId !== personId)) {
+    throw new UsoError('stale_action', `account ${username} is already linked to another MIS person at ${dfeNumber}`);
+  }
+  const now = new Date().toISOString();
+  const after: Account = structuredClone(before);
+  const elsewhere = after.associations.some((x) => x.status === 'active' && x.dfeNumber !== dfeNumber);
+  after.associations = after.associations.filter((x) => !(x.dfeNumber === dfeNumber && x.source === 'manual'));
+  after.associations.push(associationFor(school, match, todayIn('Europe/London')));
+  after.status = 'active';
+  after.updatedAt = now;
+  if (elsewhere || before.status === 'unallocated') after.latestMoveOrCreateAt = now;
+  if (!(await resolveMatch(db, dfeNumber, personId, 'matched', actor, username))) throw new UsoError('stale_action', `MIS person ${personId} was decided by someone else just now`);
+  await updateAccounts(db, [{ before, after }]);
+  await audit(db, { at: new Date(), actor, action: 'match.linked', dfeNumber, username, detail: `MIS person ${personId}` });
+  return after;
+}
+
+/** Creates a new account for a held person although they look like someone. */
+export async function createAnyway(db: Db, dfeNumber: string, personId: string, actor: string): Promise<string> {
+  const school = await schoolOrThrow(db, dfeNumber);
+  const match = await openMatchOrThrow(db, dfeNumber, personId);
+  if (!(await resolveMatch(db, dfeNumber, personId, 'created', actor))) throw new UsoError('stale_action', `MIS person ${personId} was decided by someone else just now`);
+  const now = new Date().toISOString();
+  const created = await insertNewAccounts(db, [
+    {
+      key: personId,
+      base: usernameBase(match.person, school.settings.usernameFrom),
+      account: { ...match.person, associations: [associationFor(school, match, now.slice(0, 10))], status: 'active', createdAt: now, updatedAt: now, latestMoveOrCreateAt: now, version: 0 },
+    },
+  ]);
+  const username = created.get(personId)!;
+  await resolveMatch(db, dfeNumber, personId, 'created', actor, username).catch(() => {});
+  await db.collection('matches').updateOne({ _id: `${dfeNumber}:${personId}` as never }, { $set: { username } });
+  await audit(db, { at: new Date(), actor, action: 'match.created', dfeNumber, username, detail: `MIS person ${personId}` });
+  return username;
+}
+
+/** Adds a held person's name to the school's exclusion list: no account now or later. */
+export async function excludePerson(db: Db, dfeNumber: string, personId: string, actor: string): Promise<void> {
+  await schoolOrThrow(db, dfeNumber);
+  const match = await openMatchOrThrow(db, dfeNumber, personId);
+  if (!(await resolveMatch(db, dfeNumber, personId, 'excluded', actor))) throw new UsoError('stale_action', `MIS person ${personId} was decided by someone else just now`);
+  await addExclusion(db, dfeNumber, match.person.legalForename, match.person.legalSurname, actor);
+  await audit(db, { at: new Date(), actor, action: 'match.excluded', dfeNumber, detail: `MIS person ${personId}` });
+}
+
+/**
+ * Restores an unallocated account at a school. The restored association is kept by hand (source `manual`), so
+ * the sync does not end it again while the person is missing from the MIS; it is listed for review instead.
+ */
+export async function restoreAccount(db: Db, username: string, dfeNumber: string, actor: string): Promise<Account> {
+  await schoolOrThrow(db, dfeNumber);
+  const before = await getAccount(db, username);
+  if (!before) throw new UsoError('not_found', `account ${username} does not exist`);
+  const ended = before.associations.find((x) => x.dfeNumber === dfeNumber && x.status === 'ended');
+  if (!ended) {
+    if (before.associations.some((x) => x.dfeNumber === dfeNumber && x.status === 'active')) throw new UsoError('stale_action', `${username} is already active at ${dfeNumber}`);
+    throw new UsoError('not_found', `${username} was never at ${dfeNumber}`);
+  }
+  const after = structuredClone(before);
+  const restored: Association = { ...ended, status: 'active', source: 'manual' };
+  delete restored.until;
+  delete restored.absentSince;
+  // one association per school and source: the restored one replaces the ended one (and any manual one there)
+  after.associations = after.associations.filter((x) => x.dfeNumber !== dfeNumber || (x.status === 'ended' && x !== ended && x.source === 'mis' && x.misPersonId !== ended.misPersonId));
+  after.associations.push(restored);
+  after.status = 'active';
+  after.updatedAt = new Date().toISOString();
+  await updateAccounts(db, [{ before, after }]);
+  await audit(db, { at: new Date(), actor, action: 'account.restored', dfeNumber, username });
+  return after;
+}
+
+/** Applies (approve) or discards (reject) the changes a run held. Approval skips accounts changed since. */
+export async function decideHeldChanges(db: Db, runId: string, decision: 'approved' | 'rejected', actor: string): Promise<{ applied: number; stale: string[]; dfeNumber: string }> {
+  const run = await getRun(db, runId);
+  if (!run) throw new UsoError('not_found', `run ${runId} does not exist`);
+  if (!run.held?.length) throw new UsoError('not_found', `run ${runId} held no changes`);
+  if (!(await decideHeld(db, runId, decision, actor))) throw new UsoError('stale_action', `the held changes of run ${runId} were already ${run.heldState}${run.heldDecidedBy ? ` by ${run.heldDecidedBy}` : ''}`);
+  const stale: string[] = [];
+  let applied = 0;
+  if (decision === 'approved') {
+    for (const change of run.held) {
+      const current = await getAccount(db, change.username);
+      if (!current || current.version !== change.before.version) {
+        stale.push(change.username);
+        continue;
+      }
+      applied += await updateAccounts(db, [{ before: current, after: { ...change.after, updatedAt: new Date().toISOString() } }]);
+    }
+  }
+  await audit(db, { at: new Date(), actor, action: `held.${decision}`, dfeNumber: run.dfeNumber, runId, detail: `${applied} applied, ${stale.length} stale` });
+  return { applied, stale, dfeNumber: run.dfeNumber };
+}
+
+export async function unallocatedAccounts(db: Db, dfeNumber: string): Promise<Account[]> {
+  return (await accountsForSchool(db, dfeNumber)).filter(
+    (a) => a.status === 'unallocated' && a.associations.some((x) => x.dfeNumber === dfeNumber && x.status === 'ended'),
+  );
+}
+
+export async function nonMisAccounts(db: Db, dfeNumber: string): Promise<Account[]> {
+  return (await accountsForSchool(db, dfeNumber)).filter((a) => a.associations.some((x) => x.dfeNumber === dfeNumber && x.status === 'active' && x.source === 'manual'));
+}
