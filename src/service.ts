@@ -1,5 +1,5 @@
-// Starts and stops the long-running parts in order: store, HTTP server (and the scheduler once configured).
-// Stopping reverses it: stop taking requests, let in-flight ones finish, close the store, stop embedded FerretDB.
+// Starts and stops the long-running parts in order: store, scheduler, HTTP server. Stopping reverses it: stop
+// taking requests, let in-flight ones finish, stop the scheduler, close the store, stop embedded FerretDB.
 import { serve } from '@hono/node-server';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,9 +7,13 @@ import { createApp } from './app.js';
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
 import { openStore, type Store } from './store/index.js';
+import { IntegrisClient } from './sync/integris/client.js';
+import { Scheduler } from './sync/jobs.js';
+import { integrisWebhookRoutes } from './webhooks/index.js';
 
 export interface Service {
   store: Store;
+  scheduler: Scheduler;
   url: string;
   stop(): Promise<void>;
 }
@@ -25,15 +29,35 @@ export function storeOptions(config: Config, logger: Logger) {
   };
 }
 
-export async function startService(config: Config, logger: Logger): Promise<Service> {
+export function integrisClient(config: Config, logger: Logger): IntegrisClient | undefined {
+  if (!config.INTEGRIS_BASE_URL || !config.INTEGRIS_CLIENT_ID || !config.INTEGRIS_CLIENT_SECRET) return undefined;
+  return new IntegrisClient({ baseUrl: config.INTEGRIS_BASE_URL, clientId: config.INTEGRIS_CLIENT_ID, clientSecret: config.INTEGRIS_CLIENT_SECRET, concurrency: config.SYNC_CONCURRENCY * 2, logger });
+}
+
+export async function startService(config: Config, logger: Logger, extra: { integris?: IntegrisClient; processEvery?: number } = {}): Promise<Service> {
   const store = await openStore(storeOptions(config, logger));
-  const app = createApp({ store, logger });
-  const server = await new Promise<Server>((ok) => {
-    const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => ok(s as Server));
-  }).catch(async (err) => {
+  const scheduler = new Scheduler({
+    db: store.db,
+    logger,
+    integris: extra.integris ?? integrisClient(config, logger),
+    timeZone: config.TZ,
+    concurrency: config.SYNC_CONCURRENCY,
+    processDelayMinutes: config.PROCESS_DELAY_MINUTES,
+    ...(extra.processEvery ? { processEvery: extra.processEvery } : {}),
+  });
+  const routes = config.INTEGRIS_WEBHOOK_SECRETS ? [integrisWebhookRoutes({ db: store.db, logger, secrets: config.INTEGRIS_WEBHOOK_SECRETS, scheduler })] : [];
+  const app = createApp({ store, logger, routes });
+  let server: Server;
+  try {
+    await scheduler.start();
+    server = await new Promise<Server>((ok) => {
+      const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => ok(s as Server));
+    });
+  } catch (err) {
+    await scheduler.stop().catch(() => {});
     await store.close();
     throw err;
-  });
+  }
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.HOST}:${port}`;
   logger.info({ url, store: store.kind }, 'uso-autoupdate listening');
@@ -41,6 +65,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
   let stopping: Promise<void> | undefined;
   return {
     store,
+    scheduler,
     url,
     stop() {
       stopping ??= (async () => {
@@ -48,6 +73,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
           server.close(() => ok());
           server.closeIdleConnections();
         });
+        await scheduler.stop();
         await store.close();
         logger.info('uso-autoupdate stopped');
       })();

@@ -1,0 +1,185 @@
+// Agenda jobs on the same store: hourly discovery of Datashare grants, each school's weekday-evening export
+// followed by its processing, force runs, and coalesced webhook runs. Agenda runs a job at least once, not
+// exactly once: a repeated delivery is absorbed by the run's unique key (one per school and night) and the
+// per-school lease, and long jobs renew their lock.
+import { Agenda, exponential, type Job } from 'agenda';
+import { MongoBackend } from '@agendajs/mongo-backend';
+import type { Db } from 'mongodb';
+import { isUsoError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { lastProcessedExport } from '../store/exports.js';
+import { getSchool, listSchools, updateSchool, upsertSchool } from '../store/schools.js';
+import { todayIn } from './dates.js';
+import type { IntegrisClient } from './integris/client.js';
+import { processExport, takeExport, type RunSummary } from './process.js';
+
+export const JOB_COLLECTION = 'agendaJobs';
+
+export interface SchedulerOptions {
+  db: Db;
+  logger: Logger;
+  integris?: IntegrisClient;
+  timeZone: string;
+  /** Schools processed at once, across the whole night. */
+  concurrency: number;
+  /** Minutes between a nightly export and its processing. */
+  processDelayMinutes: number;
+  /** How long records.changed webhooks for one school are gathered into one run. */
+  coalesceMs?: number;
+  processEvery?: number | string;
+  /** Told of each finished run and of revoked grants (the chat outbox, later). */
+  onRun?: (run: RunSummary) => Promise<void> | void;
+  onRevoked?: (dfeNumber: string) => Promise<void> | void;
+  now?: () => Date;
+}
+
+interface ExportJobData {
+  dfeNumber: string;
+  trigger: 'nightly' | 'webhook' | 'force';
+  updatedSince?: string;
+}
+
+interface ProcessJobData {
+  dfeNumber: string;
+  seq: number;
+  trigger: 'nightly' | 'webhook' | 'force';
+  runKey?: string;
+}
+
+/** The weekday cron for a school's HH:MM export time (local time of the scheduler's zone). */
+export function nightlyCron(exportTime: string): string {
+  const [hh, mm] = exportTime.split(':');
+  return `${Number(mm)} ${Number(hh)} * * 1-5`;
+}
+
+export class Scheduler {
+  readonly agenda: Agenda;
+  private readonly now: () => Date;
+
+  constructor(private readonly options: SchedulerOptions) {
+    this.now = options.now ?? (() => new Date());
+    this.agenda = new Agenda({
+      backend: new MongoBackend({ mongo: options.db, collection: JOB_COLLECTION }),
+      processEvery: options.processEvery ?? '10 seconds',
+      maxConcurrency: options.concurrency * 2 + 1,
+      defaultLockLifetime: 10 * 60_000,
+    });
+    const backoff = exponential({ delay: 60_000, maxDelay: 30 * 60_000, maxRetries: 5, jitter: 0.2 });
+    this.agenda.define<ExportJobData>('integris:export', (job) => this.exportJob(job), { concurrency: options.concurrency, backoff });
+    this.agenda.define<ProcessJobData>('integris:process', (job) => this.processJob(job), { concurrency: options.concurrency, backoff });
+    this.agenda.define('integris:discover', () => this.discover(), { concurrency: 1 });
+    this.agenda.on('error', (err) => options.logger.error({ err: { message: err.message } }, 'scheduler error'));
+    this.agenda.on('fail', (err, job) => {
+      const data = job.attrs.data as { dfeNumber?: string } | undefined;
+      options.logger.warn({ job: job.attrs.name, dfeNumber: data?.dfeNumber, code: isUsoError(err) ? err.code : 'internal', failCount: job.attrs.failCount }, 'job failed');
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.agenda.start();
+    if (this.options.integris) await this.agenda.every('0 * * * *', 'integris:discover', undefined, { timezone: this.options.timeZone });
+    for (const school of await listSchools(this.options.db)) {
+      if (school.grant.state !== 'revoked') await this.scheduleNightly(school.dfeNumber, school.settings.exportTime);
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.agenda.stop();
+  }
+
+  /** Registers a school's weekday export; an existing schedule is left as it is (insertOnly keeps a running job locked). */
+  async scheduleNightly(dfeNumber: string, exportTime: string): Promise<void> {
+    await this.agenda
+      .create<ExportJobData>('integris:export', { dfeNumber, trigger: 'nightly' })
+      .repeatEvery(nightlyCron(exportTime), { timezone: this.options.timeZone })
+      .unique({ 'data.dfeNumber': dfeNumber, 'data.trigger': 'nightly' }, { insertOnly: true })
+      .save();
+  }
+
+  async unscheduleNightly(dfeNumber: string): Promise<void> {
+    await this.agenda.cancel({ name: 'integris:export', data: { dfeNumber, trigger: 'nightly' } });
+  }
+
+  /** A force run: the same export and process jobs, now. */
+  async runNow(dfeNumber: string): Promise<void> {
+    await this.agenda.now<ExportJobData>('integris:export', { dfeNumber, trigger: 'force' });
+  }
+
+  /** Gathers a school's change notifications: many within the window give one run. */
+  async recordsChanged(dfeNumber: string): Promise<void> {
+    const window = this.options.coalesceMs ?? 2 * 60_000;
+    await this.agenda
+      .create<ExportJobData>('integris:export', { dfeNumber, trigger: 'webhook' })
+      .unique({ 'data.dfeNumber': dfeNumber, 'data.trigger': 'webhook' })
+      .debounce(window, { maxWait: window * 5 })
+      .save();
+  }
+
+  private nightKey(dfeNumber: string): string {
+    return `${dfeNumber}:${todayIn(this.options.timeZone, this.now())}:nightly`;
+  }
+
+  private async exportJob(job: Job<ExportJobData>): Promise<void> {
+    const { dfeNumber, trigger } = job.attrs.data;
+    const { db } = this.options;
+    const school = await getSchool(db, dfeNumber);
+    if (!school || school.grant.state === 'revoked') return;
+    const runKey = trigger === 'nightly' ? this.nightKey(dfeNumber) : undefined;
+    if (runKey && (await db.collection('runs').findOne({ runKey }))) return; // this night was already done
+    const updatedSince = trigger === 'webhook' ? (await lastProcessedExport(db, dfeNumber))?.exportedAt : undefined;
+    const meta = await this.withTouch(job, () => takeExport({ db, logger: this.options.logger, integris: this.options.integris, timeZone: this.options.timeZone, now: this.now }, dfeNumber, { updatedSince }));
+    const delay = trigger === 'nightly' ? this.options.processDelayMinutes * 60_000 : 0;
+    const data: ProcessJobData = { dfeNumber, seq: meta.seq, trigger, ...(runKey ? { runKey } : {}) };
+    if (delay > 0) await this.agenda.schedule(new Date(this.now().getTime() + delay), 'integris:process', data);
+    else await this.agenda.now('integris:process', data);
+  }
+
+  private async processJob(job: Job<ProcessJobData>): Promise<void> {
+    const { dfeNumber, seq, trigger, runKey } = job.attrs.data;
+    const deps = { db: this.options.db, logger: this.options.logger, timeZone: this.options.timeZone, now: this.now };
+    const run = await this.withTouch(job, () => processExport(deps, dfeNumber, { trigger, seq, ...(runKey ? { runKey } : {}) }));
+    if (run.runId) await this.options.onRun?.(run);
+  }
+
+  /** Creates or updates schools from their grants; a school that is no longer listed has revoked access. */
+  async discover(): Promise<{ granted: string[]; revoked: string[] }> {
+    if (!this.options.integris) return { granted: [], revoked: [] };
+    const { db } = this.options;
+    const grants = await this.options.integris.listSchools();
+    const listed = new Set(grants.map((g) => g.dfeNumber));
+    const granted: string[] = [];
+    for (const g of grants) {
+      const existing = await getSchool(db, g.dfeNumber);
+      const accepted = existing ? existing.acceptedReports.filter((r) => g.permissions.includes(r)) : g.permissions;
+      const school = await upsertSchool(db, { dfeNumber: g.dfeNumber, name: g.name, laCode: g.laCode, acceptedReports: accepted, grant: { state: 'granted', grantedAt: g.grantedAt, permissions: g.permissions } });
+      if (existing?.grant.state !== 'granted') granted.push(g.dfeNumber);
+      await this.scheduleNightly(g.dfeNumber, school.settings.exportTime);
+    }
+    const revoked: string[] = [];
+    for (const school of await listSchools(db)) {
+      if (school.grant.state === 'granted' && !listed.has(school.dfeNumber)) {
+        await this.revoke(school.dfeNumber);
+        revoked.push(school.dfeNumber);
+      }
+    }
+    return { granted, revoked };
+  }
+
+  async revoke(dfeNumber: string): Promise<void> {
+    const school = await getSchool(this.options.db, dfeNumber);
+    if (!school) return;
+    await updateSchool(this.options.db, dfeNumber, { grant: { ...school.grant, state: 'revoked', revokedAt: this.now().toISOString() } });
+    await this.unscheduleNightly(dfeNumber);
+    await this.options.onRevoked?.(dfeNumber);
+  }
+
+  /** Keeps the job's lock alive while long work runs, so another worker does not take it over. */
+  private async withTouch<T>(job: Job<unknown>, work: () => Promise<T>): Promise<T> {
+    const timer = setInterval(() => void job.touch().catch(() => {}), 60_000);
+    try {
+      return await work();
+    } finally {
+      clearInterval(timer);
+    }
+  }
+}

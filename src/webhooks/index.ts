@@ -1,0 +1,1 @@
+export { integrisWebhookRoutes, webhookEventSchema, type WebhookDeps, type WebhookEventBody } from './integris.js';

@@ -1,0 +1,100 @@
+// POST /webhooks/integris: verify the signature (with rotation and a 5-minute window), validate the body, drop
+// duplicate event ids, and hand the work to a job so Integris gets its answer within 2 seconds.
+import type { Hono } from 'hono';
+import type { Db } from 'mongodb';
+import { z } from 'zod';
+import { UsoError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { getSchool, upsertSchool } from '../store/schools.js';
+import { verifyIntegrisSignature } from '../sync/integris/signature.js';
+import { reportNameSchema } from '../sync/integris/schemas.js';
+
+export const webhookEventSchema = z.object({
+  id: z.string().min(1).max(200),
+  type: z.enum(['datashare.access_granted', 'datashare.access_revoked', 'records.changed', 'export.ready']),
+  dfeNumber: z.string().regex(/^\d{7}$/, 'expected a 7-digit DfE number'),
+  occurredAt: z.iso.datetime({ offset: true }),
+  data: z
+    .object({
+      reports: z.array(reportNameSchema).optional(),
+      personIds: z.array(z.string()).optional(),
+      name: z.string().optional(),
+      permissions: z.array(reportNameSchema).optional(),
+    })
+    .default({}),
+});
+export type WebhookEventBody = z.infer<typeof webhookEventSchema>;
+
+export interface WebhookDeps {
+  db: Db;
+  logger: Logger;
+  secrets: readonly string[];
+  /** How long event ids are remembered for de-duplication. */
+  dedupeDays?: number;
+  scheduler: { recordsChanged(dfeNumber: string): Promise<void>; revoke(dfeNumber: string): Promise<void>; scheduleNightly(dfeNumber: string, exportTime: string): Promise<void> };
+  now?: () => number;
+}
+
+/** Remembers an event id; false when it was seen before. Expired ids are cleared as new ones arrive. */
+async function firstSighting(db: Db, id: string, days: number, now: number): Promise<boolean> {
+  const coll = db.collection<{ _id: string; expiresAt: Date }>('webhookEvents');
+  try {
+    await coll.insertOne({ _id: id, expiresAt: new Date(now + days * 86_400_000) });
+  } catch (err) {
+    if ((err as { code?: number }).code === 11000) return false;
+    throw err;
+  }
+  if (Math.random() < 0.02) await coll.deleteMany({ expiresAt: { $lt: new Date(now) } });
+  return true;
+}
+
+export function integrisWebhookRoutes(deps: WebhookDeps) {
+  return (app: Hono) => {
+    app.post('/webhooks/integris', async (c) => {
+      const now = deps.now?.() ?? Date.now();
+      const raw = await c.req.text();
+      const check = verifyIntegrisSignature(c.req.header('integris-signature'), raw, deps.secrets, Math.floor(now / 1000));
+      if (!check.ok) {
+        deps.logger.warn({ reason: check.reason }, 'integris webhook refused: signature');
+        throw new UsoError('signature_invalid', `signature ${check.reason}`);
+      }
+      let json: unknown;
+      try {
+        json = JSON.parse(raw);
+      } catch {
+        throw new UsoError('payload_invalid', 'body is not JSON');
+      }
+      const parsed = webhookEventSchema.safeParse(json);
+      if (!parsed.success) throw new UsoError('payload_invalid', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
+      const event = parsed.data;
+      const headerId = c.req.header('integris-event-id');
+      if (headerId && headerId !== event.id) throw new UsoError('payload_invalid', 'Integris-Event-Id does not match the body id');
+      if (!(await firstSighting(deps.db, event.id, deps.dedupeDays ?? 7, now))) return c.json({ ok: true, duplicate: true });
+
+      const school = await getSchool(deps.db, event.dfeNumber);
+      switch (event.type) {
+        case 'datashare.access_granted': {
+          const saved = await upsertSchool(deps.db, {
+            dfeNumber: event.dfeNumber,
+            name: event.data.name ?? school?.name ?? event.dfeNumber,
+            laCode: event.dfeNumber.slice(0, 3),
+            ...(event.data.permissions ? { acceptedReports: school ? school.acceptedReports.filter((r) => event.data.permissions!.includes(r)) : event.data.permissions } : {}),
+            grant: { state: 'granted', grantedAt: event.occurredAt, ...(event.data.permissions ? { permissions: event.data.permissions } : {}) },
+          });
+          await deps.scheduler.scheduleNightly(event.dfeNumber, saved.settings.exportTime);
+          break;
+        }
+        case 'datashare.access_revoked':
+          if (school) await deps.scheduler.revoke(event.dfeNumber);
+          break;
+        case 'records.changed':
+        case 'export.ready':
+          if (!school || school.grant.state === 'revoked') break;
+          await deps.scheduler.recordsChanged(event.dfeNumber);
+          break;
+      }
+      deps.logger.info({ eventType: event.type, dfeNumber: event.dfeNumber }, 'integris webhook accepted');
+      return c.json({ ok: true });
+    });
+  };
+}
