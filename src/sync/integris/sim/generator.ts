@@ -194,7 +194,7 @@ function recentSchoolDays(today: IsoDate, count: number): IsoDate[] {
   return days;
 }
 
-function buildSchool(b: Builder, index: number): SimSchool {
+function buildSchool(b: Builder, index: number, sizeFactor: number): SimSchool {
   const { f, la } = b;
   const phase = index % 4 === 3 ? 'secondary' : 'primary';
   const establishment = phase === 'secondary' ? 4000 + index : 2000 + index;
@@ -216,12 +216,12 @@ function buildSchool(b: Builder, index: number): SimSchool {
     upnSerials: {},
   };
   const years = phase === 'secondary' ? [7, 8, 9, 10, 11, 12, 13] : [0, 1, 2, 3, 4, 5, 6];
-  const target = phase === 'secondary' ? f.number.int({ min: 900, max: 1600 }) : f.number.int({ min: 200, max: 450 });
+  const target = Math.max(30, Math.round((phase === 'secondary' ? f.number.int({ min: 900, max: 1600 }) : f.number.int({ min: 200, max: 450 })) * sizeFactor));
   const perYear = Math.ceil(target / years.length);
   const academicYear = `${academicYearStart(la.today)}/${String(academicYearStart(la.today) + 1).slice(2)}`;
   const firstYear = years[0]!;
 
-  const staffCount = Math.max(8, Math.round(target / 12));
+  const staffCount = Math.max(4, Math.round(target / 12));
   const head = b.staff(school, 'Headteacher', addDays(la.today, -f.number.int({ min: 400, max: 4000 })));
   school.staff.push(head);
   for (let i = 1; i < staffCount; i++) {
@@ -302,7 +302,8 @@ function buildSchool(b: Builder, index: number): SimSchool {
   return school;
 }
 
-export function generateLocalAuthority(options: { seed: number; schools: number; laCode?: string; today?: IsoDate }): SimLocalAuthority {
+/** `sizeFactor` scales school rolls (1 = realistic sizes; tests use less to stay quick on the embedded store). */
+export function generateLocalAuthority(options: { seed: number; schools: number; laCode?: string; today?: IsoDate; sizeFactor?: number }): SimLocalAuthority {
   const la: SimLocalAuthority = {
     laCode: options.laCode ?? '209',
     seed: options.seed,
@@ -312,7 +313,7 @@ export function generateLocalAuthority(options: { seed: number; schools: number;
     schools: [],
   };
   const b = new Builder(fakerFor(options.seed), la);
-  for (let i = 0; i < options.schools; i++) la.schools.push(buildSchool(b, i));
+  for (let i = 0; i < options.schools; i++) la.schools.push(buildSchool(b, i, options.sizeFactor ?? 1));
   // a few dual-registered pupils: main (M) at one school, subsidiary (S) at another, one UPN
   for (let i = 0; i + 1 < la.schools.length && i < 3; i++) {
     const main = la.schools[i]!.students[5 + i]!;
