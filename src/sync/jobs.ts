@@ -5,9 +5,10 @@
 import { Agenda, exponential, type Job } from 'agenda';
 import { MongoBackend } from '@agendajs/mongo-backend';
 import type { Db } from 'mongodb';
-import { isUsoError } from '../errors.js';
+import { asUsoError, isUsoError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { lastProcessedExport } from '../store/exports.js';
+import { finishRun, startRun } from '../store/runs.js';
 import { getSchool, listSchools, updateSchool, upsertSchool } from '../store/schools.js';
 import { todayIn } from './dates.js';
 import type { IntegrisClient } from './integris/client.js';
@@ -125,9 +126,19 @@ export class Scheduler {
     const school = await getSchool(db, dfeNumber);
     if (!school || school.grant.state === 'revoked') return;
     const runKey = trigger === 'nightly' ? this.nightKey(dfeNumber) : undefined;
-    if (runKey && (await db.collection('runs').findOne({ runKey }))) return; // this night was already done
+    if (runKey && !(await this.claimNight(runKey))) return; // another worker has this night
     const updatedSince = trigger === 'webhook' ? (await lastProcessedExport(db, dfeNumber))?.exportedAt : undefined;
-    const meta = await this.withTouch(job, () => takeExport({ db, logger: this.options.logger, integris: this.options.integris, timeZone: this.options.timeZone, now: this.now }, dfeNumber, { updatedSince }));
+    let meta;
+    try {
+      meta = await this.withTouch(job, () => takeExport({ db, logger: this.options.logger, integris: this.options.integris, timeZone: this.options.timeZone, now: this.now }, dfeNumber, { updatedSince }));
+    } catch (err) {
+      // a failed export is a failed run in `uso status`; Agenda retries the job with backoff
+      const e = asUsoError(err);
+      const run = await startRun(db, { dfeNumber, trigger, note: `export failed (attempt ${(job.attrs.failCount ?? 0) + 1})` });
+      if (run) await finishRun(db, run._id, { status: 'failed', error: { code: e.code, message: e.message } });
+      if (runKey) await db.collection('leases').deleteOne({ _id: `night:${runKey}` as never });
+      throw e;
+    }
     const delay = trigger === 'nightly' ? this.options.processDelayMinutes * 60_000 : 0;
     const data: ProcessJobData = { dfeNumber, seq: meta.seq, trigger, ...(runKey ? { runKey } : {}) };
     if (delay > 0) await this.agenda.schedule(new Date(this.now().getTime() + delay), 'integris:process', data);
@@ -171,6 +182,29 @@ export class Scheduler {
     await updateSchool(this.options.db, dfeNumber, { grant: { ...school.grant, state: 'revoked', revokedAt: this.now().toISOString() } });
     await this.unscheduleNightly(dfeNumber);
     await this.options.onRevoked?.(dfeNumber);
+  }
+
+  /**
+   * One worker per school night, even where the store's findAndModify is not atomic across connections (FerretDB
+   * 1.x can hand one due job to two schedulers): the claim is a unique insert. A claim older than a job lock whose
+   * night has no run is a dead worker's, and is taken over.
+   */
+  private async claimNight(runKey: string): Promise<boolean> {
+    const claims = this.options.db.collection<{ _id: string; at: Date }>('leases');
+    const id = `night:${runKey}`;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        await claims.insertOne({ _id: id, at: this.now() });
+        return true;
+      } catch (err) {
+        if ((err as { code?: number }).code !== 11000) throw err;
+      }
+      const claim = await claims.findOne({ _id: id });
+      const done = await this.options.db.collection('runs').findOne({ runKey });
+      if (done || !claim || this.now().getTime() - claim.at.getTime() < 10 * 60_000) return false;
+      await claims.deleteOne({ _id: id, at: claim.at });
+    }
+    return false;
   }
 
   /** Keeps the job's lock alive while long work runs, so another worker does not take it over. */

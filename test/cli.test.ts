@@ -1,0 +1,99 @@
+// The uso CLI in process against the test store: usage errors, JSON output, and the matching commands.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { MongoClient } from 'mongodb';
+import { runCli } from '../src/cli.js';
+import { generateLocalAuthority } from '../src/sync/integris/sim/generator.js';
+import type { ExportFile } from '../src/sync/integris/schemas.js';
+
+const dbName = `t_cli_${randomBytes(4).toString('hex')}`;
+const dir = mkdtempSync(join(tmpdir(), 'uso-cli-'));
+const la = generateLocalAuthority({ seed: 9, schools: 1, sizeFactor: 0.2 });
+const school = la.schools[0]!;
+
+async function uso(...args: string[]) {
+  let out = '';
+  let err = '';
+  const code = await runCli(args, { out: (s) => (out += s), err: (s) => (err += s) });
+  return { code, out, err };
+}
+
+beforeAll(() => {
+  process.env.MONGODB_URI = `${inject('mongoUri').replace(/\/?$/, '/')}${dbName}`;
+});
+
+afterAll(async () => {
+  const client = new MongoClient(inject('mongoUri'));
+  await client.db(dbName).dropDatabase().catch(() => {});
+  await client.close();
+});
+
+function exportFile(students = school.students): string {
+  const file: ExportFile = {
+    dfeNumber: school.dfeNumber,
+    exportedAt: `${la.today}T18:00:00Z`,
+    source: 'integris',
+    reports: { students, staff: school.staff },
+    completeness: { students: { totalRecords: students.length, pages: 1 }, staff: { totalRecords: school.staff.length, pages: 1 } },
+  };
+  const path = join(dir, `export-${randomBytes(3).toString('hex')}.json`);
+  writeFileSync(path, JSON.stringify(file));
+  return path;
+}
+
+describe('uso', () => {
+  it('answers usage mistakes with exit code 2 and the usage line', async () => {
+    expect((await uso('frobnicate')).code).toBe(2);
+    const bad = await uso('match', '12', 'P1', '--to', 'x');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/expected a 7-digit DfE number[\s\S]*Usage: uso match DFE PERSON_ID/);
+    expect((await uso('match', '--help')).code).toBe(0);
+    expect((await uso('status', '2099999')).code).toBe(0);
+  });
+
+  it('imports schools, syncs an export file and prints the run with every outcome as JSON', async () => {
+    const schools = join(dir, 'schools.json');
+    writeFileSync(schools, JSON.stringify([{ dfeNumber: school.dfeNumber, name: school.name, laCode: school.laCode, acceptedReports: ['students', 'staff'] }, { dfeNumber: '2991234', name: 'Bad', laCode: '209' }]));
+    const rejected = await uso('schools', 'import', schools);
+    expect(rejected.code).toBe(2);
+    expect(rejected.err).toMatch(/the DfE number must start with the LA code/);
+    writeFileSync(schools, JSON.stringify([{ dfeNumber: school.dfeNumber, name: school.name, laCode: school.laCode, acceptedReports: ['students', 'staff'] }]));
+    expect((await uso('schools', 'import', schools)).code).toBe(0);
+
+    const dry = JSON.parse((await uso('sync', school.dfeNumber, '--file', exportFile(), '--dry-run', '--json', '--today', la.today)).out);
+    expect(dry.status).toBe('dry_run');
+    const run = JSON.parse((await uso('sync', school.dfeNumber, '--file', exportFile(), '--json', '--today', la.today)).out);
+    expect(run).toMatchObject({ dfeNumber: school.dfeNumber, status: 'succeeded', counts: { created: school.students.length + school.staff.length } });
+    expect(run.outcomes[0]).toEqual({ report: expect.any(String), personId: expect.any(String), outcome: 'created', username: expect.stringMatching(/^[a-z.0-9]+$/) });
+    const again = JSON.parse((await uso('sync', school.dfeNumber, '--file', exportFile(), '--json', '--today', la.today)).out);
+    expect(again.counts.unchanged).toBe(school.students.length + school.staff.length);
+  });
+
+  it('holds a look-alike and lets an admin match, create or exclude from the command line', async () => {
+    const base = school.students[0]!;
+    const lookalikes = [1, 2, 3].map((i) => ({ ...base, personId: `DUP${i}`, legalSurname: `${base.legalSurname}${'x'.repeat(i === 1 ? 1 : 0)}`, legalForename: i === 3 ? `${base.legalForename}e` : base.legalForename, upn: undefined }));
+    for (const l of lookalikes) delete (l as { upn?: string }).upn;
+    const run = JSON.parse((await uso('sync', school.dfeNumber, '--file', exportFile([...school.students, ...lookalikes]), '--json', '--today', la.today)).out);
+    const held = run.outcomes.filter((o: { outcome: string }) => o.outcome === 'held_for_matching');
+    expect(held.map((o: { personId: string }) => o.personId).sort()).toEqual(['DUP1', 'DUP2', 'DUP3']);
+    const matches = JSON.parse((await uso('matches', school.dfeNumber, '--json')).out);
+    expect(matches).toHaveLength(3);
+    const candidate = held[0].candidates[0].username;
+
+    expect((await uso('match', school.dfeNumber, 'DUP2', '--create')).out).toMatch(/^Created \S+ for DUP2\.\n$/);
+    expect((await uso('match', school.dfeNumber, 'DUP3', '--exclude')).code).toBe(0);
+    expect((await uso('exclusions', 'list', school.dfeNumber)).out).toContain(`${base.legalForename}e ${base.legalSurname}`);
+    const stale = await uso('match', school.dfeNumber, 'DUP2', '--exclude');
+    expect(stale.code).toBe(1);
+    expect(stale.err).toMatch(/was already created by cli:/);
+    // the candidate is another pupil present in the MIS: linking would give one account two people
+    const refused = await uso('match', school.dfeNumber, 'DUP1', '--to', candidate);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/already linked to another MIS person/);
+    const status = JSON.parse((await uso('status', school.dfeNumber, '--json')).out);
+    expect(status.schools[0].openMatches).toBe(1);
+  });
+});
