@@ -1,0 +1,164 @@
+// `npm run bench [-- --quick] [-- --sizes 1000,10000]`: sync throughput, incremental cost, memory, and matching
+// accuracy and speed, each beside a baseline measured in the same run. JSON lines on stdout, a table on stderr.
+// Runs on the embedded FerretDB, or on MongoDB when MONGODB_URI is set.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { createLogger } from '../src/log.js';
+import { ensureIndexes, openStore, storeFrom, type Store } from '../src/store/index.js';
+import { fromDoc, toDoc, type AccountDoc } from '../src/store/accounts.js';
+import { upsertSchool } from '../src/store/schools.js';
+import { generateLocalAuthority, type SimSchool } from '../src/sync/integris/sim/generator.js';
+import { reportNames, type ExportFile, type Student } from '../src/sync/integris/schemas.js';
+import { processExport, syncSchool } from '../src/sync/process.js';
+import { evaluate, labelledSet } from './matching.js';
+
+const args = z
+  .object({ quick: z.boolean().default(false), sizes: z.string().regex(/^\d+(,\d+)*$/).optional(), runs: z.coerce.number().int().min(1).max(9).optional() })
+  .parse(parseArgs({ options: { quick: { type: 'boolean' }, sizes: { type: 'string' }, runs: { type: 'string' } } }).values);
+
+const logger = createLogger({ level: 'silent', pretty: false });
+const machine = { node: process.version, cores: availableParallelism() };
+const results: Record<string, unknown>[] = [];
+
+function emit(figure: { name: string; size: number; value: number; unit: string; baseline?: string; baselineValue?: number; writes?: number }, store: string): void {
+  const line = { ...figure, value: round(figure.value), ...(figure.baselineValue !== undefined ? { baselineValue: round(figure.baselineValue), ratio: round(figure.value / figure.baselineValue) } : {}), store, ...machine };
+  results.push(line);
+  process.stdout.write(`${JSON.stringify(line)}\n`);
+}
+const round = (x: number) => Math.round(x * 1000) / 1000;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** Samples RSS and heap while work runs. */
+async function measured<T>(work: () => Promise<T>): Promise<{ result: T; seconds: number; peakRss: number; peakHeap: number }> {
+  let peakRss = process.memoryUsage().rss;
+  let peakHeap = process.memoryUsage().heapUsed;
+  const timer = setInterval(() => {
+    const m = process.memoryUsage();
+    peakRss = Math.max(peakRss, m.rss);
+    peakHeap = Math.max(peakHeap, m.heapUsed);
+  }, 25);
+  const started = performance.now();
+  try {
+    const result = await work();
+    return { result, seconds: (performance.now() - started) / 1000, peakRss, peakHeap };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+function exportOf(school: SimSchool, exportedAt: string): ExportFile {
+  const file: ExportFile = { dfeNumber: school.dfeNumber, exportedAt, source: 'integris', reports: {}, completeness: {} };
+  for (const r of reportNames) {
+    file.reports[r] = school[r];
+    file.completeness[r] = { totalRecords: school[r].length, pages: Math.ceil(school[r].length / 500) };
+  }
+  return file;
+}
+
+/** 5% of a school's people changed: a third renamed, a third gone, a third new. */
+function churn(school: SimSchool, seed: number): number {
+  const n = Math.max(3, Math.round(school.students.length * 0.05));
+  const third = Math.ceil(n / 3);
+  const pupils = school.students.filter((s) => s.enrolmentStatus === 'C');
+  for (let i = 0; i < third && i < pupils.length; i++) pupils[i]!.legalSurname = `${pupils[i]!.legalSurname}-Moore`;
+  const gone = new Set(pupils.slice(third, 2 * third).map((s) => s.personId));
+  school.students = school.students.filter((s) => !gone.has(s.personId));
+  for (let i = 0; i < third; i++) {
+    const model = pupils[(i * 7) % pupils.length]!;
+    const fresh: Student = { ...model, personId: `CH${seed}-${i}`, legalForename: `Newby${i}`, legalSurname: `Starter${seed}x${i}`, dateOfBirth: model.dateOfBirth.replace(/-(\d\d)$/, '-01') };
+    delete fresh.upn;
+    school.students.push(fresh);
+  }
+  return third * 3;
+}
+
+async function syncBench(store: Store, size: number): Promise<void> {
+  const db = store.client.db(`bench_${size}_${randomBytes(3).toString('hex')}`);
+  await ensureIndexes(db);
+  const s = storeFrom(store.client, db, store.kind);
+  try {
+    const la = generateLocalAuthority({ seed: size, schools: Math.max(1, Math.round(size / 600)) });
+    const people = la.schools.reduce((n, sc) => n + sc.students.length + sc.staff.length, 0);
+    for (const sc of la.schools) await upsertSchool(db, { dfeNumber: sc.dfeNumber, name: sc.name, laCode: sc.laCode, acceptedReports: [...reportNames] });
+    const deps = { db: s.db, logger };
+    const first = await measured(async () => {
+      let writes = 0;
+      for (const sc of la.schools) writes += (await syncSchool(deps, sc.dfeNumber, { trigger: 'file', file: exportOf(sc, `${la.today}T18:00:00Z`), today: la.today })).accountWrites;
+      return writes;
+    });
+    const firstRate = people / first.seconds;
+
+    // baselines on the same account documents: a raw unordered insertMany (the ceiling) and a naive per-record upsert
+    const docs: AccountDoc[] = (await db.collection<AccountDoc>('accounts').find({}).toArray()).map((d) => toDoc(fromDoc(d)));
+    const raw = db.collection<AccountDoc>('bench_raw');
+    const rawRun = await measured(async () => {
+      for (let i = 0; i < docs.length; i += 1000) await raw.insertMany(docs.slice(i, i + 1000), { ordered: false });
+    });
+    const naive = db.collection<AccountDoc>('bench_naive');
+    const sample = docs.slice(0, Math.min(docs.length, 1000));
+    const naiveRun = await measured(async () => {
+      for (const { _id, ...fields } of sample) {
+        await naive.findOne({ _id });
+        await naive.updateOne({ _id }, { $set: fields }, { upsert: true });
+      }
+    });
+    emit({ name: 'first_sync', size: people, value: firstRate, unit: 'records/s', baseline: 'raw_insert_many', baselineValue: docs.length / rawRun.seconds, writes: first.result }, store.kind);
+    emit({ name: 'first_sync', size: people, value: firstRate, unit: 'records/s', baseline: `naive_upsert (sample of ${sample.length})`, baselineValue: sample.length / naiveRun.seconds, writes: first.result }, store.kind);
+    emit({ name: 'peak_rss', size: people, value: first.peakRss / 2 ** 20, unit: 'MiB', writes: Math.round(first.peakHeap / 2 ** 20) }, store.kind);
+
+    const again = await measured(async () => {
+      let writes = 0;
+      for (const sc of la.schools) writes += (await processExport(deps, sc.dfeNumber, { trigger: 'file', today: la.today })).accountWrites;
+      return writes;
+    });
+    emit({ name: 'no_change_resync', size: people, value: again.seconds, unit: 's', baseline: 'first_sync', baselineValue: first.seconds, writes: again.result }, store.kind);
+
+    let changed = 0;
+    for (const sc of la.schools) changed += churn(sc, size);
+    const churned = await measured(async () => {
+      let writes = 0;
+      for (const sc of la.schools) writes += (await syncSchool(deps, sc.dfeNumber, { trigger: 'file', file: exportOf(sc, `${la.today}T19:00:00Z`), today: la.today })).accountWrites;
+      return writes;
+    });
+    emit({ name: 'churn_resync', size: people, value: churned.seconds, unit: 's', baseline: 'first_sync', baselineValue: first.seconds, writes: churned.result }, store.kind);
+    emit({ name: 'churn_resync_writes_per_change', size: changed, value: churned.result / changed, unit: 'writes/changed record' }, store.kind);
+    emit({ name: 'peak_rss', size: people, value: Math.max(again.peakRss, churned.peakRss) / 2 ** 20, unit: 'MiB (re-syncs)' }, store.kind);
+  } finally {
+    await db.dropDatabase().catch(() => {});
+  }
+}
+
+function matchingBench(runs: number, accounts: number, kind: string): void {
+  const set = labelledSet(7, accounts);
+  const measuredRuns = Array.from({ length: runs }, () => evaluate(set));
+  const m = measuredRuns[0]!;
+  emit({ name: 'match_precision', size: m.probes, value: m.precision, unit: 'ratio' }, kind);
+  emit({ name: 'match_recall', size: m.probes, value: m.recall, unit: 'ratio' }, kind);
+  emit({ name: 'match_f1', size: m.probes, value: m.f1, unit: 'ratio' }, kind);
+  emit({ name: 'match_rate', size: m.probes, value: median(measuredRuns.map((r) => r.rate)), unit: 'candidates/s (median)' }, kind);
+}
+
+async function main(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'uso-bench-'));
+  const store = await openStore({ uri: process.env.MONGODB_URI, dbName: 'uso_bench', dataDir, timeoutMs: 10_000, logger });
+  const defaultSizes = args.quick ? [1000] : store.kind === 'mongodb' ? [1000, 10_000, 100_000] : [1000, 10_000];
+  const sizes = args.sizes ? args.sizes.split(',').map(Number) : defaultSizes;
+  try {
+    process.stderr.write(`uso-autoupdate bench on ${store.kind}, node ${machine.node}, ${machine.cores} cores; sizes ${sizes.join(', ')}\n`);
+    for (const size of sizes) await syncBench(store, size);
+    matchingBench(args.runs ?? (args.quick ? 3 : 5), args.quick ? 2000 : 10_000, store.kind);
+  } finally {
+    await store.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  const rows = results.map((r) => [String(r.name), String(r.size), `${r.value} ${r.unit}`, r.baseline ? `${r.baseline} ${r.baselineValue}` : '', r.ratio !== undefined ? `x${r.ratio}` : '', r.writes !== undefined ? String(r.writes) : '']);
+  const head = ['FIGURE', 'SIZE', 'VALUE', 'BASELINE', 'RATIO', 'WRITES'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  process.stderr.write(`${[head, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ')).join('\n')}\n`);
+}
+
+await main();
