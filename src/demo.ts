@@ -8,30 +8,27 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { progressBar } from './cli/progress.js';
-import { loadConfig } from './config.js';
-import { isUsoError } from './errors.js';
+import { configOrExit, startOrExit, stopOnSignals } from './entry.js';
 import { createLogger } from './log.js';
-import { startService } from './service.js';
+import { integrisClient } from './service.js';
 import { todayIn } from './sync/dates.js';
 import { generateLocalAuthority } from './sync/integris/sim/generator.js';
 import { createSimulator } from './sync/integris/sim/simulator.js';
 import { syncSchool, type RunSummary } from './sync/process.js';
 
 const argsSchema = z.object({
-  schools: z.coerce.number().int().min(1).max(200).default(6),
-  seed: z.coerce.number().int().default(1),
+  schools: z.coerce.number({ error: 'expected a number of schools' }).int().min(1).max(200).default(6),
+  seed: z.coerce.number({ error: 'expected a whole number' }).int().default(1),
 });
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { schools: { type: 'string' }, seed: { type: 'string' } } });
-  const args = argsSchema.parse(values);
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n`);
+  const parsed = argsSchema.safeParse(parseArgs({ options: { schools: { type: 'string' }, seed: { type: 'string' } } }).values);
+  if (!parsed.success) {
+    process.stderr.write(`${parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('\n')}\nUsage: npm run demo -- [--schools N] [--seed N]\n`);
     process.exit(2);
   }
+  const args = parsed.data;
+  let config = configOrExit();
   const today = todayIn(config.TZ);
   const la = generateLocalAuthority({ seed: args.seed, schools: args.schools, today });
   const webhookSecret = randomBytes(24).toString('hex');
@@ -44,20 +41,12 @@ async function main(): Promise<void> {
   const simUrl = `http://127.0.0.1:${(simServer.address() as AddressInfo).port}/`;
   const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'warn' });
   config = { ...config, INTEGRIS_BASE_URL: simUrl, INTEGRIS_CLIENT_ID: 'demo', INTEGRIS_CLIENT_SECRET: 'demo', INTEGRIS_WEBHOOK_SECRETS: [webhookSecret] };
-  let service;
-  try {
-    service = await startService(config, logger);
-  } catch (err) {
-    simServer.close();
-    if (!isUsoError(err)) throw err;
-    process.stderr.write(`uso-autoupdate cannot start: ${err.message}\n`);
-    process.exit(1);
-  }
+  const service = await startOrExit(config, logger);
   webhook.url = `${service.url}/webhooks/integris`;
   process.stdout.write(`uso-autoupdate demo: ${la.schools.length} simulated schools of LA ${la.laCode}, store: ${service.store.kind}, serving ${service.url}\n`);
 
   const { granted } = await service.scheduler.discover();
-  const deps = { db: service.store.db, logger, integris: (await import('./service.js')).integrisClient(config, logger), timeZone: config.TZ };
+  const deps = { db: service.store.db, logger, integris: integrisClient(config, logger), timeZone: config.TZ };
   const progress = progressBar(la.schools.length, true);
   const runs: RunSummary[] = [];
   const failures: string[] = [];
@@ -94,12 +83,10 @@ async function main(): Promise<void> {
       '',
     ].join('\n'),
   );
-  const stop = () => {
+  stopOnSignals(logger, async () => {
     simServer.close();
-    service.stop().then(() => process.exit(0), () => process.exit(1));
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+    await service.stop();
+  });
 }
 
 await main();
