@@ -69,7 +69,9 @@ function churn(school: SimSchool, seed: number): number {
   school.students = school.students.filter((s) => !gone.has(s.personId));
   for (let i = 0; i < third; i++) {
     const model = pupils[(i * 7) % pupils.length]!;
-    const fresh: Student = { ...model, personId: `CH${seed}-${i}`, legalForename: `Newby${i}`, legalSurname: `Starter${seed}x${i}`, dateOfBirth: model.dateOfBirth.replace(/-(\d\d)$/, '-01') };
+    // names of letters only: matching ignores digits, and identical names on one birthday would be one person
+    const tag = `${school.dfeNumber}${i}`.split('').map((d) => String.fromCharCode(97 + Number(d))).join('');
+    const fresh: Student = { ...model, personId: `CH${seed}-${school.dfeNumber}-${i}`, legalForename: 'Newby', legalSurname: `Starter${tag}`, dateOfBirth: model.dateOfBirth.replace(/-(\d\d)$/, '-01') };
     delete fresh.upn;
     school.students.push(fresh);
   }
