@@ -8,7 +8,9 @@ import { openMatches } from '../store/matches.js';
 import { addExclusion, listExclusions, removeExclusion } from '../store/exclusions.js';
 import { getSchool, listSchools, setGlobalPause, updateSchool, upsertSchool } from '../store/schools.js';
 import { audit } from '../store/audit.js';
-import { createAnyway, decideHeldChanges, excludePerson, matchPerson, nonMisAccounts, restoreAccount, unallocatedAccounts } from '../sync/admin.js';
+import { nonMisAccounts, unallocatedAccounts } from '../sync/admin.js';
+import { createLinkCode, grantRole, type Actor } from '../bot/access.js';
+import { approveUnallocations, createNew, exclude, match, rejectUnallocations, restore } from '../bot/actions.js';
 import { IntegrisClient } from '../sync/integris/client.js';
 import { exportFileSchema, reportNameSchema } from '../sync/integris/schemas.js';
 import { mergeSettings, type Account } from '../sync/model.js';
@@ -43,7 +45,31 @@ function integrisFrom(ctx: CliContext): IntegrisClient | undefined {
     : undefined;
 }
 
+/** The operator at the command line: the CLI may act for every school. */
+const cliActor = (ctx: CliContext): Actor => ({ platform: 'cli', userId: ctx.actor.replace(/^cli:/, ''), displayName: ctx.actor });
+
 export const commands: Record<string, Command> = {
+  'link-code': {
+    usage: 'link-code DFE',
+    summary: 'Print a one-time code that links a Slack channel or Teams conversation to the school (/uso link CODE)',
+    async run(ctx, { positionals }) {
+      const dfeNumber = dfe.parse(positionals[0]);
+      const code = await createLinkCode((await ctx.store()).db, dfeNumber, cliActor(ctx));
+      return { human: `Link code for ${dfeNumber}: ${code} (valid for 24 hours, once). In the channel: /uso link ${code}`, json: { dfeNumber, code } };
+    },
+  },
+  'admins add': {
+    usage: 'admins add DFE slack:TEAM:USER|teams:TENANT:USER --role head|contact|la',
+    summary: 'Give a chat user a role at a school (la: every school of its local authority)',
+    options: { role: { type: 'string' } },
+    async run(ctx, { positionals, values }) {
+      const dfeNumber = dfe.parse(positionals[0]);
+      const who = z.string({ error: 'the chat user is required' }).regex(/^(slack|teams):[^:\s]+(:[^:\s]+)?$/, 'expected slack:TEAM:USER or teams:TENANT:USER').parse(positionals[1]);
+      const role = z.enum(['head', 'contact', 'la'], { error: 'expected --role head, contact or la' }).parse(values.role);
+      await grantRole((await ctx.store()).db, cliActor(ctx), dfeNumber, who, role);
+      return { human: `${who} is now ${role} at ${dfeNumber}.`, json: { dfeNumber, actor: who, role } };
+    },
+  },
   'schools import': {
     usage: 'schools import FILE   (a JSON array of {dfeNumber, name, laCode, acceptedReports, settings?})',
     summary: 'Create or update schools from a file',
@@ -255,16 +281,17 @@ export const commands: Record<string, Command> = {
       const personId = z.string({ error: 'PERSON_ID is required' }).min(1).parse(positionals[1]);
       const chosen = [values.to, values.create, values.exclude].filter(Boolean).length;
       if (chosen !== 1) throw new UsoError('usage', 'give exactly one of --to USERNAME, --create or --exclude');
-      const { db } = await ctx.store();
+      const actions = { db: (await ctx.store()).db };
       if (typeof values.to === 'string') {
-        await matchPerson(db, dfeNumber, personId, values.to, ctx.actor);
+        await match(actions, cliActor(ctx), { dfeNumber, personId, username: values.to });
         return { human: `Linked ${personId} to ${values.to}.`, json: { dfeNumber, personId, decision: 'matched', username: values.to } };
       }
       if (values.create) {
-        const username = await createAnyway(db, dfeNumber, personId, ctx.actor);
+        const view = await createNew(actions, cliActor(ctx), { dfeNumber, personId });
+        const username = view.kind === 'decided' ? view.username : undefined;
         return { human: `Created ${username} for ${personId}.`, json: { dfeNumber, personId, decision: 'created', username } };
       }
-      await excludePerson(db, dfeNumber, personId, ctx.actor);
+      await exclude(actions, cliActor(ctx), { dfeNumber, personId });
       return { human: `Excluded ${personId}; the name is on the school's exclusion list.`, json: { dfeNumber, personId, decision: 'excluded' } };
     },
   },
@@ -284,7 +311,7 @@ export const commands: Record<string, Command> = {
     async run(ctx, { positionals, values }) {
       const username = z.string({ error: 'USERNAME is required' }).min(1).parse(positionals[0]);
       const dfeNumber = dfe.parse(values.school);
-      await restoreAccount((await ctx.store()).db, username, dfeNumber, ctx.actor);
+      await restore({ db: (await ctx.store()).db }, cliActor(ctx), { dfeNumber, username });
       return { human: `Restored ${username} at ${dfeNumber}.`, json: { username, dfeNumber, restored: true } };
     },
   },
@@ -321,8 +348,9 @@ export const commands: Record<string, Command> = {
     summary: 'Apply the unallocations and updates a run held',
     async run(ctx, { positionals }) {
       const runId = z.string({ error: 'RUN_ID is required' }).min(1).parse(positionals[0]);
-      const r = await decideHeldChanges((await ctx.store()).db, runId, 'approved', ctx.actor);
-      return { human: `Applied ${r.applied} held changes${r.stale.length ? `; ${r.stale.length} skipped because the account changed since: ${r.stale.join(', ')}` : ''}.`, json: r };
+      const r = await approveUnallocations({ db: (await ctx.store()).db }, cliActor(ctx), runId);
+      if (r.kind !== 'held_decided') throw new UsoError('internal', 'unexpected answer');
+      return { human: `Applied ${r.applied} held changes${r.stale.length ? `; ${r.stale.length} skipped because the account changed since: ${r.stale.join(', ')}` : ''}.`, json: { applied: r.applied, stale: r.stale, dfeNumber: r.dfeNumber } };
     },
   },
   reject: {
@@ -330,7 +358,7 @@ export const commands: Record<string, Command> = {
     summary: 'Discard the changes a run held',
     async run(ctx, { positionals }) {
       const runId = z.string({ error: 'RUN_ID is required' }).min(1).parse(positionals[0]);
-      const r = await decideHeldChanges((await ctx.store()).db, runId, 'rejected', ctx.actor);
+      const r = await rejectUnallocations({ db: (await ctx.store()).db }, cliActor(ctx), runId);
       return { human: `Discarded the held changes of run ${runId}.`, json: r };
     },
   },

@@ -23,6 +23,7 @@ export const collectionNames = [
   'exportChunks',
   'globals',
   'runOutcomes',
+  'chatAdmins',
 ] as const;
 export type CollectionName = (typeof collectionNames)[number];
 
@@ -37,6 +38,7 @@ export const indexSpecs: Record<CollectionName, IndexDescription[]> = {
   exportChunks: [{ key: { exportId: 1, report: 1, index: 1 }, name: 'export_report_index', unique: true }],
   globals: [],
   runOutcomes: [],
+  chatAdmins: [],
   runs: [
     { key: { dfeNumber: 1, startedAt: -1 }, name: 'school_started' },
     { key: { runKey: 1 }, name: 'run_key', unique: true, sparse: true },

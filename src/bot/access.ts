@@ -1,0 +1,127 @@
+// Who may act for which school from chat. A school is linked to a Slack channel or Teams conversation with a
+// one-time code; the code's redeemer becomes the school's head in chat and grants roles. Roles mirror the account
+// store's: head (approves held changes, sets thresholds), contact (matches, creates, restores, excludes) and la
+// (acts for every school of its local authority). The CLI is the operator's and may do everything.
+import { randomInt } from 'node:crypto';
+import type { Db } from 'mongodb';
+import { UsoError } from '../errors.js';
+import { getSchool } from '../store/schools.js';
+
+export type Platform = 'slack' | 'teams' | 'cli';
+export type Role = 'head' | 'contact' | 'la';
+
+export interface Actor {
+  platform: Platform;
+  /** Slack: team id; Teams: tenant id. */
+  workspace?: string;
+  userId: string;
+  displayName: string;
+}
+
+/** What an action needs: `read` to look, `contact` to decide people, `head` to approve and configure. */
+export type Need = 'read' | 'contact' | 'head';
+
+export const actorKey = (a: Actor) => `${a.platform}:${a.workspace ? `${a.workspace}:` : ''}${a.userId}`;
+
+interface AdminDoc {
+  _id: string;
+  actor: string;
+  role: Role;
+  dfeNumber?: string;
+  laCode?: string;
+  grantedBy: string;
+  grantedAt: Date;
+}
+
+interface LinkCodeDoc {
+  _id: string;
+  dfeNumber: string;
+  createdBy: string;
+  expiresAt: Date;
+}
+
+export interface ChatLinkDoc {
+  _id: string;
+  dfeNumber: string;
+  platform: Exclude<Platform, 'cli'>;
+  workspace: string;
+  conversation: string;
+  linkedBy: string;
+  linkedAt: Date;
+}
+
+const admins = (db: Db) => db.collection<AdminDoc>('chatAdmins');
+
+const rank: Record<Need, number> = { read: 0, contact: 1, head: 2 };
+const grants: Record<Role, number> = { contact: 1, head: 2, la: 2 };
+
+export async function roleAt(db: Db, actor: Actor, dfeNumber: string): Promise<Role | undefined> {
+  const key = actorKey(actor);
+  const here = await admins(db).findOne({ _id: `${dfeNumber}|${key}` });
+  if (here) return here.role;
+  const la = await admins(db).findOne({ _id: `la:${dfeNumber.slice(0, 3)}|${key}` });
+  return la ? 'la' : undefined;
+}
+
+/** Throws `forbidden` with the reason unless the actor may do what is needed at the school. */
+export async function authorise(db: Db, actor: Actor, dfeNumber: string, need: Need): Promise<void> {
+  if (actor.platform === 'cli') return;
+  const role = await roleAt(db, actor, dfeNumber);
+  if (!role) throw new UsoError('forbidden', `${actor.displayName} is not an admin of school ${dfeNumber}; its head can grant a role with /uso grant`);
+  if (grants[role] < rank[need]) throw new UsoError('forbidden', `only the school's head or a local-authority admin can do that; ${actor.displayName} is a ${role}`);
+}
+
+export async function grantRole(db: Db, by: Actor, dfeNumber: string, target: Actor | string, role: Role): Promise<void> {
+  const school = await getSchool(db, dfeNumber);
+  if (!school) throw new UsoError('not_found', `school ${dfeNumber} is not known`);
+  await authorise(db, by, dfeNumber, 'head');
+  const key = typeof target === 'string' ? target : actorKey(target);
+  const id = role === 'la' ? `la:${school.laCode}|${key}` : `${dfeNumber}|${key}`;
+  if (role === 'la' && by.platform !== 'cli') throw new UsoError('forbidden', 'local-authority admins are added by the service operator (uso admins add)');
+  await admins(db).replaceOne(
+    { _id: id },
+    { actor: key, role, ...(role === 'la' ? { laCode: school.laCode } : { dfeNumber }), grantedBy: actorKey(by), grantedAt: new Date() },
+    { upsert: true },
+  );
+}
+
+/** A one-time code, valid for a day, that links the chat conversation it is typed in to the school. */
+export async function createLinkCode(db: Db, dfeNumber: string, by: Actor): Promise<string> {
+  if (!(await getSchool(db, dfeNumber))) throw new UsoError('not_found', `school ${dfeNumber} is not known`);
+  await authorise(db, by, dfeNumber, 'head');
+  const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+  const code = Array.from({ length: 8 }, () => alphabet[randomInt(alphabet.length)]).join('');
+  await db.collection<LinkCodeDoc>('linkCodes').insertOne({ _id: code, dfeNumber, createdBy: actorKey(by), expiresAt: new Date(Date.now() + 86_400_000) });
+  return code;
+}
+
+/** Redeems a link code in a conversation: links it to the school and makes the redeemer the school's head. */
+export async function redeemLinkCode(
+  db: Db,
+  code: string,
+  actor: Actor,
+  conversation: { platform: Exclude<Platform, 'cli'>; workspace: string; conversation: string },
+): Promise<string> {
+  const codes = db.collection<LinkCodeDoc>('linkCodes');
+  const found = await codes.findOne({ _id: code.trim().toUpperCase() });
+  if (!found || found.expiresAt < new Date()) throw new UsoError('not_found', 'that link code is not valid (unknown, used or expired): ask for a new one with `uso link-code DFE`');
+  // one use: whoever deletes it first has redeemed it
+  if ((await codes.deleteOne({ _id: found._id })).deletedCount !== 1) throw new UsoError('stale_action', 'that link code was just used');
+  const id = `${conversation.platform}:${conversation.workspace}:${conversation.conversation}`;
+  await db.collection<ChatLinkDoc>('chatLinks').replaceOne(
+    { _id: id },
+    { dfeNumber: found.dfeNumber, ...conversation, linkedBy: actorKey(actor), linkedAt: new Date() },
+    { upsert: true },
+  );
+  await admins(db).replaceOne({ _id: `${found.dfeNumber}|${actorKey(actor)}` }, { actor: actorKey(actor), role: 'head', dfeNumber: found.dfeNumber, grantedBy: 'link-code', grantedAt: new Date() }, { upsert: true });
+  return found.dfeNumber;
+}
+
+/** The school a conversation speaks for, if it is linked. */
+export async function schoolOfConversation(db: Db, platform: Exclude<Platform, 'cli'>, workspace: string, conversation: string): Promise<string | undefined> {
+  return (await db.collection<ChatLinkDoc>('chatLinks').findOne({ _id: `${platform}:${workspace}:${conversation}` }))?.dfeNumber;
+}
+
+export async function conversationsOfSchool(db: Db, dfeNumber: string): Promise<ChatLinkDoc[]> {
+  return db.collection<ChatLinkDoc>('chatLinks').find({ dfeNumber }).toArray();
+}

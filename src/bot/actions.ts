@@ -1,0 +1,141 @@
+// Chat-agnostic admin actions. Each takes an actor and an input, checks the actor may act for that school,
+// changes the store (the sync's admin operations write the audit), and returns a view model that the Slack,
+// Teams and plain-text renderers turn into messages. A stale action answers with a `stale_action` error that
+// the adapters show as a plain explanation.
+import type { Db } from 'mongodb';
+import { getAccount } from '../store/accounts.js';
+import { openMatches } from '../store/matches.js';
+import { getRun } from '../store/runs.js';
+import { createAnyway, decideHeldChanges, excludePerson, matchPerson, nonMisAccounts, restoreAccount, unallocatedAccounts } from '../sync/admin.js';
+import type { Account } from '../sync/model.js';
+import { schoolStatus, type SchoolStatus } from '../sync/status.js';
+import { actorKey, authorise, type Actor } from './access.js';
+
+export interface ActionContext {
+  db: Db;
+  scheduler?: { runNow(dfeNumber: string): Promise<void> };
+}
+
+export interface PersonSummary {
+  name: string;
+  /** Day and month hidden: enough to tell people apart, not to identify them from a screenshot. */
+  maskedDob?: string;
+}
+
+export interface CandidateView extends PersonSummary {
+  username: string;
+  score: number;
+  reasons: string[];
+  schools: string[];
+  lastSeen?: string;
+}
+
+export interface MatchView extends PersonSummary {
+  personId: string;
+  kind: 'students' | 'staff';
+  candidates: CandidateView[];
+}
+
+export type View =
+  | { kind: 'status'; schools: SchoolStatus[]; paused: boolean }
+  | { kind: 'matches'; dfeNumber: string; matches: MatchView[] }
+  | { kind: 'decided'; dfeNumber: string; personId: string; decision: 'matched' | 'created' | 'excluded'; username?: string; by: string }
+  | { kind: 'accounts'; list: 'unallocated' | 'non_mis'; dfeNumber: string; accounts: (PersonSummary & { username: string; until?: string })[] }
+  | { kind: 'restored'; dfeNumber: string; username: string; by: string }
+  | { kind: 'held_decided'; runId: string; dfeNumber: string; decision: 'approved' | 'rejected'; applied: number; stale: string[]; by: string }
+  | { kind: 'run_queued'; dfeNumber: string; by: string };
+
+export function maskDob(dob: string | undefined): string | undefined {
+  return dob ? `**/**/${dob.slice(0, 4)}` : undefined;
+}
+
+const nameOf = (p: { legalForename: string; legalSurname: string; preferredForename?: string; preferredSurname?: string }) =>
+  `${p.preferredForename ?? p.legalForename} ${p.preferredSurname ?? p.legalSurname}`;
+
+const summary = (a: Account, dfeNumber: string) => ({
+  username: a.username,
+  name: nameOf(a),
+  maskedDob: maskDob(a.dateOfBirth),
+  until: a.associations.find((x) => x.dfeNumber === dfeNumber)?.until,
+});
+
+export async function status(ctx: ActionContext, actor: Actor, dfeNumber: string): Promise<View> {
+  await authorise(ctx.db, actor, dfeNumber, 'read');
+  const s = await schoolStatus(ctx.db, dfeNumber);
+  return { kind: 'status', schools: s.schools, paused: s.paused };
+}
+
+export async function listMatches(ctx: ActionContext, actor: Actor, dfeNumber: string): Promise<View> {
+  await authorise(ctx.db, actor, dfeNumber, 'read');
+  const open = await openMatches(ctx.db, dfeNumber);
+  const matches: MatchView[] = [];
+  for (const m of open) {
+    const candidates: CandidateView[] = [];
+    for (const c of m.candidates) {
+      const account = await getAccount(ctx.db, c.username);
+      if (!account) continue;
+      candidates.push({
+        username: c.username,
+        name: nameOf(account),
+        maskedDob: maskDob(account.dateOfBirth),
+        score: c.score,
+        reasons: c.reasons,
+        schools: [...new Set(account.associations.filter((x) => x.status === 'active').map((x) => x.dfeNumber))],
+        lastSeen: account.associations.map((x) => x.until ?? x.seenAt).filter((d): d is string => !!d).sort().at(-1),
+      });
+    }
+    matches.push({ personId: m.misPersonId, kind: m.kind, name: nameOf(m.person), maskedDob: maskDob(m.person.dateOfBirth), candidates });
+  }
+  return { kind: 'matches', dfeNumber, matches };
+}
+
+export async function match(ctx: ActionContext, actor: Actor, input: { dfeNumber: string; personId: string; username: string }): Promise<View> {
+  await authorise(ctx.db, actor, input.dfeNumber, 'contact');
+  await matchPerson(ctx.db, input.dfeNumber, input.personId, input.username, actorKey(actor));
+  return { kind: 'decided', dfeNumber: input.dfeNumber, personId: input.personId, decision: 'matched', username: input.username, by: actor.displayName };
+}
+
+export async function createNew(ctx: ActionContext, actor: Actor, input: { dfeNumber: string; personId: string }): Promise<View> {
+  await authorise(ctx.db, actor, input.dfeNumber, 'contact');
+  const username = await createAnyway(ctx.db, input.dfeNumber, input.personId, actorKey(actor));
+  return { kind: 'decided', dfeNumber: input.dfeNumber, personId: input.personId, decision: 'created', username, by: actor.displayName };
+}
+
+export async function exclude(ctx: ActionContext, actor: Actor, input: { dfeNumber: string; personId: string }): Promise<View> {
+  await authorise(ctx.db, actor, input.dfeNumber, 'contact');
+  await excludePerson(ctx.db, input.dfeNumber, input.personId, actorKey(actor));
+  return { kind: 'decided', dfeNumber: input.dfeNumber, personId: input.personId, decision: 'excluded', by: actor.displayName };
+}
+
+export async function listUnallocated(ctx: ActionContext, actor: Actor, dfeNumber: string): Promise<View> {
+  await authorise(ctx.db, actor, dfeNumber, 'read');
+  return { kind: 'accounts', list: 'unallocated', dfeNumber, accounts: (await unallocatedAccounts(ctx.db, dfeNumber)).map((a) => summary(a, dfeNumber)) };
+}
+
+export async function listNonMis(ctx: ActionContext, actor: Actor, dfeNumber: string): Promise<View> {
+  await authorise(ctx.db, actor, dfeNumber, 'read');
+  return { kind: 'accounts', list: 'non_mis', dfeNumber, accounts: (await nonMisAccounts(ctx.db, dfeNumber)).map((a) => summary(a, dfeNumber)) };
+}
+
+export async function restore(ctx: ActionContext, actor: Actor, input: { dfeNumber: string; username: string }): Promise<View> {
+  await authorise(ctx.db, actor, input.dfeNumber, 'contact');
+  await restoreAccount(ctx.db, input.username, input.dfeNumber, actorKey(actor));
+  return { kind: 'restored', dfeNumber: input.dfeNumber, username: input.username, by: actor.displayName };
+}
+
+async function decideHeld(ctx: ActionContext, actor: Actor, runId: string, decision: 'approved' | 'rejected'): Promise<View> {
+  const run = await getRun(ctx.db, runId);
+  if (run) await authorise(ctx.db, actor, run.dfeNumber, 'head');
+  const r = await decideHeldChanges(ctx.db, runId, decision, actorKey(actor));
+  return { kind: 'held_decided', runId, dfeNumber: r.dfeNumber, decision, applied: r.applied, stale: r.stale, by: actor.displayName };
+}
+
+export const approveUnallocations = (ctx: ActionContext, actor: Actor, runId: string) => decideHeld(ctx, actor, runId, 'approved');
+export const rejectUnallocations = (ctx: ActionContext, actor: Actor, runId: string) => decideHeld(ctx, actor, runId, 'rejected');
+
+export async function runNow(ctx: ActionContext, actor: Actor, dfeNumber: string): Promise<View> {
+  await authorise(ctx.db, actor, dfeNumber, 'contact');
+  if (!ctx.scheduler) throw new Error('no scheduler in this process');
+  await ctx.scheduler.runNow(dfeNumber);
+  return { kind: 'run_queued', dfeNumber, by: actor.displayName };
+}
