@@ -10,6 +10,7 @@ import { openStore, type Store } from './store/index.js';
 import { IntegrisClient } from './sync/integris/client.js';
 import { Scheduler } from './sync/jobs.js';
 import { integrisWebhookRoutes } from './webhooks/index.js';
+import { createSlack } from './bot/slack/app.js';
 
 export interface Service {
   store: Store;
@@ -46,6 +47,9 @@ export async function startService(config: Config, logger: Logger, extra: { inte
     ...(extra.processEvery ? { processEvery: extra.processEvery } : {}),
   });
   const routes = config.INTEGRIS_WEBHOOK_SECRETS ? [integrisWebhookRoutes({ db: store.db, logger, secrets: config.INTEGRIS_WEBHOOK_SECRETS, scheduler })] : [];
+  if (config.SLACK_SIGNING_SECRET && config.SLACK_BOT_TOKEN) {
+    routes.push(createSlack({ db: store.db, logger, signingSecret: config.SLACK_SIGNING_SECRET, token: config.SLACK_BOT_TOKEN, scheduler }).routes);
+  }
   const app = createApp({ store, logger, routes });
   let server: Server;
   try {

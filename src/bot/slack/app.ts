@@ -1,0 +1,146 @@
+// The Slack surface: the /uso command and the buttons, wired to the shared actions. Listeners are plain functions
+// of (ack, body, client, respond); all Slack specifics stay in this folder.
+import { App, type AllMiddlewareArgs, type BlockAction, type ButtonAction, type SlackActionMiddlewareArgs, type SlackCommandMiddlewareArgs } from '@slack/bolt';
+import type { Db } from 'mongodb';
+import type { Hono } from 'hono';
+import { z } from 'zod';
+import { isUsoError } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import { grantRole, redeemLinkCode, schoolOfConversation, type Actor } from '../access.js';
+import * as actions from '../actions.js';
+import { render, type SlackMessage } from '../views/blocks.js';
+import { HonoReceiver } from './receiver.js';
+
+export interface SlackOptions {
+  db: Db;
+  logger: Logger;
+  signingSecret: string;
+  token: string;
+  scheduler?: actions.ActionContext['scheduler'];
+  /** Offline and in tests: skip Bolt's auth.test at start-up. */
+  botUserId?: string;
+  botId?: string;
+}
+
+const HELP = [
+  '*/uso status [school]*: last run, people to match, held changes',
+  '*/uso match [school]*: people who look like existing accounts, with buttons',
+  '*/uso unallocated [school]*: accounts that lost their school, with Restore',
+  '*/uso run [school]*: run the school now',
+  '*/uso link CODE*: link this channel to a school (the code comes from `uso link-code DFE`)',
+  '*/uso grant @user contact|head*: give someone a role at this channel\'s school',
+].join('\n');
+
+const buttonValue = z.object({ d: z.string().regex(/^\d{7}$/), p: z.string().optional(), u: z.string().optional(), page: z.number().int().min(0).optional() });
+
+function actorOf(body: { user_id?: string; user_name?: string; team_id?: string; user?: { id: string; name?: string; username?: string; team_id?: string }; team?: { id: string } | null }): Actor {
+  const userId = body.user_id ?? body.user?.id ?? 'unknown';
+  const team = body.team_id ?? body.team?.id ?? body.user?.team_id ?? 'unknown';
+  return { platform: 'slack', workspace: team, userId, displayName: body.user_name ?? body.user?.username ?? body.user?.name ?? userId };
+}
+
+const reply = (text: string): SlackMessage => ({ text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] });
+
+export function createSlack(options: SlackOptions) {
+  const receiver = new HonoReceiver({
+    signingSecret: options.signingSecret,
+    firstDelivery: async (eventId) => {
+      try {
+        await options.db.collection<{ _id: string; expiresAt: Date }>('webhookEvents').insertOne({ _id: `slack:${eventId}`, expiresAt: new Date(Date.now() + 86_400_000) });
+        return true;
+      } catch (err) {
+        if ((err as { code?: number }).code === 11000) return false;
+        throw err;
+      }
+    },
+    onError: (err) => options.logger.error({ err: { message: (err as Error).message } }, 'slack listener failed'),
+  });
+  const app = new App({
+    token: options.token,
+    receiver,
+    botUserId: options.botUserId,
+    botId: options.botId,
+    tokenVerificationEnabled: options.botUserId === undefined,
+    // interactive paths fail fast on a rate limit instead of waiting it out
+    clientOptions: { rejectRateLimitedCalls: true },
+  });
+  const ctx: actions.ActionContext = { db: options.db, ...(options.scheduler ? { scheduler: options.scheduler } : {}) };
+
+  /** The school a command is about: given explicitly, or the one the channel is linked to. */
+  async function schoolFor(body: { team_id?: string; channel_id?: string }, given?: string): Promise<string | undefined> {
+    if (given && /^\d{7}$/.test(given)) return given;
+    return body.team_id && body.channel_id ? schoolOfConversation(options.db, 'slack', body.team_id, body.channel_id) : undefined;
+  }
+
+  async function command({ ack, body, command: cmd }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> {
+    const [sub = 'help', arg, role] = cmd.text.trim().split(/\s+/).filter(Boolean);
+    const actor = actorOf(body);
+    const answer = async (message: SlackMessage, visibleToChannel = false) => ack({ response_type: visibleToChannel ? 'in_channel' : 'ephemeral', ...message });
+    try {
+      if (sub === 'help') return void (await answer(reply(HELP)));
+      if (sub === 'link') {
+        if (!arg) return void (await answer(reply('Give the code: `/uso link CODE`.')));
+        const dfe = await redeemLinkCode(options.db, arg, actor, { platform: 'slack', workspace: body.team_id, conversation: body.channel_id });
+        return void (await answer(reply(`This channel now speaks for school ${dfe}. ${actor.displayName} is its head here.`), true));
+      }
+      const dfe = await schoolFor(body, sub === 'grant' ? undefined : arg);
+      if (!dfe) return void (await answer(reply('This channel is not linked to a school: give the DfE number (`/uso status 2093456`) or link it with `/uso link CODE`.')));
+      switch (sub) {
+        case 'status':
+          return void (await answer(render(await actions.status(ctx, actor, dfe))));
+        case 'match':
+          return void (await answer(render(await actions.listMatches(ctx, actor, dfe))));
+        case 'unallocated':
+          return void (await answer(render(await actions.listUnallocated(ctx, actor, dfe))));
+        case 'non-mis':
+          return void (await answer(render(await actions.listNonMis(ctx, actor, dfe))));
+        case 'run':
+          return void (await answer(render(await actions.runNow(ctx, actor, dfe)), true));
+        case 'grant': {
+          const user = /^<@([A-Z0-9]+)(\|[^>]*)?>$/.exec(arg ?? '')?.[1];
+          const parsedRole = z.enum(['head', 'contact']).safeParse(role);
+          if (!user || !parsedRole.success) return void (await answer(reply('Use `/uso grant @user contact` or `/uso grant @user head`.')));
+          await grantRole(options.db, actor, dfe, { platform: 'slack', workspace: body.team_id, userId: user, displayName: user }, parsedRole.data);
+          return void (await answer(reply(`<@${user}> is now ${parsedRole.data} for school ${dfe}.`)));
+        }
+        default:
+          return void (await answer(reply(`I do not know \`${sub}\`.\n${HELP}`)));
+      }
+    } catch (err) {
+      if (!isUsoError(err)) throw err;
+      await answer(reply(err.message));
+    }
+  }
+
+  /** A button: ack at once, act, then show the outcome in place of the message (or privately, if refused). */
+  async function button(args: SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs, act: (actor: Actor, v: z.infer<typeof buttonValue>) => Promise<actions.View>, page?: (v: z.infer<typeof buttonValue>) => number): Promise<void> {
+    const { ack, body, action, client } = args;
+    await ack();
+    const actor = actorOf(body);
+    const channel = body.channel?.id;
+    const ts = body.message?.ts;
+    try {
+      const value = buttonValue.parse(JSON.parse(action.value ?? '{}'));
+      const message = render(await act(actor, value), page?.(value));
+      if (channel && ts) await client.chat.update({ channel, ts, text: message.text, blocks: message.blocks });
+    } catch (err) {
+      if (!isUsoError(err) && !(err instanceof z.ZodError)) throw err;
+      const text = err instanceof z.ZodError ? 'That button is out of date; run the command again.' : err.message;
+      if (channel) await client.chat.postEphemeral({ channel, user: actor.userId, text });
+    }
+  }
+
+  app.command('/uso', command);
+  app.action<BlockAction<ButtonAction>>('uso_match', (a) => button(a, (actor, v) => actions.match(ctx, actor, { dfeNumber: v.d, personId: v.p ?? '', username: v.u ?? '' })));
+  app.action<BlockAction<ButtonAction>>('uso_create', (a) => button(a, (actor, v) => actions.createNew(ctx, actor, { dfeNumber: v.d, personId: v.p ?? '' })));
+  app.action<BlockAction<ButtonAction>>('uso_exclude', (a) => button(a, (actor, v) => actions.exclude(ctx, actor, { dfeNumber: v.d, personId: v.p ?? '' })));
+  app.action<BlockAction<ButtonAction>>('uso_restore', (a) => button(a, (actor, v) => actions.restore(ctx, actor, { dfeNumber: v.d, username: v.u ?? '' })));
+  app.action<BlockAction<ButtonAction>>('uso_matches_page', (a) => button(a, (actor, v) => actions.listMatches(ctx, actor, v.d), (v) => v.page ?? 0));
+
+  return {
+    app,
+    routes: (hono: Hono) => {
+      hono.post('/slack/events', (c) => receiver.handle(c));
+    },
+  };
+}

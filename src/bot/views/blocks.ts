@@ -1,0 +1,149 @@
+// Pure renderers from action view models to Slack Block Kit, kept within Block Kit's limits (checked by
+// `blockKitProblems`, which the tests run over every rendered message).
+import type { CandidateView, MatchView, View } from '../actions.js';
+
+export interface SlackMessage {
+  text: string;
+  blocks: Block[];
+}
+type Text = { type: 'mrkdwn' | 'plain_text'; text: string; emoji?: boolean };
+type Button = { type: 'button'; text: Text; action_id: string; value: string; style?: 'primary' | 'danger'; confirm?: Confirm };
+type Confirm = { title: Text; text: Text; confirm: Text; deny: Text; style?: 'primary' | 'danger' };
+export type Block =
+  | { type: 'section'; text: Text; fields?: Text[]; block_id?: string; accessory?: Button }
+  | { type: 'actions'; elements: Button[]; block_id?: string }
+  | { type: 'context'; elements: Text[] }
+  | { type: 'divider' }
+  | { type: 'header'; text: Text };
+
+export const LIMITS = { blocks: 50, sectionText: 3000, headerText: 150, buttonText: 75, actionId: 255, value: 2000, elements: 25, contextElements: 10, fallbackText: 40_000 };
+/** Held people per message: each takes at most 7 blocks, so a page stays under 50 with its header and pager. */
+export const MATCHES_PER_PAGE = 6;
+const MAX_CANDIDATES = 3;
+
+const md = (text: string): Text => ({ type: 'mrkdwn', text: clip(text, LIMITS.sectionText) });
+const plain = (text: string, max: number = LIMITS.buttonText): Text => ({ type: 'plain_text', text: clip(text, max), emoji: true });
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+/** Slack mrkdwn control characters in names and reasons would change the message. */
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+function button(label: string, actionId: string, value: object, style?: Button['style'], confirm?: Confirm): Button {
+  return { type: 'button', text: plain(label), action_id: actionId, value: JSON.stringify(value), ...(style ? { style } : {}), ...(confirm ? { confirm } : {}) };
+}
+
+const confirmDialog = (title: string, text: string, yes: string, style: 'primary' | 'danger' = 'danger'): Confirm => ({ title: plain(title, 100), text: plain(text, 300), confirm: plain(yes, 30), deny: plain('Cancel', 30), style });
+
+function candidateBlock(c: CandidateView): Block {
+  return {
+    type: 'section',
+    text: md(`*${esc(c.name)}* \`${c.username}\` (score ${c.score.toFixed(2)})\nborn ${c.maskedDob ?? 'unknown'} · ${c.schools.length ? `at ${c.schools.join(', ')}` : 'unallocated'}${c.lastSeen ? ` · last seen ${c.lastSeen}` : ''}\n_${esc(c.reasons.join('; '))}_`),
+  };
+}
+
+/** One held person: MIS details, the candidates with reasons, and the three decisions. */
+export function matchBlocks(dfeNumber: string, m: MatchView): Block[] {
+  const shown = m.candidates.slice(0, MAX_CANDIDATES);
+  const key = { d: dfeNumber, p: m.personId };
+  return [
+    { type: 'section', block_id: `match:${m.personId}`.slice(0, 255), text: md(`*${esc(m.name)}* (MIS ${m.kind === 'students' ? 'pupil' : 'staff'} ${esc(m.personId)}, born ${m.maskedDob ?? 'unknown'}) looks like ${m.candidates.length === 1 ? 'an existing account' : `${m.candidates.length} existing accounts`}:`) },
+    ...shown.map(candidateBlock),
+    ...(m.candidates.length > shown.length ? [{ type: 'context' as const, elements: [md(`${m.candidates.length - shown.length} weaker candidate(s) not shown: use \`uso matches ${dfeNumber}\``)] }] : []),
+    {
+      type: 'actions',
+      elements: [
+        ...shown.map((c) => button(`Match to ${c.username}`, 'uso_match', { ...key, u: c.username }, 'primary')),
+        button('Create new account', 'uso_create', key),
+        button('Exclude from USO', 'uso_exclude', key, 'danger', confirmDialog('Exclude from USO?', `${m.name} will never get an account at this school, now or later.`, 'Exclude')),
+      ],
+    },
+  ];
+}
+
+export function render(view: View, page = 0): SlackMessage {
+  switch (view.kind) {
+    case 'status': {
+      const lines = view.schools.map((s) => {
+        const counts = s.lastRun?.counts ? Object.entries(s.lastRun.counts).map(([k, n]) => `${k.replace(/_/g, ' ')} ${n}`).join(', ') : 'no run yet';
+        const held = s.heldChanges.reduce((n, h) => n + h.count, 0);
+        return `*${esc(s.name)}* (${s.dfeNumber})${s.paused ? ' · paused' : ''}\nlast run: ${s.lastRun ? `${s.lastRun.status} ${s.lastRun.startedAt.slice(0, 16).replace('T', ' ')}` : '-'} · ${counts}\nto do: ${s.openMatches} to match, ${held} held change(s)`;
+      });
+      return { text: 'USO status', blocks: [...(view.paused ? [{ type: 'context' as const, elements: [md('All runs are paused.')] }] : []), ...lines.slice(0, 40).map((l) => ({ type: 'section' as const, text: md(l) }))] };
+    }
+    case 'matches': {
+      const pages = Math.max(1, Math.ceil(view.matches.length / MATCHES_PER_PAGE));
+      const p = Math.min(Math.max(page, 0), pages - 1);
+      const slice = view.matches.slice(p * MATCHES_PER_PAGE, (p + 1) * MATCHES_PER_PAGE);
+      if (view.matches.length === 0) return { text: 'Nobody is waiting to be matched.', blocks: [{ type: 'section', text: md(`Nobody at ${view.dfeNumber} is waiting to be matched.`) }] };
+      const blocks: Block[] = [{ type: 'section', text: md(`*${view.matches.length} people at ${view.dfeNumber} look like existing accounts.* Page ${p + 1} of ${pages}.`) }];
+      for (const m of slice) blocks.push({ type: 'divider' }, ...matchBlocks(view.dfeNumber, m));
+      if (pages > 1) {
+        blocks.push({
+          type: 'actions',
+          elements: [
+            ...(p > 0 ? [button('Previous', 'uso_matches_page', { d: view.dfeNumber, page: p - 1 })] : []),
+            ...(p < pages - 1 ? [button('Next', 'uso_matches_page', { d: view.dfeNumber, page: p + 1 })] : []),
+          ],
+        });
+      }
+      return { text: `${view.matches.length} people to match at ${view.dfeNumber}`, blocks };
+    }
+    case 'decided': {
+      const what = view.decision === 'matched' ? `matched to \`${view.username}\`` : view.decision === 'created' ? `given a new account \`${view.username}\`` : 'excluded from USO';
+      return { text: `MIS person ${view.personId} ${what}`, blocks: [{ type: 'section', text: md(`MIS person ${esc(view.personId)} was ${what} by ${esc(view.by)}.`) }] };
+    }
+    case 'accounts': {
+      const title = view.list === 'unallocated' ? `Unallocated accounts at ${view.dfeNumber}` : `Accounts at ${view.dfeNumber} not in the MIS`;
+      if (view.accounts.length === 0) return { text: title, blocks: [{ type: 'section', text: md(`*${title}*: none.`) }] };
+      const shown = view.accounts.slice(0, 45);
+      const blocks: Block[] = [{ type: 'section', text: md(`*${title}* (${view.accounts.length}${view.accounts.length > shown.length ? `, first ${shown.length} shown` : ''})`) }];
+      for (const a of shown) {
+        blocks.push({
+          type: 'section',
+          text: md(`*${esc(a.name)}* \`${a.username}\`${a.until ? ` · left ${a.until}` : ''}`),
+          ...(view.list === 'unallocated' ? { accessory: button('Restore', 'uso_restore', { d: view.dfeNumber, u: a.username }, 'primary', confirmDialog('Restore this account?', `${a.name} gets access at this school again, kept by hand until the MIS lists them.`, 'Restore', 'primary')) } : {}),
+        });
+      }
+      return { text: title, blocks };
+    }
+    case 'restored':
+      return { text: `${view.username} restored`, blocks: [{ type: 'section', text: md(`\`${view.username}\` was restored at ${view.dfeNumber} by ${esc(view.by)}.`) }] };
+    case 'held_decided':
+      return {
+        text: `Held changes ${view.decision}`,
+        blocks: [{ type: 'section', text: md(`The held changes of run ${view.runId} were ${view.decision} by ${esc(view.by)}${view.decision === 'approved' ? `: ${view.applied} applied${view.stale.length ? `, ${view.stale.length} skipped (changed since)` : ''}` : ''}.`) }],
+      };
+    case 'run_queued':
+      return { text: 'Run queued', blocks: [{ type: 'section', text: md(`A run for ${view.dfeNumber} was started by ${esc(view.by)}; the summary follows when it finishes.`) }] };
+  }
+}
+
+/** Block Kit's published limits, checked for every rendered message; an empty list means it will be accepted. */
+export function blockKitProblems(message: SlackMessage): string[] {
+  const problems: string[] = [];
+  if (message.blocks.length > LIMITS.blocks) problems.push(`${message.blocks.length} blocks (max ${LIMITS.blocks})`);
+  if (!message.text || message.text.length > LIMITS.fallbackText) problems.push('fallback text missing or too long');
+  const ids = new Set<string>();
+  message.blocks.forEach((b, i) => {
+    if (b.type === 'section' && (b.text.text.length === 0 || b.text.text.length > LIMITS.sectionText)) problems.push(`block ${i}: section text ${b.text.text.length} chars`);
+    if (b.type === 'section' && b.accessory && (b.accessory.text.text.length > LIMITS.buttonText || b.accessory.value.length > LIMITS.value)) problems.push(`block ${i}: accessory too long`);
+    if (b.type === 'header' && b.text.text.length > LIMITS.headerText) problems.push(`block ${i}: header too long`);
+    if (b.type === 'context' && b.elements.length > LIMITS.contextElements) problems.push(`block ${i}: too many context elements`);
+    if (b.type === 'actions') {
+      if (b.elements.length > LIMITS.elements || b.elements.length === 0) problems.push(`block ${i}: ${b.elements.length} actions elements`);
+      for (const e of b.elements) {
+        if (e.text.text.length > LIMITS.buttonText) problems.push(`block ${i}: button text too long`);
+        if (e.value.length > LIMITS.value) problems.push(`block ${i}: button value too long`);
+        if (e.action_id.length > LIMITS.actionId) problems.push(`block ${i}: action_id too long`);
+      }
+      const actionIds = b.elements.map((e) => `${e.action_id}:${e.value}`);
+      if (new Set(actionIds).size !== actionIds.length) problems.push(`block ${i}: duplicate buttons`);
+    }
+    if ('block_id' in b && b.block_id) {
+      if (ids.has(b.block_id)) problems.push(`block ${i}: duplicate block_id`);
+      ids.add(b.block_id);
+    }
+  });
+  return problems;
+}

@@ -1,0 +1,44 @@
+// Every rendered Slack message stays within Block Kit's limits, even for a school with 500 people to match.
+import { describe, expect, it } from 'vitest';
+import type { MatchView, View } from '../../src/bot/actions.js';
+import { MATCHES_PER_PAGE, blockKitProblems, render } from '../../src/bot/views/blocks.js';
+
+const longReasons = ['same forename', 'surname differs by one letter', 'day and month of birth swapped', 'names differ only in accents or punctuation', 'recorded gender differs'];
+const matches: MatchView[] = Array.from({ length: 500 }, (_, i) => ({
+  personId: `P${String(i).padStart(6, '0')}-${'x'.repeat(40)}`,
+  kind: i % 10 ? 'students' : 'staff',
+  name: `Ngozi-Ó Súilleabháin-Fitzgerald-Wiśniewska <${i}> & Co ${'long '.repeat(30)}`,
+  maskedDob: '**/**/2015',
+  candidates: Array.from({ length: 5 }, (_, j) => ({ username: `candidate.name${i}${j}`.slice(0, 20), name: `Candidate ${'name '.repeat(40)}`, maskedDob: '**/**/2015', score: 0.9, reasons: longReasons, schools: ['2093456', '2094567'], lastSeen: '2026-11-20' })),
+}));
+
+describe('Block Kit rendering', () => {
+  it('pages 500 pending matches within every limit', () => {
+    const view: View = { kind: 'matches', dfeNumber: '2093456', matches };
+    const pages = Math.ceil(500 / MATCHES_PER_PAGE);
+    for (let page = 0; page < pages; page++) {
+      const message = render(view, page);
+      expect(blockKitProblems(message), `page ${page}`).toEqual([]);
+    }
+    const last = render(view, pages - 1);
+    expect(JSON.stringify(last)).toContain('Previous');
+    expect(JSON.stringify(render(view, 0))).not.toContain('Previous');
+  });
+
+  it('keeps names from breaking the markup and never shows a full date of birth', () => {
+    const text = JSON.stringify(render({ kind: 'matches', dfeNumber: '2093456', matches: matches.slice(0, 1) }));
+    expect(text).toContain('&lt;0&gt; &amp; Co');
+    expect(text).not.toContain('2015-'); // birth years only, never a full date
+  });
+
+  it('renders lists, status and outcomes within the limits', () => {
+    const views: View[] = [
+      { kind: 'accounts', list: 'unallocated', dfeNumber: '2093456', accounts: Array.from({ length: 300 }, (_, i) => ({ username: `u${i}`, name: `Name ${i}`, until: '2026-11-20' })) },
+      { kind: 'accounts', list: 'non_mis', dfeNumber: '2093456', accounts: [] },
+      { kind: 'decided', dfeNumber: '2093456', personId: 'P1', decision: 'matched', username: 'a.b', by: 'Head' },
+      { kind: 'held_decided', runId: 'r1', dfeNumber: '2093456', decision: 'approved', applied: 12, stale: ['x'], by: 'Head' },
+      { kind: 'status', paused: true, schools: Array.from({ length: 80 }, (_, i) => ({ dfeNumber: `209${String(i).padStart(4, '0')}`, name: `School ${i}`, paused: false, grant: 'granted', openMatches: 3, heldChanges: [] })) },
+    ];
+    for (const v of views) expect(blockKitProblems(render(v)), v.kind).toEqual([]);
+  });
+});
