@@ -11,6 +11,9 @@ import { IntegrisClient } from './sync/integris/client.js';
 import { Scheduler } from './sync/jobs.js';
 import { integrisWebhookRoutes } from './webhooks/index.js';
 import { createSlack } from './bot/slack/app.js';
+import { slackSender } from './bot/slack/sender.js';
+import { notifyRevoked, notifyRun } from './bot/notify.js';
+import { deliverDue } from './bot/outbox.js';
 
 export interface Service {
   store: Store;
@@ -37,7 +40,12 @@ export function integrisClient(config: Config, logger: Logger): IntegrisClient |
 
 export async function startService(config: Config, logger: Logger, extra: { integris?: IntegrisClient; processEvery?: number } = {}): Promise<Service> {
   const store = await openStore(storeOptions(config, logger));
+  const senders = config.SLACK_BOT_TOKEN ? { slack: slackSender(config.SLACK_BOT_TOKEN) } : {};
   const scheduler = new Scheduler({
+    onRun: async (run) => {
+      if ((await notifyRun(store.db, run)) > 0) await scheduler.agenda.now('outbox:deliver');
+    },
+    onRevoked: (dfeNumber) => notifyRevoked(store.db, dfeNumber),
     db: store.db,
     logger,
     integris: extra.integris ?? integrisClient(config, logger),
@@ -52,8 +60,11 @@ export async function startService(config: Config, logger: Logger, extra: { inte
   }
   const app = createApp({ store, logger, routes });
   let server: Server;
+  // the outbox is delivered every minute, and at once after something is queued by a run
+  scheduler.agenda.define('outbox:deliver', async () => void (await deliverDue(store.db, senders, logger)), { concurrency: 1 });
   try {
     await scheduler.start();
+    await scheduler.agenda.every('1 minute', 'outbox:deliver');
     server = await new Promise<Server>((ok) => {
       const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => ok(s as Server));
     });

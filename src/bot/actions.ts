@@ -43,7 +43,8 @@ export type View =
   | { kind: 'accounts'; list: 'unallocated' | 'non_mis'; dfeNumber: string; accounts: (PersonSummary & { username: string; until?: string })[] }
   | { kind: 'restored'; dfeNumber: string; username: string; by: string }
   | { kind: 'held_decided'; runId: string; dfeNumber: string; decision: 'approved' | 'rejected'; applied: number; stale: string[]; by: string }
-  | { kind: 'run_queued'; dfeNumber: string; by: string };
+  | { kind: 'run_queued'; dfeNumber: string; by: string }
+  | { kind: 'summary'; dfeNumber: string; schoolName: string; runId: string; status: string; counts: Record<string, number>; note?: string; held: number; openMatches: number };
 
 export function maskDob(dob: string | undefined): string | undefined {
   return dob ? `**/**/${dob.slice(0, 4)}` : undefined;

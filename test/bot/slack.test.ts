@@ -10,6 +10,9 @@ import { upsertSchool } from '../../src/store/schools.js';
 import { generateLocalAuthority } from '../../src/sync/integris/sim/generator.js';
 import type { ExportFile } from '../../src/sync/integris/schemas.js';
 import { syncSchool } from '../../src/sync/process.js';
+import { notifyRun } from '../../src/bot/notify.js';
+import { outboxItem } from '../../src/bot/outbox.js';
+import { getRun } from '../../src/store/runs.js';
 import { captureLogger } from '../helpers/log.js';
 import { useTestStore } from '../helpers/store.js';
 
@@ -94,6 +97,24 @@ describe('Slack', () => {
       .reply(200, { ok: true });
     await click('uso_match', matchButton.value);
     await vi_waitFor(() => stale.isDone());
+  });
+
+  it('posts a run summary to the linked channel; the head approves the held unallocations from it', async () => {
+    const kept = school.students.slice(Math.ceil(school.students.length / 4));
+    const file: ExportFile = { dfeNumber: school.dfeNumber, exportedAt: `${la.today}T19:00:00Z`, source: 'integris', reports: { students: kept, staff: school.staff }, completeness: {} };
+    const run = await syncSchool({ db: ctx.store.db, logger: captureLogger().logger }, school.dfeNumber, { trigger: 'nightly', file, today: la.today });
+    expect(run.counts.held_unallocation).toBeGreaterThan(5);
+    expect(await notifyRun(ctx.store.db, run)).toBe(1);
+    expect(await notifyRun(ctx.store.db, run)).toBe(0); // one message per run and channel
+    const item = await outboxItem(ctx.store.db, `summary:${run.runId}:slack:T1:C1`);
+    expect(item?.message.text).toContain(school.name);
+    const approve = (item!.message.blocks as { elements?: { action_id: string; value: string; confirm?: unknown }[] }[]).flatMap((b) => b.elements ?? []).find((e) => e.action_id === 'uso_approve')!;
+    expect(approve.confirm).toBeDefined();
+
+    const update = nock('https://slack.com').post('/api/chat.update', (b) => /were approved by uhead: \d+ applied/.test(String(b.text) + JSON.stringify(b.blocks))).reply(200, { ok: true });
+    await click('uso_approve', approve.value);
+    await vi_waitFor(() => update.isDone());
+    expect((await getRun(ctx.store.db, run.runId))?.heldState).toBe('approved');
   });
 
   it('refuses people without a role at the school, saying why', async () => {

@@ -31,7 +31,7 @@ const HELP = [
   '*/uso grant @user contact|head*: give someone a role at this channel\'s school',
 ].join('\n');
 
-const buttonValue = z.object({ d: z.string().regex(/^\d{7}$/), p: z.string().optional(), u: z.string().optional(), page: z.number().int().min(0).optional() });
+const buttonValue = z.object({ d: z.string().regex(/^\d{7}$/), p: z.string().optional(), u: z.string().optional(), r: z.string().optional(), page: z.number().int().min(0).optional() });
 
 function actorOf(body: { user_id?: string; user_name?: string; team_id?: string; user?: { id: string; name?: string; username?: string; team_id?: string }; team?: { id: string } | null }): Actor {
   const userId = body.user_id ?? body.user?.id ?? 'unknown';
@@ -135,6 +135,9 @@ export function createSlack(options: SlackOptions) {
   app.action<BlockAction<ButtonAction>>('uso_create', (a) => button(a, (actor, v) => actions.createNew(ctx, actor, { dfeNumber: v.d, personId: v.p ?? '' })));
   app.action<BlockAction<ButtonAction>>('uso_exclude', (a) => button(a, (actor, v) => actions.exclude(ctx, actor, { dfeNumber: v.d, personId: v.p ?? '' })));
   app.action<BlockAction<ButtonAction>>('uso_restore', (a) => button(a, (actor, v) => actions.restore(ctx, actor, { dfeNumber: v.d, username: v.u ?? '' })));
+  app.action<BlockAction<ButtonAction>>('uso_approve', (a) => button(a, (actor, v) => actions.approveUnallocations(ctx, actor, v.r ?? '')));
+  app.action<BlockAction<ButtonAction>>('uso_reject', (a) => button(a, (actor, v) => actions.rejectUnallocations(ctx, actor, v.r ?? '')));
+  app.action<BlockAction<ButtonAction>>('uso_open_unallocated', (a) => button(a, (actor, v) => actions.listUnallocated(ctx, actor, v.d)));
   app.action<BlockAction<ButtonAction>>('uso_matches_page', (a) => button(a, (actor, v) => actions.listMatches(ctx, actor, v.d), (v) => v.page ?? 0));
 
   return {

@@ -114,6 +114,31 @@ export function render(view: View, page = 0): SlackMessage {
         text: `Held changes ${view.decision}`,
         blocks: [{ type: 'section', text: md(`The held changes of run ${view.runId} were ${view.decision} by ${esc(view.by)}${view.decision === 'approved' ? `: ${view.applied} applied${view.stale.length ? `, ${view.stale.length} skipped (changed since)` : ''}` : ''}.`) }],
       };
+    case 'summary': {
+      const c = view.counts;
+      const line = (label: string, n: number | undefined) => (n ? `${label} ${n}` : undefined);
+      const counts = [line('new accounts', c.created), line('updated', c.updated), line('linked', c.auto_matched), line('unallocated', c.unallocated), line('future starters', c.future_starter), line('excluded', c.excluded), line('invalid records', c.invalid), line('unchanged', c.unchanged)].filter(Boolean).join(' · ');
+      const blocks: Block[] = [{ type: 'section', text: md(`*${esc(view.schoolName)}* (${view.dfeNumber}): run ${view.status}${view.note ? `\n_${esc(view.note)}_` : ''}\n${counts || 'nothing to do'}`) }];
+      if (view.held > 0) {
+        const value = { d: view.dfeNumber, r: view.runId };
+        blocks.push(
+          { type: 'section', text: md(`:warning: *${view.held} change(s) held for approval* (more leavers or changes than this school's threshold, or an incomplete export).`) },
+          {
+            type: 'actions',
+            elements: [
+              button('Approve held changes', 'uso_approve', value, 'primary', confirmDialog('Apply the held changes?', `${view.held} accounts will be changed or lose access to this school.`, 'Approve')),
+              button('Reject', 'uso_reject', value, undefined, confirmDialog('Discard the held changes?', 'Nothing is changed; the next run will ask again if the MIS still says so.', 'Reject', 'primary')),
+            ],
+          },
+        );
+      }
+      const lists = [
+        ...(view.openMatches > 0 ? [button(`${view.openMatches} to match`, 'uso_matches_page', { d: view.dfeNumber, page: 0 })] : []),
+        ...(c.unallocated ? [button('Unallocated accounts', 'uso_open_unallocated', { d: view.dfeNumber })] : []),
+      ];
+      if (lists.length) blocks.push({ type: 'actions', elements: lists });
+      return { text: `USO run for ${view.schoolName}: ${counts || view.status}`, blocks };
+    }
     case 'run_queued':
       return { text: 'Run queued', blocks: [{ type: 'section', text: md(`A run for ${view.dfeNumber} was started by ${esc(view.by)}; the summary follows when it finishes.`) }] };
   }

@@ -1,0 +1,96 @@
+// The durable outbox: every chat message is stored before it is sent, and a job delivers what is due with
+// retries. A message's key makes enqueueing idempotent (nothing is posted twice); a failed send waits with
+// backoff (or Slack's Retry-After) and is never dropped, so hours of chat outage lose nothing.
+import type { Db } from 'mongodb';
+import type { Logger } from '../log.js';
+
+export interface ChatMessage {
+  text: string;
+  blocks?: unknown[];
+}
+
+export interface OutboxItem {
+  _id: string;
+  platform: 'slack' | 'teams';
+  workspace: string;
+  conversation: string;
+  message: ChatMessage;
+  status: 'pending' | 'sent';
+  attempts: number;
+  nextAttemptAt: Date;
+  createdAt: Date;
+  sentAt?: Date;
+  /** Platform id of the posted message (Slack `ts`), for later updates in place. */
+  messageId?: string;
+  lastError?: string;
+}
+
+/** The narrow transport seam each chat platform implements. */
+export interface ChatSender {
+  post(item: OutboxItem): Promise<{ messageId?: string }>;
+}
+
+export class RateLimitedError extends Error {
+  constructor(readonly retryAfterSeconds: number) {
+    super(`rate limited for ${retryAfterSeconds}s`);
+  }
+}
+
+const coll = (db: Db) => db.collection<OutboxItem>('outbox');
+
+/** Stores a message to send; a second enqueue with the same key does nothing. */
+export async function enqueue(db: Db, key: string, to: Pick<OutboxItem, 'platform' | 'workspace' | 'conversation'>, message: ChatMessage, now = new Date()): Promise<boolean> {
+  try {
+    await coll(db).insertOne({ _id: key, ...to, message, status: 'pending', attempts: 0, nextAttemptAt: now, createdAt: now });
+    return true;
+  } catch (err) {
+    if ((err as { code?: number }).code === 11000) return false;
+    throw err;
+  }
+}
+
+export interface DeliveryOptions {
+  /** Minimum gap between two messages to one conversation (Slack allows about one a second). */
+  perConversationGapMs?: number;
+  maxBackoffMs?: number;
+  now?: () => Date;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** Sends what is due, oldest first; returns how many were sent and how many wait for a retry. */
+export async function deliverDue(db: Db, senders: Partial<Record<OutboxItem['platform'], ChatSender>>, logger: Logger, options: DeliveryOptions = {}): Promise<{ sent: number; retrying: number }> {
+  const now = options.now ?? (() => new Date());
+  const sleep = options.sleep ?? ((ms) => new Promise((ok) => setTimeout(ok, ms)));
+  const gap = options.perConversationGapMs ?? 1100;
+  const due = await coll(db).find({ status: 'pending', nextAttemptAt: { $lte: now() } }).sort({ createdAt: 1 }).limit(200).toArray();
+  const lastSent = new Map<string, number>();
+  const blocked = new Set<string>();
+  let sent = 0;
+  let retrying = 0;
+  for (const item of due) {
+    const sender = senders[item.platform];
+    const where = `${item.platform}:${item.workspace}:${item.conversation}`;
+    if (!sender || blocked.has(where)) continue;
+    const wait = (lastSent.get(where) ?? 0) + gap - Date.now();
+    if (wait > 0) await sleep(wait);
+    try {
+      const { messageId } = await sender.post(item);
+      lastSent.set(where, Date.now());
+      await coll(db).updateOne({ _id: item._id }, { $set: { status: 'sent', sentAt: now(), attempts: item.attempts + 1, ...(messageId ? { messageId } : {}) } });
+      sent++;
+    } catch (err) {
+      const attempts = item.attempts + 1;
+      const backoff = err instanceof RateLimitedError ? err.retryAfterSeconds * 1000 : Math.min(options.maxBackoffMs ?? 15 * 60_000, 5000 * 2 ** Math.min(attempts, 10));
+      // keep this conversation's order: later messages to it wait for this one
+      blocked.add(where);
+      await coll(db).updateOne({ _id: item._id }, { $set: { attempts, nextAttemptAt: new Date(now().getTime() + backoff), lastError: (err as Error).message.slice(0, 300) } });
+      logger.warn({ outboxId: item._id, platform: item.platform, attempts, retryInMs: backoff }, 'chat delivery failed; will retry');
+      retrying++;
+    }
+  }
+  return { sent, retrying };
+}
+
+export async function outboxItem(db: Db, key: string): Promise<OutboxItem | undefined> {
+  return (await coll(db).findOne({ _id: key })) ?? undefined;
+}
