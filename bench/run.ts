@@ -70,7 +70,8 @@ function churn(school: SimSchool, seed: number): number {
   for (let i = 0; i < third; i++) {
     const model = pupils[(i * 7) % pupils.length]!;
     // names of letters only: matching ignores digits, and identical names on one birthday would be one person
-    const tag = `${school.dfeNumber}${i}`.split('').map((d) => String.fromCharCode(97 + Number(d))).join('');
+    // and far apart from each other, or the matcher rightly holds them as look-alikes of one another
+    const tag = (Number(school.dfeNumber) * 7919 + (i + 1) * 104_729).toString(26).split('').map((d) => String.fromCharCode(97 + parseInt(d, 26))).join('');
     const fresh: Student = { ...model, personId: `CH${seed}-${school.dfeNumber}-${i}`, legalForename: 'Newby', legalSurname: `Starter${tag}`, dateOfBirth: model.dateOfBirth.replace(/-(\d\d)$/, '-01') };
     delete fresh.upn;
     school.students.push(fresh);
