@@ -125,3 +125,17 @@ export async function schoolOfConversation(db: Db, platform: Exclude<Platform, '
 export async function conversationsOfSchool(db: Db, dfeNumber: string): Promise<ChatLinkDoc[]> {
   return db.collection<ChatLinkDoc>('chatLinks').find({ dfeNumber }).toArray();
 }
+
+/** Every school the actor may act for: its own roles, and each school of an LA it administers. */
+export async function schoolsOf(db: Db, actor: Actor): Promise<{ dfeNumber: string; role: Role }[]> {
+  const mine = await admins(db).find({ actor: actorKey(actor) }).toArray();
+  const out = new Map<string, Role>();
+  for (const a of mine) {
+    if (a.dfeNumber) out.set(a.dfeNumber, a.role);
+    if (a.laCode) {
+      const inLa = await db.collection<{ _id: string; laCode: string }>('schools').find({ laCode: a.laCode }).project<{ _id: string }>({ _id: 1 }).toArray();
+      for (const s of inLa) if (!out.has(s._id)) out.set(s._id, 'la');
+    }
+  }
+  return [...out].map(([dfeNumber, role]) => ({ dfeNumber, role })).sort((a, b) => a.dfeNumber.localeCompare(b.dfeNumber));
+}

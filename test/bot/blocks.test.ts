@@ -1,7 +1,7 @@
 // Every rendered Slack message stays within Block Kit's limits, even for a school with 500 people to match.
 import { describe, expect, it } from 'vitest';
 import type { MatchView, View } from '../../src/bot/actions.js';
-import { MATCHES_PER_PAGE, blockKitProblems, render } from '../../src/bot/views/blocks.js';
+import { MATCHES_PER_PAGE, blockKitProblems, homeView, render } from '../../src/bot/views/blocks.js';
 
 const longReasons = ['same forename', 'surname differs by one letter', 'day and month of birth swapped', 'names differ only in accents or punctuation', 'recorded gender differs'];
 const matches: MatchView[] = Array.from({ length: 500 }, (_, i) => ({
@@ -40,5 +40,12 @@ describe('Block Kit rendering', () => {
       { kind: 'status', paused: true, schools: Array.from({ length: 80 }, (_, i) => ({ dfeNumber: `209${String(i).padStart(4, '0')}`, name: `School ${i}`, paused: false, grant: 'granted', openMatches: 3, heldChanges: [] })) },
     ];
     for (const v of views) expect(blockKitProblems(render(v)), v.kind).toEqual([]);
+  });
+
+  it('keeps the App Home within the 100 blocks of a home view for an LA of 200 schools', () => {
+    const schools = Array.from({ length: 200 }, (_, i) => ({ dfeNumber: `209${String(i).padStart(4, '0')}`, name: `School ${i}`, paused: false, grant: 'granted', openMatches: i % 3, heldChanges: [] }));
+    const view = homeView(schools);
+    expect(view.blocks.length).toBeLessThanOrEqual(100);
+    expect(blockKitProblems({ text: 'home', blocks: view.blocks }).filter((p) => !p.includes('blocks (max 50)'))).toEqual([]);
   });
 });

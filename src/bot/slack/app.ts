@@ -6,9 +6,10 @@ import type { Hono } from 'hono';
 import { z } from 'zod';
 import { isUsoError } from '../../errors.js';
 import type { Logger } from '../../log.js';
-import { grantRole, redeemLinkCode, schoolOfConversation, type Actor } from '../access.js';
+import { grantRole, redeemLinkCode, schoolOfConversation, schoolsOf, type Actor } from '../access.js';
+import { schoolStatus } from '../../sync/status.js';
 import * as actions from '../actions.js';
-import { render, type SlackMessage } from '../views/blocks.js';
+import { homeView, render, type SlackMessage } from '../views/blocks.js';
 import { HonoReceiver } from './receiver.js';
 
 export interface SlackOptions {
@@ -131,6 +132,12 @@ export function createSlack(options: SlackOptions) {
   }
 
   app.command('/uso', command);
+  app.event('app_home_opened', async ({ event, body, client }) => {
+    const actor: Actor = { platform: 'slack', workspace: body.team_id, userId: event.user, displayName: event.user };
+    const statuses = [];
+    for (const { dfeNumber } of await schoolsOf(options.db, actor)) statuses.push(...(await schoolStatus(options.db, dfeNumber)).schools);
+    await client.views.publish({ user_id: event.user, view: homeView(statuses) as never });
+  });
   app.action<BlockAction<ButtonAction>>('uso_match', (a) => button(a, (actor, v) => actions.match(ctx, actor, { dfeNumber: v.d, personId: v.p ?? '', username: v.u ?? '' })));
   app.action<BlockAction<ButtonAction>>('uso_create', (a) => button(a, (actor, v) => actions.createNew(ctx, actor, { dfeNumber: v.d, personId: v.p ?? '' })));
   app.action<BlockAction<ButtonAction>>('uso_exclude', (a) => button(a, (actor, v) => actions.exclude(ctx, actor, { dfeNumber: v.d, personId: v.p ?? '' })));

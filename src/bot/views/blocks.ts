@@ -1,6 +1,7 @@
 // Pure renderers from action view models to Slack Block Kit, kept within Block Kit's limits (checked by
 // `blockKitProblems`, which the tests run over every rendered message).
 import type { CandidateView, MatchView, View } from '../actions.js';
+import type { SchoolStatus } from '../../sync/status.js';
 
 export interface SlackMessage {
   text: string;
@@ -171,4 +172,24 @@ export function blockKitProblems(message: SlackMessage): string[] {
     }
   });
   return problems;
+}
+
+/** The App Home tab: the schools the user can act for and what each needs (a home view takes up to 100 blocks). */
+export function homeView(schools: SchoolStatus[]): { type: 'home'; blocks: Block[] } {
+  const blocks: Block[] = [{ type: 'header', text: plain('USO autoupdate', LIMITS.headerText) }];
+  if (schools.length === 0) {
+    blocks.push({ type: 'section', text: md('You are not an admin of any school yet. A school head can link a channel with `/uso link CODE` and grant you a role with `/uso grant`.') });
+    return { type: 'home', blocks };
+  }
+  for (const s of schools.slice(0, 30)) {
+    const held = s.heldChanges.reduce((n, h) => n + h.count, 0);
+    const todo = [s.openMatches ? `${s.openMatches} to match` : '', held ? `${held} held change(s)` : '', s.lastRun?.status === 'failed' ? 'last run failed' : ''].filter(Boolean).join(' · ');
+    blocks.push({ type: 'divider' }, {
+      type: 'section',
+      text: md(`*${esc(s.name)}* (${s.dfeNumber})${s.paused ? ' · paused' : ''}\nlast run: ${s.lastRun ? `${s.lastRun.status} ${s.lastRun.startedAt.slice(0, 16).replace('T', ' ')}` : '-'}\n${todo || 'nothing needs you'}`),
+      ...(s.openMatches ? { accessory: button('Match people', 'uso_matches_page', { d: s.dfeNumber, page: 0 }, 'primary') } : {}),
+    });
+  }
+  if (schools.length > 30) blocks.push({ type: 'context', elements: [md(`${schools.length - 30} more schools: use \`/uso status DFE\`.`)] });
+  return { type: 'home', blocks };
 }
