@@ -12,7 +12,8 @@ import { Scheduler } from './sync/jobs.js';
 import { integrisWebhookRoutes } from './webhooks/index.js';
 import { createSlack } from './bot/slack/app.js';
 import { slackSender } from './bot/slack/sender.js';
-import { notifyRevoked, notifyRun } from './bot/notify.js';
+import { notifyRevoked, notifyRun, queueLaDigests } from './bot/notify.js';
+import { todayIn } from './sync/dates.js';
 import { deliverDue } from './bot/outbox.js';
 
 export interface Service {
@@ -62,9 +63,11 @@ export async function startService(config: Config, logger: Logger, extra: { inte
   let server: Server;
   // the outbox is delivered every minute, and at once after something is queued by a run
   scheduler.agenda.define('outbox:deliver', async () => void (await deliverDue(store.db, senders, logger)), { concurrency: 1 });
+  scheduler.agenda.define('chat:digest', async () => void (await queueLaDigests(store.db, todayIn(config.TZ))), { concurrency: 1 });
   try {
     await scheduler.start();
     await scheduler.agenda.every('1 minute', 'outbox:deliver');
+    await scheduler.agenda.every('0 8 * * 1-5', 'chat:digest', undefined, { timezone: config.TZ });
     server = await new Promise<Server>((ok) => {
       const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => ok(s as Server));
     });

@@ -3,6 +3,7 @@
 import type { Db } from 'mongodb';
 import { openMatches } from '../store/matches.js';
 import { getSchool } from '../store/schools.js';
+import { schoolStatus } from '../sync/status.js';
 import type { RunSummary } from '../sync/process.js';
 import { conversationsOfSchool } from './access.js';
 import type { View } from './actions.js';
@@ -43,4 +44,25 @@ export async function notifyRevoked(db: Db, dfeNumber: string): Promise<void> {
     const text = `School ${dfeNumber} withdrew Integris Datashare access, so its nightly runs have stopped. Accounts are unchanged. Runs resume when the school grants access again.`;
     await enqueue(db, `revoked:${dfeNumber}:${link._id}:${new Date().toISOString().slice(0, 13)}`, { platform: 'slack', workspace: link.workspace, conversation: link.conversation }, { text });
   }
+}
+
+/** The morning digest for each Slack LA admin: the schools of their LA that need someone. One per admin per day. */
+export async function queueLaDigests(db: Db, today: string): Promise<number> {
+  const admins = await db.collection<{ actor: string; role: string; laCode?: string }>('chatAdmins').find({ role: 'la' }).toArray();
+  let queued = 0;
+  for (const admin of admins) {
+    const [platform, workspace, userId] = admin.actor.split(':');
+    if (platform !== 'slack' || !workspace || !userId || !admin.laCode) continue;
+    const lines: string[] = [];
+    for (const s of (await schoolStatus(db)).schools.filter((x) => x.dfeNumber.startsWith(admin.laCode!))) {
+      const held = s.heldChanges.reduce((n, h) => n + h.count, 0);
+      const failed = s.lastRun?.status === 'failed';
+      if (!s.openMatches && !held && !failed) continue;
+      lines.push(`• *${s.name}* (${s.dfeNumber}): ${[s.openMatches ? `${s.openMatches} to match` : '', held ? `${held} held change(s)` : '', failed ? `last run failed (${s.lastRun?.error ?? 'see uso status'})` : ''].filter(Boolean).join(', ')}`);
+    }
+    if (lines.length === 0) continue;
+    const text = `Good morning. ${lines.length} school(s) in LA ${admin.laCode} need someone:\n${lines.slice(0, 40).join('\n')}${lines.length > 40 ? `\n…and ${lines.length - 40} more` : ''}`;
+    if (await enqueue(db, `digest:${today}:${admin.actor}`, { platform: 'slack', workspace, conversation: userId }, { text })) queued++;
+  }
+  return queued;
 }

@@ -10,9 +10,10 @@ import { upsertSchool } from '../../src/store/schools.js';
 import { generateLocalAuthority } from '../../src/sync/integris/sim/generator.js';
 import type { ExportFile } from '../../src/sync/integris/schemas.js';
 import { syncSchool } from '../../src/sync/process.js';
-import { notifyRun } from '../../src/bot/notify.js';
+import { notifyRun, queueLaDigests } from '../../src/bot/notify.js';
+import { grantRole } from '../../src/bot/access.js';
 import { outboxItem } from '../../src/bot/outbox.js';
-import { getRun } from '../../src/store/runs.js';
+import { finishRun, getRun, startRun } from '../../src/store/runs.js';
 import { captureLogger } from '../helpers/log.js';
 import { useTestStore } from '../helpers/store.js';
 
@@ -115,6 +116,17 @@ describe('Slack', () => {
     await click('uso_approve', approve.value);
     await vi_waitFor(() => update.isDone());
     expect((await getRun(ctx.store.db, run.runId))?.heldState).toBe('approved');
+  });
+
+  it('sends LA admins a morning digest of the schools that need someone, once a day', async () => {
+    await grantRole(ctx.store.db, { platform: 'cli', userId: 'ops', displayName: 'ops' }, school.dfeNumber, 'slack:T1:ULA', 'la');
+    const failed = (await startRun(ctx.store.db, { dfeNumber: school.dfeNumber, trigger: 'nightly' }))!;
+    await finishRun(ctx.store.db, failed._id, { status: 'failed', error: { code: 'integris_unavailable', message: 'Integris answered 503' } });
+    expect(await queueLaDigests(ctx.store.db, '2026-11-30')).toBe(1);
+    expect(await queueLaDigests(ctx.store.db, '2026-11-30')).toBe(0);
+    const digest = await outboxItem(ctx.store.db, 'digest:2026-11-30:slack:T1:ULA');
+    expect(digest).toMatchObject({ conversation: 'ULA', status: 'pending' });
+    expect(digest?.message.text).toContain(`(${school.dfeNumber}): last run failed (integris_unavailable: Integris answered 503)`);
   });
 
   it('refuses people without a role at the school, saying why', async () => {
