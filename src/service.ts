@@ -12,6 +12,7 @@ import { Scheduler } from './sync/jobs.js';
 import { integrisWebhookRoutes } from './webhooks/index.js';
 import { createSlack } from './bot/slack/app.js';
 import { slackSender } from './bot/slack/sender.js';
+import { installationFor, slackInstallRoutes } from './bot/slack/install.js';
 import { notifyRevoked, notifyRun, queueLaDigests } from './bot/notify.js';
 import { todayIn } from './sync/dates.js';
 import { deliverDue } from './bot/outbox.js';
@@ -41,7 +42,11 @@ export function integrisClient(config: Config, logger: Logger): IntegrisClient |
 
 export async function startService(config: Config, logger: Logger, extra: { integris?: IntegrisClient; processEvery?: number } = {}): Promise<Service> {
   const store = await openStore(storeOptions(config, logger));
-  const senders = config.SLACK_BOT_TOKEN ? { slack: slackSender(config.SLACK_BOT_TOKEN) } : {};
+  const senders = config.SLACK_BOT_TOKEN
+    ? { slack: slackSender(config.SLACK_BOT_TOKEN) }
+    : config.SLACK_CLIENT_ID
+      ? { slack: slackSender(async (team) => (await installationFor(store.db, team))?.botToken) }
+      : {};
   const scheduler = new Scheduler({
     onRun: async (run) => {
       if ((await notifyRun(store.db, run)) > 0) await scheduler.agenda.now('outbox:deliver');
@@ -56,8 +61,11 @@ export async function startService(config: Config, logger: Logger, extra: { inte
     ...(extra.processEvery ? { processEvery: extra.processEvery } : {}),
   });
   const routes = config.INTEGRIS_WEBHOOK_SECRETS ? [integrisWebhookRoutes({ db: store.db, logger, secrets: config.INTEGRIS_WEBHOOK_SECRETS, scheduler })] : [];
-  if (config.SLACK_SIGNING_SECRET && config.SLACK_BOT_TOKEN) {
-    routes.push(createSlack({ db: store.db, logger, signingSecret: config.SLACK_SIGNING_SECRET, token: config.SLACK_BOT_TOKEN, scheduler }).routes);
+  if (config.SLACK_SIGNING_SECRET && (config.SLACK_BOT_TOKEN || config.SLACK_CLIENT_ID)) {
+    routes.push(createSlack({ db: store.db, logger, signingSecret: config.SLACK_SIGNING_SECRET, ...(config.SLACK_BOT_TOKEN ? { token: config.SLACK_BOT_TOKEN } : {}), scheduler }).routes);
+  }
+  if (config.SLACK_CLIENT_ID && config.SLACK_CLIENT_SECRET && config.SLACK_STATE_SECRET) {
+    routes.push(slackInstallRoutes({ db: store.db, logger, clientId: config.SLACK_CLIENT_ID, clientSecret: config.SLACK_CLIENT_SECRET, stateSecret: config.SLACK_STATE_SECRET }));
   }
   const app = createApp({ store, logger, routes });
   let server: Server;

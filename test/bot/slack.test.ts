@@ -11,6 +11,7 @@ import { generateLocalAuthority } from '../../src/sync/integris/sim/generator.js
 import type { ExportFile } from '../../src/sync/integris/schemas.js';
 import { syncSchool } from '../../src/sync/process.js';
 import { notifyRun, queueLaDigests } from '../../src/bot/notify.js';
+import { Scheduler } from '../../src/sync/jobs.js';
 import { grantRole } from '../../src/bot/access.js';
 import { outboxItem } from '../../src/bot/outbox.js';
 import { finishRun, getRun, startRun } from '../../src/store/runs.js';
@@ -64,7 +65,8 @@ beforeAll(async () => {
   const students = [...school.students, newcomer];
   const file: ExportFile = { dfeNumber: school.dfeNumber, exportedAt: `${la.today}T18:00:00Z`, source: 'integris', reports: { students, staff: school.staff }, completeness: {} };
   await syncSchool({ db, logger: captureLogger().logger }, school.dfeNumber, { trigger: 'file', file, today: la.today });
-  const slack = createSlack({ db, logger: captureLogger().logger, signingSecret: SECRET, token: 'xoxb-test', botUserId: 'UBOT', botId: 'BBOT' });
+  const scheduler = new Scheduler({ db, logger: captureLogger().logger, timeZone: 'Europe/London', concurrency: 1, processDelayMinutes: 0 });
+  const slack = createSlack({ db, logger: captureLogger().logger, signingSecret: SECRET, token: 'xoxb-test', botUserId: 'UBOT', botId: 'BBOT', scheduler });
   app = createApp({ store: ctx.store, logger: captureLogger().logger, routes: [slack.routes] });
 });
 
@@ -127,6 +129,37 @@ describe('Slack', () => {
     const digest = await outboxItem(ctx.store.db, 'digest:2026-11-30:slack:T1:ULA');
     expect(digest).toMatchObject({ conversation: 'ULA', status: 'pending' });
     expect(digest?.message.text).toContain(`(${school.dfeNumber}): last run failed (integris_unavailable: Integris answered 503)`);
+  });
+
+  it('lists unallocated accounts with Restore, runs a school now, and decides people with Create and Exclude', async () => {
+    const list = (await (await slash('unallocated')).json()) as { blocks: { accessory?: { action_id: string; value: string } }[] };
+    const restoreButton = list.blocks.map((b) => b.accessory).find((a) => a?.action_id === 'uso_restore')!;
+    const username = JSON.parse(restoreButton.value).u as string;
+    const restored = nock('https://slack.com').post('/api/chat.update', (b) => String(b.text).includes(`${username} restored`)).reply(200, { ok: true });
+    await click('uso_restore', restoreButton.value);
+    await vi_waitFor(() => restored.isDone());
+    expect((await getAccount(ctx.store.db, username))!.status).toBe('active');
+
+    const queued = await (await slash('run')).json();
+    expect(queued).toMatchObject({ response_type: 'in_channel', text: 'Run queued' });
+    expect(await ctx.store.db.collection('agendaJobs').countDocuments({ name: 'integris:export', 'data.dfeNumber': school.dfeNumber, 'data.trigger': 'force' })).toBe(1);
+
+    // two more look-alikes of the hand-made account's person: one created, one excluded from the buttons
+    const extra = ['A', 'B'].map((x) => ({ ...school.students[0]!, personId: `NEW-${x}`, legalForename: 'Thomas', legalSurname: `Whitfeld${x === 'A' ? '' : 'e'}`, dateOfBirth: '2016-03-14', admissionDate: la.today }));
+    for (const e of extra) delete (e as { upn?: string }).upn;
+    await ctx.store.db.collection('leases').deleteMany({});
+    const file: ExportFile = { dfeNumber: school.dfeNumber, exportedAt: `${la.today}T20:00:00Z`, source: 'integris', reports: { students: [...school.students, ...extra], staff: school.staff }, completeness: {} };
+    await syncSchool({ db: ctx.store.db, logger: captureLogger().logger }, school.dfeNumber, { trigger: 'file', file, today: la.today });
+    const matches = (await (await slash('match')).json()) as { blocks: { elements?: { action_id: string; value: string }[] }[] };
+    const buttons = matches.blocks.flatMap((b) => b.elements ?? []);
+    const create = buttons.find((b) => b.action_id === 'uso_create' && b.value.includes('NEW-A'))!;
+    const excl = buttons.find((b) => b.action_id === 'uso_exclude' && b.value.includes('NEW-B'))!;
+    const updates = nock('https://slack.com').post('/api/chat.update').times(2).reply(200, { ok: true });
+    await click('uso_create', create.value);
+    await click('uso_exclude', excl.value);
+    await vi_waitFor(() => updates.isDone());
+    const decided = await ctx.store.db.collection('matches').find({ misPersonId: { $in: ['NEW-A', 'NEW-B'] } }).toArray();
+    expect(decided.map((m) => m.status).sort()).toEqual(['created', 'excluded']);
   });
 
   it('refuses people without a role at the school, saying why', async () => {

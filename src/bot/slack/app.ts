@@ -11,12 +11,14 @@ import { schoolStatus } from '../../sync/status.js';
 import * as actions from '../actions.js';
 import { homeView, render, type SlackMessage } from '../views/blocks.js';
 import { HonoReceiver } from './receiver.js';
+import { installationFor } from './install.js';
 
 export interface SlackOptions {
   db: Db;
   logger: Logger;
   signingSecret: string;
-  token: string;
+  /** One workspace: its bot token. Without it, each workspace's installation (stored by the OAuth flow) is used. */
+  token?: string;
   scheduler?: actions.ActionContext['scheduler'];
   /** Offline and in tests: skip Bolt's auth.test at start-up. */
   botUserId?: string;
@@ -57,11 +59,16 @@ export function createSlack(options: SlackOptions) {
     onError: (err) => options.logger.error({ err: { message: (err as Error).message } }, 'slack listener failed'),
   });
   const app = new App({
-    token: options.token,
     receiver,
-    botUserId: options.botUserId,
-    botId: options.botId,
-    tokenVerificationEnabled: options.botUserId === undefined,
+    ...(options.token
+      ? { token: options.token, botUserId: options.botUserId, botId: options.botId, tokenVerificationEnabled: options.botUserId === undefined }
+      : {
+          authorize: async ({ teamId }: { teamId?: string }) => {
+            const installation = teamId ? await installationFor(options.db, teamId) : undefined;
+            if (!installation) throw new Error(`no installation for workspace ${teamId}`);
+            return { botToken: installation.botToken, botId: installation.botId, botUserId: installation.botUserId, teamId };
+          },
+        }),
     // interactive paths fail fast on a rate limit instead of waiting it out
     clientOptions: { rejectRateLimitedCalls: true },
   });

@@ -3,10 +3,19 @@
 import { WebClient, ErrorCode } from '@slack/web-api';
 import { RateLimitedError, type ChatSender, type OutboxItem } from '../outbox.js';
 
-export function slackSender(token: string, options: { fetch?: typeof fetch } = {}): ChatSender {
-  const client = new WebClient(token, { rejectRateLimitedCalls: true, retryConfig: { retries: 0 }, ...(options.fetch ? { fetch: options.fetch } : {}) } as ConstructorParameters<typeof WebClient>[1]);
+/** `token`: one workspace's bot token, or a lookup of each workspace's (multi-workspace installs). */
+export function slackSender(token: string | ((workspace: string) => Promise<string | undefined>), options: { fetch?: typeof fetch } = {}): ChatSender {
+  const clients = new Map<string, WebClient>();
+  const clientFor = async (workspace: string) => {
+    const t = typeof token === 'string' ? token : await token(workspace);
+    if (!t) throw new Error(`no Slack installation for workspace ${workspace}`);
+    let client = clients.get(t);
+    if (!client) clients.set(t, (client = new WebClient(t, { rejectRateLimitedCalls: true, retryConfig: { retries: 0 }, ...(options.fetch ? { fetch: options.fetch } : {}) } as ConstructorParameters<typeof WebClient>[1])));
+    return client;
+  };
   return {
     async post(item: OutboxItem) {
+      const client = await clientFor(item.workspace);
       try {
         const res = await client.chat.postMessage({ channel: item.conversation, text: item.message.text, ...(item.message.blocks ? { blocks: item.message.blocks as never } : {}) });
         return { messageId: res.ts };
