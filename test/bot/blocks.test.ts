@@ -49,3 +49,20 @@ describe('Block Kit rendering', () => {
     expect(blockKitProblems({ text: 'home', blocks: view.blocks }).filter((p) => !p.includes('blocks (max 50)'))).toEqual([]);
   });
 });
+
+describe('Block Kit snapshots', () => {
+  it('renders a held person and a run summary exactly so', () => {
+    const person: MatchView = {
+      personId: 'S0001',
+      kind: 'students',
+      name: 'Tom Whitfield',
+      maskedDob: '**/**/2016',
+      candidates: [
+        { username: 'thomas.whitfield', name: 'Thomas Whitfield', maskedDob: '**/**/2016', score: 0.98, reasons: ['forename is a short form (tom/thomas)', 'same surname', 'same date of birth'], schools: ['2092000'], lastSeen: '2026-11-20' },
+        { username: 'tom.whitfeld', name: 'Tom Whitfeld', maskedDob: '**/**/2016', score: 0.87, reasons: ['same forename', 'surname differs by one letter', 'day and month of birth swapped'], schools: [] },
+      ],
+    };
+    expect(render({ kind: 'matches', dfeNumber: '2092000', matches: [person] })).toMatchSnapshot();
+    expect(render({ kind: 'summary', dfeNumber: '2092000', schoolName: 'Oakfield Primary School', runId: 'run-1', status: 'succeeded', counts: { created: 3, unchanged: 290, held_unallocation: 31 }, held: 31, openMatches: 2 })).toMatchSnapshot();
+  });
+});

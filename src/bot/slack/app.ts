@@ -9,7 +9,7 @@ import type { Logger } from '../../log.js';
 import { grantRole, redeemLinkCode, schoolOfConversation, schoolsOf, type Actor } from '../access.js';
 import { schoolStatus } from '../../sync/status.js';
 import * as actions from '../actions.js';
-import { homeView, render, type SlackMessage } from '../views/blocks.js';
+import { homeView, LIMITS, render, type SlackMessage } from '../views/blocks.js';
 import { HonoReceiver } from './receiver.js';
 import { installationFor } from './install.js';
 
@@ -121,7 +121,12 @@ export function createSlack(options: SlackOptions) {
   }
 
   /** A button: ack at once, act, then show the outcome in place of the message (or privately, if refused). */
-  async function button(args: SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs, act: (actor: Actor, v: z.infer<typeof buttonValue>) => Promise<actions.View>, page?: (v: z.infer<typeof buttonValue>) => number): Promise<void> {
+  async function button<R = actions.View>(
+    args: SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs,
+    act: (actor: Actor, v: z.infer<typeof buttonValue>) => Promise<R>,
+    page?: (v: z.infer<typeof buttonValue>) => number,
+    toMessage: (r: R, page?: number) => SlackMessage = (r, p) => render(r as actions.View, p),
+  ): Promise<void> {
     const { ack, body, action, client } = args;
     await ack();
     const actor = actorOf(body);
@@ -129,7 +134,7 @@ export function createSlack(options: SlackOptions) {
     const ts = body.message?.ts;
     try {
       const value = buttonValue.parse(JSON.parse(action.value ?? '{}'));
-      const message = render(await act(actor, value), page?.(value));
+      const message = toMessage(await act(actor, value), page?.(value));
       if (channel && ts) await client.chat.update({ channel, ts, text: message.text, blocks: message.blocks });
     } catch (err) {
       if (!isUsoError(err) && !(err instanceof z.ZodError)) throw err;
@@ -145,9 +150,21 @@ export function createSlack(options: SlackOptions) {
     for (const { dfeNumber } of await schoolsOf(options.db, actor)) statuses.push(...(await schoolStatus(options.db, dfeNumber)).schools);
     await client.views.publish({ user_id: event.user, view: homeView(statuses) as never });
   });
-  app.action<BlockAction<ButtonAction>>('uso_match', (a) => button(a, (actor, v) => actions.match(ctx, actor, { dfeNumber: v.d, personId: v.p ?? '', username: v.u ?? '' })));
-  app.action<BlockAction<ButtonAction>>('uso_create', (a) => button(a, (actor, v) => actions.createNew(ctx, actor, { dfeNumber: v.d, personId: v.p ?? '' })));
-  app.action<BlockAction<ButtonAction>>('uso_exclude', (a) => button(a, (actor, v) => actions.exclude(ctx, actor, { dfeNumber: v.d, personId: v.p ?? '' })));
+  // A decision replaces the list it was made on with who decided what, above the people still waiting.
+  const decideThenList = (decide: (actor: Actor, v: z.infer<typeof buttonValue>) => Promise<actions.View>) => async (actor: Actor, v: z.infer<typeof buttonValue>) => {
+    const decided = await decide(actor, v);
+    const remaining = await actions.listMatches(ctx, actor, v.d);
+    return { decided, remaining };
+  };
+  const decision = (decide: (actor: Actor, v: z.infer<typeof buttonValue>) => Promise<actions.View>) => (a: SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs) =>
+    button(a, decideThenList(decide), undefined, ({ decided, remaining }) => {
+      const top = render(decided);
+      const rest = render(remaining);
+      return { text: top.text, blocks: [...top.blocks, { type: 'divider' as const }, ...rest.blocks].slice(0, LIMITS.blocks) };
+    });
+  app.action<BlockAction<ButtonAction>>('uso_match', decision((actor, v) => actions.match(ctx, actor, { dfeNumber: v.d, personId: v.p ?? '', username: v.u ?? '' })));
+  app.action<BlockAction<ButtonAction>>('uso_create', decision((actor, v) => actions.createNew(ctx, actor, { dfeNumber: v.d, personId: v.p ?? '' })));
+  app.action<BlockAction<ButtonAction>>('uso_exclude', decision((actor, v) => actions.exclude(ctx, actor, { dfeNumber: v.d, personId: v.p ?? '' })));
   app.action<BlockAction<ButtonAction>>('uso_restore', (a) => button(a, (actor, v) => actions.restore(ctx, actor, { dfeNumber: v.d, username: v.u ?? '' })));
   app.action<BlockAction<ButtonAction>>('uso_approve', (a) => button(a, (actor, v) => actions.approveUnallocations(ctx, actor, v.r ?? '')));
   app.action<BlockAction<ButtonAction>>('uso_reject', (a) => button(a, (actor, v) => actions.rejectUnallocations(ctx, actor, v.r ?? '')));

@@ -77,7 +77,8 @@ export function render(view: View, page = 0): SlackMessage {
       const p = Math.min(Math.max(page, 0), pages - 1);
       const slice = view.matches.slice(p * MATCHES_PER_PAGE, (p + 1) * MATCHES_PER_PAGE);
       if (view.matches.length === 0) return { text: 'Nobody is waiting to be matched.', blocks: [{ type: 'section', text: md(`Nobody at ${view.dfeNumber} is waiting to be matched.`) }] };
-      const blocks: Block[] = [{ type: 'section', text: md(`*${view.matches.length} people at ${view.dfeNumber} look like existing accounts.* Page ${p + 1} of ${pages}.`) }];
+      const n = view.matches.length;
+      const blocks: Block[] = [{ type: 'section', text: md(`*${n} ${n === 1 ? 'person' : 'people'} at ${view.dfeNumber} ${n === 1 ? 'looks' : 'look'} like existing accounts.* Page ${p + 1} of ${pages}.`) }];
       for (const m of slice) blocks.push({ type: 'divider' }, ...matchBlocks(view.dfeNumber, m));
       if (pages > 1) {
         blocks.push({
