@@ -5,6 +5,7 @@ import type { Db } from 'mongodb';
 import { z } from 'zod';
 import { UsoError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { firstSighting } from '../store/events.js';
 import { getSchool, upsertSchool } from '../store/schools.js';
 import { verifyIntegrisSignature } from '../sync/integris/signature.js';
 import { reportNameSchema } from '../sync/integris/schemas.js';
@@ -35,19 +36,6 @@ export interface WebhookDeps {
   now?: () => number;
 }
 
-/** Remembers an event id; false when it was seen before. Expired ids are cleared as new ones arrive. */
-async function firstSighting(db: Db, id: string, days: number, now: number): Promise<boolean> {
-  const coll = db.collection<{ _id: string; expiresAt: Date }>('webhookEvents');
-  try {
-    await coll.insertOne({ _id: id, expiresAt: new Date(now + days * 86_400_000) });
-  } catch (err) {
-    if ((err as { code?: number }).code === 11000) return false;
-    throw err;
-  }
-  if (Math.random() < 0.02) await coll.deleteMany({ expiresAt: { $lt: new Date(now) } });
-  return true;
-}
-
 export function integrisWebhookRoutes(deps: WebhookDeps) {
   return (app: Hono) => {
     app.post('/webhooks/integris', async (c) => {
@@ -69,7 +57,7 @@ export function integrisWebhookRoutes(deps: WebhookDeps) {
       const event = parsed.data;
       const headerId = c.req.header('integris-event-id');
       if (headerId && headerId !== event.id) throw new UsoError('payload_invalid', 'Integris-Event-Id does not match the body id');
-      if (!(await firstSighting(deps.db, event.id, deps.dedupeDays ?? 7, now))) return c.json({ ok: true, duplicate: true });
+      if (!(await firstSighting(deps.db, `integris:${event.id}`, (deps.dedupeDays ?? 7) * 86_400_000, now))) return c.json({ ok: true, duplicate: true });
 
       const school = await getSchool(deps.db, event.dfeNumber);
       switch (event.type) {

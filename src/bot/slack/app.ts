@@ -5,6 +5,7 @@ import type { Db } from 'mongodb';
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import { isUsoError } from '../../errors.js';
+import { firstSighting } from '../../store/events.js';
 import type { Logger } from '../../log.js';
 import { grantRole, redeemLinkCode, schoolOfConversation, schoolsOf, type Actor } from '../access.js';
 import { schoolStatus } from '../../sync/status.js';
@@ -47,15 +48,7 @@ const reply = (text: string): SlackMessage => ({ text, blocks: [{ type: 'section
 export function createSlack(options: SlackOptions) {
   const receiver = new HonoReceiver({
     signingSecret: options.signingSecret,
-    firstDelivery: async (eventId) => {
-      try {
-        await options.db.collection<{ _id: string; expiresAt: Date }>('webhookEvents').insertOne({ _id: `slack:${eventId}`, expiresAt: new Date(Date.now() + 86_400_000) });
-        return true;
-      } catch (err) {
-        if ((err as { code?: number }).code === 11000) return false;
-        throw err;
-      }
-    },
+    firstDelivery: (eventId) => firstSighting(options.db, `slack:${eventId}`, 86_400_000),
     onError: (err) => options.logger.error({ err: { message: (err as Error).message } }, 'slack listener failed'),
   });
   const app = new App({

@@ -24,15 +24,13 @@ const name = z
   .refine((s) => s.trim().length > 0, 'is empty');
 const optionalName = name.optional();
 const gender = z.enum(['M', 'F', 'X', 'U'], { error: 'expected M, F, X or U' });
+const personNames = { legalForename: name, legalSurname: name, preferredForename: optionalName, preferredSurname: optionalName };
 
 export const studentSchema = z.object({
   personId: id,
   upn: z.string().refine(isValidUpn, 'is not a valid UPN (format or check letter)').optional(),
-  legalForename: name,
-  legalSurname: name,
+  ...personNames,
   middleNames: z.string().optional(),
-  preferredForename: optionalName,
-  preferredSurname: optionalName,
   dateOfBirth: isoDate,
   gender,
   yearGroup: z.string().regex(/^(R|N1|N2|[1-9]|1[0-4])$/, 'expected R, N1, N2 or 1-14').optional(),
@@ -48,10 +46,7 @@ export type Student = z.infer<typeof studentSchema>;
 export const staffSchema = z.object({
   personId: id,
   title: z.string().optional(),
-  legalForename: name,
-  legalSurname: name,
-  preferredForename: optionalName,
-  preferredSurname: optionalName,
+  ...personNames,
   dateOfBirth: isoDate.optional(),
   gender: gender.optional(),
   staffCode: z.string().optional(),
