@@ -7,12 +7,16 @@ import { schoolStatus } from '../sync/status.js';
 import type { RunSummary } from '../sync/process.js';
 import { conversationsOfSchool } from './access.js';
 import type { View } from './actions.js';
-import { enqueue } from './outbox.js';
+import { enqueue, outboxItem } from './outbox.js';
+import type { RunDoc } from '../store/runs.js';
 import { render } from './views/blocks.js';
 
-export async function summaryOf(db: Db, run: RunSummary): Promise<View> {
+type RunFacts = Pick<RunSummary, 'runId' | 'dfeNumber' | 'status' | 'note'> & { counts: Partial<Record<string, number>>; heldState?: string; heldDecidedBy?: string };
+
+export async function summaryOf(db: Db, run: RunFacts): Promise<View> {
   const school = await getSchool(db, run.dfeNumber);
   const counts = Object.fromEntries(Object.entries(run.counts).filter(([, n]) => n)) as Record<string, number>;
+  const decided = run.heldState === 'approved' || run.heldState === 'rejected';
   return {
     kind: 'summary',
     dfeNumber: run.dfeNumber,
@@ -20,8 +24,8 @@ export async function summaryOf(db: Db, run: RunSummary): Promise<View> {
     runId: run.runId,
     status: run.status,
     counts,
-    ...(run.note ? { note: run.note } : {}),
-    held: (counts.held_unallocation ?? 0) + (counts.held_update ?? 0),
+    ...(run.note || decided ? { note: [run.note, decided && `held changes ${run.heldState}${run.heldDecidedBy ? ` by ${run.heldDecidedBy}` : ''}`].filter(Boolean).join('; ') } : {}),
+    held: decided ? 0 : (counts.held_unallocation ?? 0) + (counts.held_update ?? 0),
     openMatches: (await openMatches(db, run.dfeNumber)).length,
   };
 }
@@ -65,4 +69,25 @@ export async function queueLaDigests(db: Db, today: string): Promise<number> {
     if (await enqueue(db, `digest:${today}:${admin.actor}`, { platform: 'slack', workspace, conversation: userId }, { text })) queued++;
   }
   return queued;
+}
+
+/**
+ * The summary messages already posted for the school's latest run, re-rendered with what people have done since
+ * (matches decided, held changes approved), so one message per run stays current.
+ */
+export async function currentSummaries(db: Db, dfeNumber: string): Promise<{ conversation: string; workspace: string; messageId: string; message: ReturnType<typeof render> }[]> {
+  const run = await lastRunWithSummary(db, dfeNumber);
+  if (!run) return [];
+  const message = render(await summaryOf(db, { runId: run._id, dfeNumber, status: run.status, counts: run.counts ?? {}, ...(run.note ? { note: run.note } : {}), ...(run.heldState ? { heldState: run.heldState } : {}), ...(run.heldDecidedBy ? { heldDecidedBy: run.heldDecidedBy } : {}) }));
+  const out = [];
+  for (const link of await conversationsOfSchool(db, dfeNumber)) {
+    const item = await outboxItem(db, `summary:${run._id}:${link._id}`);
+    if (item?.messageId) out.push({ conversation: item.conversation, workspace: item.workspace, messageId: item.messageId, message });
+  }
+  return out;
+}
+
+async function lastRunWithSummary(db: Db, dfeNumber: string) {
+  const runs = await db.collection<RunDoc>('runs').find({ dfeNumber, status: 'succeeded' }).sort({ startedAt: -1 }).limit(1).toArray();
+  return runs[0];
 }

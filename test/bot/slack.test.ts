@@ -13,7 +13,8 @@ import { syncSchool } from '../../src/sync/process.js';
 import { notifyRun, queueLaDigests } from '../../src/bot/notify.js';
 import { Scheduler } from '../../src/sync/jobs.js';
 import { grantRole } from '../../src/bot/access.js';
-import { outboxItem } from '../../src/bot/outbox.js';
+import { deliverDue, outboxItem } from '../../src/bot/outbox.js';
+import { slackSender } from '../../src/bot/slack/sender.js';
 import { finishRun, getRun, startRun } from '../../src/store/runs.js';
 import { captureLogger } from '../helpers/log.js';
 import { useTestStore } from '../helpers/store.js';
@@ -33,17 +34,17 @@ function slash(text: string, user = 'UHEAD', extraHeaders: Record<string, string
   return app.request('/slack/events', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...sign(body), ...extraHeaders }, body });
 }
 
-function click(actionId: string, value: string, user = 'UHEAD') {
+function click(actionId: string, value: string, user = 'UHEAD', ts = '1700000000.000200') {
   const payload = {
     type: 'block_actions',
     user: { id: user, username: user.toLowerCase(), team_id: 'T1' },
     api_app_id: 'A1',
     token: 'x',
-    container: { type: 'message', message_ts: '1700000000.000100', channel_id: 'C1', is_ephemeral: false },
+    container: { type: 'message', message_ts: ts, channel_id: 'C1', is_ephemeral: false },
     trigger_id: '1.2.3',
     team: { id: 'T1', domain: 'school' },
     channel: { id: 'C1', name: 'uso' },
-    message: { type: 'message', ts: '1700000000.000100', text: 'people to match' },
+    message: { type: 'message', ts, text: 'people to match' },
     response_url: 'https://hooks.slack.com/actions/T1/1/abc',
     actions: [{ type: 'button', action_id: actionId, block_id: 'b', value, action_ts: '1700000001.000000', text: { type: 'plain_text', text: 'x' } }],
   };
@@ -86,8 +87,8 @@ describe('Slack', () => {
     expect(buttons.map((b) => b.text.text)).toEqual(expect.arrayContaining(['Create new account', 'Exclude from USO']));
 
     const update = nock('https://slack.com')
-      .post('/api/chat.update', (body) => body.channel === 'C1' && body.ts === '1700000000.000100' && String(body.text).includes('matched to `tom.requested`'))
-      .reply(200, { ok: true, channel: 'C1', ts: '1700000000.000100' });
+      .post('/api/chat.update', (body) => body.channel === 'C1' && body.ts === '1700000000.000200' && String(body.text).includes('matched to `tom.requested`'))
+      .reply(200, { ok: true, channel: 'C1', ts: '1700000000.000200' });
     const clicked = await click('uso_match', matchButton.value);
     expect(clicked.status).toBe(200);
     await vi_waitFor(() => update.isDone());
@@ -114,8 +115,18 @@ describe('Slack', () => {
     const approve = (item!.message.blocks as { elements?: { action_id: string; value: string; confirm?: unknown }[] }[]).flatMap((b) => b.elements ?? []).find((e) => e.action_id === 'uso_approve')!;
     expect(approve.confirm).toBeDefined();
 
-    const update = nock('https://slack.com').post('/api/chat.update', (b) => /were approved by uhead: \d+ applied/.test(String(b.text) + JSON.stringify(b.blocks))).reply(200, { ok: true });
-    await click('uso_approve', approve.value);
+    // delivered through the outbox: the posted summary's ts is the message the head then clicks on
+    const posted = nock('https://slack.com').post('/api/chat.postMessage', (b) => b.channel === 'C1').reply(200, { ok: true, channel: 'C1', ts: '1700000000.000100' });
+    expect(await deliverDue(ctx.store.db, { slack: slackSender('xoxb-test') }, captureLogger().logger, { perConversationGapMs: 0 })).toEqual({ sent: 1, retrying: 0 });
+    expect(posted.isDone()).toBe(true);
+    // the summary is updated in place: what was done on top, the counts below, no held changes left to approve
+    const update = nock('https://slack.com')
+      .post('/api/chat.update', (b) => {
+        const all = String(b.text) + JSON.stringify(b.blocks);
+        return b.ts === '1700000000.000100' && /were approved by uhead: \d+ applied/.test(all) && all.includes('held changes approved by slack:T1:UHEAD') && !all.includes('uso_approve');
+      })
+      .reply(200, { ok: true });
+    await click('uso_approve', approve.value, 'UHEAD', '1700000000.000100');
     await vi_waitFor(() => update.isDone());
     expect((await getRun(ctx.store.db, run.runId))?.heldState).toBe('approved');
   });
@@ -132,12 +143,14 @@ describe('Slack', () => {
   });
 
   it('lists unallocated accounts with Restore, runs a school now, and decides people with Create and Exclude', async () => {
+    // a decision also refreshes the summary posted for the school's latest run (ts ...100)
+    const summaryRefresh = nock('https://slack.com').post('/api/chat.update', (b) => b.ts === '1700000000.000100').reply(200, { ok: true });
     const list = (await (await slash('unallocated')).json()) as { blocks: { accessory?: { action_id: string; value: string } }[] };
     const restoreButton = list.blocks.map((b) => b.accessory).find((a) => a?.action_id === 'uso_restore')!;
     const username = JSON.parse(restoreButton.value).u as string;
     const restored = nock('https://slack.com').post('/api/chat.update', (b) => String(b.text).includes(`${username} restored`)).reply(200, { ok: true });
     await click('uso_restore', restoreButton.value);
-    await vi_waitFor(() => restored.isDone());
+    await vi_waitFor(() => restored.isDone() && summaryRefresh.isDone());
     expect((await getAccount(ctx.store.db, username))!.status).toBe('active');
 
     const queued = await (await slash('run')).json();

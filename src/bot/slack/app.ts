@@ -12,6 +12,7 @@ import { schoolStatus } from '../../sync/status.js';
 import * as actions from '../actions.js';
 import { homeView, LIMITS, render, type SlackMessage } from '../views/blocks.js';
 import { HonoReceiver } from './receiver.js';
+import { currentSummaries } from '../notify.js';
 import { installationFor } from './install.js';
 
 export interface SlackOptions {
@@ -127,8 +128,23 @@ export function createSlack(options: SlackOptions) {
     const ts = body.message?.ts;
     try {
       const value = buttonValue.parse(JSON.parse(action.value ?? '{}'));
-      const message = toMessage(await act(actor, value), page?.(value));
+      let message = toMessage(await act(actor, value), page?.(value));
+      // keep the run's summary current: the clicked message, if it is the summary, becomes the refreshed summary
+      // under a line saying what was just done; other summary messages are refreshed where they are
+      const summaries = await currentSummaries(options.db, value.d);
+      const clickedSummary = summaries.find((x) => x.conversation === channel && x.messageId === ts);
+      if (clickedSummary) {
+        const first = message.blocks[0];
+        const done = first?.type === 'section' ? first.text.text : message.text;
+        message = { text: clickedSummary.message.text, blocks: [{ type: 'context' as const, elements: [{ type: 'mrkdwn' as const, text: done.slice(0, 2000) }] }, ...clickedSummary.message.blocks].slice(0, LIMITS.blocks) };
+      }
       if (channel && ts) await client.chat.update({ channel, ts, text: message.text, blocks: message.blocks });
+      for (const summary of summaries) {
+        if (summary === clickedSummary || summary.workspace !== (body.team?.id ?? body.user.team_id)) continue;
+        await client.chat
+          .update({ channel: summary.conversation, ts: summary.messageId, text: summary.message.text, blocks: summary.message.blocks })
+          .catch((err: Error) => options.logger.warn({ dfeNumber: value.d, err: { message: err.message } }, 'run summary refresh failed'));
+      }
     } catch (err) {
       if (!isUsoError(err) && !(err instanceof z.ZodError)) throw err;
       const text = err instanceof z.ZodError ? 'That button is out of date; run the command again.' : err.message;
