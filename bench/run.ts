@@ -59,20 +59,17 @@ function exportOf(school: SimSchool, exportedAt: string): ExportFile {
   return file;
 }
 
-/** 5% of a school's people changed: a third renamed, a third gone, a third new. */
-function churn(school: SimSchool, seed: number): number {
+/** 5% of a school's people changed: a third renamed, a third gone, a third new (people of another generated LA). */
+function churn(school: SimSchool, index: number, seed: number): number {
   const n = Math.max(3, Math.round(school.students.length * 0.05));
   const third = Math.ceil(n / 3);
   const pupils = school.students.filter((s) => s.enrolmentStatus === 'C');
   for (let i = 0; i < third && i < pupils.length; i++) pupils[i]!.legalSurname = `${pupils[i]!.legalSurname}-Moore`;
   const gone = new Set(pupils.slice(third, 2 * third).map((s) => s.personId));
   school.students = school.students.filter((s) => !gone.has(s.personId));
+  const strangers = generateLocalAuthority({ seed: seed * 1000 + index, schools: 1, laCode: '999' }).schools[0]!.students.filter((s) => s.enrolmentStatus === 'C');
   for (let i = 0; i < third; i++) {
-    const model = pupils[(i * 7) % pupils.length]!;
-    // names of letters only: matching ignores digits, and identical names on one birthday would be one person
-    // and far apart from each other, or the matcher rightly holds them as look-alikes of one another
-    const tag = (Number(school.dfeNumber) * 7919 + (i + 1) * 104_729).toString(26).split('').map((d) => String.fromCharCode(97 + parseInt(d, 26))).join('');
-    const fresh: Student = { ...model, personId: `CH${seed}-${school.dfeNumber}-${i}`, legalForename: 'Newby', legalSurname: `Starter${tag}`, dateOfBirth: model.dateOfBirth.replace(/-(\d\d)$/, '-01') };
+    const fresh: Student = { ...strangers[i]!, personId: `CH${seed}-${school.dfeNumber}-${i}` };
     delete fresh.upn;
     school.students.push(fresh);
   }
@@ -121,7 +118,7 @@ async function syncBench(store: Store, size: number): Promise<void> {
     emit({ name: 'no_change_resync', size: people, value: again.seconds, unit: 's', baseline: 'first_sync', baselineValue: first.seconds, writes: again.result }, store.kind);
 
     let changed = 0;
-    for (const sc of la.schools) changed += churn(sc, size);
+    la.schools.forEach((sc, i) => (changed += churn(sc, i, size)));
     const churned = await measured(async () => {
       let writes = 0;
       for (const sc of la.schools) writes += (await syncSchool(deps, sc.dfeNumber, { trigger: 'file', file: exportOf(sc, `${la.today}T19:00:00Z`), today: la.today })).accountWrites;

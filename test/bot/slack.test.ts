@@ -175,6 +175,19 @@ describe('Slack', () => {
     expect(decided.map((m) => m.status).sort()).toEqual(['created', 'excluded']);
   });
 
+  it('answers help, the non-MIS list and grants, and pages the matching list', async () => {
+    expect(((await (await slash('help')).json()) as { text: string }).text).toContain('/uso match [school]');
+    expect(((await (await slash('non-mis')).json()) as { text: string }).text).toBe(`Accounts at ${school.dfeNumber} not in the MIS`);
+    const granted = (await (await slash('grant <@UNEW|new> contact')).json()) as { text: string };
+    expect(granted.text).toBe(`<@UNEW> is now contact for school ${school.dfeNumber}.`);
+    expect(((await (await slash('status', 'UNEW')).json()) as { text: string }).text).toBe('USO status');
+    const refused = (await (await slash('grant <@UOTHER> head', 'UNEW')).json()) as { text: string };
+    expect(refused.text).toMatch(/only the school's head/);
+    const paged = nock('https://slack.com').post('/api/chat.update', (b) => String(b.text).includes('to match at') || String(b.text).includes('waiting to be matched')).reply(200, { ok: true });
+    await click('uso_matches_page', JSON.stringify({ d: school.dfeNumber, page: 0 }));
+    await vi_waitFor(() => paged.isDone());
+  });
+
   it('refuses people without a role at the school, saying why', async () => {
     const res = await slash('status', 'USTRANGER');
     expect(await res.json()).toMatchObject({ response_type: 'ephemeral', text: expect.stringMatching(/ustranger is not an admin of school/) });
