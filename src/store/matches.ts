@@ -60,7 +60,12 @@ export async function resolveMatch(db: Db, dfeNumber: string, personId: string, 
   return res.modifiedCount === 1;
 }
 
-/** People an admin chose to create although they looked like someone: the next plan creates them. */
+/** Records the account made for a person an admin chose to create. */
+export async function setMatchUsername(db: Db, dfeNumber: string, personId: string, username: string): Promise<void> {
+  await coll(db).updateOne({ _id: idOf(dfeNumber, personId), status: 'created' }, { $set: { username } });
+}
+
+/** People an admin chose to create whose account was not made (the action stopped half way): the next plan creates them. */
 export async function createAnywayIds(db: Db, dfeNumber: string): Promise<Set<string>> {
   const docs = await coll(db).find({ dfeNumber, status: 'created', username: { $exists: false } }).project<{ misPersonId: string }>({ misPersonId: 1 }).toArray();
   return new Set(docs.map((d) => d.misPersonId));

@@ -1,12 +1,14 @@
 // Admin operations on one school's people, shared by the CLI and the chat actions: link a held person to an
 // account, create them anyway, exclude them, restore an unallocated account, decide held changes. Each is safe
 // to repeat: a second decision on the same thing is answered as stale, never applied twice.
+import { randomUUID } from 'node:crypto';
 import type { Db } from 'mongodb';
 import { UsoError } from '../errors.js';
 import { accountsForSchool, getAccount, insertNewAccounts, updateAccounts } from '../store/accounts.js';
 import { audit } from '../store/audit.js';
 import { addExclusion } from '../store/exclusions.js';
-import { getMatch, resolveMatch, type MatchDoc } from '../store/matches.js';
+import { getMatch, resolveMatch, setMatchUsername, type MatchDoc } from '../store/matches.js';
+import { acquireLease, releaseLease } from '../store/leases.js';
 import { decideHeld, getRun } from '../store/runs.js';
 import { getSchool } from '../store/schools.js';
 import { todayIn } from './dates.js';
@@ -69,24 +71,32 @@ export async function matchPerson(db: Db, dfeNumber: string, personId: string, u
   return after;
 }
 
-/** Creates a new account for a held person although they look like someone. */
+/**
+ * Creates a new account for a held person although they look like someone. It holds the school's run lease while
+ * it does, so a run starting meanwhile cannot create the same person a second time.
+ */
 export async function createAnyway(db: Db, dfeNumber: string, personId: string, actor: string): Promise<string> {
   const school = await schoolOrThrow(db, dfeNumber);
-  const match = await openMatchOrThrow(db, dfeNumber, personId);
-  if (!(await resolveMatch(db, dfeNumber, personId, 'created', actor))) throw new UsoError('stale_action', `MIS person ${personId} was decided by someone else just now`);
-  const now = new Date().toISOString();
-  const created = await insertNewAccounts(db, [
-    {
-      key: personId,
-      base: usernameBase(match.person, school.settings.usernameFrom),
-      account: { ...match.person, associations: [associationFor(school, match, now.slice(0, 10))], status: 'active', createdAt: now, updatedAt: now, latestMoveOrCreateAt: now, version: 0 },
-    },
-  ]);
-  const username = created.get(personId)!;
-  await resolveMatch(db, dfeNumber, personId, 'created', actor, username).catch(() => {});
-  await db.collection('matches').updateOne({ _id: `${dfeNumber}:${personId}` as never }, { $set: { username } });
-  await audit(db, { at: new Date(), actor, action: 'match.created', dfeNumber, username, detail: `MIS person ${personId}` });
-  return username;
+  const owner = `admin:${randomUUID()}`;
+  if (!(await acquireLease(db, `run:${dfeNumber}`, owner, 60_000))) throw new UsoError('run_in_progress', `a run for ${dfeNumber} is in progress: try again in a minute`);
+  try {
+    const match = await openMatchOrThrow(db, dfeNumber, personId);
+    if (!(await resolveMatch(db, dfeNumber, personId, 'created', actor))) throw new UsoError('stale_action', `MIS person ${personId} was decided by someone else just now`);
+    const now = new Date().toISOString();
+    const created = await insertNewAccounts(db, [
+      {
+        key: personId,
+        base: usernameBase(match.person, school.settings.usernameFrom),
+        account: { ...match.person, associations: [associationFor(school, match, now.slice(0, 10))], status: 'active', createdAt: now, updatedAt: now, latestMoveOrCreateAt: now, version: 0 },
+      },
+    ]);
+    const username = created.get(personId)!;
+    await setMatchUsername(db, dfeNumber, personId, username);
+    await audit(db, { at: new Date(), actor, action: 'match.created', dfeNumber, username, detail: `MIS person ${personId}` });
+    return username;
+  } finally {
+    await releaseLease(db, `run:${dfeNumber}`, owner);
+  }
 }
 
 /** Adds a held person's name to the school's exclusion list: no account now or later. */
