@@ -8,7 +8,7 @@ import type { RunSummary } from '../sync/process.js';
 import { conversationsOfSchool } from './access.js';
 import type { View } from './actions.js';
 import { enqueue, outboxItem } from './outbox.js';
-import type { RunDoc } from '../store/runs.js';
+import { lastSucceededRun } from '../store/runs.js';
 import { render } from './views/blocks.js';
 
 type RunFacts = Pick<RunSummary, 'runId' | 'dfeNumber' | 'status' | 'note'> & { counts: Partial<Record<string, number>>; heldState?: string; heldDecidedBy?: string };
@@ -76,7 +76,7 @@ export async function queueLaDigests(db: Db, today: string): Promise<number> {
  * (matches decided, held changes approved), so one message per run stays current.
  */
 export async function currentSummaries(db: Db, dfeNumber: string): Promise<{ conversation: string; workspace: string; messageId: string; message: ReturnType<typeof render> }[]> {
-  const run = await lastRunWithSummary(db, dfeNumber);
+  const run = await lastSucceededRun(db, dfeNumber);
   if (!run) return [];
   const message = render(await summaryOf(db, { runId: run._id, dfeNumber, status: run.status, counts: run.counts ?? {}, ...(run.note ? { note: run.note } : {}), ...(run.heldState ? { heldState: run.heldState } : {}), ...(run.heldDecidedBy ? { heldDecidedBy: run.heldDecidedBy } : {}) }));
   const out = [];
@@ -85,9 +85,4 @@ export async function currentSummaries(db: Db, dfeNumber: string): Promise<{ con
     if (item?.messageId) out.push({ conversation: item.conversation, workspace: item.workspace, messageId: item.messageId, message });
   }
   return out;
-}
-
-async function lastRunWithSummary(db: Db, dfeNumber: string) {
-  const runs = await db.collection<RunDoc>('runs').find({ dfeNumber, status: 'succeeded' }).sort({ startedAt: -1 }).limit(1).toArray();
-  return runs[0];
 }

@@ -31,3 +31,27 @@ export async function renewLease(db: Db, key: string, owner: string, ttlMs: numb
 export async function releaseLease(db: Db, key: string, owner: string): Promise<void> {
   await db.collection<LeaseDoc>('leases').deleteOne({ _id: key, owner });
 }
+
+/**
+ * A once-only claim (a unique insert), for work that must happen once even where the store's findAndModify is not
+ * atomic across connections. A claim older than `staleMs` whose work is not `done` is a dead worker's, taken over.
+ */
+export async function claimOnce(db: Db, key: string, staleMs: number, done: () => Promise<boolean>, now = new Date()): Promise<boolean> {
+  const claims = db.collection<{ _id: string; at: Date }>('leases');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await claims.insertOne({ _id: key, at: now });
+      return true;
+    } catch (err) {
+      if ((err as { code?: number }).code !== 11000) throw err;
+    }
+    const claim = await claims.findOne({ _id: key });
+    if (!claim || (await done()) || now.getTime() - claim.at.getTime() < staleMs) return false;
+    await claims.deleteOne({ _id: key, at: claim.at });
+  }
+  return false;
+}
+
+export async function releaseClaim(db: Db, key: string): Promise<void> {
+  await db.collection<{ _id: string }>('leases').deleteOne({ _id: key });
+}

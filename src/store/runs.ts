@@ -69,3 +69,11 @@ export async function decideHeld(db: Db, id: string, state: 'approved' | 'reject
   const res = await coll(db).updateOne({ _id: id, heldState: 'pending' }, { $set: { heldState: state, heldDecidedBy: by } });
   return res.modifiedCount === 1;
 }
+
+export async function runByKey(db: Db, runKey: string): Promise<RunDoc | undefined> {
+  return (await coll(db).findOne({ runKey })) ?? undefined;
+}
+
+export async function lastSucceededRun(db: Db, dfeNumber: string): Promise<RunDoc | undefined> {
+  return (await coll(db).find({ dfeNumber, status: 'succeeded' }).sort({ startedAt: -1 }).limit(1).next()) ?? undefined;
+}

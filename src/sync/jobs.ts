@@ -8,7 +8,8 @@ import type { Db } from 'mongodb';
 import { asUsoError, isUsoError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { lastProcessedExport } from '../store/exports.js';
-import { finishRun, startRun } from '../store/runs.js';
+import { finishRun, runByKey, startRun } from '../store/runs.js';
+import { claimOnce, releaseClaim } from '../store/leases.js';
 import { getSchool, listSchools, updateSchool, upsertSchool } from '../store/schools.js';
 import { todayIn } from './dates.js';
 import type { IntegrisClient } from './integris/client.js';
@@ -136,7 +137,7 @@ export class Scheduler {
       const e = asUsoError(err);
       const run = await startRun(db, { dfeNumber, trigger, note: `export failed (attempt ${(job.attrs.failCount ?? 0) + 1})` });
       if (run) await finishRun(db, run._id, { status: 'failed', error: { code: e.code, message: e.message } });
-      if (runKey) await db.collection('leases').deleteOne({ _id: `night:${runKey}` as never });
+      if (runKey) await releaseClaim(db, `night:${runKey}`);
       throw e;
     }
     const delay = trigger === 'nightly' ? this.options.processDelayMinutes * 60_000 : 0;
@@ -186,25 +187,10 @@ export class Scheduler {
 
   /**
    * One worker per school night, even where the store's findAndModify is not atomic across connections (FerretDB
-   * 1.x can hand one due job to two schedulers): the claim is a unique insert. A claim older than a job lock whose
-   * night has no run is a dead worker's, and is taken over.
+   * 1.x can hand one due job to two schedulers); a dead worker's claim is taken over after a job lock's lifetime.
    */
-  private async claimNight(runKey: string): Promise<boolean> {
-    const claims = this.options.db.collection<{ _id: string; at: Date }>('leases');
-    const id = `night:${runKey}`;
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        await claims.insertOne({ _id: id, at: this.now() });
-        return true;
-      } catch (err) {
-        if ((err as { code?: number }).code !== 11000) throw err;
-      }
-      const claim = await claims.findOne({ _id: id });
-      const done = await this.options.db.collection('runs').findOne({ runKey });
-      if (done || !claim || this.now().getTime() - claim.at.getTime() < 10 * 60_000) return false;
-      await claims.deleteOne({ _id: id, at: claim.at });
-    }
-    return false;
+  private claimNight(runKey: string): Promise<boolean> {
+    return claimOnce(this.options.db, `night:${runKey}`, 10 * 60_000, async () => (await runByKey(this.options.db, runKey)) !== undefined, this.now());
   }
 
   /** Keeps the job's lock alive while long work runs, so another worker does not take it over. */
