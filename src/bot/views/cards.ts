@@ -1,0 +1,112 @@
+// Pure renderers from action view models to Adaptive Cards for Teams: schema 1.5 (what Teams supports),
+// Action.Execute with a verb and data for buttons, and within Teams' card size limit (checked by `cardProblems`).
+import type { CandidateView, MatchView, View } from '../actions.js';
+
+export interface AdaptiveCard {
+  type: 'AdaptiveCard';
+  $schema: 'http://adaptivecards.io/schemas/adaptive-card.json';
+  version: '1.5';
+  body: Element[];
+  actions?: Action[];
+}
+type Element =
+  | { type: 'TextBlock'; text: string; wrap: true; weight?: 'Bolder'; size?: 'Medium'; isSubtle?: true; spacing?: 'Medium' }
+  | { type: 'Container'; items: Element[]; separator?: true; style?: 'emphasis' | 'attention' }
+  | { type: 'ActionSet'; actions: Action[] };
+export interface Action {
+  type: 'Action.Execute';
+  title: string;
+  verb: string;
+  data: Record<string, string | number>;
+  style?: 'positive' | 'destructive';
+}
+
+/** Teams refuses cards over about 28 KB. */
+export const CARD_MAX_BYTES = 28 * 1024;
+export const CARD_MATCHES_PER_PAGE = 5;
+
+const text = (t: string, extra: Partial<Extract<Element, { type: 'TextBlock' }>> = {}): Element => ({ type: 'TextBlock', text: t, wrap: true, ...extra });
+const card = (body: Element[], actions?: Action[]): AdaptiveCard => ({ type: 'AdaptiveCard', $schema: 'http://adaptivecards.io/schemas/adaptive-card.json', version: '1.5', body, ...(actions?.length ? { actions } : {}) });
+const exec = (title: string, verb: string, data: Record<string, string | number>, style?: Action['style']): Action => ({ type: 'Action.Execute', title: title.slice(0, 60), verb, data, ...(style ? { style } : {}) });
+/** Adaptive Card markdown is small, but a name must not turn into a link or emphasis. */
+const esc = (s: string) => s.replace(/([*_[\]()>#`~])/g, '\\$1');
+
+function candidate(c: CandidateView): Element {
+  return { type: 'Container', items: [text(`**${esc(c.name)}** (${c.username}), score ${c.score.toFixed(2)}`), text(`born ${c.maskedDob ?? 'unknown'} · ${c.schools.length ? `at ${c.schools.join(', ')}` : 'unallocated'}${c.lastSeen ? ` · last seen ${c.lastSeen}` : ''}`, { isSubtle: true }), text(esc(c.reasons.join('; ')), { isSubtle: true })] };
+}
+
+export function matchContainer(dfeNumber: string, m: MatchView): Element {
+  const shown = m.candidates.slice(0, 3);
+  const key = { d: dfeNumber, p: m.personId };
+  return {
+    type: 'Container',
+    separator: true,
+    items: [
+      text(`**${esc(m.name)}** (MIS ${m.kind === 'students' ? 'pupil' : 'staff'} ${m.personId}, born ${m.maskedDob ?? 'unknown'}) looks like:`),
+      ...shown.map(candidate),
+      {
+        type: 'ActionSet',
+        actions: [
+          ...shown.map((c) => exec(`Match to ${c.username}`, 'uso.match', { ...key, u: c.username }, 'positive')),
+          exec('Create new account', 'uso.create', key),
+          exec('Exclude from USO', 'uso.exclude', key, 'destructive'),
+        ],
+      },
+    ],
+  };
+}
+
+export function renderCard(view: View, page = 0): AdaptiveCard {
+  switch (view.kind) {
+    case 'matches': {
+      if (view.matches.length === 0) return card([text(`Nobody at ${view.dfeNumber} is waiting to be matched.`)]);
+      const pages = Math.ceil(view.matches.length / CARD_MATCHES_PER_PAGE);
+      const p = Math.min(Math.max(page, 0), pages - 1);
+      const slice = view.matches.slice(p * CARD_MATCHES_PER_PAGE, (p + 1) * CARD_MATCHES_PER_PAGE);
+      const pager = [...(p > 0 ? [exec('Previous', 'uso.matches', { d: view.dfeNumber, page: p - 1 })] : []), ...(p < pages - 1 ? [exec('Next', 'uso.matches', { d: view.dfeNumber, page: p + 1 })] : [])];
+      return card([text(`${view.matches.length} waiting to be matched at ${view.dfeNumber}`, { weight: 'Bolder', size: 'Medium' }), text(`Page ${p + 1} of ${pages}`, { isSubtle: true }), ...slice.map((m) => matchContainer(view.dfeNumber, m))], pager);
+    }
+    case 'summary': {
+      const counts = Object.entries(view.counts).map(([k, n]) => `${k.replace(/_/g, ' ')} ${n}`).join(' · ');
+      const actions = [
+        ...(view.held ? [exec('Approve held changes', 'uso.approve', { d: view.dfeNumber, r: view.runId }, 'positive'), exec('Reject', 'uso.reject', { d: view.dfeNumber, r: view.runId })] : []),
+        ...(view.openMatches ? [exec(`${view.openMatches} to match`, 'uso.matches', { d: view.dfeNumber, page: 0 })] : []),
+      ];
+      return card([text(`**${esc(view.schoolName)}** (${view.dfeNumber}): run ${view.status}`, { size: 'Medium' }), ...(view.note ? [text(esc(view.note), { isSubtle: true })] : []), text(counts || 'nothing to do'), ...(view.held ? [{ type: 'Container' as const, style: 'attention' as const, items: [text(`${view.held} change(s) held for approval.`)] }] : [])], actions);
+    }
+    case 'accounts': {
+      const title = view.list === 'unallocated' ? `Unallocated accounts at ${view.dfeNumber}` : `Accounts at ${view.dfeNumber} not in the MIS`;
+      const shown = view.accounts.slice(0, 40);
+      return card([
+        text(`${title} (${view.accounts.length})`, { weight: 'Bolder' }),
+        ...shown.map((a): Element => ({ type: 'Container', separator: true, items: [text(`**${esc(a.name)}** (${a.username})${a.until ? ` · left ${a.until}` : ''}`), ...(view.list === 'unallocated' ? [{ type: 'ActionSet' as const, actions: [exec('Restore', 'uso.restore', { d: view.dfeNumber, u: a.username })] }] : [])] })),
+      ]);
+    }
+    case 'status':
+      return card(view.schools.slice(0, 40).map((s) => text(`**${esc(s.name)}** (${s.dfeNumber})${s.paused ? ' · paused' : ''}: last run ${s.lastRun?.status ?? '-'}; ${s.openMatches} to match`)));
+    case 'decided':
+      return card([text(`MIS person ${view.personId} was ${view.decision === 'matched' ? `matched to ${view.username}` : view.decision === 'created' ? `given a new account ${view.username}` : 'excluded from USO'} by ${esc(view.by)}.`)]);
+    case 'restored':
+      return card([text(`${view.username} was restored at ${view.dfeNumber} by ${esc(view.by)}.`)]);
+    case 'held_decided':
+      return card([text(`The held changes of run ${view.runId} were ${view.decision} by ${esc(view.by)}${view.decision === 'approved' ? `: ${view.applied} applied` : ''}.`)]);
+    case 'run_queued':
+      return card([text(`A run for ${view.dfeNumber} was started by ${esc(view.by)}.`)]);
+  }
+}
+
+/** What Teams would refuse: a version above 1.5, a card over the size limit, an action without a verb. */
+export function cardProblems(c: AdaptiveCard): string[] {
+  const problems: string[] = [];
+  if (c.version !== '1.5') problems.push(`version ${c.version}`);
+  const bytes = Buffer.byteLength(JSON.stringify(c));
+  if (bytes > CARD_MAX_BYTES) problems.push(`${bytes} bytes (max ${CARD_MAX_BYTES})`);
+  const walk = (els: Element[]) => {
+    for (const e of els) {
+      if (e.type === 'Container') walk(e.items);
+      if (e.type === 'ActionSet') for (const a of e.actions) if (!a.verb) problems.push('action without a verb');
+    }
+  };
+  walk(c.body);
+  return problems;
+}
