@@ -5,7 +5,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/setup/ferretdb.ts'],
     setupFiles: ['test/setup/nock.ts'],
-    testTimeout: 30_000,
+    // generous: two workers share two cores with FerretDB, and store-heavy tests slow down under that load
+    testTimeout: 120_000,
     hookTimeout: 60_000,
     // Two cores: files run in parallel against the one FerretDB, each in its own database.
     pool: 'forks',
