@@ -53,7 +53,7 @@ export const configSchema = z
     SLACK_CLIENT_ID: optionalText.describe('Slack OAuth client id (multi-workspace installs).'),
     SLACK_CLIENT_SECRET: optionalText.describe('Slack OAuth client secret (multi-workspace installs).'),
     SLACK_STATE_SECRET: optionalText.describe('Secret for Slack OAuth state (multi-workspace installs).'),
-    TEAMS_APP_ID: z.uuid('expected the bot app id (a GUID)').optional().describe('Microsoft Teams bot app id. Unset: Teams is off.'),
+    TEAMS_APP_ID: z.uuid('expected the bot app id (a GUID)').optional().describe('Microsoft Teams bot app id (for the Teams adapter, which is not available yet).'),
     TEAMS_APP_PASSWORD: optionalText.describe('Microsoft Teams bot client secret.'),
     TEAMS_APP_TYPE: z.enum(['MultiTenant', 'SingleTenant']).default('MultiTenant').describe('Bot app registration type.'),
     TEAMS_TENANT_ID: z.uuid('expected a tenant id (a GUID)').optional().describe('Tenant id for a SingleTenant bot.'),
