@@ -4,7 +4,7 @@
 // without a collection scan. `schools` and `blockKeys` are derived arrays for indexed lookups on MongoDB.
 import { MongoBulkWriteError, type AnyBulkWriteOperation, type Db } from 'mongodb';
 import { accountBlockKeys } from '../sync/match.js';
-import type { Account, Association } from '../sync/model.js';
+import { accountStatus, type Account, type Association } from '../sync/model.js';
 import { usernameCandidates } from '../sync/usernames.js';
 
 type StoredFields = Omit<Account, 'associations' | 'username'>;
@@ -35,8 +35,7 @@ export function fromDoc(d: AccountDoc): Account {
   const { _id, assoc, schools: _s, blockKeys: _b, ...fields } = d;
   const associations = Object.keys(assoc).sort().map((k) => assoc[k]!);
   // status follows the associations, whichever run wrote last
-  const status = associations.some((x) => x.status === 'active') ? 'active' : 'unallocated';
-  return { ...fields, username: _id, associations, status };
+  return { ...fields, username: _id, associations, status: accountStatus(associations) };
 }
 
 const stable = (v: unknown) => JSON.stringify(v, (_k, x: unknown) => (x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => a.localeCompare(b))) : x));

@@ -100,6 +100,11 @@ export interface School {
   settings: SchoolSettings;
 }
 
+/** An account with no active association left is in the unallocated pool. */
+export function accountStatus(associations: readonly Association[]): Account['status'] {
+  return associations.some((x) => x.status === 'active') ? 'active' : 'unallocated';
+}
+
 export function mergeSettings(partial: Partial<SchoolSettings> | undefined): SchoolSettings {
   return { ...defaultSchoolSettings, ...partial };
 }

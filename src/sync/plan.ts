@@ -5,7 +5,7 @@ import { addDays, daysBetween, type IsoDate } from './dates.js';
 import type { InvalidRecord } from './integris/schemas.js';
 import type { MisPerson } from './integris/people.js';
 import { accountBlockKeys, findCandidates, lookupBlockKeys, type Candidate } from './match.js';
-import type { Account, Association, PersonFields, School } from './model.js';
+import { accountStatus, type Account, type Association, type PersonFields, type School } from './model.js';
 import { personNameKey } from './names.js';
 import { usernameBase } from './usernames.js';
 
@@ -89,9 +89,8 @@ function stableJson(value: unknown): string {
   );
 }
 
-/** An account with no active association left goes to the unallocated pool. */
 function settleStatus(a: Account): void {
-  a.status = a.associations.some((x) => x.status === 'active') ? 'active' : 'unallocated';
+  a.status = accountStatus(a.associations);
 }
 
 function applyPerson(a: Account, fields: PersonFields): void {
