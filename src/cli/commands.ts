@@ -11,7 +11,8 @@ import { audit } from '../store/audit.js';
 import { nonMisAccounts, unallocatedAccounts } from '../sync/admin.js';
 import { createLinkCode, grantRole, type Actor } from '../bot/access.js';
 import { approveUnallocations, createNew, exclude, match, rejectUnallocations, restore } from '../bot/actions.js';
-import { IntegrisClient } from '../sync/integris/client.js';
+import { createLogger } from '../log.js';
+import { integrisClient } from '../service.js';
 import { exportFileSchema, reportNameSchema } from '../sync/integris/schemas.js';
 import { mergeSettings, type Account } from '../sync/model.js';
 import { syncSchool, type RunSummary } from '../sync/process.js';
@@ -36,13 +37,6 @@ const accountRow = (a: Account, dfeNumber: string) => {
 function runHuman(r: RunSummary): string {
   const counts = Object.entries(r.counts).filter(([, n]) => n).map(([k, n]) => `${k} ${n}`).join(', ');
   return `${r.dfeNumber}: run ${r.runId || '-'} ${r.status}${r.exportSeq ? ` (export #${r.exportSeq})` : ''}${counts ? `: ${counts}` : ''}${r.note ? `\n  note: ${r.note}` : ''}`;
-}
-
-function integrisFrom(ctx: CliContext): IntegrisClient | undefined {
-  const c = ctx.config;
-  return c.INTEGRIS_BASE_URL && c.INTEGRIS_CLIENT_ID && c.INTEGRIS_CLIENT_SECRET
-    ? new IntegrisClient({ baseUrl: c.INTEGRIS_BASE_URL, clientId: c.INTEGRIS_CLIENT_ID, clientSecret: c.INTEGRIS_CLIENT_SECRET })
-    : undefined;
 }
 
 /** The operator at the command line: the CLI may act for every school. */
@@ -229,7 +223,8 @@ export const commands: Record<string, Command> = {
       const targets = v.all ? (await listSchools(db)).map((s) => s.dfeNumber) : [dfe.parse(positionals[0])];
       if (v.all && v.file) throw new UsoError('usage', '--file goes with one school, not --all');
       const file = v.file ? exportFileSchema.parse(JSON.parse(readInput(v.file))) : undefined;
-      const deps = { db, logger: (await import('../log.js')).createLogger({ level: 'silent', pretty: false }), integris: integrisFrom(ctx), timeZone: ctx.config.TZ };
+      const logger = createLogger({ level: 'silent', pretty: false });
+      const deps = { db, logger, integris: integrisClient(ctx.config, logger), timeZone: ctx.config.TZ };
       const progress = progressBar(targets.length, !ctx.json && targets.length > 1);
       const runs: RunSummary[] = [];
       for (const dfeNumber of targets) {
