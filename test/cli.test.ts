@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { MongoClient } from 'mongodb';
-import { runCli } from '../src/cli.js';
+import { uso } from './helpers/cli.js';
 import { generateLocalAuthority } from '../src/sync/integris/sim/generator.js';
 import type { ExportFile } from '../src/sync/integris/schemas.js';
 
@@ -13,13 +13,6 @@ const dbName = `t_cli_${randomBytes(4).toString('hex')}`;
 const dir = mkdtempSync(join(tmpdir(), 'uso-cli-'));
 const la = generateLocalAuthority({ seed: 9, schools: 1, sizeFactor: 0.2 });
 const school = la.schools[0]!;
-
-async function uso(...args: string[]) {
-  let out = '';
-  let err = '';
-  const code = await runCli(args, { out: (s) => (out += s), err: (s) => (err += s) });
-  return { code, out, err };
-}
 
 beforeAll(() => {
   process.env.MONGODB_URI = `${inject('mongoUri').replace(/\/?$/, '/')}${dbName}`;

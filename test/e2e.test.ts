@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { MongoClient } from 'mongodb';
-import { runCli } from '../src/cli.js';
+import { uso } from './helpers/cli.js';
 import { ageOneNight, generateLocalAuthority } from '../src/sync/integris/sim/generator.js';
 import { createSimulator } from '../src/sync/integris/sim/simulator.js';
 
@@ -21,13 +21,6 @@ let server: Server;
 let dir: string;
 const dbName = `t_e2e_${randomBytes(4).toString('hex')}`;
 const env: Record<string, string | undefined> = {};
-
-async function uso(...args: string[]): Promise<{ code: number; out: string; err: string; json: () => any }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(args, { out: (s) => (out += s), err: (s) => (err += s) });
-  return { code, out, err, json: () => JSON.parse(out) };
-}
 
 beforeAll(async () => {
   server = await new Promise<Server>((ok) => {
