@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { table } from '../src/cli/table.js';
 import { createLogger } from '../src/log.js';
 import { ensureIndexes, openStore, storeFrom, type Store } from '../src/store/index.js';
 import { fromDoc, toDoc, type AccountDoc } from '../src/store/accounts.js';
@@ -157,8 +158,7 @@ async function main(): Promise<void> {
   }
   const rows = results.map((r) => [String(r.name), String(r.size), `${r.value} ${r.unit}`, r.baseline ? `${r.baseline} ${r.baselineValue}` : '', r.ratio !== undefined ? `x${r.ratio}` : '', r.writes !== undefined ? String(r.writes) : '']);
   const head = ['FIGURE', 'SIZE', 'VALUE', 'BASELINE', 'RATIO', 'WRITES'];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  process.stderr.write(`${[head, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ')).join('\n')}\n`);
+  process.stderr.write(`${table([head, ...rows])}\n`);
 }
 
 await main();

@@ -8,6 +8,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { progressBar } from './cli/progress.js';
+import { table } from './cli/table.js';
 import { configOrExit, startOrExit, stopOnSignals } from './entry.js';
 import { createLogger } from './log.js';
 import { integrisClient } from './service.js';
@@ -70,9 +71,7 @@ async function main(): Promise<void> {
     .sort((a, b) => a.dfeNumber.localeCompare(b.dfeNumber))
     .map((r) => [r.dfeNumber, la.schools.find((s) => s.dfeNumber === r.dfeNumber)!.name, ...columns.map((c) => String((r.counts as Record<string, number>)[c] ?? 0))]);
   const header = ['DFE', 'SCHOOL', ...columns];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
-  process.stdout.write(`\nFirst sync of ${runs.length} schools (${granted.length} grants discovered) in ${seconds}s:\n${line(header)}\n${rows.map(line).join('\n')}\n`);
+  process.stdout.write(`\nFirst sync of ${runs.length} schools (${granted.length} grants discovered) in ${seconds}s:\n${table([header, ...rows])}\n`);
   for (const f of failures) process.stdout.write(`failed ${f}\n`);
   process.stdout.write(
     [

@@ -19,15 +19,10 @@ import { syncSchool, type RunSummary } from '../sync/process.js';
 import { schoolStatus } from '../sync/status.js';
 import { accountLineSchema, readInput, schoolImportSchema } from './inputs.js';
 import { progressBar } from './progress.js';
+import { table } from './table.js';
 
 const dfe = z.string({ error: 'a DfE number is required' }).regex(/^\d{7}$/, 'expected a 7-digit DfE number');
 const isoDay = z.iso.date('expected a date YYYY-MM-DD');
-
-function table(rows: string[][]): string {
-  if (rows.length === 0) return '';
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
-}
 
 const accountRow = (a: Account, dfeNumber: string) => {
   const here = a.associations.find((x) => x.dfeNumber === dfeNumber);
