@@ -126,7 +126,7 @@ export async function restoreAccount(db: Db, username: string, dfeNumber: string
   delete restored.until;
   delete restored.absentSince;
   // one association per school and source: the restored one replaces the ended one (and any manual one there)
-  after.associations = after.associations.filter((x) => x.dfeNumber !== dfeNumber || (x.status === 'ended' && x !== ended && x.source === 'mis' && x.misPersonId !== ended.misPersonId));
+  after.associations = after.associations.filter((x) => x.dfeNumber !== dfeNumber || (x.status === 'ended' && x.source === 'mis' && x.misPersonId !== ended.misPersonId));
   after.associations.push(restored);
   after.status = 'active';
   after.updatedAt = new Date().toISOString();
