@@ -3,13 +3,15 @@
 // Teams and plain-text renderers turn into messages. A stale action answers with a `stale_action` error that
 // the adapters show as a plain explanation.
 import type { Db } from 'mongodb';
+import { UsoError } from '../errors.js';
 import { getAccount } from '../store/accounts.js';
 import { openMatches } from '../store/matches.js';
-import { getRun } from '../store/runs.js';
+import { getRun, lastSucceededRun } from '../store/runs.js';
 import { createAnyway, decideHeldChanges, excludePerson, matchPerson, nonMisAccounts, restoreAccount, unallocatedAccounts } from '../sync/admin.js';
 import type { Account } from '../sync/model.js';
 import { schoolStatus, type SchoolStatus } from '../sync/status.js';
 import { actorKey, authorise, type Actor } from './access.js';
+import { runFactsOf, summaryOf } from './notify.js';
 
 export interface ActionContext {
   db: Db;
@@ -64,6 +66,14 @@ export async function status(ctx: ActionContext, actor: Actor, dfeNumber: string
   await authorise(ctx.db, actor, dfeNumber, 'read');
   const s = await schoolStatus(ctx.db, dfeNumber);
   return { kind: 'status', schools: s.schools, paused: s.paused };
+}
+
+/** The summary of the school's latest run as it stands now (what chat shows after each run). */
+export async function runSummary(ctx: ActionContext, actor: Actor, dfeNumber: string): Promise<View> {
+  await authorise(ctx.db, actor, dfeNumber, 'read');
+  const run = await lastSucceededRun(ctx.db, dfeNumber);
+  if (!run) throw new UsoError('not_found', `school ${dfeNumber} has no finished run yet`);
+  return summaryOf(ctx.db, runFactsOf(run));
 }
 
 export async function listMatches(ctx: ActionContext, actor: Actor, dfeNumber: string): Promise<View> {

@@ -1,5 +1,6 @@
-// What the service tells schools in chat: a summary after every run (one message per run and conversation) and a
-// notice when a school withdraws its Datashare grant. Messages go through the outbox.
+// What the service tells schools in chat, on Slack and Teams alike: a summary after every run (one message per run
+// and conversation), a notice when a school withdraws its Datashare grant, and the LA admins' morning digest.
+// Messages go through the outbox.
 import type { Db } from 'mongodb';
 import { openMatches } from '../store/matches.js';
 import { getSchool } from '../store/schools.js';
@@ -7,11 +8,24 @@ import { schoolStatus } from '../sync/status.js';
 import type { RunSummary } from '../sync/process.js';
 import { conversationsOfSchool } from './access.js';
 import type { View } from './actions.js';
-import { enqueue, outboxItem } from './outbox.js';
-import { lastSucceededRun } from '../store/runs.js';
+import { enqueue, outboxItem, type ChatMessage } from './outbox.js';
+import { lastSucceededRun, type RunDoc } from '../store/runs.js';
 import { render } from './views/blocks.js';
+import { renderCard } from './views/cards.js';
+import { personalConversation } from './teams/conversations.js';
+
+/** A view as each platform shows it: Block Kit on Slack, an Adaptive Card on Teams (the Slack text as its summary). */
+export function messageFor(platform: 'slack' | 'teams', view: View): ChatMessage {
+  const slack = render(view);
+  return platform === 'slack' ? slack : { text: slack.text, card: renderCard(view) as unknown as Record<string, unknown> };
+}
 
 type RunFacts = Pick<RunSummary, 'runId' | 'dfeNumber' | 'status' | 'note'> & { counts: Partial<Record<string, number>>; heldState?: string; heldDecidedBy?: string };
+
+/** The facts a summary needs from a stored run. */
+export function runFactsOf(run: RunDoc): RunFacts {
+  return { runId: run._id, dfeNumber: run.dfeNumber, status: run.status, counts: run.counts ?? {}, ...(run.note ? { note: run.note } : {}), ...(run.heldState ? { heldState: run.heldState } : {}), ...(run.heldDecidedBy ? { heldDecidedBy: run.heldDecidedBy } : {}) };
+}
 
 export async function summaryOf(db: Db, run: RunFacts): Promise<View> {
   const school = await getSchool(db, run.dfeNumber);
@@ -33,56 +47,62 @@ export async function summaryOf(db: Db, run: RunFacts): Promise<View> {
 export async function notifyRun(db: Db, run: RunSummary): Promise<number> {
   const links = await conversationsOfSchool(db, run.dfeNumber);
   if (links.length === 0 || run.status === 'skipped') return 0;
-  const message = render(await summaryOf(db, run));
+  const view = await summaryOf(db, run);
   let queued = 0;
   for (const link of links) {
-    if (link.platform !== 'slack') continue; // Teams renders its own cards (see the Teams adapter)
-    if (await enqueue(db, `summary:${run.runId}:${link._id}`, { platform: 'slack', workspace: link.workspace, conversation: link.conversation }, message)) queued++;
+    if (await enqueue(db, `summary:${run.runId}:${link._id}`, { platform: link.platform, workspace: link.workspace, conversation: link.conversation }, messageFor(link.platform, view))) queued++;
   }
   return queued;
 }
 
 export async function notifyRevoked(db: Db, dfeNumber: string): Promise<void> {
   for (const link of await conversationsOfSchool(db, dfeNumber)) {
-    if (link.platform !== 'slack') continue;
     const text = `School ${dfeNumber} withdrew Integris Datashare access, so its nightly runs have stopped. Accounts are unchanged. Runs resume when the school grants access again.`;
-    await enqueue(db, `revoked:${dfeNumber}:${link._id}:${new Date().toISOString().slice(0, 13)}`, { platform: 'slack', workspace: link.workspace, conversation: link.conversation }, { text });
+    await enqueue(db, `revoked:${dfeNumber}:${link._id}:${new Date().toISOString().slice(0, 13)}`, { platform: link.platform, workspace: link.workspace, conversation: link.conversation }, { text });
   }
 }
 
-/** The morning digest for each Slack LA admin: the schools of their LA that need someone. One per admin per day. */
+/**
+ * The morning digest for each LA admin: the schools of their LA that need someone. One per admin per day, to their
+ * Slack DM or their personal Teams chat with the bot (Teams can only start one the admin has opened).
+ */
 export async function queueLaDigests(db: Db, today: string): Promise<number> {
   const admins = await db.collection<{ actor: string; role: string; laCode?: string }>('chatAdmins').find({ role: 'la' }).toArray();
+  const statuses = admins.length ? (await schoolStatus(db)).schools : [];
   let queued = 0;
   for (const admin of admins) {
-    const [platform, workspace, userId] = admin.actor.split(':');
-    if (platform !== 'slack' || !workspace || !userId || !admin.laCode) continue;
+    const [platform, workspace, ...rest] = admin.actor.split(':');
+    const userId = rest.join(':'); // Teams user ids contain a colon
+    if ((platform !== 'slack' && platform !== 'teams') || !workspace || !userId || !admin.laCode) continue;
+    const conversation = platform === 'slack' ? userId : await personalConversation(db, workspace, userId);
+    if (!conversation) continue;
+    const bold = (s: string) => (platform === 'slack' ? `*${s}*` : `**${s}**`);
     const lines: string[] = [];
-    for (const s of (await schoolStatus(db)).schools.filter((x) => x.dfeNumber.startsWith(admin.laCode!))) {
+    for (const s of statuses.filter((x) => x.dfeNumber.startsWith(admin.laCode!))) {
       const held = s.heldChanges.reduce((n, h) => n + h.count, 0);
       const failed = s.lastRun?.status === 'failed';
       if (!s.openMatches && !held && !failed) continue;
-      lines.push(`• *${s.name}* (${s.dfeNumber}): ${[s.openMatches ? `${s.openMatches} to match` : '', held ? `${held} held change(s)` : '', failed ? `last run failed (${s.lastRun?.error ?? 'see uso status'})` : ''].filter(Boolean).join(', ')}`);
+      lines.push(`• ${bold(s.name)} (${s.dfeNumber}): ${[s.openMatches ? `${s.openMatches} to match` : '', held ? `${held} held change(s)` : '', failed ? `last run failed (${s.lastRun?.error ?? 'see uso status'})` : ''].filter(Boolean).join(', ')}`);
     }
     if (lines.length === 0) continue;
     const text = `Good morning. ${lines.length} school(s) in LA ${admin.laCode} need someone:\n${lines.slice(0, 40).join('\n')}${lines.length > 40 ? `\n…and ${lines.length - 40} more` : ''}`;
-    if (await enqueue(db, `digest:${today}:${admin.actor}`, { platform: 'slack', workspace, conversation: userId }, { text })) queued++;
+    if (await enqueue(db, `digest:${today}:${admin.actor}`, { platform, workspace, conversation }, { text })) queued++;
   }
   return queued;
 }
 
 /**
- * The summary messages already posted for the school's latest run, re-rendered with what people have done since
- * (matches decided, held changes approved), so one message per run stays current.
+ * The summary messages already posted for the school's latest run, with the summary as it stands now (matches
+ * decided, held changes approved since), so each platform can keep one message per run current.
  */
-export async function currentSummaries(db: Db, dfeNumber: string): Promise<{ conversation: string; workspace: string; messageId: string; message: ReturnType<typeof render> }[]> {
+export async function currentSummaries(db: Db, dfeNumber: string): Promise<{ platform: 'slack' | 'teams'; conversation: string; workspace: string; messageId: string; view: View }[]> {
   const run = await lastSucceededRun(db, dfeNumber);
   if (!run) return [];
-  const message = render(await summaryOf(db, { runId: run._id, dfeNumber, status: run.status, counts: run.counts ?? {}, ...(run.note ? { note: run.note } : {}), ...(run.heldState ? { heldState: run.heldState } : {}), ...(run.heldDecidedBy ? { heldDecidedBy: run.heldDecidedBy } : {}) }));
+  const view = await summaryOf(db, runFactsOf(run));
   const out = [];
   for (const link of await conversationsOfSchool(db, dfeNumber)) {
     const item = await outboxItem(db, `summary:${run._id}:${link._id}`);
-    if (item?.messageId) out.push({ conversation: item.conversation, workspace: item.workspace, messageId: item.messageId, message });
+    if (item?.messageId) out.push({ platform: link.platform, conversation: item.conversation, workspace: item.workspace, messageId: item.messageId, view });
   }
   return out;
 }

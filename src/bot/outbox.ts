@@ -1,12 +1,18 @@
 // The durable outbox: every chat message is stored before it is sent, and a job delivers what is due with
 // retries. A message's key makes enqueueing idempotent (nothing is posted twice); a failed send waits with
-// backoff (or Slack's Retry-After) and is never dropped, so hours of chat outage lose nothing.
+// backoff (or the platform's Retry-After), with jitter so a recovering platform is not hit by every retry at once,
+// and is never dropped, so hours of chat outage lose nothing. Only a refusal that no retry can fix (the bot was
+// removed from the conversation) marks a message failed.
 import type { Db } from 'mongodb';
 import type { Logger } from '../log.js';
 
 export interface ChatMessage {
+  /** Plain text: the message itself, or the notification and fallback text of a rich one. */
   text: string;
+  /** Slack Block Kit blocks. */
   blocks?: unknown[];
+  /** A Teams Adaptive Card. */
+  card?: Record<string, unknown>;
 }
 
 export interface OutboxItem {
@@ -15,12 +21,12 @@ export interface OutboxItem {
   workspace: string;
   conversation: string;
   message: ChatMessage;
-  status: 'pending' | 'sent';
+  status: 'pending' | 'sent' | 'failed';
   attempts: number;
   nextAttemptAt: Date;
   createdAt: Date;
   sentAt?: Date;
-  /** Platform id of the posted message (Slack `ts`), for later updates in place. */
+  /** Platform id of the posted message (Slack `ts`, Teams activity id), for later updates in place. */
   messageId?: string;
   lastError?: string;
 }
@@ -35,6 +41,12 @@ export class RateLimitedError extends Error {
     super(`rate limited for ${retryAfterSeconds}s`);
   }
 }
+
+/** The platform refused the message for good (bot removed, conversation gone): retrying cannot help. */
+export class UndeliverableError extends Error {}
+
+/** `ms` stretched by up to a quarter, never shortened: a Retry-After is a minimum. */
+export const withJitter = (ms: number, random = Math.random) => Math.round(ms * (1 + random() / 4));
 
 const coll = (db: Db) => db.collection<OutboxItem>('outbox');
 
@@ -54,6 +66,7 @@ export interface DeliveryOptions {
   perConversationGapMs?: number;
   maxBackoffMs?: number;
   now?: () => Date;
+  random?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -80,7 +93,12 @@ export async function deliverDue(db: Db, senders: Partial<Record<OutboxItem['pla
       sent++;
     } catch (err) {
       const attempts = item.attempts + 1;
-      const backoff = err instanceof RateLimitedError ? err.retryAfterSeconds * 1000 : Math.min(options.maxBackoffMs ?? 15 * 60_000, 5000 * 2 ** Math.min(attempts, 10));
+      if (err instanceof UndeliverableError) {
+        await coll(db).updateOne({ _id: item._id }, { $set: { status: 'failed', attempts, lastError: err.message.slice(0, 300) } });
+        logger.error({ outboxId: item._id, platform: item.platform, attempts, reason: err.message }, 'chat message undeliverable; not retried');
+        continue;
+      }
+      const backoff = withJitter(err instanceof RateLimitedError ? err.retryAfterSeconds * 1000 : Math.min(options.maxBackoffMs ?? 15 * 60_000, 5000 * 2 ** Math.min(attempts, 10)), options.random);
       // keep this conversation's order: later messages to it wait for this one
       blocked.add(where);
       await coll(db).updateOne({ _id: item._id }, { $set: { attempts, nextAttemptAt: new Date(now().getTime() + backoff), lastError: (err as Error).message.slice(0, 300) } });

@@ -24,6 +24,7 @@ export const collectionNames = [
   'globals',
   'runOutcomes',
   'chatAdmins',
+  'teamsConversations',
 ] as const;
 export type CollectionName = (typeof collectionNames)[number];
 
@@ -39,6 +40,7 @@ export const indexSpecs: Record<CollectionName, IndexDescription[]> = {
   globals: [],
   runOutcomes: [],
   chatAdmins: [],
+  teamsConversations: [],
   runs: [
     { key: { dfeNumber: 1, startedAt: -1 }, name: 'school_started' },
     { key: { runKey: 1 }, name: 'run_key', unique: true, sparse: true },

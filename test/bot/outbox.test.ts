@@ -13,7 +13,7 @@ describe('outbox', () => {
   it('keeps a message through hours of Slack failures and posts it once when Slack is back', async () => {
     const db = ctx.store.db;
     let clock = new Date('2026-11-27T18:30:00Z');
-    const options = { now: () => clock, sleep: async () => {}, perConversationGapMs: 0 };
+    const options = { now: () => clock, sleep: async () => {}, perConversationGapMs: 0, random: () => 0 };
     expect(await enqueue(db, 'summary:run-1:C9', to, { text: 'first' }, clock)).toBe(true);
     expect(await enqueue(db, 'summary:run-1:C9', to, { text: 'first' }, clock)).toBe(false); // same key: not again
     await enqueue(db, 'summary:run-2:C9', to, { text: 'second' }, new Date(clock.getTime() + 1));

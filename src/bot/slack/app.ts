@@ -131,7 +131,7 @@ export function createSlack(options: SlackOptions) {
       let message = toMessage(await act(actor, value), page?.(value));
       // keep the run's summary current: the clicked message, if it is the summary, becomes the refreshed summary
       // under a line saying what was just done; other summary messages are refreshed where they are
-      const summaries = await currentSummaries(options.db, value.d);
+      const summaries = (await currentSummaries(options.db, value.d)).filter((x) => x.platform === 'slack').map((x) => ({ ...x, message: render(x.view) }));
       const clickedSummary = summaries.find((x) => x.conversation === channel && x.messageId === ts);
       if (clickedSummary) {
         const first = message.blocks[0];

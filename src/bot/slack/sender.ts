@@ -1,7 +1,10 @@
 // Slack's side of the outbox seam: chat.postMessage with a bot token. Rate limits fail fast (the outbox waits
 // out Retry-After) instead of blocking the delivery job.
 import { WebClient, ErrorCode } from '@slack/web-api';
-import { RateLimitedError, type ChatSender, type OutboxItem } from '../outbox.js';
+import { RateLimitedError, UndeliverableError, type ChatSender, type OutboxItem } from '../outbox.js';
+
+/** Slack's answers that no retry can change. */
+const UNDELIVERABLE = new Set(['channel_not_found', 'not_in_channel', 'is_archived', 'account_inactive', 'team_access_not_granted']);
 
 /** `token`: one workspace's bot token, or a lookup of each workspace's (multi-workspace installs). */
 export function slackSender(token: string | ((workspace: string) => Promise<string | undefined>), options: { fetch?: typeof fetch } = {}): ChatSender {
@@ -20,8 +23,9 @@ export function slackSender(token: string | ((workspace: string) => Promise<stri
         const res = await client.chat.postMessage({ channel: item.conversation, text: item.message.text, ...(item.message.blocks ? { blocks: item.message.blocks as never } : {}) });
         return { messageId: res.ts };
       } catch (err) {
-        const e = err as { code?: string; retryAfter?: number };
+        const e = err as { code?: string; retryAfter?: number; data?: { error?: string } };
         if (e.code === ErrorCode.RateLimitedError) throw new RateLimitedError(e.retryAfter ?? 30);
+        if (e.code === ErrorCode.PlatformError && UNDELIVERABLE.has(e.data?.error ?? '')) throw new UndeliverableError(`Slack: ${e.data?.error}`);
         throw err;
       }
     },

@@ -1,10 +1,12 @@
 // Pure renderers from action view models to Adaptive Cards for Teams: schema 1.5 (what Teams supports),
-// Action.Execute with a verb and data for buttons, and within Teams' card size limit (checked by `cardProblems`).
+// Action.Execute (Universal Actions) with a verb and data for buttons, and within Teams' card size limit (checked
+// by `cardProblems`). Cards have no confirmation dialogs, so a decision that removes access or cannot be undone
+// (exclude, restore, approve, reject) first shows a confirmation card whose "yes" carries `c: 1`.
 import type { CandidateView, MatchView, View } from '../actions.js';
 
 export interface AdaptiveCard {
   type: 'AdaptiveCard';
-  $schema: 'http://adaptivecards.io/schemas/adaptive-card.json';
+  // no `$schema`: Teams does not need it, and MongoDB keys cannot start with `$` (cards are stored in the outbox)
   version: '1.5';
   body: Element[];
   actions?: Action[];
@@ -26,7 +28,7 @@ export const CARD_MAX_BYTES = 28 * 1024;
 export const CARD_MATCHES_PER_PAGE = 5;
 
 const text = (t: string, extra: Partial<Extract<Element, { type: 'TextBlock' }>> = {}): Element => ({ type: 'TextBlock', text: t, wrap: true, ...extra });
-const card = (body: Element[], actions?: Action[]): AdaptiveCard => ({ type: 'AdaptiveCard', $schema: 'http://adaptivecards.io/schemas/adaptive-card.json', version: '1.5', body, ...(actions?.length ? { actions } : {}) });
+const card = (body: Element[], actions?: Action[]): AdaptiveCard => ({ type: 'AdaptiveCard', version: '1.5', body, ...(actions?.length ? { actions } : {}) });
 const exec = (title: string, verb: string, data: Record<string, string | number>, style?: Action['style']): Action => ({ type: 'Action.Execute', title: title.slice(0, 60), verb, data, ...(style ? { style } : {}) });
 /** Adaptive Card markdown is small, but a name must not turn into a link or emphasis. */
 const esc = (s: string) => s.replace(/([*_[\]()>#`~])/g, '\\$1');
@@ -35,7 +37,7 @@ function candidate(c: CandidateView): Element {
   return { type: 'Container', items: [text(`**${esc(c.name)}** (${c.username}), score ${c.score.toFixed(2)}`), text(`born ${c.maskedDob ?? 'unknown'} · ${c.schools.length ? `at ${c.schools.join(', ')}` : 'unallocated'}${c.lastSeen ? ` · last seen ${c.lastSeen}` : ''}`, { isSubtle: true }), text(esc(c.reasons.join('; ')), { isSubtle: true })] };
 }
 
-export function matchContainer(dfeNumber: string, m: MatchView): Element {
+export function matchContainer(dfeNumber: string, m: MatchView, page = 0): Element {
   const shown = m.candidates.slice(0, 3);
   const key = { d: dfeNumber, p: m.personId };
   return {
@@ -49,7 +51,7 @@ export function matchContainer(dfeNumber: string, m: MatchView): Element {
         actions: [
           ...shown.map((c) => exec(`Match to ${c.username}`, 'uso.match', { ...key, u: c.username }, 'positive')),
           exec('Create new account', 'uso.create', key),
-          exec('Exclude from USO', 'uso.exclude', key, 'destructive'),
+          exec('Exclude from USO', 'uso.exclude', { ...key, page }, 'destructive'),
         ],
       },
     ],
@@ -64,34 +66,72 @@ export function renderCard(view: View, page = 0): AdaptiveCard {
       const p = Math.min(Math.max(page, 0), pages - 1);
       const slice = view.matches.slice(p * CARD_MATCHES_PER_PAGE, (p + 1) * CARD_MATCHES_PER_PAGE);
       const pager = [...(p > 0 ? [exec('Previous', 'uso.matches', { d: view.dfeNumber, page: p - 1 })] : []), ...(p < pages - 1 ? [exec('Next', 'uso.matches', { d: view.dfeNumber, page: p + 1 })] : [])];
-      return card([text(`${view.matches.length} waiting to be matched at ${view.dfeNumber}`, { weight: 'Bolder', size: 'Medium' }), text(`Page ${p + 1} of ${pages}`, { isSubtle: true }), ...slice.map((m) => matchContainer(view.dfeNumber, m))], pager);
+      return card([text(`${view.matches.length} waiting to be matched at ${view.dfeNumber}`, { weight: 'Bolder', size: 'Medium' }), text(`Page ${p + 1} of ${pages}`, { isSubtle: true }), ...slice.map((m) => matchContainer(view.dfeNumber, m, p))], pager);
     }
     case 'summary': {
       const counts = Object.entries(view.counts).map(([k, n]) => `${k.replace(/_/g, ' ')} ${n}`).join(' · ');
       const actions = [
         ...(view.held ? [exec('Approve held changes', 'uso.approve', { d: view.dfeNumber, r: view.runId }, 'positive'), exec('Reject', 'uso.reject', { d: view.dfeNumber, r: view.runId })] : []),
         ...(view.openMatches ? [exec(`${view.openMatches} to match`, 'uso.matches', { d: view.dfeNumber, page: 0 })] : []),
+        ...(view.counts.unallocated ? [exec('Unallocated accounts', 'uso.unallocated', { d: view.dfeNumber })] : []),
       ];
       return card([text(`**${esc(view.schoolName)}** (${view.dfeNumber}): run ${view.status}`, { size: 'Medium' }), ...(view.note ? [text(esc(view.note), { isSubtle: true })] : []), text(counts || 'nothing to do'), ...(view.held ? [{ type: 'Container' as const, style: 'attention' as const, items: [text(`${view.held} change(s) held for approval.`)] }] : [])], actions);
     }
     case 'accounts': {
       const title = view.list === 'unallocated' ? `Unallocated accounts at ${view.dfeNumber}` : `Accounts at ${view.dfeNumber} not in the MIS`;
       const shown = view.accounts.slice(0, 40);
+      if (shown.length === 0) return card([text(`${title}: none.`)]);
       return card([
-        text(`${title} (${view.accounts.length})`, { weight: 'Bolder' }),
+        text(`${title} (${view.accounts.length}${view.accounts.length > shown.length ? `, first ${shown.length} shown` : ''})`, { weight: 'Bolder' }),
         ...shown.map((a): Element => ({ type: 'Container', separator: true, items: [text(`**${esc(a.name)}** (${a.username})${a.until ? ` · left ${a.until}` : ''}`), ...(view.list === 'unallocated' ? [{ type: 'ActionSet' as const, actions: [exec('Restore', 'uso.restore', { d: view.dfeNumber, u: a.username })] }] : [])] })),
       ]);
     }
     case 'status':
-      return card(view.schools.slice(0, 40).map((s) => text(`**${esc(s.name)}** (${s.dfeNumber})${s.paused ? ' · paused' : ''}: last run ${s.lastRun?.status ?? '-'}; ${s.openMatches} to match`)));
+      return card([
+        ...(view.paused ? [text('All runs are paused.', { isSubtle: true })] : []),
+        ...view.schools.slice(0, 40).map((s): Element => {
+          const counts = s.lastRun?.counts ? Object.entries(s.lastRun.counts).map(([k, n]) => `${k.replace(/_/g, ' ')} ${n}`).join(', ') : 'no run yet';
+          const held = s.heldChanges.reduce((n, h) => n + h.count, 0);
+          return { type: 'Container', separator: true, items: [text(`**${esc(s.name)}** (${s.dfeNumber})${s.paused ? ' · paused' : ''}`), text(`last run: ${s.lastRun ? `${s.lastRun.status} ${s.lastRun.startedAt.slice(0, 16).replace('T', ' ')}` : '-'} · ${counts}`, { isSubtle: true }), text(`to do: ${s.openMatches} to match, ${held} held change(s)`)] };
+        }),
+        ...(view.schools.length > 40 ? [text(`${view.schools.length - 40} more schools: ask for \`status DFE\`.`, { isSubtle: true })] : []),
+      ]);
     case 'decided':
       return card([text(`MIS person ${view.personId} was ${view.decision === 'matched' ? `matched to ${view.username}` : view.decision === 'created' ? `given a new account ${view.username}` : 'excluded from USO'} by ${esc(view.by)}.`)]);
     case 'restored':
       return card([text(`${view.username} was restored at ${view.dfeNumber} by ${esc(view.by)}.`)]);
     case 'held_decided':
-      return card([text(`The held changes of run ${view.runId} were ${view.decision} by ${esc(view.by)}${view.decision === 'approved' ? `: ${view.applied} applied` : ''}.`)]);
+      return card([text(`The held changes of run ${view.runId} were ${view.decision} by ${esc(view.by)}${view.decision === 'approved' ? `: ${view.applied} applied${view.stale.length ? `, ${view.stale.length} skipped (changed since)` : ''}` : ''}.`)]);
     case 'run_queued':
       return card([text(`A run for ${view.dfeNumber} was started by ${esc(view.by)}.`)]);
+  }
+}
+
+/** A plain card: answers to text commands and explanations. */
+export const textCard = (t: string): AdaptiveCard => card([text(t)]);
+
+/** One card shown above another (a decision above the list it was made on), keeping the lower card's buttons. */
+export function stacked(top: AdaptiveCard, below: AdaptiveCard): AdaptiveCard {
+  return card([...top.body, { type: 'Container', separator: true, items: below.body }], below.actions);
+}
+
+/** The question before a decision that cannot simply be undone: "yes" repeats the action with `c: 1`. */
+export function confirmCard(question: string, detail: string, yes: Action, back: Action): AdaptiveCard {
+  return card([text(question, { weight: 'Bolder' }), text(detail)], [{ ...yes, data: { ...yes.data, c: 1 } }, back]);
+}
+
+/** The confirmation each guarded verb asks for, and where Cancel goes back to. */
+export function confirmationFor(verb: 'uso.exclude' | 'uso.restore' | 'uso.approve' | 'uso.reject', data: { d: string; p?: string | undefined; u?: string | undefined; r?: string | undefined; page?: number | undefined }, subject: string): AdaptiveCard {
+  const d = data.d;
+  switch (verb) {
+    case 'uso.exclude':
+      return confirmCard('Exclude from USO?', `${esc(subject)} will never get an account at this school, now or later.`, exec('Exclude', verb, { d, p: data.p ?? '' }, 'destructive'), exec('Cancel', 'uso.matches', { d, page: data.page ?? 0 }));
+    case 'uso.restore':
+      return confirmCard('Restore this account?', `${esc(subject)} gets access at this school again, kept by hand until the MIS lists them.`, exec('Restore', verb, { d, u: data.u ?? '' }, 'positive'), exec('Cancel', 'uso.unallocated', { d }));
+    case 'uso.approve':
+      return confirmCard('Apply the held changes?', `${esc(subject)} will be applied: accounts change or lose access to this school.`, exec('Approve', verb, { d, r: data.r ?? '' }, 'positive'), exec('Cancel', 'uso.summary', { d }));
+    case 'uso.reject':
+      return confirmCard('Discard the held changes?', 'Nothing is changed; the next run will ask again if the MIS still says so.', exec('Reject', verb, { d, r: data.r ?? '' }, 'destructive'), exec('Cancel', 'uso.summary', { d }));
   }
 }
 
@@ -108,5 +148,6 @@ export function cardProblems(c: AdaptiveCard): string[] {
     }
   };
   walk(c.body);
+  for (const a of c.actions ?? []) if (!a.verb) problems.push('action without a verb');
   return problems;
 }

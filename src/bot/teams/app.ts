@@ -1,0 +1,202 @@
+// The Teams surface: text commands to the bot (in a channel, group chat or personal chat) and the Adaptive Card
+// buttons, wired to the shared actions through a teams-ai Application on the Bot Framework adapter. Decisions
+// replace the card for everyone in the conversation; paging and confirmations change it only for whoever clicked;
+// a refusal or a stale card answers the clicker alone and leaves the card as it was.
+import { Application, type TurnState } from '@microsoft/teams-ai';
+import { ActivityTypes, CardFactory, MessageFactory, type Activity, type TurnContext } from 'botbuilder';
+import type { Hono } from 'hono';
+import type { Db } from 'mongodb';
+import { z } from 'zod';
+import { isUsoError } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import { grantRole, redeemLinkCode, schoolOfConversation, type Actor } from '../access.js';
+import * as actions from '../actions.js';
+import { currentSummaries } from '../notify.js';
+import { confirmationFor, renderCard, stacked, type AdaptiveCard } from '../views/cards.js';
+import { processActivity, teamsAdapter, type TeamsAuth } from './adapter.js';
+import { conversationOf, rememberConversation, tenantOf } from './conversations.js';
+import { teamsSender, type TeamsSender } from './sender.js';
+
+export interface TeamsOptions extends TeamsAuth {
+  db: Db;
+  logger: Logger;
+  scheduler?: actions.ActionContext['scheduler'];
+}
+
+const HELP = [
+  '**status [school]**: last run, people to match, held changes',
+  '**match [school]**: people who look like existing accounts, with buttons',
+  '**unallocated [school]**: accounts that lost their school, with Restore',
+  '**non-mis [school]**: accounts at the school that the MIS does not list',
+  '**run [school]**: run the school now',
+  '**link CODE**: link this conversation to a school (the code comes from `uso link-code DFE`)',
+  "**grant @person contact|head**: give someone a role at this conversation's school",
+].join('\n\n');
+
+/** What a card button carries (see views/cards.ts); anything else is an old or forged card. */
+const actionData = z.object({
+  d: z.string().regex(/^\d{7}$/),
+  p: z.string().min(1).optional(),
+  u: z.string().min(1).optional(),
+  r: z.string().min(1).optional(),
+  page: z.coerce.number().int().min(0).optional(),
+  c: z.literal(1).optional(),
+});
+type ActionData = z.infer<typeof actionData>;
+
+const command = z.tuple([z.string()], z.string()).transform(([sub, ...args]) => ({ sub: sub.toLowerCase(), args }));
+
+export function actorOf(activity: Partial<Activity>): Actor {
+  const userId = activity.from?.id ?? 'unknown';
+  return { platform: 'teams', workspace: tenantOf(activity), userId, displayName: activity.from?.name ?? userId };
+}
+
+const cardActivity = (card: AdaptiveCard, summary?: string) => ({ ...MessageFactory.attachment(CardFactory.adaptiveCard(card)), ...(summary ? { summary } : {}) });
+
+export function createTeams(options: TeamsOptions) {
+  const { db, logger } = options;
+  const adapter = teamsAdapter(options);
+  const app = new Application<TurnState>({ adapter, botAppId: options.appId, removeRecipientMention: true, startTypingTimer: false, longRunningMessages: false });
+  const sender: TeamsSender = teamsSender(db, adapter, options.appId);
+  const ctx: actions.ActionContext = { db, ...(options.scheduler ? { scheduler: options.scheduler } : {}) };
+
+  /** A single-tenant bot answers only its own organisation, whatever a channel token says. */
+  const fromAllowedTenant = (activity: Partial<Activity>) => options.appType !== 'SingleTenant' || tenantOf(activity) === options.tenantId;
+
+  app.error(async (context, err) => {
+    logger.error({ activityType: context.activity.type, err: { message: (err as Error).message } }, 'teams turn failed');
+    if (context.activity.type === ActivityTypes.Message) await context.sendActivity('Something went wrong there; the service operator can see what in the logs.').catch(() => {});
+  });
+
+  app.conversationUpdate('membersAdded', async (context) => {
+    if (!fromAllowedTenant(context.activity)) return;
+    await rememberConversation(db, context.activity);
+    if (context.activity.membersAdded?.some((m) => m.id === context.activity.recipient.id)) {
+      await context.sendActivity(`Hello. I keep USO accounts in step with the school's MIS. Link this conversation to a school with **link CODE** (the code comes from the service operator).\n\n${HELP}`);
+    }
+  });
+
+  app.activity(ActivityTypes.Message, async (context) => {
+    if (!fromAllowedTenant(context.activity)) return;
+    await rememberConversation(db, context.activity);
+    const actor = actorOf(context.activity);
+    const text = (context.activity.text ?? '').replace(/<at>[^<]*<\/at>/g, ' ').trim();
+    const parsed = command.safeParse(text.split(/\s+/).filter(Boolean));
+    const { sub, args } = parsed.success ? parsed.data : { sub: 'help', args: [] };
+    const reply = (answer: string | AdaptiveCard) => context.sendActivity(typeof answer === 'string' ? MessageFactory.text(answer) : cardActivity(answer));
+    try {
+      if (sub === 'help') return void (await reply(HELP));
+      if (sub === 'link') {
+        if (!args[0]) return void (await reply('Give the code: **link CODE**.'));
+        const dfe = await redeemLinkCode(db, args[0], actor, { platform: 'teams', workspace: actor.workspace!, conversation: conversationOf(context.activity) });
+        return void (await reply(`This conversation now speaks for school ${dfe}. ${actor.displayName} is its head here.`));
+      }
+      const given = sub === 'grant' ? undefined : args.find((a) => /^\d{7}$/.test(a));
+      const dfe = given ?? (await schoolOfConversation(db, 'teams', actor.workspace!, conversationOf(context.activity)));
+      if (!dfe) return void (await reply('This conversation is not linked to a school: give the DfE number (**status 2093456**) or link it with **link CODE**.'));
+      switch (sub) {
+        case 'status':
+          return void (await reply(renderCard(await actions.status(ctx, actor, dfe))));
+        case 'match':
+          return void (await reply(renderCard(await actions.listMatches(ctx, actor, dfe))));
+        case 'unallocated':
+          return void (await reply(renderCard(await actions.listUnallocated(ctx, actor, dfe))));
+        case 'non-mis':
+          return void (await reply(renderCard(await actions.listNonMis(ctx, actor, dfe))));
+        case 'run':
+          return void (await reply(renderCard(await actions.runNow(ctx, actor, dfe))));
+        case 'grant': {
+          const mentioned = (context.activity.entities ?? []).filter((e) => e.type === 'mention' && (e as { mentioned?: { id?: string } }).mentioned?.id !== context.activity.recipient.id);
+          const target = (mentioned[0] as { mentioned?: { id: string; name?: string } } | undefined)?.mentioned;
+          const role = z.enum(['head', 'contact']).safeParse(args.at(-1)?.toLowerCase());
+          if (mentioned.length !== 1 || !target || !role.success) return void (await reply('Use **grant @person contact** or **grant @person head**, mentioning one person.'));
+          await grantRole(db, actor, dfe, { platform: 'teams', workspace: actor.workspace!, userId: target.id, displayName: target.name ?? target.id }, role.data);
+          return void (await reply(`${target.name ?? 'They'} is now ${role.data} for school ${dfe}.`));
+        }
+        default:
+          return void (await reply(`I do not know **${sub.slice(0, 40)}**.\n\n${HELP}`));
+      }
+    } catch (err) {
+      if (!isUsoError(err)) throw err;
+      await reply(err.message);
+    }
+  });
+
+  /**
+   * Keeps the school's run summaries current after a decision: the other posted summaries are replaced where they
+   * are; if the clicked card is itself a summary, the refreshed summary (under a line saying what was done) is the
+   * answer.
+   */
+  async function refreshSummaries(context: TurnContext, dfeNumber: string, done: AdaptiveCard): Promise<AdaptiveCard | undefined> {
+    const conversation = conversationOf(context.activity);
+    let clicked: AdaptiveCard | undefined;
+    for (const s of await currentSummaries(db, dfeNumber)) {
+      if (s.platform !== 'teams') continue;
+      const card = renderCard(s.view);
+      if (s.conversation === conversation && s.messageId === context.activity.replyToId) {
+        // only the line saying what was done (each decision card opens with it), then the summary
+        clicked = stacked({ ...done, body: done.body.slice(0, 1) }, card);
+        continue;
+      }
+      await sender.update(s.workspace, s.conversation, s.messageId, { text: `Run summary for ${dfeNumber}`, card: card as unknown as Record<string, unknown> }).catch((err: Error) => logger.warn({ dfeNumber, err: { message: err.message } }, 'run summary refresh failed'));
+    }
+    return clicked;
+  }
+
+  type Outcome = { card: AdaptiveCard; forEveryone: boolean; changed?: boolean };
+
+  /** A card button: check the data, act as the clicker, and answer with the card to show (or why not). */
+  function onAction(verb: string, act: (actor: Actor, data: ActionData) => Promise<Outcome>) {
+    app.adaptiveCards.actionExecute(verb, async (context, _state, raw) => {
+      if (!fromAllowedTenant(context.activity)) return 'This bot serves another organisation.';
+      await rememberConversation(db, context.activity);
+      const data = actionData.safeParse(raw);
+      if (!data.success) return 'That card is out of date; send the command again.';
+      try {
+        const outcome = await act(actorOf(context.activity), data.data);
+        let card = outcome.card;
+        if (outcome.changed) card = (await refreshSummaries(context, data.data.d, card)) ?? card;
+        if (outcome.forEveryone && context.activity.replyToId) await context.updateActivity({ ...cardActivity(card), id: context.activity.replyToId });
+        return card as never;
+      } catch (err) {
+        if (isUsoError(err)) return err.message;
+        throw err;
+      }
+    });
+  }
+
+  const view = (v: actions.View, page?: number) => renderCard(v, page);
+  /** A decision about a held person replaces the list it was made on with who decided what, above those still waiting. */
+  const decision = (decide: (actor: Actor, d: ActionData) => Promise<actions.View>) => async (actor: Actor, d: ActionData): Promise<Outcome> => {
+    const decided = await decide(actor, d);
+    return { card: stacked(view(decided), view(await actions.listMatches(ctx, actor, d.d), d.page)), forEveryone: true, changed: true };
+  };
+  /** A guarded decision: the first click asks, only the clicker sees the question, the confirmed click acts. */
+  const confirmed = (verb: 'uso.exclude' | 'uso.restore' | 'uso.approve' | 'uso.reject', subject: (d: ActionData) => string, act: (actor: Actor, d: ActionData) => Promise<Outcome>) => async (actor: Actor, d: ActionData): Promise<Outcome> =>
+    d.c === 1 ? act(actor, d) : { card: confirmationFor(verb, d, subject(d)), forEveryone: false };
+
+  onAction('uso.match', decision((actor, d) => actions.match(ctx, actor, { dfeNumber: d.d, personId: d.p ?? '', username: d.u ?? '' })));
+  onAction('uso.create', decision((actor, d) => actions.createNew(ctx, actor, { dfeNumber: d.d, personId: d.p ?? '' })));
+  onAction('uso.exclude', confirmed('uso.exclude', (d) => `MIS person ${d.p}`, decision((actor, d) => actions.exclude(ctx, actor, { dfeNumber: d.d, personId: d.p ?? '' }))));
+  onAction('uso.restore', confirmed('uso.restore', (d) => d.u ?? 'The account', async (actor, d) => {
+    const restored = await actions.restore(ctx, actor, { dfeNumber: d.d, username: d.u ?? '' });
+    return { card: stacked(view(restored), view(await actions.listUnallocated(ctx, actor, d.d))), forEveryone: true, changed: true };
+  }));
+  const held = (decide: typeof actions.approveUnallocations) => async (actor: Actor, d: ActionData): Promise<Outcome> => ({ card: view(await decide(ctx, actor, d.r ?? '')), forEveryone: true, changed: true });
+  onAction('uso.approve', confirmed('uso.approve', (d) => `The held changes of run ${d.r}`, held(actions.approveUnallocations)));
+  onAction('uso.reject', confirmed('uso.reject', (d) => `The held changes of run ${d.r}`, held(actions.rejectUnallocations)));
+  onAction('uso.matches', async (actor, d) => ({ card: view(await actions.listMatches(ctx, actor, d.d), d.page), forEveryone: false }));
+  onAction('uso.unallocated', async (actor, d) => ({ card: view(await actions.listUnallocated(ctx, actor, d.d)), forEveryone: false }));
+  onAction('uso.summary', async (actor, d) => ({ card: view(await actions.runSummary(ctx, actor, d.d)), forEveryone: false }));
+
+  return {
+    app,
+    adapter,
+    sender,
+    routes: (hono: Hono) => {
+      hono.post('/api/messages', (c) =>
+        processActivity(c, adapter, (context) => app.run(context).then(() => undefined), (reason) => logger.warn({ reason }, 'teams request refused: token not valid')),
+      );
+    },
+  };
+}

@@ -1,0 +1,280 @@
+// Signed Bot Framework activities into the Hono app's /api/messages, with only Microsoft's HTTP endpoints
+// intercepted (nock): the OpenID metadata and keys, the login token endpoint, and the Bot Connector.
+import nock from 'nock';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/app.js';
+import { createLinkCode, grantRole } from '../../src/bot/access.js';
+import { notifyRun, queueLaDigests } from '../../src/bot/notify.js';
+import { deliverDue, outboxItem } from '../../src/bot/outbox.js';
+import { createTeams } from '../../src/bot/teams/app.js';
+import { cardProblems, type AdaptiveCard } from '../../src/bot/views/cards.js';
+import { getAccount, insertAccounts } from '../../src/store/accounts.js';
+import { finishRun, getRun, startRun } from '../../src/store/runs.js';
+import { upsertSchool } from '../../src/store/schools.js';
+import { generateLocalAuthority } from '../../src/sync/integris/sim/generator.js';
+import type { ExportFile } from '../../src/sync/integris/schemas.js';
+import { Scheduler } from '../../src/sync/jobs.js';
+import { syncSchool } from '../../src/sync/process.js';
+import { captureLogger } from '../helpers/log.js';
+import { useTestStore } from '../helpers/store.js';
+import {
+  actionsIn, APP_ID, cardIn, CHANNEL, channelToken, connector, execute, HEAD, message, serveBotFrameworkKeys, serveBotToken, strangerKey, TENANT, type Person,
+} from '../helpers/teams.js';
+
+const ctx = useTestStore();
+const la = generateLocalAuthority({ seed: 44, schools: 1, sizeFactor: 0.2 });
+const school = la.schools[0]!;
+const CONTACT: Person = { id: '29:contact-user', name: 'Colin Contact' };
+const STRANGER: Person = { id: '29:stranger', name: 'Sam Stranger' };
+let app: ReturnType<typeof createApp>;
+let teams: ReturnType<typeof createTeams>;
+let bc: ReturnType<typeof connector>;
+let tokenRequests = 0;
+
+async function send(activity: object, token?: string | null): Promise<Response> {
+  const auth: Record<string, string> = token === null ? {} : { authorization: `Bearer ${token ?? (await channelToken())}` };
+  return app.request('/api/messages', { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify(activity) });
+}
+
+/** Sends a message and returns what the bot replied into the conversation. */
+async function say(text: string, options: Parameters<typeof message>[1] = {}) {
+  const before = bc.posted.length;
+  const res = await send(message(text, options));
+  expect(res.status).toBe(200);
+  const replies = bc.posted.slice(before);
+  expect(replies).toHaveLength(1);
+  return replies[0]!.body;
+}
+
+/** Presses a card button; returns the invoke response and the updates made for everyone. */
+async function press(action: { verb: string; data: Record<string, unknown> }, options: Parameters<typeof execute>[2] = {}) {
+  const before = bc.updated.length;
+  const res = await send(execute(action.verb, action.data, options));
+  expect(res.status).toBe(200);
+  const body = (await res.json()) as { statusCode: number; type: string; value: unknown };
+  return { body, updates: bc.updated.slice(before) };
+}
+
+// the nock setup clears interceptors after each test
+beforeEach(async () => {
+  await serveBotFrameworkKeys();
+  serveBotToken().on('request', () => tokenRequests++);
+  bc = connector();
+});
+
+beforeAll(async () => {
+  const db = ctx.store.db;
+  await upsertSchool(db, { dfeNumber: school.dfeNumber, name: school.name, laCode: school.laCode, acceptedReports: ['students', 'staff'] });
+  // an account made by hand ahead of the MIS under a short form of the pupil's name: a look-alike, not certain
+  await insertAccounts(db, [{
+    username: 'tom.requested', kind: 'pupil', legalForename: 'Tom', legalSurname: 'Whitfield', dateOfBirth: '2016-03-14',
+    associations: [{ dfeNumber: school.dfeNumber, laCode: school.laCode, role: 'pupil', status: 'active', source: 'manual', since: '2026-11-01' }],
+    status: 'active', createdAt: '2026-11-01T09:00:00Z', updatedAt: '2026-11-01T09:00:00Z', latestMoveOrCreateAt: '2026-11-01T09:00:00Z', version: 0,
+  }]);
+  const newcomers = [['NEW-TOM', 'Whitfield'], ['NEW-A', 'Whitfeld'], ['NEW-B', 'Whitfielde']].map(([personId, surname]) => {
+    const p = { ...school.students[0]!, personId: personId!, legalForename: 'Thomas', legalSurname: surname!, dateOfBirth: '2016-03-14', admissionDate: la.today };
+    delete (p as { upn?: string }).upn;
+    return p;
+  });
+  const file: ExportFile = { dfeNumber: school.dfeNumber, exportedAt: `${la.today}T18:00:00Z`, source: 'integris', reports: { students: [...school.students, ...newcomers], staff: school.staff }, completeness: {} };
+  await syncSchool({ db, logger: captureLogger().logger }, school.dfeNumber, { trigger: 'file', file, today: la.today });
+  const scheduler = new Scheduler({ db, logger: captureLogger().logger, timeZone: 'Europe/London', concurrency: 1, processDelayMinutes: 0 });
+  teams = createTeams({ db, logger: captureLogger().logger, appId: APP_ID, appPassword: 'bot-secret', appType: 'MultiTenant', scheduler });
+  app = createApp({ store: ctx.store, logger: captureLogger().logger, routes: [teams.routes] });
+});
+
+describe('Teams', () => {
+  it('refuses unsigned, expired, wrong-audience, wrong-service and forged tokens with 401, and does nothing', async () => {
+    const code = await createLinkCode(ctx.store.db, school.dfeNumber, { platform: 'cli', userId: 'ops', displayName: 'ops' });
+    const link = message(`link ${code}`);
+    const refused = [
+      await send(link, null),
+      await send(link, 'not-a-jwt'),
+      await send(link, await channelToken({ expiresIn: -600 })), // past the 5-minute clock allowance
+      await send(link, await channelToken({ audience: '00000000-0000-4000-8000-000000000000' })),
+      await send(link, await channelToken({ issuer: 'https://sts.example.com/' })),
+      await send(link, await channelToken({ serviceUrl: 'https://attacker.example.com/' })),
+      await send(link, await channelToken({ key: await strangerKey() })),
+    ];
+    expect(refused.map((r) => r.status)).toEqual([401, 401, 401, 401, 401, 401, 401]);
+    expect(await refused[0]!.json()).toEqual({ error: 'signature_invalid' });
+    expect(bc.posted).toHaveLength(0);
+    expect(await ctx.store.db.collection('chatLinks').countDocuments()).toBe(0);
+    expect(await ctx.store.db.collection('linkCodes').countDocuments({ _id: code as never })).toBe(1);
+
+    const malformed = await app.request('/api/messages', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${await channelToken()}` }, body: JSON.stringify({ type: 'message', serviceUrl: 'not a url' }) });
+    expect(malformed.status).toBe(400);
+    expect(await malformed.json()).toMatchObject({ error: 'payload_invalid', message: expect.stringContaining('serviceUrl') });
+  });
+
+  it('walks from a signed `match` message to the card\'s "Match to ..." action to the account linked in the store', async () => {
+    const code = await createLinkCode(ctx.store.db, school.dfeNumber, { platform: 'cli', userId: 'ops', displayName: 'ops' });
+    const linked = await say(`link ${code}`);
+    expect(linked.text).toBe(`This conversation now speaks for school ${school.dfeNumber}. Hazel Head is its head here.`);
+    // the reply went to the thread, with the bot's own token from Microsoft login
+    expect(bc.posted[0]).toMatchObject({ conversation: CHANNEL, authorization: 'Bearer bot-access-token' });
+    expect(linked).toMatchObject({ replyToId: expect.stringMatching(/^m-/), conversation: { id: CHANNEL } });
+    expect(tokenRequests).toBe(1);
+
+    const listed = await say('match');
+    const card = cardIn(listed)!;
+    expect(card).toMatchObject({ type: 'AdaptiveCard', version: '1.5' });
+    expect(cardProblems(card as unknown as AdaptiveCard)).toEqual([]);
+    const buttons = actionsIn(card);
+    const matchTom = buttons.find((b) => b.title === 'Match to tom.requested' && b.data.p === 'NEW-TOM')!;
+    expect(matchTom).toMatchObject({ verb: 'uso.match', data: { d: school.dfeNumber, p: 'NEW-TOM', u: 'tom.requested' } });
+    expect(buttons.map((b) => b.title)).toEqual(expect.arrayContaining(['Create new account', 'Exclude from USO']));
+
+    const { body, updates } = await press(matchTom, { replyToId: 'card-match-1' });
+    expect(body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive' });
+    expect(JSON.stringify(body.value)).toContain('matched to tom.requested by Hazel Head');
+    // everyone in the channel sees the decision: the card message is replaced where it is
+    expect(updates).toHaveLength(1);
+    expect(updates[0]).toMatchObject({ conversation: CHANNEL, id: 'card-match-1' });
+    expect(JSON.stringify(cardIn(updates[0]!.body))).toContain('matched to tom.requested by Hazel Head');
+    const account = await getAccount(ctx.store.db, 'tom.requested');
+    expect(account!.associations).toEqual([expect.objectContaining({ source: 'mis', misPersonId: 'NEW-TOM', status: 'active' })]);
+    const audit = await ctx.store.db.collection('audit').findOne({ username: 'tom.requested', action: 'match.linked' });
+    expect(audit).toMatchObject({ actor: `teams:${TENANT}:${HEAD.id}` });
+
+    // the same button again: the clicker alone is told why, the card and the store stay as they are
+    const again = await press(matchTom, { replyToId: 'card-match-1' });
+    expect(again.body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: expect.stringMatching(/already matched/) });
+    expect(again.updates).toHaveLength(0);
+  });
+
+  it('refuses people without a role at the school, and old or forged card data, without changing anything', async () => {
+    const listed = cardIn(await say('match'))!;
+    const create = actionsIn(listed).find((b) => b.verb === 'uso.create' && b.data.p === 'NEW-A')!;
+    const stranger = await press(create, { from: STRANGER });
+    expect(stranger.body).toMatchObject({ type: 'application/vnd.microsoft.activity.message', value: expect.stringMatching(/Sam Stranger is not an admin of school/) });
+    expect(stranger.updates).toHaveLength(0);
+    const forged = await press({ verb: 'uso.create', data: { d: 'DROP TABLE', p: 'NEW-A' } });
+    expect(forged.body).toMatchObject({ type: 'application/vnd.microsoft.activity.message', value: 'That card is out of date; send the command again.' });
+    expect(await ctx.store.db.collection('matches').findOne({ misPersonId: 'NEW-A' })).toMatchObject({ status: 'open' });
+    const status = await say('status', { from: STRANGER });
+    expect(status.text).toMatch(/Sam Stranger is not an admin of school/);
+  });
+
+  it('grants a role by @mention; the contact creates one person and excludes another after confirming', async () => {
+    expect((await say('grant contact', { mentions: [] })).text).toMatch(/mentioning one person/);
+    expect((await say('grant <at>Colin Contact</at> contact', { mentions: [CONTACT] })).text).toBe(`Colin Contact is now contact for school ${school.dfeNumber}.`);
+    expect((await say('grant <at>Sam Stranger</at> head', { from: CONTACT, mentions: [STRANGER] })).text).toMatch(/only the school's head/);
+
+    const listed = cardIn(await say('match', { from: CONTACT }))!;
+    const create = actionsIn(listed).find((b) => b.verb === 'uso.create' && b.data.p === 'NEW-A')!;
+    const created = await press(create, { from: CONTACT, replyToId: 'card-match-2' });
+    expect(JSON.stringify(created.body.value)).toMatch(/given a new account \S+ by Colin Contact/);
+    expect(created.updates).toHaveLength(1);
+
+    const exclude = actionsIn(created.body.value).find((b) => b.verb === 'uso.exclude' && b.data.p === 'NEW-B')!;
+    // first press: a question for the clicker only, nothing decided
+    const asked = await press(exclude, { from: CONTACT, replyToId: 'card-match-2' });
+    expect(asked.updates).toHaveLength(0);
+    expect(JSON.stringify(asked.body.value)).toContain('Exclude from USO?');
+    expect(await ctx.store.db.collection('matches').findOne({ misPersonId: 'NEW-B' })).toMatchObject({ status: 'open' });
+    const [yes, cancel] = actionsIn(asked.body.value);
+    expect(cancel).toMatchObject({ title: 'Cancel', verb: 'uso.matches' });
+    expect((await press(cancel!, { from: CONTACT })).updates).toHaveLength(0);
+    const excluded = await press(yes!, { from: CONTACT, replyToId: 'card-match-2' });
+    expect(JSON.stringify(excluded.body.value)).toContain('excluded from USO by Colin Contact');
+    expect(excluded.updates).toHaveLength(1);
+    const decided = await ctx.store.db.collection('matches').find({ misPersonId: { $in: ['NEW-A', 'NEW-B'] } }).toArray();
+    expect(decided.map((m) => m.status).sort()).toEqual(['created', 'excluded']);
+  });
+
+  it('posts the run summary through the outbox; approving its held changes asks first, then updates it in place', async () => {
+    await ctx.store.db.collection('leases').deleteMany({});
+    const kept = school.students.slice(Math.ceil(school.students.length / 4));
+    const file: ExportFile = { dfeNumber: school.dfeNumber, exportedAt: `${la.today}T19:00:00Z`, source: 'integris', reports: { students: kept, staff: school.staff }, completeness: {} };
+    const run = await syncSchool({ db: ctx.store.db, logger: captureLogger().logger }, school.dfeNumber, { trigger: 'nightly', file, today: la.today });
+    expect(run.counts.held_unallocation).toBeGreaterThan(5);
+    expect(await notifyRun(ctx.store.db, run)).toBe(1);
+    expect(await notifyRun(ctx.store.db, run)).toBe(0);
+    const key = `summary:${run.runId}:teams:${TENANT}:${CHANNEL}`;
+    expect(await outboxItem(ctx.store.db, key)).toMatchObject({ platform: 'teams', status: 'pending', message: { card: { version: '1.5' } } });
+
+    const before = bc.posted.length;
+    expect(await deliverDue(ctx.store.db, { teams: teams.sender }, captureLogger().logger, { perConversationGapMs: 0 })).toEqual({ sent: 1, retrying: 0 });
+    const post = bc.posted[before]!;
+    expect(post).toMatchObject({ conversation: CHANNEL, authorization: 'Bearer bot-access-token', body: { summary: expect.stringContaining(school.name) } });
+    const summary = cardIn(post.body)!;
+    expect(cardProblems(summary as unknown as AdaptiveCard)).toEqual([]);
+    const item = await outboxItem(ctx.store.db, key);
+    expect(item).toMatchObject({ status: 'sent', messageId: expect.stringMatching(/^posted-/) });
+
+    const approve = actionsIn(summary).find((b) => b.verb === 'uso.approve')!;
+    const asked = await press(approve, { replyToId: item!.messageId! });
+    expect(JSON.stringify(asked.body.value)).toContain('Apply the held changes?');
+    expect(asked.updates).toHaveLength(0);
+    expect((await getRun(ctx.store.db, run.runId))?.heldState).not.toBe('approved');
+
+    const [yes] = actionsIn(asked.body.value);
+    const approved = await press(yes!, { replyToId: item!.messageId! });
+    expect((await getRun(ctx.store.db, run.runId))?.heldState).toBe('approved');
+    // the summary message itself becomes the current summary, under a line saying what was done
+    expect(approved.updates).toHaveLength(1);
+    expect(approved.updates[0]).toMatchObject({ conversation: CHANNEL, id: item!.messageId });
+    const now = JSON.stringify(cardIn(approved.updates[0]!.body));
+    expect(now).toMatch(/were approved by Hazel Head: \d+ applied/);
+    expect(now).toContain(`held changes approved by teams:${TENANT}:${HEAD.id}`);
+    expect(now).not.toContain('uso.approve');
+
+    // a stranger's press of the old approve button is refused
+    expect((await press({ ...approve, data: { ...approve.data, c: 1 } }, { from: STRANGER })).body.value).toMatch(/not an admin/);
+  });
+
+  it('lists unallocated accounts and restores one after confirming, keeping the posted summary current', async () => {
+    const list = cardIn(await say('unallocated'))!;
+    expect(cardProblems(list as unknown as AdaptiveCard)).toEqual([]);
+    const restore = actionsIn(list).find((b) => b.verb === 'uso.restore')!;
+    const username = String(restore.data.u);
+    const asked = await press(restore, { replyToId: 'card-unallocated' });
+    const [yes] = actionsIn(asked.body.value);
+    const restored = await press(yes!, { replyToId: 'card-unallocated' });
+    expect(JSON.stringify(restored.body.value)).toContain(`${username} was restored at ${school.dfeNumber} by Hazel Head`);
+    // the list's card, and the run summary posted earlier, are both replaced
+    const summary = await ctx.store.db.collection<{ messageId: string }>('outbox').findOne({ platform: 'teams', _id: { $regex: /^summary:/ } as never });
+    expect(restored.updates.map((u) => u.id).sort()).toEqual(['card-unallocated', summary!.messageId].sort());
+    expect((await getAccount(ctx.store.db, username))!.status).toBe('active');
+  });
+
+  it('answers status, non-mis, run, help and unknown words, and takes a DfE number in a personal chat', async () => {
+    const personal = 'a:personal-chat-with-head';
+    const status = cardIn(await say(`status ${school.dfeNumber}`, { conversation: personal }))!;
+    expect(JSON.stringify(status)).toContain(`(${school.dfeNumber})`);
+    expect((await say('status', { conversation: personal })).text).toMatch(/not linked to a school/);
+    expect(JSON.stringify(cardIn(await say('non-mis')))).toContain(`not in the MIS`);
+    expect(JSON.stringify(cardIn(await say('run')))).toContain(`A run for ${school.dfeNumber} was started by Hazel Head`);
+    expect(await ctx.store.db.collection('agendaJobs').countDocuments({ name: 'integris:export', 'data.dfeNumber': school.dfeNumber, 'data.trigger': 'force' })).toBe(1);
+    expect((await say('help')).text).toContain('**match [school]**');
+    expect((await say('frobnicate')).text).toContain('I do not know **frobnicate**');
+  });
+
+  it("sends an LA admin's morning digest to their personal chat with the bot", async () => {
+    const LA: Person = { id: '29:la-admin', name: 'Lee LA' };
+    await grantRole(ctx.store.db, { platform: 'cli', userId: 'ops', displayName: 'ops' }, school.dfeNumber, `teams:${TENANT}:${LA.id}`, 'la');
+    const failed = (await startRun(ctx.store.db, { dfeNumber: school.dfeNumber, trigger: 'nightly' }))!;
+    await finishRun(ctx.store.db, failed._id, { status: 'failed', error: { code: 'integris_unavailable', message: 'Integris answered 503' } });
+    expect(await queueLaDigests(ctx.store.db, '2026-12-01')).toBe(0); // no personal chat yet: Teams cannot start one
+    await say('help', { from: LA, conversation: 'a:personal-chat-with-la' });
+    expect(await queueLaDigests(ctx.store.db, '2026-12-01')).toBe(1);
+    const digest = await outboxItem(ctx.store.db, `digest:2026-12-01:teams:${TENANT}:${LA.id}`);
+    expect(digest).toMatchObject({ platform: 'teams', conversation: 'a:personal-chat-with-la' });
+    expect(digest!.message.text).toContain(`**${school.name}** (${school.dfeNumber})`);
+    const before = bc.posted.length;
+    await deliverDue(ctx.store.db, { teams: teams.sender }, captureLogger().logger, { perConversationGapMs: 0 });
+    expect(bc.posted.slice(before)).toEqual([expect.objectContaining({ conversation: 'a:personal-chat-with-la', body: expect.objectContaining({ text: digest!.message.text }) })]);
+  });
+});
+
+describe('Teams single-tenant registration', () => {
+  it('answers only its own tenant', async () => {
+    const single = createTeams({ db: ctx.store.db, logger: captureLogger().logger, appId: APP_ID, appPassword: 'bot-secret', appType: 'SingleTenant', tenantId: '99999999-9999-4999-8999-999999999999' });
+    const only = createApp({ store: ctx.store, logger: captureLogger().logger, routes: [single.routes] });
+    const before = bc.posted.length;
+    const res = await only.request('/api/messages', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${await channelToken()}` }, body: JSON.stringify(message('help')) });
+    expect(res.status).toBe(200);
+    expect(bc.posted.length).toBe(before);
+  });
+});
