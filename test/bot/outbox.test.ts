@@ -53,4 +53,14 @@ describe('outbox', () => {
     expect(await deliverDue(db, { slack: sender }, log.logger, options)).toEqual({ sent: 0, retrying: 0 });
     expect(log.text()).toContain('chat delivery failed; will retry');
   });
+
+  it('marks a message failed, not retried, when Slack says the channel is gone', async () => {
+    const db = ctx.store.db;
+    await enqueue(db, 'gone', { ...to, conversation: 'CGONE' }, { text: 'hello?' });
+    nock('https://slack.com').post('/api/chat.postMessage').reply(200, { ok: false, error: 'channel_not_found' });
+    const log = captureLogger();
+    expect(await deliverDue(db, { slack: slackSender('xoxb-test') }, log.logger, { perConversationGapMs: 0 })).toEqual({ sent: 0, retrying: 0 });
+    expect(await outboxItem(db, 'gone')).toMatchObject({ status: 'failed', attempts: 1, lastError: 'Slack: channel_not_found' });
+    expect(await deliverDue(db, { slack: slackSender('xoxb-test') }, log.logger, { perConversationGapMs: 0 })).toEqual({ sent: 0, retrying: 0 });
+  });
 });
