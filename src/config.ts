@@ -53,9 +53,9 @@ export const configSchema = z
     SLACK_CLIENT_ID: optionalText.describe('Slack OAuth client id (multi-workspace installs).'),
     SLACK_CLIENT_SECRET: optionalText.describe('Slack OAuth client secret (multi-workspace installs).'),
     SLACK_STATE_SECRET: optionalText.describe('Secret for Slack OAuth state (multi-workspace installs).'),
-    TEAMS_APP_ID: z.uuid('expected the bot app id (a GUID)').optional().describe('Microsoft Teams bot app id (for the Teams adapter, which is not available yet).'),
-    TEAMS_APP_PASSWORD: optionalText.describe('Microsoft Teams bot client secret.'),
-    TEAMS_APP_TYPE: z.enum(['MultiTenant', 'SingleTenant']).default('MultiTenant').describe('Bot app registration type.'),
+    TEAMS_APP_ID: z.uuid('expected the bot app id (a GUID)').optional().describe('Microsoft Teams bot app id (Azure Bot registration). Set with TEAMS_APP_PASSWORD to serve POST /api/messages; unset: Teams is off.'),
+    TEAMS_APP_PASSWORD: optionalText.describe('Microsoft Teams bot client secret, for the tokens the bot sends with its messages.'),
+    TEAMS_APP_TYPE: z.enum(['MultiTenant', 'SingleTenant']).default('MultiTenant').describe('Bot app registration type. A SingleTenant bot answers only TEAMS_TENANT_ID.'),
     TEAMS_TENANT_ID: z.uuid('expected a tenant id (a GUID)').optional().describe('Tenant id for a SingleTenant bot.'),
   })
   .superRefine((c, ctx) => {

@@ -15,7 +15,8 @@ import { slackSender } from './bot/slack/sender.js';
 import { installationFor, slackInstallRoutes } from './bot/slack/install.js';
 import { notifyRevoked, notifyRun, queueLaDigests } from './bot/notify.js';
 import { todayIn } from './sync/dates.js';
-import { deliverDue } from './bot/outbox.js';
+import { deliverDue, type ChatSender } from './bot/outbox.js';
+import { createTeams } from './bot/teams/app.js';
 
 export interface Service {
   store: Store;
@@ -42,11 +43,9 @@ export function integrisClient(config: Config, logger: Logger): IntegrisClient |
 
 export async function startService(config: Config, logger: Logger, extra: { integris?: IntegrisClient; processEvery?: number } = {}): Promise<Service> {
   const store = await openStore(storeOptions(config, logger));
-  const senders = config.SLACK_BOT_TOKEN
-    ? { slack: slackSender(config.SLACK_BOT_TOKEN) }
-    : config.SLACK_CLIENT_ID
-      ? { slack: slackSender(async (team) => (await installationFor(store.db, team))?.botToken) }
-      : {};
+  const senders: Partial<Record<'slack' | 'teams', ChatSender>> = {};
+  if (config.SLACK_BOT_TOKEN) senders.slack = slackSender(config.SLACK_BOT_TOKEN);
+  else if (config.SLACK_CLIENT_ID) senders.slack = slackSender(async (team) => (await installationFor(store.db, team))?.botToken);
   const scheduler = new Scheduler({
     onRun: async (run) => {
       if ((await notifyRun(store.db, run)) > 0) await scheduler.agenda.now('outbox:deliver');
@@ -66,6 +65,19 @@ export async function startService(config: Config, logger: Logger, extra: { inte
   }
   if (config.SLACK_CLIENT_ID && config.SLACK_CLIENT_SECRET && config.SLACK_STATE_SECRET) {
     routes.push(slackInstallRoutes({ db: store.db, logger, clientId: config.SLACK_CLIENT_ID, clientSecret: config.SLACK_CLIENT_SECRET, stateSecret: config.SLACK_STATE_SECRET }));
+  }
+  if (config.TEAMS_APP_ID && config.TEAMS_APP_PASSWORD) {
+    const teams = createTeams({
+      db: store.db,
+      logger,
+      appId: config.TEAMS_APP_ID,
+      appPassword: config.TEAMS_APP_PASSWORD,
+      appType: config.TEAMS_APP_TYPE,
+      ...(config.TEAMS_TENANT_ID ? { tenantId: config.TEAMS_TENANT_ID } : {}),
+      scheduler,
+    });
+    routes.push(teams.routes);
+    senders.teams = teams.sender;
   }
   const app = createApp({ store, logger, routes });
   let server: Server;

@@ -23,15 +23,19 @@ export interface TeamsOptions extends TeamsAuth {
   scheduler?: actions.ActionContext['scheduler'];
 }
 
-const HELP = [
-  '**status [school]**: last run, people to match, held changes',
-  '**match [school]**: people who look like existing accounts, with buttons',
-  '**unallocated [school]**: accounts that lost their school, with Restore',
-  '**non-mis [school]**: accounts at the school that the MIS does not list',
-  '**run [school]**: run the school now',
-  '**link CODE**: link this conversation to a school (the code comes from `uso link-code DFE`)',
-  "**grant @person contact|head**: give someone a role at this conversation's school",
-].join('\n\n');
+/** The text commands, in the order help lists them (the Teams manifest's command list offers the same). */
+export const TEXT_COMMANDS = {
+  status: ['status [school]', 'last run, people to match, held changes'],
+  match: ['match [school]', 'people who look like existing accounts, with buttons'],
+  unallocated: ['unallocated [school]', 'accounts that lost their school, with Restore'],
+  'non-mis': ['non-mis [school]', 'accounts at the school that the MIS does not list'],
+  run: ['run [school]', 'run the school now'],
+  link: ['link CODE', 'link this conversation to a school (the code comes from `uso link-code DFE`)'],
+  grant: ['grant @person contact|head', "give someone a role at this conversation's school"],
+  help: ['help', 'this list'],
+} as const;
+
+const HELP = Object.values(TEXT_COMMANDS).map(([usage, what]) => `**${usage}**: ${what}`).join('\n\n');
 
 /** What a card button carries (see views/cards.ts); anything else is an old or forged card. */
 const actionData = z.object({
