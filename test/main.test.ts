@@ -45,17 +45,20 @@ describe('main', () => {
     expect(Date.now() - started).toBeLessThan(20_000);
   });
 
-  it('serves on the embedded store and leaves no FerretDB behind after SIGTERM', async () => {
+  it('serves on the embedded store (and Teams, once configured) and leaves no FerretDB behind after SIGTERM', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'uso-main-'));
     try {
       const port = await freePort();
-      const p = run({ DATA_DIR: dataDir, PORT: String(port) }, /listening/);
+      const p = run({ DATA_DIR: dataDir, PORT: String(port), TEAMS_APP_ID: '6f1c3e2a-8d4b-4f5e-9a7c-1b2d3e4f5a6b', TEAMS_APP_PASSWORD: 'bot-secret' }, /listening/);
       await p.ready;
       const pid = Number(/"pid":(\d+),"port"/.exec(p.out().stdout)?.[1]);
       expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
       expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+      const unsigned = await fetch(`http://127.0.0.1:${port}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'message', serviceUrl: 'https://smba.trafficmanager.net/uk/', conversation: { id: 'a:1' }, text: 'status' }) });
+      expect(unsigned.status).toBe(401);
       p.child.kill('SIGTERM');
       expect(await p.exit).toBe(0);
+      expect(p.out().stdout).toContain('teams request refused: token not valid');
       expect(() => process.kill(pid, 0)).toThrow();
     } finally {
       rmSync(dataDir, { recursive: true, force: true });

@@ -53,7 +53,7 @@ export const commands: Record<string, Command> = {
     options: { role: { type: 'string' } },
     async run(ctx, { positionals, values }) {
       const dfeNumber = dfe.parse(positionals[0]);
-      const who = z.string({ error: 'the chat user is required' }).regex(/^(slack|teams):[^:\s]+(:[^:\s]+)?$/, 'expected slack:TEAM:USER or teams:TENANT:USER').parse(positionals[1]);
+      const who = z.string({ error: 'the chat user is required' }).regex(/^(slack|teams):[^:\s]+(:\S+)?$/, 'expected slack:TEAM:USER or teams:TENANT:USER').parse(positionals[1]);
       const role = z.enum(['head', 'contact', 'la'], { error: 'expected --role head, contact or la' }).parse(values.role);
       await grantRole((await ctx.store()).db, cliActor(ctx), dfeNumber, who, role);
       return { human: `${who} is now ${role} at ${dfeNumber}.`, json: { dfeNumber, actor: who, role } };
