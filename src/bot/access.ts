@@ -5,6 +5,7 @@
 import { randomInt } from 'node:crypto';
 import type { Db } from 'mongodb';
 import { UsoError } from '../errors.js';
+import { audit } from '../store/audit.js';
 import { getSchool } from '../store/schools.js';
 
 export type Platform = 'slack' | 'teams' | 'cli';
@@ -83,6 +84,7 @@ export async function grantRole(db: Db, by: Actor, dfeNumber: string, target: Ac
     { actor: key, role, ...(role === 'la' ? { laCode: school.laCode } : { dfeNumber }), grantedBy: actorKey(by), grantedAt: new Date() },
     { upsert: true },
   );
+  await audit(db, { at: new Date(), actor: actorKey(by), action: 'chat.role_granted', dfeNumber, detail: `${role} to ${key}` });
 }
 
 /** A one-time code, valid for a day, that links the chat conversation it is typed in to the school. */
@@ -114,7 +116,18 @@ export async function redeemLinkCode(
     { upsert: true },
   );
   await admins(db).replaceOne({ _id: `${found.dfeNumber}|${actorKey(actor)}` }, { actor: actorKey(actor), role: 'head', dfeNumber: found.dfeNumber, grantedBy: 'link-code', grantedAt: new Date() }, { upsert: true });
+  await audit(db, { at: new Date(), actor: actorKey(actor), action: 'chat.linked', dfeNumber: found.dfeNumber, detail: `${id} with a code from ${found.createdBy}; head in chat` });
   return found.dfeNumber;
+}
+
+/** The bot was removed from a conversation: it no longer speaks for any school there. */
+export async function unlinkConversation(db: Db, platform: Exclude<Platform, 'cli'>, workspace: string, conversation: string): Promise<string | undefined> {
+  const id = `${platform}:${workspace}:${conversation}`;
+  const link = await db.collection<ChatLinkDoc>('chatLinks').findOne({ _id: id });
+  if (!link) return undefined;
+  await db.collection<ChatLinkDoc>('chatLinks').deleteOne({ _id: id });
+  await audit(db, { at: new Date(), actor: `${platform}:${workspace}`, action: 'chat.unlinked', dfeNumber: link.dfeNumber, detail: `${id}: the bot was removed` });
+  return link.dfeNumber;
 }
 
 /** The school a conversation speaks for, if it is linked. */

@@ -3,7 +3,7 @@
 import nock from 'nock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
-import { createLinkCode, grantRole } from '../../src/bot/access.js';
+import { conversationsOfSchool, createLinkCode, grantRole } from '../../src/bot/access.js';
 import { notifyRun, queueLaDigests } from '../../src/bot/notify.js';
 import { deliverDue, outboxItem } from '../../src/bot/outbox.js';
 import { createTeams } from '../../src/bot/teams/app.js';
@@ -18,7 +18,7 @@ import { syncSchool } from '../../src/sync/process.js';
 import { captureLogger } from '../helpers/log.js';
 import { useTestStore } from '../helpers/store.js';
 import {
-  actionsIn, APP_ID, cardIn, CHANNEL, channelToken, connector, execute, HEAD, message, serveBotFrameworkKeys, serveBotToken, strangerKey, TENANT, type Person,
+  actionsIn, APP_ID, botRemovedFromTeam, cardIn, CHANNEL, channelToken, connector, execute, HEAD, message, serveBotFrameworkKeys, serveBotToken, strangerKey, TENANT, type Person,
 } from '../helpers/teams.js';
 
 const ctx = useTestStore();
@@ -115,6 +115,7 @@ describe('Teams', () => {
     expect(bc.posted[0]).toMatchObject({ conversation: CHANNEL, authorization: 'Bearer bot-access-token' });
     expect(linked).toMatchObject({ replyToId: expect.stringMatching(/^m-/), conversation: { id: CHANNEL } });
     expect(tokenRequests).toBe(1);
+    expect(await ctx.store.db.collection('audit').findOne({ action: 'chat.linked' })).toMatchObject({ actor: `teams:${TENANT}:${HEAD.id}`, dfeNumber: school.dfeNumber });
 
     const listed = await say('match');
     const card = cardIn(listed)!;
@@ -265,6 +266,20 @@ describe('Teams', () => {
     const before = bc.posted.length;
     await deliverDue(ctx.store.db, { teams: teams.sender }, captureLogger().logger, { perConversationGapMs: 0 });
     expect(bc.posted.slice(before)).toEqual([expect.objectContaining({ conversation: 'a:personal-chat-with-la', body: expect.objectContaining({ text: digest!.message.text }) })]);
+  });
+});
+
+describe('Teams, after the bot is removed from the team', () => {
+  it('unlinks the team\'s channels from their school and posts nothing more there', async () => {
+    expect(await ctx.store.db.collection('chatLinks').countDocuments({ platform: 'teams', conversation: CHANNEL })).toBe(1);
+    const res = await send(botRemovedFromTeam());
+    expect(res.status).toBe(200);
+    expect(await ctx.store.db.collection('chatLinks').countDocuments({ platform: 'teams', conversation: CHANNEL })).toBe(0);
+    expect(await ctx.store.db.collection('teamsConversations').countDocuments({ teamId: '19:team@thread.tacv2' })).toBe(0);
+    expect(await ctx.store.db.collection('audit').findOne({ action: 'chat.unlinked' })).toMatchObject({ dfeNumber: school.dfeNumber, detail: expect.stringContaining(CHANNEL) });
+    expect(await conversationsOfSchool(ctx.store.db, school.dfeNumber)).toEqual([]); // run summaries go nowhere now
+    // the personal chats stay: the LA admin still gets the digest
+    expect(await ctx.store.db.collection('teamsConversations').countDocuments()).toBeGreaterThan(0);
   });
 });
 

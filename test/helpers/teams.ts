@@ -105,6 +105,11 @@ export function message(text: string, options: { from?: Person; conversation?: s
   };
 }
 
+/** The bot removed from a team (Teams sends it in the team's General channel, whose id is the team's). */
+export function botRemovedFromTeam(by: Person = HEAD) {
+  return { type: 'conversationUpdate', id: `u-${Math.random().toString(36).slice(2)}`, membersRemoved: [BOT], ...base(by, '19:team@thread.tacv2') };
+}
+
 /** An Action.Execute press on a card the bot posted (`replyToId` is that message's id). */
 export function execute(verb: string, data: Record<string, unknown>, options: { from?: Person; conversation?: string; replyToId?: string } = {}) {
   return {

@@ -9,12 +9,12 @@ import type { Db } from 'mongodb';
 import { z } from 'zod';
 import { isUsoError } from '../../errors.js';
 import type { Logger } from '../../log.js';
-import { grantRole, redeemLinkCode, schoolOfConversation, type Actor } from '../access.js';
+import { grantRole, redeemLinkCode, schoolOfConversation, unlinkConversation, type Actor } from '../access.js';
 import * as actions from '../actions.js';
 import { currentSummaries } from '../notify.js';
 import { confirmationFor, renderCard, stacked, type AdaptiveCard } from '../views/cards.js';
 import { processActivity, teamsAdapter, type TeamsAuth } from './adapter.js';
-import { conversationOf, rememberConversation, tenantOf } from './conversations.js';
+import { conversationOf, forgetConversations, rememberConversation, tenantOf } from './conversations.js';
 import { teamsSender, type TeamsSender } from './sender.js';
 
 export interface TeamsOptions extends TeamsAuth {
@@ -77,6 +77,16 @@ export function createTeams(options: TeamsOptions) {
     await rememberConversation(db, context.activity);
     if (context.activity.membersAdded?.some((m) => m.id === context.activity.recipient.id)) {
       await context.sendActivity(`Hello. I keep USO accounts in step with the school's MIS. Link this conversation to a school with **link CODE** (the code comes from the service operator).\n\n${HELP}`);
+    }
+  });
+
+  // removed from a team or chat: that conversation no longer speaks for its school, and nothing more is posted there
+  app.conversationUpdate('membersRemoved', async (context) => {
+    if (!fromAllowedTenant(context.activity) || !context.activity.membersRemoved?.some((m) => m.id === context.activity.recipient.id)) return;
+    const tenant = tenantOf(context.activity);
+    for (const conversation of await forgetConversations(db, context.activity)) {
+      const dfeNumber = await unlinkConversation(db, 'teams', tenant, conversation);
+      if (dfeNumber) logger.info({ dfeNumber }, 'teams bot removed from a conversation; it no longer speaks for the school');
     }
   });
 

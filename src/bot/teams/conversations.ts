@@ -7,8 +7,12 @@ import type { Db } from 'mongodb';
 interface ConversationDoc {
   _id: string;
   reference: Partial<ConversationReference>;
+  /** The team a channel belongs to: removing the bot from a team removes it from all its channels. */
+  teamId?: string;
   updatedAt: Date;
 }
+
+const teamOf = (activity: Partial<Activity>): string | undefined => (activity.channelData as { team?: { id?: string } } | undefined)?.team?.id;
 
 const coll = (db: Db) => db.collection<ConversationDoc>('teamsConversations');
 
@@ -33,10 +37,11 @@ export async function rememberConversation(db: Db, activity: Partial<Activity>):
     conversation: { id: conversation, tenantId: tenant, isGroup: activity.conversation?.isGroup ?? false, conversationType: activity.conversation?.conversationType ?? '', name: '' },
   };
   const ids = [key(tenant, conversation), ...(activity.conversation?.conversationType === 'personal' && activity.from?.id ? [personalKey(tenant, activity.from.id)] : [])];
+  const teamId = teamOf(activity);
   for (const _id of ids) {
     const known = await coll(db).findOne({ _id });
-    if (known && JSON.stringify(known.reference) === JSON.stringify(reference)) continue;
-    await coll(db).replaceOne({ _id }, { reference, updatedAt: new Date() }, { upsert: true });
+    if (known && JSON.stringify(known.reference) === JSON.stringify(reference) && known.teamId === teamId) continue;
+    await coll(db).replaceOne({ _id }, { reference, ...(teamId ? { teamId } : {}), updatedAt: new Date() }, { upsert: true });
   }
 }
 
@@ -47,4 +52,17 @@ export async function conversationReference(db: Db, tenant: string, conversation
 /** The user's personal chat with the bot, if they have ever opened it. */
 export async function personalConversation(db: Db, tenant: string, userId: string): Promise<string | undefined> {
   return (await coll(db).findOne({ _id: personalKey(tenant, userId) }))?.reference.conversation?.id;
+}
+
+/**
+ * The bot left the activity's conversation (a chat, or a whole team with its channels): forgets them and returns
+ * their ids, so their links to schools can be removed too.
+ */
+export async function forgetConversations(db: Db, activity: Partial<Activity>): Promise<string[]> {
+  const tenant = tenantOf(activity);
+  const teamId = teamOf(activity);
+  const inTeam = teamId ? await coll(db).find({ teamId }).toArray() : [];
+  const conversations = [...new Set([conversationOf(activity), ...inTeam.map((d) => d.reference.conversation?.id ?? '')].filter(Boolean))];
+  await coll(db).deleteMany({ _id: { $in: conversations.map((c) => key(tenant, c)) } });
+  return conversations;
 }
