@@ -49,7 +49,7 @@ export type View =
   | { kind: 'summary'; dfeNumber: string; schoolName: string; runId: string; status: string; counts: Record<string, number>; note?: string; held: number; openMatches: number };
 
 export function maskDob(dob: string | undefined): string | undefined {
-  return dob ? `**/**/${dob.slice(0, 4)}` : undefined;
+  return dob ? `xx/xx/${dob.slice(0, 4)}` : undefined;
 }
 
 const nameOf = (p: { legalForename: string; legalSurname: string; preferredForename?: string; preferredSurname?: string }) =>

@@ -8,8 +8,8 @@ const matches: MatchView[] = Array.from({ length: 500 }, (_, i) => ({
   personId: `P${String(i).padStart(6, '0')}-${'x'.repeat(40)}`,
   kind: i % 10 ? 'students' : 'staff',
   name: `Ngozi-Ó Súilleabháin-Fitzgerald-Wiśniewska <${i}> & Co ${'long '.repeat(30)}`,
-  maskedDob: '**/**/2015',
-  candidates: Array.from({ length: 5 }, (_, j) => ({ username: `candidate.name${i}${j}`.slice(0, 20), name: `Candidate ${'name '.repeat(40)}`, maskedDob: '**/**/2015', score: 0.9, reasons: longReasons, schools: ['2093456', '2094567'], lastSeen: '2026-11-20' })),
+  maskedDob: 'xx/xx/2015',
+  candidates: Array.from({ length: 5 }, (_, j) => ({ username: `candidate.name${i}${j}`.slice(0, 20), name: `Candidate ${'name '.repeat(40)}`, maskedDob: 'xx/xx/2015', score: 0.9, reasons: longReasons, schools: ['2093456', '2094567'], lastSeen: '2026-11-20' })),
 }));
 
 describe('Block Kit rendering', () => {
@@ -56,10 +56,10 @@ describe('Block Kit snapshots', () => {
       personId: 'S0001',
       kind: 'students',
       name: 'Tom Whitfield',
-      maskedDob: '**/**/2016',
+      maskedDob: 'xx/xx/2016',
       candidates: [
-        { username: 'thomas.whitfield', name: 'Thomas Whitfield', maskedDob: '**/**/2016', score: 0.98, reasons: ['forename is a short form (tom/thomas)', 'same surname', 'same date of birth'], schools: ['2092000'], lastSeen: '2026-11-20' },
-        { username: 'tom.whitfeld', name: 'Tom Whitfeld', maskedDob: '**/**/2016', score: 0.87, reasons: ['same forename', 'surname differs by one letter', 'day and month of birth swapped'], schools: [] },
+        { username: 'thomas.whitfield', name: 'Thomas Whitfield', maskedDob: 'xx/xx/2016', score: 0.98, reasons: ['forename is a short form (tom/thomas)', 'same surname', 'same date of birth'], schools: ['2092000'], lastSeen: '2026-11-20' },
+        { username: 'tom.whitfeld', name: 'Tom Whitfeld', maskedDob: 'xx/xx/2016', score: 0.87, reasons: ['same forename', 'surname differs by one letter', 'day and month of birth swapped'], schools: [] },
       ],
     };
     expect(render({ kind: 'matches', dfeNumber: '2092000', matches: [person] })).toMatchSnapshot();

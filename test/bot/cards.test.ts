@@ -1,14 +1,14 @@
 // Adaptive Cards for Teams: schema 1.5, Action.Execute, within the size limit even for 500 pending matches.
 import { describe, expect, it } from 'vitest';
 import type { MatchView, View } from '../../src/bot/actions.js';
-import { CARD_MATCHES_PER_PAGE, cardProblems, renderCard } from '../../src/bot/views/cards.js';
+import { CARD_MATCHES_PER_PAGE, cardProblems, confirmationFor, renderCard, stacked } from '../../src/bot/views/cards.js';
 
 const matches: MatchView[] = Array.from({ length: 500 }, (_, i) => ({
   personId: `P${i}`,
   kind: 'students',
   name: `Ngozi-Ó Súilleabháin [${i}](http://x) *Fitzgerald* ${'long '.repeat(20)}`,
-  maskedDob: '**/**/2015',
-  candidates: Array.from({ length: 4 }, (_, j) => ({ username: `candidate${i}.${j}`, name: `Candidate ${'name '.repeat(20)}`, maskedDob: '**/**/2015', score: 0.91, reasons: ['same forename', 'surname differs by one letter', 'day and month of birth swapped'], schools: ['2093456'], lastSeen: '2026-11-20' })),
+  maskedDob: 'xx/xx/2015',
+  candidates: Array.from({ length: 4 }, (_, j) => ({ username: `candidate${i}.${j}`, name: `Candidate ${'name '.repeat(20)}`, maskedDob: 'xx/xx/2015', score: 0.91, reasons: ['same forename', 'surname differs by one letter', 'day and month of birth swapped'], schools: ['2093456'], lastSeen: '2026-11-20' })),
 }));
 
 describe('Adaptive Cards', () => {
@@ -33,5 +33,28 @@ describe('Adaptive Cards', () => {
     ];
     for (const v of views) expect(cardProblems(renderCard(v)), v.kind).toEqual([]);
     expect(JSON.stringify(renderCard(views[0]!))).toContain('"verb":"uso.approve"');
+  });
+
+  it('keeps a decision stacked above a full page of long matches within the limit', () => {
+    const decided = renderCard({ kind: 'decided', dfeNumber: '2093456', personId: 'P1', decision: 'matched', username: 'candidate1.0', by: 'Head' });
+    const page = renderCard({ kind: 'matches', dfeNumber: '2093456', matches }, 3);
+    const both = stacked(decided, page);
+    expect(cardProblems(both)).toEqual([]);
+    expect(both.actions).toEqual(page.actions); // the pager stays
+  });
+
+  it('renders the cards Teams users see as they were reviewed (snapshots)', () => {
+    const small: MatchView = { personId: 'P7', kind: 'staff', name: 'Ann *Lee*', maskedDob: 'xx/xx/1990', candidates: [{ username: 'ann.lee', name: 'Anne Lee', maskedDob: 'xx/xx/1990', score: 0.88, reasons: ['forename differs by one letter'], schools: ['2093456'], lastSeen: '2026-07-20' }] };
+    const cards = {
+      matches: renderCard({ kind: 'matches', dfeNumber: '2093456', matches: [small] }),
+      summary: renderCard({ kind: 'summary', dfeNumber: '2093456', schoolName: 'Oakfield Primary', runId: 'r1', status: 'succeeded', counts: { created: 3, unallocated: 2, held_unallocation: 12 }, held: 12, openMatches: 1 }),
+      unallocated: renderCard({ kind: 'accounts', list: 'unallocated', dfeNumber: '2093456', accounts: [{ username: 'sam.hill', name: 'Sam Hill', until: '2026-07-22' }] }),
+      nonMis: renderCard({ kind: 'accounts', list: 'non_mis', dfeNumber: '2093456', accounts: [] }),
+      status: renderCard({ kind: 'status', paused: true, schools: [{ dfeNumber: '2093456', name: 'Oakfield Primary', paused: false, grant: 'granted', openMatches: 1, heldChanges: [{ runId: 'r1', count: 12 }], lastRun: { runId: 'r1', status: 'succeeded', trigger: 'nightly', startedAt: '2026-11-27T18:00:05.000Z', counts: { created: 3 } } }] }),
+      confirmExclude: confirmationFor('uso.exclude', { d: '2093456', p: 'P7', page: 2 }, 'MIS person P7'),
+      confirmApprove: confirmationFor('uso.approve', { d: '2093456', r: 'r1' }, 'The held changes of run r1'),
+    };
+    for (const [name, c] of Object.entries(cards)) expect(cardProblems(c), name).toEqual([]);
+    expect(cards).toMatchSnapshot();
   });
 });

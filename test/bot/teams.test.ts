@@ -29,7 +29,7 @@ const STRANGER: Person = { id: '29:stranger', name: 'Sam Stranger' };
 let app: ReturnType<typeof createApp>;
 let teams: ReturnType<typeof createTeams>;
 let bc: ReturnType<typeof connector>;
-let tokenRequests = 0;
+let token: ReturnType<typeof serveBotToken>;
 
 async function send(activity: object, token?: string | null): Promise<Response> {
   const auth: Record<string, string> = token === null ? {} : { authorization: `Bearer ${token ?? (await channelToken())}` };
@@ -58,7 +58,7 @@ async function press(action: { verb: string; data: Record<string, unknown> }, op
 // the nock setup clears interceptors after each test
 beforeEach(async () => {
   await serveBotFrameworkKeys();
-  serveBotToken().on('request', () => tokenRequests++);
+  token = serveBotToken();
   bc = connector();
 });
 
@@ -114,7 +114,8 @@ describe('Teams', () => {
     // the reply went to the thread, with the bot's own token from Microsoft login
     expect(bc.posted[0]).toMatchObject({ conversation: CHANNEL, authorization: 'Bearer bot-access-token' });
     expect(linked).toMatchObject({ replyToId: expect.stringMatching(/^m-/), conversation: { id: CHANNEL } });
-    expect(tokenRequests).toBe(1);
+    // one token request (then cached), for the Bot Connector, with the app's own id and secret
+    expect(token.requests).toEqual([{ path: '/botframework.com/oauth2/v2.0/token', form: expect.objectContaining({ grant_type: 'client_credentials', client_id: APP_ID, client_secret: 'bot-secret', scope: 'https://api.botframework.com/.default' }) }]);
     expect(await ctx.store.db.collection('audit').findOne({ action: 'chat.linked' })).toMatchObject({ actor: `teams:${TENANT}:${HEAD.id}`, dfeNumber: school.dfeNumber });
 
     const listed = await say('match');
@@ -284,12 +285,22 @@ describe('Teams, after the bot is removed from the team', () => {
 });
 
 describe('Teams single-tenant registration', () => {
-  it('answers only its own tenant', async () => {
-    const single = createTeams({ db: ctx.store.db, logger: captureLogger().logger, appId: APP_ID, appPassword: 'bot-secret', appType: 'SingleTenant', tenantId: '99999999-9999-4999-8999-999999999999' });
-    const only = createApp({ store: ctx.store, logger: captureLogger().logger, routes: [single.routes] });
-    const before = bc.posted.length;
-    const res = await only.request('/api/messages', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${await channelToken()}` }, body: JSON.stringify(message('help')) });
-    expect(res.status).toBe(200);
-    expect(bc.posted.length).toBe(before);
+  // its own app id: the Bot Framework client caches tokens per app id for the whole process
+  const appId = 'a6b5c4d3-e2f1-4a0b-9c8d-7e6f5a4b3c2d';
+  const singleTenant = (tenantId: string) => {
+    const bot = createTeams({ db: ctx.store.db, logger: captureLogger().logger, appId, appPassword: 'bot-secret', appType: 'SingleTenant', tenantId });
+    const hono = createApp({ store: ctx.store, logger: captureLogger().logger, routes: [bot.routes] });
+    return async (activity: object) => hono.request('/api/messages', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${await channelToken({ audience: appId })}` }, body: JSON.stringify(activity) });
+  };
+
+  it('answers its own tenant with tokens from that tenant, and ignores any other', async () => {
+    const elsewhere = await singleTenant('99999999-9999-4999-8999-999999999999')(message('help'));
+    expect(elsewhere.status).toBe(200);
+    expect(bc.posted).toHaveLength(0);
+
+    const own = await singleTenant(TENANT)(message('help'));
+    expect(own.status).toBe(200);
+    expect(bc.posted).toHaveLength(1);
+    expect(token.requests).toEqual([{ path: `/${TENANT}/oauth2/v2.0/token`, form: expect.objectContaining({ client_id: appId }) }]);
   });
 });

@@ -60,13 +60,18 @@ export async function strangerKey(): Promise<CryptoKey> {
   return (await generateKeyPair('RS256')).privateKey;
 }
 
-/** The bot's own token request to Microsoft login (client credentials). */
-export function serveBotToken(): nock.Scope {
-  return nock('https://login.microsoftonline.com')
+/** The bot's own token requests to Microsoft login (client credentials): their paths and form fields. */
+export function serveBotToken(): { scope: nock.Scope; requests: { path: string; form: Record<string, string> }[] } {
+  const requests: { path: string; form: Record<string, string> }[] = [];
+  const scope = nock('https://login.microsoftonline.com')
     .persist()
     .post(/\/oauth2\/v2\.0\/token/)
     .query(true)
-    .reply(200, { token_type: 'Bearer', expires_in: 3600, ext_expires_in: 3600, access_token: 'bot-access-token' });
+    .reply(function (uri, body) {
+      requests.push({ path: uri.split('?')[0]!, form: Object.fromEntries(new URLSearchParams(String(body))) });
+      return [200, { token_type: 'Bearer', expires_in: 3600, ext_expires_in: 3600, access_token: 'bot-access-token' }];
+    });
+  return { scope, requests };
 }
 
 export interface Person {

@@ -34,7 +34,7 @@ const exec = (title: string, verb: string, data: Record<string, string | number>
 const esc = (s: string) => s.replace(/([*_[\]()>#`~])/g, '\\$1');
 
 function candidate(c: CandidateView): Element {
-  return { type: 'Container', items: [text(`**${esc(c.name)}** (${c.username}), score ${c.score.toFixed(2)}`), text(`born ${c.maskedDob ?? 'unknown'} · ${c.schools.length ? `at ${c.schools.join(', ')}` : 'unallocated'}${c.lastSeen ? ` · last seen ${c.lastSeen}` : ''}`, { isSubtle: true }), text(esc(c.reasons.join('; ')), { isSubtle: true })] };
+  return { type: 'Container', items: [text(`**${esc(c.name)}** (${c.username}), score ${c.score.toFixed(2)}`), text(`born ${esc(c.maskedDob ?? 'unknown')} · ${c.schools.length ? `at ${c.schools.join(', ')}` : 'unallocated'}${c.lastSeen ? ` · last seen ${c.lastSeen}` : ''}`, { isSubtle: true }), text(esc(c.reasons.join('; ')), { isSubtle: true })] };
 }
 
 export function matchContainer(dfeNumber: string, m: MatchView, page = 0): Element {
@@ -44,7 +44,7 @@ export function matchContainer(dfeNumber: string, m: MatchView, page = 0): Eleme
     type: 'Container',
     separator: true,
     items: [
-      text(`**${esc(m.name)}** (MIS ${m.kind === 'students' ? 'pupil' : 'staff'} ${m.personId}, born ${m.maskedDob ?? 'unknown'}) looks like:`),
+      text(`**${esc(m.name)}** (MIS ${m.kind === 'students' ? 'pupil' : 'staff'} ${esc(m.personId)}, born ${esc(m.maskedDob ?? 'unknown')}) looks like:`),
       ...shown.map(candidate),
       {
         type: 'ActionSet',
