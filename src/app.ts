@@ -1,5 +1,6 @@
 // The one Hono app: health, webhooks and chat endpoints. Routes are thin; the work lives in sync/ and bot/.
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import { isUsoError, type ErrorCode } from './errors.js';
 import type { Logger } from './log.js';
@@ -24,9 +25,13 @@ const statusByCode: Partial<Record<ErrorCode, 400 | 401 | 403 | 404 | 409 | 503>
   store_unavailable: 503,
 };
 
+/** Webhook and chat payloads are a few kilobytes; anything near this is not one of them. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
 export function createApp({ store, logger, routes = [] }: AppDeps): Hono {
   const app = new Hono();
   app.use(requestId());
+  app.use(bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json({ error: 'payload_invalid', message: `the body is over ${MAX_BODY_BYTES} bytes` }, 413) }));
   app.use(async (c, next) => {
     const started = performance.now();
     await next();

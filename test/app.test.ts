@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createApp } from '../src/app.js';
+import { createApp, MAX_BODY_BYTES } from '../src/app.js';
 import { UsoError } from '../src/errors.js';
 import { useTestStore } from './helpers/store.js';
 import { captureLogger } from './helpers/log.js';
@@ -37,5 +37,15 @@ describe('app', () => {
     expect(raw.status).toBe(500);
     expect(await raw.text()).not.toContain('secret internals');
     expect((await app.request('/nowhere')).status).toBe(404);
+  });
+
+  it('refuses a body over 1 MiB before any route reads it', async () => {
+    let read = false;
+    const app = createApp({ store: ctx.store, logger: captureLogger().logger, routes: [(a) => a.post('/in', async (c) => ((read = true), c.json(await c.req.json())))] });
+    const big = await app.request('/in', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ x: 'a'.repeat(MAX_BODY_BYTES) }) });
+    expect(big.status).toBe(413);
+    expect(await big.json()).toMatchObject({ error: 'payload_invalid' });
+    expect(read).toBe(false);
+    expect((await app.request('/in', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"x":1}' })).status).toBe(200);
   });
 });
