@@ -150,3 +150,12 @@ export async function runNow(ctx: ActionContext, actor: Actor, dfeNumber: string
   await ctx.scheduler.runNow(dfeNumber);
   return { kind: 'run_queued', dfeNumber, by: actor.displayName };
 }
+
+/** The commands both chats answer with a view of one school, by the word typed. */
+export const schoolCommands: Record<string, (ctx: ActionContext, actor: Actor, dfeNumber: string) => Promise<View>> = {
+  status,
+  match: listMatches,
+  unallocated: listUnallocated,
+  'non-mis': listNonMis,
+  run: runNow,
+};

@@ -5,9 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { createLinkCode } from '../../src/bot/access.js';
 import { createSlack } from '../../src/bot/slack/app.js';
-import { insertAccounts, getAccount } from '../../src/store/accounts.js';
-import { upsertSchool } from '../../src/store/schools.js';
-import { generateLocalAuthority } from '../../src/sync/integris/sim/generator.js';
+import { getAccount } from '../../src/store/accounts.js';
 import type { ExportFile } from '../../src/sync/integris/schemas.js';
 import { syncSchool } from '../../src/sync/process.js';
 import { notifyRun, queueLaDigests } from '../../src/bot/notify.js';
@@ -17,12 +15,11 @@ import { deliverDue, outboxItem } from '../../src/bot/outbox.js';
 import { slackSender } from '../../src/bot/slack/sender.js';
 import { finishRun, getRun, startRun } from '../../src/store/runs.js';
 import { captureLogger } from '../helpers/log.js';
+import { la, lookAlike, school, seedChatSchool } from '../helpers/chat-school.js';
 import { useTestStore } from '../helpers/store.js';
 
 const ctx = useTestStore();
 const SECRET = 'slack-signing-secret';
-const la = generateLocalAuthority({ seed: 44, schools: 1, sizeFactor: 0.2 });
-const school = la.schools[0]!;
 let app: ReturnType<typeof createApp>;
 
 function sign(body: string, ts = Math.floor(Date.now() / 1000)) {
@@ -54,18 +51,7 @@ function click(actionId: string, value: string, user = 'UHEAD', ts = '1700000000
 
 beforeAll(async () => {
   const db = ctx.store.db;
-  await upsertSchool(db, { dfeNumber: school.dfeNumber, name: school.name, laCode: school.laCode, acceptedReports: ['students', 'staff'] });
-  // an account made by hand ahead of the MIS, under a short form of the pupil's name: a look-alike, not certain
-  await insertAccounts(db, [{
-    username: 'tom.requested', kind: 'pupil', legalForename: 'Tom', legalSurname: 'Whitfield', dateOfBirth: '2016-03-14',
-    associations: [{ dfeNumber: school.dfeNumber, laCode: school.laCode, role: 'pupil', status: 'active', source: 'manual', since: '2026-11-01' }],
-    status: 'active', createdAt: '2026-11-01T09:00:00Z', updatedAt: '2026-11-01T09:00:00Z', latestMoveOrCreateAt: '2026-11-01T09:00:00Z', version: 0,
-  }]);
-  const newcomer = { ...school.students[0]!, personId: 'NEW-TOM', legalForename: 'Thomas', legalSurname: 'Whitfield', dateOfBirth: '2016-03-14', admissionDate: la.today };
-  delete (newcomer as { upn?: string }).upn;
-  const students = [...school.students, newcomer];
-  const file: ExportFile = { dfeNumber: school.dfeNumber, exportedAt: `${la.today}T18:00:00Z`, source: 'integris', reports: { students, staff: school.staff }, completeness: {} };
-  await syncSchool({ db, logger: captureLogger().logger }, school.dfeNumber, { trigger: 'file', file, today: la.today });
+  await seedChatSchool(db, [['NEW-TOM', 'Whitfield']]);
   const scheduler = new Scheduler({ db, logger: captureLogger().logger, timeZone: 'Europe/London', concurrency: 1, processDelayMinutes: 0 });
   const slack = createSlack({ db, logger: captureLogger().logger, signingSecret: SECRET, token: 'xoxb-test', botUserId: 'UBOT', botId: 'BBOT', scheduler });
   app = createApp({ store: ctx.store, logger: captureLogger().logger, routes: [slack.routes] });
@@ -158,8 +144,7 @@ describe('Slack', () => {
     expect(await ctx.store.db.collection('agendaJobs').countDocuments({ name: 'integris:export', 'data.dfeNumber': school.dfeNumber, 'data.trigger': 'force' })).toBe(1);
 
     // two more look-alikes of the hand-made account's person: one created, one excluded from the buttons
-    const extra = ['A', 'B'].map((x) => ({ ...school.students[0]!, personId: `NEW-${x}`, legalForename: 'Thomas', legalSurname: `Whitfeld${x === 'A' ? '' : 'e'}`, dateOfBirth: '2016-03-14', admissionDate: la.today }));
-    for (const e of extra) delete (e as { upn?: string }).upn;
+    const extra = [lookAlike('NEW-A', 'Whitfeld'), lookAlike('NEW-B', 'Whitfelde')];
     await ctx.store.db.collection('leases').deleteMany({});
     const file: ExportFile = { dfeNumber: school.dfeNumber, exportedAt: `${la.today}T20:00:00Z`, source: 'integris', reports: { students: [...school.students, ...extra], staff: school.staff }, completeness: {} };
     await syncSchool({ db: ctx.store.db, logger: captureLogger().logger }, school.dfeNumber, { trigger: 'file', file, today: la.today });

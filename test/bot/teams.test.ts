@@ -1,6 +1,5 @@
 // Signed Bot Framework activities into the Hono app's /api/messages, with only Microsoft's HTTP endpoints
 // intercepted (nock): the OpenID metadata and keys, the login token endpoint, and the Bot Connector.
-import nock from 'nock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { conversationsOfSchool, createLinkCode, grantRole } from '../../src/bot/access.js';
@@ -8,22 +7,19 @@ import { notifyRun, queueLaDigests } from '../../src/bot/notify.js';
 import { deliverDue, outboxItem } from '../../src/bot/outbox.js';
 import { createTeams } from '../../src/bot/teams/app.js';
 import { cardProblems, type AdaptiveCard } from '../../src/bot/views/cards.js';
-import { getAccount, insertAccounts } from '../../src/store/accounts.js';
+import { getAccount } from '../../src/store/accounts.js';
 import { finishRun, getRun, startRun } from '../../src/store/runs.js';
-import { upsertSchool } from '../../src/store/schools.js';
-import { generateLocalAuthority } from '../../src/sync/integris/sim/generator.js';
 import type { ExportFile } from '../../src/sync/integris/schemas.js';
 import { Scheduler } from '../../src/sync/jobs.js';
 import { syncSchool } from '../../src/sync/process.js';
 import { captureLogger } from '../helpers/log.js';
+import { la, school, seedChatSchool } from '../helpers/chat-school.js';
 import { useTestStore } from '../helpers/store.js';
 import {
   actionsIn, APP_ID, botRemovedFromTeam, cardIn, CHANNEL, channelToken, connector, execute, HEAD, message, serveBotFrameworkKeys, serveBotToken, strangerKey, TENANT, type Person,
 } from '../helpers/teams.js';
 
 const ctx = useTestStore();
-const la = generateLocalAuthority({ seed: 44, schools: 1, sizeFactor: 0.2 });
-const school = la.schools[0]!;
 const CONTACT: Person = { id: '29:contact-user', name: 'Colin Contact' };
 const STRANGER: Person = { id: '29:stranger', name: 'Sam Stranger' };
 let app: ReturnType<typeof createApp>;
@@ -64,20 +60,7 @@ beforeEach(async () => {
 
 beforeAll(async () => {
   const db = ctx.store.db;
-  await upsertSchool(db, { dfeNumber: school.dfeNumber, name: school.name, laCode: school.laCode, acceptedReports: ['students', 'staff'] });
-  // an account made by hand ahead of the MIS under a short form of the pupil's name: a look-alike, not certain
-  await insertAccounts(db, [{
-    username: 'tom.requested', kind: 'pupil', legalForename: 'Tom', legalSurname: 'Whitfield', dateOfBirth: '2016-03-14',
-    associations: [{ dfeNumber: school.dfeNumber, laCode: school.laCode, role: 'pupil', status: 'active', source: 'manual', since: '2026-11-01' }],
-    status: 'active', createdAt: '2026-11-01T09:00:00Z', updatedAt: '2026-11-01T09:00:00Z', latestMoveOrCreateAt: '2026-11-01T09:00:00Z', version: 0,
-  }]);
-  const newcomers = [['NEW-TOM', 'Whitfield'], ['NEW-A', 'Whitfeld'], ['NEW-B', 'Whitfielde']].map(([personId, surname]) => {
-    const p = { ...school.students[0]!, personId: personId!, legalForename: 'Thomas', legalSurname: surname!, dateOfBirth: '2016-03-14', admissionDate: la.today };
-    delete (p as { upn?: string }).upn;
-    return p;
-  });
-  const file: ExportFile = { dfeNumber: school.dfeNumber, exportedAt: `${la.today}T18:00:00Z`, source: 'integris', reports: { students: [...school.students, ...newcomers], staff: school.staff }, completeness: {} };
-  await syncSchool({ db, logger: captureLogger().logger }, school.dfeNumber, { trigger: 'file', file, today: la.today });
+  await seedChatSchool(db, [['NEW-TOM', 'Whitfield'], ['NEW-A', 'Whitfeld'], ['NEW-B', 'Whitfielde']]);
   const scheduler = new Scheduler({ db, logger: captureLogger().logger, timeZone: 'Europe/London', concurrency: 1, processDelayMinutes: 0 });
   teams = createTeams({ db, logger: captureLogger().logger, appId: APP_ID, appPassword: 'bot-secret', appType: 'MultiTenant', scheduler });
   app = createApp({ store: ctx.store, logger: captureLogger().logger, routes: [teams.routes] });

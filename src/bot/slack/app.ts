@@ -87,17 +87,9 @@ export function createSlack(options: SlackOptions) {
       }
       const dfe = await schoolFor(body, sub === 'grant' ? undefined : arg);
       if (!dfe) return void (await answer(reply('This channel is not linked to a school: give the DfE number (`/uso status 2093456`) or link it with `/uso link CODE`.')));
+      const view = Object.hasOwn(actions.schoolCommands, sub) ? actions.schoolCommands[sub] : undefined;
+      if (view) return void (await answer(render(await view(ctx, actor, dfe)), sub === 'run'));
       switch (sub) {
-        case 'status':
-          return void (await answer(render(await actions.status(ctx, actor, dfe))));
-        case 'match':
-          return void (await answer(render(await actions.listMatches(ctx, actor, dfe))));
-        case 'unallocated':
-          return void (await answer(render(await actions.listUnallocated(ctx, actor, dfe))));
-        case 'non-mis':
-          return void (await answer(render(await actions.listNonMis(ctx, actor, dfe))));
-        case 'run':
-          return void (await answer(render(await actions.runNow(ctx, actor, dfe)), true));
         case 'grant': {
           const user = /^<@([A-Z0-9]+)(\|[^>]*)?>$/.exec(arg ?? '')?.[1];
           const parsedRole = z.enum(['head', 'contact']).safeParse(role);

@@ -108,17 +108,9 @@ export function createTeams(options: TeamsOptions) {
       const given = sub === 'grant' ? undefined : args.find((a) => /^\d{7}$/.test(a));
       const dfe = given ?? (await schoolOfConversation(db, 'teams', actor.workspace!, conversationOf(context.activity)));
       if (!dfe) return void (await reply('This conversation is not linked to a school: give the DfE number (**status 2093456**) or link it with **link CODE**.'));
+      const view = Object.hasOwn(actions.schoolCommands, sub) ? actions.schoolCommands[sub] : undefined;
+      if (view) return void (await reply(renderCard(await view(ctx, actor, dfe))));
       switch (sub) {
-        case 'status':
-          return void (await reply(renderCard(await actions.status(ctx, actor, dfe))));
-        case 'match':
-          return void (await reply(renderCard(await actions.listMatches(ctx, actor, dfe))));
-        case 'unallocated':
-          return void (await reply(renderCard(await actions.listUnallocated(ctx, actor, dfe))));
-        case 'non-mis':
-          return void (await reply(renderCard(await actions.listNonMis(ctx, actor, dfe))));
-        case 'run':
-          return void (await reply(renderCard(await actions.runNow(ctx, actor, dfe))));
         case 'grant': {
           const mentioned = (context.activity.entities ?? []).filter((e) => e.type === 'mention' && (e as { mentioned?: { id?: string } }).mentioned?.id !== context.activity.recipient.id);
           const target = (mentioned[0] as { mentioned?: { id: string; name?: string } } | undefined)?.mentioned;

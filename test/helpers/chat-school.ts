@@ -1,0 +1,31 @@
+// The school both chat suites work on: one generated school, an account made by hand ahead of the MIS under a short
+// form of a pupil's name, and newcomers in the first export who look like it (held for matching, not certain).
+import type { Db } from 'mongodb';
+import { insertAccounts } from '../../src/store/accounts.js';
+import { upsertSchool } from '../../src/store/schools.js';
+import { generateLocalAuthority } from '../../src/sync/integris/sim/generator.js';
+import type { ExportFile } from '../../src/sync/integris/schemas.js';
+import { syncSchool } from '../../src/sync/process.js';
+import { captureLogger } from './log.js';
+
+export const la = generateLocalAuthority({ seed: 44, schools: 1, sizeFactor: 0.2 });
+export const school = la.schools[0]!;
+
+/** A pupil "Thomas <surname>" born the day the hand-made "Tom Whitfield" was, starting today, without a UPN. */
+export function lookAlike(personId: string, surname: string) {
+  const p = { ...school.students[0]!, personId, legalForename: 'Thomas', legalSurname: surname, dateOfBirth: '2016-03-14', admissionDate: la.today };
+  delete (p as { upn?: string }).upn;
+  return p;
+}
+
+export async function seedChatSchool(db: Db, newcomers: [personId: string, surname: string][]): Promise<void> {
+  await upsertSchool(db, { dfeNumber: school.dfeNumber, name: school.name, laCode: school.laCode, acceptedReports: ['students', 'staff'] });
+  await insertAccounts(db, [{
+    username: 'tom.requested', kind: 'pupil', legalForename: 'Tom', legalSurname: 'Whitfield', dateOfBirth: '2016-03-14',
+    associations: [{ dfeNumber: school.dfeNumber, laCode: school.laCode, role: 'pupil', status: 'active', source: 'manual', since: '2026-11-01' }],
+    status: 'active', createdAt: '2026-11-01T09:00:00Z', updatedAt: '2026-11-01T09:00:00Z', latestMoveOrCreateAt: '2026-11-01T09:00:00Z', version: 0,
+  }]);
+  const students = [...school.students, ...newcomers.map(([id, surname]) => lookAlike(id, surname))];
+  const file: ExportFile = { dfeNumber: school.dfeNumber, exportedAt: `${la.today}T18:00:00Z`, source: 'integris', reports: { students, staff: school.staff }, completeness: {} };
+  await syncSchool({ db, logger: captureLogger().logger }, school.dfeNumber, { trigger: 'file', file, today: la.today });
+}
