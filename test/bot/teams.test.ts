@@ -16,7 +16,7 @@ import { captureLogger } from '../helpers/log.js';
 import { la, school, seedChatSchool } from '../helpers/chat-school.js';
 import { useTestStore } from '../helpers/store.js';
 import {
-  actionsIn, APP_ID, botRemovedFromTeam, cardIn, CHANNEL, channelToken, connector, execute, HEAD, message, serveBotFrameworkKeys, serveBotToken, strangerKey, TENANT, type Person,
+  actionsIn, APP_ID, botInTeam, cardIn, CHANNEL, channelToken, connector, execute, HEAD, message, serveBotFrameworkKeys, serveBotToken, strangerKey, TENANT, type Person,
 } from '../helpers/teams.js';
 
 const ctx = useTestStore();
@@ -253,10 +253,17 @@ describe('Teams', () => {
   });
 });
 
-describe('Teams, after the bot is removed from the team', () => {
-  it('unlinks the team\'s channels from their school and posts nothing more there', async () => {
+describe('Teams, when the bot joins and leaves a team', () => {
+  it('says hello with how to link the conversation, and keeps where to post', async () => {
+    const res = await send(botInTeam('membersAdded'));
+    expect(res.status).toBe(200);
+    expect(bc.posted).toEqual([expect.objectContaining({ conversation: '19:team@thread.tacv2', body: expect.objectContaining({ text: expect.stringContaining('**link CODE**') }) })]);
+    expect(await ctx.store.db.collection('teamsConversations').findOne({ _id: `${TENANT}:19:team@thread.tacv2` as never })).toMatchObject({ teamId: '19:team@thread.tacv2', reference: { serviceUrl: expect.stringContaining('smba') } });
+  });
+
+  it('on leaving, unlinks the team\'s channels from their school and posts nothing more there', async () => {
     expect(await ctx.store.db.collection('chatLinks').countDocuments({ platform: 'teams', conversation: CHANNEL })).toBe(1);
-    const res = await send(botRemovedFromTeam());
+    const res = await send(botInTeam('membersRemoved'));
     expect(res.status).toBe(200);
     expect(await ctx.store.db.collection('chatLinks').countDocuments({ platform: 'teams', conversation: CHANNEL })).toBe(0);
     expect(await ctx.store.db.collection('teamsConversations').countDocuments({ teamId: '19:team@thread.tacv2' })).toBe(0);

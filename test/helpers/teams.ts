@@ -110,9 +110,9 @@ export function message(text: string, options: { from?: Person; conversation?: s
   };
 }
 
-/** The bot removed from a team (Teams sends it in the team's General channel, whose id is the team's). */
-export function botRemovedFromTeam(by: Person = HEAD) {
-  return { type: 'conversationUpdate', id: `u-${Math.random().toString(36).slice(2)}`, membersRemoved: [BOT], ...base(by, '19:team@thread.tacv2') };
+/** The bot added to or removed from a team (Teams sends it in the team's General channel, whose id is the team's). */
+export function botInTeam(change: 'membersAdded' | 'membersRemoved', by: Person = HEAD) {
+  return { type: 'conversationUpdate', id: `u-${Math.random().toString(36).slice(2)}`, [change]: [BOT], ...base(by, '19:team@thread.tacv2') };
 }
 
 /** An Action.Execute press on a card the bot posted (`replyToId` is that message's id). */

@@ -55,7 +55,10 @@ export function actorOf(activity: Partial<Activity>): Actor {
   return { platform: 'teams', workspace: tenantOf(activity), userId, displayName: activity.from?.name ?? userId };
 }
 
-const cardActivity = (card: AdaptiveCard, summary?: string) => ({ ...MessageFactory.attachment(CardFactory.adaptiveCard(card)), ...(summary ? { summary } : {}) });
+const cardActivity = (card: AdaptiveCard) => MessageFactory.attachment(CardFactory.adaptiveCard(card));
+
+/** An @mention in a message's entities (the bot's own is one of them). */
+const mention = z.object({ type: z.literal('mention'), mentioned: z.object({ id: z.string().min(1), name: z.string().optional() }) });
 
 export function createTeams(options: TeamsOptions) {
   const { db, logger } = options;
@@ -112,10 +115,13 @@ export function createTeams(options: TeamsOptions) {
       if (view) return void (await reply(renderCard(await view(ctx, actor, dfe))));
       switch (sub) {
         case 'grant': {
-          const mentioned = (context.activity.entities ?? []).filter((e) => e.type === 'mention' && (e as { mentioned?: { id?: string } }).mentioned?.id !== context.activity.recipient.id);
-          const target = (mentioned[0] as { mentioned?: { id: string; name?: string } } | undefined)?.mentioned;
+          const people = (context.activity.entities ?? []).flatMap((e) => {
+            const m = mention.safeParse(e);
+            return m.success && m.data.mentioned.id !== context.activity.recipient.id ? [m.data.mentioned] : [];
+          });
+          const target = people[0];
           const role = z.enum(['head', 'contact']).safeParse(args.at(-1)?.toLowerCase());
-          if (mentioned.length !== 1 || !target || !role.success) return void (await reply('Use **grant @person contact** or **grant @person head**, mentioning one person.'));
+          if (people.length !== 1 || !target || !role.success) return void (await reply('Use **grant @person contact** or **grant @person head**, mentioning one person.'));
           await grantRole(db, actor, dfe, { platform: 'teams', workspace: actor.workspace!, userId: target.id, displayName: target.name ?? target.id }, role.data);
           return void (await reply(`${target.name ?? 'They'} is now ${role.data} for school ${dfe}.`));
         }
