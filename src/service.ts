@@ -15,7 +15,7 @@ import { slackSender } from './bot/slack/sender.js';
 import { installationFor, slackInstallRoutes } from './bot/slack/install.js';
 import { notifyRevoked, notifyRun, queueLaDigests } from './bot/notify.js';
 import { todayIn } from './sync/dates.js';
-import { deliverDue, type ChatSender } from './bot/outbox.js';
+import { deliverDue, type ChatSenders } from './bot/outbox.js';
 import { createTeams } from './bot/teams/app.js';
 
 export interface Service {
@@ -43,7 +43,7 @@ export function integrisClient(config: Config, logger: Logger): IntegrisClient |
 
 export async function startService(config: Config, logger: Logger, extra: { integris?: IntegrisClient; processEvery?: number } = {}): Promise<Service> {
   const store = await openStore(storeOptions(config, logger));
-  const senders: Partial<Record<'slack' | 'teams', ChatSender>> = {};
+  const senders: ChatSenders = {};
   if (config.SLACK_BOT_TOKEN) senders.slack = slackSender(config.SLACK_BOT_TOKEN);
   else if (config.SLACK_CLIENT_ID) senders.slack = slackSender(async (team) => (await installationFor(store.db, team))?.botToken);
   const scheduler = new Scheduler({
@@ -61,7 +61,7 @@ export async function startService(config: Config, logger: Logger, extra: { inte
   });
   const routes = config.INTEGRIS_WEBHOOK_SECRETS ? [integrisWebhookRoutes({ db: store.db, logger, secrets: config.INTEGRIS_WEBHOOK_SECRETS, scheduler })] : [];
   if (config.SLACK_SIGNING_SECRET && (config.SLACK_BOT_TOKEN || config.SLACK_CLIENT_ID)) {
-    routes.push(createSlack({ db: store.db, logger, signingSecret: config.SLACK_SIGNING_SECRET, ...(config.SLACK_BOT_TOKEN ? { token: config.SLACK_BOT_TOKEN } : {}), scheduler }).routes);
+    routes.push(createSlack({ db: store.db, logger, signingSecret: config.SLACK_SIGNING_SECRET, ...(config.SLACK_BOT_TOKEN ? { token: config.SLACK_BOT_TOKEN } : {}), scheduler, senders }).routes);
   }
   if (config.SLACK_CLIENT_ID && config.SLACK_CLIENT_SECRET && config.SLACK_STATE_SECRET) {
     routes.push(slackInstallRoutes({ db: store.db, logger, clientId: config.SLACK_CLIENT_ID, clientSecret: config.SLACK_CLIENT_SECRET, stateSecret: config.SLACK_STATE_SECRET }));
@@ -75,6 +75,7 @@ export async function startService(config: Config, logger: Logger, extra: { inte
       appType: config.TEAMS_APP_TYPE,
       ...(config.TEAMS_TENANT_ID ? { tenantId: config.TEAMS_TENANT_ID } : {}),
       scheduler,
+      senders,
     });
     routes.push(teams.routes);
     senders.teams = teams.sender;

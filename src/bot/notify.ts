@@ -8,7 +8,8 @@ import { schoolStatus } from '../sync/status.js';
 import type { RunSummary } from '../sync/process.js';
 import { conversationsOfSchool } from './access.js';
 import type { View } from './actions.js';
-import { enqueue, outboxItem, type ChatMessage } from './outbox.js';
+import { enqueue, outboxItem, type ChatMessage, type ChatSenders } from './outbox.js';
+import type { Logger } from '../log.js';
 import { lastSucceededRun, type RunDoc } from '../store/runs.js';
 import { render } from './views/blocks.js';
 import { renderCard } from './views/cards.js';
@@ -105,4 +106,18 @@ export async function currentSummaries(db: Db, dfeNumber: string): Promise<{ pla
     if (item?.messageId) out.push({ platform: link.platform, conversation: item.conversation, workspace: item.workspace, messageId: item.messageId, view });
   }
   return out;
+}
+
+/**
+ * Replaces every posted summary of the school's latest run with the summary as it stands now, on every platform a
+ * sender is given for, except the message that was clicked (its adapter answers that one itself). A failed update
+ * is logged, not retried: the next decision refreshes again.
+ */
+export async function refreshSummaries(db: Db, dfeNumber: string, senders: ChatSenders, logger: Logger, clicked?: { platform: 'slack' | 'teams'; conversation?: string; messageId?: string }): Promise<void> {
+  for (const s of await currentSummaries(db, dfeNumber)) {
+    if (clicked && s.platform === clicked.platform && s.conversation === clicked.conversation && s.messageId === clicked.messageId) continue;
+    await senders[s.platform]
+      ?.update(s, s.messageId, messageFor(s.platform, s.view))
+      .catch((err: Error) => logger.warn({ dfeNumber, platform: s.platform, err: { message: err.message } }, 'run summary refresh failed'));
+  }
 }

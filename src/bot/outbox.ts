@@ -31,10 +31,16 @@ export interface OutboxItem {
   lastError?: string;
 }
 
-/** The narrow transport seam each chat platform implements. */
+/** Where a message goes: a platform's workspace (Slack team, Teams tenant) and conversation. */
+export type ChatAddress = Pick<OutboxItem, 'workspace' | 'conversation'>;
+
+/** The narrow transport seam each chat platform implements: post a message, and replace one posted earlier. */
 export interface ChatSender {
   post(item: OutboxItem): Promise<{ messageId?: string }>;
+  update(to: ChatAddress, messageId: string, message: ChatMessage): Promise<void>;
 }
+
+export type ChatSenders = Partial<Record<OutboxItem['platform'], ChatSender>>;
 
 export class RateLimitedError extends Error {
   constructor(readonly retryAfterSeconds: number) {
@@ -71,7 +77,7 @@ export interface DeliveryOptions {
 }
 
 /** Sends what is due, oldest first; returns how many were sent and how many wait for a retry. */
-export async function deliverDue(db: Db, senders: Partial<Record<OutboxItem['platform'], ChatSender>>, logger: Logger, options: DeliveryOptions = {}): Promise<{ sent: number; retrying: number }> {
+export async function deliverDue(db: Db, senders: ChatSenders, logger: Logger, options: DeliveryOptions = {}): Promise<{ sent: number; retrying: number }> {
   const now = options.now ?? (() => new Date());
   const sleep = options.sleep ?? ((ms) => new Promise((ok) => setTimeout(ok, ms)));
   const gap = options.perConversationGapMs ?? 1100;

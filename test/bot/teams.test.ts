@@ -1,8 +1,10 @@
 // Signed Bot Framework activities into the Hono app's /api/messages, with only Microsoft's HTTP endpoints
 // intercepted (nock): the OpenID metadata and keys, the login token endpoint, and the Bot Connector.
+import nock from 'nock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
-import { conversationsOfSchool, createLinkCode, grantRole } from '../../src/bot/access.js';
+import { conversationsOfSchool, createLinkCode, grantRole, redeemLinkCode } from '../../src/bot/access.js';
+import { slackSender } from '../../src/bot/slack/sender.js';
 import { notifyRun, queueLaDigests } from '../../src/bot/notify.js';
 import { deliverDue, outboxItem } from '../../src/bot/outbox.js';
 import { createTeams } from '../../src/bot/teams/app.js';
@@ -26,6 +28,7 @@ let app: ReturnType<typeof createApp>;
 let teams: ReturnType<typeof createTeams>;
 let bc: ReturnType<typeof connector>;
 let token: ReturnType<typeof serveBotToken>;
+const slack = slackSender('xoxb-test');
 
 async function send(activity: object, token?: string | null): Promise<Response> {
   const auth: Record<string, string> = token === null ? {} : { authorization: `Bearer ${token ?? (await channelToken())}` };
@@ -62,7 +65,7 @@ beforeAll(async () => {
   const db = ctx.store.db;
   await seedChatSchool(db, [['NEW-TOM', 'Whitfield'], ['NEW-A', 'Whitfeld'], ['NEW-B', 'Whitfielde']]);
   const scheduler = new Scheduler({ db, logger: captureLogger().logger, timeZone: 'Europe/London', concurrency: 1, processDelayMinutes: 0 });
-  teams = createTeams({ db, logger: captureLogger().logger, appId: APP_ID, appPassword: 'bot-secret', appType: 'MultiTenant', scheduler });
+  teams = createTeams({ db, logger: captureLogger().logger, appId: APP_ID, appPassword: 'bot-secret', appType: 'MultiTenant', scheduler, senders: { slack } });
   app = createApp({ store: ctx.store, logger: captureLogger().logger, routes: [teams.routes] });
 });
 
@@ -168,19 +171,24 @@ describe('Teams', () => {
     expect(decided.map((m) => m.status).sort()).toEqual(['created', 'excluded']);
   });
 
-  it('posts the run summary through the outbox; approving its held changes asks first, then updates it in place', async () => {
+  it('posts the run summary through the outbox; approving its held changes asks first, then updates it in place, on Slack too', async () => {
+    // the school also has a Slack channel
+    const slackCode = await createLinkCode(ctx.store.db, school.dfeNumber, { platform: 'cli', userId: 'ops', displayName: 'ops' });
+    await redeemLinkCode(ctx.store.db, slackCode, { platform: 'slack', workspace: 'T1', userId: 'UHEAD', displayName: 'uhead' }, { platform: 'slack', workspace: 'T1', conversation: 'C1' });
     await ctx.store.db.collection('leases').deleteMany({});
     const kept = school.students.slice(Math.ceil(school.students.length / 4));
     const file: ExportFile = { dfeNumber: school.dfeNumber, exportedAt: `${la.today}T19:00:00Z`, source: 'integris', reports: { students: kept, staff: school.staff }, completeness: {} };
     const run = await syncSchool({ db: ctx.store.db, logger: captureLogger().logger }, school.dfeNumber, { trigger: 'nightly', file, today: la.today });
     expect(run.counts.held_unallocation).toBeGreaterThan(5);
-    expect(await notifyRun(ctx.store.db, run)).toBe(1);
+    expect(await notifyRun(ctx.store.db, run)).toBe(2);
     expect(await notifyRun(ctx.store.db, run)).toBe(0);
     const key = `summary:${run.runId}:teams:${TENANT}:${CHANNEL}`;
+    expect(await outboxItem(ctx.store.db, `summary:${run.runId}:slack:T1:C1`)).toMatchObject({ platform: 'slack', message: { blocks: expect.any(Array) } });
     expect(await outboxItem(ctx.store.db, key)).toMatchObject({ platform: 'teams', status: 'pending', message: { card: { version: '1.5' } } });
 
     const before = bc.posted.length;
-    expect(await deliverDue(ctx.store.db, { teams: teams.sender }, captureLogger().logger, { perConversationGapMs: 0 })).toEqual({ sent: 1, retrying: 0 });
+    nock('https://slack.com').post('/api/chat.postMessage', (b) => b.channel === 'C1').reply(200, { ok: true, channel: 'C1', ts: '1700000000.000900' });
+    expect(await deliverDue(ctx.store.db, { teams: teams.sender, slack: slack }, captureLogger().logger, { perConversationGapMs: 0 })).toEqual({ sent: 2, retrying: 0 });
     const post = bc.posted[before]!;
     expect(post).toMatchObject({ conversation: CHANNEL, authorization: 'Bearer bot-access-token', body: { summary: expect.stringContaining(school.name) } });
     const summary = cardIn(post.body)!;
@@ -195,8 +203,13 @@ describe('Teams', () => {
     expect((await getRun(ctx.store.db, run.runId))?.heldState).not.toBe('approved');
 
     const [yes] = actionsIn(asked.body.value);
+    // the Slack channel's summary is refreshed as well
+    const slackRefresh = nock('https://slack.com')
+      .post('/api/chat.update', (b) => b.channel === 'C1' && b.ts === '1700000000.000900' && JSON.stringify(b.blocks).includes(`held changes approved by teams:${TENANT}:${HEAD.id}`))
+      .reply(200, { ok: true });
     const approved = await press(yes!, { replyToId: item!.messageId! });
     expect((await getRun(ctx.store.db, run.runId))?.heldState).toBe('approved');
+    expect(slackRefresh.isDone()).toBe(true);
     // the summary message itself becomes the current summary, under a line saying what was done
     expect(approved.updates).toHaveLength(1);
     expect(approved.updates[0]).toMatchObject({ conversation: CHANNEL, id: item!.messageId });
@@ -216,8 +229,10 @@ describe('Teams', () => {
     const username = String(restore.data.u);
     const asked = await press(restore, { replyToId: 'card-unallocated' });
     const [yes] = actionsIn(asked.body.value);
+    const slackRefresh = nock('https://slack.com').post('/api/chat.update', (b) => b.ts === '1700000000.000900').reply(200, { ok: true });
     const restored = await press(yes!, { replyToId: 'card-unallocated' });
     expect(JSON.stringify(restored.body.value)).toContain(`${username} was restored at ${school.dfeNumber} by Hazel Head`);
+    expect(slackRefresh.isDone()).toBe(true);
     // the list's card, and the run summary posted earlier, are both replaced
     const summary = await ctx.store.db.collection<{ messageId: string }>('outbox').findOne({ platform: 'teams', _id: { $regex: /^summary:/ } as never });
     expect(restored.updates.map((u) => u.id).sort()).toEqual(['card-unallocated', summary!.messageId].sort());
@@ -268,7 +283,8 @@ describe('Teams, when the bot joins and leaves a team', () => {
     expect(await ctx.store.db.collection('chatLinks').countDocuments({ platform: 'teams', conversation: CHANNEL })).toBe(0);
     expect(await ctx.store.db.collection('teamsConversations').countDocuments({ teamId: '19:team@thread.tacv2' })).toBe(0);
     expect(await ctx.store.db.collection('audit').findOne({ action: 'chat.unlinked' })).toMatchObject({ dfeNumber: school.dfeNumber, detail: expect.stringContaining(CHANNEL) });
-    expect(await conversationsOfSchool(ctx.store.db, school.dfeNumber)).toEqual([]); // run summaries go nowhere now
+    // run summaries now go only to the school's Slack channel
+    expect((await conversationsOfSchool(ctx.store.db, school.dfeNumber)).map((l) => l.platform)).toEqual(['slack']);
     // the personal chats stay: the LA admin still gets the digest
     expect(await ctx.store.db.collection('teamsConversations').countDocuments()).toBeGreaterThan(0);
   });

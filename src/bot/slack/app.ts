@@ -12,7 +12,9 @@ import { schoolStatus } from '../../sync/status.js';
 import * as actions from '../actions.js';
 import { homeView, LIMITS, render, type SlackMessage } from '../views/blocks.js';
 import { HonoReceiver } from './receiver.js';
-import { currentSummaries } from '../notify.js';
+import { currentSummaries, refreshSummaries } from '../notify.js';
+import type { ChatSenders } from '../outbox.js';
+import { slackSender } from './sender.js';
 import { installationFor } from './install.js';
 
 export interface SlackOptions {
@@ -25,6 +27,8 @@ export interface SlackOptions {
   /** Offline and in tests: skip Bolt's auth.test at start-up. */
   botUserId?: string;
   botId?: string;
+  /** The service's senders (read at each decision), so a decision here refreshes summaries on other platforms too. */
+  senders?: ChatSenders;
 }
 
 const HELP = [
@@ -67,6 +71,9 @@ export function createSlack(options: SlackOptions) {
     clientOptions: { rejectRateLimitedCalls: true },
   });
   const ctx: actions.ActionContext = { db: options.db, ...(options.scheduler ? { scheduler: options.scheduler } : {}) };
+  const ownSender = options.senders?.slack ?? slackSender(options.token ?? (async (team) => (await installationFor(options.db, team))?.botToken));
+  // read at each decision, so platforms the service adds later are refreshed too
+  const senders = (): ChatSenders => ({ ...options.senders, slack: ownSender });
 
   /** The school a command is about: given explicitly, or the one the channel is linked to. */
   async function schoolFor(body: { team_id?: string; channel_id?: string }, given?: string): Promise<string | undefined> {
@@ -112,6 +119,8 @@ export function createSlack(options: SlackOptions) {
     act: (actor: Actor, v: z.infer<typeof buttonValue>) => Promise<R>,
     page?: (v: z.infer<typeof buttonValue>) => number,
     toMessage: (r: R, page?: number) => SlackMessage = (r, p) => render(r as actions.View, p),
+    /** A decision changes the school's summary; paging and opening lists do not. */
+    refreshes = true,
   ): Promise<void> {
     const { ack, body, action, client } = args;
     await ack();
@@ -121,22 +130,17 @@ export function createSlack(options: SlackOptions) {
     try {
       const value = buttonValue.parse(JSON.parse(action.value ?? '{}'));
       let message = toMessage(await act(actor, value), page?.(value));
-      // keep the run's summary current: the clicked message, if it is the summary, becomes the refreshed summary
-      // under a line saying what was just done; other summary messages are refreshed where they are
-      const summaries = (await currentSummaries(options.db, value.d)).filter((x) => x.platform === 'slack').map((x) => ({ ...x, message: render(x.view) }));
-      const clickedSummary = summaries.find((x) => x.conversation === channel && x.messageId === ts);
+      // after a decision, keep the run's summaries current: the clicked message, if it is the summary, becomes the
+      // refreshed summary under a line saying what was just done; the others are refreshed where they are
+      const clickedSummary = refreshes ? (await currentSummaries(options.db, value.d)).find((x) => x.platform === 'slack' && x.conversation === channel && x.messageId === ts) : undefined;
       if (clickedSummary) {
+        const summary = render(clickedSummary.view);
         const first = message.blocks[0];
         const done = first?.type === 'section' ? first.text.text : message.text;
-        message = { text: clickedSummary.message.text, blocks: [{ type: 'context' as const, elements: [{ type: 'mrkdwn' as const, text: done.slice(0, 2000) }] }, ...clickedSummary.message.blocks].slice(0, LIMITS.blocks) };
+        message = { text: summary.text, blocks: [{ type: 'context' as const, elements: [{ type: 'mrkdwn' as const, text: done.slice(0, 2000) }] }, ...summary.blocks].slice(0, LIMITS.blocks) };
       }
       if (channel && ts) await client.chat.update({ channel, ts, text: message.text, blocks: message.blocks });
-      for (const summary of summaries) {
-        if (summary === clickedSummary || summary.workspace !== (body.team?.id ?? body.user.team_id)) continue;
-        await client.chat
-          .update({ channel: summary.conversation, ts: summary.messageId, text: summary.message.text, blocks: summary.message.blocks })
-          .catch((err: Error) => options.logger.warn({ dfeNumber: value.d, err: { message: err.message } }, 'run summary refresh failed'));
-      }
+      if (refreshes) await refreshSummaries(options.db, value.d, senders(), options.logger, { platform: 'slack', ...(channel ? { conversation: channel } : {}), ...(ts ? { messageId: ts } : {}) });
     } catch (err) {
       if (!isUsoError(err) && !(err instanceof z.ZodError)) throw err;
       const text = err instanceof z.ZodError ? 'That button is out of date; run the command again.' : err.message;
@@ -169,8 +173,8 @@ export function createSlack(options: SlackOptions) {
   app.action<BlockAction<ButtonAction>>('uso_restore', (a) => button(a, (actor, v) => actions.restore(ctx, actor, { dfeNumber: v.d, username: v.u ?? '' })));
   app.action<BlockAction<ButtonAction>>('uso_approve', (a) => button(a, (actor, v) => actions.approveUnallocations(ctx, actor, v.r ?? '')));
   app.action<BlockAction<ButtonAction>>('uso_reject', (a) => button(a, (actor, v) => actions.rejectUnallocations(ctx, actor, v.r ?? '')));
-  app.action<BlockAction<ButtonAction>>('uso_open_unallocated', (a) => button(a, (actor, v) => actions.listUnallocated(ctx, actor, v.d)));
-  app.action<BlockAction<ButtonAction>>('uso_matches_page', (a) => button(a, (actor, v) => actions.listMatches(ctx, actor, v.d), (v) => v.page ?? 0));
+  app.action<BlockAction<ButtonAction>>('uso_open_unallocated', (a) => button(a, (actor, v) => actions.listUnallocated(ctx, actor, v.d), undefined, undefined, false));
+  app.action<BlockAction<ButtonAction>>('uso_matches_page', (a) => button(a, (actor, v) => actions.listMatches(ctx, actor, v.d), (v) => v.page ?? 0, undefined, false));
 
   return {
     app,

@@ -6,6 +6,14 @@ import { RateLimitedError, UndeliverableError, type ChatSender, type OutboxItem 
 /** Slack's answers that no retry can change. */
 const UNDELIVERABLE = new Set(['channel_not_found', 'not_in_channel', 'is_archived', 'account_inactive', 'team_access_not_granted']);
 
+/** Maps what Slack answered to what the outbox does next. */
+function deliveryError(err: unknown): unknown {
+  const e = err as { code?: string; retryAfter?: number; data?: { error?: string } };
+  if (e.code === ErrorCode.RateLimitedError) return new RateLimitedError(e.retryAfter ?? 30);
+  if (e.code === ErrorCode.PlatformError && UNDELIVERABLE.has(e.data?.error ?? '')) return new UndeliverableError(`Slack: ${e.data?.error}`);
+  return err;
+}
+
 /** `token`: one workspace's bot token, or a lookup of each workspace's (multi-workspace installs). */
 export function slackSender(token: string | ((workspace: string) => Promise<string | undefined>), options: { fetch?: typeof fetch } = {}): ChatSender {
   const clients = new Map<string, WebClient>();
@@ -23,10 +31,15 @@ export function slackSender(token: string | ((workspace: string) => Promise<stri
         const res = await client.chat.postMessage({ channel: item.conversation, text: item.message.text, ...(item.message.blocks ? { blocks: item.message.blocks as never } : {}) });
         return { messageId: res.ts };
       } catch (err) {
-        const e = err as { code?: string; retryAfter?: number; data?: { error?: string } };
-        if (e.code === ErrorCode.RateLimitedError) throw new RateLimitedError(e.retryAfter ?? 30);
-        if (e.code === ErrorCode.PlatformError && UNDELIVERABLE.has(e.data?.error ?? '')) throw new UndeliverableError(`Slack: ${e.data?.error}`);
-        throw err;
+        throw deliveryError(err);
+      }
+    },
+    async update(to, messageId, message) {
+      const client = await clientFor(to.workspace);
+      try {
+        await client.chat.update({ channel: to.conversation, ts: messageId, text: message.text, ...(message.blocks ? { blocks: message.blocks as never } : {}) });
+      } catch (err) {
+        throw deliveryError(err);
       }
     },
   };

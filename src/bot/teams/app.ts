@@ -11,16 +11,19 @@ import { isUsoError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { grantRole, redeemLinkCode, schoolOfConversation, unlinkConversation, type Actor } from '../access.js';
 import * as actions from '../actions.js';
-import { currentSummaries } from '../notify.js';
+import { currentSummaries, refreshSummaries } from '../notify.js';
 import { confirmationFor, renderCard, stacked, type AdaptiveCard } from '../views/cards.js';
 import { processActivity, teamsAdapter, type TeamsAuth } from './adapter.js';
 import { conversationOf, forgetConversations, rememberConversation, tenantOf } from './conversations.js';
-import { teamsSender, type TeamsSender } from './sender.js';
+import { teamsSender } from './sender.js';
+import type { ChatSender, ChatSenders } from '../outbox.js';
 
 export interface TeamsOptions extends TeamsAuth {
   db: Db;
   logger: Logger;
   scheduler?: actions.ActionContext['scheduler'];
+  /** The service's senders (read at each decision), so a decision here refreshes summaries on other platforms too. */
+  senders?: ChatSenders;
 }
 
 /** The text commands, in the order help lists them (the Teams manifest's command list offers the same). */
@@ -64,7 +67,9 @@ export function createTeams(options: TeamsOptions) {
   const { db, logger } = options;
   const adapter = teamsAdapter(options);
   const app = new Application<TurnState>({ adapter, botAppId: options.appId, removeRecipientMention: true, startTypingTimer: false, longRunningMessages: false });
-  const sender: TeamsSender = teamsSender(db, adapter, options.appId);
+  const sender: ChatSender = teamsSender(db, adapter, options.appId);
+  // read at each decision, so platforms the service adds later are refreshed too
+  const senders = (): ChatSenders => ({ ...options.senders, teams: sender });
   const ctx: actions.ActionContext = { db, ...(options.scheduler ? { scheduler: options.scheduler } : {}) };
 
   /** A single-tenant bot answers only its own organisation, whatever a channel token says. */
@@ -135,24 +140,16 @@ export function createTeams(options: TeamsOptions) {
   });
 
   /**
-   * Keeps the school's run summaries current after a decision: the other posted summaries are replaced where they
-   * are; if the clicked card is itself a summary, the refreshed summary (under a line saying what was done) is the
-   * answer.
+   * Keeps the school's run summaries current after a decision, on every platform: if the clicked card is itself the
+   * summary, the answer is the refreshed summary under a line saying what was done; the others are replaced where
+   * they are.
    */
-  async function refreshSummaries(context: TurnContext, dfeNumber: string, done: AdaptiveCard): Promise<AdaptiveCard | undefined> {
-    const conversation = conversationOf(context.activity);
-    let clicked: AdaptiveCard | undefined;
-    for (const s of await currentSummaries(db, dfeNumber)) {
-      if (s.platform !== 'teams') continue;
-      const card = renderCard(s.view);
-      if (s.conversation === conversation && s.messageId === context.activity.replyToId) {
-        // only the line saying what was done (each decision card opens with it), then the summary
-        clicked = stacked({ ...done, body: done.body.slice(0, 1) }, card);
-        continue;
-      }
-      await sender.update(s.workspace, s.conversation, s.messageId, { text: `Run summary for ${dfeNumber}`, card: card as unknown as Record<string, unknown> }).catch((err: Error) => logger.warn({ dfeNumber, err: { message: err.message } }, 'run summary refresh failed'));
-    }
-    return clicked;
+  async function refreshSummariesAfter(context: TurnContext, dfeNumber: string, done: AdaptiveCard): Promise<AdaptiveCard | undefined> {
+    const clicked = { platform: 'teams' as const, conversation: conversationOf(context.activity), ...(context.activity.replyToId ? { messageId: context.activity.replyToId } : {}) };
+    const summary = (await currentSummaries(db, dfeNumber)).find((s) => s.platform === 'teams' && s.conversation === clicked.conversation && s.messageId === clicked.messageId);
+    await refreshSummaries(db, dfeNumber, senders(), logger, clicked);
+    // only the line saying what was done (each decision card opens with it), then the summary
+    return summary ? stacked({ ...done, body: done.body.slice(0, 1) }, renderCard(summary.view)) : undefined;
   }
 
   type Outcome = { card: AdaptiveCard; forEveryone: boolean; changed?: boolean };
@@ -167,7 +164,7 @@ export function createTeams(options: TeamsOptions) {
       try {
         const outcome = await act(actorOf(context.activity), data.data);
         let card = outcome.card;
-        if (outcome.changed) card = (await refreshSummaries(context, data.data.d, card)) ?? card;
+        if (outcome.changed) card = (await refreshSummariesAfter(context, data.data.d, card)) ?? card;
         if (outcome.forEveryone && context.activity.replyToId) await context.updateActivity({ ...cardActivity(card), id: context.activity.replyToId });
         return card as never;
       } catch (err) {

@@ -34,12 +34,7 @@ export function deliveryError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
 }
 
-export interface TeamsSender extends ChatSender {
-  /** Replaces a message posted earlier (a run summary kept current). */
-  update(workspace: string, conversation: string, messageId: string, message: ChatMessage): Promise<void>;
-}
-
-export function teamsSender(db: Db, adapter: TeamsAdapter, appId: string): TeamsSender {
+export function teamsSender(db: Db, adapter: TeamsAdapter, appId: string): ChatSender {
   async function inConversation(workspace: string, conversation: string, act: (context: TurnContext) => Promise<void>): Promise<void> {
     const reference = await conversationReference(db, workspace, conversation);
     if (!reference) throw new UndeliverableError('no conversation reference: the bot has not been added to this conversation');
@@ -57,8 +52,8 @@ export function teamsSender(db: Db, adapter: TeamsAdapter, appId: string): Teams
       });
       return messageId ? { messageId } : {};
     },
-    async update(workspace, conversation, messageId, message) {
-      await inConversation(workspace, conversation, async (context) => {
+    async update(to, messageId, message) {
+      await inConversation(to.workspace, to.conversation, async (context) => {
         await context.updateActivity({ ...activityOf(message), id: messageId });
       });
     },
