@@ -97,9 +97,9 @@ describe('Teams', () => {
     const code = await createLinkCode(ctx.store.db, school.dfeNumber, { platform: 'cli', userId: 'ops', displayName: 'ops' });
     const linked = await say(`link ${code}`);
     expect(linked.text).toBe(`This conversation now speaks for school ${school.dfeNumber}. Hazel Head is its head here.`);
-    // the reply went to the thread, with the bot's own token from Microsoft login
-    expect(bc.posted[0]).toMatchObject({ conversation: CHANNEL, authorization: 'Bearer bot-access-token' });
-    expect(linked).toMatchObject({ replyToId: expect.stringMatching(/^m-/), conversation: { id: CHANNEL } });
+    // the reply went to the message's thread, with the bot's own token from Microsoft login
+    expect(bc.posted[0]).toMatchObject({ conversation: expect.stringContaining(`${CHANNEL};messageid=`), authorization: 'Bearer bot-access-token' });
+    expect(linked).toMatchObject({ replyToId: expect.stringMatching(/^\d+$/), conversation: { id: `${CHANNEL};messageid=${String(linked.replyToId)}` } });
     // one token request (then cached), for the Bot Connector, with the app's own id and secret
     expect(token.requests).toEqual([{ path: '/botframework.com/oauth2/v2.0/token', form: expect.objectContaining({ grant_type: 'client_credentials', client_id: APP_ID, client_secret: 'bot-secret', scope: 'https://api.botframework.com/.default' }) }]);
     expect(await ctx.store.db.collection('audit').findOne({ action: 'chat.linked' })).toMatchObject({ actor: `teams:${TENANT}:${HEAD.id}`, dfeNumber: school.dfeNumber });
@@ -118,7 +118,7 @@ describe('Teams', () => {
     expect(JSON.stringify(body.value)).toContain('matched to tom.requested by Hazel Head');
     // everyone in the channel sees the decision: the card message is replaced where it is
     expect(updates).toHaveLength(1);
-    expect(updates[0]).toMatchObject({ conversation: CHANNEL, id: 'card-match-1' });
+    expect(updates[0]).toMatchObject({ conversation: `${CHANNEL};messageid=card-match-1`, id: 'card-match-1' });
     expect(JSON.stringify(cardIn(updates[0]!.body))).toContain('matched to tom.requested by Hazel Head');
     const account = await getAccount(ctx.store.db, 'tom.requested');
     expect(account!.associations).toEqual([expect.objectContaining({ source: 'mis', misPersonId: 'NEW-TOM', status: 'active' })]);
@@ -212,7 +212,7 @@ describe('Teams', () => {
     expect(slackRefresh.isDone()).toBe(true);
     // the summary message itself becomes the current summary, under a line saying what was done
     expect(approved.updates).toHaveLength(1);
-    expect(approved.updates[0]).toMatchObject({ conversation: CHANNEL, id: item!.messageId });
+    expect(approved.updates[0]).toMatchObject({ conversation: `${CHANNEL};messageid=${item!.messageId}`, id: item!.messageId });
     const now = JSON.stringify(cardIn(approved.updates[0]!.body));
     expect(now).toMatch(/were approved by Hazel Head: \d+ applied/);
     expect(now).toContain(`held changes approved by teams:${TENANT}:${HEAD.id}`);

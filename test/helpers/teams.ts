@@ -2,6 +2,7 @@
 // signing keys (served by nock, so botbuilder's real JWT validation runs), tokens signed with a test key, the
 // Microsoft login token endpoint, and the Bot Connector endpoints that replies and card updates go to.
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
+import { readFileSync } from 'node:fs';
 import nock from 'nock';
 
 export const APP_ID = '6f1c3e2a-8d4b-4f5e-9a7c-1b2d3e4f5a6b';
@@ -84,47 +85,49 @@ export const HEAD: Person = { id: '29:head-user', name: 'Hazel Head', aadObjectI
 export const CHANNEL = '19:uso-admins@thread.tacv2';
 const BOT = { id: `28:${APP_ID}`, name: 'USO' };
 
-function base(from: Person, conversationId: string) {
-  return {
-    channelId: 'msteams',
-    serviceUrl: SERVICE_URL,
-    timestamp: new Date().toISOString(),
-    from,
-    recipient: BOT,
-    conversation: { id: conversationId, conversationType: conversationId.startsWith('19:') ? 'channel' : 'personal', tenantId: TENANT },
-    channelData: { tenant: { id: TENANT }, ...(conversationId.startsWith('19:') ? { channel: { id: conversationId }, team: { id: '19:team@thread.tacv2' } } : {}) },
-  };
+/** A captured Teams activity from test/fixtures/teams, fresh each time (callers change it). */
+function fixture(name: string): Record<string, any> {
+  return JSON.parse(readFileSync(new URL(`../fixtures/teams/${name}.json`, import.meta.url), 'utf8')) as Record<string, any>;
+}
+const newId = () => `${Date.now()}${Math.floor(Math.random() * 1000)}`;
+const inChannel = (conversation: string) => conversation.startsWith('19:');
+
+/** Who sent it and where: a channel post arrives in its thread (`;messageid=` the thread's first message). */
+function addressed(activity: Record<string, any>, from: Person, conversation: string, threadOf: string) {
+  activity.from = { ...from };
+  activity.conversation.id = inChannel(conversation) ? `${conversation};messageid=${threadOf}` : conversation;
+  if (inChannel(conversation)) activity.channelData = { ...activity.channelData, channel: { id: conversation }, teamsChannelId: conversation };
+  activity.timestamp = new Date().toISOString();
+  return activity;
 }
 
-/** A message to the bot; in a channel it starts with the bot's @mention, as Teams sends it. */
+/** A message to the bot, shaped as Teams sends it; in a channel it starts with the bot's @mention. */
 export function message(text: string, options: { from?: Person; conversation?: string; mentions?: Person[] } = {}) {
   const conversation = options.conversation ?? CHANNEL;
-  const inChannel = conversation.startsWith('19:');
+  const activity = fixture(inChannel(conversation) ? 'message-in-channel' : 'message-in-personal-chat');
+  activity.id = newId();
+  activity.text = inChannel(conversation) ? `<at>USO</at> ${text}` : text;
   const mentions = (options.mentions ?? []).map((p) => ({ type: 'mention', mentioned: { id: p.id, name: p.name }, text: `<at>${p.name}</at>` }));
-  return {
-    type: 'message',
-    id: `m-${Math.random().toString(36).slice(2)}`,
-    text: inChannel ? `<at>USO</at> ${text}` : text,
-    entities: [...(inChannel ? [{ type: 'mention', mentioned: BOT, text: '<at>USO</at>' }] : []), ...mentions],
-    ...base(options.from ?? HEAD, conversation),
-  };
+  activity.entities = [...activity.entities, ...mentions];
+  delete activity.attachments; // the HTML copy of the text: the bot reads `text`
+  return addressed(activity, options.from ?? HEAD, conversation, activity.id);
 }
 
 /** The bot added to or removed from a team (Teams sends it in the team's General channel, whose id is the team's). */
 export function botInTeam(change: 'membersAdded' | 'membersRemoved', by: Person = HEAD) {
-  return { type: 'conversationUpdate', id: `u-${Math.random().toString(36).slice(2)}`, [change]: [BOT], ...base(by, '19:team@thread.tacv2') };
+  const activity = fixture(change === 'membersAdded' ? 'conversation-update-bot-added' : 'conversation-update-bot-removed');
+  activity.id = `f:${newId()}`;
+  activity.from = { id: by.id, ...(by.aadObjectId ? { aadObjectId: by.aadObjectId } : {}) };
+  return activity;
 }
 
 /** An Action.Execute press on a card the bot posted (`replyToId` is that message's id). */
 export function execute(verb: string, data: Record<string, unknown>, options: { from?: Person; conversation?: string; replyToId?: string } = {}) {
-  return {
-    type: 'invoke',
-    name: 'adaptiveCard/action',
-    id: `i-${Math.random().toString(36).slice(2)}`,
-    replyToId: options.replyToId ?? 'card-1',
-    value: { action: { type: 'Action.Execute', verb, data }, trigger: 'manual' },
-    ...base(options.from ?? HEAD, options.conversation ?? CHANNEL),
-  };
+  const activity = fixture('invoke-action-execute');
+  activity.id = `f:${newId()}`;
+  activity.replyToId = options.replyToId ?? 'card-1';
+  activity.value.action = { type: 'Action.Execute', title: verb, verb, data };
+  return addressed(activity, options.from ?? HEAD, options.conversation ?? CHANNEL, activity.replyToId);
 }
 
 /** Replies and new posts into a conversation at the Bot Connector, capturing their bodies. */
