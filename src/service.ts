@@ -10,13 +10,10 @@ import { openStore, type Store } from './store/index.js';
 import { IntegrisClient } from './sync/integris/client.js';
 import { Scheduler } from './sync/jobs.js';
 import { integrisWebhookRoutes } from './webhooks/index.js';
-import { createSlack } from './bot/slack/app.js';
-import { slackSender } from './bot/slack/sender.js';
-import { installationFor, slackInstallRoutes } from './bot/slack/install.js';
-import { notifyRevoked, notifyRun, queueLaDigests } from './bot/notify.js';
+import { deliverDue, notifyRevoked, notifyRun, queueLaDigests, type ChatSenders } from './bot/index.js';
+import { createSlack, installationFor, slackInstallRoutes, slackSender } from './bot/slack/index.js';
+import { createTeams } from './bot/teams/index.js';
 import { todayIn } from './sync/dates.js';
-import { deliverDue, type ChatSenders } from './bot/outbox.js';
-import { createTeams } from './bot/teams/app.js';
 
 export interface Service {
   store: Store;

@@ -9,8 +9,7 @@ import { addExclusion, listExclusions, removeExclusion } from '../store/exclusio
 import { getSchool, listSchools, setGlobalPause, updateSchool, upsertSchool } from '../store/schools.js';
 import { audit } from '../store/audit.js';
 import { nonMisAccounts, unallocatedAccounts } from '../sync/admin.js';
-import { createLinkCode, grantRole, type Actor } from '../bot/access.js';
-import { approveUnallocations, createNew, exclude, match, rejectUnallocations, restore } from '../bot/actions.js';
+import { approveUnallocations, createLinkCode, createNew, exclude, grantRole, match, rejectUnallocations, restore, type Actor } from '../bot/index.js';
 import { createLogger } from '../log.js';
 import { integrisClient } from '../service.js';
 import { exportFileSchema, reportNameSchema } from '../sync/integris/schemas.js';

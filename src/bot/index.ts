@@ -1,0 +1,7 @@
+// The chat core, used by the service and the CLI: roles and links, the admin actions, what is posted after runs, and
+// the outbox. The platform adapters have their own entry points (./slack/index.js, ./teams/index.js) so that the CLI
+// does not load their SDKs (teams-ai alone takes over a second to import).
+export { createLinkCode, grantRole, type Actor } from './access.js';
+export { approveUnallocations, createNew, exclude, match, rejectUnallocations, restore } from './actions.js';
+export { notifyRevoked, notifyRun, queueLaDigests } from './notify.js';
+export { deliverDue, type ChatSenders } from './outbox.js';
