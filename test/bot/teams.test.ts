@@ -29,6 +29,8 @@ let teams: ReturnType<typeof createTeams>;
 let bc: ReturnType<typeof connector>;
 let token: ReturnType<typeof serveBotToken>;
 const slack = slackSender('xoxb-test');
+/** Everything the bot and the HTTP shell log in this file. */
+const log = captureLogger();
 
 async function send(activity: object, token?: string | null): Promise<Response> {
   const auth: Record<string, string> = token === null ? {} : { authorization: `Bearer ${token ?? (await channelToken())}` };
@@ -65,8 +67,8 @@ beforeAll(async () => {
   const db = ctx.store.db;
   await seedChatSchool(db, [['NEW-TOM', 'Whitfield'], ['NEW-A', 'Whitfeld'], ['NEW-B', 'Whitfielde']]);
   const scheduler = new Scheduler({ db, logger: captureLogger().logger, timeZone: 'Europe/London', concurrency: 1, processDelayMinutes: 0 });
-  teams = createTeams({ db, logger: captureLogger().logger, appId: APP_ID, appPassword: 'bot-secret', appType: 'MultiTenant', scheduler, senders: { slack } });
-  app = createApp({ store: ctx.store, logger: captureLogger().logger, routes: [teams.routes] });
+  teams = createTeams({ db, logger: log.logger, appId: APP_ID, appPassword: 'bot-secret', appType: 'MultiTenant', scheduler, senders: { slack } });
+  app = createApp({ store: ctx.store, logger: log.logger, routes: [teams.routes] });
 });
 
 describe('Teams', () => {
@@ -265,6 +267,16 @@ describe('Teams', () => {
     const before = bc.posted.length;
     await deliverDue(ctx.store.db, { teams: teams.sender }, captureLogger().logger, { perConversationGapMs: 0 });
     expect(bc.posted.slice(before)).toEqual([expect.objectContaining({ conversation: 'a:personal-chat-with-la', body: expect.objectContaining({ text: digest!.message.text }) })]);
+  });
+});
+
+describe('Teams logs', () => {
+  it('name no person: not the admins, not the pupils, not their birth dates', () => {
+    expect(log.lines.filter((l) => l.msg === 'request' && l.path === '/api/messages').length).toBeGreaterThan(20);
+    expect(log.text()).toContain('teams request refused: token not valid');
+    for (const personal of ['Hazel', 'Colin', 'Sam Stranger', 'Lee LA', 'Whitfield', 'Thomas', '2016-03-14', school.students[0]!.legalSurname]) {
+      expect(log.text()).not.toContain(personal);
+    }
   });
 });
 
