@@ -37,6 +37,12 @@ async function send(activity: object, token?: string | null): Promise<Response> 
   return app.request('/api/messages', { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify(activity) });
 }
 
+/** Every card the bot sends must be one Teams accepts (schema 1.5, verbs on every action, under 28 KB). */
+function expectAcceptable(body: Record<string, unknown>): void {
+  const card = cardIn(body);
+  if (card) expect(cardProblems(card as unknown as AdaptiveCard)).toEqual([]);
+}
+
 /** Sends a message and returns what the bot replied into the conversation. */
 async function say(text: string, options: Parameters<typeof message>[1] = {}) {
   const before = bc.posted.length;
@@ -44,6 +50,7 @@ async function say(text: string, options: Parameters<typeof message>[1] = {}) {
   expect(res.status).toBe(200);
   const replies = bc.posted.slice(before);
   expect(replies).toHaveLength(1);
+  expectAcceptable(replies[0]!.body);
   return replies[0]!.body;
 }
 
@@ -53,7 +60,9 @@ async function press(action: { verb: string; data: Record<string, unknown> }, op
   const res = await send(execute(action.verb, action.data, options));
   expect(res.status).toBe(200);
   const body = (await res.json()) as { statusCode: number; type: string; value: unknown };
-  return { body, updates: bc.updated.slice(before) };
+  const updates = bc.updated.slice(before);
+  for (const sent of [body as unknown as Record<string, unknown>, ...updates.map((u) => u.body)]) expectAcceptable(sent);
+  return { body, updates };
 }
 
 // the nock setup clears interceptors after each test
