@@ -1,5 +1,6 @@
 // Adaptive Cards for Teams: schema 1.5, Action.Execute, within the size limit even for 500 pending matches.
 import { describe, expect, it } from 'vitest';
+import { adaptiveCardErrors } from '../helpers/adaptive-cards.js';
 import type { MatchView, View } from '../../src/bot/actions.js';
 import { CARD_MATCHES_PER_PAGE, cardProblems, confirmationFor, renderCard, stacked } from '../../src/bot/views/cards.js';
 
@@ -15,6 +16,7 @@ describe('Adaptive Cards', () => {
   it('pages 500 pending matches in cards Teams accepts', () => {
     const view: View = { kind: 'matches', dfeNumber: '2093456', matches };
     for (let page = 0; page < Math.ceil(500 / CARD_MATCHES_PER_PAGE); page++) expect(cardProblems(renderCard(view, page)), `page ${page}`).toEqual([]);
+    expect(adaptiveCardErrors(renderCard(view, 0))).toEqual([]);
     const first = JSON.stringify(renderCard(view, 0));
     expect(first).toContain('"verb":"uso.match"');
     expect(first).toContain('\\\\[0\\\\]\\\\(http://x\\\\)'); // names cannot become links
@@ -31,8 +33,18 @@ describe('Adaptive Cards', () => {
       { kind: 'restored', dfeNumber: '2093456', username: 'a.b', by: 'Head' },
       { kind: 'run_queued', dfeNumber: '2093456', by: 'Head' },
     ];
-    for (const v of views) expect(cardProblems(renderCard(v)), v.kind).toEqual([]);
+    for (const v of views) {
+      expect(cardProblems(renderCard(v)), v.kind).toEqual([]);
+      expect(adaptiveCardErrors(renderCard(v)), v.kind).toEqual([]);
+    }
     expect(JSON.stringify(renderCard(views[0]!))).toContain('"verb":"uso.approve"');
+  });
+
+  it('is read cleanly by the Adaptive Cards SDK at 1.5, which does object to what Teams would drop', () => {
+    expect(adaptiveCardErrors({ type: 'AdaptiveCard', version: '1.5', body: [{ type: 'TextBlock', text: 'x', weight: 'Heavy' }, { type: 'Carousel2' }] })).toEqual([
+      'Invalid value "Heavy" for property "weight".',
+      'Unknown element type "Carousel2". Fallback will be used if present.',
+    ]);
   });
 
   it('keeps a decision stacked above a full page of long matches within the limit', () => {
@@ -40,6 +52,7 @@ describe('Adaptive Cards', () => {
     const page = renderCard({ kind: 'matches', dfeNumber: '2093456', matches }, 3);
     const both = stacked(decided, page);
     expect(cardProblems(both)).toEqual([]);
+    expect(adaptiveCardErrors(both)).toEqual([]);
     expect(both.actions).toEqual(page.actions); // the pager stays
   });
 
@@ -54,7 +67,10 @@ describe('Adaptive Cards', () => {
       confirmExclude: confirmationFor('uso.exclude', { d: '2093456', p: 'P7', page: 2 }, 'MIS person P7'),
       confirmApprove: confirmationFor('uso.approve', { d: '2093456', r: 'r1' }, 'The held changes of run r1'),
     };
-    for (const [name, c] of Object.entries(cards)) expect(cardProblems(c), name).toEqual([]);
+    for (const [name, c] of Object.entries(cards)) {
+      expect(cardProblems(c), name).toEqual([]);
+      expect(adaptiveCardErrors(c), name).toEqual([]);
+    }
     expect(cards).toMatchSnapshot();
   });
 });
