@@ -152,3 +152,9 @@ export async function schoolsOf(db: Db, actor: Actor): Promise<{ dfeNumber: stri
   }
   return [...out].map(([dfeNumber, role]) => ({ dfeNumber, role })).sort((a, b) => a.dfeNumber.localeCompare(b.dfeNumber));
 }
+
+/** The school an actor means when none is named or implied: their only one, if they act for exactly one. */
+export async function onlySchoolOf(db: Db, actor: Actor): Promise<string | undefined> {
+  const mine = await schoolsOf(db, actor);
+  return mine.length === 1 ? mine[0]!.dfeNumber : undefined;
+}

@@ -10,7 +10,7 @@ import { getRun, lastSucceededRun } from '../store/runs.js';
 import { createAnyway, decideHeldChanges, excludePerson, matchPerson, nonMisAccounts, restoreAccount, unallocatedAccounts } from '../sync/admin.js';
 import type { Account } from '../sync/model.js';
 import { schoolStatus, type SchoolStatus } from '../sync/status.js';
-import { actorKey, authorise, type Actor } from './access.js';
+import { actorKey, authorise, schoolsOf, type Actor } from './access.js';
 import { runFactsOf, summaryOf } from './notify.js';
 
 export interface ActionContext {
@@ -66,6 +66,18 @@ export async function status(ctx: ActionContext, actor: Actor, dfeNumber: string
   await authorise(ctx.db, actor, dfeNumber, 'read');
   const s = await schoolStatus(ctx.db, dfeNumber);
   return { kind: 'status', schools: s.schools, paused: s.paused };
+}
+
+/** Every school the actor may act for, with what each needs (Slack's App Home; `status` where no school is implied). */
+export async function myStatus(ctx: ActionContext, actor: Actor): Promise<Extract<View, { kind: 'status' }>> {
+  const schools: SchoolStatus[] = [];
+  let paused = false;
+  for (const { dfeNumber } of await schoolsOf(ctx.db, actor)) {
+    const s = await schoolStatus(ctx.db, dfeNumber);
+    schools.push(...s.schools);
+    paused = s.paused;
+  }
+  return { kind: 'status', schools, paused };
 }
 
 /** The summary of the school's latest run as it stands now (what chat shows after each run). */

@@ -257,7 +257,9 @@ describe('Teams', () => {
     const personal = 'a:personal-chat-with-head';
     const status = cardIn(await say(`status ${school.dfeNumber}`, { conversation: personal }))!;
     expect(JSON.stringify(status)).toContain(`(${school.dfeNumber})`);
-    expect((await say('status', { conversation: personal })).text).toMatch(/not linked to a school/);
+    // no school named or linked: the head's only school is meant; someone with none is told how to name one
+    expect(JSON.stringify(cardIn(await say('match', { conversation: personal })))).toContain(`at ${school.dfeNumber}`);
+    expect((await say('status', { conversation: 'a:personal-chat-with-stranger', from: STRANGER })).text).toMatch(/not linked to a school/);
     expect(JSON.stringify(cardIn(await say('non-mis')))).toContain(`not in the MIS`);
     expect(JSON.stringify(cardIn(await say('run')))).toContain(`A run for ${school.dfeNumber} was started by Hazel Head`);
     expect(await ctx.store.db.collection('agendaJobs').countDocuments({ name: 'integris:export', 'data.dfeNumber': school.dfeNumber, 'data.trigger': 'force' })).toBe(1);
@@ -271,7 +273,8 @@ describe('Teams', () => {
     const failed = (await startRun(ctx.store.db, { dfeNumber: school.dfeNumber, trigger: 'nightly' }))!;
     await finishRun(ctx.store.db, failed._id, { status: 'failed', error: { code: 'integris_unavailable', message: 'Integris answered 503' } });
     expect(await queueLaDigests(ctx.store.db, '2026-12-01')).toBe(0); // no personal chat yet: Teams cannot start one
-    await say('help', { from: LA, conversation: 'a:personal-chat-with-la' });
+    // their `status` lists every school of their LA
+    expect(JSON.stringify(cardIn(await say('status', { from: LA, conversation: 'a:personal-chat-with-la' })))).toContain(`(${school.dfeNumber})`);
     expect(await queueLaDigests(ctx.store.db, '2026-12-01')).toBe(1);
     const digest = await outboxItem(ctx.store.db, `digest:2026-12-01:teams:${TENANT}:${LA.id}`);
     expect(digest).toMatchObject({ platform: 'teams', conversation: 'a:personal-chat-with-la' });

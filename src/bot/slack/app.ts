@@ -7,8 +7,7 @@ import { z } from 'zod';
 import { isUsoError } from '../../errors.js';
 import { firstSighting } from '../../store/events.js';
 import type { Logger } from '../../log.js';
-import { grantRole, redeemLinkCode, schoolOfConversation, schoolsOf, type Actor } from '../access.js';
-import { schoolStatus } from '../../sync/status.js';
+import { grantRole, onlySchoolOf, redeemLinkCode, schoolOfConversation, type Actor } from '../access.js';
 import * as actions from '../actions.js';
 import { homeView, LIMITS, render, type SlackMessage } from '../views/blocks.js';
 import { HonoReceiver } from './receiver.js';
@@ -76,9 +75,10 @@ export function createSlack(options: SlackOptions) {
   const senders = (): ChatSenders => ({ ...options.senders, slack: ownSender });
 
   /** The school a command is about: given explicitly, or the one the channel is linked to. */
-  async function schoolFor(body: { team_id?: string; channel_id?: string }, given?: string): Promise<string | undefined> {
+  async function schoolFor(body: { team_id?: string; channel_id?: string }, actor: Actor, given?: string): Promise<string | undefined> {
     if (given && /^\d{7}$/.test(given)) return given;
-    return body.team_id && body.channel_id ? schoolOfConversation(options.db, 'slack', body.team_id, body.channel_id) : undefined;
+    const linked = body.team_id && body.channel_id ? await schoolOfConversation(options.db, 'slack', body.team_id, body.channel_id) : undefined;
+    return linked ?? onlySchoolOf(options.db, actor);
   }
 
   async function command({ ack, body, command: cmd }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> {
@@ -92,7 +92,11 @@ export function createSlack(options: SlackOptions) {
         const dfe = await redeemLinkCode(options.db, arg, actor, { platform: 'slack', workspace: body.team_id, conversation: body.channel_id });
         return void (await answer(reply(`This channel now speaks for school ${dfe}. ${actor.displayName} is its head here.`), true));
       }
-      const dfe = await schoolFor(body, sub === 'grant' ? undefined : arg);
+      const dfe = await schoolFor(body, actor, sub === 'grant' ? undefined : arg);
+      if (!dfe && sub === 'status') {
+        const mine = await actions.myStatus(ctx, actor);
+        if (mine.schools.length) return void (await answer(render(mine)));
+      }
       if (!dfe) return void (await answer(reply('This channel is not linked to a school: give the DfE number (`/uso status 2093456`) or link it with `/uso link CODE`.')));
       const view = Object.hasOwn(actions.schoolCommands, sub) ? actions.schoolCommands[sub] : undefined;
       if (view) return void (await answer(render(await view(ctx, actor, dfe)), sub === 'run'));
@@ -151,9 +155,7 @@ export function createSlack(options: SlackOptions) {
   app.command('/uso', command);
   app.event('app_home_opened', async ({ event, body, client }) => {
     const actor: Actor = { platform: 'slack', workspace: body.team_id, userId: event.user, displayName: event.user };
-    const statuses = [];
-    for (const { dfeNumber } of await schoolsOf(options.db, actor)) statuses.push(...(await schoolStatus(options.db, dfeNumber)).schools);
-    await client.views.publish({ user_id: event.user, view: homeView(statuses) as never });
+    await client.views.publish({ user_id: event.user, view: homeView((await actions.myStatus(ctx, actor)).schools) as never });
   });
   // A decision replaces the list it was made on with who decided what, above the people still waiting.
   const decideThenList = (decide: (actor: Actor, v: z.infer<typeof buttonValue>) => Promise<actions.View>) => async (actor: Actor, v: z.infer<typeof buttonValue>) => {

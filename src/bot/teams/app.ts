@@ -9,7 +9,7 @@ import type { Db } from 'mongodb';
 import { z } from 'zod';
 import { isUsoError } from '../../errors.js';
 import type { Logger } from '../../log.js';
-import { grantRole, redeemLinkCode, schoolOfConversation, unlinkConversation, type Actor } from '../access.js';
+import { grantRole, onlySchoolOf, redeemLinkCode, schoolOfConversation, unlinkConversation, type Actor } from '../access.js';
 import * as actions from '../actions.js';
 import { currentSummaries, refreshSummaries } from '../notify.js';
 import { confirmationFor, renderCard, stacked, type AdaptiveCard } from '../views/cards.js';
@@ -114,7 +114,11 @@ export function createTeams(options: TeamsOptions) {
         return void (await reply(`This conversation now speaks for school ${dfe}. ${actor.displayName} is its head here.`));
       }
       const given = sub === 'grant' ? undefined : args.find((a) => /^\d{7}$/.test(a));
-      const dfe = given ?? (await schoolOfConversation(db, 'teams', actor.workspace!, conversationOf(context.activity)));
+      const dfe = given ?? (await schoolOfConversation(db, 'teams', actor.workspace!, conversationOf(context.activity))) ?? (await onlySchoolOf(db, actor));
+      if (!dfe && sub === 'status') {
+        const mine = await actions.myStatus(ctx, actor);
+        if (mine.schools.length) return void (await reply(renderCard(mine)));
+      }
       if (!dfe) return void (await reply('This conversation is not linked to a school: give the DfE number (**status 2093456**) or link it with **link CODE**.'));
       const view = Object.hasOwn(actions.schoolCommands, sub) ? actions.schoolCommands[sub] : undefined;
       if (view) return void (await reply(renderCard(await view(ctx, actor, dfe))));
