@@ -232,8 +232,10 @@ describe('Teams', () => {
     expect(now).toContain(`held changes approved by teams:${TENANT}:${HEAD.id}`);
     expect(now).not.toContain('uso.approve');
 
-    // a stranger's press of the old approve button is refused
+    // a stranger is not even asked, and a forged confirmation is refused; a contact may not approve
+    expect((await press(approve, { from: STRANGER })).body.value).toMatch(/not an admin/);
     expect((await press({ ...approve, data: { ...approve.data, c: 1 } }, { from: STRANGER })).body.value).toMatch(/not an admin/);
+    expect((await press(approve, { from: CONTACT })).body.value).toMatch(/only the school's head/);
   });
 
   it('lists unallocated accounts and restores one after confirming, keeping the posted summary current', async () => {

@@ -9,7 +9,7 @@ import type { Db } from 'mongodb';
 import { z } from 'zod';
 import { isUsoError } from '../../errors.js';
 import type { Logger } from '../../log.js';
-import { grantRole, onlySchoolOf, redeemLinkCode, schoolOfConversation, unlinkConversation, type Actor } from '../access.js';
+import { authorise, grantRole, onlySchoolOf, redeemLinkCode, schoolOfConversation, unlinkConversation, type Actor } from '../access.js';
 import * as actions from '../actions.js';
 import { currentSummaries, refreshSummaries } from '../notify.js';
 import { confirmationFor, renderCard, stacked, type AdaptiveCard } from '../views/cards.js';
@@ -184,9 +184,15 @@ export function createTeams(options: TeamsOptions) {
     const decided = await decide(actor, d);
     return { card: stacked(view(decided), view(await actions.listMatches(ctx, actor, d.d), d.page)), forEveryone: true, changed: true };
   };
-  /** A guarded decision: the first click asks, only the clicker sees the question, the confirmed click acts. */
-  const confirmed = (verb: 'uso.exclude' | 'uso.restore' | 'uso.approve' | 'uso.reject', subject: (d: ActionData) => string, act: (actor: Actor, d: ActionData) => Promise<Outcome>) => async (actor: Actor, d: ActionData): Promise<Outcome> =>
-    d.c === 1 ? act(actor, d) : { card: confirmationFor(verb, d, subject(d)), forEveryone: false };
+  /**
+   * A guarded decision: the first click asks (only the clicker sees the question, and only someone who may decide is
+   * asked), the confirmed click acts.
+   */
+  const confirmed = (verb: 'uso.exclude' | 'uso.restore' | 'uso.approve' | 'uso.reject', subject: (d: ActionData) => string, act: (actor: Actor, d: ActionData) => Promise<Outcome>) => async (actor: Actor, d: ActionData): Promise<Outcome> => {
+    if (d.c === 1) return act(actor, d);
+    await authorise(db, actor, d.d, verb === 'uso.approve' || verb === 'uso.reject' ? 'head' : 'contact');
+    return { card: confirmationFor(verb, d, subject(d)), forEveryone: false };
+  };
 
   onAction('uso.match', decision((actor, d) => actions.match(ctx, actor, { dfeNumber: d.d, personId: d.p ?? '', username: d.u ?? '' })));
   onAction('uso.create', decision((actor, d) => actions.createNew(ctx, actor, { dfeNumber: d.d, personId: d.p ?? '' })));
