@@ -153,6 +153,8 @@ describe('Teams', () => {
     expect(stranger.updates).toHaveLength(0);
     const forged = await press({ verb: 'uso.create', data: { d: 'DROP TABLE', p: 'NEW-A' } });
     expect(forged.body).toMatchObject({ type: 'application/vnd.microsoft.activity.message', value: 'That card is out of date; send the command again.' });
+    const retired = await press({ verb: 'uso.retired-verb', data: { d: school.dfeNumber } });
+    expect(retired.body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: 'That card is out of date; send the command again.' });
     expect(await ctx.store.db.collection('matches').findOne({ misPersonId: 'NEW-A' })).toMatchObject({ status: 'open' });
     const status = await say('status', { from: STRANGER });
     expect(status.text).toMatch(/Sam Stranger is not an admin of school/);

@@ -207,6 +207,8 @@ export function createTeams(options: TeamsOptions) {
   onAction('uso.matches', async (actor, d) => ({ card: view(await actions.listMatches(ctx, actor, d.d), d.page), forEveryone: false }));
   onAction('uso.unallocated', async (actor, d) => ({ card: view(await actions.listUnallocated(ctx, actor, d.d)), forEveryone: false }));
   onAction('uso.summary', async (actor, d) => ({ card: view(await actions.runSummary(ctx, actor, d.d)), forEveryone: false }));
+  // registered last, so it only answers verbs nothing above knows: cards from an older version of the bot
+  app.adaptiveCards.actionExecute(/.*/, async () => 'That card is out of date; send the command again.');
 
   return {
     app,
