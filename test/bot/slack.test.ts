@@ -203,6 +203,17 @@ describe('Slack', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(published).toBe(1);
   });
+
+  it('unlinks a channel the bot is removed from, and audits it', async () => {
+    const event = JSON.stringify({ type: 'event_callback', team_id: 'T1', api_app_id: 'A1', event_id: 'EvLeft', event: { type: 'channel_left', channel: 'C1', actor_id: 'UHEAD', event_ts: '1700000100.000100' } });
+    const res = await app.request('/slack/events', { method: 'POST', headers: { 'content-type': 'application/json', ...sign(event) }, body: event });
+    expect(res.status).toBe(200);
+    // the event is acknowledged first; the unlinking follows
+    const links = () => ctx.store.db.collection('chatLinks').countDocuments({ platform: 'slack', conversation: 'C1' });
+    for (const deadline = Date.now() + 5000; (await links()) > 0 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
+    expect(await links()).toBe(0);
+    expect(await ctx.store.db.collection('audit').findOne({ action: 'chat.unlinked' })).toMatchObject({ dfeNumber: school.dfeNumber, detail: expect.stringContaining('slack:T1:C1') });
+  });
 });
 
 async function vi_waitFor(check: () => boolean, ms = 5000): Promise<void> {

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { isUsoError } from '../../errors.js';
 import { firstSighting } from '../../store/events.js';
 import type { Logger } from '../../log.js';
-import { grantRole, onlySchoolOf, redeemLinkCode, schoolOfConversation, type Actor } from '../access.js';
+import { grantRole, onlySchoolOf, redeemLinkCode, schoolOfConversation, unlinkConversation, type Actor } from '../access.js';
 import * as actions from '../actions.js';
 import { homeView, LIMITS, render, type SlackMessage } from '../views/blocks.js';
 import { HonoReceiver } from './receiver.js';
@@ -157,6 +157,13 @@ export function createSlack(options: SlackOptions) {
     const actor: Actor = { platform: 'slack', workspace: body.team_id, userId: event.user, displayName: event.user };
     await client.views.publish({ user_id: event.user, view: homeView((await actions.myStatus(ctx, actor)).schools) as never });
   });
+  // removed from a channel: it no longer speaks for its school, and nothing more is posted there
+  const left = async ({ body, event }: { body: { team_id: string }; event: { channel: string } }) => {
+    const dfeNumber = await unlinkConversation(options.db, 'slack', body.team_id, event.channel);
+    if (dfeNumber) options.logger.info({ dfeNumber }, 'slack bot removed from a channel; it no longer speaks for the school');
+  };
+  app.event('channel_left', left);
+  app.event('group_left', left);
   // A decision replaces the list it was made on with who decided what, above the people still waiting.
   const decideThenList = (decide: (actor: Actor, v: z.infer<typeof buttonValue>) => Promise<actions.View>) => async (actor: Actor, v: z.infer<typeof buttonValue>) => {
     const decided = await decide(actor, v);
