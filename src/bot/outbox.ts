@@ -52,7 +52,7 @@ export class RateLimitedError extends Error {
 export class UndeliverableError extends Error {}
 
 /** `ms` stretched by up to a quarter, never shortened: a Retry-After is a minimum. */
-export const withJitter = (ms: number, random = Math.random) => Math.round(ms * (1 + random() / 4));
+const withJitter = (ms: number, random = Math.random) => Math.round(ms * (1 + random() / 4));
 
 const coll = (db: Db) => db.collection<OutboxItem>('outbox');
 

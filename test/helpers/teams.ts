@@ -83,7 +83,6 @@ export interface Person {
 
 export const HEAD: Person = { id: '29:head-user', name: 'Hazel Head', aadObjectId: '11111111-2222-4333-8444-555555555555' };
 export const CHANNEL = '19:uso-admins@thread.tacv2';
-const BOT = { id: `28:${APP_ID}`, name: 'USO' };
 
 /** A captured Teams activity from test/fixtures/teams, fresh each time (callers change it). */
 function fixture(name: string): Record<string, any> {

@@ -3,7 +3,7 @@
 // replace the card for everyone in the conversation; paging and confirmations change it only for whoever clicked;
 // a refusal or a stale card answers the clicker alone and leaves the card as it was.
 import { Application, type TurnState } from '@microsoft/teams-ai';
-import { ActivityTypes, CardFactory, MessageFactory, type Activity, type TurnContext } from 'botbuilder';
+import { ActivityTypes, MessageFactory, type Activity, type TurnContext } from 'botbuilder';
 import type { Hono } from 'hono';
 import type { Db } from 'mongodb';
 import { z } from 'zod';
@@ -15,7 +15,7 @@ import { currentSummaries, refreshSummaries } from '../notify.js';
 import { confirmationFor, renderCard, stacked, type AdaptiveCard } from '../views/cards.js';
 import { processActivity, teamsAdapter, type TeamsAuth } from './adapter.js';
 import { conversationOf, forgetConversations, rememberConversation, tenantOf } from './conversations.js';
-import { teamsSender } from './sender.js';
+import { cardActivity, teamsSender } from './sender.js';
 import type { ChatSender, ChatSenders } from '../outbox.js';
 
 export interface TeamsOptions extends TeamsAuth {
@@ -57,8 +57,6 @@ export function actorOf(activity: Partial<Activity>): Actor {
   const userId = activity.from?.id ?? 'unknown';
   return { platform: 'teams', workspace: tenantOf(activity), userId, displayName: activity.from?.name ?? userId };
 }
-
-const cardActivity = (card: AdaptiveCard) => MessageFactory.attachment(CardFactory.adaptiveCard(card));
 
 /** An @mention in a message's entities (the bot's own is one of them). */
 const mention = z.object({ type: z.literal('mention'), mentioned: z.object({ id: z.string().min(1), name: z.string().optional() }) });

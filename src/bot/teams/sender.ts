@@ -8,10 +8,13 @@ import type { Db } from 'mongodb';
 import { RateLimitedError, UndeliverableError, type ChatMessage, type ChatSender, type OutboxItem } from '../outbox.js';
 import { conversationReference } from './conversations.js';
 
+/** A message carrying one Adaptive Card. */
+export const cardActivity = (card: object): Partial<Activity> => MessageFactory.attachment(CardFactory.adaptiveCard(card));
+
 /** The activity for a stored message: a card with its text as the notification summary, or markdown text. */
-export function activityOf(message: ChatMessage): Partial<Activity> {
+function activityOf(message: ChatMessage): Partial<Activity> {
   if (!message.card) return { type: 'message', text: message.text, textFormat: 'markdown' };
-  return { ...MessageFactory.attachment(CardFactory.adaptiveCard(message.card)), summary: message.text.slice(0, 200) };
+  return { ...cardActivity(message.card), summary: message.text.slice(0, 200) };
 }
 
 interface RestErrorLike {
@@ -21,7 +24,7 @@ interface RestErrorLike {
 }
 
 /** Maps what the Bot Connector answered to what the outbox does next. */
-export function deliveryError(err: unknown): Error {
+function deliveryError(err: unknown): Error {
   const e = err as RestErrorLike;
   const status = e.statusCode;
   if (status === 429) {

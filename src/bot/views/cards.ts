@@ -107,16 +107,13 @@ export function renderCard(view: View, page = 0): AdaptiveCard {
   }
 }
 
-/** A plain card: answers to text commands and explanations. */
-export const textCard = (t: string): AdaptiveCard => card([text(t)]);
-
 /** One card shown above another (a decision above the list it was made on), keeping the lower card's buttons. */
 export function stacked(top: AdaptiveCard, below: AdaptiveCard): AdaptiveCard {
   return card([...top.body, { type: 'Container', separator: true, items: below.body }], below.actions);
 }
 
 /** The question before a decision that cannot simply be undone: "yes" repeats the action with `c: 1`. */
-export function confirmCard(question: string, detail: string, yes: Action, back: Action): AdaptiveCard {
+function confirmCard(question: string, detail: string, yes: Action, back: Action): AdaptiveCard {
   return card([text(question, { weight: 'Bolder' }), text(detail)], [{ ...yes, data: { ...yes.data, c: 1 } }, back]);
 }
 
