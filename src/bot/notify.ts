@@ -110,14 +110,20 @@ export async function currentSummaries(db: Db, dfeNumber: string): Promise<{ pla
 
 /**
  * Replaces every posted summary of the school's latest run with the summary as it stands now, on every platform a
- * sender is given for, except the message that was clicked (its adapter answers that one itself). A failed update
- * is logged, not retried: the next decision refreshes again.
+ * sender is given for, except the message that was clicked: its adapter answers that one itself, with the summary
+ * returned here when the clicked message is one of them. A failed update is logged, not retried: the next decision
+ * refreshes again.
  */
-export async function refreshSummaries(db: Db, dfeNumber: string, senders: ChatSenders, logger: Logger, clicked?: { platform: 'slack' | 'teams'; conversation?: string; messageId?: string }): Promise<void> {
+export async function refreshSummaries(db: Db, dfeNumber: string, senders: ChatSenders, logger: Logger, clicked: { platform: 'slack' | 'teams'; conversation?: string; messageId?: string }): Promise<View | undefined> {
+  let clickedSummary: View | undefined;
   for (const s of await currentSummaries(db, dfeNumber)) {
-    if (clicked && s.platform === clicked.platform && s.conversation === clicked.conversation && s.messageId === clicked.messageId) continue;
+    if (s.platform === clicked.platform && s.conversation === clicked.conversation && s.messageId === clicked.messageId) {
+      clickedSummary = s.view;
+      continue;
+    }
     await senders[s.platform]
       ?.update(s, s.messageId, messageFor(s.platform, s.view))
       .catch((err: Error) => logger.warn({ dfeNumber, platform: s.platform, err: { message: err.message } }, 'run summary refresh failed'));
   }
+  return clickedSummary;
 }

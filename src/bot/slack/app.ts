@@ -11,7 +11,7 @@ import { grantRole, onlySchoolOf, redeemLinkCode, schoolOfConversation, unlinkCo
 import * as actions from '../actions.js';
 import { homeView, LIMITS, render, type SlackMessage } from '../views/blocks.js';
 import { HonoReceiver } from './receiver.js';
-import { currentSummaries, refreshSummaries } from '../notify.js';
+import { refreshSummaries } from '../notify.js';
 import type { ChatSenders } from '../outbox.js';
 import { slackSender } from './sender.js';
 import { installationFor } from './install.js';
@@ -134,17 +134,18 @@ export function createSlack(options: SlackOptions) {
     try {
       const value = buttonValue.parse(JSON.parse(action.value ?? '{}'));
       let message = toMessage(await act(actor, value), page?.(value));
-      // after a decision, keep the run's summaries current: the clicked message, if it is the summary, becomes the
-      // refreshed summary under a line saying what was just done; the others are refreshed where they are
-      const clickedSummary = refreshes ? (await currentSummaries(options.db, value.d)).find((x) => x.platform === 'slack' && x.conversation === channel && x.messageId === ts) : undefined;
+      // after a decision, keep the run's summaries current: the others are refreshed where they are, and the clicked
+      // message, if it is the summary, becomes the refreshed summary under a line saying what was just done
+      const clickedSummary = refreshes
+        ? await refreshSummaries(options.db, value.d, senders(), options.logger, { platform: 'slack', ...(channel ? { conversation: channel } : {}), ...(ts ? { messageId: ts } : {}) })
+        : undefined;
       if (clickedSummary) {
-        const summary = render(clickedSummary.view);
+        const summary = render(clickedSummary);
         const first = message.blocks[0];
         const done = first?.type === 'section' ? first.text.text : message.text;
         message = { text: summary.text, blocks: [{ type: 'context' as const, elements: [{ type: 'mrkdwn' as const, text: done.slice(0, 2000) }] }, ...summary.blocks].slice(0, LIMITS.blocks) };
       }
       if (channel && ts) await client.chat.update({ channel, ts, text: message.text, blocks: message.blocks });
-      if (refreshes) await refreshSummaries(options.db, value.d, senders(), options.logger, { platform: 'slack', ...(channel ? { conversation: channel } : {}), ...(ts ? { messageId: ts } : {}) });
     } catch (err) {
       if (!isUsoError(err) && !(err instanceof z.ZodError)) throw err;
       const text = err instanceof z.ZodError ? 'That button is out of date; run the command again.' : err.message;

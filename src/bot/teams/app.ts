@@ -11,7 +11,7 @@ import { isUsoError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { authorise, grantRole, onlySchoolOf, redeemLinkCode, schoolOfConversation, unlinkConversation, type Actor } from '../access.js';
 import * as actions from '../actions.js';
-import { currentSummaries, refreshSummaries } from '../notify.js';
+import { refreshSummaries } from '../notify.js';
 import { confirmationFor, renderCard, stacked, type AdaptiveCard } from '../views/cards.js';
 import { processActivity, teamsAdapter, type TeamsAuth } from './adapter.js';
 import { conversationOf, forgetConversations, rememberConversation, tenantOf } from './conversations.js';
@@ -148,10 +148,9 @@ export function createTeams(options: TeamsOptions) {
    */
   async function refreshSummariesAfter(context: TurnContext, dfeNumber: string, done: AdaptiveCard): Promise<AdaptiveCard | undefined> {
     const clicked = { platform: 'teams' as const, conversation: conversationOf(context.activity), ...(context.activity.replyToId ? { messageId: context.activity.replyToId } : {}) };
-    const summary = (await currentSummaries(db, dfeNumber)).find((s) => s.platform === 'teams' && s.conversation === clicked.conversation && s.messageId === clicked.messageId);
-    await refreshSummaries(db, dfeNumber, senders(), logger, clicked);
+    const summary = await refreshSummaries(db, dfeNumber, senders(), logger, clicked);
     // only the line saying what was done (each decision card opens with it), then the summary
-    return summary ? stacked({ ...done, body: done.body.slice(0, 1) }, renderCard(summary.view)) : undefined;
+    return summary ? stacked({ ...done, body: done.body.slice(0, 1) }, renderCard(summary)) : undefined;
   }
 
   type Outcome = { card: AdaptiveCard; forEveryone: boolean; changed?: boolean };
