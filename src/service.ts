@@ -11,7 +11,7 @@ import { IntegrisClient } from './sync/integris/client.js';
 import { Scheduler } from './sync/jobs.js';
 import { integrisWebhookRoutes } from './webhooks/index.js';
 import { deliverDue, notifyRevoked, notifyRun, queueLaDigests, type ChatSenders } from './bot/index.js';
-import { createSlack, installationFor, slackInstallRoutes, slackSender } from './bot/slack/index.js';
+import { createSlack, slackInstallRoutes } from './bot/slack/index.js';
 import { createTeams } from './bot/teams/index.js';
 import { todayIn } from './sync/dates.js';
 
@@ -40,9 +40,8 @@ export function integrisClient(config: Config, logger: Logger): IntegrisClient |
 
 export async function startService(config: Config, logger: Logger, extra: { integris?: IntegrisClient; processEvery?: number } = {}): Promise<Service> {
   const store = await openStore(storeOptions(config, logger));
+  // each chat adapter adds its outbox sender when it is configured
   const senders: ChatSenders = {};
-  if (config.SLACK_BOT_TOKEN) senders.slack = slackSender(config.SLACK_BOT_TOKEN);
-  else if (config.SLACK_CLIENT_ID) senders.slack = slackSender(async (team) => (await installationFor(store.db, team))?.botToken);
   const scheduler = new Scheduler({
     onRun: async (run) => {
       if ((await notifyRun(store.db, run)) > 0) await scheduler.agenda.now('outbox:deliver');
@@ -58,7 +57,9 @@ export async function startService(config: Config, logger: Logger, extra: { inte
   });
   const routes = config.INTEGRIS_WEBHOOK_SECRETS ? [integrisWebhookRoutes({ db: store.db, logger, secrets: config.INTEGRIS_WEBHOOK_SECRETS, scheduler })] : [];
   if (config.SLACK_SIGNING_SECRET && (config.SLACK_BOT_TOKEN || config.SLACK_CLIENT_ID)) {
-    routes.push(createSlack({ db: store.db, logger, signingSecret: config.SLACK_SIGNING_SECRET, ...(config.SLACK_BOT_TOKEN ? { token: config.SLACK_BOT_TOKEN } : {}), scheduler, senders }).routes);
+    const slack = createSlack({ db: store.db, logger, signingSecret: config.SLACK_SIGNING_SECRET, ...(config.SLACK_BOT_TOKEN ? { token: config.SLACK_BOT_TOKEN } : {}), scheduler, senders });
+    routes.push(slack.routes);
+    senders.slack = slack.sender;
   }
   if (config.SLACK_CLIENT_ID && config.SLACK_CLIENT_SECRET && config.SLACK_STATE_SECRET) {
     routes.push(slackInstallRoutes({ db: store.db, logger, clientId: config.SLACK_CLIENT_ID, clientSecret: config.SLACK_CLIENT_SECRET, stateSecret: config.SLACK_STATE_SECRET }));

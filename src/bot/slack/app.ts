@@ -70,9 +70,10 @@ export function createSlack(options: SlackOptions) {
     clientOptions: { rejectRateLimitedCalls: true },
   });
   const ctx: actions.ActionContext = { db: options.db, ...(options.scheduler ? { scheduler: options.scheduler } : {}) };
-  const ownSender = options.senders?.slack ?? slackSender(options.token ?? (async (team) => (await installationFor(options.db, team))?.botToken));
+  // the outbox's Slack sender: the one workspace's token, or each workspace's installation
+  const sender = slackSender(options.token ?? (async (team) => (await installationFor(options.db, team))?.botToken));
   // read at each decision, so platforms the service adds later are refreshed too
-  const senders = (): ChatSenders => ({ ...options.senders, slack: ownSender });
+  const senders = (): ChatSenders => ({ ...options.senders, slack: sender });
 
   /** The school a command is about: given explicitly, or the one the channel is linked to. */
   async function schoolFor(body: { team_id?: string; channel_id?: string }, actor: Actor, given?: string): Promise<string | undefined> {
@@ -188,6 +189,7 @@ export function createSlack(options: SlackOptions) {
 
   return {
     app,
+    sender,
     routes: (hono: Hono) => {
       hono.post('/slack/events', (c) => receiver.handle(c));
     },

@@ -1,4 +1,3 @@
-// The Slack adapter: Bolt on the Hono app, the outbox sender, and multi-workspace installs.
+// The Slack adapter: Bolt on the Hono app (with its outbox sender), and multi-workspace installs.
 export { createSlack, type SlackOptions } from './app.js';
-export { installationFor, slackInstallRoutes } from './install.js';
-export { slackSender } from './sender.js';
+export { slackInstallRoutes } from './install.js';
