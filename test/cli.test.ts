@@ -89,4 +89,15 @@ describe('uso', () => {
     const status = JSON.parse((await uso('status', school.dfeNumber, '--json')).out);
     expect(status.schools[0].openMatches).toBe(1);
   });
+
+  it('lists the accounts that lost the school, and those the MIS does not know', async () => {
+    // the first pupil (and the account just created for a look-alike of them) leave the MIS
+    await uso('sync', school.dfeNumber, '--file', exportFile(school.students.slice(1)), '--today', la.today);
+    const unallocated = await uso('unallocated', school.dfeNumber);
+    expect(unallocated.out.split('\n')[0]).toMatch(/^USERNAME +KIND +NAME +STATUS +UNTIL$/);
+    const json = JSON.parse((await uso('unallocated', school.dfeNumber, '--json')).out) as { username: string; legalSurname: string }[];
+    expect(json).toHaveLength(2);
+    expect(json.every((a) => a.legalSurname === school.students[0]!.legalSurname)).toBe(true);
+    for (const a of json) expect(unallocated.out).toContain(a.username);
+  });
 });

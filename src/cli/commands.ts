@@ -2,6 +2,7 @@
 // and chat use, and returns both a human rendering and a JSON value.
 import { z } from 'zod';
 import type { Command, CliContext } from '../cli.js';
+import type { Db } from 'mongodb';
 import { UsoError } from '../errors.js';
 import { insertAccounts } from '../store/accounts.js';
 import { openMatches } from '../store/matches.js';
@@ -27,6 +28,19 @@ const accountRow = (a: Account, dfeNumber: string) => {
   const here = a.associations.find((x) => x.dfeNumber === dfeNumber);
   return [a.username, a.kind, `${a.preferredForename ?? a.legalForename} ${a.preferredSurname ?? a.legalSurname}`, here?.status ?? '', here?.until ?? ''];
 };
+
+/** A command listing a school's accounts of one kind (unallocated, not in the MIS) as a table or JSON. */
+function accountList(usage: string, summary: string, list: (db: Db, dfeNumber: string) => Promise<Account[]>, lastColumn: string): Command {
+  return {
+    usage,
+    summary,
+    async run(ctx, { positionals }) {
+      const dfeNumber = dfe.parse(positionals[0]);
+      const accounts = await list((await ctx.store()).db, dfeNumber);
+      return { human: table([['USERNAME', 'KIND', 'NAME', 'STATUS', lastColumn], ...accounts.map((a) => accountRow(a, dfeNumber))]) || 'None.', json: accounts };
+    },
+  };
+}
 
 function runHuman(r: RunSummary): string {
   const counts = Object.entries(r.counts).filter(([, n]) => n).map(([k, n]) => `${k} ${n}`).join(', ');
@@ -284,15 +298,7 @@ export const commands: Record<string, Command> = {
       return { human: `Excluded ${personId}; the name is on the school's exclusion list.`, json: { dfeNumber, personId, decision: 'excluded' } };
     },
   },
-  unallocated: {
-    usage: 'unallocated DFE',
-    summary: 'Accounts whose association with the school ended and that have no other',
-    async run(ctx, { positionals }) {
-      const dfeNumber = dfe.parse(positionals[0]);
-      const list = await unallocatedAccounts((await ctx.store()).db, dfeNumber);
-      return { human: table([['USERNAME', 'KIND', 'NAME', 'STATUS', 'UNTIL'], ...list.map((a) => accountRow(a, dfeNumber))]) || 'None.', json: list };
-    },
-  },
+  unallocated: accountList('unallocated DFE', 'Accounts whose association with the school ended and that have no other', unallocatedAccounts, 'UNTIL'),
   restore: {
     usage: 'restore USERNAME --school DFE',
     summary: 'Restore an unallocated account at a school (kept by hand until the MIS has the person again)',
@@ -323,15 +329,7 @@ export const commands: Record<string, Command> = {
       return { human: changed ? `${action === 'add' ? 'Added' : 'Removed'}.` : 'Nothing to change.', json: { dfeNumber, action, changed } };
     },
   },
-  'non-mis': {
-    usage: 'non-mis DFE',
-    summary: 'Accounts at the school that the MIS does not know (created or restored by hand): review them',
-    async run(ctx, { positionals }) {
-      const dfeNumber = dfe.parse(positionals[0]);
-      const list = await nonMisAccounts((await ctx.store()).db, dfeNumber);
-      return { human: table([['USERNAME', 'KIND', 'NAME', 'STATUS', ''], ...list.map((a) => accountRow(a, dfeNumber))]) || 'None.', json: list };
-    },
-  },
+  'non-mis': accountList('non-mis DFE', 'Accounts at the school that the MIS does not know (created or restored by hand): review them', nonMisAccounts, ''),
   approve: {
     usage: 'approve RUN_ID',
     summary: 'Apply the unallocations and updates a run held',
