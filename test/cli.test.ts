@@ -99,5 +99,6 @@ describe('uso', () => {
     expect(json).toHaveLength(2);
     expect(json.every((a) => a.legalSurname === school.students[0]!.legalSurname)).toBe(true);
     for (const a of json) expect(unallocated.out).toContain(a.username);
+    expect((await uso('non-mis', school.dfeNumber)).out).toBe('None.\n');
   });
 });
