@@ -13,7 +13,7 @@ import { nonMisAccounts, unallocatedAccounts } from '../sync/admin.js';
 import { approveUnallocations, createLinkCode, createNew, exclude, grantRole, match, rejectUnallocations, restore, type Actor } from '../bot/index.js';
 import { createLogger } from '../log.js';
 import { integrisClient } from '../service.js';
-import { exportFileSchema, reportNameSchema } from '../sync/integris/schemas.js';
+import { dfeNumberSchema as dfe, exportFileSchema, reportNameSchema } from '../sync/integris/schemas.js';
 import { mergeSettings, type Account } from '../sync/model.js';
 import { syncSchool, type RunSummary } from '../sync/process.js';
 import { schoolStatus } from '../sync/status.js';
@@ -21,7 +21,6 @@ import { accountLineSchema, readInput, schoolImportSchema } from './inputs.js';
 import { progressBar } from './progress.js';
 import { table } from './table.js';
 
-const dfe = z.string({ error: 'a DfE number is required' }).regex(/^\d{7}$/, 'expected a 7-digit DfE number');
 const isoDay = z.iso.date('expected a date YYYY-MM-DD');
 
 const accountRow = (a: Account, dfeNumber: string) => {

@@ -2,13 +2,11 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { UsoError } from '../errors.js';
-import { reportNameSchema } from '../sync/integris/schemas.js';
-
-const dfe = z.string().regex(/^\d{7}$/, 'expected a 7-digit DfE number');
+import { dfeNumberSchema, reportNameSchema } from '../sync/integris/schemas.js';
 
 export const schoolImportSchema = z.array(
   z.object({
-    dfeNumber: dfe,
+    dfeNumber: dfeNumberSchema,
     name: z.string().min(1),
     laCode: z.string().regex(/^\d{3}$/, 'expected a 3-digit LA code'),
     acceptedReports: z.array(reportNameSchema).default(['students', 'staff']),
@@ -42,7 +40,7 @@ export const accountLineSchema = z.object({
   associations: z
     .array(
       z.object({
-        dfeNumber: dfe,
+        dfeNumber: dfeNumberSchema,
         role: z.enum(['pupil', 'staff']).optional(),
         source: z.enum(['mis', 'manual']),
         misPersonId: z.string().min(1).optional(),

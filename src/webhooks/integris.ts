@@ -8,12 +8,12 @@ import type { Logger } from '../log.js';
 import { firstSighting } from '../store/events.js';
 import { getSchool, upsertSchool } from '../store/schools.js';
 import { verifyIntegrisSignature } from '../sync/integris/signature.js';
-import { reportNameSchema } from '../sync/integris/schemas.js';
+import { dfeNumberSchema, reportNameSchema } from '../sync/integris/schemas.js';
 
 export const webhookEventSchema = z.object({
   id: z.string().min(1).max(200),
   type: z.enum(['datashare.access_granted', 'datashare.access_revoked', 'records.changed', 'export.ready']),
-  dfeNumber: z.string().regex(/^\d{7}$/, 'expected a 7-digit DfE number'),
+  dfeNumber: dfeNumberSchema,
   occurredAt: z.iso.datetime({ offset: true }),
   data: z
     .object({

@@ -9,6 +9,7 @@ import { firstSighting } from '../../store/events.js';
 import type { Logger } from '../../log.js';
 import { grantRole, onlySchoolOf, redeemLinkCode, schoolOfConversation, unlinkConversation, type Actor } from '../access.js';
 import * as actions from '../actions.js';
+import { dfeNumberSchema } from '../../sync/integris/schemas.js';
 import { homeView, LIMITS, render, type SlackMessage } from '../views/blocks.js';
 import { HonoReceiver } from './receiver.js';
 import { refreshSummaries } from '../notify.js';
@@ -39,7 +40,7 @@ const HELP = [
   '*/uso grant @user contact|head*: give someone a role at this channel\'s school',
 ].join('\n');
 
-const buttonValue = z.object({ d: z.string().regex(/^\d{7}$/), p: z.string().optional(), u: z.string().optional(), r: z.string().optional(), page: z.number().int().min(0).optional() });
+const buttonValue = z.object({ d: dfeNumberSchema, p: z.string().optional(), u: z.string().optional(), r: z.string().optional(), page: z.number().int().min(0).optional() });
 
 function actorOf(body: { user_id?: string; user_name?: string; team_id?: string; user?: { id: string; name?: string; username?: string; team_id?: string }; team?: { id: string } | null }): Actor {
   const userId = body.user_id ?? body.user?.id ?? 'unknown';
@@ -75,9 +76,9 @@ export function createSlack(options: SlackOptions) {
   // read at each decision, so platforms the service adds later are refreshed too
   const senders = (): ChatSenders => ({ ...options.senders, slack: sender });
 
-  /** The school a command is about: given explicitly, or the one the channel is linked to. */
+  /** The school a command is about: given explicitly, the one the channel is linked to, or the actor's only one. */
   async function schoolFor(body: { team_id?: string; channel_id?: string }, actor: Actor, given?: string): Promise<string | undefined> {
-    if (given && /^\d{7}$/.test(given)) return given;
+    if (dfeNumberSchema.safeParse(given).success) return given;
     const linked = body.team_id && body.channel_id ? await schoolOfConversation(options.db, 'slack', body.team_id, body.channel_id) : undefined;
     return linked ?? onlySchoolOf(options.db, actor);
   }

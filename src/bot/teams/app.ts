@@ -11,6 +11,7 @@ import { isUsoError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { authorise, grantRole, onlySchoolOf, redeemLinkCode, schoolOfConversation, unlinkConversation, type Actor } from '../access.js';
 import * as actions from '../actions.js';
+import { dfeNumberSchema } from '../../sync/integris/schemas.js';
 import { refreshSummaries } from '../notify.js';
 import { confirmationFor, renderCard, stacked, type AdaptiveCard } from '../views/cards.js';
 import { processActivity, teamsAdapter, type TeamsAuth } from './adapter.js';
@@ -42,7 +43,7 @@ const HELP = Object.values(TEXT_COMMANDS).map(([usage, what]) => `**${usage}**: 
 
 /** What a card button carries (see views/cards.ts); anything else is an old or forged card. */
 const actionData = z.object({
-  d: z.string().regex(/^\d{7}$/),
+  d: dfeNumberSchema,
   p: z.string().min(1).optional(),
   u: z.string().min(1).optional(),
   r: z.string().min(1).optional(),
@@ -111,7 +112,7 @@ export function createTeams(options: TeamsOptions) {
         const dfe = await redeemLinkCode(db, args[0], actor, { platform: 'teams', workspace: actor.workspace!, conversation: conversationOf(context.activity) });
         return void (await reply(`This conversation now speaks for school ${dfe}. ${actor.displayName} is its head here.`));
       }
-      const given = sub === 'grant' ? undefined : args.find((a) => /^\d{7}$/.test(a));
+      const given = sub === 'grant' ? undefined : args.find((a) => dfeNumberSchema.safeParse(a).success);
       const dfe = given ?? (await schoolOfConversation(db, 'teams', actor.workspace!, conversationOf(context.activity))) ?? (await onlySchoolOf(db, actor));
       if (!dfe && sub === 'status') {
         const mine = await actions.myStatus(ctx, actor);

@@ -165,8 +165,11 @@ export const pageSchema = z.object({
   }),
 });
 
+/** A school's DfE number (LA code and establishment number), as Integris, the webhooks, chat and the CLI give it. */
+export const dfeNumberSchema = z.string({ error: 'a DfE number is required' }).regex(/^\d{7}$/, 'expected a 7-digit DfE number');
+
 export const grantedSchoolSchema = z.object({
-  dfeNumber: z.string().regex(/^\d{7}$/, 'expected a 7-digit DfE number'),
+  dfeNumber: dfeNumberSchema,
   name: z.string().min(1),
   laCode: z.string().regex(/^\d{3}$/),
   grantedAt: z.string(),
@@ -175,7 +178,7 @@ export const grantedSchoolSchema = z.object({
 export type GrantedSchool = z.infer<typeof grantedSchoolSchema>;
 
 export const exportFileSchema = z.object({
-  dfeNumber: z.string().regex(/^\d{7}$/, 'expected a 7-digit DfE number'),
+  dfeNumber: dfeNumberSchema,
   exportedAt: z.iso.datetime({ offset: true }),
   source: z.literal('integris'),
   /** Set on webhook-triggered partial exports: only changed records, so absence means nothing. */
