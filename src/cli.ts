@@ -4,7 +4,7 @@ import { userInfo } from 'node:os';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { z } from 'zod';
 import { loadConfig, type Config } from './config.js';
-import { isUsoError } from './errors.js';
+import { asUsoError } from './errors.js';
 import { createLogger } from './log.js';
 import { commands } from './cli/commands.js';
 import { openStore, type Store } from './store/index.js';
@@ -16,13 +16,16 @@ export interface CliContext {
   actor: string;
   json: boolean;
   out(text: string): void;
+  /** Aborted by Ctrl-C or SIGTERM: a run in progress stops at a batch boundary, settles as failed, frees its school. */
+  signal: AbortSignal;
 }
 
 export interface Command {
   usage: string;
   summary: string;
   options?: ParseArgsConfig['options'];
-  run(ctx: CliContext, args: { positionals: string[]; values: Record<string, string | boolean | string[] | undefined> }): Promise<{ human: string; json: unknown }>;
+  /** `exitCode` 1 when the command did its work but some of it failed (e.g. one school of `sync --all`). */
+  run(ctx: CliContext, args: { positionals: string[]; values: Record<string, string | boolean | string[] | undefined> }): Promise<{ human: string; json: unknown; exitCode?: number }>;
 }
 
 function help(): string {
@@ -71,9 +74,17 @@ export async function runCli(argv: string[], io: { out: (s: string) => void; err
   }
   const logger = createLogger({ level: 'silent', pretty: false });
   const json = parsed.values.json === true;
+  const interrupt = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupt.signal.aborted) process.exit(130); // a second Ctrl-C: stop now
+    io.err(`uso ${name}: ${signal}: stopping at the next safe point...\n`);
+    interrupt.abort();
+  };
+  process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
   const ctx: CliContext = {
     config,
     json,
+    signal: interrupt.signal,
     actor: `cli:${userInfo().username}`,
     out: io.out,
     async store() {
@@ -84,22 +95,29 @@ export async function runCli(argv: string[], io: { out: (s: string) => void; err
   try {
     const result = await command.run(ctx, { positionals: parsed.positionals, values: parsed.values as Record<string, string | boolean | undefined> });
     io.out(json ? `${JSON.stringify(result.json, null, 2)}\n` : `${result.human}\n`);
-    return 0;
+    return result.exitCode ?? 0;
   } catch (err) {
     if (err instanceof z.ZodError) {
       io.err(`uso ${name}: ${err.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ')}\nUsage: uso ${command.usage}\n`);
       return 2;
     }
-    if (isUsoError(err)) {
-      io.err(`uso ${name}: ${err.message}\n`);
-      return err.code === 'usage' ? 2 : 1;
-    }
-    throw err;
+    // one line, never a stack trace: the operator gets the reason and the exit code says what kind
+    const e = asUsoError(err);
+    io.err(`uso ${name}: ${e.code === 'internal' ? '' : `${e.code}: `}${e.message.split('\n')[0]}\n`);
+    if (e.code === 'run_interrupted') return 130;
+    return e.code === 'usage' ? 2 : 1;
   } finally {
-    await store?.close();
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+    await store?.close().catch(() => {});
   }
 }
 
+/** Exits once everything written to stdout and stderr has been handed to the OS (a pipe may still be draining). */
+export async function exitAfterDrain(code: number): Promise<never> {
+  await Promise.all([process.stdout, process.stderr].map((stream) => new Promise<void>((ok) => stream.write('', () => ok()))));
+  process.exit(code);
+}
+
 if (process.argv[1]?.endsWith('/src/cli.ts')) {
-  runCli(process.argv.slice(2)).then((code) => process.exit(code));
+  runCli(process.argv.slice(2)).then(exitAfterDrain);
 }

@@ -31,6 +31,8 @@ export const configSchema = z
     MONGODB_DB: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, 'expected a database name').default('uso')
       .describe('Database name used when MONGODB_URI names none.'),
     STORE_TIMEOUT_MS: positiveInt.default(5000).describe('How long to wait for the store at start-up before giving up.'),
+    STORE_OP_TIMEOUT_MS: positiveInt.default(60_000)
+      .describe('Store watchdog: an operation with no answer for this long fails (a run fails with store_timeout) instead of hanging.'),
     FERRETDB_BIN: optionalText.describe('Path of a FerretDB 1.24 binary for the embedded store (default: built into .tools/bin).'),
     DATA_DIR: z.string().min(1).default('./data').describe('Where the embedded store and export files live.'),
     HOST: z.string().min(1).default('127.0.0.1').describe('Address the HTTP server listens on (0.0.0.0 behind a proxy).'),

@@ -28,6 +28,7 @@ export function storeOptions(config: Config, logger: Logger) {
     dbName: config.MONGODB_DB,
     dataDir: config.DATA_DIR,
     timeoutMs: config.STORE_TIMEOUT_MS,
+    opTimeoutMs: config.STORE_OP_TIMEOUT_MS,
     ferretdbBin: config.FERRETDB_BIN,
     logger,
   };
@@ -42,7 +43,10 @@ export async function startService(config: Config, logger: Logger, extra: { inte
   const store = await openStore(storeOptions(config, logger));
   // each chat adapter adds its outbox sender when it is configured
   const senders: ChatSenders = {};
+  // aborted first at shutdown, so runs in progress stop at a batch boundary and are settled before the store closes
+  const shutdown = new AbortController();
   const scheduler = new Scheduler({
+    signal: shutdown.signal,
     onRun: async (run) => {
       if ((await notifyRun(store.db, run)) > 0) await scheduler.agenda.now('outbox:deliver');
     },
@@ -106,6 +110,7 @@ export async function startService(config: Config, logger: Logger, extra: { inte
     url,
     stop() {
       stopping ??= (async () => {
+        shutdown.abort();
         await new Promise<void>((ok) => {
           server.close(() => ok());
           server.closeIdleConnections();

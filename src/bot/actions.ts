@@ -7,7 +7,7 @@ import { UsoError } from '../errors.js';
 import { getAccount } from '../store/accounts.js';
 import { openMatches } from '../store/matches.js';
 import { getRun, lastSucceededRun } from '../store/runs.js';
-import { createAnyway, decideHeldChanges, excludePerson, matchPerson, nonMisAccounts, restoreAccount, unallocatedAccounts } from '../sync/admin.js';
+import { createAnyway, decideHeldChanges, type AccountChoiceRule, excludePerson, matchPerson, nonMisAccounts, restoreAccount, unallocatedAccounts } from '../sync/admin.js';
 import type { Account } from '../sync/model.js';
 import { schoolStatus, type SchoolStatus } from '../sync/status.js';
 import { actorKey, authorise, schoolsOf, type Actor } from './access.js';
@@ -112,9 +112,23 @@ export async function listMatches(ctx: ActionContext, actor: Actor, dfeNumber: s
   return { kind: 'matches', dfeNumber, matches };
 }
 
+/**
+ * From chat, an account that was not offered as a candidate may be chosen only if it is in the school's LA and
+ * either unallocated or held only at schools the decider acts for: a forged button cannot bind another school's pupil.
+ */
+function chatChoiceRule(ctx: ActionContext, actor: Actor): AccountChoiceRule {
+  return async (account, school) => {
+    if (!account.associations.some((x) => x.laCode === school.laCode)) return false;
+    const active = new Set(account.associations.filter((x) => x.status === 'active').map((x) => x.dfeNumber));
+    if (active.size === 0) return true;
+    const mine = new Set((await schoolsOf(ctx.db, actor)).map((s) => s.dfeNumber));
+    return [...active].every((d) => mine.has(d));
+  };
+}
+
 export async function match(ctx: ActionContext, actor: Actor, input: { dfeNumber: string; personId: string; username: string }): Promise<View> {
   await authorise(ctx.db, actor, input.dfeNumber, 'contact');
-  await matchPerson(ctx.db, input.dfeNumber, input.personId, input.username, actorKey(actor));
+  await matchPerson(ctx.db, input.dfeNumber, input.personId, input.username, actorKey(actor), actor.platform === 'cli' ? undefined : chatChoiceRule(ctx, actor));
   return { kind: 'decided', dfeNumber: input.dfeNumber, personId: input.personId, decision: 'matched', username: input.username, by: actor.displayName };
 }
 

@@ -3,8 +3,8 @@
 import { z } from 'zod';
 import type { Command, CliContext } from '../cli.js';
 import type { Db } from 'mongodb';
-import { UsoError } from '../errors.js';
-import { insertAccounts } from '../store/accounts.js';
+import { UsoError, asUsoError } from '../errors.js';
+import { insertAccountsReporting } from '../store/accounts.js';
 import { openMatches } from '../store/matches.js';
 import { addExclusion, listExclusions, removeExclusion } from '../store/exclusions.js';
 import { getSchool, listSchools, setGlobalPause, updateSchool, upsertSchool } from '../store/schools.js';
@@ -17,7 +17,7 @@ import { dfeNumberSchema as dfe, exportFileSchema, reportNameSchema } from '../s
 import { mergeSettings, type Account } from '../sync/model.js';
 import { syncSchool, type RunSummary } from '../sync/process.js';
 import { schoolStatus } from '../sync/status.js';
-import { accountLineSchema, readInput, schoolImportSchema } from './inputs.js';
+import { accountLineSchema, readInput, readJsonInput, schoolImportSchema } from './inputs.js';
 import { progressBar } from './progress.js';
 import { table } from './table.js';
 
@@ -49,6 +49,9 @@ function runHuman(r: RunSummary): string {
 /** The operator at the command line: the CLI may act for every school. */
 const cliActor = (ctx: CliContext): Actor => ({ platform: 'cli', userId: ctx.actor.replace(/^cli:/, ''), displayName: ctx.actor });
 
+/** How many rejected lines a human-readable answer lists before it only counts them. */
+const MAX_LISTED = 20;
+
 export const commands: Record<string, Command> = {
   'link-code': {
     usage: 'link-code DFE',
@@ -76,7 +79,7 @@ export const commands: Record<string, Command> = {
     summary: 'Create or update schools from a file',
     async run(ctx, { positionals }) {
       const file = z.string({ error: 'FILE is required' }).parse(positionals[0]);
-      const schools = schoolImportSchema.parse(JSON.parse(readInput(file)));
+      const schools = schoolImportSchema.parse(readJsonInput(file));
       const { db } = await ctx.store();
       for (const s of schools) await upsertSchool(db, s);
       await audit(db, { at: new Date(), actor: ctx.actor, action: 'schools.imported', detail: `${schools.length} schools` });
@@ -162,6 +165,7 @@ export const commands: Record<string, Command> = {
       const schools = new Map((await listSchools(db)).map((s) => [s.dfeNumber, s]));
       const errors: { line: number; reason: string }[] = [];
       const accounts: Account[] = [];
+      const lineOf: number[] = [];
       const now = new Date().toISOString();
       const lines = readInput(file).split('\n');
       const progress = progressBar(lines.length, !ctx.json);
@@ -186,6 +190,7 @@ export const commands: Record<string, Command> = {
           errors.push({ line: i + 1, reason: `school ${unknown.dfeNumber} is not known` });
           return;
         }
+        lineOf.push(i + 1);
         accounts.push({
           ...fields,
           username,
@@ -206,18 +211,18 @@ export const commands: Record<string, Command> = {
         });
       });
       progress.done();
-      let inserted = accounts.length;
-      try {
-        await insertAccounts(db, accounts);
-      } catch (err) {
-        const writeErrors = (err as { writeErrors?: { index: number; code?: number }[] }).writeErrors;
-        if (!Array.isArray(writeErrors)) throw err;
-        inserted -= writeErrors.length;
-        for (const e of writeErrors) errors.push({ line: 0, reason: `${accounts[e.index]?.username}: ${e.code === 11000 ? 'username already exists' : `write failed (${e.code})`}` });
-      }
-      await audit(db, { at: new Date(), actor: ctx.actor, action: 'accounts.imported', detail: `${inserted} imported, ${errors.length} rejected` });
-      const human = [`Imported ${inserted} accounts.`, ...errors.map((e) => `  ${e.line ? `line ${e.line}: ` : ''}${e.reason}`)].join('\n');
-      return { human, json: { imported: inserted, rejected: errors } };
+      const stored = await insertAccountsReporting(db, accounts);
+      for (const f of stored.failed) errors.push({ line: lineOf[f.index]!, reason: `${accounts[f.index]!.username}: ${f.reason}` });
+      errors.sort((a, b) => a.line - b.line);
+      await audit(db, { at: new Date(), actor: ctx.actor, action: 'accounts.imported', detail: `${stored.inserted} imported, ${errors.length} rejected` });
+      // junk input must not flood the terminal: the first rejections are listed, the rest counted
+      const shown = errors.slice(0, MAX_LISTED);
+      const human = [
+        `Imported ${stored.inserted} accounts${errors.length ? `; rejected ${errors.length}` : ''}.`,
+        ...shown.map((e) => `  line ${e.line}: ${e.reason}`),
+        ...(errors.length > shown.length ? [`  ... and ${errors.length - shown.length} more (use --json for all)`] : []),
+      ].join('\n');
+      return { human, json: { imported: stored.inserted, rejected: errors } };
     },
   },
   sync: {
@@ -229,18 +234,28 @@ export const commands: Record<string, Command> = {
       const { db } = await ctx.store();
       const targets = v.all ? (await listSchools(db)).map((s) => s.dfeNumber) : [dfe.parse(positionals[0])];
       if (v.all && v.file) throw new UsoError('usage', '--file goes with one school, not --all');
-      const file = v.file ? exportFileSchema.parse(JSON.parse(readInput(v.file))) : undefined;
+      const file = v.file ? exportFileSchema.parse(readJsonInput(v.file)) : undefined;
       const logger = createLogger({ level: 'silent', pretty: false });
       const deps = { db, logger, integris: integrisClient(ctx.config, logger), timeZone: ctx.config.TZ };
       const progress = progressBar(targets.length, !ctx.json && targets.length > 1);
-      const runs: RunSummary[] = [];
+      const runs: (RunSummary | { dfeNumber: string; status: 'failed'; error: { code: string; message: string } })[] = [];
       for (const dfeNumber of targets) {
-        runs.push(await syncSchool(deps, dfeNumber, { trigger: v.file ? 'file' : 'cli', dryRun: v['dry-run'], today: v.today, file }));
+        try {
+          runs.push(await syncSchool({ ...deps, signal: ctx.signal }, dfeNumber, { trigger: v.file ? 'file' : 'cli', dryRun: v['dry-run'], today: v.today, file }));
+        } catch (err) {
+          // one school's failure is that school's (recorded as a failed run); --all carries on with the rest
+          const e = asUsoError(err);
+          if (!v.all || e.code === 'run_interrupted') throw e;
+          runs.push({ dfeNumber, status: 'failed', error: { code: e.code, message: e.message } });
+        }
         progress.tick(dfeNumber);
       }
       progress.done();
-      const json = runs.map((r) => ({ runId: r.runId, dfeNumber: r.dfeNumber, status: r.status, counts: r.counts, outcomes: r.outcomes, ...(r.note ? { note: r.note } : {}) }));
-      return { human: runs.map(runHuman).join('\n'), json: v.all ? json : json[0] };
+      const json = runs.map((r) => ('runId' in r ? { runId: r.runId, dfeNumber: r.dfeNumber, status: r.status, counts: r.counts, outcomes: r.outcomes, ...(r.note ? { note: r.note } : {}) } : r));
+      const human = runs.map((r) => ('runId' in r ? runHuman(r) : `${r.dfeNumber}: failed (${r.error.code}): ${r.error.message}`)).join('\n');
+      const failed = runs.filter((r) => r.status === 'failed').length;
+      if (failed && v.all) return { human: `${human}\n${failed} of ${runs.length} schools failed.`, json, exitCode: 1 };
+      return { human, json: v.all ? json : json[0] };
     },
   },
   status: {

@@ -1,5 +1,5 @@
 // The CLI's file inputs, validated with zod record by record: a bad line is reported with its number and reason.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { z } from 'zod';
 import { UsoError } from '../errors.js';
 import { dfeNumberSchema, reportNameSchema } from '../sync/integris/schemas.js';
@@ -50,10 +50,30 @@ export const accountLineSchema = z.object({
 });
 export type AccountLine = z.infer<typeof accountLineSchema>;
 
+/** The largest input file the CLI reads (an LA's export or account directory is far smaller). */
+export const MAX_INPUT_BYTES = 512 * 1024 * 1024;
+
 export function readInput(path: string): string {
+  let size: number;
+  try {
+    size = statSync(path).size;
+  } catch (err) {
+    throw new UsoError('usage', `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  if (size > MAX_INPUT_BYTES) throw new UsoError('usage', `${path} is ${Math.round(size / 1048576)} MiB, over the ${MAX_INPUT_BYTES / 1048576} MiB the CLI reads`);
   try {
     return readFileSync(path, 'utf8');
   } catch (err) {
     throw new UsoError('usage', `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+/** A JSON input file, parsed; anything that is not JSON is a one-line usage error, not a stack trace. */
+export function readJsonInput(path: string): unknown {
+  const text = readInput(path);
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new UsoError('usage', `${path} is not valid JSON (${(err as Error).message.slice(0, 120)})`);
   }
 }

@@ -1,11 +1,26 @@
 // USO accounts. `_id` is the username (one for life). Associations are stored as a map keyed by school and MIS
 // person, so each write sets only the keys it changed: runs of two schools sharing an account (staff at two
-// schools, a pupil moving) never overwrite each other. Writes filter on `_id` alone, which FerretDB 1.24 serves
-// without a collection scan. `schools` and `blockKeys` are derived arrays for indexed lookups on MongoDB.
+// schools, a pupil moving) never overwrite each other. `schools` and `blockKeys` are derived arrays for indexed
+// lookups on MongoDB. Every write also stamps `lastChange` (who, which run, when) in the same document, so a crash
+// between an account write and its audit entry can be reconciled later (see `accountsChangedByRun`).
+//
+// Writes go in batches of WRITE_BATCH: FerretDB 1.24 (SQLite) holds one pooled connection per statement of a
+// command until the command ends, from a pool of 100, so an `update` command of 100 or more statements never
+// finishes and wedges the server. Filtering on `_id` alone still costs a collection scan there.
 import { MongoBulkWriteError, type AnyBulkWriteOperation, type Db } from 'mongodb';
 import { accountBlockKeys } from '../sync/match.js';
 import { accountStatus, type Account, type Association } from '../sync/model.js';
-import { usernameCandidates } from '../sync/usernames.js';
+import { candidateNumber, candidatePrefix, usernameCandidate } from '../sync/usernames.js';
+
+/** Statements per write command: well under FerretDB 1.24's pool of 100 connections. */
+export const WRITE_BATCH = 50;
+
+/** Who made an account's latest change, kept on the account itself. */
+export interface ChangeStamp {
+  actor: string;
+  runId?: string;
+  at: Date;
+}
 
 type StoredFields = Omit<Account, 'associations' | 'username'>;
 
@@ -14,6 +29,7 @@ export interface AccountDoc extends StoredFields {
   assoc: Record<string, Association>;
   schools: string[];
   blockKeys: string[];
+  lastChange?: ChangeStamp;
 }
 
 const coll = (db: Db) => db.collection<AccountDoc>('accounts');
@@ -32,7 +48,7 @@ export function toDoc(a: Account): AccountDoc {
 }
 
 export function fromDoc(d: AccountDoc): Account {
-  const { _id, assoc, schools: _s, blockKeys: _b, ...fields } = d;
+  const { _id, assoc, schools: _s, blockKeys: _b, lastChange: _c, ...fields } = d;
   const associations = Object.keys(assoc).sort().map((k) => assoc[k]!);
   // status follows the associations, whichever run wrote last
   return { ...fields, username: _id, associations, status: accountStatus(associations) };
@@ -47,7 +63,7 @@ export function accountUpdate(before: Account, after: Account): { $set: Record<s
   const $set: Record<string, unknown> = {};
   const $unset: Record<string, ''> = {};
   for (const key of new Set([...Object.keys(b), ...Object.keys(a)]) as Set<keyof AccountDoc>) {
-    if (key === '_id' || key === 'assoc' || key === 'schools' || key === 'version') continue;
+    if (key === '_id' || key === 'assoc' || key === 'schools' || key === 'version' || key === 'lastChange') continue;
     if (a[key] === undefined) {
       if (b[key] !== undefined) $unset[key] = '';
     } else if (stable(a[key]) !== stable(b[key])) $set[key] = a[key];
@@ -78,61 +94,146 @@ export async function getAccount(db: Db, username: string): Promise<Account | un
   return d ? fromDoc(d) : undefined;
 }
 
-/** Writes each account's changes since `before`; returns the number of accounts written. */
-export async function updateAccounts(db: Db, changes: readonly { before: Account; after: Account }[]): Promise<number> {
+export interface WriteOptions {
+  stamp: ChangeStamp;
+  /** Called after each batch is written, with the accounts it wrote (the audit goes in step with the writes). */
+  afterBatch?: (usernames: string[]) => Promise<void>;
+  /** Checked between batches: an aborted run stops cleanly at a batch boundary. */
+  signal?: AbortSignal;
+}
+
+/** Writes each account's changes since `before`, in batches; returns the number of accounts written. */
+export async function updateAccounts(db: Db, changes: readonly { before: Account; after: Account }[], options: WriteOptions): Promise<number> {
   const ops: AnyBulkWriteOperation<AccountDoc>[] = [];
+  const names: string[] = [];
   for (const { before, after } of changes) {
     const update = accountUpdate(before, after);
-    if (update) ops.push({ updateOne: { filter: { _id: after.username }, update } });
+    if (!update) continue;
+    update.$set.lastChange = options.stamp;
+    ops.push({ updateOne: { filter: { _id: after.username }, update } });
+    names.push(after.username);
   }
   let written = 0;
-  for (let i = 0; i < ops.length; i += 1000) written += (await coll(db).bulkWrite(ops.slice(i, i + 1000), { ordered: false })).modifiedCount;
+  for (let i = 0; i < ops.length; i += WRITE_BATCH) {
+    options.signal?.throwIfAborted();
+    written += (await coll(db).bulkWrite(ops.slice(i, i + WRITE_BATCH), { ordered: false })).modifiedCount;
+    await options.afterBatch?.(names.slice(i, i + WRITE_BATCH));
+  }
   return written;
 }
 
+export interface NewAccountsResult {
+  /** Key -> the username the account was created under. */
+  assigned: Map<string, string>;
+  /** Key -> why no account could be made (the rest are unaffected). */
+  failed: Map<string, string>;
+}
+
+/** Rounds of tries before one person's create is given up as failed; each round skips every name known taken. */
+const MAX_ROUNDS = 25;
+
+/** Usernames already taken among the candidates of the given bases (one query for all of them). */
+async function takenCandidates(db: Db, bases: readonly string[]): Promise<Set<string>> {
+  const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const prefixes = [...new Set(bases.map(candidatePrefix))];
+  const docs = await coll(db)
+    .find({ $or: prefixes.map((p) => ({ _id: { $regex: `^${escape(p)}` } })) })
+    .project<{ _id: string }>({ _id: 1 })
+    .toArray();
+  return new Set(docs.map((d) => d._id).filter((id) => bases.some((b) => candidateNumber(b, id) !== undefined)));
+}
+
 /**
- * Inserts new accounts under the first free username from each one's base (base, base2, base3, ...), trying them
- * in rounds in the order given, so the same store state gives the same usernames. The unique `_id` decides.
+ * Inserts new accounts under the first free username from each one's base (base, base2, base3, ...), in the order
+ * given, so the same store state gives the same usernames. The unique `_id` decides; after a collision the names
+ * already taken for that base are read once and skipped, so a hundredth namesake costs one extra round, not a
+ * hundred. A person whose account cannot be written is reported in `failed` and never stops the others.
  */
-export async function insertNewAccounts(db: Db, items: readonly { key: string; base: string; account: Omit<Account, 'username'> }[]): Promise<Map<string, string>> {
+export async function insertNewAccounts(
+  db: Db,
+  items: readonly { key: string; base: string; account: Omit<Account, 'username'> }[],
+  options: Omit<WriteOptions, 'afterBatch'> & { afterBatch?: (written: { key: string; username: string }[]) => Promise<void> },
+): Promise<NewAccountsResult> {
   const assigned = new Map<string, string>();
+  const failed = new Map<string, string>();
+  const next = new Map(items.map((p) => [p.key, 1]));
+  const taken = new Set<string>();
   let pending = [...items];
-  for (let round = 0; round < 40 && pending.length > 0; round++) {
-    const chosen = new Map<string, string>();
+  for (let round = 0; round < MAX_ROUNDS && pending.length > 0; round++) {
     const used = new Set<string>();
-    const docs: AccountDoc[] = [];
-    const next: typeof pending = [];
+    const chosen: { item: (typeof items)[number]; username: string }[] = [];
     for (const p of pending) {
-      const username = usernameCandidates(p.base, 40)[round]!;
-      if (used.has(username)) {
-        next.push(p); // a namesake in this batch took it: try the next suffix next round
+      let n = next.get(p.key)!;
+      while (taken.has(usernameCandidate(p.base, n)) || used.has(usernameCandidate(p.base, n))) n++;
+      const username = usernameCandidate(p.base, n);
+      next.set(p.key, n);
+      used.add(username);
+      chosen.push({ item: p, username });
+    }
+    const retry: typeof pending = [];
+    for (let i = 0; i < chosen.length; i += WRITE_BATCH) {
+      options.signal?.throwIfAborted();
+      const batch = chosen.slice(i, i + WRITE_BATCH);
+      const errors = new Map<number, { code?: number; errmsg?: string }>();
+      try {
+        await coll(db).insertMany(batch.map((c) => ({ ...toDoc({ ...c.item.account, username: c.username }), lastChange: options.stamp })), { ordered: false });
+      } catch (err) {
+        // only per-document write errors are answered here; a failed command (a timeout, a lost connection) is not
+        const list = err instanceof MongoBulkWriteError ? (Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors]).filter(Boolean) : [];
+        if (list.length === 0) throw err;
+        for (const e of list) errors.set(e.index, { code: e.code, errmsg: e.errmsg });
+      }
+      const written: { key: string; username: string }[] = [];
+      batch.forEach((c, index) => {
+        const error = errors.get(index);
+        if (!error) {
+          assigned.set(c.item.key, c.username);
+          written.push({ key: c.item.key, username: c.username });
+        } else if (error.code === 11000) {
+          taken.add(c.username);
+          retry.push(c.item);
+        } else failed.set(c.item.key, `the account could not be stored: ${error.errmsg ?? `error ${error.code}`}`);
+      });
+      if (written.length) await options.afterBatch?.(written);
+    }
+    if (retry.length) for (const u of await takenCandidates(db, retry.map((p) => p.base))) taken.add(u);
+    pending = retry;
+  }
+  for (const p of pending) failed.set(p.key, `no free username from ${p.base} after ${MAX_ROUNDS} tries (others took each one first)`);
+  return { assigned, failed };
+}
+
+/** Accounts whose latest change was made by the run: what a crashed run wrote. */
+export async function accountsChangedByRun(db: Db, runId: string): Promise<{ username: string; created: boolean; at: Date }[]> {
+  const docs = await coll(db).find({ 'lastChange.runId': runId }).project<{ _id: string; version: number; lastChange: ChangeStamp }>({ _id: 1, version: 1, lastChange: 1 }).toArray();
+  // a new account is inserted at version 0; every update bumps it
+  return docs.map((d) => ({ username: d._id, created: d.version === 0, at: d.lastChange.at }));
+}
+
+/**
+ * Inserts accounts batch by batch, carrying on past a batch with errors, and says exactly what was stored: the
+ * count inserted and, for each account that was not, its index and why.
+ */
+export async function insertAccountsReporting(db: Db, accounts: readonly Account[]): Promise<{ inserted: number; failed: { index: number; reason: string }[] }> {
+  let inserted = 0;
+  const failed: { index: number; reason: string }[] = [];
+  for (let i = 0; i < accounts.length; i += 1000) {
+    const batch = accounts.slice(i, i + 1000);
+    try {
+      inserted += (await coll(db).insertMany(batch.map(toDoc), { ordered: false })).insertedCount;
+    } catch (err) {
+      const list = err instanceof MongoBulkWriteError ? (Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors]).filter(Boolean) : [];
+      if (list.length === 0) {
+        // the whole command failed: read back which of the batch did land, so the count stays exact
+        const landed = new Set((await coll(db).find({ _id: { $in: batch.map((a) => a.username) } }).project<{ _id: string }>({ _id: 1 }).toArray()).map((d) => d._id));
+        batch.forEach((a, j) => (landed.has(a.username) ? inserted++ : failed.push({ index: i + j, reason: `not stored: ${(err as Error).message}` })));
         continue;
       }
-      used.add(username);
-      chosen.set(p.key, username);
-      docs.push(toDoc({ ...p.account, username }));
+      inserted += (err as MongoBulkWriteError).insertedCount;
+      for (const e of list) failed.push({ index: i + e.index, reason: e.code === 11000 ? 'username already exists' : `write failed (${e.errmsg ?? e.code})` });
     }
-    const failed = new Set<string>();
-    for (let i = 0; i < docs.length; i += 1000) {
-      const batch = docs.slice(i, i + 1000);
-      try {
-        await coll(db).insertMany(batch, { ordered: false });
-      } catch (err) {
-        if (!(err instanceof MongoBulkWriteError)) throw err;
-        const list = Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors];
-        if (list.some((e) => e.code !== 11000)) throw err;
-        for (const e of list) failed.add(batch[e.index]!._id);
-      }
-    }
-    for (const p of pending) {
-      const username = chosen.get(p.key);
-      if (username && !failed.has(username)) assigned.set(p.key, username);
-      else if (username) next.push(p);
-    }
-    pending = next;
   }
-  if (pending.length > 0) throw new Error(`could not find free usernames for ${pending.length} accounts`);
-  return assigned;
+  return { inserted, failed };
 }
 
 export async function insertAccounts(db: Db, accounts: readonly Account[]): Promise<void> {

@@ -23,6 +23,8 @@ export interface StoreOptions {
   dbName: string;
   dataDir: string;
   timeoutMs: number;
+  /** The watchdog: a socket with no answer for this long is closed and its operation fails. */
+  opTimeoutMs?: number;
   ferretdbBin?: string;
   logger: Logger;
 }
@@ -53,6 +55,8 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     appName: 'uso-autoupdate',
     serverSelectionTimeoutMS: options.timeoutMs,
     connectTimeoutMS: options.timeoutMs,
+    // the driver's own watchdog (mongodb 7 has no per-operation timeoutMS): a stalled server fails the operation
+    ...(options.opTimeoutMs ? { socketTimeoutMS: options.opTimeoutMs } : {}),
   });
   try {
     await client.connect();

@@ -34,6 +34,7 @@ export const indexSpecs: Record<CollectionName, IndexDescription[]> = {
     { key: { schools: 1 }, name: 'schools' },
     { key: { blockKeys: 1 }, name: 'block_keys' },
     { key: { status: 1 }, name: 'status' },
+    { key: { 'lastChange.runId': 1 }, name: 'last_change_run' },
   ],
   exports: [{ key: { dfeNumber: 1, seq: -1 }, name: 'school_seq', unique: true }],
   exportChunks: [{ key: { exportId: 1, report: 1, index: 1 }, name: 'export_report_index', unique: true }],
@@ -53,6 +54,7 @@ export const indexSpecs: Record<CollectionName, IndexDescription[]> = {
   audit: [
     { key: { dfeNumber: 1, at: -1 }, name: 'school_at' },
     { key: { username: 1, at: -1 }, name: 'username_at' },
+    { key: { runId: 1 }, name: 'run' },
   ],
   outbox: [{ key: { status: 1, nextAttemptAt: 1 }, name: 'due' }],
   webhookEvents: [{ key: { expiresAt: 1 }, name: 'expires' }],

@@ -1,6 +1,8 @@
 // Sync runs: one per processing of an export, with timings, counts and every record's outcome (the service
 // desk's log), and the changes held for approval. `runKey` is unique, so a second delivery of the same night's
-// job for a school finds the run already there and does nothing.
+// job for a school finds the run already there and does nothing, unless that run failed: a retry takes the key over.
+// The plan's outcomes are recorded before anything is applied, so a run that dies half way still says what it meant
+// to do, and `leaseOwner` ties a running run to the school lease that proves its process is alive.
 import { randomUUID } from 'node:crypto';
 import type { Db } from 'mongodb';
 import type { HeldChange, Outcome, RecordOutcome } from '../sync/plan.js';
@@ -11,6 +13,10 @@ export interface RunDoc {
   dfeNumber: string;
   trigger: 'nightly' | 'webhook' | 'force' | 'cli' | 'file';
   status: 'running' | 'succeeded' | 'failed' | 'skipped' | 'dry_run';
+  /** The school lease's owner while the run holds it: a running run whose lease is gone was interrupted. */
+  leaseOwner?: string;
+  /** The key this run took over from a failed run of the same night. */
+  retryOf?: string;
   exportSeq?: number;
   startedAt: Date;
   finishedAt?: Date;
@@ -27,16 +33,41 @@ export interface RunDoc {
 
 const coll = (db: Db) => db.collection<RunDoc>('runs');
 
-/** Starts a run; with a runKey already taken it returns undefined (someone else has this night). */
+/**
+ * Starts a run. With a runKey already taken it returns undefined (someone else has this night), unless the run that
+ * holds the key failed: then the key moves to this run (a retry after a crash or an error processes the night).
+ */
 export async function startRun(db: Db, run: Omit<RunDoc, '_id' | 'startedAt' | 'status'>): Promise<RunDoc | undefined> {
-  const doc: RunDoc = { _id: randomUUID(), startedAt: new Date(), status: 'running', ...run };
-  try {
-    await coll(db).insertOne(doc);
-    return doc;
-  } catch (err) {
-    if ((err as { code?: number }).code === 11000) return undefined;
-    throw err;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const doc: RunDoc = { _id: randomUUID(), startedAt: new Date(), status: 'running', ...run };
+    try {
+      await coll(db).insertOne(doc);
+      return doc;
+    } catch (err) {
+      if ((err as { code?: number }).code !== 11000 || !run.runKey) throw err;
+    }
+    const holder = await runByKey(db, run.runKey);
+    if (!holder || holder.status !== 'failed') return undefined;
+    await coll(db).updateOne({ _id: holder._id, status: 'failed' }, { $unset: { runKey: '' }, $set: { retryOf: run.runKey } });
   }
+  return undefined;
+}
+
+/** Records what the run is about to apply (its outcomes and held changes) before it applies anything. */
+export async function recordPlan(db: Db, id: string, plan: { outcomes: RecordOutcome[]; held: HeldChange[]; counts: RunDoc['counts'] }): Promise<void> {
+  await db.collection<{ _id: string; outcomes: RecordOutcome[]; held: HeldChange[] }>('runOutcomes').replaceOne({ _id: id }, { outcomes: plan.outcomes, held: plan.held }, { upsert: true });
+  await coll(db).updateOne({ _id: id }, { $set: { counts: plan.counts } });
+}
+
+/** Runs still marked running, of one school or of all. */
+export async function runningRuns(db: Db, dfeNumber?: string): Promise<RunDoc[]> {
+  return coll(db).find({ status: 'running', ...(dfeNumber ? { dfeNumber } : {}) }).toArray();
+}
+
+/** Marks a running run failed (once: a run that finished meanwhile is left as it is). */
+export async function failRunningRun(db: Db, id: string, set: Pick<RunDoc, 'error'> & Partial<RunDoc>): Promise<boolean> {
+  const res = await coll(db).updateOne({ _id: id, status: 'running' }, { $set: { ...set, status: 'failed', finishedAt: new Date() } });
+  return res.modifiedCount === 1;
 }
 
 /** Finishes a run. Outcomes and held changes (large) live in `runOutcomes` under the run id, keeping `runs` small. */

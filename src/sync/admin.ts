@@ -44,15 +44,24 @@ function associationFor(school: School, match: MatchDoc, today: string): Associa
   };
 }
 
-/** Links a held MIS person to an existing account of the same LA. */
-export async function matchPerson(db: Db, dfeNumber: string, personId: string, username: string, actor: string): Promise<Account> {
+/**
+ * Who may choose an account that was not offered as a candidate. Chat passes a rule of its own (the decider's
+ * schools); the operator's CLI may choose any account of the school's LA. Either way the choice is checked here,
+ * on the server: a button's value is never trusted to name only what was offered.
+ */
+export type AccountChoiceRule = (account: Account, school: School) => boolean | Promise<boolean>;
+
+export const anyAccountOfTheLa: AccountChoiceRule = (account, school) => account.associations.some((x) => x.laCode === school.laCode);
+
+/** Links a held MIS person to one of its candidate accounts, or to another account the rule allows. */
+export async function matchPerson(db: Db, dfeNumber: string, personId: string, username: string, actor: string, mayChoose: AccountChoiceRule = anyAccountOfTheLa): Promise<Account> {
   const school = await schoolOrThrow(db, dfeNumber);
   const match = await openMatchOrThrow(db, dfeNumber, personId);
   const before = await getAccount(db, username);
   if (!before) throw new UsoError('not_found', `account ${username} does not exist`);
   const isCandidate = match.candidates.some((c) => c.username === username);
-  if (!isCandidate && !before.associations.some((x) => x.laCode === school.laCode)) {
-    throw new UsoError('forbidden', `account ${username} is not a candidate and belongs to no school of LA ${school.laCode}`);
+  if (!isCandidate && !(await mayChoose(before, school))) {
+    throw new UsoError('forbidden', `account ${username} was not offered for MIS person ${personId}, and you may not choose it: it belongs to a school you do not act for`);
   }
   if (before.associations.some((x) => x.dfeNumber === dfeNumber && x.source === 'mis' && x.status === 'active' && x.misPersonId !== personId)) {
     throw new UsoError('stale_action', `account ${username} is already linked to another MIS person at ${dfeNumber}`);
@@ -66,7 +75,7 @@ export async function matchPerson(db: Db, dfeNumber: string, personId: string, u
   after.updatedAt = now;
   if (elsewhere || before.status === 'unallocated') after.latestMoveOrCreateAt = now;
   if (!(await resolveMatch(db, dfeNumber, personId, 'matched', actor, username))) throw new UsoError('stale_action', `MIS person ${personId} was decided by someone else just now`);
-  await updateAccounts(db, [{ before, after }]);
+  await updateAccounts(db, [{ before, after }], { stamp: { actor, at: new Date() } });
   await audit(db, { at: new Date(), actor, action: 'match.linked', dfeNumber, username, detail: `MIS person ${personId}` });
   return after;
 }
@@ -83,14 +92,15 @@ export async function createAnyway(db: Db, dfeNumber: string, personId: string, 
     const match = await openMatchOrThrow(db, dfeNumber, personId);
     if (!(await resolveMatch(db, dfeNumber, personId, 'created', actor))) throw new UsoError('stale_action', `MIS person ${personId} was decided by someone else just now`);
     const now = new Date().toISOString();
-    const created = await insertNewAccounts(db, [
+    const { assigned, failed } = await insertNewAccounts(db, [
       {
         key: personId,
         base: usernameBase(match.person, school.settings.usernameFrom),
         account: { ...match.person, associations: [associationFor(school, match, now.slice(0, 10))], status: 'active', createdAt: now, updatedAt: now, latestMoveOrCreateAt: now, version: 0 },
       },
-    ]);
-    const username = created.get(personId)!;
+    ], { stamp: { actor, at: new Date() } });
+    const username = assigned.get(personId);
+    if (!username) throw new UsoError('store_conflict', `no account was created for MIS person ${personId}: ${failed.get(personId) ?? 'unknown reason'}`);
     await setMatchUsername(db, dfeNumber, personId, username);
     await audit(db, { at: new Date(), actor, action: 'match.created', dfeNumber, username, detail: `MIS person ${personId}` });
     return username;
@@ -130,7 +140,7 @@ export async function restoreAccount(db: Db, username: string, dfeNumber: string
   after.associations.push(restored);
   after.status = 'active';
   after.updatedAt = new Date().toISOString();
-  await updateAccounts(db, [{ before, after }]);
+  await updateAccounts(db, [{ before, after }], { stamp: { actor, at: new Date() } });
   await audit(db, { at: new Date(), actor, action: 'account.restored', dfeNumber, username });
   return after;
 }
@@ -150,7 +160,7 @@ export async function decideHeldChanges(db: Db, runId: string, decision: 'approv
         stale.push(change.username);
         continue;
       }
-      applied += await updateAccounts(db, [{ before: current, after: { ...change.after, updatedAt: new Date().toISOString() } }]);
+      applied += await updateAccounts(db, [{ before: current, after: { ...change.after, updatedAt: new Date().toISOString() } }], { stamp: { actor, runId, at: new Date() } });
     }
   }
   await audit(db, { at: new Date(), actor, action: `held.${decision}`, dfeNumber: run.dfeNumber, runId, detail: `${applied} applied, ${stale.length} stale` });

@@ -1,10 +1,13 @@
 // Applies a plan to the store: new accounts under free usernames, existing ones changed field by field (only what
-// the plan changed, so concurrent runs of other schools are not overwritten), and an audit entry per change. Applying the same plan twice, or
-// re-planning the same export, writes nothing the second time: the plan only lists accounts that differ.
+// the plan changed, so concurrent runs of other schools are not overwritten). The audit goes in step with the
+// writes, batch by batch, and every write stamps its run on the account itself, so a crash between the two is
+// reconciled by `recoverInterruptedRuns`. Applying the same plan twice, or re-planning the same export, writes
+// nothing the second time: the plan only lists accounts that differ. A person whose account cannot be written is
+// that person's `invalid` outcome; it never stops the rest of the school's run.
 import type { Db } from 'mongodb';
 import { audit, type AuditEntry } from '../store/audit.js';
-import { insertNewAccounts, updateAccounts } from '../store/accounts.js';
-import type { Plan } from './plan.js';
+import { insertNewAccounts, updateAccounts, type ChangeStamp } from '../store/accounts.js';
+import type { Plan, RecordOutcome } from './plan.js';
 
 export interface ApplyResult {
   accountWrites: number;
@@ -12,23 +15,56 @@ export interface ApplyResult {
   created: Map<string, string>;
 }
 
-export async function applyPlan(db: Db, plan: Plan, ctx: { dfeNumber: string; runId: string; actor?: string }): Promise<ApplyResult> {
+/** The audit action for a record's outcome, when the outcome changes an account. */
+export function auditActionOf(outcome: RecordOutcome['outcome']): string | undefined {
+  if (outcome === 'created' || outcome === 'updated' || outcome === 'auto_matched' || outcome === 'unallocated') return `account.${outcome}`;
+  return undefined;
+}
+
+export async function applyPlan(db: Db, plan: Plan, ctx: { dfeNumber: string; runId: string; actor?: string; signal?: AbortSignal }): Promise<ApplyResult> {
   const actor = ctx.actor ?? 'sync';
-  const created = await insertNewAccounts(
+  const stamp: ChangeStamp = { actor, runId: ctx.runId, at: new Date() };
+  const outcomeOf = new Map<string, RecordOutcome>();
+  for (const o of plan.outcomes) if (o.username && auditActionOf(o.outcome)) outcomeOf.set(o.username, o);
+  const entry = (o: RecordOutcome, username: string): AuditEntry => ({
+    at: new Date(),
+    actor,
+    action: auditActionOf(o.outcome)!,
+    dfeNumber: ctx.dfeNumber,
+    username,
+    runId: ctx.runId,
+    ...(o.reason && o.outcome !== 'created' ? { detail: o.reason } : {}),
+  });
+
+  const createdOutcome = new Map(plan.outcomes.filter((o) => o.outcome === 'created').map((o) => [o.personId, o]));
+  const { assigned, failed } = await insertNewAccounts(
     db,
     plan.creates.map((c) => ({ key: c.personId, base: c.usernameBase, account: c.account })),
+    {
+      stamp,
+      signal: ctx.signal,
+      afterBatch: async (written) => {
+        await audit(db, written.map((w) => entry(createdOutcome.get(w.key)!, w.username)));
+      },
+    },
   );
-  const written = await updateAccounts(db, plan.updates);
-  const at = new Date();
-  const entries: AuditEntry[] = [];
-  for (const o of plan.outcomes) {
-    if (o.outcome === 'created') {
-      o.username = created.get(o.personId);
-      entries.push({ at, actor, action: 'account.created', dfeNumber: ctx.dfeNumber, username: o.username, runId: ctx.runId });
-    } else if (o.outcome === 'updated' || o.outcome === 'auto_matched' || o.outcome === 'unallocated') {
-      entries.push({ at, actor, action: `account.${o.outcome}`, dfeNumber: ctx.dfeNumber, username: o.username, runId: ctx.runId, detail: o.reason });
+  for (const o of createdOutcome.values()) {
+    const username = assigned.get(o.personId);
+    if (username) o.username = username;
+    else {
+      o.outcome = 'invalid';
+      o.reason = failed.get(o.personId) ?? 'the account was not created';
+      plan.counts.created--;
+      plan.counts.invalid++;
     }
   }
-  if (entries.length) await audit(db, entries);
-  return { accountWrites: created.size + written, created };
+  const written = await updateAccounts(db, plan.updates, {
+    stamp,
+    signal: ctx.signal,
+    afterBatch: async (usernames) => {
+      // an account written with no outcome of its own (an absence within the grace period) is audited too
+      await audit(db, usernames.map((u) => entry(outcomeOf.get(u) ?? { report: 'students', personId: '', outcome: 'updated', reason: 'bookkeeping (absence noted)' }, u)));
+    },
+  });
+  return { accountWrites: assigned.size + written, created: assigned };
 }

@@ -5,15 +5,16 @@
 import { Agenda, exponential, type Job } from 'agenda';
 import { MongoBackend } from '@agendajs/mongo-backend';
 import type { Db } from 'mongodb';
-import { asUsoError, isUsoError } from '../errors.js';
+import { isUsoError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { lastProcessedExport } from '../store/exports.js';
-import { finishRun, runByKey, startRun } from '../store/runs.js';
+import { runByKey } from '../store/runs.js';
 import { claimOnce, releaseClaim } from '../store/leases.js';
 import { getSchool, listSchools, updateSchool, upsertSchool } from '../store/schools.js';
 import { todayIn } from './dates.js';
 import type { IntegrisClient } from './integris/client.js';
-import { processExport, takeExport, type RunSummary } from './process.js';
+import { processExport, recordFailedExport, takeExport, type RunSummary } from './process.js';
+import { recoverInterruptedRuns } from './recovery.js';
 
 export const JOB_COLLECTION = 'agendaJobs';
 
@@ -33,6 +34,8 @@ export interface SchedulerOptions {
   onRun?: (run: RunSummary) => Promise<void> | void;
   onRevoked?: (dfeNumber: string) => Promise<void> | void;
   now?: () => Date;
+  /** Aborted at shutdown: runs in progress stop at a batch boundary and are settled as failed. */
+  signal?: AbortSignal;
 }
 
 interface ExportJobData {
@@ -70,6 +73,7 @@ export class Scheduler {
     this.agenda.define<ExportJobData>('integris:export', (job) => this.exportJob(job), { concurrency: options.concurrency, backoff });
     this.agenda.define<ProcessJobData>('integris:process', (job) => this.processJob(job), { concurrency: options.concurrency, backoff });
     this.agenda.define('integris:discover', () => this.discover(), { concurrency: 1 });
+    this.agenda.define('runs:recover', async () => void (await recoverInterruptedRuns(options.db, options.logger)), { concurrency: 1 });
     this.agenda.on('error', (err) => options.logger.error({ err: { message: err.message } }, 'scheduler error'));
     this.agenda.on('fail', (err, job) => {
       const data = job.attrs.data as { dfeNumber?: string } | undefined;
@@ -78,7 +82,10 @@ export class Scheduler {
   }
 
   async start(): Promise<void> {
+    // runs a stopped process left `running` are settled at once, and then every few minutes (a lease may expire later)
+    await recoverInterruptedRuns(this.options.db, this.options.logger);
     await this.agenda.start();
+    await this.agenda.every('5 minutes', 'runs:recover');
     if (this.options.integris) await this.agenda.every('0 * * * *', 'integris:discover', undefined, { timezone: this.options.timeZone });
     for (const school of await listSchools(this.options.db)) {
       if (school.grant.state !== 'revoked') await this.scheduleNightly(school.dfeNumber, school.settings.exportTime);
@@ -134,9 +141,7 @@ export class Scheduler {
       meta = await this.withTouch(job, () => takeExport({ db, logger: this.options.logger, integris: this.options.integris, timeZone: this.options.timeZone, now: this.now }, dfeNumber, { updatedSince }));
     } catch (err) {
       // a failed export is a failed run in `uso status`; Agenda retries the job with backoff
-      const e = asUsoError(err);
-      const run = await startRun(db, { dfeNumber, trigger, note: `export failed (attempt ${(job.attrs.failCount ?? 0) + 1})` });
-      if (run) await finishRun(db, run._id, { status: 'failed', error: { code: e.code, message: e.message } });
+      const e = await recordFailedExport(db, dfeNumber, trigger, err, `export failed (attempt ${(job.attrs.failCount ?? 0) + 1})`);
       if (runKey) await releaseClaim(db, `night:${runKey}`);
       throw e;
     }
@@ -148,7 +153,7 @@ export class Scheduler {
 
   private async processJob(job: Job<ProcessJobData>): Promise<void> {
     const { dfeNumber, seq, trigger, runKey } = job.attrs.data;
-    const deps = { db: this.options.db, logger: this.options.logger, timeZone: this.options.timeZone, now: this.now };
+    const deps = { db: this.options.db, logger: this.options.logger, timeZone: this.options.timeZone, now: this.now, signal: this.options.signal };
     const run = await this.withTouch(job, () => processExport(deps, dfeNumber, { trigger, seq, ...(runKey ? { runKey } : {}) }));
     if (run.runId) await this.options.onRun?.(run);
   }
@@ -190,7 +195,9 @@ export class Scheduler {
    * 1.x can hand one due job to two schedulers); a dead worker's claim is taken over after a job lock's lifetime.
    */
   private claimNight(runKey: string): Promise<boolean> {
-    return claimOnce(this.options.db, `night:${runKey}`, 10 * 60_000, async () => (await runByKey(this.options.db, runKey)) !== undefined, this.now());
+    // a night whose run failed (or was interrupted and settled as failed) is not done: its retry exports again
+    const done = async () => ((await runByKey(this.options.db, runKey))?.status ?? 'failed') !== 'failed';
+    return claimOnce(this.options.db, `night:${runKey}`, 10 * 60_000, done, this.now());
   }
 
   /** Keeps the job's lock alive while long work runs, so another worker does not take it over. */

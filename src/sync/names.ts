@@ -1,16 +1,14 @@
 // Pure name helpers shared by matching, usernames and exclusions: ASCII folding, normalised comparison keys,
 // Jaro-Winkler and Levenshtein similarity, a Soundex key for phonetic blocking, and common short forms.
+import anyAscii from 'any-ascii';
 
-const specialLetters: Record<string, string> = {
-  ł: 'l', Ł: 'L', ß: 'ss', æ: 'ae', Æ: 'AE', ø: 'o', Ø: 'O', đ: 'd', Đ: 'D', ı: 'i', œ: 'oe', Œ: 'OE', þ: 'th', ð: 'd',
-};
-
-/** Latin transliteration to ASCII: accents dropped (é -> e), special letters spelt out (ł -> l, ß -> ss). */
+/**
+ * ASCII transliteration of any script (any-ascii): accents dropped (é -> e), special letters spelt out (ł -> l,
+ * ß -> ss), and non-Latin names romanised (Олександр -> Oleksandr, Γιώργος -> Giorgos, 王小明 -> WangXiaoMing), so
+ * names in every script compare, block and make usernames.
+ */
 export function toAscii(text: string): string {
-  return text
-    .replace(/[łŁßæÆøØđĐıœŒþð]/g, (c) => specialLetters[c]!)
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '');
+  return anyAscii(text);
 }
 
 /** Comparison form: ASCII, lower case, apostrophes dropped, other separators to single spaces. */

@@ -1,5 +1,8 @@
 // Runs one school: take (or fetch) an export, plan it against the store, apply it, and record the run. A lease
-// keeps two runs of one school apart; a runKey makes a repeated delivery of the same job a no-op.
+// keeps two runs of one school apart (renewed by a heartbeat while the run lives); a runKey makes a repeated
+// delivery of the same job a no-op. The plan's outcomes are recorded before they are applied; a run that stops half
+// way (error, store stall, shutdown signal, crash) is settled as failed with its writes audited, and the next run
+// of the same export applies the rest.
 import { randomUUID } from 'node:crypto';
 import type { Db } from 'mongodb';
 import { UsoError, asUsoError } from '../errors.js';
@@ -9,7 +12,7 @@ import { exportMeta, loadExport, markExportProcessed, saveExport, type ExportMet
 import { exclusionKeys } from '../store/exclusions.js';
 import { acquireLease, releaseLease, renewLease } from '../store/leases.js';
 import { createAnywayIds, saveHeldMatches } from '../store/matches.js';
-import { finishRun, startRun, type RunDoc } from '../store/runs.js';
+import { finishRun, recordPlan, startRun, type RunDoc } from '../store/runs.js';
 import { replaceSchoolRecords, storeAttendance } from '../store/schoolData.js';
 import { getSchool, globalPause, updateSchool } from '../store/schools.js';
 import { applyPlan } from './apply.js';
@@ -18,8 +21,9 @@ import type { IntegrisClient } from './integris/client.js';
 import { groupsByPerson, staffToPerson, studentToPerson, type MisPerson } from './integris/people.js';
 import { parseReport, type ExportFile, type InvalidRecord, type ReportName } from './integris/schemas.js';
 import { lookupBlockKeys } from './match.js';
-import type { Account } from './model.js';
+import type { Account, School } from './model.js';
 import { plan, type Plan } from './plan.js';
+import { recoverInterruptedRuns, runLeaseKey, settleStoppedRun } from './recovery.js';
 
 export interface SyncDeps {
   db: Db;
@@ -27,6 +31,8 @@ export interface SyncDeps {
   integris?: IntegrisClient;
   timeZone?: string;
   now?: () => Date;
+  /** Aborted when the process is shutting down: the run stops at the next batch boundary and is settled as failed. */
+  signal?: AbortSignal;
 }
 
 export interface ProcessOptions {
@@ -39,7 +45,8 @@ export interface ProcessOptions {
   runKey?: string;
 }
 
-const LEASE_MS = 10 * 60_000;
+/** A school's run lease lives this long unless its heartbeat renews it (every third of it). */
+const LEASE_MS = 2 * 60_000;
 
 /** Fetches an export from Integris (or takes a given file) and stores it. */
 export async function takeExport(deps: SyncDeps, dfeNumber: string, options: { file?: ExportFile; updatedSince?: string; today?: IsoDate } = {}): Promise<ExportMeta> {
@@ -133,14 +140,36 @@ export async function processExport(deps: SyncDeps, dfeNumber: string, options: 
   if (!meta) throw new UsoError('not_found', `no stored export for ${dfeNumber}${options.seq ? ` #${options.seq}` : ''}`);
 
   const owner = randomUUID();
-  if (!(await acquireLease(db, `run:${dfeNumber}`, owner, LEASE_MS))) {
+  const leaseKey = runLeaseKey(dfeNumber);
+  if (!(await acquireLease(db, leaseKey, owner, LEASE_MS))) {
     throw new UsoError('run_in_progress', `a run for ${dfeNumber} is already in progress`);
   }
-  const run = await startRun(db, { dfeNumber, trigger: options.trigger, exportSeq: meta.seq, ...(options.runKey ? { runKey: options.runKey } : {}) });
-  if (!run) {
-    await releaseLease(db, `run:${dfeNumber}`, owner);
-    return { runId: '', dfeNumber, status: 'skipped', counts: {}, outcomes: [], accountWrites: 0, note: `already run (${options.runKey})` };
+  const heartbeat = setInterval(() => void renewLease(db, leaseKey, owner, LEASE_MS).catch(() => {}), LEASE_MS / 3);
+  heartbeat.unref();
+  let runId: string | undefined;
+  try {
+    // a run that an earlier process left half done is settled first, so this one (or a retry of its night) can go
+    await recoverInterruptedRuns(db, logger, { dfeNumber, now });
+    const run = await startRun(db, { dfeNumber, trigger: options.trigger, exportSeq: meta.seq, leaseOwner: owner, ...(options.runKey ? { runKey: options.runKey } : {}) });
+    if (!run) return { runId: '', dfeNumber, status: 'skipped', counts: {}, outcomes: [], accountWrites: 0, note: `already run (${options.runKey})` };
+    runId = run._id;
+    return await runPlanned(deps, school, meta, run, options, today, now);
+  } catch (err) {
+    const e = asUsoError(err);
+    if (runId) {
+      await settleStoppedRun(db, runId, { code: e.code, message: e.message }).catch(() => {});
+      logger.error({ dfeNumber, runId, code: e.code }, 'school run failed');
+    }
+    throw e;
+  } finally {
+    clearInterval(heartbeat);
+    await releaseLease(db, leaseKey, owner).catch(() => {});
   }
+}
+
+async function runPlanned(deps: SyncDeps, school: School, meta: ExportMeta, run: RunDoc, options: ProcessOptions, today: IsoDate, now: Date): Promise<RunSummary> {
+  const { db, logger } = deps;
+  const dfeNumber = school.dfeNumber;
   const timings: Record<string, number> = {};
   const timed = async <T>(name: string, fn: () => Promise<T> | T): Promise<T> => {
     const t = performance.now();
@@ -150,49 +179,50 @@ export async function processExport(deps: SyncDeps, dfeNumber: string, options: 
       timings[name] = Math.round(performance.now() - t);
     }
   };
-  try {
-    const file = await timed('load', () => loadExport(db, meta));
-    const parsed = parseExport(file, school.acceptedReports, today);
-    const accounts = await timed('read', () => accountsForPlan(db, dfeNumber, school.laCode, parsed.people));
-    const [exclusions, createAnyway] = await Promise.all([exclusionKeys(db, dfeNumber), createAnywayIds(db, dfeNumber)]);
-    const result = await timed('plan', () =>
-      plan({ school, people: parsed.people, invalid: parsed.invalid, fullReports: parsed.fullReports, complete: parsed.complete, accounts, exclusions, createAnyway, today, now: now.toISOString() }),
-    );
-    if (options.dryRun) {
-      await finishRun(db, run._id, { status: 'dry_run', counts: result.counts, outcomes: result.outcomes, timings, accountWrites: 0 });
-      return { runId: run._id, dfeNumber, status: 'dry_run', exportSeq: meta.seq, counts: result.counts, outcomes: result.outcomes, accountWrites: 0 };
-    }
-    await renewLease(db, `run:${dfeNumber}`, owner, LEASE_MS);
-    const applied = await timed('apply', () => applyPlan(db, result, { dfeNumber, runId: run._id }));
-    await timed('school_data', async () => {
-      await saveHeldMatches(db, dfeNumber, run._id, result.matches, new Set(parsed.people.map((p) => p.personId)));
-      if (file.reports.contacts && !file.updatedSince) await replaceSchoolRecords(db, dfeNumber, 'contacts', parseReport('contacts', file.reports.contacts).records);
-      if (file.reports.groups && !file.updatedSince) await replaceSchoolRecords(db, dfeNumber, 'groups', parseReport('groups', file.reports.groups).records);
-      if (file.reports.attendance) await storeAttendance(db, dfeNumber, parseReport('attendance', file.reports.attendance).records, addDays(today, -school.settings.attendanceRetentionDays));
-    });
-    if (school.misChangePending) await updateSchool(db, dfeNumber, {}, ['misChangePending']);
-    const note = parsed.incompleteReason ? `incomplete export (${parsed.incompleteReason}): unallocations held` : undefined;
-    await finishRun(db, run._id, {
-      status: 'succeeded',
-      counts: result.counts,
-      outcomes: result.outcomes,
-      held: result.held,
-      ...(result.held.length ? { heldState: 'pending' as const } : {}),
-      accountWrites: applied.accountWrites,
-      timings,
-      ...(note ? { note } : {}),
-    });
-    await markExportProcessed(db, meta, run._id);
-    logger.info({ dfeNumber, runId: run._id, counts: result.counts, writes: applied.accountWrites, ms: timings }, 'school run finished');
-    return { runId: run._id, dfeNumber, status: 'succeeded', exportSeq: meta.seq, counts: result.counts, outcomes: result.outcomes, accountWrites: applied.accountWrites, ...(note ? { note } : {}) };
-  } catch (err) {
-    const e = asUsoError(err);
-    await finishRun(db, run._id, { status: 'failed', error: { code: e.code, message: e.message }, timings }).catch(() => {});
-    logger.error({ dfeNumber, runId: run._id, code: e.code }, 'school run failed');
-    throw e;
-  } finally {
-    await releaseLease(db, `run:${dfeNumber}`, owner).catch(() => {});
+  const file = await timed('load', () => loadExport(db, meta));
+  const parsed = parseExport(file, school.acceptedReports, today);
+  const accounts = await timed('read', () => accountsForPlan(db, dfeNumber, school.laCode, parsed.people));
+  const [exclusions, createAnyway] = await Promise.all([exclusionKeys(db, dfeNumber), createAnywayIds(db, dfeNumber)]);
+  const result = await timed('plan', () =>
+    plan({ school, people: parsed.people, invalid: parsed.invalid, fullReports: parsed.fullReports, complete: parsed.complete, accounts, exclusions, createAnyway, today, now: now.toISOString() }),
+  );
+  if (options.dryRun) {
+    await finishRun(db, run._id, { status: 'dry_run', counts: result.counts, outcomes: result.outcomes, timings, accountWrites: 0 });
+    return { runId: run._id, dfeNumber, status: 'dry_run', exportSeq: meta.seq, counts: result.counts, outcomes: result.outcomes, accountWrites: 0 };
   }
+  deps.signal?.throwIfAborted();
+  await recordPlan(db, run._id, result);
+  const applied = await timed('apply', () => applyPlan(db, result, { dfeNumber, runId: run._id, signal: deps.signal }));
+  await timed('school_data', async () => {
+    await saveHeldMatches(db, dfeNumber, run._id, result.matches, new Set(parsed.people.map((p) => p.personId)));
+    if (file.reports.contacts && !file.updatedSince) await replaceSchoolRecords(db, dfeNumber, 'contacts', parseReport('contacts', file.reports.contacts).records);
+    if (file.reports.groups && !file.updatedSince) await replaceSchoolRecords(db, dfeNumber, 'groups', parseReport('groups', file.reports.groups).records);
+    if (file.reports.attendance) await storeAttendance(db, dfeNumber, parseReport('attendance', file.reports.attendance).records, addDays(today, -school.settings.attendanceRetentionDays));
+  });
+  if (school.misChangePending) await updateSchool(db, dfeNumber, {}, ['misChangePending']);
+  const note = parsed.incompleteReason ? `incomplete export (${parsed.incompleteReason}): unallocations held` : undefined;
+  await finishRun(db, run._id, {
+    status: 'succeeded',
+    counts: result.counts,
+    outcomes: result.outcomes,
+    held: result.held,
+    ...(result.held.length ? { heldState: 'pending' as const } : {}),
+    accountWrites: applied.accountWrites,
+    timings,
+    ...(note ? { note } : {}),
+  });
+  await markExportProcessed(db, meta, run._id);
+  logger.info({ dfeNumber, runId: run._id, counts: result.counts, writes: applied.accountWrites, ms: timings }, 'school run finished');
+  return { runId: run._id, dfeNumber, status: 'succeeded', exportSeq: meta.seq, counts: result.counts, outcomes: result.outcomes, accountWrites: applied.accountWrites, ...(note ? { note } : {}) };
+}
+
+/** A failed export shows in `uso status` and chat as a failed run of the school, with its coded reason. */
+export async function recordFailedExport(db: Db, dfeNumber: string, trigger: RunDoc['trigger'], err: unknown, note = 'export failed'): Promise<UsoError> {
+  const e = asUsoError(err);
+  if (e.code === 'not_found' && !(await getSchool(db, dfeNumber))) return e; // no such school: nothing to record against
+  const run = await startRun(db, { dfeNumber, trigger, note });
+  if (run) await finishRun(db, run._id, { status: 'failed', error: { code: e.code, message: e.message } });
+  return e;
 }
 
 /** Export (from Integris or a file) and process it: what `uso sync DFE` and a force run do. */
@@ -201,6 +231,11 @@ export async function syncSchool(
   dfeNumber: string,
   options: ProcessOptions & { file?: ExportFile; updatedSince?: string },
 ): Promise<RunSummary> {
-  const meta = await takeExport(deps, dfeNumber, { file: options.file, updatedSince: options.updatedSince, today: options.today });
+  let meta: ExportMeta;
+  try {
+    meta = await takeExport(deps, dfeNumber, { file: options.file, updatedSince: options.updatedSince, today: options.today });
+  } catch (err) {
+    throw await recordFailedExport(deps.db, dfeNumber, options.trigger, err);
+  }
   return processExport(deps, dfeNumber, { ...options, seq: meta.seq });
 }

@@ -1,0 +1,68 @@
+// Puts right what an interrupted run left: a run still marked `running` whose school lease is gone (its process
+// died or was stopped) gets an audit entry for every account it wrote but did not get to audit (each write stamps
+// its run on the account), and is then marked failed with `run_interrupted`. The next run re-plans the same export
+// and applies whatever the interrupted one did not, so nothing is lost and nothing is applied twice.
+import type { Db } from 'mongodb';
+import type { Logger } from '../log.js';
+import { accountsChangedByRun } from '../store/accounts.js';
+import { audit, auditedAccountsOfRun } from '../store/audit.js';
+import { getLease, leaseIsDead } from '../store/leases.js';
+import { failRunningRun, getRun, runningRuns, type RunDoc } from '../store/runs.js';
+import { auditActionOf } from './apply.js';
+
+export const runLeaseKey = (dfeNumber: string) => `run:${dfeNumber}`;
+
+/** True when no live process holds the run's lease any more. */
+async function interrupted(db: Db, run: RunDoc, now: Date): Promise<boolean> {
+  const lease = await getLease(db, runLeaseKey(run.dfeNumber));
+  return !lease || lease.owner !== run.leaseOwner || leaseIsDead(lease, now);
+}
+
+export interface RecoveredRun {
+  runId: string;
+  dfeNumber: string;
+  /** Accounts the run wrote before it stopped. */
+  written: number;
+  /** Of those, how many had no audit entry until now. */
+  auditedNow: number;
+}
+
+/**
+ * Audits what a stopped run wrote without auditing, then marks it failed with the error given (`run_interrupted`
+ * by default). Only for a run nobody is applying any more: its lease is gone, or the caller is its own process.
+ */
+export async function settleStoppedRun(db: Db, runId: string, error: { code: string; message: string }): Promise<RecoveredRun | undefined> {
+  const run = await getRun(db, runId);
+  if (!run || run.status !== 'running') return undefined;
+  const written = await accountsChangedByRun(db, runId);
+  const audited = await auditedAccountsOfRun(db, runId);
+  const planned = new Map((run.outcomes ?? []).filter((o) => o.username).map((o) => [o.username!, o]));
+  const missing = written.filter((w) => !audited.has(w.username));
+  if (missing.length) {
+    await audit(
+      db,
+      missing.map((w) => {
+        const o = planned.get(w.username);
+        const action = (o && auditActionOf(o.outcome)) ?? (w.created ? 'account.created' : 'account.updated');
+        return { at: w.at, actor: 'sync', action, dfeNumber: run.dfeNumber, username: w.username, runId, detail: 'audited on recovery: the run was interrupted after this write' };
+      }),
+    );
+  }
+  const note = `stopped after ${written.length} account write(s); the next run of this export applies the rest`;
+  if (!(await failRunningRun(db, runId, { error, accountWrites: written.length, note }))) return undefined;
+  return { runId, dfeNumber: run.dfeNumber, written: written.length, auditedNow: missing.length };
+}
+
+/** Finds runs left `running` by a dead or stopped process (of one school, or all) and recovers each. */
+export async function recoverInterruptedRuns(db: Db, logger: Logger, options: { dfeNumber?: string; now?: Date } = {}): Promise<RecoveredRun[]> {
+  const now = options.now ?? new Date();
+  const recovered: RecoveredRun[] = [];
+  for (const run of await runningRuns(db, options.dfeNumber)) {
+    if (!(await interrupted(db, run, now))) continue;
+    const r = await settleStoppedRun(db, run._id, { code: 'run_interrupted', message: 'the process running it stopped before it finished' });
+    if (!r) continue;
+    recovered.push(r);
+    logger.warn({ dfeNumber: r.dfeNumber, runId: r.runId, written: r.written, auditedNow: r.auditedNow, code: 'run_interrupted' }, 'interrupted run recovered and marked failed');
+  }
+  return recovered;
+}
