@@ -57,6 +57,9 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     connectTimeoutMS: options.timeoutMs,
     // the driver's own watchdog (mongodb 7 has no per-operation timeoutMS): a stalled server fails the operation
     ...(options.opTimeoutMs ? { socketTimeoutMS: options.opTimeoutMs } : {}),
+    // FerretDB 1.24 (SQLite) takes a pooled connection per statement from a pool of 100: many concurrent commands
+    // from one client can exhaust it and stall every one of them, so the embedded store gets a small pool
+    ...(embedded ? { maxPoolSize: 10 } : {}),
   });
   try {
     await client.connect();
