@@ -14,7 +14,7 @@ import * as actions from '../actions.js';
 import { dfeNumberSchema } from '../../sync/integris/schemas.js';
 import { refreshSummaries } from '../notify.js';
 import { confirmationFor, renderCard, stacked, type AdaptiveCard } from '../views/cards.js';
-import { processActivity, teamsAdapter, type TeamsAuth } from './adapter.js';
+import { processActivity, teamsAdapter, TokenGate, type TeamsAuth } from './adapter.js';
 import { conversationOf, forgetConversations, rememberConversation, tenantOf } from './conversations.js';
 import { cardActivity, teamsSender } from './sender.js';
 import type { ChatSender, ChatSenders } from '../outbox.js';
@@ -65,6 +65,7 @@ const mention = z.object({ type: z.literal('mention'), mentioned: z.object({ id:
 export function createTeams(options: TeamsOptions) {
   const { db, logger } = options;
   const adapter = teamsAdapter(options);
+  const gate = new TokenGate(logger);
   const app = new Application<TurnState>({ adapter, botAppId: options.appId, removeRecipientMention: true, startTypingTimer: false, longRunningMessages: false });
   const sender: ChatSender = teamsSender(db, adapter, options.appId);
   // read at each decision, so platforms the service adds later are refreshed too
@@ -214,7 +215,7 @@ export function createTeams(options: TeamsOptions) {
     sender,
     routes: (hono: Hono) => {
       hono.post('/api/messages', (c) =>
-        processActivity(c, adapter, (context) => app.run(context).then(() => undefined), (reason) => logger.warn({ reason }, 'teams request refused: token not valid')),
+        processActivity(c, adapter, (context) => app.run(context).then(() => undefined), (reason) => logger.warn({ reason }, 'teams request refused: token not valid'), gate),
       );
     },
   };
