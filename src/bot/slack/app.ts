@@ -16,6 +16,7 @@ import { refreshSummaries } from '../notify.js';
 import type { ChatSenders } from '../outbox.js';
 import { slackSender } from './sender.js';
 import { installationFor } from './install.js';
+import { singleWorkspaceAuthorize } from './identity.js';
 
 export interface SlackOptions {
   db: Db;
@@ -42,6 +43,17 @@ const HELP = [
 
 const buttonValue = z.object({ d: dfeNumberSchema, p: z.string().optional(), u: z.string().optional(), r: z.string().optional(), page: z.number().int().min(0).optional() });
 
+/** A button's value; one that is not ours (not JSON, wrong shape) reads as an out-of-date button. */
+function parseButtonValue(raw: string | undefined): z.infer<typeof buttonValue> {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw ?? '{}');
+  } catch {
+    json = undefined;
+  }
+  return buttonValue.parse(json);
+}
+
 function actorOf(body: { user_id?: string; user_name?: string; team_id?: string; user?: { id: string; name?: string; username?: string; team_id?: string }; team?: { id: string } | null }): Actor {
   const userId = body.user_id ?? body.user?.id ?? 'unknown';
   const team = body.team_id ?? body.team?.id ?? body.user?.team_id ?? 'unknown';
@@ -55,11 +67,15 @@ export function createSlack(options: SlackOptions) {
     signingSecret: options.signingSecret,
     firstDelivery: (eventId) => firstSighting(options.db, `slack:${eventId}`, 86_400_000),
     onError: (err) => options.logger.error({ err: { message: (err as Error).message } }, 'slack listener failed'),
+    onRateLimited: () => options.logger.warn({ code: 'slack_events_rate_limited' }, 'slack: Slack is dropping events for this app for a while (app_rate_limited)'),
+    onSlowAck: () => options.logger.warn({ code: 'slack_ack_late' }, 'slack: no listener answered within 2.5 s; Slack was sent an empty answer'),
   });
   const app = new App({
     receiver,
     ...(options.token
-      ? { token: options.token, botUserId: options.botUserId, botId: options.botId, tokenVerificationEnabled: options.botUserId === undefined }
+      ? options.botUserId !== undefined
+        ? { token: options.token, botUserId: options.botUserId, botId: options.botId, tokenVerificationEnabled: false }
+        : { authorize: singleWorkspaceAuthorize(options.token, options.logger) }
       : {
           authorize: async ({ teamId }: { teamId?: string }) => {
             const installation = teamId ? await installationFor(options.db, teamId) : undefined;
@@ -67,8 +83,9 @@ export function createSlack(options: SlackOptions) {
             return { botToken: installation.botToken, botId: installation.botId, botUserId: installation.botUserId, teamId };
           },
         }),
-    // interactive paths fail fast on a rate limit instead of waiting it out
-    clientOptions: { rejectRateLimitedCalls: true },
+    // interactive paths fail fast (a rate limit, an unreachable API) instead of waiting it out for half an hour;
+    // what must arrive goes through the outbox, which retries
+    clientOptions: { rejectRateLimitedCalls: true, timeout: 10_000, retryConfig: { retries: 1 } },
   });
   const ctx: actions.ActionContext = { db: options.db, ...(options.scheduler ? { scheduler: options.scheduler } : {}) };
   // the outbox's Slack sender: the one workspace's token, or each workspace's installation
@@ -134,7 +151,7 @@ export function createSlack(options: SlackOptions) {
     const channel = body.channel?.id;
     const ts = body.message?.ts;
     try {
-      const value = buttonValue.parse(JSON.parse(action.value ?? '{}'));
+      const value = parseButtonValue(action.value);
       let message = toMessage(await act(actor, value), page?.(value));
       // after a decision, keep the run's summaries current: the others are refreshed where they are, and the clicked
       // message, if it is the summary, becomes the refreshed summary under a line saying what was just done

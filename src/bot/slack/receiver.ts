@@ -3,6 +3,7 @@
 // wants it within 3 s) while the listener's remaining work carries on.
 import { verifySlackRequest, type App, type Receiver, type ReceiverEvent } from '@slack/bolt';
 import type { Context } from 'hono';
+import { parseSlackBody } from './payloads.js';
 
 export class HonoReceiver implements Receiver {
   private app?: App;
@@ -14,6 +15,10 @@ export class HonoReceiver implements Receiver {
       firstDelivery?: (eventId: string) => Promise<boolean>;
       ackTimeoutMs?: number;
       onError?: (err: unknown) => void;
+      /** Slack says it is dropping this app's events for a while. */
+      onRateLimited?: () => void;
+      /** No listener acknowledged in time (Slack would show the user an error). */
+      onSlowAck?: () => void;
     },
   ) {}
 
@@ -26,6 +31,9 @@ export class HonoReceiver implements Receiver {
 
   async handle(c: Context): Promise<Response> {
     const raw = await c.req.text();
+    // Bolt's check allows five minutes either way; a request from the future is only clock skew up to a minute
+    const sentAt = Number(c.req.header('x-slack-request-timestamp'));
+    if (Number.isFinite(sentAt) && sentAt > Date.now() / 1000 + 60) return c.json({ error: 'signature_invalid' }, 401);
     try {
       verifySlackRequest({
         signingSecret: this.options.signingSecret,
@@ -35,13 +43,14 @@ export class HonoReceiver implements Receiver {
     } catch {
       return c.json({ error: 'signature_invalid' }, 401);
     }
-    let body: Record<string, unknown>;
-    try {
-      body = parseBody(raw, c.req.header('content-type') ?? '');
-    } catch {
-      return c.json({ error: 'payload_invalid' }, 400);
-    }
+    const parsed = parseSlackBody(raw, c.req.header('content-type') ?? '');
+    if (!parsed.ok) return c.json({ error: 'payload_invalid', message: parsed.reason }, 400);
+    const body = parsed.body;
     if (body.type === 'url_verification') return c.json({ challenge: body.challenge });
+    if (body.type === 'app_rate_limited') {
+      this.options.onRateLimited?.();
+      return c.body(null, 200);
+    }
     const retryNum = c.req.header('x-slack-retry-num');
     if (typeof body.event_id === 'string' && this.options.firstDelivery && !(await this.options.firstDelivery(body.event_id))) {
       return c.body(null, 200); // a retry of an event already taken
@@ -61,7 +70,11 @@ export class HonoReceiver implements Receiver {
         else settle(Response.json(response));
       },
     };
-    const timeout = setTimeout(() => settle(new Response(null, { status: 200 })), this.options.ackTimeoutMs ?? 2500);
+    const timeout = setTimeout(() => {
+      // Slack shows the user an error after 3 s: answer empty rather than late, and say so
+      if (!acked) this.options.onSlowAck?.();
+      settle(new Response(null, { status: 200 }));
+    }, this.options.ackTimeoutMs ?? 2500);
     this.app.processEvent(event).then(
       () => settle(new Response(null, { status: 200 })),
       (err: unknown) => {
@@ -75,10 +88,4 @@ export class HonoReceiver implements Receiver {
       clearTimeout(timeout);
     }
   }
-}
-
-function parseBody(raw: string, contentType: string): Record<string, unknown> {
-  if (contentType.includes('application/json')) return JSON.parse(raw) as Record<string, unknown>;
-  const form = Object.fromEntries(new URLSearchParams(raw));
-  return typeof form.payload === 'string' ? (JSON.parse(form.payload) as Record<string, unknown>) : form;
 }
