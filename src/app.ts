@@ -14,8 +14,9 @@ export interface AppDeps {
 }
 
 /** The only place error codes become HTTP statuses. */
-const statusByCode: Partial<Record<ErrorCode, 400 | 401 | 403 | 404 | 409 | 503>> = {
+const statusByCode: Partial<Record<ErrorCode, 400 | 401 | 403 | 404 | 409 | 415 | 503>> = {
   payload_invalid: 400,
+  unsupported_media_type: 415,
   usage: 400,
   signature_invalid: 401,
   forbidden: 403,
@@ -23,6 +24,7 @@ const statusByCode: Partial<Record<ErrorCode, 400 | 401 | 403 | 404 | 409 | 503>
   run_in_progress: 409,
   stale_action: 409,
   store_unavailable: 503,
+  store_timeout: 503,
 };
 
 /** Webhook and chat payloads are a few kilobytes; anything near this is not one of them. */

@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'record_invalid'
   | 'signature_invalid'
   | 'payload_invalid'
+  | 'unsupported_media_type'
   | 'not_found'
   | 'forbidden'
   | 'run_in_progress'

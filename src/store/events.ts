@@ -14,3 +14,8 @@ export async function firstSighting(db: Db, id: string, keepMs: number, now = Da
   if (Math.random() < 0.02) await coll.deleteMany({ expiresAt: { $lt: new Date(now) } });
   return true;
 }
+
+/** Forgets an event id whose work failed, so the sender's retry is taken as new. */
+export async function forgetSighting(db: Db, id: string): Promise<void> {
+  await db.collection<{ _id: string }>('webhookEvents').deleteOne({ _id: id });
+}

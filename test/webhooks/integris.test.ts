@@ -1,4 +1,5 @@
 // The webhook route as Request -> Response, signed with the same code production verifies with.
+import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { getSchool, upsertSchool } from '../../src/store/schools.js';
@@ -11,8 +12,16 @@ const ctx = useTestStore();
 const SECRET = 'webhook-secret-0001';
 const NEW_SECRET = 'webhook-secret-0002';
 const calls: string[] = [];
+/** Set to make the next scheduling call fail (the store or the scheduler down for a moment). */
+let failNext = false;
 const scheduler = {
-  recordsChanged: async (dfe: string) => void calls.push(`changed:${dfe}`),
+  recordsChanged: async (dfe: string) => {
+    if (failNext) {
+      failNext = false;
+      throw new Error('scheduler unavailable');
+    }
+    calls.push(`changed:${dfe}`);
+  },
   revoke: async (dfe: string) => void calls.push(`revoke:${dfe}`),
   scheduleNightly: async (dfe: string) => void calls.push(`nightly:${dfe}`),
 };
@@ -91,5 +100,59 @@ describe('POST /webhooks/integris', () => {
     expect((await post(event('datashare.access_revoked', { dfeNumber: '2094000' }))).status).toBe(200);
     expect(calls).toEqual(['nightly:2094000', 'revoke:2094000']);
     expect(log.text()).not.toContain('New Academy');
+  });
+
+  it('checks the signature over the bytes as sent: a non-UTF-8 body signed correctly is a 400, not a 401', async () => {
+    const t = Math.floor(Date.now() / 1000);
+    const latin1 = Buffer.from(JSON.stringify(event('records.changed', { data: { name: 'Zoë' } })), 'latin1');
+    const res = await app.request('/webhooks/integris', { method: 'POST', headers: { 'content-type': 'application/json', 'integris-signature': integrisSignatureHeader(latin1, [SECRET], t) }, body: latin1 });
+    expect(res.status).toBe(400);
+    const utf8 = JSON.stringify(event('records.changed', { data: { name: 'Zoë Ørsted 王' } }));
+    expect((await post(null, { raw: utf8 })).status).toBe(200);
+  });
+
+  it('refuses a body that is not declared JSON with 415', async () => {
+    const raw = JSON.stringify(event('records.changed'));
+    const res = await app.request('/webhooks/integris', { method: 'POST', headers: { 'content-type': 'text/plain', 'integris-signature': integrisSignatureHeader(raw, [SECRET], Math.floor(Date.now() / 1000)) }, body: raw });
+    expect(res.status).toBe(415);
+  });
+
+  it("does an event's work on Integris' retry when the first delivery failed half way", async () => {
+    calls.length = 0;
+    const e = event('records.changed');
+    failNext = true;
+    expect((await post(e)).status).toBe(500);
+    const retry = await post(e);
+    expect(retry.status).toBe(200);
+    expect(await retry.json()).toEqual({ ok: true });
+    expect(calls).toEqual(['changed:2093456']);
+  });
+
+  it('answers no signed or unsigned request of any shape with a 5xx (1,000 generated)', async () => {
+    const type = fc.oneof({ weight: 8, arbitrary: fc.constantFrom('datashare.access_granted', 'datashare.access_revoked', 'records.changed', 'export.ready') }, { weight: 1, arbitrary: fc.string() });
+    const dfe = fc.oneof({ weight: 8, arbitrary: fc.constantFrom('2093456', '2094001', '8881234') }, { weight: 1, arbitrary: fc.string() });
+    const data = fc.oneof(
+      { weight: 6, arbitrary: fc.record({ reports: fc.array(fc.constantFrom('students', 'staff', 'contacts', 'groups', 'attendance', 'x')), personIds: fc.array(fc.string()), name: fc.string(), permissions: fc.array(fc.constantFrom('students', 'staff', 'contacts')) }, { requiredKeys: [] }) },
+      { weight: 1, arbitrary: fc.anything() },
+    );
+    const body = fc.oneof(
+      { weight: 8, arbitrary: fc.record({ id: fc.oneof({ weight: 8, arbitrary: fc.uuid() }, { weight: 1, arbitrary: fc.string() }), type, dfeNumber: dfe, occurredAt: fc.oneof({ weight: 8, arbitrary: fc.date({ noInvalidDate: true, min: new Date('2000-01-01'), max: new Date('2100-01-01') }).map((d) => d.toISOString()) }, { weight: 1, arbitrary: fc.string() }), data }, { requiredKeys: ['id', 'type', 'dfeNumber', 'occurredAt'] }).map((b) => JSON.stringify(b)) },
+      { weight: 1, arbitrary: fc.oneof(fc.json(), fc.string()) },
+    );
+    const signing = fc.constantFrom('good', 'good', 'good', 'none', 'wrong', 'stale');
+    const contentType = fc.oneof({ weight: 9, arbitrary: fc.constant('application/json') }, { weight: 1, arbitrary: fc.constantFrom('text/plain', 'application/json; charset=utf-8', '') });
+    const statuses: Record<number, number> = {};
+    await fc.assert(
+      fc.asyncProperty(body, signing, contentType, async (raw, how, type) => {
+        const t = Math.floor(Date.now() / 1000) - (how === 'stale' ? 900 : 0);
+        const headers: Record<string, string> = { 'content-type': type };
+        if (how !== 'none') headers['integris-signature'] = integrisSignatureHeader(raw, [how === 'wrong' ? 'wrong-secret-000000' : SECRET], t);
+        const res = await app.request('/webhooks/integris', { method: 'POST', headers, body: raw });
+        statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+        expect(res.status, raw.slice(0, 300)).toBeLessThan(500);
+      }),
+      { numRuns: 1000, seed: 19 },
+    );
+    expect(statuses[200] ?? 0).toBeGreaterThan(150); // a good share were accepted and did their work
   });
 });

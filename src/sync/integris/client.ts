@@ -18,6 +18,8 @@ export interface IntegrisClientOptions {
   maxRetries?: number;
   baseDelayMs?: number;
   maxDelayMs?: number;
+  /** The longest Retry-After waited out within a request; a longer one fails the request (the job retries later). */
+  maxRetryAfterSeconds?: number;
   concurrency?: number;
   pageSize?: number;
   /** Injected for tests: waiting and jitter. */
@@ -190,6 +192,12 @@ export class IntegrisClient {
     const base = this.options.baseDelayMs ?? 500;
     const cap = this.options.maxDelayMs ?? 30_000;
     const seconds = retryAfter && /^\d+$/.test(retryAfter) ? Number(retryAfter) : undefined;
+    // A long Retry-After is not waited out inside one request (it would hold a worker for as long as Integris
+    // asks): the request fails, and the job's own backoff tries the school again later.
+    const maxWait = this.options.maxRetryAfterSeconds ?? 120;
+    if (seconds !== undefined && seconds > maxWait) {
+      throw new UsoError('integris_unavailable', `Integris asked to wait ${seconds} s before retrying (over ${maxWait} s): the export is retried later`);
+    }
     // Full jitter keeps many schools' retries from arriving together; Retry-After is a floor, not a hint.
     const wait = seconds !== undefined ? seconds * 1000 : Math.min(cap, base * 2 ** attempt) * (0.5 + this.random() / 2);
     await this.sleep(Math.round(wait));

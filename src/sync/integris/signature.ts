@@ -4,11 +4,12 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 
 export const SIGNATURE_TOLERANCE_SECONDS = 300;
 
-export function signIntegrisBody(rawBody: string, secret: string, timestamp: number): string {
-  return createHmac('sha256', secret).update(`${timestamp}.${rawBody}`).digest('hex');
+/** The HMAC over the timestamp and the body's bytes exactly as they arrived (never a decoded and re-encoded copy). */
+export function signIntegrisBody(rawBody: string | Uint8Array, secret: string, timestamp: number): string {
+  return createHmac('sha256', secret).update(`${timestamp}.`).update(rawBody).digest('hex');
 }
 
-export function integrisSignatureHeader(rawBody: string, secrets: readonly string[], timestamp: number): string {
+export function integrisSignatureHeader(rawBody: string | Uint8Array, secrets: readonly string[], timestamp: number): string {
   return [`t=${timestamp}`, ...secrets.map((s) => `v1=${signIntegrisBody(rawBody, s, timestamp)}`)].join(',');
 }
 
@@ -16,7 +17,7 @@ export type SignatureCheck = { ok: true } | { ok: false; reason: 'missing' | 'ma
 
 export function verifyIntegrisSignature(
   header: string | undefined,
-  rawBody: string,
+  rawBody: string | Uint8Array,
   secrets: readonly string[],
   nowSeconds: number,
   toleranceSeconds = SIGNATURE_TOLERANCE_SECONDS,
