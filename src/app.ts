@@ -5,6 +5,7 @@ import { requestId } from 'hono/request-id';
 import { isUsoError, type ErrorCode } from './errors.js';
 import type { Logger } from './log.js';
 import type { Store } from './store/index.js';
+import { appRegistry, recordRequest } from './metrics.js';
 
 export interface AppDeps {
   store: Store;
@@ -37,6 +38,7 @@ export function createApp({ store, logger, routes = [] }: AppDeps): Hono {
   app.use(async (c, next) => {
     const started = performance.now();
     await next();
+    recordRequest(c.req.path, c.res.status);
     // Paths only: query strings and bodies may carry personal data.
     logger.info(
       { requestId: c.get('requestId'), method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) },
@@ -53,6 +55,9 @@ export function createApp({ store, logger, routes = [] }: AppDeps): Hono {
       return c.json({ status: 'unavailable', reason: `store: ${(err as Error).message}` }, 503);
     }
   });
+
+  const metrics = appRegistry(store.db);
+  app.get('/metrics', async (c) => c.body(await metrics.metrics(), 200, { 'content-type': metrics.contentType }));
 
   for (const mount of routes) mount(app);
 

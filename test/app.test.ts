@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { createApp, MAX_BODY_BYTES } from '../src/app.js';
 import { UsoError } from '../src/errors.js';
 import { useTestStore } from './helpers/store.js';
+import { upsertSchool } from '../src/store/schools.js';
+import { syncSchool } from '../src/sync/process.js';
+import { enqueue } from '../src/bot/outbox.js';
 import { captureLogger } from './helpers/log.js';
 
 const ctx = useTestStore();
@@ -47,5 +50,30 @@ describe('app', () => {
     expect(await big.json()).toMatchObject({ error: 'payload_invalid' });
     expect(read).toBe(false);
     expect((await app.request('/in', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"x":1}' })).status).toBe(200);
+  });
+
+  it('serves Prometheus metrics: runs and records by outcome, schools by their latest run, held changes, outbox, requests', async () => {
+    const db = ctx.store.db;
+    const { logger } = captureLogger();
+    await upsertSchool(db, { dfeNumber: '2095000', name: 'Metric School', laCode: '209', acceptedReports: ['students'] });
+    const pupils = Array.from({ length: 12 }, (_, i) => ({ personId: `M${i}`, legalForename: `Met${String.fromCharCode(97 + i)}`, legalSurname: 'Rics', dateOfBirth: '2015-01-0' + ((i % 9) + 1), gender: 'F', admissionDate: '2020-09-01', enrolmentStatus: 'C' }));
+    const file = (n: number) => ({ dfeNumber: '2095000', exportedAt: `2026-11-2${n}T18:00:00Z`, source: 'integris' as const, reports: { students: pupils.slice(0, n === 6 ? 12 : 4) }, completeness: {} });
+    await syncSchool({ db, logger }, '2095000', { trigger: 'cli', file: file(6), today: '2026-11-26' });
+    await syncSchool({ db, logger }, '2095000', { trigger: 'cli', file: file(7), today: '2026-11-27' }); // 8 of 12 leave: held
+    await enqueue(db, `metric:${Date.now()}`, { platform: 'slack', workspace: 'T1', conversation: 'C1' }, { text: 'x' });
+    const app = createApp({ store: ctx.store, logger });
+    await app.request('/healthz');
+    const res = await app.request('/metrics');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+    const text = await res.text();
+    expect(text).toMatch(/^uso_runs_total\{status="succeeded",trigger="cli"\} [1-9]/m);
+    expect(text).toMatch(/^uso_run_records_total\{outcome="created"\} [1-9]/m);
+    expect(text).toMatch(/^uso_run_duration_seconds_count\{status="succeeded"\} [1-9]/m);
+    expect(text).toMatch(/^uso_schools\{last_run="succeeded"\} [1-9]/m);
+    expect(text).toMatch(/^uso_held_changes_pending\{kind="unallocation"\} 8$/m);
+    expect(text).toMatch(/^uso_outbox_messages\{status="pending"\} [1-9]/m);
+    expect(text).toMatch(/^uso_http_requests_total\{route="\/healthz",status="200"\} [1-9]/m);
+    expect(text).not.toContain('Rics');
   });
 });

@@ -17,6 +17,7 @@ import { dfeNumberSchema as dfe, exportFileSchema, reportNameSchema } from '../s
 import { mergeSettings, type Account } from '../sync/model.js';
 import { syncSchool, type RunSummary } from '../sync/process.js';
 import { schoolStatus } from '../sync/status.js';
+import { recoverInterruptedRuns } from '../sync/recovery.js';
 import { accountLineSchema, readInput, readJsonInput, schoolImportSchema } from './inputs.js';
 import { progressBar } from './progress.js';
 import { table } from './table.js';
@@ -263,7 +264,10 @@ export const commands: Record<string, Command> = {
     summary: 'Last processed export and run per school, open matches, held changes',
     async run(ctx, { positionals }) {
       const dfeNumber = positionals[0] ? dfe.parse(positionals[0]) : undefined;
-      const status = await schoolStatus((await ctx.store()).db, dfeNumber);
+      const { db } = await ctx.store();
+      // a run whose process died shows as failed (interrupted), not as running for ever
+      await recoverInterruptedRuns(db, createLogger({ level: 'silent', pretty: false }), dfeNumber ? { dfeNumber } : {});
+      const status = await schoolStatus(db, dfeNumber);
       const rows = status.schools.map((s) => [
         s.dfeNumber,
         s.name,

@@ -6,6 +6,7 @@ import { UsoError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { startEmbeddedFerretdb, type EmbeddedFerretdb } from './embedded.js';
 import { ensureIndexes } from './indexes.js';
+import { monitorStore } from '../metrics.js';
 
 export interface Store {
   client: MongoClient;
@@ -60,7 +61,10 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     // FerretDB 1.24 (SQLite) takes a pooled connection per statement from a pool of 100: many concurrent commands
     // from one client can exhaust it and stall every one of them, so the embedded store gets a small pool
     ...(embedded ? { maxPoolSize: 10 } : {}),
+    // timings of every command, for the store latency metric
+    monitorCommands: true,
   });
+  monitorStore(client);
   try {
     await client.connect();
     await client.db('admin').command({ ping: 1 });

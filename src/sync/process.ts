@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from 'mongodb';
 import { UsoError, asUsoError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { recordRun } from '../metrics.js';
 import { accountsForSchool } from '../store/accounts.js';
 import { exportMeta, loadExport, markExportProcessed, saveExport, type ExportMeta } from '../store/exports.js';
 import { exclusionKeys } from '../store/exclusions.js';
@@ -146,6 +147,8 @@ export async function processExport(deps: SyncDeps, dfeNumber: string, options: 
   }
   const heartbeat = setInterval(() => void renewLease(db, leaseKey, owner, LEASE_MS).catch(() => {}), LEASE_MS / 3);
   heartbeat.unref();
+  const started = performance.now();
+  const seconds = () => (performance.now() - started) / 1000;
   let runId: string | undefined;
   try {
     // a run that an earlier process left half done is settled first, so this one (or a retry of its night) can go
@@ -153,10 +156,13 @@ export async function processExport(deps: SyncDeps, dfeNumber: string, options: 
     const run = await startRun(db, { dfeNumber, trigger: options.trigger, exportSeq: meta.seq, leaseOwner: owner, ...(options.runKey ? { runKey: options.runKey } : {}) });
     if (!run) return { runId: '', dfeNumber, status: 'skipped', counts: {}, outcomes: [], accountWrites: 0, note: `already run (${options.runKey})` };
     runId = run._id;
-    return await runPlanned(deps, school, meta, run, options, today, now);
+    const summary = await runPlanned(deps, school, meta, run, options, today, now);
+    recordRun({ status: summary.status, trigger: options.trigger, seconds: seconds(), counts: summary.counts });
+    return summary;
   } catch (err) {
     const e = asUsoError(err);
     if (runId) {
+      recordRun({ status: 'failed', trigger: options.trigger, seconds: seconds() });
       await settleStoppedRun(db, runId, { code: e.code, message: e.message }).catch(() => {});
       logger.error({ dfeNumber, runId, code: e.code }, 'school run failed');
     }

@@ -1,6 +1,6 @@
 // The Slack surface: the /uso command and the buttons, wired to the shared actions. Listeners are plain functions
 // of (ack, body, client, respond); all Slack specifics stay in this folder.
-import { App, type AllMiddlewareArgs, type BlockAction, type ButtonAction, type SlackActionMiddlewareArgs, type SlackCommandMiddlewareArgs } from '@slack/bolt';
+import { App, LogLevel, type Logger as BoltLogger, type AllMiddlewareArgs, type BlockAction, type ButtonAction, type SlackActionMiddlewareArgs, type SlackCommandMiddlewareArgs } from '@slack/bolt';
 import type { Db } from 'mongodb';
 import type { Hono } from 'hono';
 import { z } from 'zod';
@@ -43,6 +43,13 @@ const HELP = [
 
 const buttonValue = z.object({ d: dfeNumberSchema, p: z.string().optional(), u: z.string().optional(), r: z.string().optional(), page: z.number().int().min(0).optional() });
 
+/** Bolt's logger interface over the service's logger: its messages become JSON lines with `source: bolt`. */
+function boltLogger(logger: Logger): BoltLogger {
+  const child = logger.child({ source: 'bolt' });
+  const line = (level: 'debug' | 'info' | 'warn' | 'error') => (...msgs: unknown[]) => child[level](msgs.map((m) => (m instanceof Error ? m.message : typeof m === 'string' ? m : JSON.stringify(m))).join(' ').slice(0, 1000));
+  return { debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error'), setLevel: () => {}, getLevel: () => LogLevel.INFO, setName: () => {} };
+}
+
 /** A button's value; one that is not ours (not JSON, wrong shape) reads as an out-of-date button. */
 function parseButtonValue(raw: string | undefined): z.infer<typeof buttonValue> {
   let json: unknown;
@@ -83,6 +90,8 @@ export function createSlack(options: SlackOptions) {
             return { botToken: installation.botToken, botId: installation.botId, botUserId: installation.botUserId, teamId };
           },
         }),
+    // Bolt's own messages go into the service's JSON log, not as plain lines beside it
+    logger: boltLogger(options.logger),
     // interactive paths fail fast (a rate limit, an unreachable API) instead of waiting it out for half an hour;
     // what must arrive goes through the outbox, which retries
     clientOptions: { rejectRateLimitedCalls: true, timeout: 10_000, retryConfig: { retries: 1 } },
