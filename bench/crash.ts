@@ -1,6 +1,6 @@
 // `npm run bench:crash [-- --trials 12]`: the kill -9 experiment. Each trial starts `uso sync` on an export
 // (a first sync, or a night where every pupil changes class, with starters and leavers), kills the process with
-// SIGKILL once it has written a chosen number of accounts, and then, at once:
+// SIGKILL at a moment spread across the run, and then, at once:
 //   1. `uso status` (which settles runs left by a dead process) and counts runs still `running` and account
 //      writes with no audit entry (each write stamps its run on the account; the audit must name that run);
 //   2. `uso sync` of the same export again, which must start at once (the dead process's lease is freed) and
@@ -24,7 +24,7 @@ const dir = mkdtempSync(join(tmpdir(), 'uso-crash-'));
 const ferret = await startEmbeddedFerretdb({ dataDir: join(dir, 'store'), logger: createLogger({ level: 'silent', pretty: false }), timeoutMs: 30_000 });
 const client = new MongoClient(ferret.uri);
 
-const la = generateLocalAuthority({ seed: 77, schools: 1, sizeFactor: 2 });
+const la = generateLocalAuthority({ seed: 77, schools: 1, sizeFactor: 4 });
 const school = la.schools[0]!;
 const file = (name: string, body: unknown) => {
   const path = join(dir, name);
@@ -68,39 +68,31 @@ for (let t = 0; t < args.trials; t++) {
   const db = client.db(dbName);
   usoSync(dbName, ['schools', 'import', schoolsFile]);
   if (churn) usoSync(dbName, ['sync', school.dfeNumber, '--file', firstNight, '--today', la.today]);
-  // kill after a growing number of account writes: the first few, a batch boundary, most of the school
-  const killAfter = [1, 49, 50, 51, 120, 400, 700, 850][Math.floor(t / 2) % 8]!;
-  const baseline = await db.collection('audit').countDocuments({ action: { $regex: '^account\\.' } });
+  // kill at a spread of moments from start-up through the run (the CLI takes about a second to load)
+  const killAtMs = 1000 + Math.round(((t * 7) % args.trials) * (2400 / args.trials));
   const child = uso(dbName, ['sync', school.dfeNumber, '--file', churn ? churnNight : firstNight, '--today', la.today]);
-  const exited = new Promise<number | null>((ok) => child.on('close', (code, signal) => ok(signal ? -1 : code)));
-  let done = false;
-  void exited.then(() => (done = true));
-  let writes = 0;
-  while (!done) {
-    // account writes of this run: audit entries lag them by at most one batch, so count the stamped accounts
-    writes = await db.collection('accounts').countDocuments(churn ? { version: { $gt: 0 } } : {});
-    if (writes >= killAfter) {
-      child.kill('SIGKILL');
-      break;
-    }
-    await new Promise((ok) => setTimeout(ok, 5));
-  }
-  const code = await exited;
-  const killed = code === -1;
+  const exited = new Promise<boolean>((ok) => child.on('close', (_code, signal) => ok(signal === 'SIGKILL')));
+  const timer = setTimeout(() => child.kill('SIGKILL'), killAtMs);
+  const killed = await exited;
+  clearTimeout(timer);
+  const crashed = await db.collection<{ _id: string; status: string }>('runs').findOne({ status: 'running' });
+  const writtenByCrashed = crashed ? await db.collection('accounts').countDocuments({ 'lastChange.runId': crashed._id }) : 0;
   const status = usoSync(dbName, ['status', school.dfeNumber]);
   const running = await db.collection('runs').countDocuments({ status: 'running' });
   const unauditedAfterKill = await unauditedWrites(db);
+  const settled = crashed ? await db.collection<{ status: string; error?: { code: string } }>('runs').findOne({ _id: crashed._id } as never) : undefined;
   const rerun = usoSync(dbName, ['sync', school.dfeNumber, '--file', churn ? churnNight : firstNight, '--today', la.today, '--json']);
-  const rerunOk = rerun.code === 0;
   const row = {
     name: 'kill9_trial',
     trial: t + 1,
     night: churn ? 'churn' : 'first',
-    killedAfterWrites: killed ? writes : 'finished first',
-    auditedBeforeRerun: (await db.collection('audit').countDocuments({ action: { $regex: '^account\\.' } })) - baseline,
+    killAtMs,
+    killed: killed ? (crashed ? 'mid-run' : 'outside a run') : 'finished first',
+    writesBeforeKill: writtenByCrashed,
+    crashedRunAfterStatus: settled ? `${settled.status}${settled.error ? ` (${settled.error.code})` : ''}` : '-',
     runsLeftRunning: running,
     unauditedAfterKill,
-    rerunStartedAtOnce: rerunOk ? 'yes' : `no: ${rerun.err.trim().slice(0, 80)}`,
+    rerunStartedAtOnce: rerun.code === 0 ? 'yes' : `no: ${rerun.err.trim().slice(0, 80)}`,
     duplicates: await duplicates(db),
     unauditedAfterRerun: await unauditedWrites(db),
     accountsAtSchool: await db.collection('accounts').countDocuments({ schools: school.dfeNumber }),
@@ -114,7 +106,8 @@ const total = (k: string) => rows.reduce((n, r) => n + (typeof r[k] === 'number'
 const summary = {
   name: 'kill9_summary',
   trials: rows.length,
-  killedMidRun: rows.filter((r) => typeof r.killedAfterWrites === 'number').length,
+  killedMidRun: rows.filter((r) => r.killed === 'mid-run').length,
+  writesBeforeKill: rows.map((r) => r.writesBeforeKill),
   duplicates: total('duplicates'),
   runsLeftRunning: total('runsLeftRunning'),
   unauditedAfterKill: total('unauditedAfterKill'),
@@ -123,7 +116,7 @@ const summary = {
   schoolPeople: people,
 };
 process.stdout.write(`${JSON.stringify(summary)}\n`);
-process.stderr.write(`${table([['TRIAL', 'NIGHT', 'KILLED AFTER', 'RUNNING', 'UNAUDITED', 'RE-RUN', 'DUPLICATES'], ...rows.map((r) => [String(r.trial), String(r.night), String(r.killedAfterWrites), String(r.runsLeftRunning), `${r.unauditedAfterKill}/${r.unauditedAfterRerun}`, String(r.rerunStartedAtOnce), String(r.duplicates)])])}\n`);
+process.stderr.write(`${table([['TRIAL', 'NIGHT', 'KILLED', 'WRITES BEFORE', 'CRASHED RUN', 'RUNNING', 'UNAUDITED', 'RE-RUN', 'DUPLICATES'], ...rows.map((r) => [String(r.trial), String(r.night), String(r.killed), String(r.writesBeforeKill), String(r.crashedRunAfterStatus), String(r.runsLeftRunning), `${r.unauditedAfterKill}/${r.unauditedAfterRerun}`, String(r.rerunStartedAtOnce), String(r.duplicates)])])}\n`);
 await client.close();
 await ferret.stop();
 rmSync(dir, { recursive: true, force: true });
