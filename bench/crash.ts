@@ -17,7 +17,7 @@ import { table } from '../src/cli/table.js';
 import { createLogger } from '../src/log.js';
 import { startEmbeddedFerretdb } from '../src/store/embedded.js';
 import { generateLocalAuthority } from '../src/sync/integris/sim/generator.js';
-import type { ExportFile } from '../src/sync/integris/schemas.js';
+import type { ExportFile } from '../src/domain/records.js';
 
 const args = z.object({ trials: z.coerce.number().int().min(1).max(100).default(12) }).parse(parseArgs({ options: { trials: { type: 'string' } } }).values);
 const dir = mkdtempSync(join(tmpdir(), 'uso-crash-'));

@@ -2,7 +2,8 @@
 // corruptions real MIS data carries, and hard non-matches (twins, namesakes born on other days).
 import { Faker, base, en, en_GB } from '@faker-js/faker';
 import { generateLocalAuthority } from '../src/sync/integris/sim/generator.js';
-import { accountBlockKeys, findCandidates, lookupBlockKeys, type MatchablePerson } from '../src/sync/match.js';
+import { findCandidates } from '../src/sync/match.js';
+import { accountBlockKeys, lookupBlockKeys, type MatchablePerson } from '../src/domain/blocking.js';
 
 export interface LabelledProbe {
   person: MatchablePerson;

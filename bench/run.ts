@@ -13,7 +13,7 @@ import { ensureIndexes, openStore, storeFrom, type Store } from '../src/store/in
 import { fromDoc, toDoc, type AccountDoc } from '../src/store/accounts.js';
 import { upsertSchool } from '../src/store/schools.js';
 import { generateLocalAuthority, type SimSchool } from '../src/sync/integris/sim/generator.js';
-import { reportNames, type ExportFile, type Student } from '../src/sync/integris/schemas.js';
+import { reportNames, type ExportFile, type Student } from '../src/domain/records.js';
 import { processExport, syncSchool } from '../src/sync/process.js';
 import { evaluate, labelledSet } from './matching.js';
 

@@ -12,7 +12,7 @@ import { table } from './cli/table.js';
 import { configOrExit, startOrExit, stopOnSignals } from './entry.js';
 import { createLogger } from './log.js';
 import { integrisClient } from './service.js';
-import { todayIn } from './sync/dates.js';
+import { todayIn } from './domain/dates.js';
 import { generateLocalAuthority } from './sync/integris/sim/generator.js';
 import { createSimulator } from './sync/integris/sim/simulator.js';
 import { syncSchool, type RunSummary } from './sync/process.js';

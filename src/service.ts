@@ -13,7 +13,7 @@ import { integrisWebhookRoutes } from './webhooks/index.js';
 import { deliverDue, notifyRevoked, notifyRun, queueLaDigests, type ChatSenders } from './bot/index.js';
 import { createSlack, slackInstallRoutes } from './bot/slack/index.js';
 import { createTeams } from './bot/teams/index.js';
-import { todayIn } from './sync/dates.js';
+import { todayIn } from './domain/dates.js';
 
 export interface Service {
   store: Store;

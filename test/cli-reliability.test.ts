@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { generateLocalAuthority } from '../src/sync/integris/sim/generator.js';
-import type { ExportFile } from '../src/sync/integris/schemas.js';
+import type { ExportFile } from '../src/domain/records.js';
 import { uso } from './helpers/cli.js';
 
 const dbName = `t_clir_${randomBytes(4).toString('hex')}`;

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { MongoClient } from 'mongodb';
 import { uso } from './helpers/cli.js';
 import { generateLocalAuthority } from '../src/sync/integris/sim/generator.js';
-import type { ExportFile } from '../src/sync/integris/schemas.js';
+import type { ExportFile } from '../src/domain/records.js';
 
 const dbName = `t_cli_${randomBytes(4).toString('hex')}`;
 const dir = mkdtempSync(join(tmpdir(), 'uso-cli-'));

@@ -8,7 +8,7 @@ import { getAccount } from '../store/accounts.js';
 import { openMatches } from '../store/matches.js';
 import { getRun, lastSucceededRun } from '../store/runs.js';
 import { createAnyway, decideHeldChanges, type AccountChoiceRule, excludePerson, matchPerson, nonMisAccounts, restoreAccount, unallocatedAccounts } from '../sync/admin.js';
-import type { Account } from '../sync/model.js';
+import type { Account } from '../domain/model.js';
 import { schoolStatus, type SchoolStatus } from '../sync/status.js';
 import { actorKey, authorise, schoolsOf, type Actor } from './access.js';
 import { runFactsOf, summaryOf } from './notify.js';

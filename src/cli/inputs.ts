@@ -2,7 +2,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { z } from 'zod';
 import { UsoError } from '../errors.js';
-import { dfeNumberSchema, reportNameSchema } from '../sync/integris/schemas.js';
+import { dfeNumberSchema, reportNameSchema } from '../domain/records.js';
 
 export const schoolImportSchema = z.array(
   z.object({

@@ -8,9 +8,9 @@
 // command until the command ends, from a pool of 100, so an `update` command of 100 or more statements never
 // finishes and wedges the server. Filtering on `_id` alone still costs a collection scan there.
 import { MongoBulkWriteError, type AnyBulkWriteOperation, type Db } from 'mongodb';
-import { accountBlockKeys } from '../sync/match.js';
-import { accountStatus, type Account, type Association } from '../sync/model.js';
-import { candidateNumber, candidatePrefix, usernameCandidate } from '../sync/usernames.js';
+import { accountBlockKeys, BLOCK_KEYS_VERSION } from '../domain/blocking.js';
+import { accountStatus, type Account, type Association } from '../domain/model.js';
+import { candidateNumber, candidatePrefix, usernameCandidate } from '../domain/usernames.js';
 
 /** Statements per write command: well under FerretDB 1.24's pool of 100 connections. */
 export const WRITE_BATCH = 50;
@@ -242,4 +242,27 @@ export async function insertAccounts(db: Db, accounts: readonly Account[]): Prom
 
 export async function countAccounts(db: Db): Promise<number> {
   return coll(db).countDocuments();
+}
+
+/**
+ * Re-derives every account's block keys when the rule that makes them (BLOCK_KEYS_VERSION) has changed since they
+ * were stored; a no-op otherwise (one `_id` read). Run at start-up, before any run looks accounts up by those keys.
+ */
+export async function ensureBlockKeys(db: Db): Promise<number> {
+  const globals = db.collection<{ _id: string; version: number }>('globals');
+  if ((await globals.findOne({ _id: 'blockKeys' }))?.version === BLOCK_KEYS_VERSION) return 0;
+  let rewritten = 0;
+  let ops: AnyBulkWriteOperation<AccountDoc>[] = [];
+  const flush = async () => {
+    if (ops.length) rewritten += (await coll(db).bulkWrite(ops, { ordered: false })).modifiedCount;
+    ops = [];
+  };
+  for await (const doc of coll(db).find({})) {
+    const keys = toDoc(fromDoc(doc)).blockKeys;
+    if (JSON.stringify(keys) !== JSON.stringify(doc.blockKeys)) ops.push({ updateOne: { filter: { _id: doc._id }, update: { $set: { blockKeys: keys } } } });
+    if (ops.length >= WRITE_BATCH) await flush();
+  }
+  await flush();
+  await globals.replaceOne({ _id: 'blockKeys' }, { version: BLOCK_KEYS_VERSION }, { upsert: true });
+  return rewritten;
 }

@@ -6,6 +6,7 @@ import { UsoError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { startEmbeddedFerretdb, type EmbeddedFerretdb } from './embedded.js';
 import { ensureIndexes } from './indexes.js';
+import { ensureBlockKeys } from './accounts.js';
 import { monitorStore } from '../metrics.js';
 
 export interface Store {
@@ -76,6 +77,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   }
   const db = client.db(options.uri ? dbNameFrom(options.uri, options.dbName) : options.dbName);
   await ensureIndexes(db);
+  await ensureBlockKeys(db);
   return storeFrom(client, db, embedded ? 'ferretdb' : 'mongodb', embedded);
 }
 

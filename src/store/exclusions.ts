@@ -1,6 +1,6 @@
 // Names a school never wants accounts for (e.g. test pupils, governors recorded as staff).
 import type { Db } from 'mongodb';
-import { personNameKey } from '../sync/names.js';
+import { personNameKey } from '../domain/names.js';
 
 export interface ExclusionDoc {
   dfeNumber: string;

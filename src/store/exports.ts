@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { ObjectId, type Db } from 'mongodb';
 import { UsoError } from '../errors.js';
-import { reportNames, type ExportFile, type ReportName } from '../sync/integris/schemas.js';
+import { reportNames, type ExportFile, type ReportName } from '../domain/records.js';
 
 const CHUNK = 2000;
 const chunkId = (exportId: ObjectId, report: string, index: number) => `${exportId.toHexString()}:${report}:${index}`;

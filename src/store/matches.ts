@@ -1,8 +1,8 @@
 // People held for matching: the MIS person, the candidate accounts with scores and reasons, and how it ended.
 import type { Db } from 'mongodb';
-import type { Candidate } from '../sync/match.js';
-import type { PersonFields } from '../sync/model.js';
-import type { HeldMatch } from '../sync/plan.js';
+import type { Candidate } from '../domain/blocking.js';
+import type { PersonFields } from '../domain/model.js';
+import type { HeldMatch } from '../domain/outcomes.js';
 
 export interface MatchDoc {
   _id: string;

@@ -5,7 +5,7 @@
 // to do, and `leaseOwner` ties a running run to the school lease that proves its process is alive.
 import { randomUUID } from 'node:crypto';
 import type { Db } from 'mongodb';
-import type { HeldChange, Outcome, RecordOutcome } from '../sync/plan.js';
+import type { HeldChange, Outcome, RecordOutcome } from '../domain/outcomes.js';
 
 export interface RunDoc {
   _id: string;

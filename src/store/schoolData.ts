@@ -3,7 +3,7 @@
 // hash changed, so re-processing the same export writes nothing here.
 import { createHash } from 'node:crypto';
 import type { Db } from 'mongodb';
-import type { AttendanceMark, Contact, Group } from '../sync/integris/schemas.js';
+import type { AttendanceMark, Contact, Group } from '../domain/records.js';
 
 interface StateDoc {
   _id: string;

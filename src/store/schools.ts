@@ -1,7 +1,7 @@
 // Schools (keyed by DfE number) and the service-wide pause.
 import type { Db } from 'mongodb';
-import { mergeSettings, type School, type SchoolSettings } from '../sync/model.js';
-import type { ReportName } from '../sync/integris/schemas.js';
+import { mergeSettings, type School, type SchoolSettings } from '../domain/model.js';
+import type { ReportName } from '../domain/records.js';
 
 type SchoolDoc = School & { _id: string };
 const coll = (db: Db) => db.collection<SchoolDoc>('schools');

@@ -11,9 +11,9 @@ import { getMatch, resolveMatch, setMatchUsername, type MatchDoc } from '../stor
 import { acquireLease, releaseLease } from '../store/leases.js';
 import { decideHeld, getRun } from '../store/runs.js';
 import { getSchool } from '../store/schools.js';
-import { todayIn } from './dates.js';
-import type { Account, Association, School } from './model.js';
-import { usernameBase } from './usernames.js';
+import { todayIn } from '../domain/dates.js';
+import type { Account, Association, School } from '../domain/model.js';
+import { usernameBase } from '../domain/usernames.js';
 
 async function schoolOrThrow(db: Db, dfeNumber: string): Promise<School> {
   const school = await getSchool(db, dfeNumber);

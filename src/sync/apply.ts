@@ -7,7 +7,8 @@
 import type { Db } from 'mongodb';
 import { audit, type AuditEntry } from '../store/audit.js';
 import { insertNewAccounts, updateAccounts, type ChangeStamp } from '../store/accounts.js';
-import type { Plan, RecordOutcome } from './plan.js';
+import type { Plan } from './plan.js';
+import type { RecordOutcome } from '../domain/outcomes.js';
 
 export interface ApplyResult {
   accountWrites: number;

@@ -11,7 +11,7 @@ import { lastProcessedExport } from '../store/exports.js';
 import { runByKey } from '../store/runs.js';
 import { claimOnce, releaseClaim } from '../store/leases.js';
 import { getSchool, listSchools, updateSchool, upsertSchool } from '../store/schools.js';
-import { todayIn } from './dates.js';
+import { todayIn } from '../domain/dates.js';
 import type { IntegrisClient } from './integris/client.js';
 import { processExport, recordFailedExport, takeExport, type RunSummary } from './process.js';
 import { recoverInterruptedRuns } from './recovery.js';

@@ -1,48 +1,11 @@
 // Pure candidate finding and scoring: is this MIS person already one of these accounts? Candidates are first
 // blocked (same LA and date of birth, its day/month swap, or a phonetic surname key), then scored from names,
 // date of birth, gender and UPN, each with the human reasons an admin sees beside the buttons.
-import { isShortFormOf, jaroWinkler, levenshtein, nameParts, normaliseName, surnameKeys } from './names.js';
-import type { PersonFields } from './model.js';
-
-export interface MatchablePerson extends Omit<PersonFields, 'kind'> {
-  kind?: PersonFields['kind'];
-}
-
-export interface Candidate {
-  username: string;
-  score: number;
-  /** Same UPN, or same legal names and date of birth: safe to link without asking when it is the only candidate. */
-  certain: boolean;
-  reasons: string[];
-}
+import { isShortFormOf, jaroWinkler, levenshtein, nameParts, normaliseName } from '../domain/names.js';
+import { swapDayMonth, type Candidate, type MatchablePerson } from '../domain/blocking.js';
 
 /** Scores at or above this make a look-alike that is held for a person to decide. */
 export const LOOKALIKE_THRESHOLD = 0.82;
-
-function swapDayMonth(dob: string): string | undefined {
-  const [y, m, d] = dob.split('-');
-  if (!y || !m || !d || m === d || Number(d) > 12) return undefined;
-  return `${y}-${d}-${m}`;
-}
-
-/** Index keys an account is stored under, so candidates for a person are found with one `$in` query. */
-export function accountBlockKeys(person: MatchablePerson, laCodes: readonly string[]): string[] {
-  const keys = new Set<string>();
-  for (const la of laCodes) {
-    if (person.dateOfBirth) keys.add(`${la}|d|${person.dateOfBirth}`);
-    for (const s of [person.legalSurname, person.preferredSurname]) for (const k of surnameKeys(s)) keys.add(`${la}|s|${k}`);
-    if (person.upn) keys.add(`u|${person.upn}`);
-  }
-  return [...keys];
-}
-
-/** The keys to look a person up by: as stored, plus the day/month swap of the date of birth. */
-export function lookupBlockKeys(person: MatchablePerson, laCode: string): string[] {
-  const keys = accountBlockKeys(person, [laCode]);
-  const swapped = person.dateOfBirth && swapDayMonth(person.dateOfBirth);
-  if (swapped) keys.push(`${laCode}|d|${swapped}`);
-  return keys;
-}
 
 function forenames(p: MatchablePerson): string[] {
   return [...new Set([normaliseName(p.legalForename).split(' ')[0]!, normaliseName(p.preferredForename).split(' ')[0] ?? ''].filter(Boolean))];

@@ -1,51 +1,15 @@
 // The pure planner: from one school's export, the accounts it may touch, exclusions, settings and today, decide
 // every account change and one outcome per MIS record. No I/O: the same input always gives the same plan, which
 // is what makes re-running an export a no-op and lets tests state each rule as a table of cases.
-import { addDays, daysBetween, type IsoDate } from './dates.js';
-import type { InvalidRecord } from './integris/schemas.js';
+import { addDays, daysBetween, type IsoDate } from '../domain/dates.js';
+import type { InvalidRecord } from '../domain/records.js';
 import type { MisPerson } from './integris/people.js';
-import { accountBlockKeys, findCandidates, lookupBlockKeys, type Candidate } from './match.js';
-import { accountStatus, type Account, type Association, type PersonFields, type School } from './model.js';
-import { personNameKey } from './names.js';
-import { usernameBase } from './usernames.js';
-
-export const outcomes = [
-  'created', 'updated', 'unchanged', 'auto_matched', 'held_for_matching', 'excluded', 'invalid', 'future_starter',
-  'unallocated', 'held_unallocation', 'held_update',
-] as const;
-export type Outcome = (typeof outcomes)[number];
-
-export interface RecordOutcome {
-  report: 'students' | 'staff' | 'contacts' | 'groups' | 'attendance';
-  personId: string;
-  outcome: Outcome;
-  username?: string;
-  reason?: string;
-  candidates?: Candidate[];
-}
-
-export interface NewAccount {
-  personId: string;
-  usernameBase: string;
-  account: Omit<Account, 'username'>;
-}
-
-/** A change held for an admin: the account before and after it; approval applies it only if `before` still holds. */
-export interface HeldChange {
-  kind: 'unallocation' | 'update';
-  username: string;
-  personId: string;
-  before: Account;
-  after: Account;
-}
-
-export interface HeldMatch {
-  personId: string;
-  report: 'students' | 'staff';
-  person: PersonFields;
-  startDate: IsoDate;
-  candidates: Candidate[];
-}
+import { accountBlockKeys, lookupBlockKeys } from '../domain/blocking.js';
+import { outcomes, type HeldChange, type HeldMatch, type NewAccount, type Outcome, type RecordOutcome } from '../domain/outcomes.js';
+import { findCandidates } from './match.js';
+import { accountStatus, type Account, type Association, type PersonFields, type School } from '../domain/model.js';
+import { personNameKey } from '../domain/names.js';
+import { usernameBase } from '../domain/usernames.js';
 
 export interface PlanInput {
   school: School;

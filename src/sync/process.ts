@@ -17,12 +17,12 @@ import { finishRun, recordPlan, startRun, type RunDoc } from '../store/runs.js';
 import { replaceSchoolRecords, storeAttendance } from '../store/schoolData.js';
 import { getSchool, globalPause, updateSchool } from '../store/schools.js';
 import { applyPlan } from './apply.js';
-import { addDays, todayIn, type IsoDate } from './dates.js';
+import { addDays, todayIn, type IsoDate } from '../domain/dates.js';
 import type { IntegrisClient } from './integris/client.js';
 import { groupsByPerson, staffToPerson, studentToPerson, type MisPerson } from './integris/people.js';
-import { parseReport, type ExportFile, type InvalidRecord, type ReportName } from './integris/schemas.js';
-import { lookupBlockKeys } from './match.js';
-import type { Account, School } from './model.js';
+import { parseReport, type ExportFile, type InvalidRecord, type ReportName } from '../domain/records.js';
+import { lookupBlockKeys } from '../domain/blocking.js';
+import type { Account, School } from '../domain/model.js';
 import { plan, type Plan } from './plan.js';
 import { recoverInterruptedRuns, runLeaseKey, settleStoppedRun } from './recovery.js';
 

@@ -8,7 +8,7 @@ import type { Logger } from '../log.js';
 import { firstSighting, forgetSighting } from '../store/events.js';
 import { getSchool, upsertSchool } from '../store/schools.js';
 import { verifyIntegrisSignature } from '../sync/integris/signature.js';
-import { dfeNumberSchema, reportNameSchema } from '../sync/integris/schemas.js';
+import { dfeNumberSchema, reportNameSchema } from '../domain/records.js';
 
 export const webhookEventSchema = z.object({
   id: z.string().min(1).max(200),

@@ -5,7 +5,7 @@ import { approveUnallocations, createNew, listMatches, match, status } from '../
 import { upsertSchool } from '../../src/store/schools.js';
 import { generateLocalAuthority } from '../../src/sync/integris/sim/generator.js';
 import { syncSchool } from '../../src/sync/process.js';
-import type { ExportFile } from '../../src/sync/integris/schemas.js';
+import type { ExportFile } from '../../src/domain/records.js';
 import { captureLogger } from '../helpers/log.js';
 import { useTestStore } from '../helpers/store.js';
 

@@ -6,7 +6,7 @@ import { createApp } from '../../src/app.js';
 import { createLinkCode } from '../../src/bot/access.js';
 import { createSlack } from '../../src/bot/slack/app.js';
 import { getAccount } from '../../src/store/accounts.js';
-import type { ExportFile } from '../../src/sync/integris/schemas.js';
+import type { ExportFile } from '../../src/domain/records.js';
 import { syncSchool } from '../../src/sync/process.js';
 import { notifyRun, queueLaDigests } from '../../src/bot/notify.js';
 import { Scheduler } from '../../src/sync/jobs.js';

@@ -11,7 +11,7 @@ import { createTeams } from '../../src/bot/teams/app.js';
 import { cardProblems, type AdaptiveCard } from '../../src/bot/views/cards.js';
 import { getAccount } from '../../src/store/accounts.js';
 import { finishRun, getRun, startRun } from '../../src/store/runs.js';
-import type { ExportFile } from '../../src/sync/integris/schemas.js';
+import type { ExportFile } from '../../src/domain/records.js';
 import { Scheduler } from '../../src/sync/jobs.js';
 import { syncSchool } from '../../src/sync/process.js';
 import { captureLogger } from '../helpers/log.js';

@@ -4,7 +4,7 @@ import type { Db } from 'mongodb';
 import { insertAccounts } from '../../src/store/accounts.js';
 import { upsertSchool } from '../../src/store/schools.js';
 import { generateLocalAuthority } from '../../src/sync/integris/sim/generator.js';
-import type { ExportFile } from '../../src/sync/integris/schemas.js';
+import type { ExportFile } from '../../src/domain/records.js';
 import { syncSchool } from '../../src/sync/process.js';
 import { captureLogger } from './log.js';
 

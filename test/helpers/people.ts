@@ -1,8 +1,8 @@
 // Builders for planner tests: schools, MIS people and accounts with sensible defaults.
 import type { MisPerson } from '../../src/sync/integris/people.js';
-import { defaultSchoolSettings, type Account, type Association, type School, type SchoolSettings } from '../../src/sync/model.js';
+import { defaultSchoolSettings, type Account, type Association, type School, type SchoolSettings } from '../../src/domain/model.js';
 import type { Plan, PlanInput } from '../../src/sync/plan.js';
-import { usernameCandidates } from '../../src/sync/usernames.js';
+import { usernameCandidates } from '../../src/domain/usernames.js';
 
 export const TODAY = '2026-11-27';
 export const NOW = '2026-11-27T18:30:00.000Z';

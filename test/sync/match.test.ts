@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { findCandidates, scoreCandidate } from '../../src/sync/match.js';
-import { isShortFormOf, jaroWinkler, normaliseName, soundex, surnameKeys, toAscii } from '../../src/sync/names.js';
-import { usernameBase, usernameCandidates } from '../../src/sync/usernames.js';
+import { isShortFormOf, jaroWinkler, normaliseName, soundex, surnameKeys, toAscii } from '../../src/domain/names.js';
+import { usernameBase, usernameCandidates } from '../../src/domain/usernames.js';
 
 const amelia = { kind: 'pupil' as const, legalForename: 'Amelia', legalSurname: 'Hughes', dateOfBirth: '2015-04-12', gender: 'F' };
 

@@ -1,7 +1,7 @@
 // Every rule the sync must keep (DESIGN.md), as planner cases: each would fail without its rule.
 import { describe, expect, it } from 'vitest';
 import { plan } from '../../src/sync/plan.js';
-import { personNameKey } from '../../src/sync/names.js';
+import { personNameKey } from '../../src/domain/names.js';
 import { applyInMemory, input, linkedAccount, manualAccount, outcomeOf, pupil, school, staffMember, TODAY } from '../helpers/people.js';
 
 const here = school('2092000');

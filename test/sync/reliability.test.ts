@@ -10,7 +10,7 @@ import { acquireLease } from '../../src/store/leases.js';
 import { openMatches } from '../../src/store/matches.js';
 import { getRun, lastRun, startRun } from '../../src/store/runs.js';
 import { upsertSchool } from '../../src/store/schools.js';
-import type { ExportFile, Student } from '../../src/sync/integris/schemas.js';
+import type { ExportFile, Student } from '../../src/domain/records.js';
 import { processExport, syncSchool, type SyncDeps } from '../../src/sync/process.js';
 import { recoverInterruptedRuns } from '../../src/sync/recovery.js';
 import { captureLogger } from '../helpers/log.js';

@@ -9,7 +9,7 @@ import { firstSighting } from '../../store/events.js';
 import type { Logger } from '../../log.js';
 import { grantRole, onlySchoolOf, redeemLinkCode, schoolOfConversation, unlinkConversation, type Actor } from '../access.js';
 import * as actions from '../actions.js';
-import { dfeNumberSchema } from '../../sync/integris/schemas.js';
+import { dfeNumberSchema } from '../../domain/records.js';
 import { homeView, LIMITS, render, type SlackMessage } from '../views/blocks.js';
 import { HonoReceiver } from './receiver.js';
 import { refreshSummaries } from '../notify.js';

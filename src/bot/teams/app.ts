@@ -11,7 +11,7 @@ import { isUsoError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { authorise, grantRole, onlySchoolOf, redeemLinkCode, schoolOfConversation, unlinkConversation, type Actor } from '../access.js';
 import * as actions from '../actions.js';
-import { dfeNumberSchema } from '../../sync/integris/schemas.js';
+import { dfeNumberSchema } from '../../domain/records.js';
 import { refreshSummaries } from '../notify.js';
 import { confirmationFor, renderCard, stacked, type AdaptiveCard } from '../views/cards.js';
 import { processActivity, teamsAdapter, TokenGate, type TeamsAuth } from './adapter.js';

@@ -4,7 +4,7 @@
 import { isUsoError, UsoError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { Limiter } from './limiter.js';
-import { grantedSchoolSchema, pageSchema, type ExportFile, type GrantedSchool, type ReportName } from './schemas.js';
+import { grantedSchoolSchema, pageSchema, type ExportFile, type GrantedSchool, type ReportName } from '../../domain/records.js';
 
 export interface IntegrisClientOptions {
   baseUrl: string;

@@ -1,7 +1,7 @@
 // Integris records as the sync's generic MIS people: what identifies them, their dates, and their association.
-import type { IsoDate } from '../dates.js';
-import type { Association, PersonFields } from '../model.js';
-import type { Group, Staff, Student } from './schemas.js';
+import type { IsoDate } from '../../domain/dates.js';
+import type { Association, PersonFields } from '../../domain/model.js';
+import type { Group, Staff, Student } from '../../domain/records.js';
 
 export interface MisPerson {
   report: 'students' | 'staff';

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { isUsoError } from '../../../src/errors.js';
 import { ageOneNight } from '../../../src/sync/integris/sim/generator.js';
-import { reportNames } from '../../../src/sync/integris/schemas.js';
+import { reportNames } from '../../../src/domain/records.js';
 import { simulatedIntegris, simFetch, SIM_BASE } from '../../helpers/integris.js';
 import { IntegrisClient } from '../../../src/sync/integris/client.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { academicYearStart } from '../../../src/sync/dates.js';
+import { academicYearStart } from '../../../src/domain/dates.js';
 import { ageOneNight, generateLocalAuthority, type ChangeKind } from '../../../src/sync/integris/sim/generator.js';
-import { isValidUpn } from '../../../src/sync/integris/upn.js';
+import { isValidUpn } from '../../../src/domain/upn.js';
 
 describe('synthetic local authority', () => {
   const la = generateLocalAuthority({ seed: 42, schools: 30 });

@@ -2,9 +2,9 @@
 // staff, contacts, groups and attendance; and one night's ageing (leavers, starters, name changes, moves within
 // the LA, a returning pupil, twins, staff at two schools). Same seed, same data.
 import { Faker, base, en, en_GB } from '@faker-js/faker';
-import { academicYearStart, addDays, isWeekday, type IsoDate } from '../../dates.js';
-import { makeUpn } from '../upn.js';
-import type { AttendanceMark, Contact, Group, ReportName, Staff, Student } from '../schemas.js';
+import { academicYearStart, addDays, isWeekday, type IsoDate } from '../../../domain/dates.js';
+import { makeUpn } from '../../../domain/upn.js';
+import type { AttendanceMark, Contact, Group, ReportName, Staff, Student } from '../../../domain/records.js';
 import { forenamesBySex, placeWords, shortForms, staffRoles, subjects, surnames } from './names.js';
 
 export interface SimSchool {

@@ -5,7 +5,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Hono } from 'hono';
 import { integrisSignatureHeader } from '../signature.js';
-import { reportNames, type ReportName } from '../schemas.js';
+import { reportNames, type ReportName } from '../../../domain/records.js';
 import type { SimLocalAuthority, SimSchool } from './generator.js';
 
 export interface SimulatorFaults {

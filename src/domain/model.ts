@@ -1,6 +1,6 @@
 // The domain shapes the sync works on. Pure types: the store persists them, plan and match read them.
 import type { IsoDate } from './dates.js';
-import type { ReportName } from './integris/schemas.js';
+import type { ReportName } from './records.js';
 
 export type PersonKind = 'pupil' | 'staff';
 export type AssociationSource = 'mis' | 'manual';

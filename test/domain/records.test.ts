@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseReport, reportNames } from '../../../src/sync/integris/schemas.js';
-import { generateLocalAuthority } from '../../../src/sync/integris/sim/generator.js';
+import { parseReport, reportNames } from '../../src/domain/records.js';
+import { generateLocalAuthority } from '../../src/sync/integris/sim/generator.js';
 
 const good = {
   personId: 'S1',

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isValidUpn, makeUpn, upnCheckLetter } from '../../../src/sync/integris/upn.js';
+import { isValidUpn, makeUpn, upnCheckLetter } from '../../src/domain/upn.js';
 
 describe('UPN check letters', () => {
   it('accepts the contract example and rejects a wrong check letter', () => {
