@@ -1,32 +1,15 @@
 // `uso`: the admin command line. Every command has --help; output is for people unless --json is given.
 // It joins the running service's store (the embedded FerretDB recorded in DATA_DIR, or MONGODB_URI).
 import { userInfo } from 'node:os';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { loadConfig, type Config } from './config.js';
 import { asUsoError } from './errors.js';
 import { createLogger } from './log.js';
 import { commands } from './cli/commands.js';
+import type { CliContext } from './cli/command.js';
 import { openStore, type Store } from './store/index.js';
-import { storeOptions } from './service.js';
-
-export interface CliContext {
-  config: Config;
-  store(): Promise<Store>;
-  actor: string;
-  json: boolean;
-  out(text: string): void;
-  /** Aborted by Ctrl-C or SIGTERM: a run in progress stops at a batch boundary, settles as failed, frees its school. */
-  signal: AbortSignal;
-}
-
-export interface Command {
-  usage: string;
-  summary: string;
-  options?: ParseArgsConfig['options'];
-  /** `exitCode` 1 when the command did its work but some of it failed (e.g. one school of `sync --all`). */
-  run(ctx: CliContext, args: { positionals: string[]; values: Record<string, string | boolean | string[] | undefined> }): Promise<{ human: string; json: unknown; exitCode?: number }>;
-}
+import { storeOptions } from './connections.js';
 
 function help(): string {
   const width = Math.max(...Object.keys(commands).map((k) => k.length));

@@ -11,7 +11,7 @@ import { progressBar } from './cli/progress.js';
 import { table } from './cli/table.js';
 import { configOrExit, startOrExit, stopOnSignals } from './entry.js';
 import { createLogger } from './log.js';
-import { integrisClient } from './service.js';
+import { integrisClient } from './connections.js';
 import { todayIn } from './domain/dates.js';
 import { generateLocalAuthority } from './sync/integris/sim/generator.js';
 import { createSimulator } from './sync/integris/sim/simulator.js';

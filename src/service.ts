@@ -7,7 +7,8 @@ import { createApp } from './app.js';
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
 import { openStore, type Store } from './store/index.js';
-import { IntegrisClient } from './sync/integris/client.js';
+import type { IntegrisClient } from './sync/integris/client.js';
+import { integrisClient, storeOptions } from './connections.js';
 import { Scheduler } from './sync/jobs.js';
 import { integrisWebhookRoutes } from './webhooks/index.js';
 import { deliverDue, notifyRevoked, notifyRun, queueLaDigests, type ChatSenders } from './bot/index.js';
@@ -20,23 +21,6 @@ export interface Service {
   scheduler: Scheduler;
   url: string;
   stop(): Promise<void>;
-}
-
-export function storeOptions(config: Config, logger: Logger) {
-  return {
-    uri: config.MONGODB_URI,
-    dbName: config.MONGODB_DB,
-    dataDir: config.DATA_DIR,
-    timeoutMs: config.STORE_TIMEOUT_MS,
-    opTimeoutMs: config.STORE_OP_TIMEOUT_MS,
-    ferretdbBin: config.FERRETDB_BIN,
-    logger,
-  };
-}
-
-export function integrisClient(config: Config, logger: Logger): IntegrisClient | undefined {
-  if (!config.INTEGRIS_BASE_URL || !config.INTEGRIS_CLIENT_ID || !config.INTEGRIS_CLIENT_SECRET) return undefined;
-  return new IntegrisClient({ baseUrl: config.INTEGRIS_BASE_URL, clientId: config.INTEGRIS_CLIENT_ID, clientSecret: config.INTEGRIS_CLIENT_SECRET, concurrency: config.SYNC_CONCURRENCY * 2, logger });
 }
 
 export async function startService(config: Config, logger: Logger, extra: { integris?: IntegrisClient; processEvery?: number } = {}): Promise<Service> {

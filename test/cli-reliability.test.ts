@@ -126,3 +126,31 @@ describe('uso at the edges', () => {
     expect(await db.collection('accounts').countDocuments({ schools: other.dfeNumber })).toBe(other.students.length + other.staff.length);
   });
 });
+
+describe('the CLI process', () => {
+  it('loads no chat SDK (Slack Bolt, Teams AI, Bot Framework), whatever command runs', async () => {
+    // Bolt and teams-ai are CommonJS: whatever loads them lands in the CommonJS module cache
+    const script = `
+      import { register } from 'tsx/esm/api';
+      import { createRequire } from 'node:module';
+      register();
+      const { runCli } = await import('./src/cli.ts');
+      await runCli(['status', '--json'], { out: () => {}, err: () => {} });
+      await runCli(['sync', '--help'], { out: () => {}, err: () => {} });
+      const loaded = Object.keys(createRequire(import.meta.url).cache);
+      process.stdout.write(JSON.stringify({ total: loaded.length, chat: loaded.filter((p) => /@slack[\\\\/]bolt|@microsoft[\\\\/]teams-ai|[\\\\/]botbuilder/.test(p)) }));
+    `;
+    const run = await new Promise<{ code: number | null; out: string; err: string }>((ok) => {
+      const child = spawn(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, MONGODB_URI: uri }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+      child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+      child.on('close', (code) => ok({ code, out, err }));
+    });
+    expect(run.err).toBe('');
+    const loaded = JSON.parse(run.out) as { total: number; chat: string[] };
+    expect(loaded.total).toBeGreaterThan(50); // the store driver and the rest did load: the check can see modules
+    expect(loaded.chat).toEqual([]);
+  });
+});

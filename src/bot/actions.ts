@@ -11,49 +11,15 @@ import { createAnyway, decideHeldChanges, type AccountChoiceRule, excludePerson,
 import type { Account } from '../domain/model.js';
 import { schoolStatus, type SchoolStatus } from '../sync/status.js';
 import { actorKey, authorise, schoolsOf, type Actor } from './access.js';
-import { runFactsOf, summaryOf } from './notify.js';
+import { getSchool } from '../store/schools.js';
+import type { RunSummary } from '../sync/process.js';
+import type { RunDoc } from '../store/runs.js';
+import { maskDob, nameOf, type CandidateView, type MatchView, type View } from './view-model.js';
 
 export interface ActionContext {
   db: Db;
   scheduler?: { runNow(dfeNumber: string): Promise<void> };
 }
-
-export interface PersonSummary {
-  name: string;
-  /** Day and month hidden: enough to tell people apart, not to identify them from a screenshot. */
-  maskedDob?: string;
-}
-
-export interface CandidateView extends PersonSummary {
-  username: string;
-  score: number;
-  reasons: string[];
-  schools: string[];
-  lastSeen?: string;
-}
-
-export interface MatchView extends PersonSummary {
-  personId: string;
-  kind: 'students' | 'staff';
-  candidates: CandidateView[];
-}
-
-export type View =
-  | { kind: 'status'; schools: SchoolStatus[]; paused: boolean }
-  | { kind: 'matches'; dfeNumber: string; matches: MatchView[] }
-  | { kind: 'decided'; dfeNumber: string; personId: string; decision: 'matched' | 'created' | 'excluded'; username?: string; by: string }
-  | { kind: 'accounts'; list: 'unallocated' | 'non_mis'; dfeNumber: string; accounts: (PersonSummary & { username: string; until?: string })[] }
-  | { kind: 'restored'; dfeNumber: string; username: string; by: string }
-  | { kind: 'held_decided'; runId: string; dfeNumber: string; decision: 'approved' | 'rejected'; applied: number; stale: string[]; by: string }
-  | { kind: 'run_queued'; dfeNumber: string; by: string }
-  | { kind: 'summary'; dfeNumber: string; schoolName: string; runId: string; status: string; counts: Record<string, number>; note?: string; held: number; openMatches: number };
-
-export function maskDob(dob: string | undefined): string | undefined {
-  return dob ? `xx/xx/${dob.slice(0, 4)}` : undefined;
-}
-
-const nameOf = (p: { legalForename: string; legalSurname: string; preferredForename?: string; preferredSurname?: string }) =>
-  `${p.preferredForename ?? p.legalForename} ${p.preferredSurname ?? p.legalSurname}`;
 
 const summary = (a: Account, dfeNumber: string) => ({
   username: a.username,
@@ -61,6 +27,30 @@ const summary = (a: Account, dfeNumber: string) => ({
   maskedDob: maskDob(a.dateOfBirth),
   until: a.associations.find((x) => x.dfeNumber === dfeNumber)?.until,
 });
+
+type RunFacts = Pick<RunSummary, 'runId' | 'dfeNumber' | 'status' | 'note'> & { counts: Partial<Record<string, number>>; heldState?: string; heldDecidedBy?: string };
+
+/** The facts a summary needs from a stored run. */
+export function runFactsOf(run: RunDoc): RunFacts {
+  return { runId: run._id, dfeNumber: run.dfeNumber, status: run.status, counts: run.counts ?? {}, ...(run.note ? { note: run.note } : {}), ...(run.heldState ? { heldState: run.heldState } : {}), ...(run.heldDecidedBy ? { heldDecidedBy: run.heldDecidedBy } : {}) };
+}
+
+export async function summaryOf(db: Db, run: RunFacts): Promise<View> {
+  const school = await getSchool(db, run.dfeNumber);
+  const counts = Object.fromEntries(Object.entries(run.counts).filter(([, n]) => n)) as Record<string, number>;
+  const decided = run.heldState === 'approved' || run.heldState === 'rejected';
+  return {
+    kind: 'summary',
+    dfeNumber: run.dfeNumber,
+    schoolName: school?.name ?? run.dfeNumber,
+    runId: run.runId,
+    status: run.status,
+    counts,
+    ...(run.note || decided ? { note: [run.note, decided && `held changes ${run.heldState}${run.heldDecidedBy ? ` by ${run.heldDecidedBy}` : ''}`].filter(Boolean).join('; ') } : {}),
+    held: decided ? 0 : (counts.held_unallocation ?? 0) + (counts.held_update ?? 0),
+    openMatches: (await openMatches(db, run.dfeNumber)).length,
+  };
+}
 
 export async function status(ctx: ActionContext, actor: Actor, dfeNumber: string): Promise<View> {
   await authorise(ctx.db, actor, dfeNumber, 'read');

@@ -2,15 +2,14 @@
 // and conversation), a notice when a school withdraws its Datashare grant, and the LA admins' morning digest.
 // Messages go through the outbox.
 import type { Db } from 'mongodb';
-import { openMatches } from '../store/matches.js';
-import { getSchool } from '../store/schools.js';
 import { schoolStatus } from '../sync/status.js';
 import type { RunSummary } from '../sync/process.js';
 import { conversationsOfSchool } from './access.js';
-import type { View } from './actions.js';
+import { runFactsOf, summaryOf } from './actions.js';
+import type { View } from './view-model.js';
 import { enqueue, outboxItem, type ChatMessage, type ChatSenders } from './outbox.js';
 import type { Logger } from '../log.js';
-import { lastSucceededRun, type RunDoc } from '../store/runs.js';
+import { lastSucceededRun } from '../store/runs.js';
 import { render } from './views/blocks.js';
 import { renderCard } from './views/cards.js';
 import { personalConversation } from './teams/conversations.js';
@@ -19,30 +18,6 @@ import { personalConversation } from './teams/conversations.js';
 export function messageFor(platform: 'slack' | 'teams', view: View): ChatMessage {
   const slack = render(view);
   return platform === 'slack' ? slack : { text: slack.text, card: renderCard(view) as unknown as Record<string, unknown> };
-}
-
-type RunFacts = Pick<RunSummary, 'runId' | 'dfeNumber' | 'status' | 'note'> & { counts: Partial<Record<string, number>>; heldState?: string; heldDecidedBy?: string };
-
-/** The facts a summary needs from a stored run. */
-export function runFactsOf(run: RunDoc): RunFacts {
-  return { runId: run._id, dfeNumber: run.dfeNumber, status: run.status, counts: run.counts ?? {}, ...(run.note ? { note: run.note } : {}), ...(run.heldState ? { heldState: run.heldState } : {}), ...(run.heldDecidedBy ? { heldDecidedBy: run.heldDecidedBy } : {}) };
-}
-
-export async function summaryOf(db: Db, run: RunFacts): Promise<View> {
-  const school = await getSchool(db, run.dfeNumber);
-  const counts = Object.fromEntries(Object.entries(run.counts).filter(([, n]) => n)) as Record<string, number>;
-  const decided = run.heldState === 'approved' || run.heldState === 'rejected';
-  return {
-    kind: 'summary',
-    dfeNumber: run.dfeNumber,
-    schoolName: school?.name ?? run.dfeNumber,
-    runId: run.runId,
-    status: run.status,
-    counts,
-    ...(run.note || decided ? { note: [run.note, decided && `held changes ${run.heldState}${run.heldDecidedBy ? ` by ${run.heldDecidedBy}` : ''}`].filter(Boolean).join('; ') } : {}),
-    held: decided ? 0 : (counts.held_unallocation ?? 0) + (counts.held_update ?? 0),
-    openMatches: (await openMatches(db, run.dfeNumber)).length,
-  };
 }
 
 export async function notifyRun(db: Db, run: RunSummary): Promise<number> {

@@ -1,7 +1,7 @@
 // The `uso` commands. Each parses its arguments with zod, calls the same store and sync functions the service
 // and chat use, and returns both a human rendering and a JSON value.
 import { z } from 'zod';
-import type { Command, CliContext } from '../cli.js';
+import type { Command, CliContext } from './command.js';
 import type { Db } from 'mongodb';
 import { UsoError, asUsoError } from '../errors.js';
 import { insertAccountsReporting } from '../store/accounts.js';
@@ -12,7 +12,7 @@ import { audit } from '../store/audit.js';
 import { nonMisAccounts, unallocatedAccounts } from '../sync/admin.js';
 import { approveUnallocations, createLinkCode, createNew, exclude, grantRole, match, rejectUnallocations, restore, type Actor } from '../bot/index.js';
 import { createLogger } from '../log.js';
-import { integrisClient } from '../service.js';
+import { integrisClient } from '../connections.js';
 import { dfeNumberSchema as dfe, exportFileSchema, reportNameSchema } from '../domain/records.js';
 import { mergeSettings, type Account } from '../domain/model.js';
 import { syncSchool, type RunSummary } from '../sync/process.js';

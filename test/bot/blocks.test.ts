@@ -1,6 +1,6 @@
 // Every rendered Slack message stays within Block Kit's limits, even for a school with 500 people to match.
 import { describe, expect, it } from 'vitest';
-import type { MatchView, View } from '../../src/bot/actions.js';
+import type { MatchView, View } from '../../src/bot/view-model.js';
 import { MATCHES_PER_PAGE, blockKitProblems, homeView, render } from '../../src/bot/views/blocks.js';
 
 const longReasons = ['same forename', 'surname differs by one letter', 'day and month of birth swapped', 'names differ only in accents or punctuation', 'recorded gender differs'];

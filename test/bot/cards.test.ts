@@ -1,7 +1,7 @@
 // Adaptive Cards for Teams: schema 1.5, Action.Execute, within the size limit even for 500 pending matches.
 import { describe, expect, it } from 'vitest';
 import { adaptiveCardErrors } from '../helpers/adaptive-cards.js';
-import type { MatchView, View } from '../../src/bot/actions.js';
+import type { MatchView, View } from '../../src/bot/view-model.js';
 import { CARD_MATCHES_PER_PAGE, cardProblems, confirmationFor, renderCard, stacked } from '../../src/bot/views/cards.js';
 
 const matches: MatchView[] = Array.from({ length: 500 }, (_, i) => ({

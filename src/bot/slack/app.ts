@@ -9,6 +9,7 @@ import { firstSighting } from '../../store/events.js';
 import type { Logger } from '../../log.js';
 import { grantRole, onlySchoolOf, redeemLinkCode, schoolOfConversation, unlinkConversation, type Actor } from '../access.js';
 import * as actions from '../actions.js';
+import type { View } from '../view-model.js';
 import { dfeNumberSchema } from '../../domain/records.js';
 import { homeView, LIMITS, render, type SlackMessage } from '../views/blocks.js';
 import { HonoReceiver } from './receiver.js';
@@ -146,11 +147,11 @@ export function createSlack(options: SlackOptions) {
   }
 
   /** A button: ack at once, act, then show the outcome in place of the message (or privately, if refused). */
-  async function button<R = actions.View>(
+  async function button<R = View>(
     args: SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs,
     act: (actor: Actor, v: z.infer<typeof buttonValue>) => Promise<R>,
     page?: (v: z.infer<typeof buttonValue>) => number,
-    toMessage: (r: R, page?: number) => SlackMessage = (r, p) => render(r as actions.View, p),
+    toMessage: (r: R, page?: number) => SlackMessage = (r, p) => render(r as View, p),
     /** A decision changes the school's summary; paging and opening lists do not. */
     refreshes = true,
   ): Promise<void> {
@@ -194,12 +195,12 @@ export function createSlack(options: SlackOptions) {
   app.event('channel_left', left);
   app.event('group_left', left);
   // A decision replaces the list it was made on with who decided what, above the people still waiting.
-  const decideThenList = (decide: (actor: Actor, v: z.infer<typeof buttonValue>) => Promise<actions.View>) => async (actor: Actor, v: z.infer<typeof buttonValue>) => {
+  const decideThenList = (decide: (actor: Actor, v: z.infer<typeof buttonValue>) => Promise<View>) => async (actor: Actor, v: z.infer<typeof buttonValue>) => {
     const decided = await decide(actor, v);
     const remaining = await actions.listMatches(ctx, actor, v.d);
     return { decided, remaining };
   };
-  const decision = (decide: (actor: Actor, v: z.infer<typeof buttonValue>) => Promise<actions.View>) => (a: SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs) =>
+  const decision = (decide: (actor: Actor, v: z.infer<typeof buttonValue>) => Promise<View>) => (a: SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs) =>
     button(a, decideThenList(decide), undefined, ({ decided, remaining }) => {
       const top = render(decided);
       const rest = render(remaining);

@@ -11,6 +11,7 @@ import { isUsoError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { authorise, grantRole, onlySchoolOf, redeemLinkCode, schoolOfConversation, unlinkConversation, type Actor } from '../access.js';
 import * as actions from '../actions.js';
+import type { View } from '../view-model.js';
 import { dfeNumberSchema } from '../../domain/records.js';
 import { refreshSummaries } from '../notify.js';
 import { confirmationFor, renderCard, stacked, type AdaptiveCard } from '../views/cards.js';
@@ -177,9 +178,9 @@ export function createTeams(options: TeamsOptions) {
     });
   }
 
-  const view = (v: actions.View, page?: number) => renderCard(v, page);
+  const view = (v: View, page?: number) => renderCard(v, page);
   /** A decision about a held person replaces the list it was made on with who decided what, above those still waiting. */
-  const decision = (decide: (actor: Actor, d: ActionData) => Promise<actions.View>) => async (actor: Actor, d: ActionData): Promise<Outcome> => {
+  const decision = (decide: (actor: Actor, d: ActionData) => Promise<View>) => async (actor: Actor, d: ActionData): Promise<Outcome> => {
     const decided = await decide(actor, d);
     return { card: stacked(view(decided), view(await actions.listMatches(ctx, actor, d.d), d.page)), forEveryone: true, changed: true };
   };

@@ -1,6 +1,6 @@
 // Pure renderers from action view models to Slack Block Kit, kept within Block Kit's limits (checked by
 // `blockKitProblems`, which the tests run over every rendered message).
-import type { CandidateView, MatchView, View } from '../actions.js';
+import type { CandidateView, MatchView, View } from '../view-model.js';
 import type { SchoolStatus } from '../../sync/status.js';
 
 export interface SlackMessage {

@@ -2,7 +2,7 @@
 // Action.Execute (Universal Actions) with a verb and data for buttons, and within Teams' card size limit (checked
 // by `cardProblems`). Cards have no confirmation dialogs, so a decision that removes access or cannot be undone
 // (exclude, restore, approve, reject) first shows a confirmation card whose "yes" carries `c: 1`.
-import type { CandidateView, MatchView, View } from '../actions.js';
+import type { CandidateView, MatchView, View } from '../view-model.js';
 
 export interface AdaptiveCard {
   type: 'AdaptiveCard';
