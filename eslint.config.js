@@ -18,19 +18,50 @@ export default tseslint.config(
     settings: { 'import-x/resolver-next': [createTypeScriptImportResolver({ project: './tsconfig.json' })] },
     rules: {
       '@typescript-eslint/no-explicit-any': 'off',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
       'import-x/no-cycle': 'error',
       'import-x/no-restricted-paths': [
         'error',
         {
           zones: [
-            layer('src/domain', ['src/store', 'src/sync', 'src/bot', 'src/webhooks', ...entry, ...base], 'domain is the bottom layer: pure rules and types, importing nothing else of ours'),
-            layer('src/store', ['src/sync', 'src/bot', 'src/webhooks', ...entry], 'store imports only domain (and the base modules): stored documents must not depend on the sync or chat'),
-            layer('src/sync', ['src/bot', 'src/webhooks', ...entry], 'sync imports domain and store, never chat, webhooks or the entry points'),
-            layer('src/bot', ['src/webhooks', ...entry], 'chat imports domain, store and sync, never webhooks or the entry points'),
-            layer('src/webhooks', ['src/bot', ...entry], 'webhooks import domain, store and sync, never chat or the entry points'),
-            layer(base, ['src/domain', 'src/store', 'src/sync', 'src/bot', 'src/webhooks', ...entry], 'errors, log, metrics and config sit under every layer'),
-            layer(['src/sync/plan.ts', 'src/sync/match.ts', 'src/bot/views'], ['src/store', 'src/sync/process.ts', 'src/sync/jobs.ts'], 'the pure core does no I/O'),
+            layer(
+              'src/domain',
+              ['src/store', 'src/sync', 'src/bot', 'src/webhooks', ...entry, ...base],
+              'domain is the bottom layer: pure rules and types, importing nothing else of ours',
+            ),
+            layer(
+              'src/store',
+              ['src/sync', 'src/bot', 'src/webhooks', ...entry],
+              'store imports only domain (and the base modules): stored documents must not depend on the sync or chat',
+            ),
+            layer(
+              'src/sync',
+              ['src/bot', 'src/webhooks', ...entry],
+              'sync imports domain and store, never chat, webhooks or the entry points',
+            ),
+            layer(
+              'src/bot',
+              ['src/webhooks', ...entry],
+              'chat imports domain, store and sync, never webhooks or the entry points',
+            ),
+            layer(
+              'src/webhooks',
+              ['src/bot', ...entry],
+              'webhooks import domain, store and sync, never chat or the entry points',
+            ),
+            layer(
+              base,
+              ['src/domain', 'src/store', 'src/sync', 'src/bot', 'src/webhooks', ...entry],
+              'errors, log, metrics and config sit under every layer',
+            ),
+            layer(
+              ['src/sync/plan.ts', 'src/sync/match.ts', 'src/bot/views'],
+              ['src/store', 'src/sync/process.ts', 'src/sync/jobs.ts'],
+              'the pure core does no I/O',
+            ),
           ],
         },
       ],

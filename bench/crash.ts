@@ -19,9 +19,15 @@ import { startEmbeddedFerretdb } from '../src/store/embedded.js';
 import { generateLocalAuthority } from '../src/sync/integris/sim/generator.js';
 import type { ExportFile } from '../src/domain/records.js';
 
-const args = z.object({ trials: z.coerce.number().int().min(1).max(100).default(12) }).parse(parseArgs({ options: { trials: { type: 'string' } } }).values);
+const args = z
+  .object({ trials: z.coerce.number().int().min(1).max(100).default(12) })
+  .parse(parseArgs({ options: { trials: { type: 'string' } } }).values);
 const dir = mkdtempSync(join(tmpdir(), 'uso-crash-'));
-const ferret = await startEmbeddedFerretdb({ dataDir: join(dir, 'store'), logger: createLogger({ level: 'silent', pretty: false }), timeoutMs: 30_000 });
+const ferret = await startEmbeddedFerretdb({
+  dataDir: join(dir, 'store'),
+  logger: createLogger({ level: 'silent', pretty: false }),
+  timeoutMs: 30_000,
+});
 const client = new MongoClient(ferret.uri);
 
 const la = generateLocalAuthority({ seed: 77, schools: 1, sizeFactor: 4 });
@@ -31,33 +37,78 @@ const file = (name: string, body: unknown) => {
   writeFileSync(path, JSON.stringify(body));
   return path;
 };
-const exportOf = (students: typeof school.students, at: string): ExportFile => ({ dfeNumber: school.dfeNumber, exportedAt: at, source: 'integris', reports: { students, staff: school.staff }, completeness: {} });
-const schoolsFile = file('schools.json', [{ dfeNumber: school.dfeNumber, name: school.name, laCode: school.laCode, acceptedReports: ['students', 'staff'], settings: { updateThresholdPercent: 100, unallocationThresholdPercent: 100 } }]);
+const exportOf = (students: typeof school.students, at: string): ExportFile => ({
+  dfeNumber: school.dfeNumber,
+  exportedAt: at,
+  source: 'integris',
+  reports: { students, staff: school.staff },
+  completeness: {},
+});
+const schoolsFile = file('schools.json', [
+  {
+    dfeNumber: school.dfeNumber,
+    name: school.name,
+    laCode: school.laCode,
+    acceptedReports: ['students', 'staff'],
+    settings: { updateThresholdPercent: 100, unallocationThresholdPercent: 100 },
+  },
+]);
 const firstNight = file('first.json', exportOf(school.students, `${la.today}T18:00:00Z`));
 // the churn night: every pupil moves class, 30 leave, 30 start
 const moved = school.students.slice(30).map((p) => ({ ...p, registrationGroup: `${p.registrationGroup ?? 'X'}-next` }));
-const starters = school.students.slice(0, 30).map((p, i) => ({ ...p, personId: `NEW${i}`, legalForename: `Newcomer${String.fromCharCode(97 + (i % 26))}`, legalSurname: `Starter${i}`, upn: undefined }));
+const starters = school.students.slice(0, 30).map((p, i) => ({
+  ...p,
+  personId: `NEW${i}`,
+  legalForename: `Newcomer${String.fromCharCode(97 + (i % 26))}`,
+  legalSurname: `Starter${i}`,
+  upn: undefined,
+}));
 const churnNight = file('churn.json', exportOf([...moved, ...starters], `${la.today}T19:00:00Z`));
 const people = school.students.length + school.staff.length;
 
 function uso(db: string, argv: string[]) {
-  return spawn(process.execPath, ['bin/uso.js', ...argv], { env: { ...process.env, MONGODB_URI: `${ferret.uri.replace(/\/?$/, '/')}${db}` }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, ['bin/uso.js', ...argv], {
+    env: { ...process.env, MONGODB_URI: `${ferret.uri.replace(/\/?$/, '/')}${db}` },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 function usoSync(db: string, argv: string[]) {
-  const r = spawnSync(process.execPath, ['bin/uso.js', ...argv], { env: { ...process.env, MONGODB_URI: `${ferret.uri.replace(/\/?$/, '/')}${db}` }, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['bin/uso.js', ...argv], {
+    env: { ...process.env, MONGODB_URI: `${ferret.uri.replace(/\/?$/, '/')}${db}` },
+    encoding: 'utf8',
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
 async function unauditedWrites(db: Db): Promise<number> {
-  const stamped = await db.collection<{ _id: string; lastChange?: { runId?: string } }>('accounts').find({ 'lastChange.runId': { $exists: true } }).project<{ _id: string; lastChange: { runId: string } }>({ _id: 1, lastChange: 1 }).toArray();
-  const audited = new Set((await db.collection<{ username?: string; runId?: string }>('audit').find({ runId: { $exists: true } }).project<{ username?: string; runId?: string }>({ username: 1, runId: 1 }).toArray()).map((a) => `${a.username}|${a.runId}`));
+  const stamped = await db
+    .collection<{ _id: string; lastChange?: { runId?: string } }>('accounts')
+    .find({ 'lastChange.runId': { $exists: true } })
+    .project<{ _id: string; lastChange: { runId: string } }>({ _id: 1, lastChange: 1 })
+    .toArray();
+  const audited = new Set(
+    (
+      await db
+        .collection<{ username?: string; runId?: string }>('audit')
+        .find({ runId: { $exists: true } })
+        .project<{ username?: string; runId?: string }>({ username: 1, runId: 1 })
+        .toArray()
+    ).map((a) => `${a.username}|${a.runId}`),
+  );
   return stamped.filter((a) => !audited.has(`${a._id}|${a.lastChange.runId}`)).length;
 }
 
 async function duplicates(db: Db): Promise<number> {
-  const accounts = await db.collection<{ assoc: Record<string, { dfeNumber: string; misPersonId?: string; status: string }> }>('accounts').find({}).project<{ assoc: Record<string, { dfeNumber: string; misPersonId?: string; status: string }> }>({ assoc: 1 }).toArray();
+  const accounts = await db
+    .collection<{ assoc: Record<string, { dfeNumber: string; misPersonId?: string; status: string }> }>('accounts')
+    .find({})
+    .project<{ assoc: Record<string, { dfeNumber: string; misPersonId?: string; status: string }> }>({ assoc: 1 })
+    .toArray();
   const seen = new Map<string, number>();
-  for (const a of accounts) for (const x of Object.values(a.assoc)) if (x.misPersonId) seen.set(`${x.dfeNumber}|${x.misPersonId}`, (seen.get(`${x.dfeNumber}|${x.misPersonId}`) ?? 0) + 1);
+  for (const a of accounts)
+    for (const x of Object.values(a.assoc))
+      if (x.misPersonId)
+        seen.set(`${x.dfeNumber}|${x.misPersonId}`, (seen.get(`${x.dfeNumber}|${x.misPersonId}`) ?? 0) + 1);
   return [...seen.values()].filter((n) => n > 1).length;
 }
 
@@ -76,12 +127,24 @@ for (let t = 0; t < args.trials; t++) {
   const killed = await exited;
   clearTimeout(timer);
   const crashed = await db.collection<{ _id: string; status: string }>('runs').findOne({ status: 'running' });
-  const writtenByCrashed = crashed ? await db.collection('accounts').countDocuments({ 'lastChange.runId': crashed._id }) : 0;
+  const writtenByCrashed = crashed
+    ? await db.collection('accounts').countDocuments({ 'lastChange.runId': crashed._id })
+    : 0;
   const status = usoSync(dbName, ['status', school.dfeNumber]);
   const running = await db.collection('runs').countDocuments({ status: 'running' });
   const unauditedAfterKill = await unauditedWrites(db);
-  const settled = crashed ? await db.collection<{ status: string; error?: { code: string } }>('runs').findOne({ _id: crashed._id } as never) : undefined;
-  const rerun = usoSync(dbName, ['sync', school.dfeNumber, '--file', churn ? churnNight : firstNight, '--today', la.today, '--json']);
+  const settled = crashed
+    ? await db.collection<{ status: string; error?: { code: string } }>('runs').findOne({ _id: crashed._id } as never)
+    : undefined;
+  const rerun = usoSync(dbName, [
+    'sync',
+    school.dfeNumber,
+    '--file',
+    churn ? churnNight : firstNight,
+    '--today',
+    la.today,
+    '--json',
+  ]);
   const row = {
     name: 'kill9_trial',
     trial: t + 1,
@@ -116,7 +179,9 @@ const summary = {
   schoolPeople: people,
 };
 process.stdout.write(`${JSON.stringify(summary)}\n`);
-process.stderr.write(`${table([['TRIAL', 'NIGHT', 'KILLED', 'WRITES BEFORE', 'CRASHED RUN', 'RUNNING', 'UNAUDITED', 'RE-RUN', 'DUPLICATES'], ...rows.map((r) => [String(r.trial), String(r.night), String(r.killed), String(r.writesBeforeKill), String(r.crashedRunAfterStatus), String(r.runsLeftRunning), `${r.unauditedAfterKill}/${r.unauditedAfterRerun}`, String(r.rerunStartedAtOnce), String(r.duplicates)])])}\n`);
+process.stderr.write(
+  `${table([['TRIAL', 'NIGHT', 'KILLED', 'WRITES BEFORE', 'CRASHED RUN', 'RUNNING', 'UNAUDITED', 'RE-RUN', 'DUPLICATES'], ...rows.map((r) => [String(r.trial), String(r.night), String(r.killed), String(r.writesBeforeKill), String(r.crashedRunAfterStatus), String(r.runsLeftRunning), `${r.unauditedAfterKill}/${r.unauditedAfterRerun}`, String(r.rerunStartedAtOnce), String(r.duplicates)])])}\n`,
+);
 await client.close();
 await ferret.stop();
 rmSync(dir, { recursive: true, force: true });

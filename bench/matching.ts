@@ -12,12 +12,36 @@ export interface LabelledProbe {
   corruption: string;
 }
 
-const nicknames: Record<string, string> = { Thomas: 'Tom', William: 'Bill', Elizabeth: 'Beth', Alexander: 'Alex', Benjamin: 'Ben', Samuel: 'Sam', Katherine: 'Kate', Jessica: 'Jess', Matthew: 'Matt', Daniel: 'Dan', Rebecca: 'Becky', Charlotte: 'Lottie', Oliver: 'Ollie', James: 'Jim', Michael: 'Mike' };
+const nicknames: Record<string, string> = {
+  Thomas: 'Tom',
+  William: 'Bill',
+  Elizabeth: 'Beth',
+  Alexander: 'Alex',
+  Benjamin: 'Ben',
+  Samuel: 'Sam',
+  Katherine: 'Kate',
+  Jessica: 'Jess',
+  Matthew: 'Matt',
+  Daniel: 'Dan',
+  Rebecca: 'Becky',
+  Charlotte: 'Lottie',
+  Oliver: 'Ollie',
+  James: 'Jim',
+  Michael: 'Mike',
+};
 
 export function labelledSet(seed: number, accountsWanted: number) {
   const la = generateLocalAuthority({ seed, schools: Math.max(2, Math.ceil(accountsWanted / 500)), sizeFactor: 1 });
   const people = la.schools.flatMap((s) => s.students).slice(0, accountsWanted);
-  const accounts = people.map((p, i) => ({ username: `u${i}`, kind: 'pupil' as const, legalForename: p.legalForename, legalSurname: p.legalSurname, preferredForename: p.preferredForename, dateOfBirth: p.dateOfBirth, gender: p.gender }));
+  const accounts = people.map((p, i) => ({
+    username: `u${i}`,
+    kind: 'pupil' as const,
+    legalForename: p.legalForename,
+    legalSurname: p.legalSurname,
+    preferredForename: p.preferredForename,
+    dateOfBirth: p.dateOfBirth,
+    gender: p.gender,
+  }));
   const f = new Faker({ locale: [en_GB, en, base] });
   f.seed(seed);
   const probes: LabelledProbe[] = [];
@@ -29,14 +53,30 @@ export function labelledSet(seed: number, accountsWanted: number) {
   const corruptions: [string, (a: (typeof accounts)[0]) => MatchablePerson | undefined][] = [
     ['surname typo', (a) => ({ ...a, legalSurname: typo(a.legalSurname) })],
     ['forename typo', (a) => ({ ...a, legalForename: typo(a.legalForename) })],
-    ['nickname', (a) => (nicknames[a.legalForename] ? { ...a, legalForename: nicknames[a.legalForename]! } : undefined)],
-    ['preferred name as legal', (a) => (a.preferredForename ? { ...a, legalForename: a.preferredForename, preferredForename: undefined } : undefined)],
+    [
+      'nickname',
+      (a) => (nicknames[a.legalForename] ? { ...a, legalForename: nicknames[a.legalForename]! } : undefined),
+    ],
+    [
+      'preferred name as legal',
+      (a) =>
+        a.preferredForename ? { ...a, legalForename: a.preferredForename, preferredForename: undefined } : undefined,
+    ],
     ['hyphenated surname', (a) => ({ ...a, legalSurname: `${a.legalSurname}-${f.person.lastName()}` })],
-    ['diacritics dropped', (a) => (strip(a.legalForename + a.legalSurname) !== a.legalForename + a.legalSurname ? { ...a, legalForename: strip(a.legalForename), legalSurname: strip(a.legalSurname) } : undefined)],
-    ['day/month swapped', (a) => {
-      const [y, m, d] = a.dateOfBirth.split('-');
-      return Number(d) <= 12 && d !== m ? { ...a, dateOfBirth: `${y}-${d}-${m}` } : undefined;
-    }],
+    [
+      'diacritics dropped',
+      (a) =>
+        strip(a.legalForename + a.legalSurname) !== a.legalForename + a.legalSurname
+          ? { ...a, legalForename: strip(a.legalForename), legalSurname: strip(a.legalSurname) }
+          : undefined,
+    ],
+    [
+      'day/month swapped',
+      (a) => {
+        const [y, m, d] = a.dateOfBirth.split('-');
+        return Number(d) <= 12 && d !== m ? { ...a, dateOfBirth: `${y}-${d}-${m}` } : undefined;
+      },
+    ],
     ['married name', (a) => ({ ...a, legalSurname: f.person.lastName() })],
   ];
   for (const a of accounts) {
@@ -47,11 +87,22 @@ export function labelledSet(seed: number, accountsWanted: number) {
       if (p) probes.push({ person: { ...p, upn: undefined }, truth: a.username, corruption: name });
     } else if (roll < 40) {
       // a twin: same surname and birthday, their own forename (and no share of the sibling's preferred name)
-      probes.push({ person: { ...a, legalForename: f.helpers.arrayElement(['Isla', 'Harry', 'Noah', 'Ava', 'Leo', 'Mia']), preferredForename: undefined }, corruption: 'twin' });
+      probes.push({
+        person: {
+          ...a,
+          legalForename: f.helpers.arrayElement(['Isla', 'Harry', 'Noah', 'Ava', 'Leo', 'Mia']),
+          preferredForename: undefined,
+        },
+        corruption: 'twin',
+      });
     } else if (roll < 50) {
       // a namesake: another child of the same name, born on another day of the same school year
-      const other = f.date.between({ from: `${Number(a.dateOfBirth.slice(0, 4)) - 1}-09-01`, to: `${a.dateOfBirth.slice(0, 4)}-08-31` }).toISOString().slice(0, 10);
-      if (other !== a.dateOfBirth) probes.push({ person: { ...a, dateOfBirth: other }, corruption: 'namesake, other birthday' });
+      const other = f.date
+        .between({ from: `${Number(a.dateOfBirth.slice(0, 4)) - 1}-09-01`, to: `${a.dateOfBirth.slice(0, 4)}-08-31` })
+        .toISOString()
+        .slice(0, 10);
+      if (other !== a.dateOfBirth)
+        probes.push({ person: { ...a, dateOfBirth: other }, corruption: 'namesake, other birthday' });
     }
   }
   return { laCode: la.laCode, accounts, probes };
@@ -59,7 +110,8 @@ export function labelledSet(seed: number, accountsWanted: number) {
 
 export function evaluate(set: ReturnType<typeof labelledSet>) {
   const blocks = new Map<string, (typeof set.accounts)[number][]>();
-  for (const a of set.accounts) for (const k of accountBlockKeys(a, [set.laCode])) blocks.set(k, [...(blocks.get(k) ?? []), a]);
+  for (const a of set.accounts)
+    for (const k of accountBlockKeys(a, [set.laCode])) blocks.set(k, [...(blocks.get(k) ?? []), a]);
   let tp = 0;
   let fp = 0;
   let fn = 0;
@@ -78,5 +130,11 @@ export function evaluate(set: ReturnType<typeof labelledSet>) {
   const seconds = (performance.now() - started) / 1000;
   const precision = tp / Math.max(1, tp + fp);
   const recall = tp / Math.max(1, tp + fn);
-  return { precision, recall, f1: (2 * precision * recall) / Math.max(1e-9, precision + recall), rate: scored / seconds, probes: set.probes.length };
+  return {
+    precision,
+    recall,
+    f1: (2 * precision * recall) / Math.max(1e-9, precision + recall),
+    rate: scored / seconds,
+    probes: set.probes.length,
+  };
 }

@@ -18,15 +18,43 @@ import { processExport, syncSchool } from '../src/sync/process.js';
 import { evaluate, labelledSet } from './matching.js';
 
 const args = z
-  .object({ quick: z.boolean().default(false), sizes: z.string().regex(/^\d+(,\d+)*$/).optional(), runs: z.coerce.number().int().min(1).max(9).optional() })
-  .parse(parseArgs({ options: { quick: { type: 'boolean' }, sizes: { type: 'string' }, runs: { type: 'string' } } }).values);
+  .object({
+    quick: z.boolean().default(false),
+    sizes: z
+      .string()
+      .regex(/^\d+(,\d+)*$/)
+      .optional(),
+    runs: z.coerce.number().int().min(1).max(9).optional(),
+  })
+  .parse(
+    parseArgs({ options: { quick: { type: 'boolean' }, sizes: { type: 'string' }, runs: { type: 'string' } } }).values,
+  );
 
 const logger = createLogger({ level: 'silent', pretty: false });
 const machine = { node: process.version, cores: availableParallelism() };
 const results: Record<string, unknown>[] = [];
 
-function emit(figure: { name: string; size: number; value: number; unit: string; baseline?: string; baselineValue?: number; writes?: number }, store: string): void {
-  const line = { ...figure, value: round(figure.value), ...(figure.baselineValue !== undefined ? { baselineValue: round(figure.baselineValue), ratio: round(figure.value / figure.baselineValue) } : {}), store, ...machine };
+function emit(
+  figure: {
+    name: string;
+    size: number;
+    value: number;
+    unit: string;
+    baseline?: string;
+    baselineValue?: number;
+    writes?: number;
+  },
+  store: string,
+): void {
+  const line = {
+    ...figure,
+    value: round(figure.value),
+    ...(figure.baselineValue !== undefined
+      ? { baselineValue: round(figure.baselineValue), ratio: round(figure.value / figure.baselineValue) }
+      : {}),
+    store,
+    ...machine,
+  };
   results.push(line);
   process.stdout.write(`${JSON.stringify(line)}\n`);
 }
@@ -34,7 +62,9 @@ const round = (x: number) => Math.round(x * 1000) / 1000;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** Samples RSS and heap while work runs. */
-async function measured<T>(work: () => Promise<T>): Promise<{ result: T; seconds: number; peakRss: number; peakHeap: number }> {
+async function measured<T>(
+  work: () => Promise<T>,
+): Promise<{ result: T; seconds: number; peakRss: number; peakHeap: number }> {
   let peakRss = process.memoryUsage().rss;
   let peakHeap = process.memoryUsage().heapUsed;
   const timer = setInterval(() => {
@@ -52,7 +82,13 @@ async function measured<T>(work: () => Promise<T>): Promise<{ result: T; seconds
 }
 
 function exportOf(school: SimSchool, exportedAt: string): ExportFile {
-  const file: ExportFile = { dfeNumber: school.dfeNumber, exportedAt, source: 'integris', reports: {}, completeness: {} };
+  const file: ExportFile = {
+    dfeNumber: school.dfeNumber,
+    exportedAt,
+    source: 'integris',
+    reports: {},
+    completeness: {},
+  };
   for (const r of reportNames) {
     file.reports[r] = school[r];
     file.completeness[r] = { totalRecords: school[r].length, pages: Math.ceil(school[r].length / 500) };
@@ -68,7 +104,11 @@ function churn(school: SimSchool, index: number, seed: number): number {
   for (let i = 0; i < third && i < pupils.length; i++) pupils[i]!.legalSurname = `${pupils[i]!.legalSurname}-Moore`;
   const gone = new Set(pupils.slice(third, 2 * third).map((s) => s.personId));
   school.students = school.students.filter((s) => !gone.has(s.personId));
-  const strangers = generateLocalAuthority({ seed: seed * 1000 + index, schools: 1, laCode: '999' }).schools[0]!.students.filter((s) => s.enrolmentStatus === 'C');
+  const strangers = generateLocalAuthority({
+    seed: seed * 1000 + index,
+    schools: 1,
+    laCode: '999',
+  }).schools[0]!.students.filter((s) => s.enrolmentStatus === 'C');
   for (let i = 0; i < third; i++) {
     const fresh: Student = { ...strangers[i]!, personId: `CH${seed}-${school.dfeNumber}-${i}` };
     delete fresh.upn;
@@ -84,17 +124,32 @@ async function syncBench(store: Store, size: number): Promise<void> {
   try {
     const la = generateLocalAuthority({ seed: size, schools: Math.max(1, Math.round(size / 600)) });
     const people = la.schools.reduce((n, sc) => n + sc.students.length + sc.staff.length, 0);
-    for (const sc of la.schools) await upsertSchool(db, { dfeNumber: sc.dfeNumber, name: sc.name, laCode: sc.laCode, acceptedReports: [...reportNames] });
+    for (const sc of la.schools)
+      await upsertSchool(db, {
+        dfeNumber: sc.dfeNumber,
+        name: sc.name,
+        laCode: sc.laCode,
+        acceptedReports: [...reportNames],
+      });
     const deps = { db: s.db, logger };
     const first = await measured(async () => {
       let writes = 0;
-      for (const sc of la.schools) writes += (await syncSchool(deps, sc.dfeNumber, { trigger: 'file', file: exportOf(sc, `${la.today}T18:00:00Z`), today: la.today })).accountWrites;
+      for (const sc of la.schools)
+        writes += (
+          await syncSchool(deps, sc.dfeNumber, {
+            trigger: 'file',
+            file: exportOf(sc, `${la.today}T18:00:00Z`),
+            today: la.today,
+          })
+        ).accountWrites;
       return writes;
     });
     const firstRate = people / first.seconds;
 
     // baselines on the same account documents: a raw unordered insertMany (the ceiling) and a naive per-record upsert
-    const docs: AccountDoc[] = (await db.collection<AccountDoc>('accounts').find({}).toArray()).map((d) => toDoc(fromDoc(d)));
+    const docs: AccountDoc[] = (await db.collection<AccountDoc>('accounts').find({}).toArray()).map((d) =>
+      toDoc(fromDoc(d)),
+    );
     const raw = db.collection<AccountDoc>('bench_raw');
     const rawRun = await measured(async () => {
       for (let i = 0; i < docs.length; i += 1000) await raw.insertMany(docs.slice(i, i + 1000), { ordered: false });
@@ -107,27 +162,104 @@ async function syncBench(store: Store, size: number): Promise<void> {
         await naive.updateOne({ _id }, { $set: fields }, { upsert: true });
       }
     });
-    emit({ name: 'first_sync', size: people, value: firstRate, unit: 'records/s', baseline: 'raw_insert_many', baselineValue: docs.length / rawRun.seconds, writes: first.result }, store.kind);
-    emit({ name: 'first_sync', size: people, value: firstRate, unit: 'records/s', baseline: `naive_upsert (sample of ${sample.length})`, baselineValue: sample.length / naiveRun.seconds, writes: first.result }, store.kind);
-    emit({ name: 'peak_rss', size: people, value: first.peakRss / 2 ** 20, unit: 'MiB', writes: Math.round(first.peakHeap / 2 ** 20) }, store.kind);
+    emit(
+      {
+        name: 'first_sync',
+        size: people,
+        value: firstRate,
+        unit: 'records/s',
+        baseline: 'raw_insert_many',
+        baselineValue: docs.length / rawRun.seconds,
+        writes: first.result,
+      },
+      store.kind,
+    );
+    emit(
+      {
+        name: 'first_sync',
+        size: people,
+        value: firstRate,
+        unit: 'records/s',
+        baseline: `naive_upsert (sample of ${sample.length})`,
+        baselineValue: sample.length / naiveRun.seconds,
+        writes: first.result,
+      },
+      store.kind,
+    );
+    emit(
+      {
+        name: 'peak_rss',
+        size: people,
+        value: first.peakRss / 2 ** 20,
+        unit: 'MiB',
+        writes: Math.round(first.peakHeap / 2 ** 20),
+      },
+      store.kind,
+    );
 
     const again = await measured(async () => {
       let writes = 0;
-      for (const sc of la.schools) writes += (await processExport(deps, sc.dfeNumber, { trigger: 'file', today: la.today })).accountWrites;
+      for (const sc of la.schools)
+        writes += (await processExport(deps, sc.dfeNumber, { trigger: 'file', today: la.today })).accountWrites;
       return writes;
     });
-    emit({ name: 'no_change_resync', size: people, value: again.seconds, unit: 's', baseline: 'first_sync', baselineValue: first.seconds, writes: again.result }, store.kind);
+    emit(
+      {
+        name: 'no_change_resync',
+        size: people,
+        value: again.seconds,
+        unit: 's',
+        baseline: 'first_sync',
+        baselineValue: first.seconds,
+        writes: again.result,
+      },
+      store.kind,
+    );
 
     let changed = 0;
     la.schools.forEach((sc, i) => (changed += churn(sc, i, size)));
     const churned = await measured(async () => {
       let writes = 0;
-      for (const sc of la.schools) writes += (await syncSchool(deps, sc.dfeNumber, { trigger: 'file', file: exportOf(sc, `${la.today}T19:00:00Z`), today: la.today })).accountWrites;
+      for (const sc of la.schools)
+        writes += (
+          await syncSchool(deps, sc.dfeNumber, {
+            trigger: 'file',
+            file: exportOf(sc, `${la.today}T19:00:00Z`),
+            today: la.today,
+          })
+        ).accountWrites;
       return writes;
     });
-    emit({ name: 'churn_resync', size: people, value: churned.seconds, unit: 's', baseline: 'first_sync', baselineValue: first.seconds, writes: churned.result }, store.kind);
-    emit({ name: 'churn_resync_writes_per_change', size: changed, value: churned.result / changed, unit: 'writes/changed record' }, store.kind);
-    emit({ name: 'peak_rss', size: people, value: Math.max(again.peakRss, churned.peakRss) / 2 ** 20, unit: 'MiB (re-syncs)' }, store.kind);
+    emit(
+      {
+        name: 'churn_resync',
+        size: people,
+        value: churned.seconds,
+        unit: 's',
+        baseline: 'first_sync',
+        baselineValue: first.seconds,
+        writes: churned.result,
+      },
+      store.kind,
+    );
+    emit(
+      {
+        name: 'churn_resync_writes_per_change',
+        size: changed,
+        value: churned.result / changed,
+        unit: 'writes/changed record',
+      },
+      store.kind,
+    );
+    emit(
+      {
+        name: 'peak_rss',
+        size: people,
+        value: Math.max(again.peakRss, churned.peakRss) / 2 ** 20,
+        unit: 'MiB (re-syncs)',
+      },
+      store.kind,
+    );
   } finally {
     await db.dropDatabase().catch(() => {});
   }
@@ -140,23 +272,46 @@ function matchingBench(runs: number, accounts: number, kind: string): void {
   emit({ name: 'match_precision', size: m.probes, value: m.precision, unit: 'ratio' }, kind);
   emit({ name: 'match_recall', size: m.probes, value: m.recall, unit: 'ratio' }, kind);
   emit({ name: 'match_f1', size: m.probes, value: m.f1, unit: 'ratio' }, kind);
-  emit({ name: 'match_rate', size: m.probes, value: median(measuredRuns.map((r) => r.rate)), unit: 'candidates/s (median)' }, kind);
+  emit(
+    {
+      name: 'match_rate',
+      size: m.probes,
+      value: median(measuredRuns.map((r) => r.rate)),
+      unit: 'candidates/s (median)',
+    },
+    kind,
+  );
 }
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'uso-bench-'));
-  const store = await openStore({ uri: process.env.MONGODB_URI, dbName: 'uso_bench', dataDir, timeoutMs: 10_000, logger });
+  const store = await openStore({
+    uri: process.env.MONGODB_URI,
+    dbName: 'uso_bench',
+    dataDir,
+    timeoutMs: 10_000,
+    logger,
+  });
   const defaultSizes = args.quick ? [1000] : store.kind === 'mongodb' ? [1000, 10_000, 100_000] : [1000, 10_000];
   const sizes = args.sizes ? args.sizes.split(',').map(Number) : defaultSizes;
   try {
-    process.stderr.write(`uso-autoupdate bench on ${store.kind}, node ${machine.node}, ${machine.cores} cores; sizes ${sizes.join(', ')}\n`);
+    process.stderr.write(
+      `uso-autoupdate bench on ${store.kind}, node ${machine.node}, ${machine.cores} cores; sizes ${sizes.join(', ')}\n`,
+    );
     for (const size of sizes) await syncBench(store, size);
     matchingBench(args.runs ?? (args.quick ? 3 : 5), args.quick ? 2000 : 10_000, store.kind);
   } finally {
     await store.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
-  const rows = results.map((r) => [String(r.name), String(r.size), `${r.value} ${r.unit}`, r.baseline ? `${r.baseline} ${r.baselineValue}` : '', r.ratio !== undefined ? `x${r.ratio}` : '', r.writes !== undefined ? String(r.writes) : '']);
+  const rows = results.map((r) => [
+    String(r.name),
+    String(r.size),
+    `${r.value} ${r.unit}`,
+    r.baseline ? `${r.baseline} ${r.baselineValue}` : '',
+    r.ratio !== undefined ? `x${r.ratio}` : '',
+    r.writes !== undefined ? String(r.writes) : '',
+  ]);
   const head = ['FIGURE', 'SIZE', 'VALUE', 'BASELINE', 'RATIO', 'WRITES'];
   process.stderr.write(`${table([head, ...rows])}\n`);
 }

@@ -3,9 +3,14 @@
 import { writeFileSync } from 'node:fs';
 import { configKeys, configSchema } from '../src/config.js';
 
-const shape = configSchema.shape as Record<string, { description?: string; safeParse(v: unknown): { success: boolean; data?: unknown } }>;
+const shape = configSchema.shape as Record<
+  string,
+  { description?: string; safeParse(v: unknown): { success: boolean; data?: unknown } }
+>;
 const rows = ['| Variable | Default | What it does |', '| --- | --- | --- |'];
-const example: string[] = ['# uso-autoupdate settings. Every one is optional: unset, the service runs on its embedded defaults.'];
+const example: string[] = [
+  '# uso-autoupdate settings. Every one is optional: unset, the service runs on its embedded defaults.',
+];
 for (const key of configKeys) {
   const field = shape[key]!;
   const parsed = field.safeParse(undefined);

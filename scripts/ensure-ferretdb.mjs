@@ -4,7 +4,17 @@
 // panics at start ("Invalid build/version/version.txt file content"), because the module ships without its
 // generated version file; so the module source is downloaded, the version file written, and the command built.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, chmodSync, readdirSync, statSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  writeFileSync,
+  chmodSync,
+  readdirSync,
+  statSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,7 +51,9 @@ export function ensureFerretdb(bin = process.env.FERRETDB_BIN || defaultFerretdb
   }
   process.stderr.write(`Building FerretDB ${FERRETDB_VERSION} from the Go module proxy (once; about a minute)...\n`);
   const info = JSON.parse(
-    execFileSync('go', ['mod', 'download', '-json', `github.com/FerretDB/FerretDB@${FERRETDB_VERSION}`], { encoding: 'utf8' }),
+    execFileSync('go', ['mod', 'download', '-json', `github.com/FerretDB/FerretDB@${FERRETDB_VERSION}`], {
+      encoding: 'utf8',
+    }),
   );
   const work = mkdtempSync(join(tmpdir(), 'ferretdb-src-'));
   try {
@@ -53,7 +65,8 @@ export function ensureFerretdb(bin = process.env.FERRETDB_BIN || defaultFerretdb
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
-  if (versionOf(bin) !== FERRETDB_VERSION) throw new Error(`the FerretDB build at ${bin} does not report ${FERRETDB_VERSION}`);
+  if (versionOf(bin) !== FERRETDB_VERSION)
+    throw new Error(`the FerretDB build at ${bin} does not report ${FERRETDB_VERSION}`);
   process.stderr.write(`FerretDB ${FERRETDB_VERSION} built at ${bin}\n`);
   return bin;
 }

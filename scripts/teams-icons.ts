@@ -46,10 +46,16 @@ function png(size: number, pixel: (x: number, y: number, px: number) => Rgba): B
   ihdr.writeUInt32BE(size, 0);
   ihdr.writeUInt32BE(size, 4);
   ihdr.set([8, 6, 0, 0, 0], 8); // 8-bit RGBA
-  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw, { level: 9 })), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw, { level: 9 })),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
-const mix = (a: Rgba, b: Rgba, t: number): Rgba => [0, 1, 2, 3].map((k) => Math.round(a[k]! * (1 - t) + b[k]! * t)) as Rgba;
+const mix = (a: Rgba, b: Rgba, t: number): Rgba =>
+  [0, 1, 2, 3].map((k) => Math.round(a[k]! * (1 - t) + b[k]! * t)) as Rgba;
 
 const color = png(192, (x, y, px) => {
   const bg = roundedSquare(x, y, px);

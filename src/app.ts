@@ -34,14 +34,25 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 export function createApp({ store, logger, routes = [] }: AppDeps): Hono {
   const app = new Hono();
   app.use(requestId());
-  app.use(bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json({ error: 'payload_invalid', message: `the body is over ${MAX_BODY_BYTES} bytes` }, 413) }));
+  app.use(
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) => c.json({ error: 'payload_invalid', message: `the body is over ${MAX_BODY_BYTES} bytes` }, 413),
+    }),
+  );
   app.use(async (c, next) => {
     const started = performance.now();
     await next();
     recordRequest(c.req.path, c.res.status);
     // Paths only: query strings and bodies may carry personal data.
     logger.info(
-      { requestId: c.get('requestId'), method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) },
+      {
+        requestId: c.get('requestId'),
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        ms: Math.round(performance.now() - started),
+      },
       'request',
     );
   });
@@ -64,8 +75,15 @@ export function createApp({ store, logger, routes = [] }: AppDeps): Hono {
   app.notFound((c) => c.json({ error: 'not_found' }, 404));
   app.onError((err, c) => {
     const status = isUsoError(err) ? (statusByCode[err.code] ?? 500) : 500;
-    if (status >= 500) logger.error({ requestId: c.get('requestId'), code: isUsoError(err) ? err.code : 'internal', err: { message: err.message } }, 'request failed');
-    return c.json({ error: isUsoError(err) ? err.code : 'internal', message: status >= 500 ? 'internal error' : err.message }, status);
+    if (status >= 500)
+      logger.error(
+        { requestId: c.get('requestId'), code: isUsoError(err) ? err.code : 'internal', err: { message: err.message } },
+        'request failed',
+      );
+    return c.json(
+      { error: isUsoError(err) ? err.code : 'internal', message: status >= 500 ? 'internal error' : err.message },
+      status,
+    );
   });
   return app;
 }

@@ -22,7 +22,13 @@ function help(): string {
   ].join('\n');
 }
 
-export async function runCli(argv: string[], io: { out: (s: string) => void; err: (s: string) => void } = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }): Promise<number> {
+export async function runCli(
+  argv: string[],
+  io: { out: (s: string) => void; err: (s: string) => void } = {
+    out: (s) => process.stdout.write(s),
+    err: (s) => process.stderr.write(s),
+  },
+): Promise<number> {
   const words = argv.filter((a) => !a.startsWith('-'));
   const name = [`${words[0]} ${words[1]}`, words[0]].find((n) => n && n in commands);
   if (!name) {
@@ -38,7 +44,11 @@ export async function runCli(argv: string[], io: { out: (s: string) => void; err
   for (const word of name.split(' ')) rest.splice(rest.indexOf(word), 1);
   let parsed;
   try {
-    parsed = parseArgs({ args: rest, allowPositionals: true, options: { ...command.options, json: { type: 'boolean' }, help: { type: 'boolean' } } }) as { values: Record<string, string | boolean | undefined>; positionals: string[] };
+    parsed = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: { ...command.options, json: { type: 'boolean' }, help: { type: 'boolean' } },
+    }) as { values: Record<string, string | boolean | undefined>; positionals: string[] };
   } catch (err) {
     io.err(`uso ${name}: ${(err as Error).message}\nUsage: uso ${command.usage}\n`);
     return 2;
@@ -76,12 +86,17 @@ export async function runCli(argv: string[], io: { out: (s: string) => void; err
     },
   };
   try {
-    const result = await command.run(ctx, { positionals: parsed.positionals, values: parsed.values as Record<string, string | boolean | undefined> });
+    const result = await command.run(ctx, {
+      positionals: parsed.positionals,
+      values: parsed.values as Record<string, string | boolean | undefined>,
+    });
     io.out(json ? `${JSON.stringify(result.json, null, 2)}\n` : `${result.human}\n`);
     return result.exitCode ?? 0;
   } catch (err) {
     if (err instanceof z.ZodError) {
-      io.err(`uso ${name}: ${err.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ')}\nUsage: uso ${command.usage}\n`);
+      io.err(
+        `uso ${name}: ${err.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ')}\nUsage: uso ${command.usage}\n`,
+      );
       return 2;
     }
     // one line, never a stack trace: the operator gets the reason and the exit code says what kind
@@ -97,7 +112,9 @@ export async function runCli(argv: string[], io: { out: (s: string) => void; err
 
 /** Exits once everything written to stdout and stderr has been handed to the OS (a pipe may still be draining). */
 export async function exitAfterDrain(code: number): Promise<never> {
-  await Promise.all([process.stdout, process.stderr].map((stream) => new Promise<void>((ok) => stream.write('', () => ok()))));
+  await Promise.all(
+    [process.stdout, process.stderr].map((stream) => new Promise<void>((ok) => stream.write('', () => ok()))),
+  );
   process.exit(code);
 }
 

@@ -9,7 +9,12 @@ const positiveInt = z.coerce.number({ error: 'expected a whole number' }).int().
 const timeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM (24-hour)');
 const csv = z
   .string()
-  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+  .transform((s) =>
+    s
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
+  )
   .pipe(z.array(z.string().min(16, 'each secret must be at least 16 characters')).min(1));
 
 function validTimeZone(tz: string): boolean {
@@ -28,43 +33,94 @@ export const configSchema = z
       .regex(/^mongodb(\+srv)?:\/\/\S+$/, 'expected a mongodb:// or mongodb+srv:// connection string')
       .optional()
       .describe('MongoDB connection string. Unset: the embedded FerretDB store under DATA_DIR is started.'),
-    MONGODB_DB: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, 'expected a database name').default('uso')
+    MONGODB_DB: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,63}$/, 'expected a database name')
+      .default('uso')
       .describe('Database name used when MONGODB_URI names none.'),
-    STORE_TIMEOUT_MS: positiveInt.default(5000).describe('How long to wait for the store at start-up before giving up.'),
-    STORE_OP_TIMEOUT_MS: positiveInt.default(60_000)
-      .describe('Store watchdog: an operation with no answer for this long fails (a run fails with store_timeout) instead of hanging.'),
-    FERRETDB_BIN: optionalText.describe('Path of a FerretDB 1.24 binary for the embedded store (default: built into .tools/bin).'),
+    STORE_TIMEOUT_MS: positiveInt
+      .default(5000)
+      .describe('How long to wait for the store at start-up before giving up.'),
+    STORE_OP_TIMEOUT_MS: positiveInt
+      .default(60_000)
+      .describe(
+        'Store watchdog: an operation with no answer for this long fails (a run fails with store_timeout) instead of hanging.',
+      ),
+    FERRETDB_BIN: optionalText.describe(
+      'Path of a FerretDB 1.24 binary for the embedded store (default: built into .tools/bin).',
+    ),
     DATA_DIR: z.string().min(1).default('./data').describe('Where the embedded store and export files live.'),
-    HOST: z.string().min(1).default('127.0.0.1').describe('Address the HTTP server listens on (0.0.0.0 behind a proxy).'),
+    HOST: z
+      .string()
+      .min(1)
+      .default('127.0.0.1')
+      .describe('Address the HTTP server listens on (0.0.0.0 behind a proxy).'),
     PORT: port.default(3000).describe('HTTP port.'),
-    TZ: z.string().default('Europe/London').refine(validTimeZone, 'expected an IANA time zone such as Europe/London')
+    TZ: z
+      .string()
+      .default('Europe/London')
+      .refine(validTimeZone, 'expected an IANA time zone such as Europe/London')
       .describe('Time zone of school days and schedules.'),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level.'),
-    NIGHTLY_EXPORT_TIME: timeOfDay.default('18:00').describe('Default weekday export time for a school (HH:MM, local).'),
-    PROCESS_DELAY_MINUTES: z.coerce.number({ error: 'expected minutes 0-240' }).int().min(0).max(240).default(30)
+    LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info')
+      .describe('Log level.'),
+    NIGHTLY_EXPORT_TIME: timeOfDay
+      .default('18:00')
+      .describe('Default weekday export time for a school (HH:MM, local).'),
+    PROCESS_DELAY_MINUTES: z.coerce
+      .number({ error: 'expected minutes 0-240' })
+      .int()
+      .min(0)
+      .max(240)
+      .default(30)
       .describe('Minutes between a nightly export and its processing.'),
-    SYNC_CONCURRENCY: z.coerce.number({ error: 'expected a whole number 1-64' }).int().min(1).max(64).default(4).describe('Schools processed at once.'),
-    INTEGRIS_BASE_URL: z.url().optional().describe('Integris Datashare base URL. Unset: no Integris exports (files only).'),
+    SYNC_CONCURRENCY: z.coerce
+      .number({ error: 'expected a whole number 1-64' })
+      .int()
+      .min(1)
+      .max(64)
+      .default(4)
+      .describe('Schools processed at once.'),
+    INTEGRIS_BASE_URL: z
+      .url()
+      .optional()
+      .describe('Integris Datashare base URL. Unset: no Integris exports (files only).'),
     INTEGRIS_CLIENT_ID: optionalText.describe('Integris OAuth client id.'),
     INTEGRIS_CLIENT_SECRET: optionalText.describe('Integris OAuth client secret.'),
-    INTEGRIS_WEBHOOK_SECRETS: csv.optional()
+    INTEGRIS_WEBHOOK_SECRETS: csv
+      .optional()
       .describe('Integris webhook signing secrets, comma-separated (two during a rotation).'),
     SLACK_SIGNING_SECRET: optionalText.describe('Slack signing secret. Unset: the Slack endpoint is off.'),
-    SLACK_BOT_TOKEN: z.string().startsWith('xoxb-', 'expected a bot token starting xoxb-').optional()
+    SLACK_BOT_TOKEN: z
+      .string()
+      .startsWith('xoxb-', 'expected a bot token starting xoxb-')
+      .optional()
       .describe('Slack bot token for a single workspace.'),
     SLACK_CLIENT_ID: optionalText.describe('Slack OAuth client id (multi-workspace installs).'),
     SLACK_CLIENT_SECRET: optionalText.describe('Slack OAuth client secret (multi-workspace installs).'),
     SLACK_STATE_SECRET: optionalText.describe('Secret for Slack OAuth state (multi-workspace installs).'),
-    TEAMS_APP_ID: z.uuid('expected the bot app id (a GUID)').optional().describe('Microsoft Teams bot app id (Azure Bot registration). Set with TEAMS_APP_PASSWORD to serve POST /api/messages; unset: Teams is off.'),
-    TEAMS_APP_PASSWORD: optionalText.describe('Microsoft Teams bot client secret, for the tokens the bot sends with its messages.'),
-    TEAMS_APP_TYPE: z.enum(['MultiTenant', 'SingleTenant']).default('MultiTenant').describe('Bot app registration type. A SingleTenant bot answers only TEAMS_TENANT_ID.'),
+    TEAMS_APP_ID: z
+      .uuid('expected the bot app id (a GUID)')
+      .optional()
+      .describe(
+        'Microsoft Teams bot app id (Azure Bot registration). Set with TEAMS_APP_PASSWORD to serve POST /api/messages; unset: Teams is off.',
+      ),
+    TEAMS_APP_PASSWORD: optionalText.describe(
+      'Microsoft Teams bot client secret, for the tokens the bot sends with its messages.',
+    ),
+    TEAMS_APP_TYPE: z
+      .enum(['MultiTenant', 'SingleTenant'])
+      .default('MultiTenant')
+      .describe('Bot app registration type. A SingleTenant bot answers only TEAMS_TENANT_ID.'),
     TEAMS_TENANT_ID: z.uuid('expected a tenant id (a GUID)').optional().describe('Tenant id for a SingleTenant bot.'),
   })
   .superRefine((c, ctx) => {
     const requireAll = (group: string, keys: (keyof typeof c)[]) => {
       if (!keys.some((k) => c[k] !== undefined)) return;
       for (const k of keys) {
-        if (c[k] === undefined) ctx.addIssue({ code: 'custom', path: [k], message: `required when any ${group} setting is set` });
+        if (c[k] === undefined)
+          ctx.addIssue({ code: 'custom', path: [k], message: `required when any ${group} setting is set` });
       }
     };
     requireAll('Integris', ['INTEGRIS_BASE_URL', 'INTEGRIS_CLIENT_ID', 'INTEGRIS_CLIENT_SECRET']);

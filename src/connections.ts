@@ -19,5 +19,11 @@ export function storeOptions(config: Config, logger: Logger): StoreOptions {
 
 export function integrisClient(config: Config, logger: Logger): IntegrisClient | undefined {
   if (!config.INTEGRIS_BASE_URL || !config.INTEGRIS_CLIENT_ID || !config.INTEGRIS_CLIENT_SECRET) return undefined;
-  return new IntegrisClient({ baseUrl: config.INTEGRIS_BASE_URL, clientId: config.INTEGRIS_CLIENT_ID, clientSecret: config.INTEGRIS_CLIENT_SECRET, concurrency: config.SYNC_CONCURRENCY * 2, logger });
+  return new IntegrisClient({
+    baseUrl: config.INTEGRIS_BASE_URL,
+    clientId: config.INTEGRIS_CLIENT_ID,
+    clientSecret: config.INTEGRIS_CLIENT_SECRET,
+    concurrency: config.SYNC_CONCURRENCY * 2,
+    logger,
+  });
 }

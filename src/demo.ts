@@ -23,9 +23,13 @@ const argsSchema = z.object({
 });
 
 async function main(): Promise<void> {
-  const parsed = argsSchema.safeParse(parseArgs({ options: { schools: { type: 'string' }, seed: { type: 'string' } } }).values);
+  const parsed = argsSchema.safeParse(
+    parseArgs({ options: { schools: { type: 'string' }, seed: { type: 'string' } } }).values,
+  );
   if (!parsed.success) {
-    process.stderr.write(`${parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('\n')}\nUsage: npm run demo -- [--schools N] [--seed N]\n`);
+    process.stderr.write(
+      `${parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('\n')}\nUsage: npm run demo -- [--schools N] [--seed N]\n`,
+    );
     process.exit(2);
   }
   const args = parsed.data;
@@ -41,10 +45,18 @@ async function main(): Promise<void> {
   });
   const simUrl = `http://127.0.0.1:${(simServer.address() as AddressInfo).port}/`;
   const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'warn' });
-  config = { ...config, INTEGRIS_BASE_URL: simUrl, INTEGRIS_CLIENT_ID: 'demo', INTEGRIS_CLIENT_SECRET: 'demo', INTEGRIS_WEBHOOK_SECRETS: [webhookSecret] };
+  config = {
+    ...config,
+    INTEGRIS_BASE_URL: simUrl,
+    INTEGRIS_CLIENT_ID: 'demo',
+    INTEGRIS_CLIENT_SECRET: 'demo',
+    INTEGRIS_WEBHOOK_SECRETS: [webhookSecret],
+  };
   const service = await startOrExit(config, logger);
   webhook.url = `${service.url}/webhooks/integris`;
-  process.stdout.write(`uso-autoupdate demo: ${la.schools.length} simulated schools of LA ${la.laCode}, store: ${service.store.kind}, serving ${service.url}\n`);
+  process.stdout.write(
+    `uso-autoupdate demo: ${la.schools.length} simulated schools of LA ${la.laCode}, store: ${service.store.kind}, serving ${service.url}\n`,
+  );
 
   const { granted } = await service.scheduler.discover();
   const deps = { db: service.store.db, logger, integris: integrisClient(config, logger), timeZone: config.TZ };
@@ -66,12 +78,28 @@ async function main(): Promise<void> {
   await Promise.all(Array.from({ length: config.SYNC_CONCURRENCY }, worker));
   progress.done();
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  const columns = ['created', 'updated', 'unchanged', 'auto_matched', 'held_for_matching', 'future_starter', 'unallocated', 'held_unallocation', 'invalid'] as const;
+  const columns = [
+    'created',
+    'updated',
+    'unchanged',
+    'auto_matched',
+    'held_for_matching',
+    'future_starter',
+    'unallocated',
+    'held_unallocation',
+    'invalid',
+  ] as const;
   const rows = runs
     .sort((a, b) => a.dfeNumber.localeCompare(b.dfeNumber))
-    .map((r) => [r.dfeNumber, la.schools.find((s) => s.dfeNumber === r.dfeNumber)!.name, ...columns.map((c) => String((r.counts as Record<string, number>)[c] ?? 0))]);
+    .map((r) => [
+      r.dfeNumber,
+      la.schools.find((s) => s.dfeNumber === r.dfeNumber)!.name,
+      ...columns.map((c) => String((r.counts as Record<string, number>)[c] ?? 0)),
+    ]);
   const header = ['DFE', 'SCHOOL', ...columns];
-  process.stdout.write(`\nFirst sync of ${runs.length} schools (${granted.length} grants discovered) in ${seconds}s:\n${table([header, ...rows])}\n`);
+  process.stdout.write(
+    `\nFirst sync of ${runs.length} schools (${granted.length} grants discovered) in ${seconds}s:\n${table([header, ...rows])}\n`,
+  );
   for (const f of failures) process.stdout.write(`failed ${f}\n`);
   process.stdout.write(
     [

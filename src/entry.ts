@@ -14,7 +14,11 @@ export function configOrExit(overrides: Partial<Config> = {}): Config {
   }
 }
 
-export async function startOrExit(config: Config, logger: Logger, extra?: Parameters<typeof startService>[2]): Promise<Service> {
+export async function startOrExit(
+  config: Config,
+  logger: Logger,
+  extra?: Parameters<typeof startService>[2],
+): Promise<Service> {
   try {
     return await startService(config, logger, extra);
   } catch (err) {

@@ -43,7 +43,8 @@ function storeFailureCode(err: unknown): ErrorCode | undefined {
   const e = err as { name?: string; message?: string } | undefined;
   if (!e?.name?.startsWith('Mongo')) return undefined;
   if (e.name === 'MongoNetworkTimeoutError' || / timed out$/.test(e.message ?? '')) return 'store_timeout';
-  if (e.name === 'MongoServerSelectionError' || e.name === 'MongoNetworkError' || e.name === 'MongoTopologyClosedError') return 'store_unavailable';
+  if (e.name === 'MongoServerSelectionError' || e.name === 'MongoNetworkError' || e.name === 'MongoTopologyClosedError')
+    return 'store_unavailable';
   return undefined;
 }
 
@@ -51,9 +52,15 @@ function storeFailureCode(err: unknown): ErrorCode | undefined {
 export function asUsoError(err: unknown, code: ErrorCode = 'internal'): UsoError {
   if (err instanceof UsoError) return err;
   const message = err instanceof Error ? err.message : String(err);
-  if ((err as { name?: string })?.name === 'AbortError') return new UsoError('run_interrupted', 'the run was stopped (the process is shutting down)', { cause: err });
+  if ((err as { name?: string })?.name === 'AbortError')
+    return new UsoError('run_interrupted', 'the run was stopped (the process is shutting down)', { cause: err });
   const storeCode = storeFailureCode(err);
-  if (storeCode === 'store_timeout') return new UsoError(storeCode, `the store did not answer in time (${message}); the run stopped and nothing was lost: run it again once the store answers`, { cause: err });
+  if (storeCode === 'store_timeout')
+    return new UsoError(
+      storeCode,
+      `the store did not answer in time (${message}); the run stopped and nothing was lost: run it again once the store answers`,
+      { cause: err },
+    );
   if (storeCode) return new UsoError(storeCode, `the store cannot be reached (${message})`, { cause: err });
   return new UsoError(code, message, { cause: err });
 }

@@ -5,13 +5,26 @@ import { pino, type Logger, type DestinationStream } from 'pino';
 export type { Logger };
 
 const personalFields = [
-  'legalForename', 'legalSurname', 'preferredForename', 'preferredSurname', 'forename', 'surname', 'middleNames',
-  'dateOfBirth', 'upn', 'email', 'phones', 'address', 'name',
+  'legalForename',
+  'legalSurname',
+  'preferredForename',
+  'preferredSurname',
+  'forename',
+  'surname',
+  'middleNames',
+  'dateOfBirth',
+  'upn',
+  'email',
+  'phones',
+  'address',
+  'name',
 ];
 
 export const redactPaths = personalFields.flatMap((f) => [f, `*.${f}`]);
 
-export function createLogger(options: { level?: string; pretty?: boolean; destination?: DestinationStream } = {}): Logger {
+export function createLogger(
+  options: { level?: string; pretty?: boolean; destination?: DestinationStream } = {},
+): Logger {
   const base = {
     level: options.level ?? 'info',
     base: { service: 'uso-autoupdate' },
@@ -19,7 +32,10 @@ export function createLogger(options: { level?: string; pretty?: boolean; destin
   };
   if (options.destination) return pino(base, options.destination);
   if (options.pretty ?? process.stdout.isTTY) {
-    return pino({ ...base, transport: { target: 'pino-pretty', options: { colorize: true, ignore: 'pid,hostname,service' } } });
+    return pino({
+      ...base,
+      transport: { target: 'pino-pretty', options: { colorize: true, ignore: 'pid,hostname,service' } },
+    });
   }
   return pino(base);
 }

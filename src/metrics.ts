@@ -7,7 +7,12 @@ import type { Db, MongoClient } from 'mongodb';
 
 export const processRegistry = new Registry();
 
-const runs = new Counter({ name: 'uso_runs_total', help: 'School runs finished, by status', labelNames: ['status', 'trigger'] as const, registers: [processRegistry] });
+const runs = new Counter({
+  name: 'uso_runs_total',
+  help: 'School runs finished, by status',
+  labelNames: ['status', 'trigger'] as const,
+  registers: [processRegistry],
+});
 const runDuration = new Histogram({
   name: 'uso_run_duration_seconds',
   help: 'How long a school run took, from lease to finish',
@@ -15,8 +20,18 @@ const runDuration = new Histogram({
   buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900],
   registers: [processRegistry],
 });
-const records = new Counter({ name: 'uso_run_records_total', help: 'MIS records processed by runs, by outcome', labelNames: ['outcome'] as const, registers: [processRegistry] });
-const httpRequests = new Counter({ name: 'uso_http_requests_total', help: 'HTTP requests answered, by route and status', labelNames: ['route', 'status'] as const, registers: [processRegistry] });
+const records = new Counter({
+  name: 'uso_run_records_total',
+  help: 'MIS records processed by runs, by outcome',
+  labelNames: ['outcome'] as const,
+  registers: [processRegistry],
+});
+const httpRequests = new Counter({
+  name: 'uso_http_requests_total',
+  help: 'HTTP requests answered, by route and status',
+  labelNames: ['route', 'status'] as const,
+  registers: [processRegistry],
+});
 const storeLatency = new Histogram({
   name: 'uso_store_command_duration_seconds',
   help: 'Store command round trips, by command and result',
@@ -25,14 +40,28 @@ const storeLatency = new Histogram({
   registers: [processRegistry],
 });
 
-export function recordRun(run: { status: string; trigger: string; seconds: number; counts?: Record<string, number> }): void {
+export function recordRun(run: {
+  status: string;
+  trigger: string;
+  seconds: number;
+  counts?: Record<string, number>;
+}): void {
   runs.inc({ status: run.status, trigger: run.trigger });
   runDuration.observe({ status: run.status }, run.seconds);
   for (const [outcome, n] of Object.entries(run.counts ?? {})) if (n) records.inc({ outcome }, n);
 }
 
 /** The routes requests are counted under: known ones by name, everything else as `other` (a bounded label set). */
-const knownRoutes = ['/webhooks/integris', '/slack/events', '/slack/install', '/slack/oauth_redirect', '/api/messages', '/healthz', '/readyz', '/metrics'];
+const knownRoutes = [
+  '/webhooks/integris',
+  '/slack/events',
+  '/slack/install',
+  '/slack/oauth_redirect',
+  '/api/messages',
+  '/healthz',
+  '/readyz',
+  '/metrics',
+];
 
 export function recordRequest(path: string, status: number): void {
   httpRequests.inc({ route: knownRoutes.includes(path) ? path : 'other', status: String(status) });
@@ -40,8 +69,12 @@ export function recordRequest(path: string, status: number): void {
 
 /** Times every command the client sends (the driver's command monitoring must be on). */
 export function monitorStore(client: MongoClient): void {
-  client.on('commandSucceeded', (e) => storeLatency.observe({ command: e.commandName, result: 'ok' }, e.duration / 1000));
-  client.on('commandFailed', (e) => storeLatency.observe({ command: e.commandName, result: 'error' }, e.duration / 1000));
+  client.on('commandSucceeded', (e) =>
+    storeLatency.observe({ command: e.commandName, result: 'ok' }, e.duration / 1000),
+  );
+  client.on('commandFailed', (e) =>
+    storeLatency.observe({ command: e.commandName, result: 'error' }, e.duration / 1000),
+  );
 }
 
 /** A registry for one app: the process-wide metrics and gauges read from its store when scraped. */
@@ -61,9 +94,12 @@ export function appRegistry(db: Db): Registry {
         .project<{ dfeNumber: string; status: string; startedAt: Date }>({ dfeNumber: 1, status: 1, startedAt: 1 })
         .toArray();
       const last = new Map<string, { status: string; at: number }>();
-      for (const r of latest) if ((last.get(r.dfeNumber)?.at ?? -1) < r.startedAt.getTime()) last.set(r.dfeNumber, { status: r.status, at: r.startedAt.getTime() });
+      for (const r of latest)
+        if ((last.get(r.dfeNumber)?.at ?? -1) < r.startedAt.getTime())
+          last.set(r.dfeNumber, { status: r.status, at: r.startedAt.getTime() });
       const byStatus = new Map<string, number>();
-      for (const s of schools) byStatus.set(last.get(s._id)?.status ?? 'none', (byStatus.get(last.get(s._id)?.status ?? 'none') ?? 0) + 1);
+      for (const s of schools)
+        byStatus.set(last.get(s._id)?.status ?? 'none', (byStatus.get(last.get(s._id)?.status ?? 'none') ?? 0) + 1);
       for (const [status, n] of byStatus) this.set({ last_run: status }, n);
     },
   });
@@ -73,9 +109,19 @@ export function appRegistry(db: Db): Registry {
     labelNames: ['kind'] as const,
     registers: [fromStore],
     async collect() {
-      const pending = await db.collection<{ counts?: Record<string, number> }>('runs').find({ heldState: 'pending' }).project<{ counts?: Record<string, number> }>({ counts: 1 }).toArray();
-      this.set({ kind: 'unallocation' }, pending.reduce((n, r) => n + (r.counts?.held_unallocation ?? 0), 0));
-      this.set({ kind: 'update' }, pending.reduce((n, r) => n + (r.counts?.held_update ?? 0), 0));
+      const pending = await db
+        .collection<{ counts?: Record<string, number> }>('runs')
+        .find({ heldState: 'pending' })
+        .project<{ counts?: Record<string, number> }>({ counts: 1 })
+        .toArray();
+      this.set(
+        { kind: 'unallocation' },
+        pending.reduce((n, r) => n + (r.counts?.held_unallocation ?? 0), 0),
+      );
+      this.set(
+        { kind: 'update' },
+        pending.reduce((n, r) => n + (r.counts?.held_update ?? 0), 0),
+      );
     },
   });
   new Gauge({
@@ -85,7 +131,8 @@ export function appRegistry(db: Db): Registry {
     registers: [fromStore],
     async collect() {
       this.reset();
-      for (const status of ['pending', 'failed'] as const) this.set({ status }, await db.collection('outbox').countDocuments({ status }));
+      for (const status of ['pending', 'failed'] as const)
+        this.set({ status }, await db.collection('outbox').countDocuments({ status }));
     },
   });
   return Registry.merge([processRegistry, fromStore]);

@@ -23,7 +23,11 @@ export interface Service {
   stop(): Promise<void>;
 }
 
-export async function startService(config: Config, logger: Logger, extra: { integris?: IntegrisClient; processEvery?: number } = {}): Promise<Service> {
+export async function startService(
+  config: Config,
+  logger: Logger,
+  extra: { integris?: IntegrisClient; processEvery?: number } = {},
+): Promise<Service> {
   const store = await openStore(storeOptions(config, logger));
   // each chat adapter adds its outbox sender when it is configured
   const senders: ChatSenders = {};
@@ -43,14 +47,31 @@ export async function startService(config: Config, logger: Logger, extra: { inte
     processDelayMinutes: config.PROCESS_DELAY_MINUTES,
     ...(extra.processEvery ? { processEvery: extra.processEvery } : {}),
   });
-  const routes = config.INTEGRIS_WEBHOOK_SECRETS ? [integrisWebhookRoutes({ db: store.db, logger, secrets: config.INTEGRIS_WEBHOOK_SECRETS, scheduler })] : [];
+  const routes = config.INTEGRIS_WEBHOOK_SECRETS
+    ? [integrisWebhookRoutes({ db: store.db, logger, secrets: config.INTEGRIS_WEBHOOK_SECRETS, scheduler })]
+    : [];
   if (config.SLACK_SIGNING_SECRET && (config.SLACK_BOT_TOKEN || config.SLACK_CLIENT_ID)) {
-    const slack = createSlack({ db: store.db, logger, signingSecret: config.SLACK_SIGNING_SECRET, ...(config.SLACK_BOT_TOKEN ? { token: config.SLACK_BOT_TOKEN } : {}), scheduler, senders });
+    const slack = createSlack({
+      db: store.db,
+      logger,
+      signingSecret: config.SLACK_SIGNING_SECRET,
+      ...(config.SLACK_BOT_TOKEN ? { token: config.SLACK_BOT_TOKEN } : {}),
+      scheduler,
+      senders,
+    });
     routes.push(slack.routes);
     senders.slack = slack.sender;
   }
   if (config.SLACK_CLIENT_ID && config.SLACK_CLIENT_SECRET && config.SLACK_STATE_SECRET) {
-    routes.push(slackInstallRoutes({ db: store.db, logger, clientId: config.SLACK_CLIENT_ID, clientSecret: config.SLACK_CLIENT_SECRET, stateSecret: config.SLACK_STATE_SECRET }));
+    routes.push(
+      slackInstallRoutes({
+        db: store.db,
+        logger,
+        clientId: config.SLACK_CLIENT_ID,
+        clientSecret: config.SLACK_CLIENT_SECRET,
+        stateSecret: config.SLACK_STATE_SECRET,
+      }),
+    );
   }
   if (config.TEAMS_APP_ID && config.TEAMS_APP_PASSWORD) {
     const teams = createTeams({
@@ -69,8 +90,12 @@ export async function startService(config: Config, logger: Logger, extra: { inte
   const app = createApp({ store, logger, routes });
   let server: Server;
   // the outbox is delivered every minute, and at once after something is queued by a run
-  scheduler.agenda.define('outbox:deliver', async () => void (await deliverDue(store.db, senders, logger)), { concurrency: 1 });
-  scheduler.agenda.define('chat:digest', async () => void (await queueLaDigests(store.db, todayIn(config.TZ))), { concurrency: 1 });
+  scheduler.agenda.define('outbox:deliver', async () => void (await deliverDue(store.db, senders, logger)), {
+    concurrency: 1,
+  });
+  scheduler.agenda.define('chat:digest', async () => void (await queueLaDigests(store.db, todayIn(config.TZ))), {
+    concurrency: 1,
+  });
   try {
     await scheduler.start();
     await scheduler.agenda.every('1 minute', 'outbox:deliver');

@@ -29,8 +29,14 @@ describe('app', () => {
       store: ctx.store,
       logger,
       routes: [
-        (a) => a.get('/boom/sig', () => { throw new UsoError('signature_invalid', 'bad signature'); }),
-        (a) => a.get('/boom/raw', () => { throw new Error('secret internals'); }),
+        (a) =>
+          a.get('/boom/sig', () => {
+            throw new UsoError('signature_invalid', 'bad signature');
+          }),
+        (a) =>
+          a.get('/boom/raw', () => {
+            throw new Error('secret internals');
+          }),
       ],
     });
     const sig = await app.request('/boom/sig');
@@ -44,23 +50,58 @@ describe('app', () => {
 
   it('refuses a body over 1 MiB before any route reads it', async () => {
     let read = false;
-    const app = createApp({ store: ctx.store, logger: captureLogger().logger, routes: [(a) => a.post('/in', async (c) => ((read = true), c.json(await c.req.json())))] });
-    const big = await app.request('/in', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ x: 'a'.repeat(MAX_BODY_BYTES) }) });
+    const app = createApp({
+      store: ctx.store,
+      logger: captureLogger().logger,
+      routes: [(a) => a.post('/in', async (c) => ((read = true), c.json(await c.req.json())))],
+    });
+    const big = await app.request('/in', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ x: 'a'.repeat(MAX_BODY_BYTES) }),
+    });
     expect(big.status).toBe(413);
     expect(await big.json()).toMatchObject({ error: 'payload_invalid' });
     expect(read).toBe(false);
-    expect((await app.request('/in', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"x":1}' })).status).toBe(200);
+    expect(
+      (await app.request('/in', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"x":1}' }))
+        .status,
+    ).toBe(200);
   });
 
   it('serves Prometheus metrics: runs and records by outcome, schools by their latest run, held changes, outbox, requests', async () => {
     const db = ctx.store.db;
     const { logger } = captureLogger();
-    await upsertSchool(db, { dfeNumber: '2095000', name: 'Metric School', laCode: '209', acceptedReports: ['students'] });
-    const pupils = Array.from({ length: 12 }, (_, i) => ({ personId: `M${i}`, legalForename: `Met${String.fromCharCode(97 + i)}`, legalSurname: 'Rics', dateOfBirth: '2015-01-0' + ((i % 9) + 1), gender: 'F', admissionDate: '2020-09-01', enrolmentStatus: 'C' }));
-    const file = (n: number) => ({ dfeNumber: '2095000', exportedAt: `2026-11-2${n}T18:00:00Z`, source: 'integris' as const, reports: { students: pupils.slice(0, n === 6 ? 12 : 4) }, completeness: {} });
+    await upsertSchool(db, {
+      dfeNumber: '2095000',
+      name: 'Metric School',
+      laCode: '209',
+      acceptedReports: ['students'],
+    });
+    const pupils = Array.from({ length: 12 }, (_, i) => ({
+      personId: `M${i}`,
+      legalForename: `Met${String.fromCharCode(97 + i)}`,
+      legalSurname: 'Rics',
+      dateOfBirth: '2015-01-0' + ((i % 9) + 1),
+      gender: 'F',
+      admissionDate: '2020-09-01',
+      enrolmentStatus: 'C',
+    }));
+    const file = (n: number) => ({
+      dfeNumber: '2095000',
+      exportedAt: `2026-11-2${n}T18:00:00Z`,
+      source: 'integris' as const,
+      reports: { students: pupils.slice(0, n === 6 ? 12 : 4) },
+      completeness: {},
+    });
     await syncSchool({ db, logger }, '2095000', { trigger: 'cli', file: file(6), today: '2026-11-26' });
     await syncSchool({ db, logger }, '2095000', { trigger: 'cli', file: file(7), today: '2026-11-27' }); // 8 of 12 leave: held
-    await enqueue(db, `metric:${Date.now()}`, { platform: 'slack', workspace: 'T1', conversation: 'C1' }, { text: 'x' });
+    await enqueue(
+      db,
+      `metric:${Date.now()}`,
+      { platform: 'slack', workspace: 'T1', conversation: 'C1' },
+      { text: 'x' },
+    );
     const app = createApp({ store: ctx.store, logger });
     await app.request('/healthz');
     const res = await app.request('/metrics');

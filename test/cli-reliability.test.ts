@@ -25,14 +25,26 @@ function file(name: string, content: string | Buffer): string {
 }
 
 function exportOf(s: typeof big): string {
-  const body: ExportFile = { dfeNumber: s.dfeNumber, exportedAt: `${la.today}T18:00:00Z`, source: 'integris', reports: { students: s.students, staff: s.staff }, completeness: {} };
+  const body: ExportFile = {
+    dfeNumber: s.dfeNumber,
+    exportedAt: `${la.today}T18:00:00Z`,
+    source: 'integris',
+    reports: { students: s.students, staff: s.staff },
+    completeness: {},
+  };
   return file(`export-${s.dfeNumber}.json`, JSON.stringify(body));
 }
 
 /** The real `bin/uso.js` in a child process, its stdout read through a pipe. */
-function usoProcess(args: string[], onStarted?: (child: ReturnType<typeof spawn>) => void): Promise<{ code: number | null; out: Buffer; err: string }> {
+function usoProcess(
+  args: string[],
+  onStarted?: (child: ReturnType<typeof spawn>) => void,
+): Promise<{ code: number | null; out: Buffer; err: string }> {
   return new Promise((ok) => {
-    const child = spawn(process.execPath, ['bin/uso.js', ...args], { env: { ...process.env, MONGODB_URI: uri }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['bin/uso.js', ...args], {
+      env: { ...process.env, MONGODB_URI: uri },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const out: Buffer[] = [];
     let err = '';
     child.stdout.on('data', (b: Buffer) => out.push(b));
@@ -46,12 +58,20 @@ beforeAll(async () => {
   uri = `${inject('mongoUri').replace(/\/?$/, '/')}${dbName}`;
   process.env.MONGODB_URI = uri;
   client = new MongoClient(inject('mongoUri'));
-  const schools = la.schools.map((s) => ({ dfeNumber: s.dfeNumber, name: s.name, laCode: s.laCode, acceptedReports: ['students', 'staff'] }));
+  const schools = la.schools.map((s) => ({
+    dfeNumber: s.dfeNumber,
+    name: s.name,
+    laCode: s.laCode,
+    acceptedReports: ['students', 'staff'],
+  }));
   expect((await uso('schools', 'import', file('schools.json', JSON.stringify(schools)))).code).toBe(0);
 });
 
 afterAll(async () => {
-  await client.db(dbName).dropDatabase().catch(() => {});
+  await client
+    .db(dbName)
+    .dropDatabase()
+    .catch(() => {});
   await client.close();
 });
 
@@ -79,14 +99,39 @@ describe('uso at the edges', () => {
   });
 
   it('imports past a batch with errors and reports exactly what was stored', async () => {
-    const line = (i: number) => JSON.stringify({ username: `imp.user${i}`, kind: 'staff', legalForename: 'Imp', legalSurname: `User${i}`, associations: [{ dfeNumber: big.dfeNumber, source: 'manual' }] });
+    const line = (i: number) =>
+      JSON.stringify({
+        username: `imp.user${i}`,
+        kind: 'staff',
+        legalForename: 'Imp',
+        legalSurname: `User${i}`,
+        associations: [{ dfeNumber: big.dfeNumber, source: 'manual' }],
+      });
     // 2,500 lines; 10 usernames in the first batch already exist
-    expect((await uso('accounts', 'import', file('first.jsonl', Array.from({ length: 10 }, (_, i) => line(i * 7)).join('\n')))).code).toBe(0);
-    const result = await uso('accounts', 'import', file('all.jsonl', Array.from({ length: 2500 }, (_, i) => line(i)).join('\n')), '--json');
+    expect(
+      (
+        await uso(
+          'accounts',
+          'import',
+          file('first.jsonl', Array.from({ length: 10 }, (_, i) => line(i * 7)).join('\n')),
+        )
+      ).code,
+    ).toBe(0);
+    const result = await uso(
+      'accounts',
+      'import',
+      file('all.jsonl', Array.from({ length: 2500 }, (_, i) => line(i)).join('\n')),
+      '--json',
+    );
     expect(result.json().imported).toBe(2490);
     expect(result.json().rejected).toHaveLength(10);
     expect(result.json().rejected[0]).toEqual({ line: 1, reason: 'imp.user0: username already exists' });
-    expect(await client.db(dbName).collection('accounts').countDocuments({ _id: { $regex: '^imp\\.user' } } as never)).toBe(2500);
+    expect(
+      await client
+        .db(dbName)
+        .collection('accounts')
+        .countDocuments({ _id: { $regex: '^imp\\.user' } } as never),
+    ).toBe(2500);
   });
 
   it('sync --all carries on past a failing school, records its failure, and exits 1', async () => {
@@ -97,7 +142,10 @@ describe('uso at the edges', () => {
     expect(runs.map((r) => r.dfeNumber).sort()).toEqual([big.dfeNumber, other.dfeNumber].sort());
     expect(runs.every((r) => r.status === 'failed' && r.error?.code === 'integris_unavailable')).toBe(true);
     const status = await uso('status', other.dfeNumber, '--json');
-    expect(status.json().schools[0].lastRun).toMatchObject({ status: 'failed', error: expect.stringMatching(/^integris_unavailable: /) });
+    expect(status.json().schools[0].lastRun).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/^integris_unavailable: /),
+    });
   });
 
   it('on Ctrl-C settles the run as failed and frees the school at once', async () => {
@@ -107,12 +155,21 @@ describe('uso at the edges', () => {
       let closed = false;
       child.on('close', () => (closed = true));
       void (async () => {
-        while (!closed && (await client.db(dbName).collection('accounts').countDocuments({ schools: other.dfeNumber })) === 0) await new Promise((ok) => setTimeout(ok, 50));
+        while (
+          !closed &&
+          (await client.db(dbName).collection('accounts').countDocuments({ schools: other.dfeNumber })) === 0
+        )
+          await new Promise((ok) => setTimeout(ok, 50));
         if (!closed) child.kill('SIGINT');
       })();
     });
     const db = client.db(dbName);
-    const last = await db.collection('runs').find({ dfeNumber: other.dfeNumber }).sort({ startedAt: -1 }).limit(1).next();
+    const last = await db
+      .collection('runs')
+      .find({ dfeNumber: other.dfeNumber })
+      .sort({ startedAt: -1 })
+      .limit(1)
+      .next();
     if (run.code === 0) return expect(last).toMatchObject({ status: 'succeeded' }); // it finished before the signal landed
     expect(run.code).toBe(130);
     expect(run.err).toMatch(/SIGINT: stopping/);
@@ -120,10 +177,14 @@ describe('uso at the edges', () => {
     expect(await db.collection('leases').findOne({ _id: `run:${other.dfeNumber}` } as never)).toBeNull();
     // every account written was audited, and a new run finishes the job
     const written = await db.collection('accounts').countDocuments({ schools: other.dfeNumber });
-    expect(await db.collection('audit').countDocuments({ dfeNumber: other.dfeNumber, action: 'account.created' })).toBe(written);
+    expect(await db.collection('audit').countDocuments({ dfeNumber: other.dfeNumber, action: 'account.created' })).toBe(
+      written,
+    );
     const again = await uso('sync', other.dfeNumber, '--file', path, '--today', la.today, '--json');
     expect(again.code).toBe(0);
-    expect(await db.collection('accounts').countDocuments({ schools: other.dfeNumber })).toBe(other.students.length + other.staff.length);
+    expect(await db.collection('accounts').countDocuments({ schools: other.dfeNumber })).toBe(
+      other.students.length + other.staff.length,
+    );
   });
 });
 
@@ -141,7 +202,10 @@ describe('the CLI process', () => {
       process.stdout.write(JSON.stringify({ total: loaded.length, chat: loaded.filter((p) => /@slack[\\\\/]bolt|@microsoft[\\\\/]teams-ai|[\\\\/]botbuilder/.test(p)) }));
     `;
     const run = await new Promise<{ code: number | null; out: string; err: string }>((ok) => {
-      const child = spawn(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, MONGODB_URI: uri }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+        env: { ...process.env, MONGODB_URI: uri },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let out = '';
       let err = '';
       child.stdout.on('data', (b: Buffer) => (out += b.toString()));

@@ -20,7 +20,10 @@ beforeAll(() => {
 
 afterAll(async () => {
   const client = new MongoClient(inject('mongoUri'));
-  await client.db(dbName).dropDatabase().catch(() => {});
+  await client
+    .db(dbName)
+    .dropDatabase()
+    .catch(() => {});
   await client.close();
 });
 
@@ -30,7 +33,10 @@ function exportFile(students = school.students): string {
     exportedAt: `${la.today}T18:00:00Z`,
     source: 'integris',
     reports: { students, staff: school.staff },
-    completeness: { students: { totalRecords: students.length, pages: 1 }, staff: { totalRecords: school.staff.length, pages: 1 } },
+    completeness: {
+      students: { totalRecords: students.length, pages: 1 },
+      staff: { totalRecords: school.staff.length, pages: 1 },
+    },
   };
   const path = join(dir, `export-${randomBytes(3).toString('hex')}.json`);
   writeFileSync(path, JSON.stringify(file));
@@ -49,27 +55,81 @@ describe('uso', () => {
 
   it('imports schools, syncs an export file and prints the run with every outcome as JSON', async () => {
     const schools = join(dir, 'schools.json');
-    writeFileSync(schools, JSON.stringify([{ dfeNumber: school.dfeNumber, name: school.name, laCode: school.laCode, acceptedReports: ['students', 'staff'] }, { dfeNumber: '2991234', name: 'Bad', laCode: '209' }]));
+    writeFileSync(
+      schools,
+      JSON.stringify([
+        {
+          dfeNumber: school.dfeNumber,
+          name: school.name,
+          laCode: school.laCode,
+          acceptedReports: ['students', 'staff'],
+        },
+        { dfeNumber: '2991234', name: 'Bad', laCode: '209' },
+      ]),
+    );
     const rejected = await uso('schools', 'import', schools);
     expect(rejected.code).toBe(2);
     expect(rejected.err).toMatch(/the DfE number must start with the LA code/);
-    writeFileSync(schools, JSON.stringify([{ dfeNumber: school.dfeNumber, name: school.name, laCode: school.laCode, acceptedReports: ['students', 'staff'] }]));
+    writeFileSync(
+      schools,
+      JSON.stringify([
+        {
+          dfeNumber: school.dfeNumber,
+          name: school.name,
+          laCode: school.laCode,
+          acceptedReports: ['students', 'staff'],
+        },
+      ]),
+    );
     expect((await uso('schools', 'import', schools)).code).toBe(0);
 
-    const dry = JSON.parse((await uso('sync', school.dfeNumber, '--file', exportFile(), '--dry-run', '--json', '--today', la.today)).out);
+    const dry = JSON.parse(
+      (await uso('sync', school.dfeNumber, '--file', exportFile(), '--dry-run', '--json', '--today', la.today)).out,
+    );
     expect(dry.status).toBe('dry_run');
-    const run = JSON.parse((await uso('sync', school.dfeNumber, '--file', exportFile(), '--json', '--today', la.today)).out);
-    expect(run).toMatchObject({ dfeNumber: school.dfeNumber, status: 'succeeded', counts: { created: school.students.length + school.staff.length } });
-    expect(run.outcomes[0]).toEqual({ report: expect.any(String), personId: expect.any(String), outcome: 'created', username: expect.stringMatching(/^[a-z.0-9]+$/) });
-    const again = JSON.parse((await uso('sync', school.dfeNumber, '--file', exportFile(), '--json', '--today', la.today)).out);
+    const run = JSON.parse(
+      (await uso('sync', school.dfeNumber, '--file', exportFile(), '--json', '--today', la.today)).out,
+    );
+    expect(run).toMatchObject({
+      dfeNumber: school.dfeNumber,
+      status: 'succeeded',
+      counts: { created: school.students.length + school.staff.length },
+    });
+    expect(run.outcomes[0]).toEqual({
+      report: expect.any(String),
+      personId: expect.any(String),
+      outcome: 'created',
+      username: expect.stringMatching(/^[a-z.0-9]+$/),
+    });
+    const again = JSON.parse(
+      (await uso('sync', school.dfeNumber, '--file', exportFile(), '--json', '--today', la.today)).out,
+    );
     expect(again.counts.unchanged).toBe(school.students.length + school.staff.length);
   });
 
   it('holds a look-alike and lets an admin match, create or exclude from the command line', async () => {
     const base = school.students[0]!;
-    const lookalikes = [1, 2, 3].map((i) => ({ ...base, personId: `DUP${i}`, legalSurname: `${base.legalSurname}${'x'.repeat(i === 1 ? 1 : 0)}`, legalForename: i === 3 ? `${base.legalForename}e` : base.legalForename, upn: undefined }));
+    const lookalikes = [1, 2, 3].map((i) => ({
+      ...base,
+      personId: `DUP${i}`,
+      legalSurname: `${base.legalSurname}${'x'.repeat(i === 1 ? 1 : 0)}`,
+      legalForename: i === 3 ? `${base.legalForename}e` : base.legalForename,
+      upn: undefined,
+    }));
     for (const l of lookalikes) delete (l as { upn?: string }).upn;
-    const run = JSON.parse((await uso('sync', school.dfeNumber, '--file', exportFile([...school.students, ...lookalikes]), '--json', '--today', la.today)).out);
+    const run = JSON.parse(
+      (
+        await uso(
+          'sync',
+          school.dfeNumber,
+          '--file',
+          exportFile([...school.students, ...lookalikes]),
+          '--json',
+          '--today',
+          la.today,
+        )
+      ).out,
+    );
     const held = run.outcomes.filter((o: { outcome: string }) => o.outcome === 'held_for_matching');
     expect(held.map((o: { personId: string }) => o.personId).sort()).toEqual(['DUP1', 'DUP2', 'DUP3']);
     const matches = JSON.parse((await uso('matches', school.dfeNumber, '--json')).out);
@@ -78,7 +138,9 @@ describe('uso', () => {
 
     expect((await uso('match', school.dfeNumber, 'DUP2', '--create')).out).toMatch(/^Created \S+ for DUP2\.\n$/);
     expect((await uso('match', school.dfeNumber, 'DUP3', '--exclude')).code).toBe(0);
-    expect((await uso('exclusions', 'list', school.dfeNumber)).out).toContain(`${base.legalForename}e ${base.legalSurname}`);
+    expect((await uso('exclusions', 'list', school.dfeNumber)).out).toContain(
+      `${base.legalForename}e ${base.legalSurname}`,
+    );
     const stale = await uso('match', school.dfeNumber, 'DUP2', '--exclude');
     expect(stale.code).toBe(1);
     expect(stale.err).toMatch(/was already created by cli:/);
@@ -95,7 +157,10 @@ describe('uso', () => {
     await uso('sync', school.dfeNumber, '--file', exportFile(school.students.slice(1)), '--today', la.today);
     const unallocated = await uso('unallocated', school.dfeNumber);
     expect(unallocated.out.split('\n')[0]).toMatch(/^USERNAME +KIND +NAME +STATUS +UNTIL$/);
-    const json = JSON.parse((await uso('unallocated', school.dfeNumber, '--json')).out) as { username: string; legalSurname: string }[];
+    const json = JSON.parse((await uso('unallocated', school.dfeNumber, '--json')).out) as {
+      username: string;
+      legalSurname: string;
+    }[];
     expect(json).toHaveLength(2);
     expect(json.every((a) => a.legalSurname === school.students[0]!.legalSurname)).toBe(true);
     for (const a of json) expect(unallocated.out).toContain(a.username);

@@ -16,7 +16,13 @@ function errorOf(env: Record<string, string>): string {
 describe('loadConfig', () => {
   it('runs on embedded defaults with an empty environment', () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ PORT: 3000, DATA_DIR: './data', TZ: 'Europe/London', MONGODB_DB: 'uso', SYNC_CONCURRENCY: 4 });
+    expect(config).toMatchObject({
+      PORT: 3000,
+      DATA_DIR: './data',
+      TZ: 'Europe/London',
+      MONGODB_DB: 'uso',
+      SYNC_CONCURRENCY: 4,
+    });
     expect(config.MONGODB_URI).toBeUndefined();
   });
 
@@ -25,7 +31,12 @@ describe('loadConfig', () => {
   });
 
   it('names every offending variable in one message without echoing values', () => {
-    const message = errorOf({ PORT: 'eighty', TZ: 'Mars/Olympus', MONGODB_URI: 'http://db', SLACK_BOT_TOKEN: 'secret-token-value' });
+    const message = errorOf({
+      PORT: 'eighty',
+      TZ: 'Mars/Olympus',
+      MONGODB_URI: 'http://db',
+      SLACK_BOT_TOKEN: 'secret-token-value',
+    });
     expect(message.split('\n')[0]).toBe('Invalid configuration:');
     expect(message).toMatch(/PORT: expected a port number/);
     expect(message).toMatch(/TZ: expected an IANA time zone/);

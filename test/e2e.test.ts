@@ -27,7 +27,12 @@ beforeAll(async () => {
     const s = serve({ fetch: sim.app.fetch, port: 0, hostname: '127.0.0.1' }, () => ok(s as Server));
   });
   const base = inject('mongoUri').replace(/\/?$/, '/');
-  Object.assign(env, { MONGODB_URI: process.env.MONGODB_URI, INTEGRIS_BASE_URL: process.env.INTEGRIS_BASE_URL, INTEGRIS_CLIENT_ID: process.env.INTEGRIS_CLIENT_ID, INTEGRIS_CLIENT_SECRET: process.env.INTEGRIS_CLIENT_SECRET });
+  Object.assign(env, {
+    MONGODB_URI: process.env.MONGODB_URI,
+    INTEGRIS_BASE_URL: process.env.INTEGRIS_BASE_URL,
+    INTEGRIS_CLIENT_ID: process.env.INTEGRIS_CLIENT_ID,
+    INTEGRIS_CLIENT_SECRET: process.env.INTEGRIS_CLIENT_SECRET,
+  });
   process.env.MONGODB_URI = `${base}${dbName}`;
   process.env.INTEGRIS_BASE_URL = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
   process.env.INTEGRIS_CLIENT_ID = 'demo';
@@ -43,19 +48,37 @@ afterAll(async () => {
   server?.close();
   rmSync(dir, { recursive: true, force: true });
   const client = new MongoClient(inject('mongoUri'));
-  await client.db(dbName).dropDatabase().catch(() => {});
+  await client
+    .db(dbName)
+    .dropDatabase()
+    .catch(() => {});
   await client.close();
 });
 
 describe('uso end to end', () => {
   it('imports the schools, syncs the whole LA, and re-syncs an aged night with the expected counts', async () => {
     const schoolsFile = join(dir, 'schools.json');
-    writeFileSync(schoolsFile, JSON.stringify(la.schools.map((s) => ({ dfeNumber: s.dfeNumber, name: s.name, laCode: s.laCode, acceptedReports: s.permissions }))));
+    writeFileSync(
+      schoolsFile,
+      JSON.stringify(
+        la.schools.map((s) => ({
+          dfeNumber: s.dfeNumber,
+          name: s.name,
+          laCode: s.laCode,
+          acceptedReports: s.permissions,
+        })),
+      ),
+    );
     expect((await uso('schools', 'import', schoolsFile)).out).toBe('Imported 30 schools.\n');
 
     const first = await uso('sync', '--all', '--json', '--today', la.today);
     expect(first.code).toBe(0);
-    const firstRuns = first.json() as { dfeNumber: string; status: string; counts: Record<string, number>; outcomes: { outcome: string; personId: string; username?: string }[] }[];
+    const firstRuns = first.json() as {
+      dfeNumber: string;
+      status: string;
+      counts: Record<string, number>;
+      outcomes: { outcome: string; personId: string; username?: string }[];
+    }[];
     expect(firstRuns).toHaveLength(30);
     for (const run of firstRuns) {
       const school = la.schools.find((s) => s.dfeNumber === run.dfeNumber)!;
@@ -70,7 +93,13 @@ describe('uso end to end', () => {
     const changes = ageOneNight(la);
     const night = (await uso('sync', '--all', '--json', '--today', la.today)).json() as typeof firstRuns;
     const count = (kind: string, outcome: string) =>
-      changes.filter((c) => c.kind === kind).filter((c) => night.find((r) => r.dfeNumber === c.dfeNumber)!.outcomes.some((o) => o.personId === c.personId && o.outcome === outcome)).length;
+      changes
+        .filter((c) => c.kind === kind)
+        .filter((c) =>
+          night
+            .find((r) => r.dfeNumber === c.dfeNumber)!
+            .outcomes.some((o) => o.personId === c.personId && o.outcome === outcome),
+        ).length;
     expect(count('new_starter', 'created')).toBe(changes.filter((c) => c.kind === 'new_starter').length);
     expect(count('future_starter', 'future_starter')).toBe(changes.filter((c) => c.kind === 'future_starter').length);
     expect(count('leaver', 'unallocated')).toBe(changes.filter((c) => c.kind === 'leaver').length);

@@ -41,7 +41,9 @@ describe('main', () => {
     const started = Date.now();
     const p = run({ MONGODB_URI: 'mongodb://127.0.0.1:1/x' });
     expect(await p.exit).toBe(1);
-    expect(p.out().stderr).toBe('uso-autoupdate cannot start: Cannot reach the store at mongodb://127.0.0.1:1/x: connect ECONNREFUSED 127.0.0.1:1\n');
+    expect(p.out().stderr).toBe(
+      'uso-autoupdate cannot start: Cannot reach the store at mongodb://127.0.0.1:1/x: connect ECONNREFUSED 127.0.0.1:1\n',
+    );
     expect(Date.now() - started).toBeLessThan(20_000);
   });
 
@@ -49,12 +51,29 @@ describe('main', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'uso-main-'));
     try {
       const port = await freePort();
-      const p = run({ DATA_DIR: dataDir, PORT: String(port), TEAMS_APP_ID: '6f1c3e2a-8d4b-4f5e-9a7c-1b2d3e4f5a6b', TEAMS_APP_PASSWORD: 'bot-secret' }, /listening/);
+      const p = run(
+        {
+          DATA_DIR: dataDir,
+          PORT: String(port),
+          TEAMS_APP_ID: '6f1c3e2a-8d4b-4f5e-9a7c-1b2d3e4f5a6b',
+          TEAMS_APP_PASSWORD: 'bot-secret',
+        },
+        /listening/,
+      );
       await p.ready;
       const pid = Number(/"pid":(\d+),"port"/.exec(p.out().stdout)?.[1]);
       expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
       expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
-      const unsigned = await fetch(`http://127.0.0.1:${port}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'message', serviceUrl: 'https://smba.trafficmanager.net/uk/', conversation: { id: 'a:1' }, text: 'status' }) });
+      const unsigned = await fetch(`http://127.0.0.1:${port}/api/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          type: 'message',
+          serviceUrl: 'https://smba.trafficmanager.net/uk/',
+          conversation: { id: 'a:1' },
+          text: 'status',
+        }),
+      });
       expect(unsigned.status).toBe(401);
       p.child.kill('SIGTERM');
       expect(await p.exit).toBe(0);

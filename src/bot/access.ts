@@ -68,23 +68,50 @@ export async function roleAt(db: Db, actor: Actor, dfeNumber: string): Promise<R
 export async function authorise(db: Db, actor: Actor, dfeNumber: string, need: Need): Promise<void> {
   if (actor.platform === 'cli') return;
   const role = await roleAt(db, actor, dfeNumber);
-  if (!role) throw new UsoError('forbidden', `${actor.displayName} is not an admin of school ${dfeNumber}; its head can grant a role with /uso grant`);
-  if (grants[role] < rank[need]) throw new UsoError('forbidden', `only the school's head or a local-authority admin can do that; ${actor.displayName} is a ${role}`);
+  if (!role)
+    throw new UsoError(
+      'forbidden',
+      `${actor.displayName} is not an admin of school ${dfeNumber}; its head can grant a role with /uso grant`,
+    );
+  if (grants[role] < rank[need])
+    throw new UsoError(
+      'forbidden',
+      `only the school's head or a local-authority admin can do that; ${actor.displayName} is a ${role}`,
+    );
 }
 
-export async function grantRole(db: Db, by: Actor, dfeNumber: string, target: Actor | string, role: Role): Promise<void> {
+export async function grantRole(
+  db: Db,
+  by: Actor,
+  dfeNumber: string,
+  target: Actor | string,
+  role: Role,
+): Promise<void> {
   const school = await getSchool(db, dfeNumber);
   if (!school) throw new UsoError('not_found', `school ${dfeNumber} is not known`);
   await authorise(db, by, dfeNumber, 'head');
   const key = typeof target === 'string' ? target : actorKey(target);
   const id = role === 'la' ? `la:${school.laCode}|${key}` : `${dfeNumber}|${key}`;
-  if (role === 'la' && by.platform !== 'cli') throw new UsoError('forbidden', 'local-authority admins are added by the service operator (uso admins add)');
+  if (role === 'la' && by.platform !== 'cli')
+    throw new UsoError('forbidden', 'local-authority admins are added by the service operator (uso admins add)');
   await admins(db).replaceOne(
     { _id: id },
-    { actor: key, role, ...(role === 'la' ? { laCode: school.laCode } : { dfeNumber }), grantedBy: actorKey(by), grantedAt: new Date() },
+    {
+      actor: key,
+      role,
+      ...(role === 'la' ? { laCode: school.laCode } : { dfeNumber }),
+      grantedBy: actorKey(by),
+      grantedAt: new Date(),
+    },
     { upsert: true },
   );
-  await audit(db, { at: new Date(), actor: actorKey(by), action: 'chat.role_granted', dfeNumber, detail: `${role} to ${key}` });
+  await audit(db, {
+    at: new Date(),
+    actor: actorKey(by),
+    action: 'chat.role_granted',
+    dfeNumber,
+    detail: `${role} to ${key}`,
+  });
 }
 
 /** A one-time code, valid for a day, that links the chat conversation it is typed in to the school. */
@@ -93,7 +120,9 @@ export async function createLinkCode(db: Db, dfeNumber: string, by: Actor): Prom
   await authorise(db, by, dfeNumber, 'head');
   const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
   const code = Array.from({ length: 8 }, () => alphabet[randomInt(alphabet.length)]).join('');
-  await db.collection<LinkCodeDoc>('linkCodes').insertOne({ _id: code, dfeNumber, createdBy: actorKey(by), expiresAt: new Date(Date.now() + 86_400_000) });
+  await db
+    .collection<LinkCodeDoc>('linkCodes')
+    .insertOne({ _id: code, dfeNumber, createdBy: actorKey(by), expiresAt: new Date(Date.now() + 86_400_000) });
   return code;
 }
 
@@ -106,33 +135,67 @@ export async function redeemLinkCode(
 ): Promise<string> {
   const codes = db.collection<LinkCodeDoc>('linkCodes');
   const found = await codes.findOne({ _id: code.trim().toUpperCase() });
-  if (!found || found.expiresAt < new Date()) throw new UsoError('not_found', 'that link code is not valid (unknown, used or expired): ask for a new one with `uso link-code DFE`');
+  if (!found || found.expiresAt < new Date())
+    throw new UsoError(
+      'not_found',
+      'that link code is not valid (unknown, used or expired): ask for a new one with `uso link-code DFE`',
+    );
   // one use: whoever deletes it first has redeemed it
-  if ((await codes.deleteOne({ _id: found._id })).deletedCount !== 1) throw new UsoError('stale_action', 'that link code was just used');
+  if ((await codes.deleteOne({ _id: found._id })).deletedCount !== 1)
+    throw new UsoError('stale_action', 'that link code was just used');
   const id = `${conversation.platform}:${conversation.workspace}:${conversation.conversation}`;
-  await db.collection<ChatLinkDoc>('chatLinks').replaceOne(
-    { _id: id },
-    { dfeNumber: found.dfeNumber, ...conversation, linkedBy: actorKey(actor), linkedAt: new Date() },
+  await db
+    .collection<ChatLinkDoc>('chatLinks')
+    .replaceOne(
+      { _id: id },
+      { dfeNumber: found.dfeNumber, ...conversation, linkedBy: actorKey(actor), linkedAt: new Date() },
+      { upsert: true },
+    );
+  await admins(db).replaceOne(
+    { _id: `${found.dfeNumber}|${actorKey(actor)}` },
+    { actor: actorKey(actor), role: 'head', dfeNumber: found.dfeNumber, grantedBy: 'link-code', grantedAt: new Date() },
     { upsert: true },
   );
-  await admins(db).replaceOne({ _id: `${found.dfeNumber}|${actorKey(actor)}` }, { actor: actorKey(actor), role: 'head', dfeNumber: found.dfeNumber, grantedBy: 'link-code', grantedAt: new Date() }, { upsert: true });
-  await audit(db, { at: new Date(), actor: actorKey(actor), action: 'chat.linked', dfeNumber: found.dfeNumber, detail: `${id} with a code from ${found.createdBy}; head in chat` });
+  await audit(db, {
+    at: new Date(),
+    actor: actorKey(actor),
+    action: 'chat.linked',
+    dfeNumber: found.dfeNumber,
+    detail: `${id} with a code from ${found.createdBy}; head in chat`,
+  });
   return found.dfeNumber;
 }
 
 /** The bot was removed from a conversation: it no longer speaks for any school there. */
-export async function unlinkConversation(db: Db, platform: Exclude<Platform, 'cli'>, workspace: string, conversation: string): Promise<string | undefined> {
+export async function unlinkConversation(
+  db: Db,
+  platform: Exclude<Platform, 'cli'>,
+  workspace: string,
+  conversation: string,
+): Promise<string | undefined> {
   const id = `${platform}:${workspace}:${conversation}`;
   const link = await db.collection<ChatLinkDoc>('chatLinks').findOne({ _id: id });
   if (!link) return undefined;
   await db.collection<ChatLinkDoc>('chatLinks').deleteOne({ _id: id });
-  await audit(db, { at: new Date(), actor: `${platform}:${workspace}`, action: 'chat.unlinked', dfeNumber: link.dfeNumber, detail: `${id}: the bot was removed` });
+  await audit(db, {
+    at: new Date(),
+    actor: `${platform}:${workspace}`,
+    action: 'chat.unlinked',
+    dfeNumber: link.dfeNumber,
+    detail: `${id}: the bot was removed`,
+  });
   return link.dfeNumber;
 }
 
 /** The school a conversation speaks for, if it is linked. */
-export async function schoolOfConversation(db: Db, platform: Exclude<Platform, 'cli'>, workspace: string, conversation: string): Promise<string | undefined> {
-  return (await db.collection<ChatLinkDoc>('chatLinks').findOne({ _id: `${platform}:${workspace}:${conversation}` }))?.dfeNumber;
+export async function schoolOfConversation(
+  db: Db,
+  platform: Exclude<Platform, 'cli'>,
+  workspace: string,
+  conversation: string,
+): Promise<string | undefined> {
+  return (await db.collection<ChatLinkDoc>('chatLinks').findOne({ _id: `${platform}:${workspace}:${conversation}` }))
+    ?.dfeNumber;
 }
 
 export async function conversationsOfSchool(db: Db, dfeNumber: string): Promise<ChatLinkDoc[]> {
@@ -141,16 +204,24 @@ export async function conversationsOfSchool(db: Db, dfeNumber: string): Promise<
 
 /** Every school the actor may act for: its own roles, and each school of an LA it administers. */
 export async function schoolsOf(db: Db, actor: Actor): Promise<{ dfeNumber: string; role: Role }[]> {
-  const mine = await admins(db).find({ actor: actorKey(actor) }).toArray();
+  const mine = await admins(db)
+    .find({ actor: actorKey(actor) })
+    .toArray();
   const out = new Map<string, Role>();
   for (const a of mine) {
     if (a.dfeNumber) out.set(a.dfeNumber, a.role);
     if (a.laCode) {
-      const inLa = await db.collection<{ _id: string; laCode: string }>('schools').find({ laCode: a.laCode }).project<{ _id: string }>({ _id: 1 }).toArray();
+      const inLa = await db
+        .collection<{ _id: string; laCode: string }>('schools')
+        .find({ laCode: a.laCode })
+        .project<{ _id: string }>({ _id: 1 })
+        .toArray();
       for (const s of inLa) if (!out.has(s._id)) out.set(s._id, 'la');
     }
   }
-  return [...out].map(([dfeNumber, role]) => ({ dfeNumber, role })).sort((a, b) => a.dfeNumber.localeCompare(b.dfeNumber));
+  return [...out]
+    .map(([dfeNumber, role]) => ({ dfeNumber, role }))
+    .sort((a, b) => a.dfeNumber.localeCompare(b.dfeNumber));
 }
 
 /** The school an actor means when none is named or implied: their only one, if they act for exactly one. */

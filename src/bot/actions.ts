@@ -7,7 +7,16 @@ import { UsoError } from '../errors.js';
 import { getAccount } from '../store/accounts.js';
 import { openMatches } from '../store/matches.js';
 import { getRun, lastSucceededRun } from '../store/runs.js';
-import { createAnyway, decideHeldChanges, type AccountChoiceRule, excludePerson, matchPerson, nonMisAccounts, restoreAccount, unallocatedAccounts } from '../sync/admin.js';
+import {
+  createAnyway,
+  decideHeldChanges,
+  type AccountChoiceRule,
+  excludePerson,
+  matchPerson,
+  nonMisAccounts,
+  restoreAccount,
+  unallocatedAccounts,
+} from '../sync/admin.js';
 import type { Account } from '../domain/model.js';
 import { schoolStatus, type SchoolStatus } from '../sync/status.js';
 import { actorKey, authorise, schoolsOf, type Actor } from './access.js';
@@ -28,11 +37,23 @@ const summary = (a: Account, dfeNumber: string) => ({
   until: a.associations.find((x) => x.dfeNumber === dfeNumber)?.until,
 });
 
-type RunFacts = Pick<RunSummary, 'runId' | 'dfeNumber' | 'status' | 'note'> & { counts: Partial<Record<string, number>>; heldState?: string; heldDecidedBy?: string };
+type RunFacts = Pick<RunSummary, 'runId' | 'dfeNumber' | 'status' | 'note'> & {
+  counts: Partial<Record<string, number>>;
+  heldState?: string;
+  heldDecidedBy?: string;
+};
 
 /** The facts a summary needs from a stored run. */
 export function runFactsOf(run: RunDoc): RunFacts {
-  return { runId: run._id, dfeNumber: run.dfeNumber, status: run.status, counts: run.counts ?? {}, ...(run.note ? { note: run.note } : {}), ...(run.heldState ? { heldState: run.heldState } : {}), ...(run.heldDecidedBy ? { heldDecidedBy: run.heldDecidedBy } : {}) };
+  return {
+    runId: run._id,
+    dfeNumber: run.dfeNumber,
+    status: run.status,
+    counts: run.counts ?? {},
+    ...(run.note ? { note: run.note } : {}),
+    ...(run.heldState ? { heldState: run.heldState } : {}),
+    ...(run.heldDecidedBy ? { heldDecidedBy: run.heldDecidedBy } : {}),
+  };
 }
 
 export async function summaryOf(db: Db, run: RunFacts): Promise<View> {
@@ -46,7 +67,16 @@ export async function summaryOf(db: Db, run: RunFacts): Promise<View> {
     runId: run.runId,
     status: run.status,
     counts,
-    ...(run.note || decided ? { note: [run.note, decided && `held changes ${run.heldState}${run.heldDecidedBy ? ` by ${run.heldDecidedBy}` : ''}`].filter(Boolean).join('; ') } : {}),
+    ...(run.note || decided
+      ? {
+          note: [
+            run.note,
+            decided && `held changes ${run.heldState}${run.heldDecidedBy ? ` by ${run.heldDecidedBy}` : ''}`,
+          ]
+            .filter(Boolean)
+            .join('; '),
+        }
+      : {}),
     held: decided ? 0 : (counts.held_unallocation ?? 0) + (counts.held_update ?? 0),
     openMatches: (await openMatches(db, run.dfeNumber)).length,
   };
@@ -94,10 +124,20 @@ export async function listMatches(ctx: ActionContext, actor: Actor, dfeNumber: s
         score: c.score,
         reasons: c.reasons,
         schools: [...new Set(account.associations.filter((x) => x.status === 'active').map((x) => x.dfeNumber))],
-        lastSeen: account.associations.map((x) => x.until ?? x.seenAt).filter((d): d is string => !!d).sort().at(-1),
+        lastSeen: account.associations
+          .map((x) => x.until ?? x.seenAt)
+          .filter((d): d is string => !!d)
+          .sort()
+          .at(-1),
       });
     }
-    matches.push({ personId: m.misPersonId, kind: m.kind, name: nameOf(m.person), maskedDob: maskDob(m.person.dateOfBirth), candidates });
+    matches.push({
+      personId: m.misPersonId,
+      kind: m.kind,
+      name: nameOf(m.person),
+      maskedDob: maskDob(m.person.dateOfBirth),
+      candidates,
+    });
   }
   return { kind: 'matches', dfeNumber, matches };
 }
@@ -116,49 +156,117 @@ function chatChoiceRule(ctx: ActionContext, actor: Actor): AccountChoiceRule {
   };
 }
 
-export async function match(ctx: ActionContext, actor: Actor, input: { dfeNumber: string; personId: string; username: string }): Promise<View> {
+export async function match(
+  ctx: ActionContext,
+  actor: Actor,
+  input: { dfeNumber: string; personId: string; username: string },
+): Promise<View> {
   await authorise(ctx.db, actor, input.dfeNumber, 'contact');
-  await matchPerson(ctx.db, input.dfeNumber, input.personId, input.username, actorKey(actor), actor.platform === 'cli' ? undefined : chatChoiceRule(ctx, actor));
-  return { kind: 'decided', dfeNumber: input.dfeNumber, personId: input.personId, decision: 'matched', username: input.username, by: actor.displayName };
+  await matchPerson(
+    ctx.db,
+    input.dfeNumber,
+    input.personId,
+    input.username,
+    actorKey(actor),
+    actor.platform === 'cli' ? undefined : chatChoiceRule(ctx, actor),
+  );
+  return {
+    kind: 'decided',
+    dfeNumber: input.dfeNumber,
+    personId: input.personId,
+    decision: 'matched',
+    username: input.username,
+    by: actor.displayName,
+  };
 }
 
-export async function createNew(ctx: ActionContext, actor: Actor, input: { dfeNumber: string; personId: string }): Promise<View> {
+export async function createNew(
+  ctx: ActionContext,
+  actor: Actor,
+  input: { dfeNumber: string; personId: string },
+): Promise<View> {
   await authorise(ctx.db, actor, input.dfeNumber, 'contact');
   const username = await createAnyway(ctx.db, input.dfeNumber, input.personId, actorKey(actor));
-  return { kind: 'decided', dfeNumber: input.dfeNumber, personId: input.personId, decision: 'created', username, by: actor.displayName };
+  return {
+    kind: 'decided',
+    dfeNumber: input.dfeNumber,
+    personId: input.personId,
+    decision: 'created',
+    username,
+    by: actor.displayName,
+  };
 }
 
-export async function exclude(ctx: ActionContext, actor: Actor, input: { dfeNumber: string; personId: string }): Promise<View> {
+export async function exclude(
+  ctx: ActionContext,
+  actor: Actor,
+  input: { dfeNumber: string; personId: string },
+): Promise<View> {
   await authorise(ctx.db, actor, input.dfeNumber, 'contact');
   await excludePerson(ctx.db, input.dfeNumber, input.personId, actorKey(actor));
-  return { kind: 'decided', dfeNumber: input.dfeNumber, personId: input.personId, decision: 'excluded', by: actor.displayName };
+  return {
+    kind: 'decided',
+    dfeNumber: input.dfeNumber,
+    personId: input.personId,
+    decision: 'excluded',
+    by: actor.displayName,
+  };
 }
 
 export async function listUnallocated(ctx: ActionContext, actor: Actor, dfeNumber: string): Promise<View> {
   await authorise(ctx.db, actor, dfeNumber, 'read');
-  return { kind: 'accounts', list: 'unallocated', dfeNumber, accounts: (await unallocatedAccounts(ctx.db, dfeNumber)).map((a) => summary(a, dfeNumber)) };
+  return {
+    kind: 'accounts',
+    list: 'unallocated',
+    dfeNumber,
+    accounts: (await unallocatedAccounts(ctx.db, dfeNumber)).map((a) => summary(a, dfeNumber)),
+  };
 }
 
 export async function listNonMis(ctx: ActionContext, actor: Actor, dfeNumber: string): Promise<View> {
   await authorise(ctx.db, actor, dfeNumber, 'read');
-  return { kind: 'accounts', list: 'non_mis', dfeNumber, accounts: (await nonMisAccounts(ctx.db, dfeNumber)).map((a) => summary(a, dfeNumber)) };
+  return {
+    kind: 'accounts',
+    list: 'non_mis',
+    dfeNumber,
+    accounts: (await nonMisAccounts(ctx.db, dfeNumber)).map((a) => summary(a, dfeNumber)),
+  };
 }
 
-export async function restore(ctx: ActionContext, actor: Actor, input: { dfeNumber: string; username: string }): Promise<View> {
+export async function restore(
+  ctx: ActionContext,
+  actor: Actor,
+  input: { dfeNumber: string; username: string },
+): Promise<View> {
   await authorise(ctx.db, actor, input.dfeNumber, 'contact');
   await restoreAccount(ctx.db, input.username, input.dfeNumber, actorKey(actor));
   return { kind: 'restored', dfeNumber: input.dfeNumber, username: input.username, by: actor.displayName };
 }
 
-async function decideHeld(ctx: ActionContext, actor: Actor, runId: string, decision: 'approved' | 'rejected'): Promise<View> {
+async function decideHeld(
+  ctx: ActionContext,
+  actor: Actor,
+  runId: string,
+  decision: 'approved' | 'rejected',
+): Promise<View> {
   const run = await getRun(ctx.db, runId);
   if (run) await authorise(ctx.db, actor, run.dfeNumber, 'head');
   const r = await decideHeldChanges(ctx.db, runId, decision, actorKey(actor));
-  return { kind: 'held_decided', runId, dfeNumber: r.dfeNumber, decision, applied: r.applied, stale: r.stale, by: actor.displayName };
+  return {
+    kind: 'held_decided',
+    runId,
+    dfeNumber: r.dfeNumber,
+    decision,
+    applied: r.applied,
+    stale: r.stale,
+    by: actor.displayName,
+  };
 }
 
-export const approveUnallocations = (ctx: ActionContext, actor: Actor, runId: string) => decideHeld(ctx, actor, runId, 'approved');
-export const rejectUnallocations = (ctx: ActionContext, actor: Actor, runId: string) => decideHeld(ctx, actor, runId, 'rejected');
+export const approveUnallocations = (ctx: ActionContext, actor: Actor, runId: string) =>
+  decideHeld(ctx, actor, runId, 'approved');
+export const rejectUnallocations = (ctx: ActionContext, actor: Actor, runId: string) =>
+  decideHeld(ctx, actor, runId, 'rejected');
 
 export async function runNow(ctx: ActionContext, actor: Actor, dfeNumber: string): Promise<View> {
   await authorise(ctx.db, actor, dfeNumber, 'contact');

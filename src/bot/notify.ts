@@ -17,7 +17,9 @@ import { personalConversation } from './teams/conversations.js';
 /** A view as each platform shows it: Block Kit on Slack, an Adaptive Card on Teams (the Slack text as its summary). */
 export function messageFor(platform: 'slack' | 'teams', view: View): ChatMessage {
   const slack = render(view);
-  return platform === 'slack' ? slack : { text: slack.text, card: renderCard(view) as unknown as Record<string, unknown> };
+  return platform === 'slack'
+    ? slack
+    : { text: slack.text, card: renderCard(view) as unknown as Record<string, unknown> };
 }
 
 export async function notifyRun(db: Db, run: RunSummary): Promise<number> {
@@ -26,7 +28,15 @@ export async function notifyRun(db: Db, run: RunSummary): Promise<number> {
   const view = await summaryOf(db, run);
   let queued = 0;
   for (const link of links) {
-    if (await enqueue(db, `summary:${run.runId}:${link._id}`, { platform: link.platform, workspace: link.workspace, conversation: link.conversation }, messageFor(link.platform, view))) queued++;
+    if (
+      await enqueue(
+        db,
+        `summary:${run.runId}:${link._id}`,
+        { platform: link.platform, workspace: link.workspace, conversation: link.conversation },
+        messageFor(link.platform, view),
+      )
+    )
+      queued++;
   }
   return queued;
 }
@@ -34,7 +44,12 @@ export async function notifyRun(db: Db, run: RunSummary): Promise<number> {
 export async function notifyRevoked(db: Db, dfeNumber: string): Promise<void> {
   for (const link of await conversationsOfSchool(db, dfeNumber)) {
     const text = `School ${dfeNumber} withdrew Integris Datashare access, so its nightly runs have stopped. Accounts are unchanged. Runs resume when the school grants access again.`;
-    await enqueue(db, `revoked:${dfeNumber}:${link._id}:${new Date().toISOString().slice(0, 13)}`, { platform: link.platform, workspace: link.workspace, conversation: link.conversation }, { text });
+    await enqueue(
+      db,
+      `revoked:${dfeNumber}:${link._id}:${new Date().toISOString().slice(0, 13)}`,
+      { platform: link.platform, workspace: link.workspace, conversation: link.conversation },
+      { text },
+    );
   }
 }
 
@@ -43,7 +58,10 @@ export async function notifyRevoked(db: Db, dfeNumber: string): Promise<void> {
  * Slack DM or their personal Teams chat with the bot (Teams can only start one the admin has opened).
  */
 export async function queueLaDigests(db: Db, today: string): Promise<number> {
-  const admins = await db.collection<{ actor: string; role: string; laCode?: string }>('chatAdmins').find({ role: 'la' }).toArray();
+  const admins = await db
+    .collection<{ actor: string; role: string; laCode?: string }>('chatAdmins')
+    .find({ role: 'la' })
+    .toArray();
   const statuses = admins.length ? (await schoolStatus(db)).schools : [];
   let queued = 0;
   for (const admin of admins) {
@@ -58,7 +76,9 @@ export async function queueLaDigests(db: Db, today: string): Promise<number> {
       const held = s.heldChanges.reduce((n, h) => n + h.count, 0);
       const failed = s.lastRun?.status === 'failed';
       if (!s.openMatches && !held && !failed) continue;
-      lines.push(`• ${bold(s.name)} (${s.dfeNumber}): ${[s.openMatches ? `${s.openMatches} to match` : '', held ? `${held} held change(s)` : '', failed ? `last run failed (${s.lastRun?.error ?? 'see uso status'})` : ''].filter(Boolean).join(', ')}`);
+      lines.push(
+        `• ${bold(s.name)} (${s.dfeNumber}): ${[s.openMatches ? `${s.openMatches} to match` : '', held ? `${held} held change(s)` : '', failed ? `last run failed (${s.lastRun?.error ?? 'see uso status'})` : ''].filter(Boolean).join(', ')}`,
+      );
     }
     if (lines.length === 0) continue;
     const text = `Good morning. ${lines.length} school(s) in LA ${admin.laCode} need someone:\n${lines.slice(0, 40).join('\n')}${lines.length > 40 ? `\n…and ${lines.length - 40} more` : ''}`;
@@ -71,14 +91,24 @@ export async function queueLaDigests(db: Db, today: string): Promise<number> {
  * The summary messages already posted for the school's latest run, with the summary as it stands now (matches
  * decided, held changes approved since), so each platform can keep one message per run current.
  */
-export async function currentSummaries(db: Db, dfeNumber: string): Promise<{ platform: 'slack' | 'teams'; conversation: string; workspace: string; messageId: string; view: View }[]> {
+export async function currentSummaries(
+  db: Db,
+  dfeNumber: string,
+): Promise<{ platform: 'slack' | 'teams'; conversation: string; workspace: string; messageId: string; view: View }[]> {
   const run = await lastSucceededRun(db, dfeNumber);
   if (!run) return [];
   const view = await summaryOf(db, runFactsOf(run));
   const out = [];
   for (const link of await conversationsOfSchool(db, dfeNumber)) {
     const item = await outboxItem(db, `summary:${run._id}:${link._id}`);
-    if (item?.messageId) out.push({ platform: link.platform, conversation: item.conversation, workspace: item.workspace, messageId: item.messageId, view });
+    if (item?.messageId)
+      out.push({
+        platform: link.platform,
+        conversation: item.conversation,
+        workspace: item.workspace,
+        messageId: item.messageId,
+        view,
+      });
   }
   return out;
 }
@@ -89,16 +119,28 @@ export async function currentSummaries(db: Db, dfeNumber: string): Promise<{ pla
  * returned here when the clicked message is one of them. A failed update is logged, not retried: the next decision
  * refreshes again.
  */
-export async function refreshSummaries(db: Db, dfeNumber: string, senders: ChatSenders, logger: Logger, clicked: { platform: 'slack' | 'teams'; conversation?: string; messageId?: string }): Promise<View | undefined> {
+export async function refreshSummaries(
+  db: Db,
+  dfeNumber: string,
+  senders: ChatSenders,
+  logger: Logger,
+  clicked: { platform: 'slack' | 'teams'; conversation?: string; messageId?: string },
+): Promise<View | undefined> {
   let clickedSummary: View | undefined;
   for (const s of await currentSummaries(db, dfeNumber)) {
-    if (s.platform === clicked.platform && s.conversation === clicked.conversation && s.messageId === clicked.messageId) {
+    if (
+      s.platform === clicked.platform &&
+      s.conversation === clicked.conversation &&
+      s.messageId === clicked.messageId
+    ) {
       clickedSummary = s.view;
       continue;
     }
     await senders[s.platform]
       ?.update(s, s.messageId, messageFor(s.platform, s.view))
-      .catch((err: Error) => logger.warn({ dfeNumber, platform: s.platform, err: { message: err.message } }, 'run summary refresh failed'));
+      .catch((err: Error) =>
+        logger.warn({ dfeNumber, platform: s.platform, err: { message: err.message } }, 'run summary refresh failed'),
+      );
   }
   return clickedSummary;
 }

@@ -57,9 +57,23 @@ const withJitter = (ms: number, random = Math.random) => Math.round(ms * (1 + ra
 const coll = (db: Db) => db.collection<OutboxItem>('outbox');
 
 /** Stores a message to send; a second enqueue with the same key does nothing. */
-export async function enqueue(db: Db, key: string, to: Pick<OutboxItem, 'platform' | 'workspace' | 'conversation'>, message: ChatMessage, now = new Date()): Promise<boolean> {
+export async function enqueue(
+  db: Db,
+  key: string,
+  to: Pick<OutboxItem, 'platform' | 'workspace' | 'conversation'>,
+  message: ChatMessage,
+  now = new Date(),
+): Promise<boolean> {
   try {
-    await coll(db).insertOne({ _id: key, ...to, message, status: 'pending', attempts: 0, nextAttemptAt: now, createdAt: now });
+    await coll(db).insertOne({
+      _id: key,
+      ...to,
+      message,
+      status: 'pending',
+      attempts: 0,
+      nextAttemptAt: now,
+      createdAt: now,
+    });
     return true;
   } catch (err) {
     if ((err as { code?: number }).code === 11000) return false;
@@ -77,11 +91,20 @@ export interface DeliveryOptions {
 }
 
 /** Sends what is due, oldest first; returns how many were sent and how many wait for a retry. */
-export async function deliverDue(db: Db, senders: ChatSenders, logger: Logger, options: DeliveryOptions = {}): Promise<{ sent: number; retrying: number }> {
+export async function deliverDue(
+  db: Db,
+  senders: ChatSenders,
+  logger: Logger,
+  options: DeliveryOptions = {},
+): Promise<{ sent: number; retrying: number }> {
   const now = options.now ?? (() => new Date());
   const sleep = options.sleep ?? ((ms) => new Promise((ok) => setTimeout(ok, ms)));
   const gap = options.perConversationGapMs ?? 1100;
-  const due = await coll(db).find({ status: 'pending', nextAttemptAt: { $lte: now() } }).sort({ createdAt: 1 }).limit(200).toArray();
+  const due = await coll(db)
+    .find({ status: 'pending', nextAttemptAt: { $lte: now() } })
+    .sort({ createdAt: 1 })
+    .limit(200)
+    .toArray();
   const lastSent = new Map<string, number>();
   const blocked = new Set<string>();
   let sent = 0;
@@ -95,20 +118,46 @@ export async function deliverDue(db: Db, senders: ChatSenders, logger: Logger, o
     try {
       const { messageId } = await sender.post(item);
       lastSent.set(where, Date.now());
-      await coll(db).updateOne({ _id: item._id }, { $set: { status: 'sent', sentAt: now(), attempts: item.attempts + 1, ...(messageId ? { messageId } : {}) } });
+      await coll(db).updateOne(
+        { _id: item._id },
+        { $set: { status: 'sent', sentAt: now(), attempts: item.attempts + 1, ...(messageId ? { messageId } : {}) } },
+      );
       sent++;
     } catch (err) {
       const attempts = item.attempts + 1;
       if (err instanceof UndeliverableError) {
-        await coll(db).updateOne({ _id: item._id }, { $set: { status: 'failed', attempts, lastError: err.message.slice(0, 300) } });
-        logger.error({ outboxId: item._id, platform: item.platform, attempts, reason: err.message }, 'chat message undeliverable; not retried');
+        await coll(db).updateOne(
+          { _id: item._id },
+          { $set: { status: 'failed', attempts, lastError: err.message.slice(0, 300) } },
+        );
+        logger.error(
+          { outboxId: item._id, platform: item.platform, attempts, reason: err.message },
+          'chat message undeliverable; not retried',
+        );
         continue;
       }
-      const backoff = withJitter(err instanceof RateLimitedError ? err.retryAfterSeconds * 1000 : Math.min(options.maxBackoffMs ?? 15 * 60_000, 5000 * 2 ** Math.min(attempts, 10)), options.random);
+      const backoff = withJitter(
+        err instanceof RateLimitedError
+          ? err.retryAfterSeconds * 1000
+          : Math.min(options.maxBackoffMs ?? 15 * 60_000, 5000 * 2 ** Math.min(attempts, 10)),
+        options.random,
+      );
       // keep this conversation's order: later messages to it wait for this one
       blocked.add(where);
-      await coll(db).updateOne({ _id: item._id }, { $set: { attempts, nextAttemptAt: new Date(now().getTime() + backoff), lastError: (err as Error).message.slice(0, 300) } });
-      logger.warn({ outboxId: item._id, platform: item.platform, attempts, retryInMs: backoff }, 'chat delivery failed; will retry');
+      await coll(db).updateOne(
+        { _id: item._id },
+        {
+          $set: {
+            attempts,
+            nextAttemptAt: new Date(now().getTime() + backoff),
+            lastError: (err as Error).message.slice(0, 300),
+          },
+        },
+      );
+      logger.warn(
+        { outboxId: item._id, platform: item.platform, attempts, retryInMs: backoff },
+        'chat delivery failed; will retry',
+      );
       retrying++;
     }
   }

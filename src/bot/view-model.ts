@@ -25,18 +25,51 @@ export interface MatchView extends PersonSummary {
 export type View =
   | { kind: 'status'; schools: SchoolStatus[]; paused: boolean }
   | { kind: 'matches'; dfeNumber: string; matches: MatchView[] }
-  | { kind: 'decided'; dfeNumber: string; personId: string; decision: 'matched' | 'created' | 'excluded'; username?: string; by: string }
-  | { kind: 'accounts'; list: 'unallocated' | 'non_mis'; dfeNumber: string; accounts: (PersonSummary & { username: string; until?: string })[] }
+  | {
+      kind: 'decided';
+      dfeNumber: string;
+      personId: string;
+      decision: 'matched' | 'created' | 'excluded';
+      username?: string;
+      by: string;
+    }
+  | {
+      kind: 'accounts';
+      list: 'unallocated' | 'non_mis';
+      dfeNumber: string;
+      accounts: (PersonSummary & { username: string; until?: string })[];
+    }
   | { kind: 'restored'; dfeNumber: string; username: string; by: string }
-  | { kind: 'held_decided'; runId: string; dfeNumber: string; decision: 'approved' | 'rejected'; applied: number; stale: string[]; by: string }
+  | {
+      kind: 'held_decided';
+      runId: string;
+      dfeNumber: string;
+      decision: 'approved' | 'rejected';
+      applied: number;
+      stale: string[];
+      by: string;
+    }
   | { kind: 'run_queued'; dfeNumber: string; by: string }
-  | { kind: 'summary'; dfeNumber: string; schoolName: string; runId: string; status: string; counts: Record<string, number>; note?: string; held: number; openMatches: number };
+  | {
+      kind: 'summary';
+      dfeNumber: string;
+      schoolName: string;
+      runId: string;
+      status: string;
+      counts: Record<string, number>;
+      note?: string;
+      held: number;
+      openMatches: number;
+    };
 
 export function maskDob(dob: string | undefined): string | undefined {
   return dob ? `xx/xx/${dob.slice(0, 4)}` : undefined;
 }
 
 /** The name a person goes by: preferred names where the MIS has them. */
-export const nameOf = (p: { legalForename: string; legalSurname: string; preferredForename?: string; preferredSurname?: string }) =>
-  `${p.preferredForename ?? p.legalForename} ${p.preferredSurname ?? p.legalSurname}`;
-
+export const nameOf = (p: {
+  legalForename: string;
+  legalSurname: string;
+  preferredForename?: string;
+  preferredSurname?: string;
+}) => `${p.preferredForename ?? p.legalForename} ${p.preferredSurname ?? p.legalSurname}`;

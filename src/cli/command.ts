@@ -18,6 +18,8 @@ export interface Command {
   summary: string;
   options?: ParseArgsConfig['options'];
   /** `exitCode` 1 when the command did its work but some of it failed (e.g. one school of `sync --all`). */
-  run(ctx: CliContext, args: { positionals: string[]; values: Record<string, string | boolean | string[] | undefined> }): Promise<{ human: string; json: unknown; exitCode?: number }>;
+  run(
+    ctx: CliContext,
+    args: { positionals: string[]; values: Record<string, string | boolean | string[] | undefined> },
+  ): Promise<{ human: string; json: unknown; exitCode?: number }>;
 }
-

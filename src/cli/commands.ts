@@ -10,7 +10,17 @@ import { addExclusion, listExclusions, removeExclusion } from '../store/exclusio
 import { getSchool, listSchools, setGlobalPause, updateSchool, upsertSchool } from '../store/schools.js';
 import { audit } from '../store/audit.js';
 import { nonMisAccounts, unallocatedAccounts } from '../sync/admin.js';
-import { approveUnallocations, createLinkCode, createNew, exclude, grantRole, match, rejectUnallocations, restore, type Actor } from '../bot/index.js';
+import {
+  approveUnallocations,
+  createLinkCode,
+  createNew,
+  exclude,
+  grantRole,
+  match,
+  rejectUnallocations,
+  restore,
+  type Actor,
+} from '../bot/index.js';
 import { createLogger } from '../log.js';
 import { integrisClient } from '../connections.js';
 import { dfeNumberSchema as dfe, exportFileSchema, reportNameSchema } from '../domain/records.js';
@@ -26,29 +36,54 @@ const isoDay = z.iso.date('expected a date YYYY-MM-DD');
 
 const accountRow = (a: Account, dfeNumber: string) => {
   const here = a.associations.find((x) => x.dfeNumber === dfeNumber);
-  return [a.username, a.kind, `${a.preferredForename ?? a.legalForename} ${a.preferredSurname ?? a.legalSurname}`, here?.status ?? '', here?.until ?? ''];
+  return [
+    a.username,
+    a.kind,
+    `${a.preferredForename ?? a.legalForename} ${a.preferredSurname ?? a.legalSurname}`,
+    here?.status ?? '',
+    here?.until ?? '',
+  ];
 };
 
 /** A command listing a school's accounts of one kind (unallocated, not in the MIS) as a table or JSON. */
-function accountList(usage: string, summary: string, list: (db: Db, dfeNumber: string) => Promise<Account[]>, lastColumn: string): Command {
+function accountList(
+  usage: string,
+  summary: string,
+  list: (db: Db, dfeNumber: string) => Promise<Account[]>,
+  lastColumn: string,
+): Command {
   return {
     usage,
     summary,
     async run(ctx, { positionals }) {
       const dfeNumber = dfe.parse(positionals[0]);
       const accounts = await list((await ctx.store()).db, dfeNumber);
-      return { human: table([['USERNAME', 'KIND', 'NAME', 'STATUS', lastColumn], ...accounts.map((a) => accountRow(a, dfeNumber))]) || 'None.', json: accounts };
+      return {
+        human:
+          table([
+            ['USERNAME', 'KIND', 'NAME', 'STATUS', lastColumn],
+            ...accounts.map((a) => accountRow(a, dfeNumber)),
+          ]) || 'None.',
+        json: accounts,
+      };
     },
   };
 }
 
 function runHuman(r: RunSummary): string {
-  const counts = Object.entries(r.counts).filter(([, n]) => n).map(([k, n]) => `${k} ${n}`).join(', ');
+  const counts = Object.entries(r.counts)
+    .filter(([, n]) => n)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
   return `${r.dfeNumber}: run ${r.runId || '-'} ${r.status}${r.exportSeq ? ` (export #${r.exportSeq})` : ''}${counts ? `: ${counts}` : ''}${r.note ? `\n  note: ${r.note}` : ''}`;
 }
 
 /** The operator at the command line: the CLI may act for every school. */
-const cliActor = (ctx: CliContext): Actor => ({ platform: 'cli', userId: ctx.actor.replace(/^cli:/, ''), displayName: ctx.actor });
+const cliActor = (ctx: CliContext): Actor => ({
+  platform: 'cli',
+  userId: ctx.actor.replace(/^cli:/, ''),
+  displayName: ctx.actor,
+});
 
 /** How many rejected lines a human-readable answer lists before it only counts them. */
 const MAX_LISTED = 20;
@@ -60,7 +95,10 @@ export const commands: Record<string, Command> = {
     async run(ctx, { positionals }) {
       const dfeNumber = dfe.parse(positionals[0]);
       const code = await createLinkCode((await ctx.store()).db, dfeNumber, cliActor(ctx));
-      return { human: `Link code for ${dfeNumber}: ${code} (valid for 24 hours, once). In the channel: /uso link ${code}`, json: { dfeNumber, code } };
+      return {
+        human: `Link code for ${dfeNumber}: ${code} (valid for 24 hours, once). In the channel: /uso link ${code}`,
+        json: { dfeNumber, code },
+      };
     },
   },
   'admins add': {
@@ -69,8 +107,13 @@ export const commands: Record<string, Command> = {
     options: { role: { type: 'string' } },
     async run(ctx, { positionals, values }) {
       const dfeNumber = dfe.parse(positionals[0]);
-      const who = z.string({ error: 'the chat user is required' }).regex(/^(slack|teams):[^:\s]+(:\S+)?$/, 'expected slack:TEAM:USER or teams:TENANT:USER').parse(positionals[1]);
-      const role = z.enum(['head', 'contact', 'la'], { error: 'expected --role head, contact or la' }).parse(values.role);
+      const who = z
+        .string({ error: 'the chat user is required' })
+        .regex(/^(slack|teams):[^:\s]+(:\S+)?$/, 'expected slack:TEAM:USER or teams:TENANT:USER')
+        .parse(positionals[1]);
+      const role = z
+        .enum(['head', 'contact', 'la'], { error: 'expected --role head, contact or la' })
+        .parse(values.role);
       await grantRole((await ctx.store()).db, cliActor(ctx), dfeNumber, who, role);
       return { human: `${who} is now ${role} at ${dfeNumber}.`, json: { dfeNumber, actor: who, role } };
     },
@@ -83,7 +126,12 @@ export const commands: Record<string, Command> = {
       const schools = schoolImportSchema.parse(readJsonInput(file));
       const { db } = await ctx.store();
       for (const s of schools) await upsertSchool(db, s);
-      await audit(db, { at: new Date(), actor: ctx.actor, action: 'schools.imported', detail: `${schools.length} schools` });
+      await audit(db, {
+        at: new Date(),
+        actor: ctx.actor,
+        action: 'schools.imported',
+        detail: `${schools.length} schools`,
+      });
       return { human: `Imported ${schools.length} schools.`, json: { imported: schools.length } };
     },
   },
@@ -93,31 +141,56 @@ export const commands: Record<string, Command> = {
     async run(ctx) {
       const schools = await listSchools((await ctx.store()).db);
       return {
-        human: table([['DFE', 'NAME', 'LA', 'REPORTS', 'PAUSED'], ...schools.map((s) => [s.dfeNumber, s.name, s.laCode, s.acceptedReports.join(','), s.settings.paused ? 'yes' : ''])]) || 'No schools yet.',
+        human:
+          table([
+            ['DFE', 'NAME', 'LA', 'REPORTS', 'PAUSED'],
+            ...schools.map((s) => [
+              s.dfeNumber,
+              s.name,
+              s.laCode,
+              s.acceptedReports.join(','),
+              s.settings.paused ? 'yes' : '',
+            ]),
+          ]) || 'No schools yet.',
         json: schools,
       };
     },
   },
   'schools set': {
-    usage: 'schools set DFE [--accepted-reports students,staff,...] [--unallocation-threshold PCT] [--unallocation-min N] [--update-threshold PCT] [--grace-days N] [--pre-provision-days N] [--username-from preferred|legal] [--export-time HH:MM] [--pause | --resume]',
+    usage:
+      'schools set DFE [--accepted-reports students,staff,...] [--unallocation-threshold PCT] [--unallocation-min N] [--update-threshold PCT] [--grace-days N] [--pre-provision-days N] [--username-from preferred|legal] [--export-time HH:MM] [--pause | --resume]',
     summary: "Change a school's accepted reports, thresholds, lifecycle settings or pause",
     options: {
-      'accepted-reports': { type: 'string' }, 'unallocation-threshold': { type: 'string' }, 'unallocation-min': { type: 'string' },
-      'update-threshold': { type: 'string' }, 'grace-days': { type: 'string' }, 'pre-provision-days': { type: 'string' },
-      'username-from': { type: 'string' }, 'export-time': { type: 'string' }, pause: { type: 'boolean' }, resume: { type: 'boolean' },
+      'accepted-reports': { type: 'string' },
+      'unallocation-threshold': { type: 'string' },
+      'unallocation-min': { type: 'string' },
+      'update-threshold': { type: 'string' },
+      'grace-days': { type: 'string' },
+      'pre-provision-days': { type: 'string' },
+      'username-from': { type: 'string' },
+      'export-time': { type: 'string' },
+      pause: { type: 'boolean' },
+      resume: { type: 'boolean' },
     },
     async run(ctx, { positionals, values }) {
       const dfeNumber = dfe.parse(positionals[0]);
       const v = z
         .object({
-          'accepted-reports': z.string().transform((s) => s.split(',')).pipe(z.array(reportNameSchema)).optional(),
+          'accepted-reports': z
+            .string()
+            .transform((s) => s.split(','))
+            .pipe(z.array(reportNameSchema))
+            .optional(),
           'unallocation-threshold': z.coerce.number().min(0).max(100).optional(),
           'unallocation-min': z.coerce.number().int().min(0).optional(),
           'update-threshold': z.coerce.number().min(0).max(100).optional(),
           'grace-days': z.coerce.number().int().min(0).max(60).optional(),
           'pre-provision-days': z.coerce.number().int().min(0).max(60).optional(),
           'username-from': z.enum(['preferred', 'legal']).optional(),
-          'export-time': z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM').optional(),
+          'export-time': z
+            .string()
+            .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM')
+            .optional(),
           pause: z.boolean().optional(),
           resume: z.boolean().optional(),
         })
@@ -128,7 +201,9 @@ export const commands: Record<string, Command> = {
       if (!school) throw new UsoError('not_found', `school ${dfeNumber} is not known`);
       const settings = mergeSettings({
         ...school.settings,
-        ...(v['unallocation-threshold'] !== undefined ? { unallocationThresholdPercent: v['unallocation-threshold'] } : {}),
+        ...(v['unallocation-threshold'] !== undefined
+          ? { unallocationThresholdPercent: v['unallocation-threshold'] }
+          : {}),
         ...(v['unallocation-min'] !== undefined ? { unallocationThresholdMin: v['unallocation-min'] } : {}),
         ...(v['update-threshold'] !== undefined ? { updateThresholdPercent: v['update-threshold'] } : {}),
         ...(v['grace-days'] !== undefined ? { graceDays: v['grace-days'] } : {}),
@@ -137,9 +212,23 @@ export const commands: Record<string, Command> = {
         ...(v['export-time'] ? { exportTime: v['export-time'] } : {}),
         ...(v.pause ? { paused: true } : v.resume ? { paused: false } : {}),
       });
-      await updateSchool(db, dfeNumber, { settings, ...(v['accepted-reports'] ? { acceptedReports: v['accepted-reports'] } : {}) });
-      await audit(db, { at: new Date(), actor: ctx.actor, action: 'school.settings', dfeNumber, detail: Object.keys(values).filter((k) => k !== 'json').join(',') });
-      return { human: `Updated ${dfeNumber}.`, json: { dfeNumber, settings, acceptedReports: v['accepted-reports'] ?? school.acceptedReports } };
+      await updateSchool(db, dfeNumber, {
+        settings,
+        ...(v['accepted-reports'] ? { acceptedReports: v['accepted-reports'] } : {}),
+      });
+      await audit(db, {
+        at: new Date(),
+        actor: ctx.actor,
+        action: 'school.settings',
+        dfeNumber,
+        detail: Object.keys(values)
+          .filter((k) => k !== 'json')
+          .join(','),
+      });
+      return {
+        human: `Updated ${dfeNumber}.`,
+        json: { dfeNumber, settings, acceptedReports: v['accepted-reports'] ?? school.acceptedReports },
+      };
     },
   },
   'schools set-mis': {
@@ -151,14 +240,25 @@ export const commands: Record<string, Command> = {
       const { db } = await ctx.store();
       const school = await getSchool(db, dfeNumber);
       if (!school) throw new UsoError('not_found', `school ${dfeNumber} is not known`);
-      if (school.mis === mis) return { human: `${dfeNumber} already uses ${mis}.`, json: { dfeNumber, mis, changed: false } };
+      if (school.mis === mis)
+        return { human: `${dfeNumber} already uses ${mis}.`, json: { dfeNumber, mis, changed: false } };
       await updateSchool(db, dfeNumber, { mis, misChangePending: { from: school.mis, at: new Date().toISOString() } });
-      await audit(db, { at: new Date(), actor: ctx.actor, action: 'school.mis_changed', dfeNumber, detail: `${school.mis} -> ${mis}` });
-      return { human: `${dfeNumber} now uses ${mis} (was ${school.mis}); its next export re-keys accounts.`, json: { dfeNumber, mis, from: school.mis, changed: true } };
+      await audit(db, {
+        at: new Date(),
+        actor: ctx.actor,
+        action: 'school.mis_changed',
+        dfeNumber,
+        detail: `${school.mis} -> ${mis}`,
+      });
+      return {
+        human: `${dfeNumber} now uses ${mis} (was ${school.mis}); its next export re-keys accounts.`,
+        json: { dfeNumber, mis, from: school.mis, changed: true },
+      };
     },
   },
   'accounts import': {
-    usage: 'accounts import FILE   (JSON Lines of {username, kind, legalForename, legalSurname, ..., associations: [{dfeNumber, role?, source, misPersonId?}]})',
+    usage:
+      'accounts import FILE   (JSON Lines of {username, kind, legalForename, legalSurname, ..., associations: [{dfeNumber, role?, source, misPersonId?}]})',
     summary: 'Migrate existing accounts in; bad lines are reported and skipped',
     async run(ctx, { positionals }) {
       const file = z.string({ error: 'FILE is required' }).parse(positionals[0]);
@@ -182,7 +282,10 @@ export const commands: Record<string, Command> = {
         }
         const parsed = accountLineSchema.safeParse(raw);
         if (!parsed.success) {
-          errors.push({ line: i + 1, reason: parsed.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ') });
+          errors.push({
+            line: i + 1,
+            reason: parsed.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; '),
+          });
           return;
         }
         const { associations, username, ...fields } = parsed.data;
@@ -213,15 +316,23 @@ export const commands: Record<string, Command> = {
       });
       progress.done();
       const stored = await insertAccountsReporting(db, accounts);
-      for (const f of stored.failed) errors.push({ line: lineOf[f.index]!, reason: `${accounts[f.index]!.username}: ${f.reason}` });
+      for (const f of stored.failed)
+        errors.push({ line: lineOf[f.index]!, reason: `${accounts[f.index]!.username}: ${f.reason}` });
       errors.sort((a, b) => a.line - b.line);
-      await audit(db, { at: new Date(), actor: ctx.actor, action: 'accounts.imported', detail: `${stored.inserted} imported, ${errors.length} rejected` });
+      await audit(db, {
+        at: new Date(),
+        actor: ctx.actor,
+        action: 'accounts.imported',
+        detail: `${stored.inserted} imported, ${errors.length} rejected`,
+      });
       // junk input must not flood the terminal: the first rejections are listed, the rest counted
       const shown = errors.slice(0, MAX_LISTED);
       const human = [
         `Imported ${stored.inserted} accounts${errors.length ? `; rejected ${errors.length}` : ''}.`,
         ...shown.map((e) => `  line ${e.line}: ${e.reason}`),
-        ...(errors.length > shown.length ? [`  ... and ${errors.length - shown.length} more (use --json for all)`] : []),
+        ...(errors.length > shown.length
+          ? [`  ... and ${errors.length - shown.length} more (use --json for all)`]
+          : []),
       ].join('\n');
       return { human, json: { imported: stored.inserted, rejected: errors } };
     },
@@ -229,9 +340,21 @@ export const commands: Record<string, Command> = {
   sync: {
     usage: 'sync DFE|--all [--file EXPORT.json] [--dry-run] [--today YYYY-MM-DD]',
     summary: 'Export a school from Integris (or take an export file) and process it now',
-    options: { file: { type: 'string' }, 'dry-run': { type: 'boolean' }, today: { type: 'string' }, all: { type: 'boolean' } },
+    options: {
+      file: { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      today: { type: 'string' },
+      all: { type: 'boolean' },
+    },
     async run(ctx, { positionals, values }) {
-      const v = z.object({ file: z.string().optional(), 'dry-run': z.boolean().optional(), today: isoDay.optional(), all: z.boolean().optional() }).parse(values);
+      const v = z
+        .object({
+          file: z.string().optional(),
+          'dry-run': z.boolean().optional(),
+          today: isoDay.optional(),
+          all: z.boolean().optional(),
+        })
+        .parse(values);
       const { db } = await ctx.store();
       const targets = v.all ? (await listSchools(db)).map((s) => s.dfeNumber) : [dfe.parse(positionals[0])];
       if (v.all && v.file) throw new UsoError('usage', '--file goes with one school, not --all');
@@ -239,10 +362,18 @@ export const commands: Record<string, Command> = {
       const logger = createLogger({ level: 'silent', pretty: false });
       const deps = { db, logger, integris: integrisClient(ctx.config, logger), timeZone: ctx.config.TZ };
       const progress = progressBar(targets.length, !ctx.json && targets.length > 1);
-      const runs: (RunSummary | { dfeNumber: string; status: 'failed'; error: { code: string; message: string } })[] = [];
+      const runs: (RunSummary | { dfeNumber: string; status: 'failed'; error: { code: string; message: string } })[] =
+        [];
       for (const dfeNumber of targets) {
         try {
-          runs.push(await syncSchool({ ...deps, signal: ctx.signal }, dfeNumber, { trigger: v.file ? 'file' : 'cli', dryRun: v['dry-run'], today: v.today, file }));
+          runs.push(
+            await syncSchool({ ...deps, signal: ctx.signal }, dfeNumber, {
+              trigger: v.file ? 'file' : 'cli',
+              dryRun: v['dry-run'],
+              today: v.today,
+              file,
+            }),
+          );
         } catch (err) {
           // one school's failure is that school's (recorded as a failed run); --all carries on with the rest
           const e = asUsoError(err);
@@ -252,8 +383,21 @@ export const commands: Record<string, Command> = {
         progress.tick(dfeNumber);
       }
       progress.done();
-      const json = runs.map((r) => ('runId' in r ? { runId: r.runId, dfeNumber: r.dfeNumber, status: r.status, counts: r.counts, outcomes: r.outcomes, ...(r.note ? { note: r.note } : {}) } : r));
-      const human = runs.map((r) => ('runId' in r ? runHuman(r) : `${r.dfeNumber}: failed (${r.error.code}): ${r.error.message}`)).join('\n');
+      const json = runs.map((r) =>
+        'runId' in r
+          ? {
+              runId: r.runId,
+              dfeNumber: r.dfeNumber,
+              status: r.status,
+              counts: r.counts,
+              outcomes: r.outcomes,
+              ...(r.note ? { note: r.note } : {}),
+            }
+          : r,
+      );
+      const human = runs
+        .map((r) => ('runId' in r ? runHuman(r) : `${r.dfeNumber}: failed (${r.error.code}): ${r.error.message}`))
+        .join('\n');
       const failed = runs.filter((r) => r.status === 'failed').length;
       if (failed && v.all) return { human: `${human}\n${failed} of ${runs.length} schools failed.`, json, exitCode: 1 };
       return { human, json: v.all ? json : json[0] };
@@ -266,7 +410,11 @@ export const commands: Record<string, Command> = {
       const dfeNumber = positionals[0] ? dfe.parse(positionals[0]) : undefined;
       const { db } = await ctx.store();
       // a run whose process died shows as failed (interrupted), not as running for ever
-      await recoverInterruptedRuns(db, createLogger({ level: 'silent', pretty: false }), dfeNumber ? { dfeNumber } : {});
+      await recoverInterruptedRuns(
+        db,
+        createLogger({ level: 'silent', pretty: false }),
+        dfeNumber ? { dfeNumber } : {},
+      );
       const status = await schoolStatus(db, dfeNumber);
       const rows = status.schools.map((s) => [
         s.dfeNumber,
@@ -278,7 +426,14 @@ export const commands: Record<string, Command> = {
         s.paused ? 'paused' : '',
       ]);
       const head = status.paused ? `All runs are paused${status.pauseReason ? `: ${status.pauseReason}` : ''}.\n` : '';
-      return { human: head + (rows.length ? table([['DFE', 'SCHOOL', 'LAST EXPORT', 'LAST RUN', 'MATCHES', 'HELD', ''], ...rows]) : 'No schools yet.'), json: status };
+      return {
+        human:
+          head +
+          (rows.length
+            ? table([['DFE', 'SCHOOL', 'LAST EXPORT', 'LAST RUN', 'MATCHES', 'HELD', ''], ...rows])
+            : 'No schools yet.'),
+        json: status,
+      };
     },
   },
   matches: {
@@ -288,7 +443,12 @@ export const commands: Record<string, Command> = {
       const dfeNumber = dfe.parse(positionals[0]);
       const open = await openMatches((await ctx.store()).db, dfeNumber);
       const human = open.length
-        ? open.map((m) => `${m.misPersonId}  ${m.person.legalForename} ${m.person.legalSurname}\n${m.candidates.map((c) => `    -> ${c.username} (${c.score.toFixed(2)}): ${c.reasons.join('; ')}`).join('\n')}`).join('\n')
+        ? open
+            .map(
+              (m) =>
+                `${m.misPersonId}  ${m.person.legalForename} ${m.person.legalSurname}\n${m.candidates.map((c) => `    -> ${c.username} (${c.score.toFixed(2)}): ${c.reasons.join('; ')}`).join('\n')}`,
+            )
+            .join('\n')
         : `Nobody is held for matching at ${dfeNumber}.`;
       return { human, json: open.map(({ _id, ...m }) => m) };
     },
@@ -305,18 +465,32 @@ export const commands: Record<string, Command> = {
       const actions = { db: (await ctx.store()).db };
       if (typeof values.to === 'string') {
         await match(actions, cliActor(ctx), { dfeNumber, personId, username: values.to });
-        return { human: `Linked ${personId} to ${values.to}.`, json: { dfeNumber, personId, decision: 'matched', username: values.to } };
+        return {
+          human: `Linked ${personId} to ${values.to}.`,
+          json: { dfeNumber, personId, decision: 'matched', username: values.to },
+        };
       }
       if (values.create) {
         const view = await createNew(actions, cliActor(ctx), { dfeNumber, personId });
         const username = view.kind === 'decided' ? view.username : undefined;
-        return { human: `Created ${username} for ${personId}.`, json: { dfeNumber, personId, decision: 'created', username } };
+        return {
+          human: `Created ${username} for ${personId}.`,
+          json: { dfeNumber, personId, decision: 'created', username },
+        };
       }
       await exclude(actions, cliActor(ctx), { dfeNumber, personId });
-      return { human: `Excluded ${personId}; the name is on the school's exclusion list.`, json: { dfeNumber, personId, decision: 'excluded' } };
+      return {
+        human: `Excluded ${personId}; the name is on the school's exclusion list.`,
+        json: { dfeNumber, personId, decision: 'excluded' },
+      };
     },
   },
-  unallocated: accountList('unallocated DFE', 'Accounts whose association with the school ended and that have no other', unallocatedAccounts, 'UNTIL'),
+  unallocated: accountList(
+    'unallocated DFE',
+    'Accounts whose association with the school ended and that have no other',
+    unallocatedAccounts,
+    'UNTIL',
+  ),
   restore: {
     usage: 'restore USERNAME --school DFE',
     summary: 'Restore an unallocated account at a school (kept by hand until the MIS has the person again)',
@@ -337,17 +511,34 @@ export const commands: Record<string, Command> = {
       const { db } = await ctx.store();
       if (action === 'list') {
         const list = await listExclusions(db, dfeNumber);
-        return { human: list.map((e) => `${e.name}  (added by ${e.addedBy})`).join('\n') || 'No exclusions.', json: list.map(({ name, addedBy, addedAt }) => ({ name, addedBy, addedAt })) };
+        return {
+          human: list.map((e) => `${e.name}  (added by ${e.addedBy})`).join('\n') || 'No exclusions.',
+          json: list.map(({ name, addedBy, addedAt }) => ({ name, addedBy, addedAt })),
+        };
       }
-      const name = z.string({ error: 'a name is required' }).regex(/^\S+(\s+\S+)+$/, 'expected "FORENAME SURNAME"').parse(positionals.slice(2).join(' ') || undefined);
+      const name = z
+        .string({ error: 'a name is required' })
+        .regex(/^\S+(\s+\S+)+$/, 'expected "FORENAME SURNAME"')
+        .parse(positionals.slice(2).join(' ') || undefined);
       const [forename, ...rest] = name.trim().split(/\s+/);
       const surname = rest.join(' ');
-      const changed = action === 'add' ? await addExclusion(db, dfeNumber, forename!, surname, ctx.actor) : await removeExclusion(db, dfeNumber, forename!, surname);
+      const changed =
+        action === 'add'
+          ? await addExclusion(db, dfeNumber, forename!, surname, ctx.actor)
+          : await removeExclusion(db, dfeNumber, forename!, surname);
       await audit(db, { at: new Date(), actor: ctx.actor, action: `exclusion.${action}`, dfeNumber });
-      return { human: changed ? `${action === 'add' ? 'Added' : 'Removed'}.` : 'Nothing to change.', json: { dfeNumber, action, changed } };
+      return {
+        human: changed ? `${action === 'add' ? 'Added' : 'Removed'}.` : 'Nothing to change.',
+        json: { dfeNumber, action, changed },
+      };
     },
   },
-  'non-mis': accountList('non-mis DFE', 'Accounts at the school that the MIS does not know (created or restored by hand): review them', nonMisAccounts, ''),
+  'non-mis': accountList(
+    'non-mis DFE',
+    'Accounts at the school that the MIS does not know (created or restored by hand): review them',
+    nonMisAccounts,
+    '',
+  ),
   approve: {
     usage: 'approve RUN_ID',
     summary: 'Apply the unallocations and updates a run held',
@@ -355,7 +546,10 @@ export const commands: Record<string, Command> = {
       const runId = z.string({ error: 'RUN_ID is required' }).min(1).parse(positionals[0]);
       const r = await approveUnallocations({ db: (await ctx.store()).db }, cliActor(ctx), runId);
       if (r.kind !== 'held_decided') throw new UsoError('internal', 'unexpected answer');
-      return { human: `Applied ${r.applied} held changes${r.stale.length ? `; ${r.stale.length} skipped because the account changed since: ${r.stale.join(', ')}` : ''}.`, json: { applied: r.applied, stale: r.stale, dfeNumber: r.dfeNumber } };
+      return {
+        human: `Applied ${r.applied} held changes${r.stale.length ? `; ${r.stale.length} skipped because the account changed since: ${r.stale.join(', ')}` : ''}.`,
+        json: { applied: r.applied, stale: r.stale, dfeNumber: r.dfeNumber },
+      };
     },
   },
   reject: {
@@ -369,7 +563,7 @@ export const commands: Record<string, Command> = {
   },
   pause: {
     usage: 'pause [--reason TEXT]',
-    summary: 'Pause every school\'s runs (e.g. over the summer rollover)',
+    summary: "Pause every school's runs (e.g. over the summer rollover)",
     options: { reason: { type: 'string' } },
     async run(ctx, { values }) {
       const { db } = await ctx.store();

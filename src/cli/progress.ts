@@ -10,7 +10,11 @@ export function progressBar(total: number, enabled: boolean, stream: NodeJS.Writ
   const draw = (label = '') => {
     const width = 30;
     const filled = Math.round((n / Math.max(total, 1)) * width);
-    stream.write(`\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${n}/${total} ${label}`.slice(0, (stream.columns || 80) - 1).padEnd(Math.min(stream.columns || 80, 100) - 1));
+    stream.write(
+      `\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${n}/${total} ${label}`
+        .slice(0, (stream.columns || 80) - 1)
+        .padEnd(Math.min(stream.columns || 80, 100) - 1),
+    );
   };
   draw();
   return {

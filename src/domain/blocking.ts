@@ -33,7 +33,8 @@ export function accountBlockKeys(person: MatchablePerson, laCodes: readonly stri
   const keys = new Set<string>();
   for (const la of laCodes) {
     if (person.dateOfBirth) keys.add(`${la}|d|${person.dateOfBirth}`);
-    for (const s of [person.legalSurname, person.preferredSurname]) for (const k of surnameKeys(s)) keys.add(`${la}|s|${k}`);
+    for (const s of [person.legalSurname, person.preferredSurname])
+      for (const k of surnameKeys(s)) keys.add(`${la}|s|${k}`);
     if (person.upn) keys.add(`u|${person.upn}`);
   }
   return [...keys];
@@ -46,4 +47,3 @@ export function lookupBlockKeys(person: MatchablePerson, laCode: string): string
   if (swapped) keys.push(`${laCode}|d|${swapped}`);
   return keys;
 }
-

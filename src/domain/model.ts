@@ -96,7 +96,12 @@ export interface School {
   /** Set by `uso schools set-mis DFE integris`: the next Integris export re-keys accounts instead of churning them. */
   misChangePending?: { from: string; at: string };
   acceptedReports: ReportName[];
-  grant: { state: 'granted' | 'revoked' | 'unknown'; grantedAt?: string; revokedAt?: string; permissions?: ReportName[] };
+  grant: {
+    state: 'granted' | 'revoked' | 'unknown';
+    grantedAt?: string;
+    revokedAt?: string;
+    permissions?: ReportName[];
+  };
   settings: SchoolSettings;
 }
 

@@ -5,8 +5,17 @@ import type { IsoDate } from './dates.js';
 import type { Account, PersonFields } from './model.js';
 
 export const outcomes = [
-  'created', 'updated', 'unchanged', 'auto_matched', 'held_for_matching', 'excluded', 'invalid', 'future_starter',
-  'unallocated', 'held_unallocation', 'held_update',
+  'created',
+  'updated',
+  'unchanged',
+  'auto_matched',
+  'held_for_matching',
+  'excluded',
+  'invalid',
+  'future_starter',
+  'unallocated',
+  'held_unallocation',
+  'held_update',
 ] as const;
 export type Outcome = (typeof outcomes)[number];
 
@@ -41,4 +50,3 @@ export interface HeldMatch {
   startDate: IsoDate;
   candidates: Candidate[];
 }
-

@@ -18,13 +18,20 @@ export const isoDate = z
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date YYYY-MM-DD')
   .refine(isCalendarDate, 'is not a real calendar date');
 
-const id = z.string({ error: (i) => (i.input === undefined ? 'is required' : 'expected a string id') }).min(1, 'is empty');
+const id = z
+  .string({ error: (i) => (i.input === undefined ? 'is required' : 'expected a string id') })
+  .min(1, 'is empty');
 const name = z
   .string({ error: (i) => (i.input === undefined ? 'is required' : 'expected text') })
   .refine((s) => s.trim().length > 0, 'is empty');
 const optionalName = name.optional();
 const gender = z.enum(['M', 'F', 'X', 'U'], { error: 'expected M, F, X or U' });
-const personNames = { legalForename: name, legalSurname: name, preferredForename: optionalName, preferredSurname: optionalName };
+const personNames = {
+  legalForename: name,
+  legalSurname: name,
+  preferredForename: optionalName,
+  preferredSurname: optionalName,
+};
 
 export const studentSchema = z.object({
   personId: id,
@@ -33,7 +40,10 @@ export const studentSchema = z.object({
   middleNames: z.string().optional(),
   dateOfBirth: isoDate,
   gender,
-  yearGroup: z.string().regex(/^(R|N1|N2|[1-9]|1[0-4])$/, 'expected R, N1, N2 or 1-14').optional(),
+  yearGroup: z
+    .string()
+    .regex(/^(R|N1|N2|[1-9]|1[0-4])$/, 'expected R, N1, N2 or 1-14')
+    .optional(),
   registrationGroup: z.string().optional(),
   house: z.string().optional(),
   admissionDate: isoDate,
@@ -166,7 +176,9 @@ export const pageSchema = z.object({
 });
 
 /** A school's DfE number (LA code and establishment number), as Integris, the webhooks, chat and the CLI give it. */
-export const dfeNumberSchema = z.string({ error: 'a DfE number is required' }).regex(/^\d{7}$/, 'expected a 7-digit DfE number');
+export const dfeNumberSchema = z
+  .string({ error: 'a DfE number is required' })
+  .regex(/^\d{7}$/, 'expected a 7-digit DfE number');
 
 export const grantedSchoolSchema = z.object({
   dfeNumber: dfeNumberSchema,
@@ -190,6 +202,9 @@ export const exportFileSchema = z.object({
     groups: z.array(z.unknown()).optional(),
     attendance: z.array(z.unknown()).optional(),
   }),
-  completeness: z.partialRecord(reportNameSchema, z.object({ totalRecords: z.number().int().min(0), pages: z.number().int().min(0) })),
+  completeness: z.partialRecord(
+    reportNameSchema,
+    z.object({ totalRecords: z.number().int().min(0), pages: z.number().int().min(0) }),
+  ),
 });
 export type ExportFile = z.infer<typeof exportFileSchema>;

@@ -14,7 +14,8 @@ function part(text: string | undefined): string {
 }
 
 export function usernameBase(person: PersonFields, from: SchoolSettings['usernameFrom']): string {
-  const forename = part((from === 'preferred' && person.preferredForename) || person.legalForename).slice(0, 12) || 'user';
+  const forename =
+    part((from === 'preferred' && person.preferredForename) || person.legalForename).slice(0, 12) || 'user';
   const surname = part((from === 'preferred' && person.preferredSurname) || person.legalSurname) || 'x';
   return `${forename}.${surname}`.slice(0, USERNAME_MAX - 2);
 }

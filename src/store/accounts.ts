@@ -34,7 +34,8 @@ export interface AccountDoc extends StoredFields {
 
 const coll = (db: Db) => db.collection<AccountDoc>('accounts');
 
-export const associationKey = (a: Association) => `${a.dfeNumber}|${a.source === 'mis' && a.misPersonId ? a.misPersonId : 'manual'}`;
+export const associationKey = (a: Association) =>
+  `${a.dfeNumber}|${a.source === 'mis' && a.misPersonId ? a.misPersonId : 'manual'}`;
 
 export function toDoc(a: Account): AccountDoc {
   const { username, associations, ...fields } = a;
@@ -49,15 +50,32 @@ export function toDoc(a: Account): AccountDoc {
 
 export function fromDoc(d: AccountDoc): Account {
   const { _id, assoc, schools: _s, blockKeys: _b, lastChange: _c, ...fields } = d;
-  const associations = Object.keys(assoc).sort().map((k) => assoc[k]!);
+  const associations = Object.keys(assoc)
+    .sort()
+    .map((k) => assoc[k]!);
   // status follows the associations, whichever run wrote last
   return { ...fields, username: _id, associations, status: accountStatus(associations) };
 }
 
-const stable = (v: unknown) => JSON.stringify(v, (_k, x: unknown) => (x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => a.localeCompare(b))) : x));
+const stable = (v: unknown) =>
+  JSON.stringify(v, (_k, x: unknown) =>
+    x && typeof x === 'object' && !Array.isArray(x)
+      ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => a.localeCompare(b)))
+      : x,
+  );
 
 /** The update that turns `before` into `after`, touching only what differs. */
-export function accountUpdate(before: Account, after: Account): { $set: Record<string, unknown>; $unset?: Record<string, ''>; $inc: { version: 1 }; $addToSet?: { schools: { $each: string[] } } } | undefined {
+export function accountUpdate(
+  before: Account,
+  after: Account,
+):
+  | {
+      $set: Record<string, unknown>;
+      $unset?: Record<string, ''>;
+      $inc: { version: 1 };
+      $addToSet?: { schools: { $each: string[] } };
+    }
+  | undefined {
   const b = toDoc(before);
   const a = toDoc(after);
   const $set: Record<string, unknown> = {};
@@ -84,8 +102,14 @@ export function accountUpdate(before: Account, after: Account): { $set: Record<s
 }
 
 /** Accounts associated with the school, and accounts under any of the block keys, in one query. */
-export async function accountsForSchool(db: Db, dfeNumber: string, blockKeys: readonly string[] = []): Promise<Account[]> {
-  const filter = blockKeys.length ? { $or: [{ schools: dfeNumber }, { blockKeys: { $in: [...blockKeys] } }] } : { schools: dfeNumber };
+export async function accountsForSchool(
+  db: Db,
+  dfeNumber: string,
+  blockKeys: readonly string[] = [],
+): Promise<Account[]> {
+  const filter = blockKeys.length
+    ? { $or: [{ schools: dfeNumber }, { blockKeys: { $in: [...blockKeys] } }] }
+    : { schools: dfeNumber };
   return (await coll(db).find(filter).toArray()).map(fromDoc);
 }
 
@@ -103,7 +127,11 @@ export interface WriteOptions {
 }
 
 /** Writes each account's changes since `before`, in batches; returns the number of accounts written. */
-export async function updateAccounts(db: Db, changes: readonly { before: Account; after: Account }[], options: WriteOptions): Promise<number> {
+export async function updateAccounts(
+  db: Db,
+  changes: readonly { before: Account; after: Account }[],
+  options: WriteOptions,
+): Promise<number> {
   const ops: AnyBulkWriteOperation<AccountDoc>[] = [];
   const names: string[] = [];
   for (const { before, after } of changes) {
@@ -152,7 +180,9 @@ async function takenCandidates(db: Db, bases: readonly string[]): Promise<Set<st
 export async function insertNewAccounts(
   db: Db,
   items: readonly { key: string; base: string; account: Omit<Account, 'username'> }[],
-  options: Omit<WriteOptions, 'afterBatch'> & { afterBatch?: (written: { key: string; username: string }[]) => Promise<void> },
+  options: Omit<WriteOptions, 'afterBatch'> & {
+    afterBatch?: (written: { key: string; username: string }[]) => Promise<void>;
+  },
 ): Promise<NewAccountsResult> {
   const assigned = new Map<string, string>();
   const failed = new Map<string, string>();
@@ -176,10 +206,16 @@ export async function insertNewAccounts(
       const batch = chosen.slice(i, i + WRITE_BATCH);
       const errors = new Map<number, { code?: number; errmsg?: string }>();
       try {
-        await coll(db).insertMany(batch.map((c) => ({ ...toDoc({ ...c.item.account, username: c.username }), lastChange: options.stamp })), { ordered: false });
+        await coll(db).insertMany(
+          batch.map((c) => ({ ...toDoc({ ...c.item.account, username: c.username }), lastChange: options.stamp })),
+          { ordered: false },
+        );
       } catch (err) {
         // only per-document write errors are answered here; a failed command (a timeout, a lost connection) is not
-        const list = err instanceof MongoBulkWriteError ? (Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors]).filter(Boolean) : [];
+        const list =
+          err instanceof MongoBulkWriteError
+            ? (Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors]).filter(Boolean)
+            : [];
         if (list.length === 0) throw err;
         for (const e of list) errors.set(e.index, { code: e.code, errmsg: e.errmsg });
       }
@@ -196,16 +232,28 @@ export async function insertNewAccounts(
       });
       if (written.length) await options.afterBatch?.(written);
     }
-    if (retry.length) for (const u of await takenCandidates(db, retry.map((p) => p.base))) taken.add(u);
+    if (retry.length)
+      for (const u of await takenCandidates(
+        db,
+        retry.map((p) => p.base),
+      ))
+        taken.add(u);
     pending = retry;
   }
-  for (const p of pending) failed.set(p.key, `no free username from ${p.base} after ${MAX_ROUNDS} tries (others took each one first)`);
+  for (const p of pending)
+    failed.set(p.key, `no free username from ${p.base} after ${MAX_ROUNDS} tries (others took each one first)`);
   return { assigned, failed };
 }
 
 /** Accounts whose latest change was made by the run: what a crashed run wrote. */
-export async function accountsChangedByRun(db: Db, runId: string): Promise<{ username: string; created: boolean; at: Date }[]> {
-  const docs = await coll(db).find({ 'lastChange.runId': runId }).project<{ _id: string; version: number; lastChange: ChangeStamp }>({ _id: 1, version: 1, lastChange: 1 }).toArray();
+export async function accountsChangedByRun(
+  db: Db,
+  runId: string,
+): Promise<{ username: string; created: boolean; at: Date }[]> {
+  const docs = await coll(db)
+    .find({ 'lastChange.runId': runId })
+    .project<{ _id: string; version: number; lastChange: ChangeStamp }>({ _id: 1, version: 1, lastChange: 1 })
+    .toArray();
   // a new account is inserted at version 0; every update bumps it
   return docs.map((d) => ({ username: d._id, created: d.version === 0, at: d.lastChange.at }));
 }
@@ -214,7 +262,10 @@ export async function accountsChangedByRun(db: Db, runId: string): Promise<{ use
  * Inserts accounts batch by batch, carrying on past a batch with errors, and says exactly what was stored: the
  * count inserted and, for each account that was not, its index and why.
  */
-export async function insertAccountsReporting(db: Db, accounts: readonly Account[]): Promise<{ inserted: number; failed: { index: number; reason: string }[] }> {
+export async function insertAccountsReporting(
+  db: Db,
+  accounts: readonly Account[],
+): Promise<{ inserted: number; failed: { index: number; reason: string }[] }> {
   let inserted = 0;
   const failed: { index: number; reason: string }[] = [];
   for (let i = 0; i < accounts.length; i += 1000) {
@@ -222,22 +273,41 @@ export async function insertAccountsReporting(db: Db, accounts: readonly Account
     try {
       inserted += (await coll(db).insertMany(batch.map(toDoc), { ordered: false })).insertedCount;
     } catch (err) {
-      const list = err instanceof MongoBulkWriteError ? (Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors]).filter(Boolean) : [];
+      const list =
+        err instanceof MongoBulkWriteError
+          ? (Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors]).filter(Boolean)
+          : [];
       if (list.length === 0) {
         // the whole command failed: read back which of the batch did land, so the count stays exact
-        const landed = new Set((await coll(db).find({ _id: { $in: batch.map((a) => a.username) } }).project<{ _id: string }>({ _id: 1 }).toArray()).map((d) => d._id));
-        batch.forEach((a, j) => (landed.has(a.username) ? inserted++ : failed.push({ index: i + j, reason: `not stored: ${(err as Error).message}` })));
+        const landed = new Set(
+          (
+            await coll(db)
+              .find({ _id: { $in: batch.map((a) => a.username) } })
+              .project<{ _id: string }>({ _id: 1 })
+              .toArray()
+          ).map((d) => d._id),
+        );
+        batch.forEach((a, j) =>
+          landed.has(a.username)
+            ? inserted++
+            : failed.push({ index: i + j, reason: `not stored: ${(err as Error).message}` }),
+        );
         continue;
       }
       inserted += (err as MongoBulkWriteError).insertedCount;
-      for (const e of list) failed.push({ index: i + e.index, reason: e.code === 11000 ? 'username already exists' : `write failed (${e.errmsg ?? e.code})` });
+      for (const e of list)
+        failed.push({
+          index: i + e.index,
+          reason: e.code === 11000 ? 'username already exists' : `write failed (${e.errmsg ?? e.code})`,
+        });
     }
   }
   return { inserted, failed };
 }
 
 export async function insertAccounts(db: Db, accounts: readonly Account[]): Promise<void> {
-  for (let i = 0; i < accounts.length; i += 1000) await coll(db).insertMany(accounts.slice(i, i + 1000).map(toDoc), { ordered: false });
+  for (let i = 0; i < accounts.length; i += 1000)
+    await coll(db).insertMany(accounts.slice(i, i + 1000).map(toDoc), { ordered: false });
 }
 
 export async function countAccounts(db: Db): Promise<number> {
@@ -259,7 +329,8 @@ export async function ensureBlockKeys(db: Db): Promise<number> {
   };
   for await (const doc of coll(db).find({})) {
     const keys = toDoc(fromDoc(doc)).blockKeys;
-    if (JSON.stringify(keys) !== JSON.stringify(doc.blockKeys)) ops.push({ updateOne: { filter: { _id: doc._id }, update: { $set: { blockKeys: keys } } } });
+    if (JSON.stringify(keys) !== JSON.stringify(doc.blockKeys))
+      ops.push({ updateOne: { filter: { _id: doc._id }, update: { $set: { blockKeys: keys } } } });
     if (ops.length >= WRITE_BATCH) await flush();
   }
   await flush();

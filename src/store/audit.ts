@@ -15,15 +15,24 @@ export interface AuditEntry {
 
 export async function audit(db: Db, entries: AuditEntry | readonly AuditEntry[]): Promise<void> {
   const list = Array.isArray(entries) ? entries : [entries as AuditEntry];
-  for (let i = 0; i < list.length; i += 1000) await db.collection<AuditEntry>('audit').insertMany(list.slice(i, i + 1000), { ordered: false });
+  for (let i = 0; i < list.length; i += 1000)
+    await db.collection<AuditEntry>('audit').insertMany(list.slice(i, i + 1000), { ordered: false });
 }
 
-export async function auditFor(db: Db, filter: { dfeNumber?: string; username?: string }, limit = 50): Promise<AuditEntry[]> {
+export async function auditFor(
+  db: Db,
+  filter: { dfeNumber?: string; username?: string },
+  limit = 50,
+): Promise<AuditEntry[]> {
   return db.collection<AuditEntry>('audit').find(filter).sort({ at: -1 }).limit(limit).toArray();
 }
 
 /** The usernames with an `account.*` entry from the run: what a crashed run did get to audit. */
 export async function auditedAccountsOfRun(db: Db, runId: string): Promise<Set<string>> {
-  const docs = await db.collection<AuditEntry>('audit').find({ runId, action: { $regex: '^account\\.' } }).project<{ username?: string }>({ username: 1 }).toArray();
+  const docs = await db
+    .collection<AuditEntry>('audit')
+    .find({ runId, action: { $regex: '^account\\.' } })
+    .project<{ username?: string }>({ username: 1 })
+    .toArray();
   return new Set(docs.map((d) => d.username).filter((u): u is string => !!u));
 }

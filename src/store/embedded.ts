@@ -40,7 +40,11 @@ export async function freePort(): Promise<number> {
 
 /** True when a MongoDB-wire server answers `hello` at the URI within the time given. */
 export async function answersHello(uri: string, timeoutMs = 500): Promise<boolean> {
-  const client = new MongoClient(uri, { serverSelectionTimeoutMS: timeoutMs, connectTimeoutMS: timeoutMs, directConnection: true });
+  const client = new MongoClient(uri, {
+    serverSelectionTimeoutMS: timeoutMs,
+    connectTimeoutMS: timeoutMs,
+    directConnection: true,
+  });
   try {
     await client.db('admin').command({ hello: 1 });
     return true;
@@ -163,7 +167,10 @@ export async function startEmbeddedFerretdb(options: {
         `the embedded FerretDB did not answer within ${timeoutMs} ms; see ${join(dataDir, 'ferretdb.log')}`,
       );
     }
-    writeFileSync(recordPath, JSON.stringify({ pid: child.pid!, port, startedAt: new Date().toISOString() } satisfies Record));
+    writeFileSync(
+      recordPath,
+      JSON.stringify({ pid: child.pid!, port, startedAt: new Date().toISOString() } satisfies Record),
+    );
     options.logger.info({ pid: child.pid, port }, 'embedded FerretDB started');
     return { uri, owned: true, pid: child.pid!, stop: () => stopChild(child, exited, recordPath) };
   });

@@ -12,7 +12,13 @@ export interface ExclusionDoc {
 
 const coll = (db: Db) => db.collection<ExclusionDoc>('exclusions');
 
-export async function addExclusion(db: Db, dfeNumber: string, forename: string, surname: string, by: string): Promise<boolean> {
+export async function addExclusion(
+  db: Db,
+  dfeNumber: string,
+  forename: string,
+  surname: string,
+  by: string,
+): Promise<boolean> {
   const nameKey = personNameKey(forename, surname);
   const res = await coll(db).updateOne(
     { dfeNumber, nameKey },

@@ -32,7 +32,12 @@ export async function saveExport(db: Db, file: ExportFile): Promise<ExportMeta> 
     counts[r] = records.length;
     hash.update(`${r}:${JSON.stringify(records)}`);
   }
-  const last = await db.collection<ExportMeta>('exports').find({ dfeNumber: file.dfeNumber }).sort({ seq: -1 }).limit(1).next();
+  const last = await db
+    .collection<ExportMeta>('exports')
+    .find({ dfeNumber: file.dfeNumber })
+    .sort({ seq: -1 })
+    .limit(1)
+    .next();
   for (let attempt = 0; ; attempt++) {
     const meta: ExportMeta = {
       _id: new ObjectId(),
@@ -49,7 +54,14 @@ export async function saveExport(db: Db, file: ExportFile): Promise<ExportMeta> 
     const chunks = reportNames.flatMap((report) => {
       const records = file.reports[report] ?? [];
       const out = [];
-      for (let i = 0; i < records.length; i += CHUNK) out.push({ _id: chunkId(meta._id, report, i / CHUNK), exportId: meta._id, report, index: i / CHUNK, records: records.slice(i, i + CHUNK) });
+      for (let i = 0; i < records.length; i += CHUNK)
+        out.push({
+          _id: chunkId(meta._id, report, i / CHUNK),
+          exportId: meta._id,
+          report,
+          index: i / CHUNK,
+          records: records.slice(i, i + CHUNK),
+        });
       return out;
     });
     if (chunks.length) await db.collection<{ _id: string }>('exportChunks').insertMany(chunks, { ordered: false });
@@ -58,7 +70,10 @@ export async function saveExport(db: Db, file: ExportFile): Promise<ExportMeta> 
       await db.collection<ExportMeta>('exports').insertOne(meta);
       return meta;
     } catch (err) {
-      await db.collection('exportChunks').deleteMany({ exportId: meta._id }).catch(() => {});
+      await db
+        .collection('exportChunks')
+        .deleteMany({ exportId: meta._id })
+        .catch(() => {});
       if ((err as { code?: number }).code !== 11000 || attempt > 3) throw err;
     }
   }
@@ -70,21 +85,39 @@ export async function exportMeta(db: Db, dfeNumber: string, seq?: number): Promi
 }
 
 export async function lastProcessedExport(db: Db, dfeNumber: string): Promise<ExportMeta | undefined> {
-  return (await db.collection<ExportMeta>('exports').find({ dfeNumber, processedAt: { $exists: true } }).sort({ seq: -1 }).limit(1).next()) ?? undefined;
+  return (
+    (await db
+      .collection<ExportMeta>('exports')
+      .find({ dfeNumber, processedAt: { $exists: true } })
+      .sort({ seq: -1 })
+      .limit(1)
+      .next()) ?? undefined
+  );
 }
 
 export async function loadExport(db: Db, meta: ExportMeta): Promise<ExportFile> {
-  const file: ExportFile = { dfeNumber: meta.dfeNumber, exportedAt: meta.exportedAt, source: 'integris', reports: {}, completeness: meta.completeness };
+  const file: ExportFile = {
+    dfeNumber: meta.dfeNumber,
+    exportedAt: meta.exportedAt,
+    source: 'integris',
+    reports: {},
+    completeness: meta.completeness,
+  };
   if (meta.updatedSince) file.updatedSince = meta.updatedSince;
   for (const report of Object.keys(meta.counts) as ReportName[]) {
     // chunks are read by _id, the one lookup FerretDB 1.24 serves without scanning the collection
     const records: unknown[] = [];
     for (let i = 0; i * CHUNK < (meta.counts[report] ?? 0); i++) {
-      const chunk = await db.collection<{ _id: string; records: unknown[] }>('exportChunks').findOne({ _id: chunkId(meta._id, report, i) });
+      const chunk = await db
+        .collection<{ _id: string; records: unknown[] }>('exportChunks')
+        .findOne({ _id: chunkId(meta._id, report, i) });
       if (chunk) records.push(...chunk.records);
     }
     if (records.length !== meta.counts[report]) {
-      throw new UsoError('export_incomplete', `stored export ${meta.dfeNumber}#${meta.seq} has ${records.length} ${report} records, expected ${meta.counts[report]}`);
+      throw new UsoError(
+        'export_incomplete',
+        `stored export ${meta.dfeNumber}#${meta.seq} has ${records.length} ${report} records, expected ${meta.counts[report]}`,
+      );
     }
     file.reports[report] = records;
   }
@@ -92,5 +125,7 @@ export async function loadExport(db: Db, meta: ExportMeta): Promise<ExportFile> 
 }
 
 export async function markExportProcessed(db: Db, meta: ExportMeta, runId: string): Promise<void> {
-  await db.collection<ExportMeta>('exports').updateOne({ _id: meta._id }, { $set: { processedAt: new Date(), processedRunId: runId } });
+  await db
+    .collection<ExportMeta>('exports')
+    .updateOne({ _id: meta._id }, { $set: { processedAt: new Date(), processedRunId: runId } });
 }

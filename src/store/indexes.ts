@@ -68,7 +68,12 @@ export const indexSpecs: Record<CollectionName, IndexDescription[]> = {
 };
 
 export async function ensureIndexes(db: Db): Promise<void> {
-  const existing = new Set(await db.listCollections({}, { nameOnly: true }).toArray().then((cs) => cs.map((c) => c.name)));
+  const existing = new Set(
+    await db
+      .listCollections({}, { nameOnly: true })
+      .toArray()
+      .then((cs) => cs.map((c) => c.name)),
+  );
   for (const name of collectionNames) {
     if (!existing.has(name)) await db.createCollection(name).catch(ignoreAlreadyExists);
     const have = new Set((await db.collection(name).listIndexes().toArray()).map((i) => i.name as string));

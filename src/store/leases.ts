@@ -31,11 +31,21 @@ export async function getLease(db: Db, key: string): Promise<LeaseDoc | undefine
   return (await db.collection<LeaseDoc>('leases').findOne({ _id: key })) ?? undefined;
 }
 
-export async function acquireLease(db: Db, key: string, owner: string, ttlMs: number, now = new Date()): Promise<boolean> {
+export async function acquireLease(
+  db: Db,
+  key: string,
+  owner: string,
+  ttlMs: number,
+  now = new Date(),
+): Promise<boolean> {
   const coll = db.collection<LeaseDoc>('leases');
   const mine = { owner, expiresAt: new Date(now.getTime() + ttlMs), host: hostname(), pid: process.pid };
   try {
-    const res = await coll.findOneAndUpdate({ _id: key, $or: [{ expiresAt: { $lt: now } }, { owner }] }, { $set: mine }, { upsert: true, returnDocument: 'after' });
+    const res = await coll.findOneAndUpdate(
+      { _id: key, $or: [{ expiresAt: { $lt: now } }, { owner }] },
+      { $set: mine },
+      { upsert: true, returnDocument: 'after' },
+    );
     if (res?.owner === owner) return true;
   } catch (err) {
     if ((err as { code?: number }).code !== 11000) throw err; // 11000: held by someone else, the upsert collided
@@ -48,7 +58,9 @@ export async function acquireLease(db: Db, key: string, owner: string, ttlMs: nu
 }
 
 export async function renewLease(db: Db, key: string, owner: string, ttlMs: number): Promise<boolean> {
-  const res = await db.collection<LeaseDoc>('leases').updateOne({ _id: key, owner }, { $set: { expiresAt: new Date(Date.now() + ttlMs) } });
+  const res = await db
+    .collection<LeaseDoc>('leases')
+    .updateOne({ _id: key, owner }, { $set: { expiresAt: new Date(Date.now() + ttlMs) } });
   return res.matchedCount === 1;
 }
 
@@ -60,7 +72,13 @@ export async function releaseLease(db: Db, key: string, owner: string): Promise<
  * A once-only claim (a unique insert), for work that must happen once even where the store's findAndModify is not
  * atomic across connections. A claim older than `staleMs` whose work is not `done` is a dead worker's, taken over.
  */
-export async function claimOnce(db: Db, key: string, staleMs: number, done: () => Promise<boolean>, now = new Date()): Promise<boolean> {
+export async function claimOnce(
+  db: Db,
+  key: string,
+  staleMs: number,
+  done: () => Promise<boolean>,
+  now = new Date(),
+): Promise<boolean> {
   const claims = db.collection<{ _id: string; at: Date }>('leases');
   for (let attempt = 0; attempt < 2; attempt++) {
     try {

@@ -24,7 +24,13 @@ const coll = (db: Db) => db.collection<MatchDoc>('matches');
 const idOf = (dfe: string, personId: string) => `${dfe}:${personId}`;
 
 /** Records this run's held people (refreshing candidates of ones still open) and closes open ones no longer held. */
-export async function saveHeldMatches(db: Db, dfeNumber: string, runId: string, held: readonly HeldMatch[], stillPresent: ReadonlySet<string>): Promise<void> {
+export async function saveHeldMatches(
+  db: Db,
+  dfeNumber: string,
+  runId: string,
+  held: readonly HeldMatch[],
+  stillPresent: ReadonlySet<string>,
+): Promise<void> {
   const open = await coll(db).find({ dfeNumber, status: 'open' }).toArray();
   const heldIds = new Set(held.map((h) => h.personId));
   for (const h of held) {
@@ -32,13 +38,26 @@ export async function saveHeldMatches(db: Db, dfeNumber: string, runId: string, 
     if (prior && JSON.stringify(prior.candidates) === JSON.stringify(h.candidates)) continue;
     await coll(db).replaceOne(
       { _id: idOf(dfeNumber, h.personId) },
-      { dfeNumber, misPersonId: h.personId, kind: h.report, person: h.person, startDate: h.startDate, candidates: h.candidates, status: 'open', heldAt: prior?.heldAt ?? new Date(), runId },
+      {
+        dfeNumber,
+        misPersonId: h.personId,
+        kind: h.report,
+        person: h.person,
+        startDate: h.startDate,
+        candidates: h.candidates,
+        status: 'open',
+        heldAt: prior?.heldAt ?? new Date(),
+        runId,
+      },
       { upsert: true },
     );
   }
   for (const o of open) {
     if (!heldIds.has(o.misPersonId) && !stillPresent.has(o.misPersonId)) {
-      await coll(db).updateOne({ _id: o._id, status: 'open' }, { $set: { status: 'gone', resolvedAt: new Date(), resolvedBy: 'sync' } });
+      await coll(db).updateOne(
+        { _id: o._id, status: 'open' },
+        { $set: { status: 'gone', resolvedAt: new Date(), resolvedBy: 'sync' } },
+      );
     }
   }
 }
@@ -52,7 +71,14 @@ export async function getMatch(db: Db, dfeNumber: string, personId: string): Pro
 }
 
 /** Closes an open match once; a second admin acting on the same person finds it already closed. */
-export async function resolveMatch(db: Db, dfeNumber: string, personId: string, status: MatchDoc['status'], by: string, username?: string): Promise<boolean> {
+export async function resolveMatch(
+  db: Db,
+  dfeNumber: string,
+  personId: string,
+  status: MatchDoc['status'],
+  by: string,
+  username?: string,
+): Promise<boolean> {
   const res = await coll(db).updateOne(
     { _id: idOf(dfeNumber, personId), status: 'open' },
     { $set: { status, resolvedBy: by, resolvedAt: new Date(), ...(username ? { username } : {}) } },
@@ -67,6 +93,9 @@ export async function setMatchUsername(db: Db, dfeNumber: string, personId: stri
 
 /** People an admin chose to create whose account was not made (the action stopped half way): the next plan creates them. */
 export async function createAnywayIds(db: Db, dfeNumber: string): Promise<Set<string>> {
-  const docs = await coll(db).find({ dfeNumber, status: 'created', username: { $exists: false } }).project<{ misPersonId: string }>({ misPersonId: 1 }).toArray();
+  const docs = await coll(db)
+    .find({ dfeNumber, status: 'created', username: { $exists: false } })
+    .project<{ misPersonId: string }>({ misPersonId: 1 })
+    .toArray();
   return new Set(docs.map((d) => d.misPersonId));
 }

@@ -48,25 +48,43 @@ export async function startRun(db: Db, run: Omit<RunDoc, '_id' | 'startedAt' | '
     }
     const holder = await runByKey(db, run.runKey);
     if (!holder || holder.status !== 'failed') return undefined;
-    await coll(db).updateOne({ _id: holder._id, status: 'failed' }, { $unset: { runKey: '' }, $set: { retryOf: run.runKey } });
+    await coll(db).updateOne(
+      { _id: holder._id, status: 'failed' },
+      { $unset: { runKey: '' }, $set: { retryOf: run.runKey } },
+    );
   }
   return undefined;
 }
 
 /** Records what the run is about to apply (its outcomes and held changes) before it applies anything. */
-export async function recordPlan(db: Db, id: string, plan: { outcomes: RecordOutcome[]; held: HeldChange[]; counts: RunDoc['counts'] }): Promise<void> {
-  await db.collection<{ _id: string; outcomes: RecordOutcome[]; held: HeldChange[] }>('runOutcomes').replaceOne({ _id: id }, { outcomes: plan.outcomes, held: plan.held }, { upsert: true });
+export async function recordPlan(
+  db: Db,
+  id: string,
+  plan: { outcomes: RecordOutcome[]; held: HeldChange[]; counts: RunDoc['counts'] },
+): Promise<void> {
+  await db
+    .collection<{ _id: string; outcomes: RecordOutcome[]; held: HeldChange[] }>('runOutcomes')
+    .replaceOne({ _id: id }, { outcomes: plan.outcomes, held: plan.held }, { upsert: true });
   await coll(db).updateOne({ _id: id }, { $set: { counts: plan.counts } });
 }
 
 /** Runs still marked running, of one school or of all. */
 export async function runningRuns(db: Db, dfeNumber?: string): Promise<RunDoc[]> {
-  return coll(db).find({ status: 'running', ...(dfeNumber ? { dfeNumber } : {}) }).toArray();
+  return coll(db)
+    .find({ status: 'running', ...(dfeNumber ? { dfeNumber } : {}) })
+    .toArray();
 }
 
 /** Marks a running run failed (once: a run that finished meanwhile is left as it is). */
-export async function failRunningRun(db: Db, id: string, set: Pick<RunDoc, 'error'> & Partial<RunDoc>): Promise<boolean> {
-  const res = await coll(db).updateOne({ _id: id, status: 'running' }, { $set: { ...set, status: 'failed', finishedAt: new Date() } });
+export async function failRunningRun(
+  db: Db,
+  id: string,
+  set: Pick<RunDoc, 'error'> & Partial<RunDoc>,
+): Promise<boolean> {
+  const res = await coll(db).updateOne(
+    { _id: id, status: 'running' },
+    { $set: { ...set, status: 'failed', finishedAt: new Date() } },
+  );
   return res.modifiedCount === 1;
 }
 
@@ -74,7 +92,9 @@ export async function failRunningRun(db: Db, id: string, set: Pick<RunDoc, 'erro
 export async function finishRun(db: Db, id: string, set: Partial<RunDoc>): Promise<void> {
   const { outcomes, held, ...rest } = set;
   if (outcomes || held) {
-    await db.collection<{ _id: string; outcomes: RecordOutcome[]; held: HeldChange[] }>('runOutcomes').replaceOne({ _id: id }, { outcomes: outcomes ?? [], held: held ?? [] }, { upsert: true });
+    await db
+      .collection<{ _id: string; outcomes: RecordOutcome[]; held: HeldChange[] }>('runOutcomes')
+      .replaceOne({ _id: id }, { outcomes: outcomes ?? [], held: held ?? [] }, { upsert: true });
   }
   await coll(db).updateOne({ _id: id }, { $set: { finishedAt: new Date(), ...rest } });
 }
@@ -83,7 +103,9 @@ export async function finishRun(db: Db, id: string, set: Partial<RunDoc>): Promi
 export async function getRun(db: Db, id: string): Promise<RunDoc | undefined> {
   const run = await coll(db).findOne({ _id: id });
   if (!run) return undefined;
-  const detail = await db.collection<{ _id: string; outcomes: RecordOutcome[]; held: HeldChange[] }>('runOutcomes').findOne({ _id: id });
+  const detail = await db
+    .collection<{ _id: string; outcomes: RecordOutcome[]; held: HeldChange[] }>('runOutcomes')
+    .findOne({ _id: id });
   return { ...run, outcomes: detail?.outcomes ?? [], held: detail?.held ?? [] };
 }
 
@@ -97,7 +119,10 @@ export async function runsWithPendingHeld(db: Db, dfeNumber: string): Promise<Ru
 
 /** Marks held changes decided, once: the second decision on the same run finds nothing to change. */
 export async function decideHeld(db: Db, id: string, state: 'approved' | 'rejected', by: string): Promise<boolean> {
-  const res = await coll(db).updateOne({ _id: id, heldState: 'pending' }, { $set: { heldState: state, heldDecidedBy: by } });
+  const res = await coll(db).updateOne(
+    { _id: id, heldState: 'pending' },
+    { $set: { heldState: state, heldDecidedBy: by } },
+  );
   return res.modifiedCount === 1;
 }
 

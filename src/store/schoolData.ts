@@ -17,14 +17,24 @@ const hashOf = (records: readonly unknown[]) => createHash('sha256').update(JSON
 const state = (db: Db) => db.collection<StateDoc>('globals');
 
 /** Replaces the school's contacts or groups with a complete report. Returns the documents written. */
-export async function replaceSchoolRecords(db: Db, dfeNumber: string, report: 'contacts' | 'groups', records: readonly (Contact | Group)[]): Promise<number> {
+export async function replaceSchoolRecords(
+  db: Db,
+  dfeNumber: string,
+  report: 'contacts' | 'groups',
+  records: readonly (Contact | Group)[],
+): Promise<number> {
   const id = `data:${dfeNumber}:${report}`;
   const hash = hashOf(records);
   const prior = await state(db).findOne({ _id: id });
   if (prior?.hash === hash) return 0;
   const coll = db.collection<{ _id: string; records: readonly (Contact | Group)[] }>(report);
   const chunks = Math.ceil(records.length / CHUNK);
-  for (let i = 0; i < chunks; i++) await coll.replaceOne({ _id: `${dfeNumber}:${i}` }, { records: records.slice(i * CHUNK, (i + 1) * CHUNK) }, { upsert: true });
+  for (let i = 0; i < chunks; i++)
+    await coll.replaceOne(
+      { _id: `${dfeNumber}:${i}` },
+      { records: records.slice(i * CHUNK, (i + 1) * CHUNK) },
+      { upsert: true },
+    );
   for (let i = chunks; i < (prior?.chunks ?? 0); i++) await coll.deleteOne({ _id: `${dfeNumber}:${i}` });
   await state(db).replaceOne({ _id: id }, { hash, chunks }, { upsert: true });
   return chunks;
@@ -43,11 +53,18 @@ async function readChunks<T>(db: Db, dfeNumber: string, report: 'contacts' | 'gr
 export const groupsOf = (db: Db, dfeNumber: string) => readChunks<Group>(db, dfeNumber, 'groups');
 
 export async function contactsOfPupil(db: Db, dfeNumber: string, personId: string): Promise<Contact[]> {
-  return (await readChunks<Contact>(db, dfeNumber, 'contacts')).filter((c) => c.relationships.some((r) => r.studentPersonId === personId));
+  return (await readChunks<Contact>(db, dfeNumber, 'contacts')).filter((c) =>
+    c.relationships.some((r) => r.studentPersonId === personId),
+  );
 }
 
 /** Stores attendance marks by school day and drops days older than `keepFrom`. Returns the documents written. */
-export async function storeAttendance(db: Db, dfeNumber: string, marks: readonly AttendanceMark[], keepFrom: string): Promise<number> {
+export async function storeAttendance(
+  db: Db,
+  dfeNumber: string,
+  marks: readonly AttendanceMark[],
+  keepFrom: string,
+): Promise<number> {
   const id = `data:${dfeNumber}:attendance`;
   const prior = await state(db).findOne({ _id: id });
   const hash = hashOf(marks);
@@ -76,7 +93,9 @@ export async function attendanceOf(db: Db, dfeNumber: string, personId?: string)
   const prior = await state(db).findOne({ _id: `data:${dfeNumber}:attendance` });
   const out: AttendanceMark[] = [];
   for (const date of prior?.dates ?? []) {
-    const doc = await db.collection<{ _id: string; marks: AttendanceMark[] }>('attendance').findOne({ _id: `${dfeNumber}:${date}` });
+    const doc = await db
+      .collection<{ _id: string; marks: AttendanceMark[] }>('attendance')
+      .findOne({ _id: `${dfeNumber}:${date}` });
     for (const m of doc?.marks ?? []) if (!personId || m.studentPersonId === personId) out.push(m);
   }
   return out;

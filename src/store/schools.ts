@@ -27,7 +27,15 @@ export async function schoolsInLa(db: Db, laCode: string): Promise<School[]> {
 /** Creates or updates a school from an import or a Datashare grant; settings given are merged over the current. */
 export async function upsertSchool(
   db: Db,
-  input: { dfeNumber: string; name: string; laCode: string; acceptedReports?: ReportName[]; mis?: string; settings?: Partial<SchoolSettings>; grant?: School['grant'] },
+  input: {
+    dfeNumber: string;
+    name: string;
+    laCode: string;
+    acceptedReports?: ReportName[];
+    mis?: string;
+    settings?: Partial<SchoolSettings>;
+    grant?: School['grant'];
+  },
 ): Promise<School> {
   const existing = await getSchool(db, input.dfeNumber);
   const school: School = {
@@ -44,7 +52,12 @@ export async function upsertSchool(
   return school;
 }
 
-export async function updateSchool(db: Db, dfeNumber: string, set: Partial<Omit<School, 'dfeNumber'>>, unset: (keyof School)[] = []): Promise<void> {
+export async function updateSchool(
+  db: Db,
+  dfeNumber: string,
+  set: Partial<Omit<School, 'dfeNumber'>>,
+  unset: (keyof School)[] = [],
+): Promise<void> {
   const update: Record<string, unknown> = {};
   if (Object.keys(set).length) update.$set = set;
   if (unset.length) update.$unset = Object.fromEntries(unset.map((k) => [k, '']));
@@ -63,5 +76,7 @@ export async function globalPause(db: Db): Promise<{ paused: boolean; reason?: s
 }
 
 export async function setGlobalPause(db: Db, paused: boolean, reason?: string): Promise<void> {
-  await db.collection<GlobalsDoc>('globals').replaceOne({ _id: 'service' }, { paused, ...(reason ? { pausedReason: reason } : {}) }, { upsert: true });
+  await db
+    .collection<GlobalsDoc>('globals')
+    .replaceOne({ _id: 'service' }, { paused, ...(reason ? { pausedReason: reason } : {}) }, { upsert: true });
 }

@@ -25,7 +25,10 @@ async function openMatchOrThrow(db: Db, dfeNumber: string, personId: string): Pr
   const match = await getMatch(db, dfeNumber, personId);
   if (!match) throw new UsoError('not_found', `nobody with MIS id ${personId} is held for matching at ${dfeNumber}`);
   if (match.status !== 'open') {
-    const what = match.status === 'gone' ? 'has since left the MIS export' : `was already ${match.status}${match.resolvedBy ? ` by ${match.resolvedBy}` : ''}`;
+    const what =
+      match.status === 'gone'
+        ? 'has since left the MIS export'
+        : `was already ${match.status}${match.resolvedBy ? ` by ${match.resolvedBy}` : ''}`;
     throw new UsoError('stale_action', `MIS person ${personId} ${what}`);
   }
   return match;
@@ -51,19 +54,34 @@ function associationFor(school: School, match: MatchDoc, today: string): Associa
  */
 export type AccountChoiceRule = (account: Account, school: School) => boolean | Promise<boolean>;
 
-export const anyAccountOfTheLa: AccountChoiceRule = (account, school) => account.associations.some((x) => x.laCode === school.laCode);
+export const anyAccountOfTheLa: AccountChoiceRule = (account, school) =>
+  account.associations.some((x) => x.laCode === school.laCode);
 
 /** Links a held MIS person to one of its candidate accounts, or to another account the rule allows. */
-export async function matchPerson(db: Db, dfeNumber: string, personId: string, username: string, actor: string, mayChoose: AccountChoiceRule = anyAccountOfTheLa): Promise<Account> {
+export async function matchPerson(
+  db: Db,
+  dfeNumber: string,
+  personId: string,
+  username: string,
+  actor: string,
+  mayChoose: AccountChoiceRule = anyAccountOfTheLa,
+): Promise<Account> {
   const school = await schoolOrThrow(db, dfeNumber);
   const match = await openMatchOrThrow(db, dfeNumber, personId);
   const before = await getAccount(db, username);
   if (!before) throw new UsoError('not_found', `account ${username} does not exist`);
   const isCandidate = match.candidates.some((c) => c.username === username);
   if (!isCandidate && !(await mayChoose(before, school))) {
-    throw new UsoError('forbidden', `account ${username} was not offered for MIS person ${personId}, and you may not choose it: it belongs to a school you do not act for`);
+    throw new UsoError(
+      'forbidden',
+      `account ${username} was not offered for MIS person ${personId}, and you may not choose it: it belongs to a school you do not act for`,
+    );
   }
-  if (before.associations.some((x) => x.dfeNumber === dfeNumber && x.source === 'mis' && x.status === 'active' && x.misPersonId !== personId)) {
+  if (
+    before.associations.some(
+      (x) => x.dfeNumber === dfeNumber && x.source === 'mis' && x.status === 'active' && x.misPersonId !== personId,
+    )
+  ) {
     throw new UsoError('stale_action', `account ${username} is already linked to another MIS person at ${dfeNumber}`);
   }
   const now = new Date().toISOString();
@@ -74,9 +92,17 @@ export async function matchPerson(db: Db, dfeNumber: string, personId: string, u
   after.status = 'active';
   after.updatedAt = now;
   if (elsewhere || before.status === 'unallocated') after.latestMoveOrCreateAt = now;
-  if (!(await resolveMatch(db, dfeNumber, personId, 'matched', actor, username))) throw new UsoError('stale_action', `MIS person ${personId} was decided by someone else just now`);
+  if (!(await resolveMatch(db, dfeNumber, personId, 'matched', actor, username)))
+    throw new UsoError('stale_action', `MIS person ${personId} was decided by someone else just now`);
   await updateAccounts(db, [{ before, after }], { stamp: { actor, at: new Date() } });
-  await audit(db, { at: new Date(), actor, action: 'match.linked', dfeNumber, username, detail: `MIS person ${personId}` });
+  await audit(db, {
+    at: new Date(),
+    actor,
+    action: 'match.linked',
+    dfeNumber,
+    username,
+    detail: `MIS person ${personId}`,
+  });
   return after;
 }
 
@@ -87,22 +113,47 @@ export async function matchPerson(db: Db, dfeNumber: string, personId: string, u
 export async function createAnyway(db: Db, dfeNumber: string, personId: string, actor: string): Promise<string> {
   const school = await schoolOrThrow(db, dfeNumber);
   const owner = `admin:${randomUUID()}`;
-  if (!(await acquireLease(db, `run:${dfeNumber}`, owner, 60_000))) throw new UsoError('run_in_progress', `a run for ${dfeNumber} is in progress: try again in a minute`);
+  if (!(await acquireLease(db, `run:${dfeNumber}`, owner, 60_000)))
+    throw new UsoError('run_in_progress', `a run for ${dfeNumber} is in progress: try again in a minute`);
   try {
     const match = await openMatchOrThrow(db, dfeNumber, personId);
-    if (!(await resolveMatch(db, dfeNumber, personId, 'created', actor))) throw new UsoError('stale_action', `MIS person ${personId} was decided by someone else just now`);
+    if (!(await resolveMatch(db, dfeNumber, personId, 'created', actor)))
+      throw new UsoError('stale_action', `MIS person ${personId} was decided by someone else just now`);
     const now = new Date().toISOString();
-    const { assigned, failed } = await insertNewAccounts(db, [
-      {
-        key: personId,
-        base: usernameBase(match.person, school.settings.usernameFrom),
-        account: { ...match.person, associations: [associationFor(school, match, now.slice(0, 10))], status: 'active', createdAt: now, updatedAt: now, latestMoveOrCreateAt: now, version: 0 },
-      },
-    ], { stamp: { actor, at: new Date() } });
+    const { assigned, failed } = await insertNewAccounts(
+      db,
+      [
+        {
+          key: personId,
+          base: usernameBase(match.person, school.settings.usernameFrom),
+          account: {
+            ...match.person,
+            associations: [associationFor(school, match, now.slice(0, 10))],
+            status: 'active',
+            createdAt: now,
+            updatedAt: now,
+            latestMoveOrCreateAt: now,
+            version: 0,
+          },
+        },
+      ],
+      { stamp: { actor, at: new Date() } },
+    );
     const username = assigned.get(personId);
-    if (!username) throw new UsoError('store_conflict', `no account was created for MIS person ${personId}: ${failed.get(personId) ?? 'unknown reason'}`);
+    if (!username)
+      throw new UsoError(
+        'store_conflict',
+        `no account was created for MIS person ${personId}: ${failed.get(personId) ?? 'unknown reason'}`,
+      );
     await setMatchUsername(db, dfeNumber, personId, username);
-    await audit(db, { at: new Date(), actor, action: 'match.created', dfeNumber, username, detail: `MIS person ${personId}` });
+    await audit(db, {
+      at: new Date(),
+      actor,
+      action: 'match.created',
+      dfeNumber,
+      username,
+      detail: `MIS person ${personId}`,
+    });
     return username;
   } finally {
     await releaseLease(db, `run:${dfeNumber}`, owner);
@@ -113,7 +164,8 @@ export async function createAnyway(db: Db, dfeNumber: string, personId: string, 
 export async function excludePerson(db: Db, dfeNumber: string, personId: string, actor: string): Promise<void> {
   await schoolOrThrow(db, dfeNumber);
   const match = await openMatchOrThrow(db, dfeNumber, personId);
-  if (!(await resolveMatch(db, dfeNumber, personId, 'excluded', actor))) throw new UsoError('stale_action', `MIS person ${personId} was decided by someone else just now`);
+  if (!(await resolveMatch(db, dfeNumber, personId, 'excluded', actor)))
+    throw new UsoError('stale_action', `MIS person ${personId} was decided by someone else just now`);
   await addExclusion(db, dfeNumber, match.person.legalForename, match.person.legalSurname, actor);
   await audit(db, { at: new Date(), actor, action: 'match.excluded', dfeNumber, detail: `MIS person ${personId}` });
 }
@@ -128,7 +180,8 @@ export async function restoreAccount(db: Db, username: string, dfeNumber: string
   if (!before) throw new UsoError('not_found', `account ${username} does not exist`);
   const ended = before.associations.find((x) => x.dfeNumber === dfeNumber && x.status === 'ended');
   if (!ended) {
-    if (before.associations.some((x) => x.dfeNumber === dfeNumber && x.status === 'active')) throw new UsoError('stale_action', `${username} is already active at ${dfeNumber}`);
+    if (before.associations.some((x) => x.dfeNumber === dfeNumber && x.status === 'active'))
+      throw new UsoError('stale_action', `${username} is already active at ${dfeNumber}`);
     throw new UsoError('not_found', `${username} was never at ${dfeNumber}`);
   }
   const after = structuredClone(before);
@@ -136,7 +189,10 @@ export async function restoreAccount(db: Db, username: string, dfeNumber: string
   delete restored.until;
   delete restored.absentSince;
   // one association per school and source: the restored one replaces the ended one (and any manual one there)
-  after.associations = after.associations.filter((x) => x.dfeNumber !== dfeNumber || (x.status === 'ended' && x.source === 'mis' && x.misPersonId !== ended.misPersonId));
+  after.associations = after.associations.filter(
+    (x) =>
+      x.dfeNumber !== dfeNumber || (x.status === 'ended' && x.source === 'mis' && x.misPersonId !== ended.misPersonId),
+  );
   after.associations.push(restored);
   after.status = 'active';
   after.updatedAt = new Date().toISOString();
@@ -146,11 +202,20 @@ export async function restoreAccount(db: Db, username: string, dfeNumber: string
 }
 
 /** Applies (approve) or discards (reject) the changes a run held. Approval skips accounts changed since. */
-export async function decideHeldChanges(db: Db, runId: string, decision: 'approved' | 'rejected', actor: string): Promise<{ applied: number; stale: string[]; dfeNumber: string }> {
+export async function decideHeldChanges(
+  db: Db,
+  runId: string,
+  decision: 'approved' | 'rejected',
+  actor: string,
+): Promise<{ applied: number; stale: string[]; dfeNumber: string }> {
   const run = await getRun(db, runId);
   if (!run) throw new UsoError('not_found', `run ${runId} does not exist`);
   if (!run.held?.length) throw new UsoError('not_found', `run ${runId} held no changes`);
-  if (!(await decideHeld(db, runId, decision, actor))) throw new UsoError('stale_action', `the held changes of run ${runId} were already ${run.heldState}${run.heldDecidedBy ? ` by ${run.heldDecidedBy}` : ''}`);
+  if (!(await decideHeld(db, runId, decision, actor)))
+    throw new UsoError(
+      'stale_action',
+      `the held changes of run ${runId} were already ${run.heldState}${run.heldDecidedBy ? ` by ${run.heldDecidedBy}` : ''}`,
+    );
   const stale: string[] = [];
   let applied = 0;
   if (decision === 'approved') {
@@ -160,10 +225,21 @@ export async function decideHeldChanges(db: Db, runId: string, decision: 'approv
         stale.push(change.username);
         continue;
       }
-      applied += await updateAccounts(db, [{ before: current, after: { ...change.after, updatedAt: new Date().toISOString() } }], { stamp: { actor, runId, at: new Date() } });
+      applied += await updateAccounts(
+        db,
+        [{ before: current, after: { ...change.after, updatedAt: new Date().toISOString() } }],
+        { stamp: { actor, runId, at: new Date() } },
+      );
     }
   }
-  await audit(db, { at: new Date(), actor, action: `held.${decision}`, dfeNumber: run.dfeNumber, runId, detail: `${applied} applied, ${stale.length} stale` });
+  await audit(db, {
+    at: new Date(),
+    actor,
+    action: `held.${decision}`,
+    dfeNumber: run.dfeNumber,
+    runId,
+    detail: `${applied} applied, ${stale.length} stale`,
+  });
   return { applied, stale, dfeNumber: run.dfeNumber };
 }
 
@@ -174,5 +250,7 @@ export async function unallocatedAccounts(db: Db, dfeNumber: string): Promise<Ac
 }
 
 export async function nonMisAccounts(db: Db, dfeNumber: string): Promise<Account[]> {
-  return (await accountsForSchool(db, dfeNumber)).filter((a) => a.associations.some((x) => x.dfeNumber === dfeNumber && x.status === 'active' && x.source === 'manual'));
+  return (await accountsForSchool(db, dfeNumber)).filter((a) =>
+    a.associations.some((x) => x.dfeNumber === dfeNumber && x.status === 'active' && x.source === 'manual'),
+  );
 }

@@ -18,11 +18,16 @@ export interface ApplyResult {
 
 /** The audit action for a record's outcome, when the outcome changes an account. */
 export function auditActionOf(outcome: RecordOutcome['outcome']): string | undefined {
-  if (outcome === 'created' || outcome === 'updated' || outcome === 'auto_matched' || outcome === 'unallocated') return `account.${outcome}`;
+  if (outcome === 'created' || outcome === 'updated' || outcome === 'auto_matched' || outcome === 'unallocated')
+    return `account.${outcome}`;
   return undefined;
 }
 
-export async function applyPlan(db: Db, plan: Plan, ctx: { dfeNumber: string; runId: string; actor?: string; signal?: AbortSignal }): Promise<ApplyResult> {
+export async function applyPlan(
+  db: Db,
+  plan: Plan,
+  ctx: { dfeNumber: string; runId: string; actor?: string; signal?: AbortSignal },
+): Promise<ApplyResult> {
   const actor = ctx.actor ?? 'sync';
   const stamp: ChangeStamp = { actor, runId: ctx.runId, at: new Date() };
   const outcomeOf = new Map<string, RecordOutcome>();
@@ -45,7 +50,10 @@ export async function applyPlan(db: Db, plan: Plan, ctx: { dfeNumber: string; ru
       stamp,
       signal: ctx.signal,
       afterBatch: async (written) => {
-        await audit(db, written.map((w) => entry(createdOutcome.get(w.key)!, w.username)));
+        await audit(
+          db,
+          written.map((w) => entry(createdOutcome.get(w.key)!, w.username)),
+        );
       },
     },
   );
@@ -64,7 +72,20 @@ export async function applyPlan(db: Db, plan: Plan, ctx: { dfeNumber: string; ru
     signal: ctx.signal,
     afterBatch: async (usernames) => {
       // an account written with no outcome of its own (an absence within the grace period) is audited too
-      await audit(db, usernames.map((u) => entry(outcomeOf.get(u) ?? { report: 'students', personId: '', outcome: 'updated', reason: 'bookkeeping (absence noted)' }, u)));
+      await audit(
+        db,
+        usernames.map((u) =>
+          entry(
+            outcomeOf.get(u) ?? {
+              report: 'students',
+              personId: '',
+              outcome: 'updated',
+              reason: 'bookkeeping (absence noted)',
+            },
+            u,
+          ),
+        ),
+      );
     },
   });
   return { accountWrites: assigned.size + written, created: assigned };

@@ -70,14 +70,30 @@ export class Scheduler {
       defaultLockLifetime: 10 * 60_000,
     });
     const backoff = exponential({ delay: 60_000, maxDelay: 30 * 60_000, maxRetries: 5, jitter: 0.2 });
-    this.agenda.define<ExportJobData>('integris:export', (job) => this.exportJob(job), { concurrency: options.concurrency, backoff });
-    this.agenda.define<ProcessJobData>('integris:process', (job) => this.processJob(job), { concurrency: options.concurrency, backoff });
+    this.agenda.define<ExportJobData>('integris:export', (job) => this.exportJob(job), {
+      concurrency: options.concurrency,
+      backoff,
+    });
+    this.agenda.define<ProcessJobData>('integris:process', (job) => this.processJob(job), {
+      concurrency: options.concurrency,
+      backoff,
+    });
     this.agenda.define('integris:discover', () => this.discover(), { concurrency: 1 });
-    this.agenda.define('runs:recover', async () => void (await recoverInterruptedRuns(options.db, options.logger)), { concurrency: 1 });
+    this.agenda.define('runs:recover', async () => void (await recoverInterruptedRuns(options.db, options.logger)), {
+      concurrency: 1,
+    });
     this.agenda.on('error', (err) => options.logger.error({ err: { message: err.message } }, 'scheduler error'));
     this.agenda.on('fail', (err, job) => {
       const data = job.attrs.data as { dfeNumber?: string } | undefined;
-      options.logger.warn({ job: job.attrs.name, dfeNumber: data?.dfeNumber, code: isUsoError(err) ? err.code : 'internal', failCount: job.attrs.failCount }, 'job failed');
+      options.logger.warn(
+        {
+          job: job.attrs.name,
+          dfeNumber: data?.dfeNumber,
+          code: isUsoError(err) ? err.code : 'internal',
+          failCount: job.attrs.failCount,
+        },
+        'job failed',
+      );
     });
   }
 
@@ -86,7 +102,8 @@ export class Scheduler {
     await recoverInterruptedRuns(this.options.db, this.options.logger);
     await this.agenda.start();
     await this.agenda.every('5 minutes', 'runs:recover');
-    if (this.options.integris) await this.agenda.every('0 * * * *', 'integris:discover', undefined, { timezone: this.options.timeZone });
+    if (this.options.integris)
+      await this.agenda.every('0 * * * *', 'integris:discover', undefined, { timezone: this.options.timeZone });
     for (const school of await listSchools(this.options.db)) {
       if (school.grant.state !== 'revoked') await this.scheduleNightly(school.dfeNumber, school.settings.exportTime);
     }
@@ -138,10 +155,28 @@ export class Scheduler {
     const updatedSince = trigger === 'webhook' ? (await lastProcessedExport(db, dfeNumber))?.exportedAt : undefined;
     let meta;
     try {
-      meta = await this.withTouch(job, () => takeExport({ db, logger: this.options.logger, integris: this.options.integris, timeZone: this.options.timeZone, now: this.now }, dfeNumber, { updatedSince }));
+      meta = await this.withTouch(job, () =>
+        takeExport(
+          {
+            db,
+            logger: this.options.logger,
+            integris: this.options.integris,
+            timeZone: this.options.timeZone,
+            now: this.now,
+          },
+          dfeNumber,
+          { updatedSince },
+        ),
+      );
     } catch (err) {
       // a failed export is a failed run in `uso status`; Agenda retries the job with backoff
-      const e = await recordFailedExport(db, dfeNumber, trigger, err, `export failed (attempt ${(job.attrs.failCount ?? 0) + 1})`);
+      const e = await recordFailedExport(
+        db,
+        dfeNumber,
+        trigger,
+        err,
+        `export failed (attempt ${(job.attrs.failCount ?? 0) + 1})`,
+      );
       if (runKey) await releaseClaim(db, `night:${runKey}`);
       throw e;
     }
@@ -153,8 +188,16 @@ export class Scheduler {
 
   private async processJob(job: Job<ProcessJobData>): Promise<void> {
     const { dfeNumber, seq, trigger, runKey } = job.attrs.data;
-    const deps = { db: this.options.db, logger: this.options.logger, timeZone: this.options.timeZone, now: this.now, signal: this.options.signal };
-    const run = await this.withTouch(job, () => processExport(deps, dfeNumber, { trigger, seq, ...(runKey ? { runKey } : {}) }));
+    const deps = {
+      db: this.options.db,
+      logger: this.options.logger,
+      timeZone: this.options.timeZone,
+      now: this.now,
+      signal: this.options.signal,
+    };
+    const run = await this.withTouch(job, () =>
+      processExport(deps, dfeNumber, { trigger, seq, ...(runKey ? { runKey } : {}) }),
+    );
     if (run.runId) await this.options.onRun?.(run);
   }
 
@@ -168,7 +211,13 @@ export class Scheduler {
     for (const g of grants) {
       const existing = await getSchool(db, g.dfeNumber);
       const accepted = existing ? existing.acceptedReports.filter((r) => g.permissions.includes(r)) : g.permissions;
-      const school = await upsertSchool(db, { dfeNumber: g.dfeNumber, name: g.name, laCode: g.laCode, acceptedReports: accepted, grant: { state: 'granted', grantedAt: g.grantedAt, permissions: g.permissions } });
+      const school = await upsertSchool(db, {
+        dfeNumber: g.dfeNumber,
+        name: g.name,
+        laCode: g.laCode,
+        acceptedReports: accepted,
+        grant: { state: 'granted', grantedAt: g.grantedAt, permissions: g.permissions },
+      });
       if (existing?.grant.state !== 'granted') granted.push(g.dfeNumber);
       await this.scheduleNightly(g.dfeNumber, school.settings.exportTime);
     }
@@ -185,7 +234,9 @@ export class Scheduler {
   async revoke(dfeNumber: string): Promise<void> {
     const school = await getSchool(this.options.db, dfeNumber);
     if (!school) return;
-    await updateSchool(this.options.db, dfeNumber, { grant: { ...school.grant, state: 'revoked', revokedAt: this.now().toISOString() } });
+    await updateSchool(this.options.db, dfeNumber, {
+      grant: { ...school.grant, state: 'revoked', revokedAt: this.now().toISOString() },
+    });
     await this.unscheduleNightly(dfeNumber);
     await this.options.onRevoked?.(dfeNumber);
   }

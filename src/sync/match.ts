@@ -8,7 +8,13 @@ import { swapDayMonth, type Candidate, type MatchablePerson } from '../domain/bl
 export const LOOKALIKE_THRESHOLD = 0.82;
 
 function forenames(p: MatchablePerson): string[] {
-  return [...new Set([normaliseName(p.legalForename).split(' ')[0]!, normaliseName(p.preferredForename).split(' ')[0] ?? ''].filter(Boolean))];
+  return [
+    ...new Set(
+      [normaliseName(p.legalForename).split(' ')[0]!, normaliseName(p.preferredForename).split(' ')[0] ?? ''].filter(
+        Boolean,
+      ),
+    ),
+  ];
 }
 
 function surnames(p: MatchablePerson): string[] {
@@ -23,7 +29,8 @@ function forenameSimilarity(a: MatchablePerson, b: MatchablePerson): { score: nu
       let s: { score: number; reason: string };
       if (x === y) s = { score: 1, reason: legalPair ? 'same forename' : 'preferred forename matches' };
       else if (isShortFormOf(x, y)) s = { score: 0.95, reason: `forename is a short form (${x}/${y})` };
-      else if (levenshtein(x, y) === 1) s = { score: Math.max(0.9, jaroWinkler(x, y)), reason: 'forename differs by one letter' };
+      else if (levenshtein(x, y) === 1)
+        s = { score: Math.max(0.9, jaroWinkler(x, y)), reason: 'forename differs by one letter' };
       else s = { score: jaroWinkler(x, y), reason: 'forename is similar' };
       if (s.score > best.score) best = s;
     }
@@ -39,8 +46,10 @@ function surnameSimilarity(a: MatchablePerson, b: MatchablePerson): { score: num
       const ys = y.replace(/ /g, '');
       let s: { score: number; reason: string };
       if (xs === ys) s = { score: 1, reason: x === y ? 'same surname' : 'same surname but for spacing or hyphens' };
-      else if (levenshtein(xs, ys) === 1) s = { score: Math.max(0.92, jaroWinkler(xs, ys)), reason: 'surname differs by one letter' };
-      else if (nameParts(x).some((p) => p.length > 1 && nameParts(y).includes(p))) s = { score: 0.9, reason: 'surname shares a part (double-barrelled)' };
+      else if (levenshtein(xs, ys) === 1)
+        s = { score: Math.max(0.92, jaroWinkler(xs, ys)), reason: 'surname differs by one letter' };
+      else if (nameParts(x).some((p) => p.length > 1 && nameParts(y).includes(p)))
+        s = { score: 0.9, reason: 'surname shares a part (double-barrelled)' };
       else s = { score: jaroWinkler(xs, ys), reason: 'surname is similar' };
       if (s.score > best.score) best = s;
     }
@@ -61,10 +70,14 @@ function hadAccents(p: MatchablePerson): string {
 }
 
 /** Scores one account against a person; undefined when it is not a look-alike at all. */
-export function scoreCandidate(person: MatchablePerson, account: MatchablePerson & { username: string }): Candidate | undefined {
+export function scoreCandidate(
+  person: MatchablePerson,
+  account: MatchablePerson & { username: string },
+): Candidate | undefined {
   if (person.kind && account.kind && person.kind !== account.kind) return undefined;
   if (person.upn && account.upn) {
-    if (person.upn === account.upn) return { username: account.username, score: 1, certain: true, reasons: ['same UPN'] };
+    if (person.upn === account.upn)
+      return { username: account.username, score: 1, certain: true, reasons: ['same UPN'] };
     return undefined; // a UPN is for life: two different UPNs are two different pupils
   }
   const fore = forenameSimilarity(person, account);
@@ -75,7 +88,12 @@ export function scoreCandidate(person: MatchablePerson, account: MatchablePerson
   const nameChange = sur.score < 0.85 && dob.score === 1 && fore.score >= 0.95;
   if (sur.score < 0.85 && !nameChange) return undefined;
   if (dob.score === 0) return undefined; // same name, different birthday: a different person
-  const genderClash = person.gender && account.gender && person.gender !== account.gender && person.gender !== 'U' && account.gender !== 'U';
+  const genderClash =
+    person.gender &&
+    account.gender &&
+    person.gender !== account.gender &&
+    person.gender !== 'U' &&
+    account.gender !== 'U';
   let score = 0.4 * fore.score + 0.35 * (nameChange ? 0.7 : sur.score) + 0.25 * dob.score;
   if (genderClash) score -= 0.1;
   score = Math.round(score * 1000) / 1000;
@@ -84,7 +102,10 @@ export function scoreCandidate(person: MatchablePerson, account: MatchablePerson
   if (dob.reason) reasons.push(dob.reason);
   if (genderClash) reasons.push('recorded gender differs');
   else if (person.gender && person.gender === account.gender) reasons.push('same gender');
-  if (normaliseName(hadAccents(person)) === normaliseName(hadAccents(account)) && hadAccents(person) !== hadAccents(account)) {
+  if (
+    normaliseName(hadAccents(person)) === normaliseName(hadAccents(account)) &&
+    hadAccents(person) !== hadAccents(account)
+  ) {
     reasons.push('names differ only in accents or punctuation');
   }
   const certain =
@@ -95,7 +116,10 @@ export function scoreCandidate(person: MatchablePerson, account: MatchablePerson
 }
 
 /** Every look-alike among the accounts, best first. */
-export function findCandidates(person: MatchablePerson, accounts: readonly (MatchablePerson & { username: string })[]): Candidate[] {
+export function findCandidates(
+  person: MatchablePerson,
+  accounts: readonly (MatchablePerson & { username: string })[],
+): Candidate[] {
   const found: Candidate[] = [];
   for (const account of accounts) {
     const c = scoreCandidate(person, account);

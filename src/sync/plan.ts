@@ -5,7 +5,14 @@ import { addDays, daysBetween, type IsoDate } from '../domain/dates.js';
 import type { InvalidRecord } from '../domain/records.js';
 import type { MisPerson } from './integris/people.js';
 import { accountBlockKeys, lookupBlockKeys } from '../domain/blocking.js';
-import { outcomes, type HeldChange, type HeldMatch, type NewAccount, type Outcome, type RecordOutcome } from '../domain/outcomes.js';
+import {
+  outcomes,
+  type HeldChange,
+  type HeldMatch,
+  type NewAccount,
+  type Outcome,
+  type RecordOutcome,
+} from '../domain/outcomes.js';
 import { findCandidates } from './match.js';
 import { accountStatus, type Account, type Association, type PersonFields, type School } from '../domain/model.js';
 import { personNameKey } from '../domain/names.js';
@@ -49,7 +56,9 @@ function clone(a: Account): Account {
 /** JSON with object keys sorted, so field order (as stored or as built) never reads as a change. */
 function stableJson(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v,
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)))
+      : v,
   );
 }
 
@@ -58,13 +67,30 @@ function settleStatus(a: Account): void {
 }
 
 function applyPerson(a: Account, fields: PersonFields): void {
-  for (const key of ['legalForename', 'legalSurname', 'middleNames', 'preferredForename', 'preferredSurname', 'dateOfBirth', 'gender', 'upn', 'email', 'title'] as const) {
+  for (const key of [
+    'legalForename',
+    'legalSurname',
+    'middleNames',
+    'preferredForename',
+    'preferredSurname',
+    'dateOfBirth',
+    'gender',
+    'upn',
+    'email',
+    'title',
+  ] as const) {
     if (fields[key] === undefined) delete a[key];
     else a[key] = fields[key];
   }
 }
 
-function misAssociation(school: School, p: MisPerson, existing: Association | undefined, today: IsoDate, leftOn?: IsoDate): Association {
+function misAssociation(
+  school: School,
+  p: MisPerson,
+  existing: Association | undefined,
+  today: IsoDate,
+  leftOn?: IsoDate,
+): Association {
   const assoc: Association = {
     dfeNumber: school.dfeNumber,
     laCode: school.laCode,
@@ -86,13 +112,21 @@ function misAssociation(school: School, p: MisPerson, existing: Association | un
 export function plan(input: PlanInput): Plan {
   const { school, today, now } = input;
   const settings = school.settings;
-  const result: Plan = { outcomes: [], creates: [], updates: [], held: [], matches: [], counts: Object.fromEntries(outcomes.map((o) => [o, 0])) as Record<Outcome, number> };
+  const result: Plan = {
+    outcomes: [],
+    creates: [],
+    updates: [],
+    held: [],
+    matches: [],
+    counts: Object.fromEntries(outcomes.map((o) => [o, 0])) as Record<Outcome, number>,
+  };
   const record = (o: RecordOutcome) => {
     result.outcomes.push(o);
     result.counts[o.outcome]++;
   };
 
-  for (const bad of input.invalid) record({ report: bad.report, personId: bad.id, outcome: 'invalid', reason: `${bad.field}: ${bad.reason}` });
+  for (const bad of input.invalid)
+    record({ report: bad.report, personId: bad.id, outcome: 'invalid', reason: `${bad.field}: ${bad.reason}` });
 
   // Working copies of every account the plan may change, by username.
   const before = new Map(input.accounts.map((a) => [a.username, a]));
@@ -103,11 +137,13 @@ export function plan(input: PlanInput): Plan {
     return d;
   };
   const byMisKey = new Map<string, string>();
-  for (const a of input.accounts) for (const x of a.associations) if (x.source === 'mis' && x.misPersonId) byMisKey.set(misKey(x), a.username);
+  for (const a of input.accounts)
+    for (const x of a.associations) if (x.source === 'mis' && x.misPersonId) byMisKey.set(misKey(x), a.username);
 
   // An invalid record still says its person is there: bad input never turns into an unallocation.
   const present = new Set(input.people.map((p) => `${school.dfeNumber}:${p.personId}`));
-  for (const bad of input.invalid) if (bad.report === 'students' || bad.report === 'staff') present.add(`${school.dfeNumber}:${bad.id}`);
+  for (const bad of input.invalid)
+    if (bad.report === 'students' || bad.report === 'staff') present.add(`${school.dfeNumber}:${bad.id}`);
   // Accounts already spoken for at this school by another person in this export cannot be someone else.
   const claimed = new Set<string>();
   for (const p of input.people) {
@@ -124,10 +160,19 @@ export function plan(input: PlanInput): Plan {
     }
   }
   const leaveCutoff = addDays(today, -settings.graceDays);
-  const unallocations: { kind: 'pupil' | 'staff'; username: string; personId: string; report: 'students' | 'staff'; reason: string }[] = [];
-  const updatesByKind: { kind: 'pupil' | 'staff'; username: string; personId: string; report: 'students' | 'staff' }[] = [];
+  const unallocations: {
+    kind: 'pupil' | 'staff';
+    username: string;
+    personId: string;
+    report: 'students' | 'staff';
+    reason: string;
+  }[] = [];
+  const updatesByKind: { kind: 'pupil' | 'staff'; username: string; personId: string; report: 'students' | 'staff' }[] =
+    [];
 
-  const people = [...input.people].sort((a, b) => a.report.localeCompare(b.report) || a.personId.localeCompare(b.personId));
+  const people = [...input.people].sort(
+    (a, b) => a.report.localeCompare(b.report) || a.personId.localeCompare(b.personId),
+  );
   for (const p of people) {
     const key = `${school.dfeNumber}:${p.personId}`;
     const left = p.endDate !== undefined && p.endDate <= leaveCutoff ? p.endDate : undefined;
@@ -143,7 +188,13 @@ export function plan(input: PlanInput): Plan {
         current.associations[idx] = next;
         applyPerson(current, p.fields);
         settleStatus(current);
-        unallocations.push({ kind: p.fields.kind, username: linked, personId: p.personId, report: p.report, reason: `left on ${left}` });
+        unallocations.push({
+          kind: p.fields.kind,
+          username: linked,
+          personId: p.personId,
+          report: p.report,
+          reason: `left on ${left}`,
+        });
         continue;
       }
       if (left && existing.status === 'ended') {
@@ -165,14 +216,29 @@ export function plan(input: PlanInput): Plan {
 
     const nameKeys = [personNameKey(p.fields.legalForename, p.fields.legalSurname)];
     if (p.fields.preferredForename || p.fields.preferredSurname) {
-      nameKeys.push(personNameKey(p.fields.preferredForename ?? p.fields.legalForename, p.fields.preferredSurname ?? p.fields.legalSurname));
+      nameKeys.push(
+        personNameKey(
+          p.fields.preferredForename ?? p.fields.legalForename,
+          p.fields.preferredSurname ?? p.fields.legalSurname,
+        ),
+      );
     }
     if (nameKeys.some((k) => input.exclusions.has(k))) {
-      record({ report: p.report, personId: p.personId, outcome: 'excluded', reason: 'name is on the school exclusion list' });
+      record({
+        report: p.report,
+        personId: p.personId,
+        outcome: 'excluded',
+        reason: 'name is on the school exclusion list',
+      });
       continue;
     }
     if (left) {
-      record({ report: p.report, personId: p.personId, outcome: 'unchanged', reason: 'left before an account was made' });
+      record({
+        report: p.report,
+        personId: p.personId,
+        outcome: 'unchanged',
+        reason: 'left before an account was made',
+      });
       continue;
     }
     if (p.startDate > addDays(today, settings.preProvisionDays)) {
@@ -185,8 +251,16 @@ export function plan(input: PlanInput): Plan {
       for (const k of lookupBlockKeys(p.fields, school.laCode)) for (const a of blocks.get(k) ?? []) pool.add(a);
       // An account another person of this export already has can still be shown (a duplicate MIS record is
       // worth a look) but is never linked without a person deciding.
-      const taken = (a: Account) => claimed.has(a.username) || a.associations.some((x) => x.dfeNumber === school.dfeNumber && x.source === 'mis' && x.status === 'active' && present.has(misKey(x)));
-      const candidates = findCandidates(p.fields, [...pool].map((a) => drafts.get(a.username) ?? a));
+      const taken = (a: Account) =>
+        claimed.has(a.username) ||
+        a.associations.some(
+          (x) =>
+            x.dfeNumber === school.dfeNumber && x.source === 'mis' && x.status === 'active' && present.has(misKey(x)),
+        );
+      const candidates = findCandidates(
+        p.fields,
+        [...pool].map((a) => drafts.get(a.username) ?? a),
+      );
       const free = candidates.filter((c) => !taken(drafts.get(c.username) ?? before.get(c.username)!));
       const byUpn = free.find((c) => c.reasons.includes('same UPN'));
       const certain = byUpn ?? (candidates.length === 1 && free.length === 1 && free[0]!.certain ? free[0] : undefined);
@@ -194,9 +268,14 @@ export function plan(input: PlanInput): Plan {
         const account = draft(certain.username);
         const elsewhere = account.associations.some((x) => x.status === 'active' && x.dfeNumber !== school.dfeNumber);
         // a manual association here (an account requested ahead of the export) becomes the MIS one
-        const manualIdx = account.associations.findIndex((x) => x.dfeNumber === school.dfeNumber && (x.source === 'manual' || (school.misChangePending && x.status === 'active')));
+        const manualIdx = account.associations.findIndex(
+          (x) =>
+            x.dfeNumber === school.dfeNumber &&
+            (x.source === 'manual' || (school.misChangePending && x.status === 'active')),
+        );
         const assoc = misAssociation(school, p, undefined, today);
-        if (manualIdx >= 0) account.associations[manualIdx] = { ...assoc, since: account.associations[manualIdx]!.since };
+        if (manualIdx >= 0)
+          account.associations[manualIdx] = { ...assoc, since: account.associations[manualIdx]!.since };
         else account.associations.push(assoc);
         applyPerson(account, p.fields);
         const wasUnallocated = account.status === 'unallocated';
@@ -204,12 +283,30 @@ export function plan(input: PlanInput): Plan {
         if (manualIdx < 0 && (elsewhere || wasUnallocated)) account.latestMoveOrCreateAt = now;
         claimed.add(certain.username);
         byMisKey.set(key, certain.username);
-        record({ report: p.report, personId: p.personId, outcome: 'auto_matched', username: certain.username, reason: certain.reasons.join('; ') });
+        record({
+          report: p.report,
+          personId: p.personId,
+          outcome: 'auto_matched',
+          username: certain.username,
+          reason: certain.reasons.join('; '),
+        });
         continue;
       }
       if (candidates.length > 0) {
-        result.matches.push({ personId: p.personId, report: p.report, person: p.fields, startDate: p.startDate, candidates });
-        record({ report: p.report, personId: p.personId, outcome: 'held_for_matching', candidates, reason: `looks like ${candidates.length} existing account(s)` });
+        result.matches.push({
+          personId: p.personId,
+          report: p.report,
+          person: p.fields,
+          startDate: p.startDate,
+          candidates,
+        });
+        record({
+          report: p.report,
+          personId: p.personId,
+          outcome: 'held_for_matching',
+          candidates,
+          reason: `looks like ${candidates.length} existing account(s)`,
+        });
         continue;
       }
     }
@@ -237,7 +334,13 @@ export function plan(input: PlanInput): Plan {
       const assoc = current.associations.find((y) => y.source === 'mis' && misKey(y) === misKey(x));
       if (!assoc) continue; // re-keyed to a new MIS person id in this plan
       if (school.misChangePending) {
-        unallocations.push({ kind: x.role, username: a.username, personId: x.misPersonId, report, reason: 'not found in the first Integris export after the MIS change' });
+        unallocations.push({
+          kind: x.role,
+          username: a.username,
+          personId: x.misPersonId,
+          report,
+          reason: 'not found in the first Integris export after the MIS change',
+        });
         continue;
       }
       if (!assoc.seenAt) continue;
@@ -246,37 +349,81 @@ export function plan(input: PlanInput): Plan {
       assoc.status = 'ended';
       assoc.until = assoc.absentSince;
       settleStatus(current);
-      unallocations.push({ kind: x.role, username: a.username, personId: x.misPersonId, report, reason: 'absent from the export' });
+      unallocations.push({
+        kind: x.role,
+        username: a.username,
+        personId: x.misPersonId,
+        report,
+        reason: 'absent from the export',
+      });
     }
   }
 
   // The guard: an incomplete export, a MIS change, or more leavers or updates than the school's thresholds holds
   // those changes for an admin; everything else goes ahead.
   const activeMis = (kind: 'pupil' | 'staff') =>
-    input.accounts.filter((a) => a.associations.some((x) => x.dfeNumber === school.dfeNumber && x.source === 'mis' && x.status === 'active' && x.role === kind)).length;
+    input.accounts.filter((a) =>
+      a.associations.some(
+        (x) => x.dfeNumber === school.dfeNumber && x.source === 'mis' && x.status === 'active' && x.role === kind,
+      ),
+    ).length;
   const heldUsernames = new Set<string>();
   for (const kind of ['pupil', 'staff'] as const) {
     const base = activeMis(kind);
     const leaving = unallocations.filter((u) => u.kind === kind);
-    const tooMany = leaving.length >= settings.unallocationThresholdMin && leaving.length > (base * settings.unallocationThresholdPercent) / 100;
+    const tooMany =
+      leaving.length >= settings.unallocationThresholdMin &&
+      leaving.length > (base * settings.unallocationThresholdPercent) / 100;
     for (const u of leaving) {
       const hold = !input.complete || tooMany || school.misChangePending !== undefined;
-      const reason = !input.complete ? 'the export is incomplete' : school.misChangePending ? u.reason : tooMany ? `${leaving.length} of ${base} accounts would be unallocated, over the school's threshold` : u.reason;
+      const reason = !input.complete
+        ? 'the export is incomplete'
+        : school.misChangePending
+          ? u.reason
+          : tooMany
+            ? `${leaving.length} of ${base} accounts would be unallocated, over the school's threshold`
+            : u.reason;
       if (hold) {
         heldUsernames.add(u.username);
-        result.held.push({ kind: 'unallocation', username: u.username, personId: u.personId, before: before.get(u.username)!, after: drafts.get(u.username)! });
+        result.held.push({
+          kind: 'unallocation',
+          username: u.username,
+          personId: u.personId,
+          before: before.get(u.username)!,
+          after: drafts.get(u.username)!,
+        });
         record({ report: u.report, personId: u.personId, outcome: 'held_unallocation', username: u.username, reason });
       } else {
-        record({ report: u.report, personId: u.personId, outcome: 'unallocated', username: u.username, reason: u.reason });
+        record({
+          report: u.report,
+          personId: u.personId,
+          outcome: 'unallocated',
+          username: u.username,
+          reason: u.reason,
+        });
       }
     }
     const changing = updatesByKind.filter((u) => u.kind === kind);
-    const tooManyUpdates = changing.length >= settings.unallocationThresholdMin && changing.length > (base * settings.updateThresholdPercent) / 100;
+    const tooManyUpdates =
+      changing.length >= settings.unallocationThresholdMin &&
+      changing.length > (base * settings.updateThresholdPercent) / 100;
     for (const u of changing) {
       if (tooManyUpdates && !heldUsernames.has(u.username)) {
         heldUsernames.add(u.username);
-        result.held.push({ kind: 'update', username: u.username, personId: u.personId, before: before.get(u.username)!, after: drafts.get(u.username)! });
-        record({ report: u.report, personId: u.personId, outcome: 'held_update', username: u.username, reason: `${changing.length} of ${base} accounts would change, over the school's threshold` });
+        result.held.push({
+          kind: 'update',
+          username: u.username,
+          personId: u.personId,
+          before: before.get(u.username)!,
+          after: drafts.get(u.username)!,
+        });
+        record({
+          report: u.report,
+          personId: u.personId,
+          outcome: 'held_update',
+          username: u.username,
+          reason: `${changing.length} of ${base} accounts would change, over the school's threshold`,
+        });
       } else {
         record({ report: u.report, personId: u.personId, outcome: 'updated', username: u.username });
       }

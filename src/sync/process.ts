@@ -50,16 +50,30 @@ export interface ProcessOptions {
 const LEASE_MS = 2 * 60_000;
 
 /** Fetches an export from Integris (or takes a given file) and stores it. */
-export async function takeExport(deps: SyncDeps, dfeNumber: string, options: { file?: ExportFile; updatedSince?: string; today?: IsoDate } = {}): Promise<ExportMeta> {
+export async function takeExport(
+  deps: SyncDeps,
+  dfeNumber: string,
+  options: { file?: ExportFile; updatedSince?: string; today?: IsoDate } = {},
+): Promise<ExportMeta> {
   const school = await getSchool(deps.db, dfeNumber);
-  if (!school) throw new UsoError('not_found', `school ${dfeNumber} is not known: import it with \`uso schools import\``);
+  if (!school)
+    throw new UsoError('not_found', `school ${dfeNumber} is not known: import it with \`uso schools import\``);
   let file = options.file;
   if (!file) {
-    if (!deps.integris) throw new UsoError('integris_unavailable', 'Integris is not configured (INTEGRIS_BASE_URL); give an export with --file');
+    if (!deps.integris)
+      throw new UsoError(
+        'integris_unavailable',
+        'Integris is not configured (INTEGRIS_BASE_URL); give an export with --file',
+      );
     const today = options.today ?? todayIn(deps.timeZone ?? 'Europe/London', deps.now?.() ?? new Date());
-    file = await deps.integris.exportSchool(dfeNumber, school.acceptedReports, { updatedSince: options.updatedSince, from: addDays(today, -7), to: today });
+    file = await deps.integris.exportSchool(dfeNumber, school.acceptedReports, {
+      updatedSince: options.updatedSince,
+      from: addDays(today, -7),
+      to: today,
+    });
   }
-  if (file.dfeNumber !== dfeNumber) throw new UsoError('payload_invalid', `the export is for ${file.dfeNumber}, not ${dfeNumber}`);
+  if (file.dfeNumber !== dfeNumber)
+    throw new UsoError('payload_invalid', `the export is for ${file.dfeNumber}, not ${dfeNumber}`);
   return saveExport(deps.db, file);
 }
 
@@ -98,15 +112,25 @@ export function parseExport(file: ExportFile, acceptedReports: readonly ReportNa
     if (promised !== undefined && promised !== got) incompleteReason = `${report}: ${got} of ${promised} records`;
   }
   for (const report of ['students', 'staff'] as const) {
-    if (acceptedReports.includes(report) && !file.reports[report] && !file.updatedSince) incompleteReason ??= `${report}: accepted but missing from the export`;
+    if (acceptedReports.includes(report) && !file.reports[report] && !file.updatedSince)
+      incompleteReason ??= `${report}: accepted but missing from the export`;
   }
   return { people, invalid, fullReports, complete: incompleteReason === undefined, incompleteReason, file };
 }
 
 /** Loads every account the plan may touch: the school's own and its LA's look-alike candidates. */
-async function accountsForPlan(db: Db, dfeNumber: string, laCode: string, people: readonly MisPerson[]): Promise<Account[]> {
+async function accountsForPlan(
+  db: Db,
+  dfeNumber: string,
+  laCode: string,
+  people: readonly MisPerson[],
+): Promise<Account[]> {
   const own = await accountsForSchool(db, dfeNumber);
-  const linked = new Set(own.flatMap((a) => a.associations.filter((x) => x.dfeNumber === dfeNumber && x.misPersonId).map((x) => x.misPersonId!)));
+  const linked = new Set(
+    own.flatMap((a) =>
+      a.associations.filter((x) => x.dfeNumber === dfeNumber && x.misPersonId).map((x) => x.misPersonId!),
+    ),
+  );
   const keys = new Set<string>();
   for (const p of people) if (!linked.has(p.personId)) for (const k of lookupBlockKeys(p.fields, laCode)) keys.add(k);
   // a second query only when someone is new here: a night with no starters reads the school's accounts once
@@ -132,13 +156,16 @@ export async function processExport(deps: SyncDeps, dfeNumber: string, options: 
   if (!school) throw new UsoError('not_found', `school ${dfeNumber} is not known`);
   const pause = await globalPause(db);
   if (pause.paused || school.settings.paused) {
-    const note = pause.paused ? `all runs are paused${pause.reason ? ` (${pause.reason})` : ''}` : 'runs for this school are paused';
+    const note = pause.paused
+      ? `all runs are paused${pause.reason ? ` (${pause.reason})` : ''}`
+      : 'runs for this school are paused';
     const run = await startRun(db, { dfeNumber, trigger: options.trigger, note });
     if (run) await finishRun(db, run._id, { status: 'skipped' });
     return { runId: run?._id ?? '', dfeNumber, status: 'skipped', counts: {}, outcomes: [], accountWrites: 0, note };
   }
   const meta = await exportMeta(db, dfeNumber, options.seq);
-  if (!meta) throw new UsoError('not_found', `no stored export for ${dfeNumber}${options.seq ? ` #${options.seq}` : ''}`);
+  if (!meta)
+    throw new UsoError('not_found', `no stored export for ${dfeNumber}${options.seq ? ` #${options.seq}` : ''}`);
 
   const owner = randomUUID();
   const leaseKey = runLeaseKey(dfeNumber);
@@ -153,8 +180,23 @@ export async function processExport(deps: SyncDeps, dfeNumber: string, options: 
   try {
     // a run that an earlier process left half done is settled first, so this one (or a retry of its night) can go
     await recoverInterruptedRuns(db, logger, { dfeNumber, now });
-    const run = await startRun(db, { dfeNumber, trigger: options.trigger, exportSeq: meta.seq, leaseOwner: owner, ...(options.runKey ? { runKey: options.runKey } : {}) });
-    if (!run) return { runId: '', dfeNumber, status: 'skipped', counts: {}, outcomes: [], accountWrites: 0, note: `already run (${options.runKey})` };
+    const run = await startRun(db, {
+      dfeNumber,
+      trigger: options.trigger,
+      exportSeq: meta.seq,
+      leaseOwner: owner,
+      ...(options.runKey ? { runKey: options.runKey } : {}),
+    });
+    if (!run)
+      return {
+        runId: '',
+        dfeNumber,
+        status: 'skipped',
+        counts: {},
+        outcomes: [],
+        accountWrites: 0,
+        note: `already run (${options.runKey})`,
+      };
     runId = run._id;
     const summary = await runPlanned(deps, school, meta, run, options, today, now);
     recordRun({ status: summary.status, trigger: options.trigger, seconds: seconds(), counts: summary.counts });
@@ -173,7 +215,15 @@ export async function processExport(deps: SyncDeps, dfeNumber: string, options: 
   }
 }
 
-async function runPlanned(deps: SyncDeps, school: School, meta: ExportMeta, run: RunDoc, options: ProcessOptions, today: IsoDate, now: Date): Promise<RunSummary> {
+async function runPlanned(
+  deps: SyncDeps,
+  school: School,
+  meta: ExportMeta,
+  run: RunDoc,
+  options: ProcessOptions,
+  today: IsoDate,
+  now: Date,
+): Promise<RunSummary> {
   const { db, logger } = deps;
   const dfeNumber = school.dfeNumber;
   const timings: Record<string, number> = {};
@@ -190,23 +240,58 @@ async function runPlanned(deps: SyncDeps, school: School, meta: ExportMeta, run:
   const accounts = await timed('read', () => accountsForPlan(db, dfeNumber, school.laCode, parsed.people));
   const [exclusions, createAnyway] = await Promise.all([exclusionKeys(db, dfeNumber), createAnywayIds(db, dfeNumber)]);
   const result = await timed('plan', () =>
-    plan({ school, people: parsed.people, invalid: parsed.invalid, fullReports: parsed.fullReports, complete: parsed.complete, accounts, exclusions, createAnyway, today, now: now.toISOString() }),
+    plan({
+      school,
+      people: parsed.people,
+      invalid: parsed.invalid,
+      fullReports: parsed.fullReports,
+      complete: parsed.complete,
+      accounts,
+      exclusions,
+      createAnyway,
+      today,
+      now: now.toISOString(),
+    }),
   );
   if (options.dryRun) {
-    await finishRun(db, run._id, { status: 'dry_run', counts: result.counts, outcomes: result.outcomes, timings, accountWrites: 0 });
-    return { runId: run._id, dfeNumber, status: 'dry_run', exportSeq: meta.seq, counts: result.counts, outcomes: result.outcomes, accountWrites: 0 };
+    await finishRun(db, run._id, {
+      status: 'dry_run',
+      counts: result.counts,
+      outcomes: result.outcomes,
+      timings,
+      accountWrites: 0,
+    });
+    return {
+      runId: run._id,
+      dfeNumber,
+      status: 'dry_run',
+      exportSeq: meta.seq,
+      counts: result.counts,
+      outcomes: result.outcomes,
+      accountWrites: 0,
+    };
   }
   deps.signal?.throwIfAborted();
   await recordPlan(db, run._id, result);
   const applied = await timed('apply', () => applyPlan(db, result, { dfeNumber, runId: run._id, signal: deps.signal }));
   await timed('school_data', async () => {
     await saveHeldMatches(db, dfeNumber, run._id, result.matches, new Set(parsed.people.map((p) => p.personId)));
-    if (file.reports.contacts && !file.updatedSince) await replaceSchoolRecords(db, dfeNumber, 'contacts', parseReport('contacts', file.reports.contacts).records);
-    if (file.reports.groups && !file.updatedSince) await replaceSchoolRecords(db, dfeNumber, 'groups', parseReport('groups', file.reports.groups).records);
-    if (file.reports.attendance) await storeAttendance(db, dfeNumber, parseReport('attendance', file.reports.attendance).records, addDays(today, -school.settings.attendanceRetentionDays));
+    if (file.reports.contacts && !file.updatedSince)
+      await replaceSchoolRecords(db, dfeNumber, 'contacts', parseReport('contacts', file.reports.contacts).records);
+    if (file.reports.groups && !file.updatedSince)
+      await replaceSchoolRecords(db, dfeNumber, 'groups', parseReport('groups', file.reports.groups).records);
+    if (file.reports.attendance)
+      await storeAttendance(
+        db,
+        dfeNumber,
+        parseReport('attendance', file.reports.attendance).records,
+        addDays(today, -school.settings.attendanceRetentionDays),
+      );
   });
   if (school.misChangePending) await updateSchool(db, dfeNumber, {}, ['misChangePending']);
-  const note = parsed.incompleteReason ? `incomplete export (${parsed.incompleteReason}): unallocations held` : undefined;
+  const note = parsed.incompleteReason
+    ? `incomplete export (${parsed.incompleteReason}): unallocations held`
+    : undefined;
   await finishRun(db, run._id, {
     status: 'succeeded',
     counts: result.counts,
@@ -218,12 +303,30 @@ async function runPlanned(deps: SyncDeps, school: School, meta: ExportMeta, run:
     ...(note ? { note } : {}),
   });
   await markExportProcessed(db, meta, run._id);
-  logger.info({ dfeNumber, runId: run._id, counts: result.counts, writes: applied.accountWrites, ms: timings }, 'school run finished');
-  return { runId: run._id, dfeNumber, status: 'succeeded', exportSeq: meta.seq, counts: result.counts, outcomes: result.outcomes, accountWrites: applied.accountWrites, ...(note ? { note } : {}) };
+  logger.info(
+    { dfeNumber, runId: run._id, counts: result.counts, writes: applied.accountWrites, ms: timings },
+    'school run finished',
+  );
+  return {
+    runId: run._id,
+    dfeNumber,
+    status: 'succeeded',
+    exportSeq: meta.seq,
+    counts: result.counts,
+    outcomes: result.outcomes,
+    accountWrites: applied.accountWrites,
+    ...(note ? { note } : {}),
+  };
 }
 
 /** A failed export shows in `uso status` and chat as a failed run of the school, with its coded reason. */
-export async function recordFailedExport(db: Db, dfeNumber: string, trigger: RunDoc['trigger'], err: unknown, note = 'export failed'): Promise<UsoError> {
+export async function recordFailedExport(
+  db: Db,
+  dfeNumber: string,
+  trigger: RunDoc['trigger'],
+  err: unknown,
+  note = 'export failed',
+): Promise<UsoError> {
   const e = asUsoError(err);
   if (e.code === 'not_found' && !(await getSchool(db, dfeNumber))) return e; // no such school: nothing to record against
   const run = await startRun(db, { dfeNumber, trigger, note });
@@ -239,7 +342,11 @@ export async function syncSchool(
 ): Promise<RunSummary> {
   let meta: ExportMeta;
   try {
-    meta = await takeExport(deps, dfeNumber, { file: options.file, updatedSince: options.updatedSince, today: options.today });
+    meta = await takeExport(deps, dfeNumber, {
+      file: options.file,
+      updatedSince: options.updatedSince,
+      today: options.today,
+    });
   } catch (err) {
     throw await recordFailedExport(deps.db, dfeNumber, options.trigger, err);
   }

@@ -31,7 +31,11 @@ export interface RecoveredRun {
  * Audits what a stopped run wrote without auditing, then marks it failed with the error given (`run_interrupted`
  * by default). Only for a run nobody is applying any more: its lease is gone, or the caller is its own process.
  */
-export async function settleStoppedRun(db: Db, runId: string, error: { code: string; message: string }): Promise<RecoveredRun | undefined> {
+export async function settleStoppedRun(
+  db: Db,
+  runId: string,
+  error: { code: string; message: string },
+): Promise<RecoveredRun | undefined> {
   const run = await getRun(db, runId);
   if (!run || run.status !== 'running') return undefined;
   const written = await accountsChangedByRun(db, runId);
@@ -44,7 +48,15 @@ export async function settleStoppedRun(db: Db, runId: string, error: { code: str
       missing.map((w) => {
         const o = planned.get(w.username);
         const action = (o && auditActionOf(o.outcome)) ?? (w.created ? 'account.created' : 'account.updated');
-        return { at: w.at, actor: 'sync', action, dfeNumber: run.dfeNumber, username: w.username, runId, detail: 'audited on recovery: the run was interrupted after this write' };
+        return {
+          at: w.at,
+          actor: 'sync',
+          action,
+          dfeNumber: run.dfeNumber,
+          username: w.username,
+          runId,
+          detail: 'audited on recovery: the run was interrupted after this write',
+        };
       }),
     );
   }
@@ -54,15 +66,25 @@ export async function settleStoppedRun(db: Db, runId: string, error: { code: str
 }
 
 /** Finds runs left `running` by a dead or stopped process (of one school, or all) and recovers each. */
-export async function recoverInterruptedRuns(db: Db, logger: Logger, options: { dfeNumber?: string; now?: Date } = {}): Promise<RecoveredRun[]> {
+export async function recoverInterruptedRuns(
+  db: Db,
+  logger: Logger,
+  options: { dfeNumber?: string; now?: Date } = {},
+): Promise<RecoveredRun[]> {
   const now = options.now ?? new Date();
   const recovered: RecoveredRun[] = [];
   for (const run of await runningRuns(db, options.dfeNumber)) {
     if (!(await interrupted(db, run, now))) continue;
-    const r = await settleStoppedRun(db, run._id, { code: 'run_interrupted', message: 'the process running it stopped before it finished' });
+    const r = await settleStoppedRun(db, run._id, {
+      code: 'run_interrupted',
+      message: 'the process running it stopped before it finished',
+    });
     if (!r) continue;
     recovered.push(r);
-    logger.warn({ dfeNumber: r.dfeNumber, runId: r.runId, written: r.written, auditedNow: r.auditedNow, code: 'run_interrupted' }, 'interrupted run recovered and marked failed');
+    logger.warn(
+      { dfeNumber: r.dfeNumber, runId: r.runId, written: r.written, auditedNow: r.auditedNow, code: 'run_interrupted' },
+      'interrupted run recovered and marked failed',
+    );
   }
   return recovered;
 }

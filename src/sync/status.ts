@@ -11,12 +11,23 @@ export interface SchoolStatus {
   paused: boolean;
   grant: string;
   lastExport?: { seq: number; exportedAt: string; processedAt?: string };
-  lastRun?: { runId: string; status: string; trigger: string; startedAt: string; counts?: Record<string, number>; error?: string; note?: string };
+  lastRun?: {
+    runId: string;
+    status: string;
+    trigger: string;
+    startedAt: string;
+    counts?: Record<string, number>;
+    error?: string;
+    note?: string;
+  };
   openMatches: number;
   heldChanges: { runId: string; count: number }[];
 }
 
-export async function schoolStatus(db: Db, dfeNumber?: string): Promise<{ paused: boolean; pauseReason?: string; schools: SchoolStatus[] }> {
+export async function schoolStatus(
+  db: Db,
+  dfeNumber?: string,
+): Promise<{ paused: boolean; pauseReason?: string; schools: SchoolStatus[] }> {
   const pause = await globalPause(db);
   const schools = dfeNumber ? [await getSchool(db, dfeNumber)].filter((s) => s !== undefined) : await listSchools(db);
   const out: SchoolStatus[] = [];
@@ -32,7 +43,9 @@ export async function schoolStatus(db: Db, dfeNumber?: string): Promise<{ paused
       name: school.name,
       paused: school.settings.paused,
       grant: school.grant.state,
-      ...(exp ? { lastExport: { seq: exp.seq, exportedAt: exp.exportedAt, processedAt: exp.processedAt?.toISOString() } } : {}),
+      ...(exp
+        ? { lastExport: { seq: exp.seq, exportedAt: exp.exportedAt, processedAt: exp.processedAt?.toISOString() } }
+        : {}),
       ...(run
         ? {
             lastRun: {
@@ -40,14 +53,24 @@ export async function schoolStatus(db: Db, dfeNumber?: string): Promise<{ paused
               status: run.status,
               trigger: run.trigger,
               startedAt: run.startedAt.toISOString(),
-              ...(run.counts ? { counts: Object.fromEntries(Object.entries(run.counts).filter(([, n]) => n)) as Record<string, number> } : {}),
+              ...(run.counts
+                ? {
+                    counts: Object.fromEntries(Object.entries(run.counts).filter(([, n]) => n)) as Record<
+                      string,
+                      number
+                    >,
+                  }
+                : {}),
               ...(run.error ? { error: `${run.error.code}: ${run.error.message}` } : {}),
               ...(run.note ? { note: run.note } : {}),
             },
           }
         : {}),
       openMatches: matches.length,
-      heldChanges: held.map((r) => ({ runId: r._id, count: (r.counts?.held_unallocation ?? 0) + (r.counts?.held_update ?? 0) })),
+      heldChanges: held.map((r) => ({
+        runId: r._id,
+        count: (r.counts?.held_unallocation ?? 0) + (r.counts?.held_update ?? 0),
+      })),
     });
   }
   return { paused: pause.paused, ...(pause.reason ? { pauseReason: pause.reason } : {}), schools: out };

@@ -32,7 +32,11 @@ export interface WebhookDeps {
   secrets: readonly string[];
   /** How long event ids are remembered for de-duplication. */
   dedupeDays?: number;
-  scheduler: { recordsChanged(dfeNumber: string): Promise<void>; revoke(dfeNumber: string): Promise<void>; scheduleNightly(dfeNumber: string, exportTime: string): Promise<void> };
+  scheduler: {
+    recordsChanged(dfeNumber: string): Promise<void>;
+    revoke(dfeNumber: string): Promise<void>;
+    scheduleNightly(dfeNumber: string, exportTime: string): Promise<void>;
+  };
   now?: () => number;
 }
 
@@ -45,7 +49,12 @@ export function integrisWebhookRoutes(deps: WebhookDeps) {
       }
       // the signature covers the bytes as sent: verify those, then decode (strictly: bad UTF-8 is a bad body)
       const raw = new Uint8Array(await c.req.arrayBuffer());
-      const check = verifyIntegrisSignature(c.req.header('integris-signature'), raw, deps.secrets, Math.floor(now / 1000));
+      const check = verifyIntegrisSignature(
+        c.req.header('integris-signature'),
+        raw,
+        deps.secrets,
+        Math.floor(now / 1000),
+      );
       if (!check.ok) {
         deps.logger.warn({ reason: check.reason }, 'integris webhook refused: signature');
         throw new UsoError('signature_invalid', `signature ${check.reason}`);
@@ -57,12 +66,18 @@ export function integrisWebhookRoutes(deps: WebhookDeps) {
         throw new UsoError('payload_invalid', 'body is not JSON (UTF-8)');
       }
       const parsed = webhookEventSchema.safeParse(json);
-      if (!parsed.success) throw new UsoError('payload_invalid', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
+      if (!parsed.success)
+        throw new UsoError(
+          'payload_invalid',
+          parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '),
+        );
       const event = parsed.data;
       const headerId = c.req.header('integris-event-id');
-      if (headerId && headerId !== event.id) throw new UsoError('payload_invalid', 'Integris-Event-Id does not match the body id');
+      if (headerId && headerId !== event.id)
+        throw new UsoError('payload_invalid', 'Integris-Event-Id does not match the body id');
       const seenKey = `integris:${event.id}`;
-      if (!(await firstSighting(deps.db, seenKey, (deps.dedupeDays ?? 7) * 86_400_000, now))) return c.json({ ok: true, duplicate: true });
+      if (!(await firstSighting(deps.db, seenKey, (deps.dedupeDays ?? 7) * 86_400_000, now)))
+        return c.json({ ok: true, duplicate: true });
       try {
         await handle(deps, event);
       } catch (err) {
@@ -85,8 +100,18 @@ async function handle(deps: WebhookDeps, event: WebhookEventBody): Promise<void>
         dfeNumber: event.dfeNumber,
         name: event.data.name ?? school?.name ?? event.dfeNumber,
         laCode: event.dfeNumber.slice(0, 3),
-        ...(event.data.permissions ? { acceptedReports: school ? school.acceptedReports.filter((r) => event.data.permissions!.includes(r)) : event.data.permissions } : {}),
-        grant: { state: 'granted', grantedAt: event.occurredAt, ...(event.data.permissions ? { permissions: event.data.permissions } : {}) },
+        ...(event.data.permissions
+          ? {
+              acceptedReports: school
+                ? school.acceptedReports.filter((r) => event.data.permissions!.includes(r))
+                : event.data.permissions,
+            }
+          : {}),
+        grant: {
+          state: 'granted',
+          grantedAt: event.occurredAt,
+          ...(event.data.permissions ? { permissions: event.data.permissions } : {}),
+        },
       });
       await deps.scheduler.scheduleNightly(event.dfeNumber, saved.settings.exportTime);
       break;

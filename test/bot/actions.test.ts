@@ -1,6 +1,13 @@
 // Chat-agnostic actions against the store: who may act, link codes, views, stale decisions.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createLinkCode, grantRole, redeemLinkCode, roleAt, schoolOfConversation, type Actor } from '../../src/bot/access.js';
+import {
+  createLinkCode,
+  grantRole,
+  redeemLinkCode,
+  roleAt,
+  schoolOfConversation,
+  type Actor,
+} from '../../src/bot/access.js';
 import { approveUnallocations, createNew, listMatches, match, status } from '../../src/bot/actions.js';
 import { upsertSchool } from '../../src/store/schools.js';
 import { generateLocalAuthority } from '../../src/sync/integris/sim/generator.js';
@@ -11,7 +18,7 @@ import { useTestStore } from '../helpers/store.js';
 
 const ctx = useTestStore();
 const la = generateLocalAuthority({ seed: 33, schools: 2, sizeFactor: 0.2 });
-const [school, sister] = la.schools as [typeof la.schools[0], typeof la.schools[0]];
+const [school, sister] = la.schools as [(typeof la.schools)[0], (typeof la.schools)[0]];
 const operator: Actor = { platform: 'cli', userId: 'ops', displayName: 'cli:ops' };
 const head: Actor = { platform: 'slack', workspace: 'T1', userId: 'UHEAD', displayName: 'Head' };
 const contact: Actor = { platform: 'slack', workspace: 'T1', userId: 'UCONTACT', displayName: 'Contact' };
@@ -21,12 +28,27 @@ let runId = '';
 
 function file(s: typeof school, extra: unknown[] = []): ExportFile {
   const students = [...s.students, ...extra];
-  return { dfeNumber: s.dfeNumber, exportedAt: `${la.today}T18:00:00Z`, source: 'integris', reports: { students, staff: s.staff }, completeness: { students: { totalRecords: students.length, pages: 1 }, staff: { totalRecords: s.staff.length, pages: 1 } } };
+  return {
+    dfeNumber: s.dfeNumber,
+    exportedAt: `${la.today}T18:00:00Z`,
+    source: 'integris',
+    reports: { students, staff: s.staff },
+    completeness: {
+      students: { totalRecords: students.length, pages: 1 },
+      staff: { totalRecords: s.staff.length, pages: 1 },
+    },
+  };
 }
 
 beforeAll(async () => {
   const db = ctx.store.db;
-  for (const s of la.schools) await upsertSchool(db, { dfeNumber: s.dfeNumber, name: s.name, laCode: s.laCode, acceptedReports: ['students', 'staff'] });
+  for (const s of la.schools)
+    await upsertSchool(db, {
+      dfeNumber: s.dfeNumber,
+      name: s.name,
+      laCode: s.laCode,
+      acceptedReports: ['students', 'staff'],
+    });
   const deps = { db, logger: captureLogger().logger };
   await syncSchool(deps, school.dfeNumber, { trigger: 'file', file: file(school), today: la.today });
   await syncSchool(deps, sister.dfeNumber, { trigger: 'file', file: file(sister), today: la.today });
@@ -35,7 +57,11 @@ beforeAll(async () => {
   delete (lookalike as { upn?: string }).upn;
   // a look-alike to match, and a fifth of the school gone to hold
   const kept = school.students.slice(Math.ceil(school.students.length / 5));
-  const run = await syncSchool(deps, school.dfeNumber, { trigger: 'file', file: { ...file({ ...school, students: kept }, [lookalike]) }, today: la.today });
+  const run = await syncSchool(deps, school.dfeNumber, {
+    trigger: 'file',
+    file: { ...file({ ...school, students: kept }, [lookalike]) },
+    today: la.today,
+  });
   runId = run.runId;
 });
 
@@ -51,10 +77,18 @@ describe('access', () => {
   });
 
   it('lets heads grant contacts, refuses everyone else with a reason', async () => {
-    await expect(grantRole(ctx.store.db, stranger, school.dfeNumber, contact, 'contact')).rejects.toMatchObject({ code: 'forbidden', message: expect.stringMatching(/Stranger is not an admin of school/) });
+    await expect(grantRole(ctx.store.db, stranger, school.dfeNumber, contact, 'contact')).rejects.toMatchObject({
+      code: 'forbidden',
+      message: expect.stringMatching(/Stranger is not an admin of school/),
+    });
     await grantRole(ctx.store.db, head, school.dfeNumber, contact, 'contact');
-    await expect(grantRole(ctx.store.db, contact, school.dfeNumber, stranger, 'contact')).rejects.toMatchObject({ code: 'forbidden', message: expect.stringMatching(/only the school's head/) });
-    await expect(grantRole(ctx.store.db, head, school.dfeNumber, laAdmin, 'la')).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(grantRole(ctx.store.db, contact, school.dfeNumber, stranger, 'contact')).rejects.toMatchObject({
+      code: 'forbidden',
+      message: expect.stringMatching(/only the school's head/),
+    });
+    await expect(grantRole(ctx.store.db, head, school.dfeNumber, laAdmin, 'la')).rejects.toMatchObject({
+      code: 'forbidden',
+    });
     await grantRole(ctx.store.db, operator, school.dfeNumber, laAdmin, 'la');
     expect(await roleAt(ctx.store.db, laAdmin, sister.dfeNumber)).toBe('la');
     await expect(status({ db: ctx.store.db }, stranger, school.dfeNumber)).rejects.toMatchObject({ code: 'forbidden' });
@@ -69,18 +103,28 @@ describe('actions', () => {
     if (view.kind !== 'matches') return;
     const held = view.matches.find((m) => m.personId === 'LOOK-1')!;
     expect(held.maskedDob).toMatch(/^xx\/xx\/\d{4}$/);
-    expect(held.candidates[0]).toMatchObject({ reasons: expect.arrayContaining(['same date of birth']), schools: [school.dfeNumber] });
+    expect(held.candidates[0]).toMatchObject({
+      reasons: expect.arrayContaining(['same date of birth']),
+      schools: [school.dfeNumber],
+    });
     expect(JSON.stringify(view)).not.toContain(school.students[2]!.dateOfBirth);
   });
 
   it('lets a contact decide a person once; a second decision is stale, not a double change', async () => {
     const view = await createNew({ db: ctx.store.db }, contact, { dfeNumber: school.dfeNumber, personId: 'LOOK-1' });
     expect(view).toMatchObject({ kind: 'decided', decision: 'created', by: 'Contact', username: expect.any(String) });
-    await expect(match({ db: ctx.store.db }, head, { dfeNumber: school.dfeNumber, personId: 'LOOK-1', username: 'someone' })).rejects.toMatchObject({ code: 'stale_action', message: expect.stringMatching(/already created by slack:T1:UCONTACT/) });
+    await expect(
+      match({ db: ctx.store.db }, head, { dfeNumber: school.dfeNumber, personId: 'LOOK-1', username: 'someone' }),
+    ).rejects.toMatchObject({
+      code: 'stale_action',
+      message: expect.stringMatching(/already created by slack:T1:UCONTACT/),
+    });
   });
 
   it('keeps approval of held unallocations to heads and LA admins', async () => {
-    await expect(approveUnallocations({ db: ctx.store.db }, contact, runId)).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(approveUnallocations({ db: ctx.store.db }, contact, runId)).rejects.toMatchObject({
+      code: 'forbidden',
+    });
     const view = await approveUnallocations({ db: ctx.store.db }, laAdmin, runId);
     expect(view).toMatchObject({ kind: 'held_decided', decision: 'approved', by: 'LA admin' });
     if (view.kind === 'held_decided') expect(view.applied).toBeGreaterThan(0);

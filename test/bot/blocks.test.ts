@@ -3,13 +3,27 @@ import { describe, expect, it } from 'vitest';
 import type { MatchView, View } from '../../src/bot/view-model.js';
 import { MATCHES_PER_PAGE, blockKitProblems, homeView, render } from '../../src/bot/views/blocks.js';
 
-const longReasons = ['same forename', 'surname differs by one letter', 'day and month of birth swapped', 'names differ only in accents or punctuation', 'recorded gender differs'];
+const longReasons = [
+  'same forename',
+  'surname differs by one letter',
+  'day and month of birth swapped',
+  'names differ only in accents or punctuation',
+  'recorded gender differs',
+];
 const matches: MatchView[] = Array.from({ length: 500 }, (_, i) => ({
   personId: `P${String(i).padStart(6, '0')}-${'x'.repeat(40)}`,
   kind: i % 10 ? 'students' : 'staff',
   name: `Ngozi-Ó Súilleabháin-Fitzgerald-Wiśniewska <${i}> & Co ${'long '.repeat(30)}`,
   maskedDob: 'xx/xx/2015',
-  candidates: Array.from({ length: 5 }, (_, j) => ({ username: `candidate.name${i}${j}`.slice(0, 20), name: `Candidate ${'name '.repeat(40)}`, maskedDob: 'xx/xx/2015', score: 0.9, reasons: longReasons, schools: ['2093456', '2094567'], lastSeen: '2026-11-20' })),
+  candidates: Array.from({ length: 5 }, (_, j) => ({
+    username: `candidate.name${i}${j}`.slice(0, 20),
+    name: `Candidate ${'name '.repeat(40)}`,
+    maskedDob: 'xx/xx/2015',
+    score: 0.9,
+    reasons: longReasons,
+    schools: ['2093456', '2094567'],
+    lastSeen: '2026-11-20',
+  })),
 }));
 
 describe('Block Kit rendering', () => {
@@ -33,20 +47,57 @@ describe('Block Kit rendering', () => {
 
   it('renders lists, status and outcomes within the limits', () => {
     const views: View[] = [
-      { kind: 'accounts', list: 'unallocated', dfeNumber: '2093456', accounts: Array.from({ length: 300 }, (_, i) => ({ username: `u${i}`, name: `Name ${i}`, until: '2026-11-20' })) },
+      {
+        kind: 'accounts',
+        list: 'unallocated',
+        dfeNumber: '2093456',
+        accounts: Array.from({ length: 300 }, (_, i) => ({
+          username: `u${i}`,
+          name: `Name ${i}`,
+          until: '2026-11-20',
+        })),
+      },
       { kind: 'accounts', list: 'non_mis', dfeNumber: '2093456', accounts: [] },
       { kind: 'decided', dfeNumber: '2093456', personId: 'P1', decision: 'matched', username: 'a.b', by: 'Head' },
-      { kind: 'held_decided', runId: 'r1', dfeNumber: '2093456', decision: 'approved', applied: 12, stale: ['x'], by: 'Head' },
-      { kind: 'status', paused: true, schools: Array.from({ length: 80 }, (_, i) => ({ dfeNumber: `209${String(i).padStart(4, '0')}`, name: `School ${i}`, paused: false, grant: 'granted', openMatches: 3, heldChanges: [] })) },
+      {
+        kind: 'held_decided',
+        runId: 'r1',
+        dfeNumber: '2093456',
+        decision: 'approved',
+        applied: 12,
+        stale: ['x'],
+        by: 'Head',
+      },
+      {
+        kind: 'status',
+        paused: true,
+        schools: Array.from({ length: 80 }, (_, i) => ({
+          dfeNumber: `209${String(i).padStart(4, '0')}`,
+          name: `School ${i}`,
+          paused: false,
+          grant: 'granted',
+          openMatches: 3,
+          heldChanges: [],
+        })),
+      },
     ];
     for (const v of views) expect(blockKitProblems(render(v)), v.kind).toEqual([]);
   });
 
   it('keeps the App Home within the 100 blocks of a home view for an LA of 200 schools', () => {
-    const schools = Array.from({ length: 200 }, (_, i) => ({ dfeNumber: `209${String(i).padStart(4, '0')}`, name: `School ${i}`, paused: false, grant: 'granted', openMatches: i % 3, heldChanges: [] }));
+    const schools = Array.from({ length: 200 }, (_, i) => ({
+      dfeNumber: `209${String(i).padStart(4, '0')}`,
+      name: `School ${i}`,
+      paused: false,
+      grant: 'granted',
+      openMatches: i % 3,
+      heldChanges: [],
+    }));
     const view = homeView(schools);
     expect(view.blocks.length).toBeLessThanOrEqual(100);
-    expect(blockKitProblems({ text: 'home', blocks: view.blocks }).filter((p) => !p.includes('blocks (max 50)'))).toEqual([]);
+    expect(
+      blockKitProblems({ text: 'home', blocks: view.blocks }).filter((p) => !p.includes('blocks (max 50)')),
+    ).toEqual([]);
   });
 });
 
@@ -58,11 +109,37 @@ describe('Block Kit snapshots', () => {
       name: 'Tom Whitfield',
       maskedDob: 'xx/xx/2016',
       candidates: [
-        { username: 'thomas.whitfield', name: 'Thomas Whitfield', maskedDob: 'xx/xx/2016', score: 0.98, reasons: ['forename is a short form (tom/thomas)', 'same surname', 'same date of birth'], schools: ['2092000'], lastSeen: '2026-11-20' },
-        { username: 'tom.whitfeld', name: 'Tom Whitfeld', maskedDob: 'xx/xx/2016', score: 0.87, reasons: ['same forename', 'surname differs by one letter', 'day and month of birth swapped'], schools: [] },
+        {
+          username: 'thomas.whitfield',
+          name: 'Thomas Whitfield',
+          maskedDob: 'xx/xx/2016',
+          score: 0.98,
+          reasons: ['forename is a short form (tom/thomas)', 'same surname', 'same date of birth'],
+          schools: ['2092000'],
+          lastSeen: '2026-11-20',
+        },
+        {
+          username: 'tom.whitfeld',
+          name: 'Tom Whitfeld',
+          maskedDob: 'xx/xx/2016',
+          score: 0.87,
+          reasons: ['same forename', 'surname differs by one letter', 'day and month of birth swapped'],
+          schools: [],
+        },
       ],
     };
     expect(render({ kind: 'matches', dfeNumber: '2092000', matches: [person] })).toMatchSnapshot();
-    expect(render({ kind: 'summary', dfeNumber: '2092000', schoolName: 'Oakfield Primary School', runId: 'run-1', status: 'succeeded', counts: { created: 3, unchanged: 290, held_unallocation: 31 }, held: 31, openMatches: 2 })).toMatchSnapshot();
+    expect(
+      render({
+        kind: 'summary',
+        dfeNumber: '2092000',
+        schoolName: 'Oakfield Primary School',
+        runId: 'run-1',
+        status: 'succeeded',
+        counts: { created: 3, unchanged: 290, held_unallocation: 31 },
+        held: 31,
+        openMatches: 2,
+      }),
+    ).toMatchSnapshot();
   });
 });

@@ -2,20 +2,35 @@
 import { describe, expect, it } from 'vitest';
 import { adaptiveCardErrors } from '../helpers/adaptive-cards.js';
 import type { MatchView, View } from '../../src/bot/view-model.js';
-import { CARD_MATCHES_PER_PAGE, cardProblems, confirmationFor, renderCard, stacked } from '../../src/bot/views/cards.js';
+import {
+  CARD_MATCHES_PER_PAGE,
+  cardProblems,
+  confirmationFor,
+  renderCard,
+  stacked,
+} from '../../src/bot/views/cards.js';
 
 const matches: MatchView[] = Array.from({ length: 500 }, (_, i) => ({
   personId: `P${i}`,
   kind: 'students',
   name: `Ngozi-Ó Súilleabháin [${i}](http://x) *Fitzgerald* ${'long '.repeat(20)}`,
   maskedDob: 'xx/xx/2015',
-  candidates: Array.from({ length: 4 }, (_, j) => ({ username: `candidate${i}.${j}`, name: `Candidate ${'name '.repeat(20)}`, maskedDob: 'xx/xx/2015', score: 0.91, reasons: ['same forename', 'surname differs by one letter', 'day and month of birth swapped'], schools: ['2093456'], lastSeen: '2026-11-20' })),
+  candidates: Array.from({ length: 4 }, (_, j) => ({
+    username: `candidate${i}.${j}`,
+    name: `Candidate ${'name '.repeat(20)}`,
+    maskedDob: 'xx/xx/2015',
+    score: 0.91,
+    reasons: ['same forename', 'surname differs by one letter', 'day and month of birth swapped'],
+    schools: ['2093456'],
+    lastSeen: '2026-11-20',
+  })),
 }));
 
 describe('Adaptive Cards', () => {
   it('pages 500 pending matches in cards Teams accepts', () => {
     const view: View = { kind: 'matches', dfeNumber: '2093456', matches };
-    for (let page = 0; page < Math.ceil(500 / CARD_MATCHES_PER_PAGE); page++) expect(cardProblems(renderCard(view, page)), `page ${page}`).toEqual([]);
+    for (let page = 0; page < Math.ceil(500 / CARD_MATCHES_PER_PAGE); page++)
+      expect(cardProblems(renderCard(view, page)), `page ${page}`).toEqual([]);
     expect(adaptiveCardErrors(renderCard(view, 0))).toEqual([]);
     const first = JSON.stringify(renderCard(view, 0));
     expect(first).toContain('"verb":"uso.match"');
@@ -25,11 +40,48 @@ describe('Adaptive Cards', () => {
 
   it('renders every other view within the limits', () => {
     const views: View[] = [
-      { kind: 'summary', dfeNumber: '2093456', schoolName: 'Oakfield', runId: 'r1', status: 'succeeded', counts: { created: 3, held_unallocation: 40 }, held: 40, openMatches: 3 },
-      { kind: 'accounts', list: 'unallocated', dfeNumber: '2093456', accounts: Array.from({ length: 300 }, (_, i) => ({ username: `u${i}`, name: `Name ${i}`, until: '2026-11-20' })) },
-      { kind: 'status', paused: false, schools: Array.from({ length: 80 }, (_, i) => ({ dfeNumber: `209${i}`, name: `School ${i}`, paused: false, grant: 'granted', openMatches: 1, heldChanges: [] })) },
+      {
+        kind: 'summary',
+        dfeNumber: '2093456',
+        schoolName: 'Oakfield',
+        runId: 'r1',
+        status: 'succeeded',
+        counts: { created: 3, held_unallocation: 40 },
+        held: 40,
+        openMatches: 3,
+      },
+      {
+        kind: 'accounts',
+        list: 'unallocated',
+        dfeNumber: '2093456',
+        accounts: Array.from({ length: 300 }, (_, i) => ({
+          username: `u${i}`,
+          name: `Name ${i}`,
+          until: '2026-11-20',
+        })),
+      },
+      {
+        kind: 'status',
+        paused: false,
+        schools: Array.from({ length: 80 }, (_, i) => ({
+          dfeNumber: `209${i}`,
+          name: `School ${i}`,
+          paused: false,
+          grant: 'granted',
+          openMatches: 1,
+          heldChanges: [],
+        })),
+      },
       { kind: 'decided', dfeNumber: '2093456', personId: 'P1', decision: 'created', username: 'a.b', by: 'Head' },
-      { kind: 'held_decided', runId: 'r1', dfeNumber: '2093456', decision: 'rejected', applied: 0, stale: [], by: 'Head' },
+      {
+        kind: 'held_decided',
+        runId: 'r1',
+        dfeNumber: '2093456',
+        decision: 'rejected',
+        applied: 0,
+        stale: [],
+        by: 'Head',
+      },
       { kind: 'restored', dfeNumber: '2093456', username: 'a.b', by: 'Head' },
       { kind: 'run_queued', dfeNumber: '2093456', by: 'Head' },
     ];
@@ -41,14 +93,27 @@ describe('Adaptive Cards', () => {
   });
 
   it('is read cleanly by the Adaptive Cards SDK at 1.5, which does object to what Teams would drop', () => {
-    expect(adaptiveCardErrors({ type: 'AdaptiveCard', version: '1.5', body: [{ type: 'TextBlock', text: 'x', weight: 'Heavy' }, { type: 'Carousel2' }] })).toEqual([
+    expect(
+      adaptiveCardErrors({
+        type: 'AdaptiveCard',
+        version: '1.5',
+        body: [{ type: 'TextBlock', text: 'x', weight: 'Heavy' }, { type: 'Carousel2' }],
+      }),
+    ).toEqual([
       'Invalid value "Heavy" for property "weight".',
       'Unknown element type "Carousel2". Fallback will be used if present.',
     ]);
   });
 
   it('keeps a decision stacked above a full page of long matches within the limit', () => {
-    const decided = renderCard({ kind: 'decided', dfeNumber: '2093456', personId: 'P1', decision: 'matched', username: 'candidate1.0', by: 'Head' });
+    const decided = renderCard({
+      kind: 'decided',
+      dfeNumber: '2093456',
+      personId: 'P1',
+      decision: 'matched',
+      username: 'candidate1.0',
+      by: 'Head',
+    });
     const page = renderCard({ kind: 'matches', dfeNumber: '2093456', matches }, 3);
     const both = stacked(decided, page);
     expect(cardProblems(both)).toEqual([]);
@@ -57,13 +122,63 @@ describe('Adaptive Cards', () => {
   });
 
   it('renders the cards Teams users see as they were reviewed (snapshots)', () => {
-    const small: MatchView = { personId: 'P7', kind: 'staff', name: 'Ann *Lee*', maskedDob: 'xx/xx/1990', candidates: [{ username: 'ann.lee', name: 'Anne Lee', maskedDob: 'xx/xx/1990', score: 0.88, reasons: ['forename differs by one letter'], schools: ['2093456'], lastSeen: '2026-07-20' }] };
+    const small: MatchView = {
+      personId: 'P7',
+      kind: 'staff',
+      name: 'Ann *Lee*',
+      maskedDob: 'xx/xx/1990',
+      candidates: [
+        {
+          username: 'ann.lee',
+          name: 'Anne Lee',
+          maskedDob: 'xx/xx/1990',
+          score: 0.88,
+          reasons: ['forename differs by one letter'],
+          schools: ['2093456'],
+          lastSeen: '2026-07-20',
+        },
+      ],
+    };
     const cards = {
       matches: renderCard({ kind: 'matches', dfeNumber: '2093456', matches: [small] }),
-      summary: renderCard({ kind: 'summary', dfeNumber: '2093456', schoolName: 'Oakfield Primary', runId: 'r1', status: 'succeeded', counts: { created: 3, unallocated: 2, held_unallocation: 12 }, held: 12, openMatches: 1 }),
-      unallocated: renderCard({ kind: 'accounts', list: 'unallocated', dfeNumber: '2093456', accounts: [{ username: 'sam.hill', name: 'Sam Hill', until: '2026-07-22' }] }),
+      summary: renderCard({
+        kind: 'summary',
+        dfeNumber: '2093456',
+        schoolName: 'Oakfield Primary',
+        runId: 'r1',
+        status: 'succeeded',
+        counts: { created: 3, unallocated: 2, held_unallocation: 12 },
+        held: 12,
+        openMatches: 1,
+      }),
+      unallocated: renderCard({
+        kind: 'accounts',
+        list: 'unallocated',
+        dfeNumber: '2093456',
+        accounts: [{ username: 'sam.hill', name: 'Sam Hill', until: '2026-07-22' }],
+      }),
       nonMis: renderCard({ kind: 'accounts', list: 'non_mis', dfeNumber: '2093456', accounts: [] }),
-      status: renderCard({ kind: 'status', paused: true, schools: [{ dfeNumber: '2093456', name: 'Oakfield Primary', paused: false, grant: 'granted', openMatches: 1, heldChanges: [{ runId: 'r1', count: 12 }], lastRun: { runId: 'r1', status: 'succeeded', trigger: 'nightly', startedAt: '2026-11-27T18:00:05.000Z', counts: { created: 3 } } }] }),
+      status: renderCard({
+        kind: 'status',
+        paused: true,
+        schools: [
+          {
+            dfeNumber: '2093456',
+            name: 'Oakfield Primary',
+            paused: false,
+            grant: 'granted',
+            openMatches: 1,
+            heldChanges: [{ runId: 'r1', count: 12 }],
+            lastRun: {
+              runId: 'r1',
+              status: 'succeeded',
+              trigger: 'nightly',
+              startedAt: '2026-11-27T18:00:05.000Z',
+              counts: { created: 3 },
+            },
+          },
+        ],
+      }),
       confirmExclude: confirmationFor('uso.exclude', { d: '2093456', p: 'P7', page: 2 }, 'MIS person P7'),
       confirmApprove: confirmationFor('uso.approve', { d: '2093456', r: 'r1' }, 'The held changes of run r1'),
     };

@@ -28,11 +28,13 @@ describe('outbox', () => {
       clock = new Date(clock.getTime() + 60 * 60_000);
     }
     expect(down.isDone()).toBe(true);
-    expect((await outboxItem(db, 'summary:run-1:C9'))).toMatchObject({ status: 'pending', attempts: 6 });
+    expect(await outboxItem(db, 'summary:run-1:C9')).toMatchObject({ status: 'pending', attempts: 6 });
     expect((await outboxItem(db, 'summary:run-2:C9'))?.attempts).toBe(0);
 
     // then rate limited: Retry-After is honoured
-    nock('https://slack.com').post('/api/chat.postMessage').reply(429, { ok: false, error: 'ratelimited' }, { 'Retry-After': '42' });
+    nock('https://slack.com')
+      .post('/api/chat.postMessage')
+      .reply(429, { ok: false, error: 'ratelimited' }, { 'Retry-After': '42' });
     await deliverDue(db, { slack: sender }, log.logger, options);
     expect((await outboxItem(db, 'summary:run-1:C9'))?.nextAttemptAt.getTime()).toBe(clock.getTime() + 42_000);
 
@@ -59,8 +61,18 @@ describe('outbox', () => {
     await enqueue(db, 'gone', { ...to, conversation: 'CGONE' }, { text: 'hello?' });
     nock('https://slack.com').post('/api/chat.postMessage').reply(200, { ok: false, error: 'channel_not_found' });
     const log = captureLogger();
-    expect(await deliverDue(db, { slack: slackSender('xoxb-test') }, log.logger, { perConversationGapMs: 0 })).toEqual({ sent: 0, retrying: 0 });
-    expect(await outboxItem(db, 'gone')).toMatchObject({ status: 'failed', attempts: 1, lastError: 'Slack: channel_not_found' });
-    expect(await deliverDue(db, { slack: slackSender('xoxb-test') }, log.logger, { perConversationGapMs: 0 })).toEqual({ sent: 0, retrying: 0 });
+    expect(await deliverDue(db, { slack: slackSender('xoxb-test') }, log.logger, { perConversationGapMs: 0 })).toEqual({
+      sent: 0,
+      retrying: 0,
+    });
+    expect(await outboxItem(db, 'gone')).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      lastError: 'Slack: channel_not_found',
+    });
+    expect(await deliverDue(db, { slack: slackSender('xoxb-test') }, log.logger, { perConversationGapMs: 0 })).toEqual({
+      sent: 0,
+      retrying: 0,
+    });
   });
 });

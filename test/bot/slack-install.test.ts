@@ -15,7 +15,20 @@ let app: ReturnType<typeof createApp>;
 beforeAll(() => {
   const log = captureLogger();
   const slack = createSlack({ db: ctx.store.db, logger: log.logger, signingSecret: SECRET });
-  app = createApp({ store: ctx.store, logger: log.logger, routes: [slack.routes, slackInstallRoutes({ db: ctx.store.db, logger: log.logger, clientId: '111.222', clientSecret: 'client-secret', stateSecret: 'state-secret-value' })] });
+  app = createApp({
+    store: ctx.store,
+    logger: log.logger,
+    routes: [
+      slack.routes,
+      slackInstallRoutes({
+        db: ctx.store.db,
+        logger: log.logger,
+        clientId: '111.222',
+        clientSecret: 'client-secret',
+        stateSecret: 'state-secret-value',
+      }),
+    ],
+  });
 });
 
 describe('Slack installation', () => {
@@ -29,17 +42,54 @@ describe('Slack installation', () => {
     expect(stateIsValid(state, 'state-secret-value', Date.now())).toBe(true);
 
     const exchange = nock('https://slack.com')
-      .post('/api/oauth.v2.access', (b) => b.code === 'the-code' && b.client_id === '111.222' && b.client_secret === 'client-secret')
-      .reply(200, { ok: true, access_token: 'xoxb-team-2', token_type: 'bot', scope: 'commands,chat:write', bot_user_id: 'UB2', app_id: 'A2', team: { id: 'T2', name: 'Oakfield' }, authed_user: { id: 'UADMIN' } });
+      .post(
+        '/api/oauth.v2.access',
+        (b) => b.code === 'the-code' && b.client_id === '111.222' && b.client_secret === 'client-secret',
+      )
+      .reply(200, {
+        ok: true,
+        access_token: 'xoxb-team-2',
+        token_type: 'bot',
+        scope: 'commands,chat:write',
+        bot_user_id: 'UB2',
+        app_id: 'A2',
+        team: { id: 'T2', name: 'Oakfield' },
+        authed_user: { id: 'UADMIN' },
+      });
     const done = await app.request(`/slack/oauth_redirect?code=the-code&state=${encodeURIComponent(state)}`);
     expect(done.status).toBe(200);
     expect(exchange.isDone()).toBe(true);
-    expect(await installationFor(ctx.store.db, 'T2')).toMatchObject({ teamId: 'T2', botToken: 'xoxb-team-2', botUserId: 'UB2', scopes: ['commands', 'chat:write'] });
+    expect(await installationFor(ctx.store.db, 'T2')).toMatchObject({
+      teamId: 'T2',
+      botToken: 'xoxb-team-2',
+      botUserId: 'UB2',
+      scopes: ['commands', 'chat:write'],
+    });
 
-    const body = new URLSearchParams({ team_id: 'T2', channel_id: 'C2', user_id: 'UADMIN', user_name: 'admin', command: '/uso', text: 'help', response_url: 'https://hooks.slack.com/x', trigger_id: '1' }).toString();
+    const body = new URLSearchParams({
+      team_id: 'T2',
+      channel_id: 'C2',
+      user_id: 'UADMIN',
+      user_name: 'admin',
+      command: '/uso',
+      text: 'help',
+      response_url: 'https://hooks.slack.com/x',
+      trigger_id: '1',
+    }).toString();
     const ts = String(Math.floor(Date.now() / 1000));
-    const res = await app.request('/slack/events', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': ts, 'x-slack-signature': `v0=${createHmac('sha256', SECRET).update(`v0:${ts}:${body}`).digest('hex')}` }, body });
-    expect(await res.json()).toMatchObject({ response_type: 'ephemeral', text: expect.stringContaining('/uso link CODE') });
+    const res = await app.request('/slack/events', {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-slack-request-timestamp': ts,
+        'x-slack-signature': `v0=${createHmac('sha256', SECRET).update(`v0:${ts}:${body}`).digest('hex')}`,
+      },
+      body,
+    });
+    expect(await res.json()).toMatchObject({
+      response_type: 'ephemeral',
+      text: expect.stringContaining('/uso link CODE'),
+    });
   });
 
   it('refuses a forged or expired state', async () => {

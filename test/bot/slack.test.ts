@@ -23,12 +23,32 @@ const SECRET = 'slack-signing-secret';
 let app: ReturnType<typeof createApp>;
 
 function sign(body: string, ts = Math.floor(Date.now() / 1000)) {
-  return { 'x-slack-request-timestamp': String(ts), 'x-slack-signature': `v0=${createHmac('sha256', SECRET).update(`v0:${ts}:${body}`).digest('hex')}` };
+  return {
+    'x-slack-request-timestamp': String(ts),
+    'x-slack-signature': `v0=${createHmac('sha256', SECRET).update(`v0:${ts}:${body}`).digest('hex')}`,
+  };
 }
 
 function slash(text: string, user = 'UHEAD', extraHeaders: Record<string, string> = {}) {
-  const body = new URLSearchParams({ token: 'x', team_id: 'T1', team_domain: 'school', channel_id: 'C1', channel_name: 'uso', user_id: user, user_name: user.toLowerCase(), command: '/uso', text, api_app_id: 'A1', trigger_id: '1.2.3', response_url: 'https://hooks.slack.com/commands/T1/1/abc' }).toString();
-  return app.request('/slack/events', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...sign(body), ...extraHeaders }, body });
+  const body = new URLSearchParams({
+    token: 'x',
+    team_id: 'T1',
+    team_domain: 'school',
+    channel_id: 'C1',
+    channel_name: 'uso',
+    user_id: user,
+    user_name: user.toLowerCase(),
+    command: '/uso',
+    text,
+    api_app_id: 'A1',
+    trigger_id: '1.2.3',
+    response_url: 'https://hooks.slack.com/commands/T1/1/abc',
+  }).toString();
+  return app.request('/slack/events', {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...sign(body), ...extraHeaders },
+    body,
+  });
 }
 
 function click(actionId: string, value: string, user = 'UHEAD', ts = '1700000000.000200') {
@@ -43,29 +63,66 @@ function click(actionId: string, value: string, user = 'UHEAD', ts = '1700000000
     channel: { id: 'C1', name: 'uso' },
     message: { type: 'message', ts, text: 'people to match' },
     response_url: 'https://hooks.slack.com/actions/T1/1/abc',
-    actions: [{ type: 'button', action_id: actionId, block_id: 'b', value, action_ts: '1700000001.000000', text: { type: 'plain_text', text: 'x' } }],
+    actions: [
+      {
+        type: 'button',
+        action_id: actionId,
+        block_id: 'b',
+        value,
+        action_ts: '1700000001.000000',
+        text: { type: 'plain_text', text: 'x' },
+      },
+    ],
   };
   const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
-  return app.request('/slack/events', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...sign(body) }, body });
+  return app.request('/slack/events', {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...sign(body) },
+    body,
+  });
 }
 
 beforeAll(async () => {
   const db = ctx.store.db;
   await seedChatSchool(db, [['NEW-TOM', 'Whitfield']]);
-  const scheduler = new Scheduler({ db, logger: captureLogger().logger, timeZone: 'Europe/London', concurrency: 1, processDelayMinutes: 0 });
-  const slack = createSlack({ db, logger: captureLogger().logger, signingSecret: SECRET, token: 'xoxb-test', botUserId: 'UBOT', botId: 'BBOT', scheduler });
+  const scheduler = new Scheduler({
+    db,
+    logger: captureLogger().logger,
+    timeZone: 'Europe/London',
+    concurrency: 1,
+    processDelayMinutes: 0,
+  });
+  const slack = createSlack({
+    db,
+    logger: captureLogger().logger,
+    signingSecret: SECRET,
+    token: 'xoxb-test',
+    botUserId: 'UBOT',
+    botId: 'BBOT',
+    scheduler,
+  });
   app = createApp({ store: ctx.store, logger: captureLogger().logger, routes: [slack.routes] });
 });
 
 describe('Slack', () => {
   it('walks from a signed /uso command to the Match button to the account linked in the store', async () => {
-    const code = await createLinkCode(ctx.store.db, school.dfeNumber, { platform: 'cli', userId: 'ops', displayName: 'ops' });
+    const code = await createLinkCode(ctx.store.db, school.dfeNumber, {
+      platform: 'cli',
+      userId: 'ops',
+      displayName: 'ops',
+    });
     const linked = await slash(`link ${code}`);
     expect(linked.status).toBe(200);
-    expect(await linked.json()).toMatchObject({ response_type: 'in_channel', text: expect.stringContaining(`now speaks for school ${school.dfeNumber}`) });
+    expect(await linked.json()).toMatchObject({
+      response_type: 'in_channel',
+      text: expect.stringContaining(`now speaks for school ${school.dfeNumber}`),
+    });
 
     const listed = await slash('match');
-    const message = (await listed.json()) as { response_type: string; blocks: { type: string; elements?: { action_id: string; value: string; text: { text: string } }[] }[] };
+    const message = (await listed.json()) as {
+      response_type: string;
+      blocks: { type: string; elements?: { action_id: string; value: string; text: { text: string } }[] }[];
+    };
     expect(message.response_type).toBe('ephemeral');
     const buttons = message.blocks.flatMap((b) => b.elements ?? []);
     const matchButton = buttons.find((b) => b.action_id === 'uso_match' && b.text.text === 'Match to tom.requested')!;
@@ -73,13 +130,21 @@ describe('Slack', () => {
     expect(buttons.map((b) => b.text.text)).toEqual(expect.arrayContaining(['Create new account', 'Exclude from USO']));
 
     const update = nock('https://slack.com')
-      .post('/api/chat.update', (body) => body.channel === 'C1' && body.ts === '1700000000.000200' && String(body.text).includes('matched to `tom.requested`'))
+      .post(
+        '/api/chat.update',
+        (body) =>
+          body.channel === 'C1' &&
+          body.ts === '1700000000.000200' &&
+          String(body.text).includes('matched to `tom.requested`'),
+      )
       .reply(200, { ok: true, channel: 'C1', ts: '1700000000.000200' });
     const clicked = await click('uso_match', matchButton.value);
     expect(clicked.status).toBe(200);
     await vi_waitFor(() => update.isDone());
     const account = await getAccount(ctx.store.db, 'tom.requested');
-    expect(account!.associations).toEqual([expect.objectContaining({ source: 'mis', misPersonId: 'NEW-TOM', status: 'active' })]);
+    expect(account!.associations).toEqual([
+      expect.objectContaining({ source: 'mis', misPersonId: 'NEW-TOM', status: 'active' }),
+    ]);
 
     // the same button again: a clear, private answer, no second change
     const stale = nock('https://slack.com')
@@ -91,25 +156,48 @@ describe('Slack', () => {
 
   it('posts a run summary to the linked channel; the head approves the held unallocations from it', async () => {
     const kept = school.students.slice(Math.ceil(school.students.length / 4));
-    const file: ExportFile = { dfeNumber: school.dfeNumber, exportedAt: `${la.today}T19:00:00Z`, source: 'integris', reports: { students: kept, staff: school.staff }, completeness: {} };
-    const run = await syncSchool({ db: ctx.store.db, logger: captureLogger().logger }, school.dfeNumber, { trigger: 'nightly', file, today: la.today });
+    const file: ExportFile = {
+      dfeNumber: school.dfeNumber,
+      exportedAt: `${la.today}T19:00:00Z`,
+      source: 'integris',
+      reports: { students: kept, staff: school.staff },
+      completeness: {},
+    };
+    const run = await syncSchool({ db: ctx.store.db, logger: captureLogger().logger }, school.dfeNumber, {
+      trigger: 'nightly',
+      file,
+      today: la.today,
+    });
     expect(run.counts.held_unallocation).toBeGreaterThan(5);
     expect(await notifyRun(ctx.store.db, run)).toBe(1);
     expect(await notifyRun(ctx.store.db, run)).toBe(0); // one message per run and channel
     const item = await outboxItem(ctx.store.db, `summary:${run.runId}:slack:T1:C1`);
     expect(item?.message.text).toContain(school.name);
-    const approve = (item!.message.blocks as { elements?: { action_id: string; value: string; confirm?: unknown }[] }[]).flatMap((b) => b.elements ?? []).find((e) => e.action_id === 'uso_approve')!;
+    const approve = (item!.message.blocks as { elements?: { action_id: string; value: string; confirm?: unknown }[] }[])
+      .flatMap((b) => b.elements ?? [])
+      .find((e) => e.action_id === 'uso_approve')!;
     expect(approve.confirm).toBeDefined();
 
     // delivered through the outbox: the posted summary's ts is the message the head then clicks on
-    const posted = nock('https://slack.com').post('/api/chat.postMessage', (b) => b.channel === 'C1').reply(200, { ok: true, channel: 'C1', ts: '1700000000.000100' });
-    expect(await deliverDue(ctx.store.db, { slack: slackSender('xoxb-test') }, captureLogger().logger, { perConversationGapMs: 0 })).toEqual({ sent: 1, retrying: 0 });
+    const posted = nock('https://slack.com')
+      .post('/api/chat.postMessage', (b) => b.channel === 'C1')
+      .reply(200, { ok: true, channel: 'C1', ts: '1700000000.000100' });
+    expect(
+      await deliverDue(ctx.store.db, { slack: slackSender('xoxb-test') }, captureLogger().logger, {
+        perConversationGapMs: 0,
+      }),
+    ).toEqual({ sent: 1, retrying: 0 });
     expect(posted.isDone()).toBe(true);
     // the summary is updated in place: what was done on top, the counts below, no held changes left to approve
     const update = nock('https://slack.com')
       .post('/api/chat.update', (b) => {
         const all = String(b.text) + JSON.stringify(b.blocks);
-        return b.ts === '1700000000.000100' && /were approved by uhead: \d+ applied/.test(all) && all.includes('held changes approved by slack:T1:UHEAD') && !all.includes('uso_approve');
+        return (
+          b.ts === '1700000000.000100' &&
+          /were approved by uhead: \d+ applied/.test(all) &&
+          all.includes('held changes approved by slack:T1:UHEAD') &&
+          !all.includes('uso_approve')
+        );
       })
       .reply(200, { ok: true });
     await click('uso_approve', approve.value, 'UHEAD', '1700000000.000100');
@@ -118,37 +206,70 @@ describe('Slack', () => {
   });
 
   it('sends LA admins a morning digest of the schools that need someone, once a day', async () => {
-    await grantRole(ctx.store.db, { platform: 'cli', userId: 'ops', displayName: 'ops' }, school.dfeNumber, 'slack:T1:ULA', 'la');
+    await grantRole(
+      ctx.store.db,
+      { platform: 'cli', userId: 'ops', displayName: 'ops' },
+      school.dfeNumber,
+      'slack:T1:ULA',
+      'la',
+    );
     const failed = (await startRun(ctx.store.db, { dfeNumber: school.dfeNumber, trigger: 'nightly' }))!;
-    await finishRun(ctx.store.db, failed._id, { status: 'failed', error: { code: 'integris_unavailable', message: 'Integris answered 503' } });
+    await finishRun(ctx.store.db, failed._id, {
+      status: 'failed',
+      error: { code: 'integris_unavailable', message: 'Integris answered 503' },
+    });
     expect(await queueLaDigests(ctx.store.db, '2026-11-30')).toBe(1);
     expect(await queueLaDigests(ctx.store.db, '2026-11-30')).toBe(0);
     const digest = await outboxItem(ctx.store.db, 'digest:2026-11-30:slack:T1:ULA');
     expect(digest).toMatchObject({ conversation: 'ULA', status: 'pending' });
-    expect(digest?.message.text).toContain(`(${school.dfeNumber}): last run failed (integris_unavailable: Integris answered 503)`);
+    expect(digest?.message.text).toContain(
+      `(${school.dfeNumber}): last run failed (integris_unavailable: Integris answered 503)`,
+    );
   });
 
   it('lists unallocated accounts with Restore, runs a school now, and decides people with Create and Exclude', async () => {
     // a decision also refreshes the summary posted for the school's latest run (ts ...100)
-    const summaryRefresh = nock('https://slack.com').post('/api/chat.update', (b) => b.ts === '1700000000.000100').reply(200, { ok: true });
-    const list = (await (await slash('unallocated')).json()) as { blocks: { accessory?: { action_id: string; value: string } }[] };
+    const summaryRefresh = nock('https://slack.com')
+      .post('/api/chat.update', (b) => b.ts === '1700000000.000100')
+      .reply(200, { ok: true });
+    const list = (await (await slash('unallocated')).json()) as {
+      blocks: { accessory?: { action_id: string; value: string } }[];
+    };
     const restoreButton = list.blocks.map((b) => b.accessory).find((a) => a?.action_id === 'uso_restore')!;
     const username = JSON.parse(restoreButton.value).u as string;
-    const restored = nock('https://slack.com').post('/api/chat.update', (b) => String(b.text).includes(`${username} restored`)).reply(200, { ok: true });
+    const restored = nock('https://slack.com')
+      .post('/api/chat.update', (b) => String(b.text).includes(`${username} restored`))
+      .reply(200, { ok: true });
     await click('uso_restore', restoreButton.value);
     await vi_waitFor(() => restored.isDone() && summaryRefresh.isDone());
     expect((await getAccount(ctx.store.db, username))!.status).toBe('active');
 
     const queued = await (await slash('run')).json();
     expect(queued).toMatchObject({ response_type: 'in_channel', text: 'Run queued' });
-    expect(await ctx.store.db.collection('agendaJobs').countDocuments({ name: 'integris:export', 'data.dfeNumber': school.dfeNumber, 'data.trigger': 'force' })).toBe(1);
+    expect(
+      await ctx.store.db
+        .collection('agendaJobs')
+        .countDocuments({ name: 'integris:export', 'data.dfeNumber': school.dfeNumber, 'data.trigger': 'force' }),
+    ).toBe(1);
 
     // two more look-alikes of the hand-made account's person: one created, one excluded from the buttons
     const extra = [lookAlike('NEW-A', 'Whitfeld'), lookAlike('NEW-B', 'Whitfelde')];
     await ctx.store.db.collection('leases').deleteMany({});
-    const file: ExportFile = { dfeNumber: school.dfeNumber, exportedAt: `${la.today}T20:00:00Z`, source: 'integris', reports: { students: [...school.students, ...extra], staff: school.staff }, completeness: {} };
-    await syncSchool({ db: ctx.store.db, logger: captureLogger().logger }, school.dfeNumber, { trigger: 'file', file, today: la.today });
-    const matches = (await (await slash('match')).json()) as { blocks: { elements?: { action_id: string; value: string }[] }[] };
+    const file: ExportFile = {
+      dfeNumber: school.dfeNumber,
+      exportedAt: `${la.today}T20:00:00Z`,
+      source: 'integris',
+      reports: { students: [...school.students, ...extra], staff: school.staff },
+      completeness: {},
+    };
+    await syncSchool({ db: ctx.store.db, logger: captureLogger().logger }, school.dfeNumber, {
+      trigger: 'file',
+      file,
+      today: la.today,
+    });
+    const matches = (await (await slash('match')).json()) as {
+      blocks: { elements?: { action_id: string; value: string }[] }[];
+    };
     const buttons = matches.blocks.flatMap((b) => b.elements ?? []);
     const create = buttons.find((b) => b.action_id === 'uso_create' && b.value.includes('NEW-A'))!;
     const excl = buttons.find((b) => b.action_id === 'uso_exclude' && b.value.includes('NEW-B'))!;
@@ -156,33 +277,61 @@ describe('Slack', () => {
     await click('uso_create', create.value);
     await click('uso_exclude', excl.value);
     await vi_waitFor(() => updates.isDone());
-    const decided = await ctx.store.db.collection('matches').find({ misPersonId: { $in: ['NEW-A', 'NEW-B'] } }).toArray();
+    const decided = await ctx.store.db
+      .collection('matches')
+      .find({ misPersonId: { $in: ['NEW-A', 'NEW-B'] } })
+      .toArray();
     expect(decided.map((m) => m.status).sort()).toEqual(['created', 'excluded']);
   });
 
   it('answers help, the non-MIS list and grants, and pages the matching list', async () => {
     expect(((await (await slash('help')).json()) as { text: string }).text).toContain('/uso match [school]');
-    expect(((await (await slash('non-mis')).json()) as { text: string }).text).toBe(`Accounts at ${school.dfeNumber} not in the MIS`);
+    expect(((await (await slash('non-mis')).json()) as { text: string }).text).toBe(
+      `Accounts at ${school.dfeNumber} not in the MIS`,
+    );
     const granted = (await (await slash('grant <@UNEW|new> contact')).json()) as { text: string };
     expect(granted.text).toBe(`<@UNEW> is now contact for school ${school.dfeNumber}.`);
     expect(((await (await slash('status', 'UNEW')).json()) as { text: string }).text).toBe('USO status');
     const refused = (await (await slash('grant <@UOTHER> head', 'UNEW')).json()) as { text: string };
     expect(refused.text).toMatch(/only the school's head/);
-    const paged = nock('https://slack.com').post('/api/chat.update', (b) => String(b.text).includes('to match at') || String(b.text).includes('waiting to be matched')).reply(200, { ok: true });
+    const paged = nock('https://slack.com')
+      .post(
+        '/api/chat.update',
+        (b) => String(b.text).includes('to match at') || String(b.text).includes('waiting to be matched'),
+      )
+      .reply(200, { ok: true });
     await click('uso_matches_page', JSON.stringify({ d: school.dfeNumber, page: 0 }));
     await vi_waitFor(() => paged.isDone());
   });
 
   it('refuses people without a role at the school, saying why', async () => {
     const res = await slash('status', 'USTRANGER');
-    expect(await res.json()).toMatchObject({ response_type: 'ephemeral', text: expect.stringMatching(/ustranger is not an admin of school/) });
+    expect(await res.json()).toMatchObject({
+      response_type: 'ephemeral',
+      text: expect.stringMatching(/ustranger is not an admin of school/),
+    });
   });
 
   it('rejects a bad signature or a stale timestamp with 401 and does nothing', async () => {
     const body = 'command=%2Fuso&text=status&team_id=T1&channel_id=C1&user_id=UHEAD';
-    const wrong = await app.request('/slack/events', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(Math.floor(Date.now() / 1000)), 'x-slack-signature': 'v0=deadbeef' }, body });
+    const wrong = await app.request('/slack/events', {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-slack-request-timestamp': String(Math.floor(Date.now() / 1000)),
+        'x-slack-signature': 'v0=deadbeef',
+      },
+      body,
+    });
     expect(wrong.status).toBe(401);
-    const old = await app.request('/slack/events', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...sign(body, Math.floor(Date.now() / 1000) - 6 * 60) }, body });
+    const old = await app.request('/slack/events', {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        ...sign(body, Math.floor(Date.now() / 1000) - 6 * 60),
+      },
+      body,
+    });
     expect(old.status).toBe(401);
   });
 
@@ -195,24 +344,57 @@ describe('Slack', () => {
         return b.user_id === 'UHEAD' && view.type === 'home' && JSON.stringify(view.blocks).includes(school.dfeNumber);
       })
       .reply(200, { ok: true });
-    const event = JSON.stringify({ type: 'event_callback', team_id: 'T1', api_app_id: 'A1', event_id: 'Ev1', event: { type: 'app_home_opened', user: 'UHEAD', channel: 'D1', tab: 'home' } });
-    const first = await app.request('/slack/events', { method: 'POST', headers: { 'content-type': 'application/json', ...sign(event) }, body: event });
+    const event = JSON.stringify({
+      type: 'event_callback',
+      team_id: 'T1',
+      api_app_id: 'A1',
+      event_id: 'Ev1',
+      event: { type: 'app_home_opened', user: 'UHEAD', channel: 'D1', tab: 'home' },
+    });
+    const first = await app.request('/slack/events', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...sign(event) },
+      body: event,
+    });
     await vi_waitFor(() => home.isDone());
-    const retry = await app.request('/slack/events', { method: 'POST', headers: { 'content-type': 'application/json', 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout', ...sign(event) }, body: event });
+    const retry = await app.request('/slack/events', {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-slack-retry-num': '1',
+        'x-slack-retry-reason': 'http_timeout',
+        ...sign(event),
+      },
+      body: event,
+    });
     expect([first.status, retry.status]).toEqual([200, 200]);
     await new Promise((r) => setTimeout(r, 200));
     expect(published).toBe(1);
   });
 
   it('unlinks a channel the bot is removed from, and audits it', async () => {
-    const event = JSON.stringify({ type: 'event_callback', team_id: 'T1', api_app_id: 'A1', event_id: 'EvLeft', event: { type: 'channel_left', channel: 'C1', actor_id: 'UHEAD', event_ts: '1700000100.000100' } });
-    const res = await app.request('/slack/events', { method: 'POST', headers: { 'content-type': 'application/json', ...sign(event) }, body: event });
+    const event = JSON.stringify({
+      type: 'event_callback',
+      team_id: 'T1',
+      api_app_id: 'A1',
+      event_id: 'EvLeft',
+      event: { type: 'channel_left', channel: 'C1', actor_id: 'UHEAD', event_ts: '1700000100.000100' },
+    });
+    const res = await app.request('/slack/events', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...sign(event) },
+      body: event,
+    });
     expect(res.status).toBe(200);
     // the event is acknowledged first; the unlinking follows
     const links = () => ctx.store.db.collection('chatLinks').countDocuments({ platform: 'slack', conversation: 'C1' });
-    for (const deadline = Date.now() + 5000; (await links()) > 0 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
+    for (const deadline = Date.now() + 5000; (await links()) > 0 && Date.now() < deadline;)
+      await new Promise((r) => setTimeout(r, 20));
     expect(await links()).toBe(0);
-    expect(await ctx.store.db.collection('audit').findOne({ action: 'chat.unlinked' })).toMatchObject({ dfeNumber: school.dfeNumber, detail: expect.stringContaining('slack:T1:C1') });
+    expect(await ctx.store.db.collection('audit').findOne({ action: 'chat.unlinked' })).toMatchObject({
+      dfeNumber: school.dfeNumber,
+      detail: expect.stringContaining('slack:T1:C1'),
+    });
   });
 });
 

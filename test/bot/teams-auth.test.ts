@@ -11,21 +11,47 @@ import { Scheduler } from '../../src/sync/jobs.js';
 import { captureLogger } from '../helpers/log.js';
 import { seedChatSchool } from '../helpers/chat-school.js';
 import { useTestStore } from '../helpers/store.js';
-import { APP_ID, channelToken, connector, message, serveBotFrameworkKeys, serveBotToken, SERVICE_URL } from '../helpers/teams.js';
+import {
+  APP_ID,
+  channelToken,
+  connector,
+  message,
+  serveBotFrameworkKeys,
+  serveBotToken,
+  SERVICE_URL,
+} from '../helpers/teams.js';
 
 const ctx = useTestStore();
 const log = captureLogger();
 let app: ReturnType<typeof createApp>;
 
 async function send(activity: unknown, token: string): Promise<Response> {
-  return app.request('/api/messages', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(activity) });
+  return app.request('/api/messages', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify(activity),
+  });
 }
 
 /** A fresh bot for each group of cases, so one group's key outage is not another's. */
 function freshApp() {
   const db = ctx.store.db;
-  const scheduler = new Scheduler({ db, logger: captureLogger().logger, timeZone: 'Europe/London', concurrency: 1, processDelayMinutes: 0 });
-  const teams = createTeams({ db, logger: log.logger, appId: APP_ID, appPassword: 'bot-secret', appType: 'MultiTenant', scheduler, senders: {} });
+  const scheduler = new Scheduler({
+    db,
+    logger: captureLogger().logger,
+    timeZone: 'Europe/London',
+    concurrency: 1,
+    processDelayMinutes: 0,
+  });
+  const teams = createTeams({
+    db,
+    logger: log.logger,
+    appId: APP_ID,
+    appPassword: 'bot-secret',
+    appType: 'MultiTenant',
+    scheduler,
+    senders: {},
+  });
   app = createApp({ store: ctx.store, logger: log.logger, routes: [teams.routes] });
 }
 
@@ -39,10 +65,13 @@ describe('Teams token check', () => {
     await serveBotFrameworkKeys(); // makes the signing key...
     nock.cleanAll(); // ...but nothing answers for Microsoft: the metadata fetch fails
     let fetches = 0;
-    nock('https://login.botframework.com').persist().get('/v1/.well-known/openidconfiguration').reply(() => {
-      fetches++;
-      return [503, 'unavailable'];
-    });
+    nock('https://login.botframework.com')
+      .persist()
+      .get('/v1/.well-known/openidconfiguration')
+      .reply(() => {
+        fetches++;
+        return [503, 'unavailable'];
+      });
     const token = await channelToken();
     const statuses: number[] = [];
     for (let i = 0; i < 20; i++) statuses.push((await send(message('status'), token)).status);
@@ -54,8 +83,14 @@ describe('Teams token check', () => {
   it('says once when the keys answer again', () => {
     let now = 0;
     const lines: string[] = [];
-    const gate = new TokenGate({ warn: (_o, m) => lines.push(`warn ${m}`), info: (_o, m) => lines.push(`info ${m}`) }, () => now);
-    const outage = Object.assign(new Error('request to https://login.botframework.com failed'), { name: 'FetchError', type: 'system' });
+    const gate = new TokenGate(
+      { warn: (_o, m) => lines.push(`warn ${m}`), info: (_o, m) => lines.push(`info ${m}`) },
+      () => now,
+    );
+    const outage = Object.assign(new Error('request to https://login.botframework.com failed'), {
+      name: 'FetchError',
+      type: 'system',
+    });
     expect(gate.failed(outage)).toBe(true);
     expect(gate.failed(outage)).toBe(true);
     expect(gate.refuseNow()).toMatch(/unreachable/);
@@ -79,25 +114,80 @@ describe('Teams under fuzzed activities', () => {
 
   it('answers no signed or unsigned activity of any shape with a 5xx (1,000 generated)', async () => {
     const token = await channelToken();
-    const text = fc.oneof(fc.string(), fc.constantFrom('status', 'match', 'help', 'link ABCD', 'grant <at>x</at> head', 'run 2090000', 'unallocated'));
+    const text = fc.oneof(
+      fc.string(),
+      fc.constantFrom('status', 'match', 'help', 'link ABCD', 'grant <at>x</at> head', 'run 2090000', 'unallocated'),
+    );
     const activity = fc.record(
       {
         // mostly envelopes that pass the shape check, so most requests reach the bot itself
-        type: fc.oneof({ weight: 9, arbitrary: fc.constantFrom('message', 'invoke', 'conversationUpdate', 'installationUpdate', 'messageReaction', 'event') }, { weight: 1, arbitrary: fc.string() }),
-        serviceUrl: fc.oneof({ weight: 9, arbitrary: fc.constant(SERVICE_URL) }, { weight: 1, arbitrary: fc.oneof(fc.webUrl(), fc.string()) }),
+        type: fc.oneof(
+          {
+            weight: 9,
+            arbitrary: fc.constantFrom(
+              'message',
+              'invoke',
+              'conversationUpdate',
+              'installationUpdate',
+              'messageReaction',
+              'event',
+            ),
+          },
+          { weight: 1, arbitrary: fc.string() },
+        ),
+        serviceUrl: fc.oneof(
+          { weight: 9, arbitrary: fc.constant(SERVICE_URL) },
+          { weight: 1, arbitrary: fc.oneof(fc.webUrl(), fc.string()) },
+        ),
         conversation: fc.oneof(
-          { weight: 9, arbitrary: fc.record({ id: fc.oneof(fc.constant('19:uso-admins@thread.tacv2'), fc.string({ minLength: 1 })), conversationType: fc.constantFrom('channel', 'personal', 'groupChat'), tenantId: fc.uuid() }, { requiredKeys: ['id'] }) },
+          {
+            weight: 9,
+            arbitrary: fc.record(
+              {
+                id: fc.oneof(fc.constant('19:uso-admins@thread.tacv2'), fc.string({ minLength: 1 })),
+                conversationType: fc.constantFrom('channel', 'personal', 'groupChat'),
+                tenantId: fc.uuid(),
+              },
+              { requiredKeys: ['id'] },
+            ),
+          },
           { weight: 1, arbitrary: fc.anything() },
         ),
-        from: fc.oneof(fc.record({ id: fc.string(), name: fc.string(), aadObjectId: fc.uuid() }, { requiredKeys: [] }), fc.anything()),
+        from: fc.oneof(
+          fc.record({ id: fc.string(), name: fc.string(), aadObjectId: fc.uuid() }, { requiredKeys: [] }),
+          fc.anything(),
+        ),
         recipient: fc.record({ id: fc.string(), name: fc.string() }, { requiredKeys: [] }),
-        channelId: fc.oneof({ weight: 9, arbitrary: fc.constant('msteams') }, { weight: 1, arbitrary: fc.constantFrom('webchat', '') }), // the key is endorsed for msteams only
+        channelId: fc.oneof(
+          { weight: 9, arbitrary: fc.constant('msteams') },
+          { weight: 1, arbitrary: fc.constantFrom('webchat', '') },
+        ), // the key is endorsed for msteams only
         id: fc.string(),
         text,
         name: fc.constantFrom('adaptiveCard/action', 'composeExtension/query', 'x'),
-        value: fc.oneof(fc.record({ action: fc.record({ type: fc.constant('Action.Execute'), verb: fc.constantFrom('uso.match', 'uso.create', 'uso.exclude', 'uso.restore', 'uso.approve', 'x'), data: fc.anything() }, { requiredKeys: [] }) }), fc.anything()),
+        value: fc.oneof(
+          fc.record({
+            action: fc.record(
+              {
+                type: fc.constant('Action.Execute'),
+                verb: fc.constantFrom('uso.match', 'uso.create', 'uso.exclude', 'uso.restore', 'uso.approve', 'x'),
+                data: fc.anything(),
+              },
+              { requiredKeys: [] },
+            ),
+          }),
+          fc.anything(),
+        ),
         channelData: fc.anything(),
-        entities: fc.oneof(fc.array(fc.record({ type: fc.constantFrom('mention', 'clientInfo'), mentioned: fc.anything(), text: fc.string() }, { requiredKeys: [] })), fc.anything()),
+        entities: fc.oneof(
+          fc.array(
+            fc.record(
+              { type: fc.constantFrom('mention', 'clientInfo'), mentioned: fc.anything(), text: fc.string() },
+              { requiredKeys: [] },
+            ),
+          ),
+          fc.anything(),
+        ),
         membersAdded: fc.anything(),
       },
       { requiredKeys: ['type', 'serviceUrl', 'conversation'] },
@@ -109,7 +199,11 @@ describe('Teams under fuzzed activities', () => {
     await fc.assert(
       fc.asyncProperty(body, signed, async (b, sign) => {
         runs++;
-        const res = await app.request('/api/messages', { method: 'POST', headers: { 'content-type': 'application/json', ...(sign ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(b) ?? 'null' });
+        const res = await app.request('/api/messages', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...(sign ? { authorization: `Bearer ${token}` } : {}) },
+          body: JSON.stringify(b) ?? 'null',
+        });
         statuses[res.status] = (statuses[res.status] ?? 0) + 1;
         expect(res.status, JSON.stringify(b)?.slice(0, 300)).toBeLessThan(500);
       }),

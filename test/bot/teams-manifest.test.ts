@@ -19,7 +19,7 @@ function decodePng(png: Uint8Array): { width: number; height: number; pixels: nu
   const height = buf.readUInt32BE(20);
   expect([buf[24], buf[25]]).toEqual([8, 6]); // 8-bit RGBA
   const idat: Buffer[] = [];
-  for (let at = 8; at < buf.length; ) {
+  for (let at = 8; at < buf.length;) {
     const len = buf.readUInt32BE(at);
     if (buf.toString('ascii', at + 4, at + 8) === 'IDAT') idat.push(buf.subarray(at + 8, at + 8 + len));
     at += 12 + len;
@@ -28,7 +28,8 @@ function decodePng(png: Uint8Array): { width: number; height: number; pixels: nu
   const pixels: number[][] = [];
   for (let y = 0; y < height; y++) {
     expect(raw[y * (width * 4 + 1)]).toBe(0);
-    for (let x = 0; x < width; x++) pixels.push([...raw.subarray(y * (width * 4 + 1) + 1 + x * 4, y * (width * 4 + 1) + 5 + x * 4)]);
+    for (let x = 0; x < width; x++)
+      pixels.push([...raw.subarray(y * (width * 4 + 1) + 1 + x * 4, y * (width * 4 + 1) + 5 + x * 4)]);
   }
   return { width, height, pixels };
 }
@@ -39,7 +40,13 @@ describe('Teams app package', () => {
     expect(Object.keys(files).sort()).toEqual(['color.png', 'manifest.json', 'outline.png']);
     const manifest = JSON.parse(strFromU8(files['manifest.json']!)) as Record<string, any>;
     expect(await AppManifestUtils.validateAgainstSchema(manifest as never)).toEqual([]);
-    expect(manifest).toMatchObject({ manifestVersion: '1.24', id: APP_ID, version: '1.2.0', validDomains: ['uso.example.org'], developer: { websiteUrl: 'https://uso.example.org/' } });
+    expect(manifest).toMatchObject({
+      manifestVersion: '1.24',
+      id: APP_ID,
+      version: '1.2.0',
+      validDomains: ['uso.example.org'],
+      developer: { websiteUrl: 'https://uso.example.org/' },
+    });
     const [bot] = manifest.bots;
     expect(bot).toMatchObject({ botId: APP_ID, scopes: ['team', 'groupChat', 'personal'] });
     // the command menu offers exactly the commands the bot answers
@@ -59,12 +66,27 @@ describe('Teams app package', () => {
   });
 
   it('the schema check catches a broken manifest, and the script refuses bad arguments', async () => {
-    const broken = { ...teamsManifest({ appId: APP_ID, host: 'uso.example.org' }), accentColor: 'teal', bots: [{ botId: APP_ID, scopes: ['everywhere'] }] };
+    const broken = {
+      ...teamsManifest({ appId: APP_ID, host: 'uso.example.org' }),
+      accentColor: 'teal',
+      bots: [{ botId: APP_ID, scopes: ['everywhere'] }],
+    };
     const problems = await AppManifestUtils.validateAgainstSchema(broken as never);
     expect(problems.join('\n')).toMatch(/accentColor/);
     expect(problems.join('\n')).toMatch(/scopes/);
     const run = promisify(execFile);
-    const failed = await run(process.execPath, ['--import', 'tsx', 'scripts/teams-package.ts', '--host', 'https://uso.example.org/x', '--app-id', 'nope']).catch((err: { code: number; stderr: string }) => err);
-    expect(failed).toMatchObject({ code: 2, stderr: expect.stringMatching(/appId: --app-id .* GUID[\s\S]*host: --host must be the public host name/) });
+    const failed = await run(process.execPath, [
+      '--import',
+      'tsx',
+      'scripts/teams-package.ts',
+      '--host',
+      'https://uso.example.org/x',
+      '--app-id',
+      'nope',
+    ]).catch((err: { code: number; stderr: string }) => err);
+    expect(failed).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/appId: --app-id .* GUID[\s\S]*host: --host must be the public host name/),
+    });
   });
 });

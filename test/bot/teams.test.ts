@@ -19,7 +19,21 @@ import { la, school, seedChatSchool } from '../helpers/chat-school.js';
 import { adaptiveCardErrors } from '../helpers/adaptive-cards.js';
 import { useTestStore } from '../helpers/store.js';
 import {
-  actionsIn, APP_ID, botInTeam, cardIn, CHANNEL, channelToken, connector, execute, HEAD, message, serveBotFrameworkKeys, serveBotToken, strangerKey, TENANT, type Person,
+  actionsIn,
+  APP_ID,
+  botInTeam,
+  cardIn,
+  CHANNEL,
+  channelToken,
+  connector,
+  execute,
+  HEAD,
+  message,
+  serveBotFrameworkKeys,
+  serveBotToken,
+  strangerKey,
+  TENANT,
+  type Person,
 } from '../helpers/teams.js';
 
 const ctx = useTestStore();
@@ -34,8 +48,13 @@ const slack = slackSender('xoxb-test');
 const log = captureLogger();
 
 async function send(activity: object, token?: string | null): Promise<Response> {
-  const auth: Record<string, string> = token === null ? {} : { authorization: `Bearer ${token ?? (await channelToken())}` };
-  return app.request('/api/messages', { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify(activity) });
+  const auth: Record<string, string> =
+    token === null ? {} : { authorization: `Bearer ${token ?? (await channelToken())}` };
+  return app.request('/api/messages', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...auth },
+    body: JSON.stringify(activity),
+  });
 }
 
 /** Every card the bot sends must be one Teams accepts (schema 1.5 as the Adaptive Cards SDK reads it, verbs, under 28 KB). */
@@ -58,13 +77,17 @@ async function say(text: string, options: Parameters<typeof message>[1] = {}) {
 }
 
 /** Presses a card button; returns the invoke response and the updates made for everyone. */
-async function press(action: { verb: string; data: Record<string, unknown> }, options: Parameters<typeof execute>[2] = {}) {
+async function press(
+  action: { verb: string; data: Record<string, unknown> },
+  options: Parameters<typeof execute>[2] = {},
+) {
   const before = bc.updated.length;
   const res = await send(execute(action.verb, action.data, options));
   expect(res.status).toBe(200);
   const body = (await res.json()) as { statusCode: number; type: string; value: unknown };
   const updates = bc.updated.slice(before);
-  for (const sent of [body as unknown as Record<string, unknown>, ...updates.map((u) => u.body)]) expectAcceptable(sent);
+  for (const sent of [body as unknown as Record<string, unknown>, ...updates.map((u) => u.body)])
+    expectAcceptable(sent);
   return { body, updates };
 }
 
@@ -77,15 +100,37 @@ beforeEach(async () => {
 
 beforeAll(async () => {
   const db = ctx.store.db;
-  await seedChatSchool(db, [['NEW-TOM', 'Whitfield'], ['NEW-A', 'Whitfeld'], ['NEW-B', 'Whitfielde']]);
-  const scheduler = new Scheduler({ db, logger: captureLogger().logger, timeZone: 'Europe/London', concurrency: 1, processDelayMinutes: 0 });
-  teams = createTeams({ db, logger: log.logger, appId: APP_ID, appPassword: 'bot-secret', appType: 'MultiTenant', scheduler, senders: { slack } });
+  await seedChatSchool(db, [
+    ['NEW-TOM', 'Whitfield'],
+    ['NEW-A', 'Whitfeld'],
+    ['NEW-B', 'Whitfielde'],
+  ]);
+  const scheduler = new Scheduler({
+    db,
+    logger: captureLogger().logger,
+    timeZone: 'Europe/London',
+    concurrency: 1,
+    processDelayMinutes: 0,
+  });
+  teams = createTeams({
+    db,
+    logger: log.logger,
+    appId: APP_ID,
+    appPassword: 'bot-secret',
+    appType: 'MultiTenant',
+    scheduler,
+    senders: { slack },
+  });
   app = createApp({ store: ctx.store, logger: log.logger, routes: [teams.routes] });
 });
 
 describe('Teams', () => {
   it('refuses unsigned, expired, wrong-audience, wrong-service and forged tokens with 401, and does nothing', async () => {
-    const code = await createLinkCode(ctx.store.db, school.dfeNumber, { platform: 'cli', userId: 'ops', displayName: 'ops' });
+    const code = await createLinkCode(ctx.store.db, school.dfeNumber, {
+      platform: 'cli',
+      userId: 'ops',
+      displayName: 'ops',
+    });
     const link = message(`link ${code}`);
     const refused = [
       await send(link, null),
@@ -102,21 +147,53 @@ describe('Teams', () => {
     expect(await ctx.store.db.collection('chatLinks').countDocuments()).toBe(0);
     expect(await ctx.store.db.collection('linkCodes').countDocuments({ _id: code as never })).toBe(1);
 
-    const malformed = await app.request('/api/messages', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${await channelToken()}` }, body: JSON.stringify({ type: 'message', serviceUrl: 'not a url' }) });
+    const malformed = await app.request('/api/messages', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${await channelToken()}` },
+      body: JSON.stringify({ type: 'message', serviceUrl: 'not a url' }),
+    });
     expect(malformed.status).toBe(400);
-    expect(await malformed.json()).toMatchObject({ error: 'payload_invalid', message: expect.stringContaining('serviceUrl') });
+    expect(await malformed.json()).toMatchObject({
+      error: 'payload_invalid',
+      message: expect.stringContaining('serviceUrl'),
+    });
   });
 
   it('walks from a signed `match` message to the card\'s "Match to ..." action to the account linked in the store', async () => {
-    const code = await createLinkCode(ctx.store.db, school.dfeNumber, { platform: 'cli', userId: 'ops', displayName: 'ops' });
+    const code = await createLinkCode(ctx.store.db, school.dfeNumber, {
+      platform: 'cli',
+      userId: 'ops',
+      displayName: 'ops',
+    });
     const linked = await say(`link ${code}`);
-    expect(linked.text).toBe(`This conversation now speaks for school ${school.dfeNumber}. Hazel Head is its head here.`);
+    expect(linked.text).toBe(
+      `This conversation now speaks for school ${school.dfeNumber}. Hazel Head is its head here.`,
+    );
     // the reply went to the message's thread, with the bot's own token from Microsoft login
-    expect(bc.posted[0]).toMatchObject({ conversation: expect.stringContaining(`${CHANNEL};messageid=`), authorization: 'Bearer bot-access-token' });
-    expect(linked).toMatchObject({ replyToId: expect.stringMatching(/^\d+$/), conversation: { id: `${CHANNEL};messageid=${String(linked.replyToId)}` } });
+    expect(bc.posted[0]).toMatchObject({
+      conversation: expect.stringContaining(`${CHANNEL};messageid=`),
+      authorization: 'Bearer bot-access-token',
+    });
+    expect(linked).toMatchObject({
+      replyToId: expect.stringMatching(/^\d+$/),
+      conversation: { id: `${CHANNEL};messageid=${String(linked.replyToId)}` },
+    });
     // one token request (then cached), for the Bot Connector, with the app's own id and secret
-    expect(token.requests).toEqual([{ path: '/botframework.com/oauth2/v2.0/token', form: expect.objectContaining({ grant_type: 'client_credentials', client_id: APP_ID, client_secret: 'bot-secret', scope: 'https://api.botframework.com/.default' }) }]);
-    expect(await ctx.store.db.collection('audit').findOne({ action: 'chat.linked' })).toMatchObject({ actor: `teams:${TENANT}:${HEAD.id}`, dfeNumber: school.dfeNumber });
+    expect(token.requests).toEqual([
+      {
+        path: '/botframework.com/oauth2/v2.0/token',
+        form: expect.objectContaining({
+          grant_type: 'client_credentials',
+          client_id: APP_ID,
+          client_secret: 'bot-secret',
+          scope: 'https://api.botframework.com/.default',
+        }),
+      },
+    ]);
+    expect(await ctx.store.db.collection('audit').findOne({ action: 'chat.linked' })).toMatchObject({
+      actor: `teams:${TENANT}:${HEAD.id}`,
+      dfeNumber: school.dfeNumber,
+    });
 
     const listed = await say('match');
     const card = cardIn(listed)!;
@@ -124,7 +201,10 @@ describe('Teams', () => {
     expect(cardProblems(card as unknown as AdaptiveCard)).toEqual([]);
     const buttons = actionsIn(card);
     const matchTom = buttons.find((b) => b.title === 'Match to tom.requested' && b.data.p === 'NEW-TOM')!;
-    expect(matchTom).toMatchObject({ verb: 'uso.match', data: { d: school.dfeNumber, p: 'NEW-TOM', u: 'tom.requested' } });
+    expect(matchTom).toMatchObject({
+      verb: 'uso.match',
+      data: { d: school.dfeNumber, p: 'NEW-TOM', u: 'tom.requested' },
+    });
     expect(buttons.map((b) => b.title)).toEqual(expect.arrayContaining(['Create new account', 'Exclude from USO']));
 
     const { body, updates } = await press(matchTom, { replyToId: 'card-match-1' });
@@ -135,13 +215,19 @@ describe('Teams', () => {
     expect(updates[0]).toMatchObject({ conversation: `${CHANNEL};messageid=card-match-1`, id: 'card-match-1' });
     expect(JSON.stringify(cardIn(updates[0]!.body))).toContain('matched to tom.requested by Hazel Head');
     const account = await getAccount(ctx.store.db, 'tom.requested');
-    expect(account!.associations).toEqual([expect.objectContaining({ source: 'mis', misPersonId: 'NEW-TOM', status: 'active' })]);
+    expect(account!.associations).toEqual([
+      expect.objectContaining({ source: 'mis', misPersonId: 'NEW-TOM', status: 'active' }),
+    ]);
     const audit = await ctx.store.db.collection('audit').findOne({ username: 'tom.requested', action: 'match.linked' });
     expect(audit).toMatchObject({ actor: `teams:${TENANT}:${HEAD.id}` });
 
     // the same button again: the clicker alone is told why, the card and the store stay as they are
     const again = await press(matchTom, { replyToId: 'card-match-1' });
-    expect(again.body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: expect.stringMatching(/already matched/) });
+    expect(again.body).toMatchObject({
+      statusCode: 200,
+      type: 'application/vnd.microsoft.activity.message',
+      value: expect.stringMatching(/already matched/),
+    });
     expect(again.updates).toHaveLength(0);
   });
 
@@ -149,21 +235,37 @@ describe('Teams', () => {
     const listed = cardIn(await say('match'))!;
     const create = actionsIn(listed).find((b) => b.verb === 'uso.create' && b.data.p === 'NEW-A')!;
     const stranger = await press(create, { from: STRANGER });
-    expect(stranger.body).toMatchObject({ type: 'application/vnd.microsoft.activity.message', value: expect.stringMatching(/Sam Stranger is not an admin of school/) });
+    expect(stranger.body).toMatchObject({
+      type: 'application/vnd.microsoft.activity.message',
+      value: expect.stringMatching(/Sam Stranger is not an admin of school/),
+    });
     expect(stranger.updates).toHaveLength(0);
     const forged = await press({ verb: 'uso.create', data: { d: 'DROP TABLE', p: 'NEW-A' } });
-    expect(forged.body).toMatchObject({ type: 'application/vnd.microsoft.activity.message', value: 'That card is out of date; send the command again.' });
+    expect(forged.body).toMatchObject({
+      type: 'application/vnd.microsoft.activity.message',
+      value: 'That card is out of date; send the command again.',
+    });
     const retired = await press({ verb: 'uso.retired-verb', data: { d: school.dfeNumber } });
-    expect(retired.body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: 'That card is out of date; send the command again.' });
-    expect(await ctx.store.db.collection('matches').findOne({ misPersonId: 'NEW-A' })).toMatchObject({ status: 'open' });
+    expect(retired.body).toMatchObject({
+      statusCode: 200,
+      type: 'application/vnd.microsoft.activity.message',
+      value: 'That card is out of date; send the command again.',
+    });
+    expect(await ctx.store.db.collection('matches').findOne({ misPersonId: 'NEW-A' })).toMatchObject({
+      status: 'open',
+    });
     const status = await say('status', { from: STRANGER });
     expect(status.text).toMatch(/Sam Stranger is not an admin of school/);
   });
 
   it('grants a role by @mention; the contact creates one person and excludes another after confirming', async () => {
     expect((await say('grant contact', { mentions: [] })).text).toMatch(/mentioning one person/);
-    expect((await say('grant <at>Colin Contact</at> contact', { mentions: [CONTACT] })).text).toBe(`Colin Contact is now contact for school ${school.dfeNumber}.`);
-    expect((await say('grant <at>Sam Stranger</at> head', { from: CONTACT, mentions: [STRANGER] })).text).toMatch(/only the school's head/);
+    expect((await say('grant <at>Colin Contact</at> contact', { mentions: [CONTACT] })).text).toBe(
+      `Colin Contact is now contact for school ${school.dfeNumber}.`,
+    );
+    expect((await say('grant <at>Sam Stranger</at> head', { from: CONTACT, mentions: [STRANGER] })).text).toMatch(
+      /only the school's head/,
+    );
 
     const listed = cardIn(await say('match', { from: CONTACT }))!;
     const create = actionsIn(listed).find((b) => b.verb === 'uso.create' && b.data.p === 'NEW-A')!;
@@ -176,37 +278,78 @@ describe('Teams', () => {
     const asked = await press(exclude, { from: CONTACT, replyToId: 'card-match-2' });
     expect(asked.updates).toHaveLength(0);
     expect(JSON.stringify(asked.body.value)).toContain('Exclude from USO?');
-    expect(await ctx.store.db.collection('matches').findOne({ misPersonId: 'NEW-B' })).toMatchObject({ status: 'open' });
+    expect(await ctx.store.db.collection('matches').findOne({ misPersonId: 'NEW-B' })).toMatchObject({
+      status: 'open',
+    });
     const [yes, cancel] = actionsIn(asked.body.value);
     expect(cancel).toMatchObject({ title: 'Cancel', verb: 'uso.matches' });
     expect((await press(cancel!, { from: CONTACT })).updates).toHaveLength(0);
     const excluded = await press(yes!, { from: CONTACT, replyToId: 'card-match-2' });
     expect(JSON.stringify(excluded.body.value)).toContain('excluded from USO by Colin Contact');
     expect(excluded.updates).toHaveLength(1);
-    const decided = await ctx.store.db.collection('matches').find({ misPersonId: { $in: ['NEW-A', 'NEW-B'] } }).toArray();
+    const decided = await ctx.store.db
+      .collection('matches')
+      .find({ misPersonId: { $in: ['NEW-A', 'NEW-B'] } })
+      .toArray();
     expect(decided.map((m) => m.status).sort()).toEqual(['created', 'excluded']);
   });
 
   it('posts the run summary through the outbox; approving its held changes asks first, then updates it in place, on Slack too', async () => {
     // the school also has a Slack channel
-    const slackCode = await createLinkCode(ctx.store.db, school.dfeNumber, { platform: 'cli', userId: 'ops', displayName: 'ops' });
-    await redeemLinkCode(ctx.store.db, slackCode, { platform: 'slack', workspace: 'T1', userId: 'UHEAD', displayName: 'uhead' }, { platform: 'slack', workspace: 'T1', conversation: 'C1' });
+    const slackCode = await createLinkCode(ctx.store.db, school.dfeNumber, {
+      platform: 'cli',
+      userId: 'ops',
+      displayName: 'ops',
+    });
+    await redeemLinkCode(
+      ctx.store.db,
+      slackCode,
+      { platform: 'slack', workspace: 'T1', userId: 'UHEAD', displayName: 'uhead' },
+      { platform: 'slack', workspace: 'T1', conversation: 'C1' },
+    );
     await ctx.store.db.collection('leases').deleteMany({});
     const kept = school.students.slice(Math.ceil(school.students.length / 4));
-    const file: ExportFile = { dfeNumber: school.dfeNumber, exportedAt: `${la.today}T19:00:00Z`, source: 'integris', reports: { students: kept, staff: school.staff }, completeness: {} };
-    const run = await syncSchool({ db: ctx.store.db, logger: captureLogger().logger }, school.dfeNumber, { trigger: 'nightly', file, today: la.today });
+    const file: ExportFile = {
+      dfeNumber: school.dfeNumber,
+      exportedAt: `${la.today}T19:00:00Z`,
+      source: 'integris',
+      reports: { students: kept, staff: school.staff },
+      completeness: {},
+    };
+    const run = await syncSchool({ db: ctx.store.db, logger: captureLogger().logger }, school.dfeNumber, {
+      trigger: 'nightly',
+      file,
+      today: la.today,
+    });
     expect(run.counts.held_unallocation).toBeGreaterThan(5);
     expect(await notifyRun(ctx.store.db, run)).toBe(2);
     expect(await notifyRun(ctx.store.db, run)).toBe(0);
     const key = `summary:${run.runId}:teams:${TENANT}:${CHANNEL}`;
-    expect(await outboxItem(ctx.store.db, `summary:${run.runId}:slack:T1:C1`)).toMatchObject({ platform: 'slack', message: { blocks: expect.any(Array) } });
-    expect(await outboxItem(ctx.store.db, key)).toMatchObject({ platform: 'teams', status: 'pending', message: { card: { version: '1.5' } } });
+    expect(await outboxItem(ctx.store.db, `summary:${run.runId}:slack:T1:C1`)).toMatchObject({
+      platform: 'slack',
+      message: { blocks: expect.any(Array) },
+    });
+    expect(await outboxItem(ctx.store.db, key)).toMatchObject({
+      platform: 'teams',
+      status: 'pending',
+      message: { card: { version: '1.5' } },
+    });
 
     const before = bc.posted.length;
-    nock('https://slack.com').post('/api/chat.postMessage', (b) => b.channel === 'C1').reply(200, { ok: true, channel: 'C1', ts: '1700000000.000900' });
-    expect(await deliverDue(ctx.store.db, { teams: teams.sender, slack: slack }, captureLogger().logger, { perConversationGapMs: 0 })).toEqual({ sent: 2, retrying: 0 });
+    nock('https://slack.com')
+      .post('/api/chat.postMessage', (b) => b.channel === 'C1')
+      .reply(200, { ok: true, channel: 'C1', ts: '1700000000.000900' });
+    expect(
+      await deliverDue(ctx.store.db, { teams: teams.sender, slack: slack }, captureLogger().logger, {
+        perConversationGapMs: 0,
+      }),
+    ).toEqual({ sent: 2, retrying: 0 });
     const post = bc.posted[before]!;
-    expect(post).toMatchObject({ conversation: CHANNEL, authorization: 'Bearer bot-access-token', body: { summary: expect.stringContaining(school.name) } });
+    expect(post).toMatchObject({
+      conversation: CHANNEL,
+      authorization: 'Bearer bot-access-token',
+      body: { summary: expect.stringContaining(school.name) },
+    });
     const summary = cardIn(post.body)!;
     expect(cardProblems(summary as unknown as AdaptiveCard)).toEqual([]);
     const item = await outboxItem(ctx.store.db, key);
@@ -221,14 +364,23 @@ describe('Teams', () => {
     const [yes] = actionsIn(asked.body.value);
     // the Slack channel's summary is refreshed as well
     const slackRefresh = nock('https://slack.com')
-      .post('/api/chat.update', (b) => b.channel === 'C1' && b.ts === '1700000000.000900' && JSON.stringify(b.blocks).includes(`held changes approved by teams:${TENANT}:${HEAD.id}`))
+      .post(
+        '/api/chat.update',
+        (b) =>
+          b.channel === 'C1' &&
+          b.ts === '1700000000.000900' &&
+          JSON.stringify(b.blocks).includes(`held changes approved by teams:${TENANT}:${HEAD.id}`),
+      )
       .reply(200, { ok: true });
     const approved = await press(yes!, { replyToId: item!.messageId! });
     expect((await getRun(ctx.store.db, run.runId))?.heldState).toBe('approved');
     expect(slackRefresh.isDone()).toBe(true);
     // the summary message itself becomes the current summary, under a line saying what was done
     expect(approved.updates).toHaveLength(1);
-    expect(approved.updates[0]).toMatchObject({ conversation: `${CHANNEL};messageid=${item!.messageId}`, id: item!.messageId });
+    expect(approved.updates[0]).toMatchObject({
+      conversation: `${CHANNEL};messageid=${item!.messageId}`,
+      id: item!.messageId,
+    });
     const now = JSON.stringify(cardIn(approved.updates[0]!.body));
     expect(now).toMatch(/were approved by Hazel Head: \d+ applied/);
     expect(now).toContain(`held changes approved by teams:${TENANT}:${HEAD.id}`);
@@ -236,7 +388,9 @@ describe('Teams', () => {
 
     // a stranger is not even asked, and a forged confirmation is refused; a contact may not approve
     expect((await press(approve, { from: STRANGER })).body.value).toMatch(/not an admin/);
-    expect((await press({ ...approve, data: { ...approve.data, c: 1 } }, { from: STRANGER })).body.value).toMatch(/not an admin/);
+    expect((await press({ ...approve, data: { ...approve.data, c: 1 } }, { from: STRANGER })).body.value).toMatch(
+      /not an admin/,
+    );
     expect((await press(approve, { from: CONTACT })).body.value).toMatch(/only the school's head/);
   });
 
@@ -247,12 +401,18 @@ describe('Teams', () => {
     const username = String(restore.data.u);
     const asked = await press(restore, { replyToId: 'card-unallocated' });
     const [yes] = actionsIn(asked.body.value);
-    const slackRefresh = nock('https://slack.com').post('/api/chat.update', (b) => b.ts === '1700000000.000900').reply(200, { ok: true });
+    const slackRefresh = nock('https://slack.com')
+      .post('/api/chat.update', (b) => b.ts === '1700000000.000900')
+      .reply(200, { ok: true });
     const restored = await press(yes!, { replyToId: 'card-unallocated' });
-    expect(JSON.stringify(restored.body.value)).toContain(`${username} was restored at ${school.dfeNumber} by Hazel Head`);
+    expect(JSON.stringify(restored.body.value)).toContain(
+      `${username} was restored at ${school.dfeNumber} by Hazel Head`,
+    );
     expect(slackRefresh.isDone()).toBe(true);
     // the list's card, and the run summary posted earlier, are both replaced
-    const summary = await ctx.store.db.collection<{ messageId: string }>('outbox').findOne({ platform: 'teams', _id: { $regex: /^summary:/ } as never });
+    const summary = await ctx.store.db
+      .collection<{ messageId: string }>('outbox')
+      .findOne({ platform: 'teams', _id: { $regex: /^summary:/ } as never });
     expect(restored.updates.map((u) => u.id).sort()).toEqual(['card-unallocated', summary!.messageId].sort());
     expect((await getAccount(ctx.store.db, username))!.status).toBe('active');
   });
@@ -263,29 +423,53 @@ describe('Teams', () => {
     expect(JSON.stringify(status)).toContain(`(${school.dfeNumber})`);
     // no school named or linked: the head's only school is meant; someone with none is told how to name one
     expect(JSON.stringify(cardIn(await say('match', { conversation: personal })))).toContain(`at ${school.dfeNumber}`);
-    expect((await say('status', { conversation: 'a:personal-chat-with-stranger', from: STRANGER })).text).toMatch(/not linked to a school/);
+    expect((await say('status', { conversation: 'a:personal-chat-with-stranger', from: STRANGER })).text).toMatch(
+      /not linked to a school/,
+    );
     expect(JSON.stringify(cardIn(await say('non-mis')))).toContain(`not in the MIS`);
-    expect(JSON.stringify(cardIn(await say('run')))).toContain(`A run for ${school.dfeNumber} was started by Hazel Head`);
-    expect(await ctx.store.db.collection('agendaJobs').countDocuments({ name: 'integris:export', 'data.dfeNumber': school.dfeNumber, 'data.trigger': 'force' })).toBe(1);
+    expect(JSON.stringify(cardIn(await say('run')))).toContain(
+      `A run for ${school.dfeNumber} was started by Hazel Head`,
+    );
+    expect(
+      await ctx.store.db
+        .collection('agendaJobs')
+        .countDocuments({ name: 'integris:export', 'data.dfeNumber': school.dfeNumber, 'data.trigger': 'force' }),
+    ).toBe(1);
     expect((await say('help')).text).toContain('**match [school]**');
     expect((await say('frobnicate')).text).toContain('I do not know **frobnicate**');
   });
 
   it("sends an LA admin's morning digest to their personal chat with the bot", async () => {
     const LA: Person = { id: '29:la-admin', name: 'Lee LA' };
-    await grantRole(ctx.store.db, { platform: 'cli', userId: 'ops', displayName: 'ops' }, school.dfeNumber, `teams:${TENANT}:${LA.id}`, 'la');
+    await grantRole(
+      ctx.store.db,
+      { platform: 'cli', userId: 'ops', displayName: 'ops' },
+      school.dfeNumber,
+      `teams:${TENANT}:${LA.id}`,
+      'la',
+    );
     const failed = (await startRun(ctx.store.db, { dfeNumber: school.dfeNumber, trigger: 'nightly' }))!;
-    await finishRun(ctx.store.db, failed._id, { status: 'failed', error: { code: 'integris_unavailable', message: 'Integris answered 503' } });
+    await finishRun(ctx.store.db, failed._id, {
+      status: 'failed',
+      error: { code: 'integris_unavailable', message: 'Integris answered 503' },
+    });
     expect(await queueLaDigests(ctx.store.db, '2026-12-01')).toBe(0); // no personal chat yet: Teams cannot start one
     // their `status` lists every school of their LA
-    expect(JSON.stringify(cardIn(await say('status', { from: LA, conversation: 'a:personal-chat-with-la' })))).toContain(`(${school.dfeNumber})`);
+    expect(
+      JSON.stringify(cardIn(await say('status', { from: LA, conversation: 'a:personal-chat-with-la' }))),
+    ).toContain(`(${school.dfeNumber})`);
     expect(await queueLaDigests(ctx.store.db, '2026-12-01')).toBe(1);
     const digest = await outboxItem(ctx.store.db, `digest:2026-12-01:teams:${TENANT}:${LA.id}`);
     expect(digest).toMatchObject({ platform: 'teams', conversation: 'a:personal-chat-with-la' });
     expect(digest!.message.text).toContain(`**${school.name}** (${school.dfeNumber})`);
     const before = bc.posted.length;
     await deliverDue(ctx.store.db, { teams: teams.sender }, captureLogger().logger, { perConversationGapMs: 0 });
-    expect(bc.posted.slice(before)).toEqual([expect.objectContaining({ conversation: 'a:personal-chat-with-la', body: expect.objectContaining({ text: digest!.message.text }) })]);
+    expect(bc.posted.slice(before)).toEqual([
+      expect.objectContaining({
+        conversation: 'a:personal-chat-with-la',
+        body: expect.objectContaining({ text: digest!.message.text }),
+      }),
+    ]);
   });
 });
 
@@ -293,7 +477,16 @@ describe('Teams logs', () => {
   it('name no person: not the admins, not the pupils, not their birth dates', () => {
     expect(log.lines.filter((l) => l.msg === 'request' && l.path === '/api/messages').length).toBeGreaterThan(20);
     expect(log.text()).toContain('teams request refused: token not valid');
-    for (const personal of ['Hazel', 'Colin', 'Sam Stranger', 'Lee LA', 'Whitfield', 'Thomas', '2016-03-14', school.students[0]!.legalSurname]) {
+    for (const personal of [
+      'Hazel',
+      'Colin',
+      'Sam Stranger',
+      'Lee LA',
+      'Whitfield',
+      'Thomas',
+      '2016-03-14',
+      school.students[0]!.legalSurname,
+    ]) {
       expect(log.text()).not.toContain(personal);
     }
   });
@@ -303,17 +496,33 @@ describe('Teams, when the bot joins and leaves a team', () => {
   it('says hello with how to link the conversation, and keeps where to post', async () => {
     const res = await send(botInTeam('membersAdded'));
     expect(res.status).toBe(200);
-    expect(bc.posted).toEqual([expect.objectContaining({ conversation: '19:team@thread.tacv2', body: expect.objectContaining({ text: expect.stringContaining('**link CODE**') }) })]);
-    expect(await ctx.store.db.collection('teamsConversations').findOne({ _id: `${TENANT}:19:team@thread.tacv2` as never })).toMatchObject({ teamId: '19:team@thread.tacv2', reference: { serviceUrl: expect.stringContaining('smba') } });
+    expect(bc.posted).toEqual([
+      expect.objectContaining({
+        conversation: '19:team@thread.tacv2',
+        body: expect.objectContaining({ text: expect.stringContaining('**link CODE**') }),
+      }),
+    ]);
+    expect(
+      await ctx.store.db.collection('teamsConversations').findOne({ _id: `${TENANT}:19:team@thread.tacv2` as never }),
+    ).toMatchObject({ teamId: '19:team@thread.tacv2', reference: { serviceUrl: expect.stringContaining('smba') } });
   });
 
-  it('on leaving, unlinks the team\'s channels from their school and posts nothing more there', async () => {
-    expect(await ctx.store.db.collection('chatLinks').countDocuments({ platform: 'teams', conversation: CHANNEL })).toBe(1);
+  it("on leaving, unlinks the team's channels from their school and posts nothing more there", async () => {
+    expect(
+      await ctx.store.db.collection('chatLinks').countDocuments({ platform: 'teams', conversation: CHANNEL }),
+    ).toBe(1);
     const res = await send(botInTeam('membersRemoved'));
     expect(res.status).toBe(200);
-    expect(await ctx.store.db.collection('chatLinks').countDocuments({ platform: 'teams', conversation: CHANNEL })).toBe(0);
-    expect(await ctx.store.db.collection('teamsConversations').countDocuments({ teamId: '19:team@thread.tacv2' })).toBe(0);
-    expect(await ctx.store.db.collection('audit').findOne({ action: 'chat.unlinked' })).toMatchObject({ dfeNumber: school.dfeNumber, detail: expect.stringContaining(CHANNEL) });
+    expect(
+      await ctx.store.db.collection('chatLinks').countDocuments({ platform: 'teams', conversation: CHANNEL }),
+    ).toBe(0);
+    expect(await ctx.store.db.collection('teamsConversations').countDocuments({ teamId: '19:team@thread.tacv2' })).toBe(
+      0,
+    );
+    expect(await ctx.store.db.collection('audit').findOne({ action: 'chat.unlinked' })).toMatchObject({
+      dfeNumber: school.dfeNumber,
+      detail: expect.stringContaining(CHANNEL),
+    });
     // run summaries now go only to the school's Slack channel
     expect((await conversationsOfSchool(ctx.store.db, school.dfeNumber)).map((l) => l.platform)).toEqual(['slack']);
     // the personal chats stay: the LA admin still gets the digest
@@ -325,9 +534,24 @@ describe('Teams single-tenant registration', () => {
   // its own app id: the Bot Framework client caches tokens per app id for the whole process
   const appId = 'a6b5c4d3-e2f1-4a0b-9c8d-7e6f5a4b3c2d';
   const singleTenant = (tenantId: string) => {
-    const bot = createTeams({ db: ctx.store.db, logger: captureLogger().logger, appId, appPassword: 'bot-secret', appType: 'SingleTenant', tenantId });
+    const bot = createTeams({
+      db: ctx.store.db,
+      logger: captureLogger().logger,
+      appId,
+      appPassword: 'bot-secret',
+      appType: 'SingleTenant',
+      tenantId,
+    });
     const hono = createApp({ store: ctx.store, logger: captureLogger().logger, routes: [bot.routes] });
-    return async (activity: object) => hono.request('/api/messages', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${await channelToken({ audience: appId })}` }, body: JSON.stringify(activity) });
+    return async (activity: object) =>
+      hono.request('/api/messages', {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${await channelToken({ audience: appId })}`,
+        },
+        body: JSON.stringify(activity),
+      });
   };
 
   it('answers its own tenant with tokens from that tenant, and ignores any other', async () => {
@@ -338,6 +562,8 @@ describe('Teams single-tenant registration', () => {
     const own = await singleTenant(TENANT)(message('help'));
     expect(own.status).toBe(200);
     expect(bc.posted).toHaveLength(1);
-    expect(token.requests).toEqual([{ path: `/${TENANT}/oauth2/v2.0/token`, form: expect.objectContaining({ client_id: appId }) }]);
+    expect(token.requests).toEqual([
+      { path: `/${TENANT}/oauth2/v2.0/token`, form: expect.objectContaining({ client_id: appId }) },
+    ]);
   });
 });

@@ -28,16 +28,35 @@ describe('report parsing', () => {
     ]);
     expect(records.map((r) => r.personId)).toEqual(['S1']);
     expect(invalid).toContainEqual({ report: 'students', id: 'S2', field: 'dateOfBirth', reason: 'is required' });
-    expect(invalid).toContainEqual({ report: 'students', id: 'S3', field: 'dateOfBirth', reason: 'is not a real calendar date' });
-    expect(invalid).toContainEqual({ report: 'students', id: 'S4', field: 'enrolmentStatus', reason: 'expected enrolment status C, M, S or G' });
-    expect(invalid).toContainEqual({ report: 'students', id: 'S5', field: 'upn', reason: 'is not a valid UPN (format or check letter)' });
+    expect(invalid).toContainEqual({
+      report: 'students',
+      id: 'S3',
+      field: 'dateOfBirth',
+      reason: 'is not a real calendar date',
+    });
+    expect(invalid).toContainEqual({
+      report: 'students',
+      id: 'S4',
+      field: 'enrolmentStatus',
+      reason: 'expected enrolment status C, M, S or G',
+    });
+    expect(invalid).toContainEqual({
+      report: 'students',
+      id: 'S5',
+      field: 'upn',
+      reason: 'is not a valid UPN (format or check letter)',
+    });
     expect(invalid.filter((i) => i.id === '#5').map((i) => i.field)).toContain('personId');
     expect(invalid.some((i) => i.id === '#6')).toBe(true);
   });
 
   it('keeps names exactly as sent', () => {
     const { records } = parseReport('students', [{ ...good, legalForename: ' Zoë ', preferredSurname: 'Nguyễn' }]);
-    expect(records[0]).toMatchObject({ legalForename: ' Zoë ', legalSurname: "O'Brien-Ní Bhriain", preferredSurname: 'Nguyễn' });
+    expect(records[0]).toMatchObject({
+      legalForename: ' Zoë ',
+      legalSurname: "O'Brien-Ní Bhriain",
+      preferredSurname: 'Nguyễn',
+    });
   });
 
   it('parses every record the generator makes, for any seed', () => {

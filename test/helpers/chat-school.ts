@@ -13,19 +13,60 @@ export const school = la.schools[0]!;
 
 /** A pupil "Thomas <surname>" born the day the hand-made "Tom Whitfield" was, starting today, without a UPN. */
 export function lookAlike(personId: string, surname: string) {
-  const p = { ...school.students[0]!, personId, legalForename: 'Thomas', legalSurname: surname, dateOfBirth: '2016-03-14', admissionDate: la.today };
+  const p = {
+    ...school.students[0]!,
+    personId,
+    legalForename: 'Thomas',
+    legalSurname: surname,
+    dateOfBirth: '2016-03-14',
+    admissionDate: la.today,
+  };
   delete (p as { upn?: string }).upn;
   return p;
 }
 
 export async function seedChatSchool(db: Db, newcomers: [personId: string, surname: string][]): Promise<void> {
-  await upsertSchool(db, { dfeNumber: school.dfeNumber, name: school.name, laCode: school.laCode, acceptedReports: ['students', 'staff'] });
-  await insertAccounts(db, [{
-    username: 'tom.requested', kind: 'pupil', legalForename: 'Tom', legalSurname: 'Whitfield', dateOfBirth: '2016-03-14',
-    associations: [{ dfeNumber: school.dfeNumber, laCode: school.laCode, role: 'pupil', status: 'active', source: 'manual', since: '2026-11-01' }],
-    status: 'active', createdAt: '2026-11-01T09:00:00Z', updatedAt: '2026-11-01T09:00:00Z', latestMoveOrCreateAt: '2026-11-01T09:00:00Z', version: 0,
-  }]);
+  await upsertSchool(db, {
+    dfeNumber: school.dfeNumber,
+    name: school.name,
+    laCode: school.laCode,
+    acceptedReports: ['students', 'staff'],
+  });
+  await insertAccounts(db, [
+    {
+      username: 'tom.requested',
+      kind: 'pupil',
+      legalForename: 'Tom',
+      legalSurname: 'Whitfield',
+      dateOfBirth: '2016-03-14',
+      associations: [
+        {
+          dfeNumber: school.dfeNumber,
+          laCode: school.laCode,
+          role: 'pupil',
+          status: 'active',
+          source: 'manual',
+          since: '2026-11-01',
+        },
+      ],
+      status: 'active',
+      createdAt: '2026-11-01T09:00:00Z',
+      updatedAt: '2026-11-01T09:00:00Z',
+      latestMoveOrCreateAt: '2026-11-01T09:00:00Z',
+      version: 0,
+    },
+  ]);
   const students = [...school.students, ...newcomers.map(([id, surname]) => lookAlike(id, surname))];
-  const file: ExportFile = { dfeNumber: school.dfeNumber, exportedAt: `${la.today}T18:00:00Z`, source: 'integris', reports: { students, staff: school.staff }, completeness: {} };
-  await syncSchool({ db, logger: captureLogger().logger }, school.dfeNumber, { trigger: 'file', file, today: la.today });
+  const file: ExportFile = {
+    dfeNumber: school.dfeNumber,
+    exportedAt: `${la.today}T18:00:00Z`,
+    source: 'integris',
+    reports: { students, staff: school.staff },
+    completeness: {},
+  };
+  await syncSchool({ db, logger: captureLogger().logger }, school.dfeNumber, {
+    trigger: 'file',
+    file,
+    today: la.today,
+  });
 }

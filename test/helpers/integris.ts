@@ -12,7 +12,9 @@ export function simFetch(sim: Simulator): typeof fetch {
     // honour the abort signal as a real fetch would, so client timeouts work in process
     return new Promise<Response>((ok, fail) => {
       signal?.addEventListener('abort', () => fail(signal.reason), { once: true });
-      Promise.resolve(sim.app.fetch(new Request(`http://sim${url.pathname.replace('/api', '')}${url.search}`, rest))).then(ok, fail);
+      Promise.resolve(
+        sim.app.fetch(new Request(`http://sim${url.pathname.replace('/api', '')}${url.search}`, rest)),
+      ).then(ok, fail);
     });
   };
 }

@@ -1,6 +1,12 @@
 // Builders for planner tests: schools, MIS people and accounts with sensible defaults.
 import type { MisPerson } from '../../src/sync/integris/people.js';
-import { defaultSchoolSettings, type Account, type Association, type School, type SchoolSettings } from '../../src/domain/model.js';
+import {
+  defaultSchoolSettings,
+  type Account,
+  type Association,
+  type School,
+  type SchoolSettings,
+} from '../../src/domain/model.js';
 import type { Plan, PlanInput } from '../../src/sync/plan.js';
 import { usernameCandidates } from '../../src/domain/usernames.js';
 
@@ -8,7 +14,11 @@ export const TODAY = '2026-11-27';
 export const NOW = '2026-11-27T18:30:00.000Z';
 const EARLIER = '2026-09-01T08:00:00.000Z';
 
-export function school(dfeNumber = '2092000', settings: Partial<SchoolSettings> = {}, extra: Partial<School> = {}): School {
+export function school(
+  dfeNumber = '2092000',
+  settings: Partial<SchoolSettings> = {},
+  extra: Partial<School> = {},
+): School {
   return {
     dfeNumber,
     name: `School ${dfeNumber}`,
@@ -22,26 +32,55 @@ export function school(dfeNumber = '2092000', settings: Partial<SchoolSettings> 
 }
 
 let counter = 0;
-export function pupil(overrides: Partial<MisPerson['fields']> & { personId?: string; startDate?: string; endDate?: string; enrolmentStatus?: 'C' | 'M' | 'S' | 'G'; registrationGroup?: string } = {}): MisPerson {
+export function pupil(
+  overrides: Partial<MisPerson['fields']> & {
+    personId?: string;
+    startDate?: string;
+    endDate?: string;
+    enrolmentStatus?: 'C' | 'M' | 'S' | 'G';
+    registrationGroup?: string;
+  } = {},
+): MisPerson {
   const { personId, startDate, endDate, enrolmentStatus, registrationGroup, ...fields } = overrides;
   counter++;
   return {
     report: 'students',
     personId: personId ?? `S${counter}`,
-    fields: { kind: 'pupil', legalForename: 'Amelia', legalSurname: 'Hughes', dateOfBirth: '2015-04-12', gender: 'F', ...fields },
+    fields: {
+      kind: 'pupil',
+      legalForename: 'Amelia',
+      legalSurname: 'Hughes',
+      dateOfBirth: '2015-04-12',
+      gender: 'F',
+      ...fields,
+    },
     startDate: startDate ?? '2020-09-03',
     ...(endDate ? { endDate } : {}),
-    association: { role: 'pupil', enrolmentStatus: enrolmentStatus ?? 'C', yearGroup: '6', registrationGroup: registrationGroup ?? '6A' },
+    association: {
+      role: 'pupil',
+      enrolmentStatus: enrolmentStatus ?? 'C',
+      yearGroup: '6',
+      registrationGroup: registrationGroup ?? '6A',
+    },
   };
 }
 
-export function staffMember(overrides: Partial<MisPerson['fields']> & { personId?: string; startDate?: string; endDate?: string } = {}): MisPerson {
+export function staffMember(
+  overrides: Partial<MisPerson['fields']> & { personId?: string; startDate?: string; endDate?: string } = {},
+): MisPerson {
   const { personId, startDate, endDate, ...fields } = overrides;
   counter++;
   return {
     report: 'staff',
     personId: personId ?? `T${counter}`,
-    fields: { kind: 'staff', legalForename: 'Daniel', legalSurname: 'Okafor', dateOfBirth: '1980-02-02', gender: 'M', ...fields },
+    fields: {
+      kind: 'staff',
+      legalForename: 'Daniel',
+      legalSurname: 'Okafor',
+      dateOfBirth: '1980-02-02',
+      gender: 'M',
+      ...fields,
+    },
     startDate: startDate ?? '2019-01-07',
     ...(endDate ? { endDate } : {}),
     association: { role: 'staff', roles: ['Teacher'] },
@@ -49,7 +88,12 @@ export function staffMember(overrides: Partial<MisPerson['fields']> & { personId
 }
 
 /** An account linked to `person` at `at`, as the sync would have left it after an earlier processed export. */
-export function linkedAccount(username: string, person: MisPerson, at: School, extra: Partial<Association> = {}): Account {
+export function linkedAccount(
+  username: string,
+  person: MisPerson,
+  at: School,
+  extra: Partial<Association> = {},
+): Account {
   const association: Association = {
     dfeNumber: at.dfeNumber,
     laCode: at.laCode,
@@ -65,7 +109,16 @@ export function linkedAccount(username: string, person: MisPerson, at: School, e
     ...(person.association.roles ? { roles: person.association.roles } : {}),
     ...extra,
   };
-  return { ...person.fields, username, associations: [association], status: 'active', createdAt: EARLIER, updatedAt: EARLIER, latestMoveOrCreateAt: EARLIER, version: 1 };
+  return {
+    ...person.fields,
+    username,
+    associations: [association],
+    status: 'active',
+    createdAt: EARLIER,
+    updatedAt: EARLIER,
+    latestMoveOrCreateAt: EARLIER,
+    version: 1,
+  };
 }
 
 export function manualAccount(username: string, fields: Partial<Account> & { at: School }): Account {
@@ -75,7 +128,16 @@ export function manualAccount(username: string, fields: Partial<Account> & { at:
     legalForename: 'Manual',
     legalSurname: 'Person',
     username,
-    associations: [{ dfeNumber: at.dfeNumber, laCode: at.laCode, role: rest.kind ?? 'pupil', status: 'active', source: 'manual', since: '2026-09-01' }],
+    associations: [
+      {
+        dfeNumber: at.dfeNumber,
+        laCode: at.laCode,
+        role: rest.kind ?? 'pupil',
+        status: 'active',
+        source: 'manual',
+        since: '2026-09-01',
+      },
+    ],
     status: 'active',
     createdAt: EARLIER,
     updatedAt: EARLIER,

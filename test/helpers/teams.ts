@@ -28,7 +28,13 @@ export async function serveBotFrameworkKeys(): Promise<void> {
   nock(OPENID)
     .persist()
     .get('/v1/.well-known/openidconfiguration')
-    .reply(200, { issuer: 'https://api.botframework.com', authorization_endpoint: `${OPENID}/v1/.well-known/authorize`, jwks_uri: `${OPENID}/v1/.well-known/keys`, id_token_signing_alg_values_supported: ['RS256'], token_endpoint_auth_methods_supported: ['private_key_jwt'] })
+    .reply(200, {
+      issuer: 'https://api.botframework.com',
+      authorization_endpoint: `${OPENID}/v1/.well-known/authorize`,
+      jwks_uri: `${OPENID}/v1/.well-known/keys`,
+      id_token_signing_alg_values_supported: ['RS256'],
+      token_endpoint_auth_methods_supported: ['private_key_jwt'],
+    })
     .get('/v1/.well-known/keys')
     .reply(200, { keys: [jwk] });
 }
@@ -81,12 +87,19 @@ export interface Person {
   aadObjectId?: string;
 }
 
-export const HEAD: Person = { id: '29:head-user', name: 'Hazel Head', aadObjectId: '11111111-2222-4333-8444-555555555555' };
+export const HEAD: Person = {
+  id: '29:head-user',
+  name: 'Hazel Head',
+  aadObjectId: '11111111-2222-4333-8444-555555555555',
+};
 export const CHANNEL = '19:uso-admins@thread.tacv2';
 
 /** A captured Teams activity from test/fixtures/teams, fresh each time (callers change it). */
 function fixture(name: string): Record<string, any> {
-  return JSON.parse(readFileSync(new URL(`../fixtures/teams/${name}.json`, import.meta.url), 'utf8')) as Record<string, any>;
+  return JSON.parse(readFileSync(new URL(`../fixtures/teams/${name}.json`, import.meta.url), 'utf8')) as Record<
+    string,
+    any
+  >;
 }
 const newId = () => `${Date.now()}${Math.floor(Math.random() * 1000)}`;
 const inChannel = (conversation: string) => conversation.startsWith('19:');
@@ -95,7 +108,8 @@ const inChannel = (conversation: string) => conversation.startsWith('19:');
 function addressed(activity: Record<string, any>, from: Person, conversation: string, threadOf: string) {
   activity.from = { ...from };
   activity.conversation.id = inChannel(conversation) ? `${conversation};messageid=${threadOf}` : conversation;
-  if (inChannel(conversation)) activity.channelData = { ...activity.channelData, channel: { id: conversation }, teamsChannelId: conversation };
+  if (inChannel(conversation))
+    activity.channelData = { ...activity.channelData, channel: { id: conversation }, teamsChannelId: conversation };
   activity.timestamp = new Date().toISOString();
   return activity;
 }
@@ -106,7 +120,11 @@ export function message(text: string, options: { from?: Person; conversation?: s
   const activity = fixture(inChannel(conversation) ? 'message-in-channel' : 'message-in-personal-chat');
   activity.id = newId();
   activity.text = inChannel(conversation) ? `<at>USO</at> ${text}` : text;
-  const mentions = (options.mentions ?? []).map((p) => ({ type: 'mention', mentioned: { id: p.id, name: p.name }, text: `<at>${p.name}</at>` }));
+  const mentions = (options.mentions ?? []).map((p) => ({
+    type: 'mention',
+    mentioned: { id: p.id, name: p.name },
+    text: `<at>${p.name}</at>`,
+  }));
   activity.entities = [...activity.entities, ...mentions];
   delete activity.attachments; // the HTML copy of the text: the bot reads `text`
   return addressed(activity, options.from ?? HEAD, conversation, activity.id);
@@ -114,14 +132,20 @@ export function message(text: string, options: { from?: Person; conversation?: s
 
 /** The bot added to or removed from a team (Teams sends it in the team's General channel, whose id is the team's). */
 export function botInTeam(change: 'membersAdded' | 'membersRemoved', by: Person = HEAD) {
-  const activity = fixture(change === 'membersAdded' ? 'conversation-update-bot-added' : 'conversation-update-bot-removed');
+  const activity = fixture(
+    change === 'membersAdded' ? 'conversation-update-bot-added' : 'conversation-update-bot-removed',
+  );
   activity.id = `f:${newId()}`;
   activity.from = { id: by.id, ...(by.aadObjectId ? { aadObjectId: by.aadObjectId } : {}) };
   return activity;
 }
 
 /** An Action.Execute press on a card the bot posted (`replyToId` is that message's id). */
-export function execute(verb: string, data: Record<string, unknown>, options: { from?: Person; conversation?: string; replyToId?: string } = {}) {
+export function execute(
+  verb: string,
+  data: Record<string, unknown>,
+  options: { from?: Person; conversation?: string; replyToId?: string } = {},
+) {
   const activity = fixture('invoke-action-execute');
   activity.id = `f:${newId()}`;
   activity.replyToId = options.replyToId ?? 'card-1';
@@ -148,13 +172,22 @@ export function connector(): { scope: nock.Scope; posted: Sent[]; updated: Sent[
     .post(/\/uk\/v3\/conversations\/[^/]+\/activities(\/[^/]+)?$/)
     .reply(function (uri, body) {
       const conversation = decodeURIComponent(uri.split('/')[4]!);
-      posted.push({ conversation, body: body as Record<string, unknown>, authorization: String(this.req.headers.authorization ?? '') });
+      posted.push({
+        conversation,
+        body: body as Record<string, unknown>,
+        authorization: String(this.req.headers.authorization ?? ''),
+      });
       return [200, { id: `posted-${++n}` }];
     })
     .put(/\/uk\/v3\/conversations\/[^/]+\/activities\/[^/]+$/)
     .reply(function (uri, body) {
       const parts = uri.split('/');
-      updated.push({ conversation: decodeURIComponent(parts[4]!), id: decodeURIComponent(parts[6]!), body: body as Record<string, unknown>, authorization: String(this.req.headers.authorization ?? '') });
+      updated.push({
+        conversation: decodeURIComponent(parts[4]!),
+        id: decodeURIComponent(parts[6]!),
+        body: body as Record<string, unknown>,
+        authorization: String(this.req.headers.authorization ?? ''),
+      });
       return [200, { id: decodeURIComponent(parts[6]!) }];
     });
   return { scope, posted, updated };

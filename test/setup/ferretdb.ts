@@ -24,7 +24,11 @@ export async function setup(project: TestProject): Promise<void> {
     return;
   }
   dataDir = mkdtempSync(join(tmpdir(), 'uso-test-ferretdb-'));
-  ferret = await startEmbeddedFerretdb({ dataDir, logger: createLogger({ level: 'silent', pretty: false }), timeoutMs: 30_000 });
+  ferret = await startEmbeddedFerretdb({
+    dataDir,
+    logger: createLogger({ level: 'silent', pretty: false }),
+    timeoutMs: 30_000,
+  });
   project.provide('mongoUri', ferret.uri);
   project.provide('storeKind', 'ferretdb');
 }

@@ -75,7 +75,9 @@ describe('embedded FerretDB store', () => {
     const again = await open(dataDir);
     const names = (await again.db.collection('accounts').listIndexes().toArray()).map((i) => i.name);
     expect(names).toEqual(expect.arrayContaining(['_id_', 'schools', 'block_keys']));
-    await expect(again.db.collection('schools').insertMany([{ _id: 'dup' as never }, { _id: 'dup' as never }])).rejects.toThrow(/duplicate key/);
+    await expect(
+      again.db.collection('schools').insertMany([{ _id: 'dup' as never }, { _id: 'dup' as never }]),
+    ).rejects.toThrow(/duplicate key/);
   });
 
   it('answers /readyz 503 with the reason once the store stops answering', async () => {

@@ -17,7 +17,16 @@ const log = captureLogger();
 const schedulers: Scheduler[] = [];
 
 function scheduler(extra: Partial<ConstructorParameters<typeof Scheduler>[0]> = {}): Scheduler {
-  const s = new Scheduler({ db: ctx.store.db, logger: log.logger, integris: client, timeZone: 'Europe/London', concurrency: 2, processDelayMinutes: 0, processEvery: 200, ...extra });
+  const s = new Scheduler({
+    db: ctx.store.db,
+    logger: log.logger,
+    integris: client,
+    timeZone: 'Europe/London',
+    concurrency: 2,
+    processDelayMinutes: 0,
+    processEvery: 200,
+    ...extra,
+  });
   schedulers.push(s);
   return s;
 }
@@ -35,7 +44,14 @@ async function until<T>(what: () => Promise<T | undefined | false>, ms = 60_000)
 const runsOf = (dfe: string) => ctx.store.db.collection('runs').find({ dfeNumber: dfe }).toArray();
 
 beforeAll(async () => {
-  for (const s of la.schools) await upsertSchool(ctx.store.db, { dfeNumber: s.dfeNumber, name: s.name, laCode: s.laCode, acceptedReports: ['students', 'staff'], grant: { state: 'granted' } });
+  for (const s of la.schools)
+    await upsertSchool(ctx.store.db, {
+      dfeNumber: s.dfeNumber,
+      name: s.name,
+      laCode: s.laCode,
+      acceptedReports: ['students', 'staff'],
+      grant: { state: 'granted' },
+    });
 });
 
 afterEach(async () => {
@@ -53,7 +69,9 @@ describe('Scheduler', () => {
     vi.useFakeTimers({ toFake: ['Date'], now: new Date(now) });
     const dfe = `209${String(9000 + Math.floor(Math.random() * 999))}`;
     await scheduler().scheduleNightly(dfe, '18:00');
-    const job = await ctx.store.db.collection(JOB_COLLECTION).findOne({ name: 'integris:export', 'data.dfeNumber': dfe });
+    const job = await ctx.store.db
+      .collection(JOB_COLLECTION)
+      .findOne({ name: 'integris:export', 'data.dfeNumber': dfe });
     expect(job?.nextRunAt?.toISOString()).toBe(expected);
     expect(job?.repeatInterval).toBe(nightlyCron('18:00'));
   });
@@ -62,7 +80,11 @@ describe('Scheduler', () => {
     const s = scheduler();
     await s.scheduleNightly('2098888', '18:00');
     await s.scheduleNightly('2098888', '18:00');
-    expect(await ctx.store.db.collection(JOB_COLLECTION).countDocuments({ name: 'integris:export', 'data.dfeNumber': '2098888' })).toBe(1);
+    expect(
+      await ctx.store.db
+        .collection(JOB_COLLECTION)
+        .countDocuments({ name: 'integris:export', 'data.dfeNumber': '2098888' }),
+    ).toBe(1);
   });
 
   it('runs a force run through export and process jobs on the store', async () => {
@@ -83,7 +105,12 @@ describe('Scheduler', () => {
     const b = scheduler();
     await a.scheduleNightly(school.dfeNumber, '18:00');
     // make the night due now
-    await ctx.store.db.collection(JOB_COLLECTION).updateOne({ name: 'integris:export', 'data.dfeNumber': school.dfeNumber, 'data.trigger': 'nightly' }, { $set: { nextRunAt: new Date(Date.now() - 1000) } });
+    await ctx.store.db
+      .collection(JOB_COLLECTION)
+      .updateOne(
+        { name: 'integris:export', 'data.dfeNumber': school.dfeNumber, 'data.trigger': 'nightly' },
+        { $set: { nextRunAt: new Date(Date.now() - 1000) } },
+      );
     await Promise.all([a.start(), b.start()]);
     await until(async () => (await runsOf(school.dfeNumber)).some((r) => r.status === 'succeeded'));
     await new Promise((r) => setTimeout(r, 2000));
@@ -99,7 +126,13 @@ describe('Scheduler', () => {
     // the worker took the job 20 minutes ago and never finished: its 10-minute lock has expired
     await ctx.store.db.collection(JOB_COLLECTION).updateOne(
       { name: 'integris:export', 'data.dfeNumber': school.dfeNumber, 'data.trigger': 'force' },
-      { $set: { lockedAt: new Date(Date.now() - 20 * 60_000), lastRunAt: new Date(Date.now() - 20 * 60_000), nextRunAt: new Date(Date.now() - 20 * 60_000) } },
+      {
+        $set: {
+          lockedAt: new Date(Date.now() - 20 * 60_000),
+          lastRunAt: new Date(Date.now() - 20 * 60_000),
+          nextRunAt: new Date(Date.now() - 20 * 60_000),
+        },
+      },
     );
     const survivor = scheduler();
     await survivor.start();
@@ -110,10 +143,25 @@ describe('Scheduler', () => {
     const school = la.schools[3]!;
     const s = scheduler({ coalesceMs: 1500 });
     const secret = 'coalesce-secret-0001';
-    const app = createApp({ store: ctx.store, logger: log.logger, routes: [integrisWebhookRoutes({ db: ctx.store.db, logger: log.logger, secrets: [secret], scheduler: s })] });
-    const sender = createSimulator({ la, webhook: { url: 'http://service/webhooks/integris', secrets: [secret] }, fetch: async (input, init) => app.request(new Request(input, init)) });
+    const app = createApp({
+      store: ctx.store,
+      logger: log.logger,
+      routes: [integrisWebhookRoutes({ db: ctx.store.db, logger: log.logger, secrets: [secret], scheduler: s })],
+    });
+    const sender = createSimulator({
+      la,
+      webhook: { url: 'http://service/webhooks/integris', secrets: [secret] },
+      fetch: async (input, init) => app.request(new Request(input, init)),
+    });
     await s.start();
-    for (let i = 0; i < 4; i++) expect(await sender.sendWebhook({ type: 'records.changed', dfeNumber: school.dfeNumber, data: { reports: ['students'] } })).toBe(200);
+    for (let i = 0; i < 4; i++)
+      expect(
+        await sender.sendWebhook({
+          type: 'records.changed',
+          dfeNumber: school.dfeNumber,
+          data: { reports: ['students'] },
+        }),
+      ).toBe(200);
     await until(async () => (await runsOf(school.dfeNumber)).some((r) => r.status === 'succeeded'));
     await new Promise((r) => setTimeout(r, 3000));
     const runs = await runsOf(school.dfeNumber);
@@ -132,7 +180,12 @@ describe('Scheduler failures', () => {
     const failed = await until(async () => (await runsOf(school.dfeNumber)).find((r) => r.status === 'failed'));
     expect(failed.error).toMatchObject({ code: 'integris_access_revoked' });
     const job = await until(async () => {
-      const j = await ctx.store.db.collection(JOB_COLLECTION).findOne({ name: 'integris:export', 'data.dfeNumber': school.dfeNumber, 'data.trigger': 'force', failCount: { $gte: 1 } });
+      const j = await ctx.store.db.collection(JOB_COLLECTION).findOne({
+        name: 'integris:export',
+        'data.dfeNumber': school.dfeNumber,
+        'data.trigger': 'force',
+        failCount: { $gte: 1 },
+      });
       return j ?? undefined;
     });
     expect(job.nextRunAt?.getTime()).toBeGreaterThan(Date.now() + 30_000); // retried later, not at once

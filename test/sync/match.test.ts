@@ -3,7 +3,13 @@ import { findCandidates, scoreCandidate } from '../../src/sync/match.js';
 import { isShortFormOf, jaroWinkler, normaliseName, soundex, surnameKeys, toAscii } from '../../src/domain/names.js';
 import { usernameBase, usernameCandidates } from '../../src/domain/usernames.js';
 
-const amelia = { kind: 'pupil' as const, legalForename: 'Amelia', legalSurname: 'Hughes', dateOfBirth: '2015-04-12', gender: 'F' };
+const amelia = {
+  kind: 'pupil' as const,
+  legalForename: 'Amelia',
+  legalSurname: 'Hughes',
+  dateOfBirth: '2015-04-12',
+  gender: 'F',
+};
 
 describe('names', () => {
   it('folds accents and special letters to ASCII and normalises punctuation', () => {
@@ -26,17 +32,33 @@ describe('names', () => {
 
 describe('scoreCandidate', () => {
   it('is certain for the same UPN and rules out different UPNs', () => {
-    expect(scoreCandidate({ ...amelia, upn: 'B801200005001' }, { ...amelia, legalForename: 'Totally', upn: 'B801200005001', username: 'u' })).toMatchObject({ certain: true, reasons: ['same UPN'] });
-    expect(scoreCandidate({ ...amelia, upn: 'B801200005001' }, { ...amelia, upn: 'A801200005002', username: 'u' })).toBeUndefined();
+    expect(
+      scoreCandidate(
+        { ...amelia, upn: 'B801200005001' },
+        { ...amelia, legalForename: 'Totally', upn: 'B801200005001', username: 'u' },
+      ),
+    ).toMatchObject({ certain: true, reasons: ['same UPN'] });
+    expect(
+      scoreCandidate({ ...amelia, upn: 'B801200005001' }, { ...amelia, upn: 'A801200005002', username: 'u' }),
+    ).toBeUndefined();
   });
 
   it('is certain for the same legal names and birthday, and explains itself', () => {
-    expect(scoreCandidate(amelia, { ...amelia, username: 'u' })).toMatchObject({ certain: true, reasons: ['same forename', 'same surname', 'same date of birth', 'same gender'] });
+    expect(scoreCandidate(amelia, { ...amelia, username: 'u' })).toMatchObject({
+      certain: true,
+      reasons: ['same forename', 'same surname', 'same date of birth', 'same gender'],
+    });
   });
 
   it('matches preferred names to legal ones and a married-name change on the same birthday', () => {
-    expect(scoreCandidate({ ...amelia, legalForename: 'Bethany', preferredForename: 'Amelia' }, { ...amelia, username: 'u' })?.reasons).toContain('preferred forename matches');
-    expect(scoreCandidate({ ...amelia, kind: 'staff', legalSurname: 'Okonkwo' }, { ...amelia, kind: 'staff', username: 'u' })?.reasons).toContain('surname differs (possibly a change of name)');
+    expect(
+      scoreCandidate({ ...amelia, legalForename: 'Bethany', preferredForename: 'Amelia' }, { ...amelia, username: 'u' })
+        ?.reasons,
+    ).toContain('preferred forename matches');
+    expect(
+      scoreCandidate({ ...amelia, kind: 'staff', legalSurname: 'Okonkwo' }, { ...amelia, kind: 'staff', username: 'u' })
+        ?.reasons,
+    ).toContain('surname differs (possibly a change of name)');
   });
 
   it('never pairs twins, people of another kind, or namesakes born on other days', () => {
@@ -56,7 +78,12 @@ describe('scoreCandidate', () => {
 
 describe('usernames', () => {
   it('are ASCII, without apostrophes, from preferred or legal names, at most 20 characters', () => {
-    const p = { kind: 'pupil' as const, legalForename: 'Siobhán', legalSurname: "O'Súilleabháin-Fitzgerald", preferredForename: 'Shiv' };
+    const p = {
+      kind: 'pupil' as const,
+      legalForename: 'Siobhán',
+      legalSurname: "O'Súilleabháin-Fitzgerald",
+      preferredForename: 'Shiv',
+    };
     expect(usernameBase(p, 'legal')).toBe('siobhan.osuilleabh'); // 18: room for a suffix
     expect(usernameBase(p, 'preferred')).toBe('shiv.osuilleabhain');
     for (const u of usernameCandidates(usernameBase(p, 'legal'), 120)) {

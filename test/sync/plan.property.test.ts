@@ -11,7 +11,9 @@ const sim = la.schools[0]!;
 const here = school(sim.dfeNumber);
 const everyone: MisPerson[] = sim.students.slice(0, 120).map((s) => studentToPerson(s, groupsByPerson(sim.groups)));
 
-const subsets = fc.array(fc.boolean(), { minLength: everyone.length, maxLength: everyone.length }).map((keep) => everyone.filter((_, i) => keep[i]));
+const subsets = fc
+  .array(fc.boolean(), { minLength: everyone.length, maxLength: everyone.length })
+  .map((keep) => everyone.filter((_, i) => keep[i]));
 
 describe('plan invariants', () => {
   it('is idempotent: planning what was just applied changes nothing', () => {
@@ -22,7 +24,11 @@ describe('plan invariants', () => {
         const again = plan(input({ school: here, people, accounts, today: la.today }));
         expect(again.creates).toHaveLength(0);
         expect(again.updates).toHaveLength(0);
-        expect(again.outcomes.every((o) => o.outcome === 'unchanged' || o.outcome === 'future_starter' || o.outcome === 'held_for_matching')).toBe(true);
+        expect(
+          again.outcomes.every(
+            (o) => o.outcome === 'unchanged' || o.outcome === 'future_starter' || o.outcome === 'held_for_matching',
+          ),
+        ).toBe(true);
       }),
       { numRuns: 15 },
     );
@@ -32,10 +38,13 @@ describe('plan invariants', () => {
     fc.assert(
       fc.property(fc.array(subsets, { minLength: 2, maxLength: 4 }), (nights) => {
         let accounts = applyInMemory([], plan(input({ school: here, people: everyone, today: la.today })));
-        for (const people of nights) accounts = applyInMemory(accounts, plan(input({ school: here, people, accounts, today: la.today })));
+        for (const people of nights)
+          accounts = applyInMemory(accounts, plan(input({ school: here, people, accounts, today: la.today })));
         accounts = applyInMemory(accounts, plan(input({ school: here, people: everyone, accounts, today: la.today })));
         const owners = new Map<string, string[]>();
-        for (const a of accounts) for (const x of a.associations) if (x.misPersonId) owners.set(x.misPersonId, [...(owners.get(x.misPersonId) ?? []), a.username]);
+        for (const a of accounts)
+          for (const x of a.associations)
+            if (x.misPersonId) owners.set(x.misPersonId, [...(owners.get(x.misPersonId) ?? []), a.username]);
         for (const [, users] of owners) expect(users).toHaveLength(1);
         expect(accounts.length).toBe(new Set(accounts.map((a) => a.username)).size);
       }),
@@ -49,7 +58,10 @@ describe('plan invariants', () => {
       fc.property(subsets, (people) => {
         const result = plan(input({ school: here, people, accounts, complete: false, today: la.today }));
         expect(result.counts.unallocated).toBe(0);
-        for (const u of result.updates) expect(u.after.associations.filter((x) => x.status === 'ended')).toHaveLength(u.before.associations.filter((x) => x.status === 'ended').length);
+        for (const u of result.updates)
+          expect(u.after.associations.filter((x) => x.status === 'ended')).toHaveLength(
+            u.before.associations.filter((x) => x.status === 'ended').length,
+          );
       }),
       { numRuns: 20 },
     );

@@ -2,7 +2,17 @@
 import { describe, expect, it } from 'vitest';
 import { plan } from '../../src/sync/plan.js';
 import { personNameKey } from '../../src/domain/names.js';
-import { applyInMemory, input, linkedAccount, manualAccount, outcomeOf, pupil, school, staffMember, TODAY } from '../helpers/people.js';
+import {
+  applyInMemory,
+  input,
+  linkedAccount,
+  manualAccount,
+  outcomeOf,
+  pupil,
+  school,
+  staffMember,
+  TODAY,
+} from '../helpers/people.js';
 
 const here = school('2092000');
 const nearby = school('2092001');
@@ -13,13 +23,24 @@ describe('plan: starters', () => {
     const p = pupil({ legalForename: 'Zoë', legalSurname: "O'Brien" });
     const result = plan(input({ school: here, people: [p] }));
     expect(outcomeOf(result, p.personId)?.outcome).toBe('created');
-    expect(result.creates[0]).toMatchObject({ usernameBase: 'zoe.obrien', account: { legalForename: 'Zoë', status: 'active' } });
-    expect(result.creates[0]!.account.associations[0]).toMatchObject({ dfeNumber: here.dfeNumber, source: 'mis', misPersonId: p.personId, seenAt: TODAY });
+    expect(result.creates[0]).toMatchObject({
+      usernameBase: 'zoe.obrien',
+      account: { legalForename: 'Zoë', status: 'active' },
+    });
+    expect(result.creates[0]!.account.associations[0]).toMatchObject({
+      dfeNumber: here.dfeNumber,
+      source: 'mis',
+      misPersonId: p.personId,
+      seenAt: TODAY,
+    });
   });
 
   it('holds future starters and lists them, unless pre-provisioning reaches their start', () => {
     const p = pupil({ startDate: '2026-12-10' });
-    expect(outcomeOf(plan(input({ school: here, people: [p] })), p.personId)).toMatchObject({ outcome: 'future_starter', reason: 'starts on 2026-12-10' });
+    expect(outcomeOf(plan(input({ school: here, people: [p] })), p.personId)).toMatchObject({
+      outcome: 'future_starter',
+      reason: 'starts on 2026-12-10',
+    });
     const early = plan(input({ school: school(here.dfeNumber, { preProvisionDays: 14 }), people: [p] }));
     expect(outcomeOf(early, p.personId)?.outcome).toBe('created');
   });
@@ -37,12 +58,43 @@ describe('plan: starters', () => {
 describe('plan: look-alikes are held for matching, not duplicated', () => {
   it.each([
     ['a nickname in the same school', { legalForename: 'Thomas' }, { legalForename: 'Tom' }, here, /short form/],
-    ['a typo in the surname at a nearby school', { legalSurname: 'Hughes' }, { legalSurname: 'Hughs' }, nearby, /surname differs by one letter/],
-    ['day and month of birth swapped', { dateOfBirth: '2015-04-12' }, { dateOfBirth: '2015-12-04' }, nearby, /day and month of birth swapped/],
-    ['a double-barrelled surname', { legalSurname: 'Hughes' }, { legalSurname: 'Hughes-Whitfield' }, here, /shares a part/],
-    ['accents dropped', { legalForename: 'Zoe', legalSurname: 'Muller' }, { legalForename: 'Zoë', legalSurname: 'Müller', dateOfBirth: '2015-04-13' }, here, /forename|surname/],
+    [
+      'a typo in the surname at a nearby school',
+      { legalSurname: 'Hughes' },
+      { legalSurname: 'Hughs' },
+      nearby,
+      /surname differs by one letter/,
+    ],
+    [
+      'day and month of birth swapped',
+      { dateOfBirth: '2015-04-12' },
+      { dateOfBirth: '2015-12-04' },
+      nearby,
+      /day and month of birth swapped/,
+    ],
+    [
+      'a double-barrelled surname',
+      { legalSurname: 'Hughes' },
+      { legalSurname: 'Hughes-Whitfield' },
+      here,
+      /shares a part/,
+    ],
+    [
+      'accents dropped',
+      { legalForename: 'Zoe', legalSurname: 'Muller' },
+      { legalForename: 'Zoë', legalSurname: 'Müller', dateOfBirth: '2015-04-13' },
+      here,
+      /forename|surname/,
+    ],
   ])('%s', (_name, existingFields, incomingFields, at, reason) => {
-    const existing = manualAccount('existing.one', { at, kind: 'pupil', legalForename: 'Amelia', legalSurname: 'Hughes', dateOfBirth: '2015-04-12', ...existingFields });
+    const existing = manualAccount('existing.one', {
+      at,
+      kind: 'pupil',
+      legalForename: 'Amelia',
+      legalSurname: 'Hughes',
+      dateOfBirth: '2015-04-12',
+      ...existingFields,
+    });
     const p = pupil(incomingFields);
     const result = plan(input({ school: here, people: [p], accounts: [existing] }));
     const outcome = outcomeOf(result, p.personId)!;
@@ -54,10 +106,22 @@ describe('plan: look-alikes are held for matching, not duplicated', () => {
   });
 
   it('ignores accounts of other local authorities and people with a different birthday', () => {
-    const far = manualAccount('far.away', { at: elsewhereLa, legalForename: 'Amelia', legalSurname: 'Hughes', dateOfBirth: '2015-04-12' });
-    const sameNameOtherDob = manualAccount('other.amelia', { at: here, legalForename: 'Amelia', legalSurname: 'Hughes', dateOfBirth: '2011-07-30' });
+    const far = manualAccount('far.away', {
+      at: elsewhereLa,
+      legalForename: 'Amelia',
+      legalSurname: 'Hughes',
+      dateOfBirth: '2015-04-12',
+    });
+    const sameNameOtherDob = manualAccount('other.amelia', {
+      at: here,
+      legalForename: 'Amelia',
+      legalSurname: 'Hughes',
+      dateOfBirth: '2011-07-30',
+    });
     const p = pupil({ legalForename: 'Amelia', legalSurname: 'Hughes', dateOfBirth: '2015-04-12' });
-    expect(outcomeOf(plan(input({ school: here, people: [p], accounts: [far, sameNameOtherDob] })), p.personId)?.outcome).toBe('created');
+    expect(
+      outcomeOf(plan(input({ school: here, people: [p], accounts: [far, sameNameOtherDob] })), p.personId)?.outcome,
+    ).toBe('created');
   });
 });
 
@@ -65,7 +129,11 @@ describe('plan: linked people are updated, never duplicated', () => {
   it('applies a name change and a class change to the same account; the username stays', () => {
     const p = pupil({ legalSurname: 'Hughes' });
     const account = linkedAccount('amelia.hughes', p, here);
-    const changed = { ...p, fields: { ...p.fields, legalSurname: 'Hughes-Khan' }, association: { ...p.association, registrationGroup: '6B' } };
+    const changed = {
+      ...p,
+      fields: { ...p.fields, legalSurname: 'Hughes-Khan' },
+      association: { ...p.association, registrationGroup: '6B' },
+    };
     const result = plan(input({ school: here, people: [changed], accounts: [account] }));
     expect(outcomeOf(result, p.personId)).toMatchObject({ outcome: 'updated', username: 'amelia.hughes' });
     expect(result.creates).toHaveLength(0);
@@ -92,7 +160,16 @@ describe('plan: leavers', () => {
 
   it('ends the association when the leaving date has passed, keeping other schools', () => {
     const p = pupil();
-    const atNearby = { dfeNumber: nearby.dfeNumber, laCode: '209', role: 'pupil' as const, status: 'active' as const, source: 'mis' as const, misPersonId: 'X9', since: '2020-09-01', seenAt: '2026-11-01' };
+    const atNearby = {
+      dfeNumber: nearby.dfeNumber,
+      laCode: '209',
+      role: 'pupil' as const,
+      status: 'active' as const,
+      source: 'mis' as const,
+      misPersonId: 'X9',
+      since: '2020-09-01',
+      seenAt: '2026-11-01',
+    };
     const account = linkedAccount('dual.pupil', p, here);
     account.associations.push(atNearby);
     const left = { ...p, endDate: '2026-11-26' };
@@ -119,30 +196,58 @@ describe('plan: leavers', () => {
     expect(first.updates[0]!.after.associations[0]).toMatchObject({ status: 'active', absentSince: TODAY });
     const later = plan(input({ school: graced, people: [], accounts: [first.updates[0]!.after], today: '2026-12-08' }));
     expect(outcomeOf(later, p.personId)?.outcome).toBe('unallocated');
-    const leavingDate = plan(input({ school: graced, people: [{ ...p, endDate: '2026-11-25' }], accounts: [linkedAccount('grace.pupil', p, here)] }));
+    const leavingDate = plan(
+      input({
+        school: graced,
+        people: [{ ...p, endDate: '2026-11-25' }],
+        accounts: [linkedAccount('grace.pupil', p, here)],
+      }),
+    );
     expect(outcomeOf(leavingDate, p.personId)?.outcome).toBe('unchanged');
   });
 
   it('never unallocates accounts created by hand, and a manual request is matched when the MIS record arrives', () => {
-    const manual = manualAccount('by.hand', { at: here, legalForename: 'Priya', legalSurname: 'Sharma', dateOfBirth: '2014-06-01' });
+    const manual = manualAccount('by.hand', {
+      at: here,
+      legalForename: 'Priya',
+      legalSurname: 'Sharma',
+      dateOfBirth: '2014-06-01',
+    });
     const nobody = plan(input({ school: here, people: [], accounts: [manual] }));
     expect(nobody.updates).toHaveLength(0);
     const p = pupil({ legalForename: 'Priya', legalSurname: 'Sharma', dateOfBirth: '2014-06-01' });
     const arrived = plan(input({ school: here, people: [p], accounts: [manual] }));
     expect(outcomeOf(arrived, p.personId)).toMatchObject({ outcome: 'auto_matched', username: 'by.hand' });
-    expect(arrived.updates[0]!.after.associations).toEqual([expect.objectContaining({ source: 'mis', misPersonId: p.personId, status: 'active' })]);
+    expect(arrived.updates[0]!.after.associations).toEqual([
+      expect.objectContaining({ source: 'mis', misPersonId: p.personId, status: 'active' }),
+    ]);
   });
 
   it('treats an invalid record as present: bad input never unallocates', () => {
     const p = pupil({ personId: 'S-bad' });
-    const result = plan(input({ school: here, people: [], invalid: [{ report: 'students', id: 'S-bad', field: 'dateOfBirth', reason: 'is required' }], accounts: [linkedAccount('kept.pupil', p, here)] }));
-    expect(result.outcomes).toEqual([{ report: 'students', personId: 'S-bad', outcome: 'invalid', reason: 'dateOfBirth: is required' }]);
+    const result = plan(
+      input({
+        school: here,
+        people: [],
+        invalid: [{ report: 'students', id: 'S-bad', field: 'dateOfBirth', reason: 'is required' }],
+        accounts: [linkedAccount('kept.pupil', p, here)],
+      }),
+    );
+    expect(result.outcomes).toEqual([
+      { report: 'students', personId: 'S-bad', outcome: 'invalid', reason: 'dateOfBirth: is required' },
+    ]);
     expect(result.updates).toHaveLength(0);
   });
 });
 
 describe('plan: the unallocation guard', () => {
-  const roster = Array.from({ length: 40 }, (_, i) => pupil({ personId: `R${i}`, legalForename: `Pupil${String.fromCharCode(65 + (i % 26))}${i}`, dateOfBirth: `2015-01-${String((i % 28) + 1).padStart(2, '0')}` }));
+  const roster = Array.from({ length: 40 }, (_, i) =>
+    pupil({
+      personId: `R${i}`,
+      legalForename: `Pupil${String.fromCharCode(65 + (i % 26))}${i}`,
+      dateOfBirth: `2015-01-${String((i % 28) + 1).padStart(2, '0')}`,
+    }),
+  );
   const accounts = roster.map((p, i) => linkedAccount(`p${i}`, p, here));
 
   it('holds every unallocation of an incomplete export and still applies the rest', () => {
@@ -160,7 +265,13 @@ describe('plan: the unallocation guard', () => {
     expect(five.counts.unallocated).toBe(0);
     const four = plan(input({ school: here, people: roster.slice(4), accounts }));
     expect(four.counts.unallocated).toBe(4);
-    const tight = plan(input({ school: school(here.dfeNumber, { unallocationThresholdPercent: 5, unallocationThresholdMin: 2 }), people: roster.slice(3), accounts }));
+    const tight = plan(
+      input({
+        school: school(here.dfeNumber, { unallocationThresholdPercent: 5, unallocationThresholdMin: 2 }),
+        people: roster.slice(3),
+        accounts,
+      }),
+    );
     expect(tight.counts.held_unallocation).toBe(3);
   });
 
@@ -185,9 +296,16 @@ describe('plan: exclusions, moves, dual registration and staff', () => {
     const atNearby = linkedAccount('moving.pupil', p, nearby);
     const arrived = { ...p, personId: 'NEW1' };
     const result = plan(input({ school: here, people: [arrived], accounts: [atNearby] }));
-    expect(outcomeOf(result, 'NEW1')).toMatchObject({ outcome: 'auto_matched', username: 'moving.pupil', reason: 'same UPN' });
+    expect(outcomeOf(result, 'NEW1')).toMatchObject({
+      outcome: 'auto_matched',
+      username: 'moving.pupil',
+      reason: 'same UPN',
+    });
     expect(result.updates[0]!.after.latestMoveOrCreateAt).not.toBe(atNearby.latestMoveOrCreateAt);
-    expect(result.updates[0]!.after.associations.map((x) => x.dfeNumber).sort()).toEqual([here.dfeNumber, nearby.dfeNumber]);
+    expect(result.updates[0]!.after.associations.map((x) => x.dfeNumber).sort()).toEqual([
+      here.dfeNumber,
+      nearby.dfeNumber,
+    ]);
   });
 
   it('keeps both associations of a dual-registered pupil; a guest never displaces the main one', () => {
@@ -198,14 +316,26 @@ describe('plan: exclusions, moves, dual registration and staff', () => {
       const result = plan(input({ school: here, people: [other], accounts: [account] }));
       expect(outcomeOf(result, `X${status}`)?.outcome).toBe('auto_matched');
       const after = result.updates[0]!.after;
-      expect(after.associations.find((x) => x.dfeNumber === nearby.dfeNumber)).toMatchObject({ status: 'active', enrolmentStatus: 'M' });
-      expect(after.associations.find((x) => x.dfeNumber === here.dfeNumber)).toMatchObject({ status: 'active', enrolmentStatus: status });
+      expect(after.associations.find((x) => x.dfeNumber === nearby.dfeNumber)).toMatchObject({
+        status: 'active',
+        enrolmentStatus: 'M',
+      });
+      expect(after.associations.find((x) => x.dfeNumber === here.dfeNumber)).toMatchObject({
+        status: 'active',
+        enrolmentStatus: status,
+      });
     }
   });
 
   it('links a member of staff starting at a second school by names and date of birth', () => {
     const t = staffMember();
-    const result = plan(input({ school: here, people: [{ ...t, personId: 'T-second' }], accounts: [linkedAccount('daniel.okafor', t, nearby)] }));
+    const result = plan(
+      input({
+        school: here,
+        people: [{ ...t, personId: 'T-second' }],
+        accounts: [linkedAccount('daniel.okafor', t, nearby)],
+      }),
+    );
     expect(outcomeOf(result, 'T-second')).toMatchObject({ outcome: 'auto_matched', username: 'daniel.okafor' });
   });
 
@@ -222,9 +352,16 @@ describe('plan: exclusions, moves, dual registration and staff', () => {
   });
 
   it('creates a held person anyway once an admin says so', () => {
-    const existing = manualAccount('look.alike', { at: here, legalForename: 'Thomas', legalSurname: 'Hughes', dateOfBirth: '2015-04-12' });
+    const existing = manualAccount('look.alike', {
+      at: here,
+      legalForename: 'Thomas',
+      legalSurname: 'Hughes',
+      dateOfBirth: '2015-04-12',
+    });
     const p = pupil({ legalForename: 'Tom', legalSurname: 'Hughes' });
-    const result = plan(input({ school: here, people: [p], accounts: [existing], createAnyway: new Set([p.personId]) }));
+    const result = plan(
+      input({ school: here, people: [p], accounts: [existing], createAnyway: new Set([p.personId]) }),
+    );
     expect(outcomeOf(result, p.personId)?.outcome).toBe('created');
   });
 });

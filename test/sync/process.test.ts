@@ -15,13 +15,19 @@ import { useTestStore } from '../helpers/store.js';
 
 const ctx = useTestStore();
 const { la, client, sim } = simulatedIntegris({ schools: 3, seed: 21 });
-const [first, second, third] = la.schools as [typeof la.schools[0], typeof la.schools[0], typeof la.schools[0]];
+const [first, second, third] = la.schools as [(typeof la.schools)[0], (typeof la.schools)[0], (typeof la.schools)[0]];
 const log = captureLogger();
 let deps: SyncDeps;
 
 beforeAll(async () => {
   deps = { db: ctx.store.db, logger: log.logger, integris: client };
-  for (const s of la.schools) await upsertSchool(ctx.store.db, { dfeNumber: s.dfeNumber, name: s.name, laCode: s.laCode, acceptedReports: s.permissions });
+  for (const s of la.schools)
+    await upsertSchool(ctx.store.db, {
+      dfeNumber: s.dfeNumber,
+      name: s.name,
+      laCode: s.laCode,
+      acceptedReports: s.permissions,
+    });
 });
 
 describe('processing exports into the store', () => {
@@ -32,7 +38,9 @@ describe('processing exports into the store', () => {
     expect(run.counts.created).toBe(people);
     expect(run.accountWrites).toBe(people);
     const pupil = first.students[0]!;
-    const account = (await accountsForSchool(ctx.store.db, first.dfeNumber)).find((a) => a.associations.some((x) => x.misPersonId === pupil.personId))!;
+    const account = (await accountsForSchool(ctx.store.db, first.dfeNumber)).find((a) =>
+      a.associations.some((x) => x.misPersonId === pupil.personId),
+    )!;
     expect(account).toMatchObject({ legalForename: pupil.legalForename, upn: pupil.upn, status: 'active' });
     expect(account.associations[0]!.groups).toEqual(expect.arrayContaining([pupil.registrationGroup]));
     expect((await groupsOf(ctx.store.db, first.dfeNumber)).length).toBe(first.groups.length);
@@ -52,10 +60,20 @@ describe('processing exports into the store', () => {
 
   it('keeps two runs of one school apart, and a repeated job key does nothing', async () => {
     expect(await acquireLease(ctx.store.db, `run:${first.dfeNumber}`, 'someone-else', 60_000)).toBe(true);
-    await expect(processExport(deps, first.dfeNumber, { trigger: 'cli', today: la.today })).rejects.toMatchObject({ code: 'run_in_progress' });
+    await expect(processExport(deps, first.dfeNumber, { trigger: 'cli', today: la.today })).rejects.toMatchObject({
+      code: 'run_in_progress',
+    });
     await releaseLease(ctx.store.db, `run:${first.dfeNumber}`, 'someone-else');
-    const once = await processExport(deps, first.dfeNumber, { trigger: 'nightly', today: la.today, runKey: `${first.dfeNumber}:night-1` });
-    const twice = await processExport(deps, first.dfeNumber, { trigger: 'nightly', today: la.today, runKey: `${first.dfeNumber}:night-1` });
+    const once = await processExport(deps, first.dfeNumber, {
+      trigger: 'nightly',
+      today: la.today,
+      runKey: `${first.dfeNumber}:night-1`,
+    });
+    const twice = await processExport(deps, first.dfeNumber, {
+      trigger: 'nightly',
+      today: la.today,
+      runKey: `${first.dfeNumber}:night-1`,
+    });
     expect(once.status).toBe('succeeded');
     expect(twice).toMatchObject({ status: 'skipped', runId: '' });
   });
@@ -69,9 +87,13 @@ describe('processing exports into the store', () => {
 
   it('stores no partial export when Integris fails, and runs nothing', async () => {
     sim.setFaults({ truncateLastPage: true });
-    await expect(takeExport(deps, second.dfeNumber, { today: la.today })).rejects.toMatchObject({ code: 'export_incomplete' });
+    await expect(takeExport(deps, second.dfeNumber, { today: la.today })).rejects.toMatchObject({
+      code: 'export_incomplete',
+    });
     sim.setFaults({});
-    await expect(processExport(deps, second.dfeNumber, { trigger: 'cli', today: la.today })).rejects.toMatchObject({ code: 'not_found' });
+    await expect(processExport(deps, second.dfeNumber, { trigger: 'cli', today: la.today })).rejects.toMatchObject({
+      code: 'not_found',
+    });
   });
 
   it('ages a night: moves re-use accounts, leavers are unallocated and restorable, look-alikes wait', async () => {
@@ -89,10 +111,16 @@ describe('processing exports into the store', () => {
     expect(movedAccount.associations.find((x) => x.dfeNumber === moved.dfeNumber)?.status).toBe('active');
 
     const secondPost = changes.find((c) => c.kind === 'staff_second_school')!;
-    expect(runs.find((r) => r.dfeNumber === secondPost.dfeNumber)!.outcomes.find((o) => o.personId === secondPost.personId)?.outcome).toBe('auto_matched');
+    expect(
+      runs.find((r) => r.dfeNumber === secondPost.dfeNumber)!.outcomes.find((o) => o.personId === secondPost.personId)
+        ?.outcome,
+    ).toBe('auto_matched');
 
     const twins = changes.filter((c) => c.kind === 'twins');
-    for (const t of twins) expect(runs.find((r) => r.dfeNumber === t.dfeNumber)!.outcomes.find((o) => o.personId === t.personId)?.outcome).toBe('created');
+    for (const t of twins)
+      expect(
+        runs.find((r) => r.dfeNumber === t.dfeNumber)!.outcomes.find((o) => o.personId === t.personId)?.outcome,
+      ).toBe('created');
 
     const leaver = changes.find((c) => c.kind === 'leaver' && c.dfeNumber === first.dfeNumber)!;
     const left = runs[0]!.outcomes.find((o) => o.personId === leaver.personId)!;
@@ -100,7 +128,9 @@ describe('processing exports into the store', () => {
     expect((await unallocatedAccounts(ctx.store.db, first.dfeNumber)).map((a) => a.username)).toContain(left.username);
     const restored = await restoreAccount(ctx.store.db, left.username!, first.dfeNumber, 'cli:test');
     expect(restored.status).toBe('active');
-    await expect(restoreAccount(ctx.store.db, left.username!, first.dfeNumber, 'cli:test')).rejects.toMatchObject({ code: 'stale_action' });
+    await expect(restoreAccount(ctx.store.db, left.username!, first.dfeNumber, 'cli:test')).rejects.toMatchObject({
+      code: 'stale_action',
+    });
     // the restored account is kept by hand: the next run does not end it again
     const again = await processExport(deps, first.dfeNumber, { trigger: 'cli', today: la.today });
     expect(again.outcomes.find((o) => o.username === left.username)).toBeUndefined();
@@ -118,7 +148,9 @@ describe('processing exports into the store', () => {
     expect(stored?.heldState).toBe('pending');
     const result = await decideHeldChanges(ctx.store.db, run.runId, 'approved', 'cli:head');
     expect(result.applied).toBe(active.length);
-    await expect(decideHeldChanges(ctx.store.db, run.runId, 'rejected', 'cli:other')).rejects.toMatchObject({ code: 'stale_action' });
+    await expect(decideHeldChanges(ctx.store.db, run.runId, 'rejected', 'cli:other')).rejects.toMatchObject({
+      code: 'stale_action',
+    });
     expect((await unallocatedAccounts(ctx.store.db, school.dfeNumber)).length).toBeGreaterThanOrEqual(active.length);
     school.students.push(...removed);
   });
@@ -126,7 +158,13 @@ describe('processing exports into the store', () => {
   it('holds a look-alike for matching instead of creating a duplicate', async () => {
     const school = la.schools[1]!;
     const existing = school.students[3]!;
-    school.students.push({ ...existing, personId: 'LOOKALIKE-1', upn: undefined, legalSurname: `${existing.legalSurname}e`, admissionDate: la.today });
+    school.students.push({
+      ...existing,
+      personId: 'LOOKALIKE-1',
+      upn: undefined,
+      legalSurname: `${existing.legalSurname}e`,
+      admissionDate: la.today,
+    });
     delete school.students[school.students.length - 1]!.upn;
     const run = await syncSchool(deps, school.dfeNumber, { trigger: 'cli', today: la.today });
     expect(run.outcomes.find((o) => o.personId === 'LOOKALIKE-1')).toMatchObject({ outcome: 'held_for_matching' });

@@ -22,20 +22,50 @@ const log = captureLogger();
 const TODAY = '2026-11-27';
 let deps: SyncDeps;
 
-const letters = (i: number) => String.fromCharCode(97 + (i % 26), 97 + (Math.floor(i / 26) % 26), 97 + (Math.floor(i / 676) % 26));
+const letters = (i: number) =>
+  String.fromCharCode(97 + (i % 26), 97 + (Math.floor(i / 26) % 26), 97 + (Math.floor(i / 676) % 26));
 const day = (i: number) => new Date(Date.UTC(2014, 8, 1) + i * 86_400_000).toISOString().slice(0, 10);
 
 /** `n` pupils with names of their own (`family` keeps one school's pupils from looking like another's). */
-function students(n: number, registrationGroup: string, family: string, name: (i: number) => { legalForename: string; legalSurname: string } = (i) => ({ legalForename: `${family}a${letters(i)}`, legalSurname: `${family}${letters(i * 7)}` })): Student[] {
-  return Array.from({ length: n }, (_, i) => ({ personId: `P${i}`, ...name(i), dateOfBirth: day(i), gender: 'F', yearGroup: '6', registrationGroup, admissionDate: '2020-09-03', enrolmentStatus: 'C' }));
+function students(
+  n: number,
+  registrationGroup: string,
+  family: string,
+  name: (i: number) => { legalForename: string; legalSurname: string } = (i) => ({
+    legalForename: `${family}a${letters(i)}`,
+    legalSurname: `${family}${letters(i * 7)}`,
+  }),
+): Student[] {
+  return Array.from({ length: n }, (_, i) => ({
+    personId: `P${i}`,
+    ...name(i),
+    dateOfBirth: day(i),
+    gender: 'F',
+    yearGroup: '6',
+    registrationGroup,
+    admissionDate: '2020-09-03',
+    enrolmentStatus: 'C',
+  }));
 }
 
 function exportOf(dfeNumber: string, list: Student[], at = `${TODAY}T18:00:00Z`): ExportFile {
-  return { dfeNumber, exportedAt: at, source: 'integris', reports: { students: list }, completeness: { students: { totalRecords: list.length, pages: 1 } } };
+  return {
+    dfeNumber,
+    exportedAt: at,
+    source: 'integris',
+    reports: { students: list },
+    completeness: { students: { totalRecords: list.length, pages: 1 } },
+  };
 }
 
 async function school(dfeNumber: string, settings = {}) {
-  await upsertSchool(ctx.store.db, { dfeNumber, name: `School ${dfeNumber}`, laCode: dfeNumber.slice(0, 3), acceptedReports: ['students'], settings });
+  await upsertSchool(ctx.store.db, {
+    dfeNumber,
+    name: `School ${dfeNumber}`,
+    laCode: dfeNumber.slice(0, 3),
+    acceptedReports: ['students'],
+    settings,
+  });
 }
 
 beforeAll(() => {
@@ -45,16 +75,26 @@ beforeAll(() => {
 describe('a night with many changes at one school', () => {
   it('applies 1,000 account updates on the embedded store, each audited', async () => {
     await school('2094001', { updateThresholdPercent: 100 });
-    const first = await syncSchool(deps, '2094001', { trigger: 'file', file: exportOf('2094001', students(1000, '6A', 'Kerr')), today: TODAY });
+    const first = await syncSchool(deps, '2094001', {
+      trigger: 'file',
+      file: exportOf('2094001', students(1000, '6A', 'Kerr')),
+      today: TODAY,
+    });
     expect(first.counts.created).toBe(1000);
     // September: every pupil moves up a class
-    const night = await syncSchool(deps, '2094001', { trigger: 'file', file: exportOf('2094001', students(1000, '7B', 'Kerr'), `${TODAY}T19:00:00Z`), today: TODAY });
+    const night = await syncSchool(deps, '2094001', {
+      trigger: 'file',
+      file: exportOf('2094001', students(1000, '7B', 'Kerr'), `${TODAY}T19:00:00Z`),
+      today: TODAY,
+    });
     expect(night.status).toBe('succeeded');
     expect(night.counts.updated).toBe(1000);
     expect(night.accountWrites).toBe(1000);
     const accounts = await accountsForSchool(ctx.store.db, '2094001');
     expect(accounts.every((a) => a.associations[0]!.registrationGroup === '7B')).toBe(true);
-    const audited = await ctx.store.db.collection('audit').countDocuments({ runId: night.runId, action: 'account.updated' });
+    const audited = await ctx.store.db
+      .collection('audit')
+      .countDocuments({ runId: night.runId, action: 'account.updated' });
     expect(audited).toBe(1000);
   });
 });
@@ -64,7 +104,11 @@ describe('a store that stops answering', () => {
   let proxy: Awaited<ReturnType<typeof stallProxy>>;
   beforeAll(async () => {
     proxy = await stallProxy(ctx.store.client.options.hosts.map((h) => `mongodb://${h.host}:${h.port}`)[0]!);
-    client = new MongoClient(proxy.uri, { directConnection: true, socketTimeoutMS: 1500, serverSelectionTimeoutMS: 3000 });
+    client = new MongoClient(proxy.uri, {
+      directConnection: true,
+      socketTimeoutMS: 1500,
+      serverSelectionTimeoutMS: 3000,
+    });
     await client.connect();
   });
   afterAll(async () => {
@@ -78,7 +122,9 @@ describe('a store that stops answering', () => {
     const stalledDeps: SyncDeps = { db, logger: log.logger };
     proxy.stallOn((c) => c.name === 'insert' && c.collection === 'accounts');
     const file = exportOf('2094002', students(120, '5C', 'Mott'));
-    await expect(syncSchool(stalledDeps, '2094002', { trigger: 'file', file, today: TODAY })).rejects.toMatchObject({ code: 'store_timeout' });
+    await expect(syncSchool(stalledDeps, '2094002', { trigger: 'file', file, today: TODAY })).rejects.toMatchObject({
+      code: 'store_timeout',
+    });
     expect(proxy.stalled).toBe(1);
     const failed = (await lastRun(ctx.store.db, '2094002'))!;
     expect(failed).toMatchObject({ status: 'failed', error: { code: 'store_timeout' } });
@@ -87,7 +133,9 @@ describe('a store that stops answering', () => {
     expect(again.status).toBe('succeeded');
     const accounts = await accountsForSchool(ctx.store.db, '2094002');
     expect(accounts).toHaveLength(120);
-    const audited = await ctx.store.db.collection('audit').countDocuments({ dfeNumber: '2094002', action: 'account.created' });
+    const audited = await ctx.store.db
+      .collection('audit')
+      .countDocuments({ dfeNumber: '2094002', action: 'account.created' });
     expect(audited).toBe(120);
   });
 });
@@ -95,7 +143,10 @@ describe('a store that stops answering', () => {
 describe('usernames', () => {
   it('gives 60 namesakes in Cyrillic script 60 accounts in one run, romanised, with no cap on the suffix', async () => {
     await school('2094003');
-    const file = exportOf('2094003', students(60, '1A', '', () => ({ legalForename: 'Олександр', legalSurname: 'Шевченко' })));
+    const file = exportOf(
+      '2094003',
+      students(60, '1A', '', () => ({ legalForename: 'Олександр', legalSurname: 'Шевченко' })),
+    );
     const run = await syncSchool(deps, '2094003', { trigger: 'file', file, today: TODAY });
     expect(run.status).toBe('succeeded');
     expect(run.counts.created).toBe(60);
@@ -107,17 +158,65 @@ describe('usernames', () => {
 
   it('finds a free name past the 41st taken one, reading the taken names once instead of trying each', async () => {
     const taken = Array.from({ length: 45 }, (_, i) => (i === 0 ? 'mia.wong' : `mia.wong${i + 1}`));
-    await insertAccounts(ctx.store.db, taken.map((username) => ({ username, kind: 'pupil', legalForename: 'Mia', legalSurname: 'Wong', associations: [], status: 'unallocated', createdAt: TODAY, updatedAt: TODAY, latestMoveOrCreateAt: TODAY, version: 0 })));
-    const account = { kind: 'pupil' as const, legalForename: 'Mia', legalSurname: 'Wong', associations: [], status: 'active' as const, createdAt: TODAY, updatedAt: TODAY, latestMoveOrCreateAt: TODAY, version: 0 };
-    const { assigned, failed } = await insertNewAccounts(ctx.store.db, [{ key: 'a', base: 'mia.wong', account }, { key: 'b', base: 'mia.wong', account }], { stamp: { actor: 'test', at: new Date() } });
+    await insertAccounts(
+      ctx.store.db,
+      taken.map((username) => ({
+        username,
+        kind: 'pupil',
+        legalForename: 'Mia',
+        legalSurname: 'Wong',
+        associations: [],
+        status: 'unallocated',
+        createdAt: TODAY,
+        updatedAt: TODAY,
+        latestMoveOrCreateAt: TODAY,
+        version: 0,
+      })),
+    );
+    const account = {
+      kind: 'pupil' as const,
+      legalForename: 'Mia',
+      legalSurname: 'Wong',
+      associations: [],
+      status: 'active' as const,
+      createdAt: TODAY,
+      updatedAt: TODAY,
+      latestMoveOrCreateAt: TODAY,
+      version: 0,
+    };
+    const { assigned, failed } = await insertNewAccounts(
+      ctx.store.db,
+      [
+        { key: 'a', base: 'mia.wong', account },
+        { key: 'b', base: 'mia.wong', account },
+      ],
+      { stamp: { actor: 'test', at: new Date() } },
+    );
     expect(failed.size).toBe(0);
     expect([...assigned.values()].sort()).toEqual(['mia.wong46', 'mia.wong47']);
   });
 
   it("reports a person whose account cannot be stored as that person's failure, and stores the others", async () => {
-    const ok = { kind: 'pupil' as const, legalForename: 'Leo', legalSurname: 'Park', associations: [], status: 'active' as const, createdAt: TODAY, updatedAt: TODAY, latestMoveOrCreateAt: TODAY, version: 0 };
+    const ok = {
+      kind: 'pupil' as const,
+      legalForename: 'Leo',
+      legalSurname: 'Park',
+      associations: [],
+      status: 'active' as const,
+      createdAt: TODAY,
+      updatedAt: TODAY,
+      latestMoveOrCreateAt: TODAY,
+      version: 0,
+    };
     const bad = { ...ok, $where: 'x' } as typeof ok; // a field name no store accepts
-    const { assigned, failed } = await insertNewAccounts(ctx.store.db, [{ key: 'good', base: 'leo.park', account: ok }, { key: 'bad', base: 'leo.parkes', account: bad }], { stamp: { actor: 'test', at: new Date() } });
+    const { assigned, failed } = await insertNewAccounts(
+      ctx.store.db,
+      [
+        { key: 'good', base: 'leo.park', account: ok },
+        { key: 'bad', base: 'leo.parkes', account: bad },
+      ],
+      { stamp: { actor: 'test', at: new Date() } },
+    );
     expect(assigned.get('good')).toBe('leo.park');
     expect(failed.get('bad')).toMatch(/could not be stored/);
     expect(await getAccount(ctx.store.db, 'leo.parkes')).toBeUndefined();
@@ -131,11 +230,63 @@ describe('choosing an account from chat', () => {
     await school('2094011');
     // a pupil of school B only
     await insertAccounts(db, [
-      { username: 'b.pupil', kind: 'pupil', legalForename: 'Nia', legalSurname: 'Hale', dateOfBirth: '2015-02-02', associations: [{ dfeNumber: '2094011', laCode: '209', role: 'pupil', status: 'active', source: 'mis', misPersonId: 'B1', since: '2020-09-01', seenAt: TODAY }], status: 'active', createdAt: TODAY, updatedAt: TODAY, latestMoveOrCreateAt: TODAY, version: 0 },
-      { username: 'ava.lowe', kind: 'pupil', legalForename: 'Ava', legalSurname: 'Lowe', dateOfBirth: '2015-06-06', associations: [{ dfeNumber: '2094010', laCode: '209', role: 'pupil', status: 'active', source: 'manual', since: '2026-11-01' }], status: 'active', createdAt: TODAY, updatedAt: TODAY, latestMoveOrCreateAt: TODAY, version: 0 },
+      {
+        username: 'b.pupil',
+        kind: 'pupil',
+        legalForename: 'Nia',
+        legalSurname: 'Hale',
+        dateOfBirth: '2015-02-02',
+        associations: [
+          {
+            dfeNumber: '2094011',
+            laCode: '209',
+            role: 'pupil',
+            status: 'active',
+            source: 'mis',
+            misPersonId: 'B1',
+            since: '2020-09-01',
+            seenAt: TODAY,
+          },
+        ],
+        status: 'active',
+        createdAt: TODAY,
+        updatedAt: TODAY,
+        latestMoveOrCreateAt: TODAY,
+        version: 0,
+      },
+      {
+        username: 'ava.lowe',
+        kind: 'pupil',
+        legalForename: 'Ava',
+        legalSurname: 'Lowe',
+        dateOfBirth: '2015-06-06',
+        associations: [
+          {
+            dfeNumber: '2094010',
+            laCode: '209',
+            role: 'pupil',
+            status: 'active',
+            source: 'manual',
+            since: '2026-11-01',
+          },
+        ],
+        status: 'active',
+        createdAt: TODAY,
+        updatedAt: TODAY,
+        latestMoveOrCreateAt: TODAY,
+        version: 0,
+      },
     ]);
     // school A's export holds a look-alike of its own hand-made account
-    const lookAlike: Student = { personId: 'A1', legalForename: 'Avah', legalSurname: 'Lowe', dateOfBirth: '2015-06-06', gender: 'F', admissionDate: TODAY, enrolmentStatus: 'C' };
+    const lookAlike: Student = {
+      personId: 'A1',
+      legalForename: 'Avah',
+      legalSurname: 'Lowe',
+      dateOfBirth: '2015-06-06',
+      gender: 'F',
+      admissionDate: TODAY,
+      enrolmentStatus: 'C',
+    };
     await syncSchool(deps, '2094010', { trigger: 'file', file: exportOf('2094010', [lookAlike]), today: TODAY });
     const held = await openMatches(db, '2094010');
     expect(held.map((m) => m.misPersonId)).toEqual(['A1']);
@@ -143,7 +294,9 @@ describe('choosing an account from chat', () => {
 
     const contactA = { platform: 'slack' as const, workspace: 'T1', userId: 'UA', displayName: 'Contact A' };
     await grantRole(db, { platform: 'cli', userId: 'op', displayName: 'operator' }, '2094010', contactA, 'contact');
-    await expect(match({ db }, contactA, { dfeNumber: '2094010', personId: 'A1', username: 'b.pupil' })).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(
+      match({ db }, contactA, { dfeNumber: '2094010', personId: 'A1', username: 'b.pupil' }),
+    ).rejects.toMatchObject({ code: 'forbidden' });
     expect((await getAccount(db, 'b.pupil'))!.associations).toHaveLength(1);
     expect((await openMatches(db, '2094010')).length).toBe(1);
 
@@ -159,9 +312,43 @@ describe('a run that stops half way', () => {
     const file = exportOf('2094020', students(30, '2B', 'Pryce'));
     // a process that died after writing: a running run with a dead lease, one account written but not audited
     await syncSchool(deps, '2094020', { trigger: 'file', file, today: TODAY, dryRun: true });
-    const dead = (await startRun(db, { dfeNumber: '2094020', trigger: 'nightly', runKey: '2094020:night', leaseOwner: 'gone' }))!;
-    await insertAccounts(db, [{ username: 'half.done', kind: 'pupil', legalForename: 'Half', legalSurname: 'Done', associations: [{ dfeNumber: '2094020', laCode: '209', role: 'pupil', status: 'active', source: 'mis', misPersonId: 'P0', since: '2020-09-03', seenAt: TODAY }], status: 'active', createdAt: TODAY, updatedAt: TODAY, latestMoveOrCreateAt: TODAY, version: 0 }]);
-    await db.collection('accounts').updateOne({ _id: 'half.done' as never }, { $set: { lastChange: { actor: 'sync', runId: dead._id, at: new Date() } } });
+    const dead = (await startRun(db, {
+      dfeNumber: '2094020',
+      trigger: 'nightly',
+      runKey: '2094020:night',
+      leaseOwner: 'gone',
+    }))!;
+    await insertAccounts(db, [
+      {
+        username: 'half.done',
+        kind: 'pupil',
+        legalForename: 'Half',
+        legalSurname: 'Done',
+        associations: [
+          {
+            dfeNumber: '2094020',
+            laCode: '209',
+            role: 'pupil',
+            status: 'active',
+            source: 'mis',
+            misPersonId: 'P0',
+            since: '2020-09-03',
+            seenAt: TODAY,
+          },
+        ],
+        status: 'active',
+        createdAt: TODAY,
+        updatedAt: TODAY,
+        latestMoveOrCreateAt: TODAY,
+        version: 0,
+      },
+    ]);
+    await db
+      .collection('accounts')
+      .updateOne(
+        { _id: 'half.done' as never },
+        { $set: { lastChange: { actor: 'sync', runId: dead._id, at: new Date() } } },
+      );
     expect(await acquireLease(db, 'run:2094020', 'gone', 1, new Date(Date.now() - 60_000))).toBe(true); // expired already
 
     const retry = await processExport(deps, '2094020', { trigger: 'nightly', today: TODAY, runKey: '2094020:night' });

@@ -29,22 +29,42 @@ let app: ReturnType<typeof createApp>;
 const log = captureLogger();
 
 beforeAll(async () => {
-  await upsertSchool(ctx.store.db, { dfeNumber: '2093456', name: 'Test School', laCode: '209', grant: { state: 'granted' } });
-  app = createApp({ store: ctx.store, logger: log.logger, routes: [integrisWebhookRoutes({ db: ctx.store.db, logger: log.logger, secrets: [SECRET, NEW_SECRET], scheduler })] });
+  await upsertSchool(ctx.store.db, {
+    dfeNumber: '2093456',
+    name: 'Test School',
+    laCode: '209',
+    grant: { state: 'granted' },
+  });
+  app = createApp({
+    store: ctx.store,
+    logger: log.logger,
+    routes: [integrisWebhookRoutes({ db: ctx.store.db, logger: log.logger, secrets: [SECRET, NEW_SECRET], scheduler })],
+  });
 });
 
 let n = 0;
 function event(type: string, extra: Record<string, unknown> = {}) {
-  return { id: `evt-${++n}`, type, dfeNumber: '2093456', occurredAt: '2026-11-27T18:00:00Z', data: { reports: ['students'] }, ...extra };
+  return {
+    id: `evt-${++n}`,
+    type,
+    dfeNumber: '2093456',
+    occurredAt: '2026-11-27T18:00:00Z',
+    data: { reports: ['students'] },
+    ...extra,
+  };
 }
 
-function post(body: unknown, options: { secrets?: string[]; t?: number; header?: string; raw?: string; id?: string } = {}) {
+function post(
+  body: unknown,
+  options: { secrets?: string[]; t?: number; header?: string; raw?: string; id?: string } = {},
+) {
   const raw = options.raw ?? JSON.stringify(body);
   const t = options.t ?? Math.floor(Date.now() / 1000);
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   const signature = options.header ?? integrisSignatureHeader(raw, options.secrets ?? [SECRET], t);
   if (signature) headers['integris-signature'] = signature;
-  if (options.id ?? (body as { id?: string })?.id) headers['integris-event-id'] = options.id ?? (body as { id: string }).id;
+  if (options.id ?? (body as { id?: string })?.id)
+    headers['integris-event-id'] = options.id ?? (body as { id: string }).id;
   return app.request('/webhooks/integris', { method: 'POST', headers, body: raw });
 }
 
@@ -95,8 +115,22 @@ describe('POST /webhooks/integris', () => {
 
   it('updates the school at once on access granted and revoked', async () => {
     calls.length = 0;
-    expect((await post(event('datashare.access_granted', { dfeNumber: '2094000', data: { name: 'New Academy', permissions: ['students', 'staff'] } }))).status).toBe(200);
-    expect(await getSchool(ctx.store.db, '2094000')).toMatchObject({ name: 'New Academy', laCode: '209', grant: { state: 'granted' }, acceptedReports: ['students', 'staff'] });
+    expect(
+      (
+        await post(
+          event('datashare.access_granted', {
+            dfeNumber: '2094000',
+            data: { name: 'New Academy', permissions: ['students', 'staff'] },
+          }),
+        )
+      ).status,
+    ).toBe(200);
+    expect(await getSchool(ctx.store.db, '2094000')).toMatchObject({
+      name: 'New Academy',
+      laCode: '209',
+      grant: { state: 'granted' },
+      acceptedReports: ['students', 'staff'],
+    });
     expect((await post(event('datashare.access_revoked', { dfeNumber: '2094000' }))).status).toBe(200);
     expect(calls).toEqual(['nightly:2094000', 'revoke:2094000']);
     expect(log.text()).not.toContain('New Academy');
@@ -105,7 +139,14 @@ describe('POST /webhooks/integris', () => {
   it('checks the signature over the bytes as sent: a non-UTF-8 body signed correctly is a 400, not a 401', async () => {
     const t = Math.floor(Date.now() / 1000);
     const latin1 = Buffer.from(JSON.stringify(event('records.changed', { data: { name: 'Zoë' } })), 'latin1');
-    const res = await app.request('/webhooks/integris', { method: 'POST', headers: { 'content-type': 'application/json', 'integris-signature': integrisSignatureHeader(latin1, [SECRET], t) }, body: latin1 });
+    const res = await app.request('/webhooks/integris', {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'integris-signature': integrisSignatureHeader(latin1, [SECRET], t),
+      },
+      body: latin1,
+    });
     expect(res.status).toBe(400);
     const utf8 = JSON.stringify(event('records.changed', { data: { name: 'Zoë Ørsted 王' } }));
     expect((await post(null, { raw: utf8 })).status).toBe(200);
@@ -113,7 +154,14 @@ describe('POST /webhooks/integris', () => {
 
   it('refuses a body that is not declared JSON with 415', async () => {
     const raw = JSON.stringify(event('records.changed'));
-    const res = await app.request('/webhooks/integris', { method: 'POST', headers: { 'content-type': 'text/plain', 'integris-signature': integrisSignatureHeader(raw, [SECRET], Math.floor(Date.now() / 1000)) }, body: raw });
+    const res = await app.request('/webhooks/integris', {
+      method: 'POST',
+      headers: {
+        'content-type': 'text/plain',
+        'integris-signature': integrisSignatureHeader(raw, [SECRET], Math.floor(Date.now() / 1000)),
+      },
+      body: raw,
+    });
     expect(res.status).toBe(415);
   });
 
@@ -129,24 +177,79 @@ describe('POST /webhooks/integris', () => {
   });
 
   it('answers no signed or unsigned request of any shape with a 5xx (1,000 generated)', async () => {
-    const type = fc.oneof({ weight: 8, arbitrary: fc.constantFrom('datashare.access_granted', 'datashare.access_revoked', 'records.changed', 'export.ready') }, { weight: 1, arbitrary: fc.string() });
-    const dfe = fc.oneof({ weight: 8, arbitrary: fc.constantFrom('2093456', '2094001', '8881234') }, { weight: 1, arbitrary: fc.string() });
+    const type = fc.oneof(
+      {
+        weight: 8,
+        arbitrary: fc.constantFrom(
+          'datashare.access_granted',
+          'datashare.access_revoked',
+          'records.changed',
+          'export.ready',
+        ),
+      },
+      { weight: 1, arbitrary: fc.string() },
+    );
+    const dfe = fc.oneof(
+      { weight: 8, arbitrary: fc.constantFrom('2093456', '2094001', '8881234') },
+      { weight: 1, arbitrary: fc.string() },
+    );
     const data = fc.oneof(
-      { weight: 6, arbitrary: fc.record({ reports: fc.array(fc.constantFrom('students', 'staff', 'contacts', 'groups', 'attendance', 'x')), personIds: fc.array(fc.string()), name: fc.string(), permissions: fc.array(fc.constantFrom('students', 'staff', 'contacts')) }, { requiredKeys: [] }) },
+      {
+        weight: 6,
+        arbitrary: fc.record(
+          {
+            reports: fc.array(fc.constantFrom('students', 'staff', 'contacts', 'groups', 'attendance', 'x')),
+            personIds: fc.array(fc.string()),
+            name: fc.string(),
+            permissions: fc.array(fc.constantFrom('students', 'staff', 'contacts')),
+          },
+          { requiredKeys: [] },
+        ),
+      },
       { weight: 1, arbitrary: fc.anything() },
     );
     const body = fc.oneof(
-      { weight: 8, arbitrary: fc.record({ id: fc.oneof({ weight: 8, arbitrary: fc.uuid() }, { weight: 1, arbitrary: fc.string() }), type, dfeNumber: dfe, occurredAt: fc.oneof({ weight: 8, arbitrary: fc.date({ noInvalidDate: true, min: new Date('2000-01-01'), max: new Date('2100-01-01') }).map((d) => d.toISOString()) }, { weight: 1, arbitrary: fc.string() }), data }, { requiredKeys: ['id', 'type', 'dfeNumber', 'occurredAt'] }).map((b) => JSON.stringify(b)) },
+      {
+        weight: 8,
+        arbitrary: fc
+          .record(
+            {
+              id: fc.oneof({ weight: 8, arbitrary: fc.uuid() }, { weight: 1, arbitrary: fc.string() }),
+              type,
+              dfeNumber: dfe,
+              occurredAt: fc.oneof(
+                {
+                  weight: 8,
+                  arbitrary: fc
+                    .date({ noInvalidDate: true, min: new Date('2000-01-01'), max: new Date('2100-01-01') })
+                    .map((d) => d.toISOString()),
+                },
+                { weight: 1, arbitrary: fc.string() },
+              ),
+              data,
+            },
+            { requiredKeys: ['id', 'type', 'dfeNumber', 'occurredAt'] },
+          )
+          .map((b) => JSON.stringify(b)),
+      },
       { weight: 1, arbitrary: fc.oneof(fc.json(), fc.string()) },
     );
     const signing = fc.constantFrom('good', 'good', 'good', 'none', 'wrong', 'stale');
-    const contentType = fc.oneof({ weight: 9, arbitrary: fc.constant('application/json') }, { weight: 1, arbitrary: fc.constantFrom('text/plain', 'application/json; charset=utf-8', '') });
+    const contentType = fc.oneof(
+      { weight: 9, arbitrary: fc.constant('application/json') },
+      { weight: 1, arbitrary: fc.constantFrom('text/plain', 'application/json; charset=utf-8', '') },
+    );
     const statuses: Record<number, number> = {};
     await fc.assert(
       fc.asyncProperty(body, signing, contentType, async (raw, how, type) => {
         const t = Math.floor(Date.now() / 1000) - (how === 'stale' ? 900 : 0);
         const headers: Record<string, string> = { 'content-type': type };
-        if (how !== 'none') headers['integris-signature'] = integrisSignatureHeader(raw, [how === 'wrong' ? 'wrong-secret-000000' : SECRET], t);
+        if (how !== 'none')
+          headers['integris-signature'] = integrisSignatureHeader(
+            raw,
+            [how === 'wrong' ? 'wrong-secret-000000' : SECRET],
+            t,
+          );
         const res = await app.request('/webhooks/integris', { method: 'POST', headers, body: raw });
         statuses[res.status] = (statuses[res.status] ?? 0) + 1;
         expect(res.status, raw.slice(0, 300)).toBeLessThan(500);

@@ -15,8 +15,14 @@ export interface BotIdentity {
 
 const RETRY_MS = 60_000;
 
-export function singleWorkspaceAuthorize(token: string, logger: Logger, options: { client?: WebClient; now?: () => number } = {}) {
-  const client = options.client ?? new WebClient(token, { timeout: 3000, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true });
+export function singleWorkspaceAuthorize(
+  token: string,
+  logger: Logger,
+  options: { client?: WebClient; now?: () => number } = {},
+) {
+  const client =
+    options.client ??
+    new WebClient(token, { timeout: 3000, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true });
   const now = options.now ?? Date.now;
   let known: BotIdentity | undefined;
   let lastTry = -Infinity;
@@ -26,13 +32,21 @@ export function singleWorkspaceAuthorize(token: string, logger: Logger, options:
   const lookUp = async () => {
     try {
       const me = await client.auth.test();
-      known = { botToken: token, ...(me.bot_id ? { botId: me.bot_id } : {}), ...(me.user_id ? { botUserId: me.user_id } : {}) };
-      if (unreachable) logger.info({ code: 'slack_api_reachable' }, "slack: the Web API answers again; the bot's identity is known");
+      known = {
+        botToken: token,
+        ...(me.bot_id ? { botId: me.bot_id } : {}),
+        ...(me.user_id ? { botUserId: me.user_id } : {}),
+      };
+      if (unreachable)
+        logger.info({ code: 'slack_api_reachable' }, "slack: the Web API answers again; the bot's identity is known");
       unreachable = false;
     } catch (err) {
       if (!unreachable) {
         const e = err as { code?: string; data?: { error?: string }; message?: string };
-        logger.warn({ code: 'slack_api_unreachable', reason: e.data?.error ?? e.code ?? e.message?.slice(0, 120) }, 'slack: the Web API does not answer (auth.test failed); commands are still answered, but nothing can be posted or updated until it does');
+        logger.warn(
+          { code: 'slack_api_unreachable', reason: e.data?.error ?? e.code ?? e.message?.slice(0, 120) },
+          'slack: the Web API does not answer (auth.test failed); commands are still answered, but nothing can be posted or updated until it does',
+        );
       }
       unreachable = true;
     }

@@ -39,7 +39,14 @@ export function stateIsValid(state: string, secret: string, now: number): boolea
   return timingSafeEqual(Buffer.from(mac, 'hex'), expected) && Number(expiry) > now;
 }
 
-export function slackInstallRoutes(options: { db: Db; logger: Logger; clientId: string; clientSecret: string; stateSecret: string; now?: () => number }) {
+export function slackInstallRoutes(options: {
+  db: Db;
+  logger: Logger;
+  clientId: string;
+  clientSecret: string;
+  stateSecret: string;
+  now?: () => number;
+}) {
   const now = options.now ?? Date.now;
   return (app: Hono) => {
     app.get('/slack/install', (c) => {
@@ -53,9 +60,18 @@ export function slackInstallRoutes(options: { db: Db; logger: Logger; clientId: 
       const code = c.req.query('code');
       const state = c.req.query('state') ?? '';
       if (c.req.query('error')) return c.html('<p>The installation was cancelled.</p>', 400);
-      if (!code || !stateIsValid(state, options.stateSecret, now())) return c.html('<p>This installation link has expired or is not valid: start again from the Add to Slack button.</p>', 400);
-      const res = await new WebClient().oauth.v2.access({ client_id: options.clientId, client_secret: options.clientSecret, code });
-      if (!res.ok || !res.access_token || !res.team?.id) return c.html('<p>Slack did not complete the installation.</p>', 502);
+      if (!code || !stateIsValid(state, options.stateSecret, now()))
+        return c.html(
+          '<p>This installation link has expired or is not valid: start again from the Add to Slack button.</p>',
+          400,
+        );
+      const res = await new WebClient().oauth.v2.access({
+        client_id: options.clientId,
+        client_secret: options.clientSecret,
+        code,
+      });
+      if (!res.ok || !res.access_token || !res.team?.id)
+        return c.html('<p>Slack did not complete the installation.</p>', 502);
       await coll(options.db).replaceOne(
         { _id: `slack:${res.team.id}` },
         {

@@ -25,7 +25,12 @@ const blockActions = z.looseObject({
   actions: z.array(z.looseObject({ action_id: id, type: id, value: z.string().optional() })).min(1),
 });
 
-const eventCallback = z.looseObject({ type: z.literal('event_callback'), team_id: id, event_id: id, event: z.looseObject({ type: id }) });
+const eventCallback = z.looseObject({
+  type: z.literal('event_callback'),
+  team_id: id,
+  event_id: id,
+  event: z.looseObject({ type: id }),
+});
 const urlVerification = z.looseObject({ type: z.literal('url_verification'), challenge: z.string() });
 /** Slack's notice that it is dropping events for the app: nothing to do but answer. */
 const rateLimited = z.looseObject({ type: z.literal('app_rate_limited'), team_id: z.string().optional() });
@@ -36,10 +41,17 @@ const interactionBody = blockActions;
 
 export type SlackBody = Record<string, unknown>;
 
-const problems = (err: z.ZodError) => err.issues.slice(0, 5).map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
+const problems = (err: z.ZodError) =>
+  err.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.join('.') || 'body'}: ${i.message}`)
+    .join('; ');
 
 /** The body Bolt should see, or why the request is not one Slack sends. */
-export function parseSlackBody(raw: string, contentType: string): { ok: true; body: SlackBody } | { ok: false; reason: string } {
+export function parseSlackBody(
+  raw: string,
+  contentType: string,
+): { ok: true; body: SlackBody } | { ok: false; reason: string } {
   let candidate: unknown;
   let schema: z.ZodType<SlackBody>;
   try {

@@ -38,7 +38,10 @@ export class HonoReceiver implements Receiver {
       verifySlackRequest({
         signingSecret: this.options.signingSecret,
         body: raw,
-        headers: { 'x-slack-signature': c.req.header('x-slack-signature') ?? '', 'x-slack-request-timestamp': Number(c.req.header('x-slack-request-timestamp')) },
+        headers: {
+          'x-slack-signature': c.req.header('x-slack-signature') ?? '',
+          'x-slack-request-timestamp': Number(c.req.header('x-slack-request-timestamp')),
+        },
       });
     } catch {
       return c.json({ error: 'signature_invalid' }, 401);
@@ -52,7 +55,11 @@ export class HonoReceiver implements Receiver {
       return c.body(null, 200);
     }
     const retryNum = c.req.header('x-slack-retry-num');
-    if (typeof body.event_id === 'string' && this.options.firstDelivery && !(await this.options.firstDelivery(body.event_id))) {
+    if (
+      typeof body.event_id === 'string' &&
+      this.options.firstDelivery &&
+      !(await this.options.firstDelivery(body.event_id))
+    ) {
       return c.body(null, 200); // a retry of an event already taken
     }
     if (!this.app) return c.json({ error: 'not ready' }, 503);

@@ -53,7 +53,10 @@ export class TokenGate {
   private downUntil = 0;
   private down = false;
 
-  constructor(private readonly log: { warn(o: object, m: string): void; info(o: object, m: string): void }, private readonly now = () => Date.now()) {}
+  constructor(
+    private readonly log: { warn(o: object, m: string): void; info(o: object, m: string): void },
+    private readonly now = () => Date.now(),
+  ) {}
 
   /** A reason to refuse without asking botbuilder, while the keys are known to be unreachable. */
   refuseNow(): string | undefined {
@@ -63,10 +66,15 @@ export class TokenGate {
   /** Records why a token check failed; true when it was the keys that could not be fetched. */
   failed(err: unknown): boolean {
     const e = err as { name?: string; message?: string; type?: string };
-    const unreachable = e.name === 'FetchError' || e.type === 'system' || /Failed to load (openID config|Keys)/.test(e.message ?? '');
+    const unreachable =
+      e.name === 'FetchError' || e.type === 'system' || /Failed to load (openID config|Keys)/.test(e.message ?? '');
     if (!unreachable) return false;
     this.downUntil = this.now() + KEYS_DOWN_MS;
-    if (!this.down) this.log.warn({ code: 'teams_keys_unreachable', reason: e.message?.slice(0, 200) }, "teams: cannot fetch Microsoft's OpenID metadata or signing keys; refusing every activity (401) until they answer");
+    if (!this.down)
+      this.log.warn(
+        { code: 'teams_keys_unreachable', reason: e.message?.slice(0, 200) },
+        "teams: cannot fetch Microsoft's OpenID metadata or signing keys; refusing every activity (401) until they answer",
+      );
     this.down = true;
     return true;
   }
@@ -98,7 +106,13 @@ export async function processActivity(
   }
   const envelope = activityEnvelope.safeParse(body);
   if (!envelope.success) {
-    return c.json({ error: 'payload_invalid', message: envelope.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') }, 400);
+    return c.json(
+      {
+        error: 'payload_invalid',
+        message: envelope.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '),
+      },
+      400,
+    );
   }
   const early = gate?.refuseNow();
   if (early) {
@@ -107,13 +121,24 @@ export async function processActivity(
   }
   let authenticated = false;
   try {
-    const invoke = await adapter.authenticateAndRun(c.req.header('authorization') ?? '', envelope.data as unknown as Activity, (context) => {
-      authenticated = true;
-      gate?.passed();
-      return logic(context);
-    });
+    const invoke = await adapter.authenticateAndRun(
+      c.req.header('authorization') ?? '',
+      envelope.data as unknown as Activity,
+      (context) => {
+        authenticated = true;
+        gate?.passed();
+        return logic(context);
+      },
+    );
     // botbuilder answers an invoke no handler knows with 501; to the caller that is a request we do not take
-    if (invoke?.status === 501) return c.json({ error: 'payload_invalid', message: `this bot does not handle that invoke${envelope.data.name ? ` (${String(envelope.data.name).slice(0, 60)})` : ''}` }, 400);
+    if (invoke?.status === 501)
+      return c.json(
+        {
+          error: 'payload_invalid',
+          message: `this bot does not handle that invoke${envelope.data.name ? ` (${String(envelope.data.name).slice(0, 60)})` : ''}`,
+        },
+        400,
+      );
     if (invoke?.body === undefined) return c.body(null, (invoke?.status ?? 200) as 200);
     return c.json(invoke.body as object, (invoke.status ?? 200) as 200);
   } catch (err) {

@@ -9,7 +9,15 @@ import type { Db } from 'mongodb';
 import { z } from 'zod';
 import { isUsoError } from '../../errors.js';
 import type { Logger } from '../../log.js';
-import { authorise, grantRole, onlySchoolOf, redeemLinkCode, schoolOfConversation, unlinkConversation, type Actor } from '../access.js';
+import {
+  authorise,
+  grantRole,
+  onlySchoolOf,
+  redeemLinkCode,
+  schoolOfConversation,
+  unlinkConversation,
+  type Actor,
+} from '../access.js';
 import * as actions from '../actions.js';
 import type { View } from '../view-model.js';
 import { dfeNumberSchema } from '../../domain/records.js';
@@ -40,7 +48,9 @@ export const TEXT_COMMANDS = {
   help: ['help', 'this list'],
 } as const;
 
-const HELP = Object.values(TEXT_COMMANDS).map(([usage, what]) => `**${usage}**: ${what}`).join('\n\n');
+const HELP = Object.values(TEXT_COMMANDS)
+  .map(([usage, what]) => `**${usage}**: ${what}`)
+  .join('\n\n');
 
 /** What a card button carries (see views/cards.ts); anything else is an old or forged card. */
 const actionData = z.object({
@@ -61,41 +71,64 @@ export function actorOf(activity: Partial<Activity>): Actor {
 }
 
 /** An @mention in a message's entities (the bot's own is one of them). */
-const mention = z.object({ type: z.literal('mention'), mentioned: z.object({ id: z.string().min(1), name: z.string().optional() }) });
+const mention = z.object({
+  type: z.literal('mention'),
+  mentioned: z.object({ id: z.string().min(1), name: z.string().optional() }),
+});
 
 export function createTeams(options: TeamsOptions) {
   const { db, logger } = options;
   const adapter = teamsAdapter(options);
   const gate = new TokenGate(logger);
-  const app = new Application<TurnState>({ adapter, botAppId: options.appId, removeRecipientMention: true, startTypingTimer: false, longRunningMessages: false });
+  const app = new Application<TurnState>({
+    adapter,
+    botAppId: options.appId,
+    removeRecipientMention: true,
+    startTypingTimer: false,
+    longRunningMessages: false,
+  });
   const sender: ChatSender = teamsSender(db, adapter, options.appId);
   // read at each decision, so platforms the service adds later are refreshed too
   const senders = (): ChatSenders => ({ ...options.senders, teams: sender });
   const ctx: actions.ActionContext = { db, ...(options.scheduler ? { scheduler: options.scheduler } : {}) };
 
   /** A single-tenant bot answers only its own organisation, whatever a channel token says. */
-  const fromAllowedTenant = (activity: Partial<Activity>) => options.appType !== 'SingleTenant' || tenantOf(activity) === options.tenantId;
+  const fromAllowedTenant = (activity: Partial<Activity>) =>
+    options.appType !== 'SingleTenant' || tenantOf(activity) === options.tenantId;
 
   app.error(async (context, err) => {
-    logger.error({ activityType: context.activity.type, err: { message: (err as Error).message } }, 'teams turn failed');
-    if (context.activity.type === ActivityTypes.Message) await context.sendActivity('Something went wrong there; the service operator can see what in the logs.').catch(() => {});
+    logger.error(
+      { activityType: context.activity.type, err: { message: (err as Error).message } },
+      'teams turn failed',
+    );
+    if (context.activity.type === ActivityTypes.Message)
+      await context
+        .sendActivity('Something went wrong there; the service operator can see what in the logs.')
+        .catch(() => {});
   });
 
   app.conversationUpdate('membersAdded', async (context) => {
     if (!fromAllowedTenant(context.activity)) return;
     await rememberConversation(db, context.activity);
     if (context.activity.membersAdded?.some((m) => m.id === context.activity.recipient.id)) {
-      await context.sendActivity(`Hello. I keep USO accounts in step with the school's MIS. Link this conversation to a school with **link CODE** (the code comes from the service operator).\n\n${HELP}`);
+      await context.sendActivity(
+        `Hello. I keep USO accounts in step with the school's MIS. Link this conversation to a school with **link CODE** (the code comes from the service operator).\n\n${HELP}`,
+      );
     }
   });
 
   // removed from a team or chat: that conversation no longer speaks for its school, and nothing more is posted there
   app.conversationUpdate('membersRemoved', async (context) => {
-    if (!fromAllowedTenant(context.activity) || !context.activity.membersRemoved?.some((m) => m.id === context.activity.recipient.id)) return;
+    if (
+      !fromAllowedTenant(context.activity) ||
+      !context.activity.membersRemoved?.some((m) => m.id === context.activity.recipient.id)
+    )
+      return;
     const tenant = tenantOf(context.activity);
     for (const conversation of await forgetConversations(db, context.activity)) {
       const dfeNumber = await unlinkConversation(db, 'teams', tenant, conversation);
-      if (dfeNumber) logger.info({ dfeNumber }, 'teams bot removed from a conversation; it no longer speaks for the school');
+      if (dfeNumber)
+        logger.info({ dfeNumber }, 'teams bot removed from a conversation; it no longer speaks for the school');
     }
   });
 
@@ -106,21 +139,34 @@ export function createTeams(options: TeamsOptions) {
     const text = (context.activity.text ?? '').replace(/<at>[^<]*<\/at>/g, ' ').trim();
     const parsed = command.safeParse(text.split(/\s+/).filter(Boolean));
     const { sub, args } = parsed.success ? parsed.data : { sub: 'help', args: [] };
-    const reply = (answer: string | AdaptiveCard) => context.sendActivity(typeof answer === 'string' ? MessageFactory.text(answer) : cardActivity(answer));
+    const reply = (answer: string | AdaptiveCard) =>
+      context.sendActivity(typeof answer === 'string' ? MessageFactory.text(answer) : cardActivity(answer));
     try {
       if (sub === 'help') return void (await reply(HELP));
       if (sub === 'link') {
         if (!args[0]) return void (await reply('Give the code: **link CODE**.'));
-        const dfe = await redeemLinkCode(db, args[0], actor, { platform: 'teams', workspace: actor.workspace!, conversation: conversationOf(context.activity) });
-        return void (await reply(`This conversation now speaks for school ${dfe}. ${actor.displayName} is its head here.`));
+        const dfe = await redeemLinkCode(db, args[0], actor, {
+          platform: 'teams',
+          workspace: actor.workspace!,
+          conversation: conversationOf(context.activity),
+        });
+        return void (await reply(
+          `This conversation now speaks for school ${dfe}. ${actor.displayName} is its head here.`,
+        ));
       }
       const given = sub === 'grant' ? undefined : args.find((a) => dfeNumberSchema.safeParse(a).success);
-      const dfe = given ?? (await schoolOfConversation(db, 'teams', actor.workspace!, conversationOf(context.activity))) ?? (await onlySchoolOf(db, actor));
+      const dfe =
+        given ??
+        (await schoolOfConversation(db, 'teams', actor.workspace!, conversationOf(context.activity))) ??
+        (await onlySchoolOf(db, actor));
       if (!dfe && sub === 'status') {
         const mine = await actions.myStatus(ctx, actor);
         if (mine.schools.length) return void (await reply(renderCard(mine)));
       }
-      if (!dfe) return void (await reply('This conversation is not linked to a school: give the DfE number (**status 2093456**) or link it with **link CODE**.'));
+      if (!dfe)
+        return void (await reply(
+          'This conversation is not linked to a school: give the DfE number (**status 2093456**) or link it with **link CODE**.',
+        ));
       const view = Object.hasOwn(actions.schoolCommands, sub) ? actions.schoolCommands[sub] : undefined;
       if (view) return void (await reply(renderCard(await view(ctx, actor, dfe))));
       switch (sub) {
@@ -131,8 +177,22 @@ export function createTeams(options: TeamsOptions) {
           });
           const target = people[0];
           const role = z.enum(['head', 'contact']).safeParse(args.at(-1)?.toLowerCase());
-          if (people.length !== 1 || !target || !role.success) return void (await reply('Use **grant @person contact** or **grant @person head**, mentioning one person.'));
-          await grantRole(db, actor, dfe, { platform: 'teams', workspace: actor.workspace!, userId: target.id, displayName: target.name ?? target.id }, role.data);
+          if (people.length !== 1 || !target || !role.success)
+            return void (await reply(
+              'Use **grant @person contact** or **grant @person head**, mentioning one person.',
+            ));
+          await grantRole(
+            db,
+            actor,
+            dfe,
+            {
+              platform: 'teams',
+              workspace: actor.workspace!,
+              userId: target.id,
+              displayName: target.name ?? target.id,
+            },
+            role.data,
+          );
           return void (await reply(`${target.name ?? 'They'} is now ${role.data} for school ${dfe}.`));
         }
         default:
@@ -149,8 +209,16 @@ export function createTeams(options: TeamsOptions) {
    * summary, the answer is the refreshed summary under a line saying what was done; the others are replaced where
    * they are.
    */
-  async function refreshSummariesAfter(context: TurnContext, dfeNumber: string, done: AdaptiveCard): Promise<AdaptiveCard | undefined> {
-    const clicked = { platform: 'teams' as const, conversation: conversationOf(context.activity), ...(context.activity.replyToId ? { messageId: context.activity.replyToId } : {}) };
+  async function refreshSummariesAfter(
+    context: TurnContext,
+    dfeNumber: string,
+    done: AdaptiveCard,
+  ): Promise<AdaptiveCard | undefined> {
+    const clicked = {
+      platform: 'teams' as const,
+      conversation: conversationOf(context.activity),
+      ...(context.activity.replyToId ? { messageId: context.activity.replyToId } : {}),
+    };
     const summary = await refreshSummaries(db, dfeNumber, senders(), logger, clicked);
     // only the line saying what was done (each decision card opens with it), then the summary
     return summary ? stacked({ ...done, body: done.body.slice(0, 1) }, renderCard(summary)) : undefined;
@@ -169,7 +237,8 @@ export function createTeams(options: TeamsOptions) {
         const outcome = await act(actorOf(context.activity), data.data);
         let card = outcome.card;
         if (outcome.changed) card = (await refreshSummariesAfter(context, data.data.d, card)) ?? card;
-        if (outcome.forEveryone && context.activity.replyToId) await context.updateActivity({ ...cardActivity(card), id: context.activity.replyToId });
+        if (outcome.forEveryone && context.activity.replyToId)
+          await context.updateActivity({ ...cardActivity(card), id: context.activity.replyToId });
         return card as never;
       } catch (err) {
         if (isUsoError(err)) return err.message;
@@ -180,33 +249,90 @@ export function createTeams(options: TeamsOptions) {
 
   const view = (v: View, page?: number) => renderCard(v, page);
   /** A decision about a held person replaces the list it was made on with who decided what, above those still waiting. */
-  const decision = (decide: (actor: Actor, d: ActionData) => Promise<View>) => async (actor: Actor, d: ActionData): Promise<Outcome> => {
-    const decided = await decide(actor, d);
-    return { card: stacked(view(decided), view(await actions.listMatches(ctx, actor, d.d), d.page)), forEveryone: true, changed: true };
-  };
+  const decision =
+    (decide: (actor: Actor, d: ActionData) => Promise<View>) =>
+    async (actor: Actor, d: ActionData): Promise<Outcome> => {
+      const decided = await decide(actor, d);
+      return {
+        card: stacked(view(decided), view(await actions.listMatches(ctx, actor, d.d), d.page)),
+        forEveryone: true,
+        changed: true,
+      };
+    };
   /**
    * A guarded decision: the first click asks (only the clicker sees the question, and only someone who may decide is
    * asked), the confirmed click acts.
    */
-  const confirmed = (verb: 'uso.exclude' | 'uso.restore' | 'uso.approve' | 'uso.reject', subject: (d: ActionData) => string, act: (actor: Actor, d: ActionData) => Promise<Outcome>) => async (actor: Actor, d: ActionData): Promise<Outcome> => {
-    if (d.c === 1) return act(actor, d);
-    await authorise(db, actor, d.d, verb === 'uso.approve' || verb === 'uso.reject' ? 'head' : 'contact');
-    return { card: confirmationFor(verb, d, subject(d)), forEveryone: false };
-  };
+  const confirmed =
+    (
+      verb: 'uso.exclude' | 'uso.restore' | 'uso.approve' | 'uso.reject',
+      subject: (d: ActionData) => string,
+      act: (actor: Actor, d: ActionData) => Promise<Outcome>,
+    ) =>
+    async (actor: Actor, d: ActionData): Promise<Outcome> => {
+      if (d.c === 1) return act(actor, d);
+      await authorise(db, actor, d.d, verb === 'uso.approve' || verb === 'uso.reject' ? 'head' : 'contact');
+      return { card: confirmationFor(verb, d, subject(d)), forEveryone: false };
+    };
 
-  onAction('uso.match', decision((actor, d) => actions.match(ctx, actor, { dfeNumber: d.d, personId: d.p ?? '', username: d.u ?? '' })));
-  onAction('uso.create', decision((actor, d) => actions.createNew(ctx, actor, { dfeNumber: d.d, personId: d.p ?? '' })));
-  onAction('uso.exclude', confirmed('uso.exclude', (d) => `MIS person ${d.p}`, decision((actor, d) => actions.exclude(ctx, actor, { dfeNumber: d.d, personId: d.p ?? '' }))));
-  onAction('uso.restore', confirmed('uso.restore', (d) => d.u ?? 'The account', async (actor, d) => {
-    const restored = await actions.restore(ctx, actor, { dfeNumber: d.d, username: d.u ?? '' });
-    return { card: stacked(view(restored), view(await actions.listUnallocated(ctx, actor, d.d))), forEveryone: true, changed: true };
+  onAction(
+    'uso.match',
+    decision((actor, d) => actions.match(ctx, actor, { dfeNumber: d.d, personId: d.p ?? '', username: d.u ?? '' })),
+  );
+  onAction(
+    'uso.create',
+    decision((actor, d) => actions.createNew(ctx, actor, { dfeNumber: d.d, personId: d.p ?? '' })),
+  );
+  onAction(
+    'uso.exclude',
+    confirmed(
+      'uso.exclude',
+      (d) => `MIS person ${d.p}`,
+      decision((actor, d) => actions.exclude(ctx, actor, { dfeNumber: d.d, personId: d.p ?? '' })),
+    ),
+  );
+  onAction(
+    'uso.restore',
+    confirmed(
+      'uso.restore',
+      (d) => d.u ?? 'The account',
+      async (actor, d) => {
+        const restored = await actions.restore(ctx, actor, { dfeNumber: d.d, username: d.u ?? '' });
+        return {
+          card: stacked(view(restored), view(await actions.listUnallocated(ctx, actor, d.d))),
+          forEveryone: true,
+          changed: true,
+        };
+      },
+    ),
+  );
+  const held =
+    (decide: typeof actions.approveUnallocations) =>
+    async (actor: Actor, d: ActionData): Promise<Outcome> => ({
+      card: view(await decide(ctx, actor, d.r ?? '')),
+      forEveryone: true,
+      changed: true,
+    });
+  onAction(
+    'uso.approve',
+    confirmed('uso.approve', (d) => `The held changes of run ${d.r}`, held(actions.approveUnallocations)),
+  );
+  onAction(
+    'uso.reject',
+    confirmed('uso.reject', (d) => `The held changes of run ${d.r}`, held(actions.rejectUnallocations)),
+  );
+  onAction('uso.matches', async (actor, d) => ({
+    card: view(await actions.listMatches(ctx, actor, d.d), d.page),
+    forEveryone: false,
   }));
-  const held = (decide: typeof actions.approveUnallocations) => async (actor: Actor, d: ActionData): Promise<Outcome> => ({ card: view(await decide(ctx, actor, d.r ?? '')), forEveryone: true, changed: true });
-  onAction('uso.approve', confirmed('uso.approve', (d) => `The held changes of run ${d.r}`, held(actions.approveUnallocations)));
-  onAction('uso.reject', confirmed('uso.reject', (d) => `The held changes of run ${d.r}`, held(actions.rejectUnallocations)));
-  onAction('uso.matches', async (actor, d) => ({ card: view(await actions.listMatches(ctx, actor, d.d), d.page), forEveryone: false }));
-  onAction('uso.unallocated', async (actor, d) => ({ card: view(await actions.listUnallocated(ctx, actor, d.d)), forEveryone: false }));
-  onAction('uso.summary', async (actor, d) => ({ card: view(await actions.runSummary(ctx, actor, d.d)), forEveryone: false }));
+  onAction('uso.unallocated', async (actor, d) => ({
+    card: view(await actions.listUnallocated(ctx, actor, d.d)),
+    forEveryone: false,
+  }));
+  onAction('uso.summary', async (actor, d) => ({
+    card: view(await actions.runSummary(ctx, actor, d.d)),
+    forEveryone: false,
+  }));
   // registered last, so it only answers verbs nothing above knows: cards from an older version of the bot
   app.adaptiveCards.actionExecute(/.*/, async () => 'That card is out of date; send the command again.');
 
@@ -216,7 +342,13 @@ export function createTeams(options: TeamsOptions) {
     sender,
     routes: (hono: Hono) => {
       hono.post('/api/messages', (c) =>
-        processActivity(c, adapter, (context) => app.run(context).then(() => undefined), (reason) => logger.warn({ reason }, 'teams request refused: token not valid'), gate),
+        processActivity(
+          c,
+          adapter,
+          (context) => app.run(context).then(() => undefined),
+          (reason) => logger.warn({ reason }, 'teams request refused: token not valid'),
+          gate,
+        ),
       );
     },
   };

@@ -12,15 +12,19 @@ interface ConversationDoc {
   updatedAt: Date;
 }
 
-const teamOf = (activity: Partial<Activity>): string | undefined => (activity.channelData as { team?: { id?: string } } | undefined)?.team?.id;
+const teamOf = (activity: Partial<Activity>): string | undefined =>
+  (activity.channelData as { team?: { id?: string } } | undefined)?.team?.id;
 
 const coll = (db: Db) => db.collection<ConversationDoc>('teamsConversations');
 
 export const tenantOf = (activity: Partial<Activity>): string =>
-  activity.conversation?.tenantId ?? (activity.channelData as { tenant?: { id?: string } } | undefined)?.tenant?.id ?? 'unknown';
+  activity.conversation?.tenantId ??
+  (activity.channelData as { tenant?: { id?: string } } | undefined)?.tenant?.id ??
+  'unknown';
 
 /** A channel message in a thread arrives as `19:…@thread.tacv2;messageid=…`; the channel itself is the part before. */
-export const conversationOf = (activity: Partial<Activity>): string => (activity.conversation?.id ?? '').split(';messageid=')[0]!;
+export const conversationOf = (activity: Partial<Activity>): string =>
+  (activity.conversation?.id ?? '').split(';messageid=')[0]!;
 
 const key = (tenant: string, conversation: string) => `${tenant}:${conversation}`;
 const personalKey = (tenant: string, userId: string) => `${tenant}:user:${userId}`;
@@ -34,18 +38,37 @@ export async function rememberConversation(db: Db, activity: Partial<Activity>):
     channelId: activity.channelId ?? 'msteams',
     serviceUrl: activity.serviceUrl,
     bot: { id: activity.recipient.id, name: activity.recipient.name },
-    conversation: { id: conversation, tenantId: tenant, isGroup: activity.conversation?.isGroup ?? false, conversationType: activity.conversation?.conversationType ?? '', name: '' },
+    conversation: {
+      id: conversation,
+      tenantId: tenant,
+      isGroup: activity.conversation?.isGroup ?? false,
+      conversationType: activity.conversation?.conversationType ?? '',
+      name: '',
+    },
   };
-  const ids = [key(tenant, conversation), ...(activity.conversation?.conversationType === 'personal' && activity.from?.id ? [personalKey(tenant, activity.from.id)] : [])];
+  const ids = [
+    key(tenant, conversation),
+    ...(activity.conversation?.conversationType === 'personal' && activity.from?.id
+      ? [personalKey(tenant, activity.from.id)]
+      : []),
+  ];
   const teamId = teamOf(activity);
   for (const _id of ids) {
     const known = await coll(db).findOne({ _id });
     if (known && JSON.stringify(known.reference) === JSON.stringify(reference) && known.teamId === teamId) continue;
-    await coll(db).replaceOne({ _id }, { reference, ...(teamId ? { teamId } : {}), updatedAt: new Date() }, { upsert: true });
+    await coll(db).replaceOne(
+      { _id },
+      { reference, ...(teamId ? { teamId } : {}), updatedAt: new Date() },
+      { upsert: true },
+    );
   }
 }
 
-export async function conversationReference(db: Db, tenant: string, conversation: string): Promise<Partial<ConversationReference> | undefined> {
+export async function conversationReference(
+  db: Db,
+  tenant: string,
+  conversation: string,
+): Promise<Partial<ConversationReference> | undefined> {
   return (await coll(db).findOne({ _id: key(tenant, conversation) }))?.reference;
 }
 
@@ -62,7 +85,9 @@ export async function forgetConversations(db: Db, activity: Partial<Activity>): 
   const tenant = tenantOf(activity);
   const teamId = teamOf(activity);
   const inTeam = teamId ? await coll(db).find({ teamId }).toArray() : [];
-  const conversations = [...new Set([conversationOf(activity), ...inTeam.map((d) => d.reference.conversation?.id ?? '')].filter(Boolean))];
+  const conversations = [
+    ...new Set([conversationOf(activity), ...inTeam.map((d) => d.reference.conversation?.id ?? '')].filter(Boolean)),
+  ];
   await coll(db).deleteMany({ _id: { $in: conversations.map((c) => key(tenant, c)) } });
   return conversations;
 }

@@ -9,7 +9,8 @@ import { RateLimitedError, UndeliverableError, type ChatMessage, type ChatSender
 import { conversationReference } from './conversations.js';
 
 /** A message carrying one Adaptive Card. */
-export const cardActivity = (card: object): Partial<Activity> => MessageFactory.attachment(CardFactory.adaptiveCard(card));
+export const cardActivity = (card: object): Partial<Activity> =>
+  MessageFactory.attachment(CardFactory.adaptiveCard(card));
 
 /** The activity for a stored message: a card with its text as the notification summary, or markdown text. */
 function activityOf(message: ChatMessage): Partial<Activity> {
@@ -33,14 +34,20 @@ function deliveryError(err: unknown): Error {
   }
   // 403: the bot is not in the conversation (removed, or the team deleted); 404: the conversation is gone;
   // 400: the message itself is refused. 412, 502, 504 and the rest are worth another go.
-  if (status === 400 || status === 403 || status === 404) return new UndeliverableError(`Teams answered ${status}${e.code ? ` (${e.code})` : ''}`);
+  if (status === 400 || status === 403 || status === 404)
+    return new UndeliverableError(`Teams answered ${status}${e.code ? ` (${e.code})` : ''}`);
   return err instanceof Error ? err : new Error(String(err));
 }
 
 export function teamsSender(db: Db, adapter: TeamsAdapter, appId: string): ChatSender {
-  async function inConversation(workspace: string, conversation: string, act: (context: TurnContext) => Promise<void>): Promise<void> {
+  async function inConversation(
+    workspace: string,
+    conversation: string,
+    act: (context: TurnContext) => Promise<void>,
+  ): Promise<void> {
     const reference = await conversationReference(db, workspace, conversation);
-    if (!reference) throw new UndeliverableError('no conversation reference: the bot has not been added to this conversation');
+    if (!reference)
+      throw new UndeliverableError('no conversation reference: the bot has not been added to this conversation');
     try {
       await adapter.continueConversationAsync(appId, reference as ConversationReference, act);
     } catch (err) {

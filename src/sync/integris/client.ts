@@ -4,7 +4,13 @@
 import { isUsoError, UsoError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { Limiter } from './limiter.js';
-import { grantedSchoolSchema, pageSchema, type ExportFile, type GrantedSchool, type ReportName } from '../../domain/records.js';
+import {
+  grantedSchoolSchema,
+  pageSchema,
+  type ExportFile,
+  type GrantedSchool,
+  type ReportName,
+} from '../../domain/records.js';
 
 export interface IntegrisClientOptions {
   baseUrl: string;
@@ -68,7 +74,11 @@ export class IntegrisClient {
       for (const raw of page.records) {
         const parsed = grantedSchoolSchema.safeParse(raw);
         if (parsed.success) schools.push(parsed.data);
-        else this.options.logger?.warn({ issues: parsed.error.issues.length }, 'integris: skipped a malformed school grant');
+        else
+          this.options.logger?.warn(
+            { issues: parsed.error.issues.length },
+            'integris: skipped a malformed school grant',
+          );
       }
     }
     return schools;
@@ -77,16 +87,25 @@ export class IntegrisClient {
   /** Streams a report's pages in order; throws `export_incomplete` if the pages do not add up. */
   fetchReport(dfeNumber: string, report: ReportName, options: FetchReportOptions = {}): AsyncGenerator<ReportPage> {
     const query: Record<string, string> = {};
-    if (options.updatedSince && report !== 'groups' && report !== 'attendance') query.updatedSince = options.updatedSince;
+    if (options.updatedSince && report !== 'groups' && report !== 'attendance')
+      query.updatedSince = options.updatedSince;
     if (report === 'attendance') {
       if (options.from) query.from = options.from;
       if (options.to) query.to = options.to;
     }
-    return this.pages(`/datashare/v1/schools/${encodeURIComponent(dfeNumber)}/${report}`, query, `${report} of ${dfeNumber}`);
+    return this.pages(
+      `/datashare/v1/schools/${encodeURIComponent(dfeNumber)}/${report}`,
+      query,
+      `${report} of ${dfeNumber}`,
+    );
   }
 
   /** Fetches every report given, complete, into the contract's export file. */
-  async exportSchool(dfeNumber: string, reports: readonly ReportName[], options: FetchReportOptions = {}): Promise<ExportFile> {
+  async exportSchool(
+    dfeNumber: string,
+    reports: readonly ReportName[],
+    options: FetchReportOptions = {},
+  ): Promise<ExportFile> {
     const file: ExportFile = {
       dfeNumber,
       exportedAt: new Date(this.now()).toISOString(),
@@ -118,9 +137,11 @@ export class IntegrisClient {
     for (let page = 1; expectedPages === undefined || page <= expectedPages; page++) {
       const body = await this.get(path, { ...query, page: String(page), pageSize: String(pageSize) });
       const parsed = pageSchema.safeParse(body);
-      if (!parsed.success) throw new UsoError('export_incomplete', `${what}: page ${page} is not a valid page envelope`);
+      if (!parsed.success)
+        throw new UsoError('export_incomplete', `${what}: page ${page} is not a valid page envelope`);
       const { data, meta } = parsed.data;
-      if (meta.page !== page) throw new UsoError('export_incomplete', `${what}: asked for page ${page}, got page ${meta.page}`);
+      if (meta.page !== page)
+        throw new UsoError('export_incomplete', `${what}: asked for page ${page}, got page ${meta.page}`);
       if (expectedTotal !== undefined && (meta.totalRecords !== expectedTotal || meta.totalPages !== expectedPages)) {
         throw new UsoError('export_incomplete', `${what}: the report changed size while being paged`);
       }
@@ -134,14 +155,18 @@ export class IntegrisClient {
           `${what}: received ${received} records over ${meta.totalPages} pages, the source promised ${meta.totalRecords}`,
         );
       }
-      if (!isLast && data.length === 0) throw new UsoError('export_incomplete', `${what}: page ${page} of ${meta.totalPages} is empty`);
+      if (!isLast && data.length === 0)
+        throw new UsoError('export_incomplete', `${what}: page ${page} of ${meta.totalPages} is empty`);
       yield { page, totalPages: meta.totalPages, totalRecords: meta.totalRecords, records: data };
       if (meta.totalPages === 0) break;
     }
   }
 
   private async get(path: string, query: Record<string, string>): Promise<unknown> {
-    const url = new URL(path.replace(/^\//, ''), this.options.baseUrl.endsWith('/') ? this.options.baseUrl : `${this.options.baseUrl}/`);
+    const url = new URL(
+      path.replace(/^\//, ''),
+      this.options.baseUrl.endsWith('/') ? this.options.baseUrl : `${this.options.baseUrl}/`,
+    );
     for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
     const maxRetries = this.options.maxRetries ?? 5;
     let refreshed = false;
@@ -165,7 +190,8 @@ export class IntegrisClient {
           }),
         );
       } catch (err) {
-        lastProblem = (err as Error).name === 'TimeoutError' ? 'timed out' : `network error (${(err as Error).message})`;
+        lastProblem =
+          (err as Error).name === 'TimeoutError' ? 'timed out' : `network error (${(err as Error).message})`;
         await this.backoff(attempt, maxRetries, undefined);
         continue;
       }
@@ -177,14 +203,27 @@ export class IntegrisClient {
         attempt--; // one token refresh does not count as a retry
         continue;
       }
-      if (res.status === 401) throw new UsoError('integris_auth', 'Integris refused the access token twice: check INTEGRIS_CLIENT_ID/SECRET');
-      if (res.status === 404) throw new UsoError('integris_access_revoked', `Integris does not know ${url.pathname} (school unknown or access revoked)`);
-      if (res.status === 403) throw new UsoError('integris_forbidden', `Integris refused ${url.pathname}: the permission area is not granted`);
-      if (res.status !== 429 && res.status < 500) throw new UsoError('integris_unavailable', `Integris answered ${res.status} for ${url.pathname}`);
+      if (res.status === 401)
+        throw new UsoError('integris_auth', 'Integris refused the access token twice: check INTEGRIS_CLIENT_ID/SECRET');
+      if (res.status === 404)
+        throw new UsoError(
+          'integris_access_revoked',
+          `Integris does not know ${url.pathname} (school unknown or access revoked)`,
+        );
+      if (res.status === 403)
+        throw new UsoError(
+          'integris_forbidden',
+          `Integris refused ${url.pathname}: the permission area is not granted`,
+        );
+      if (res.status !== 429 && res.status < 500)
+        throw new UsoError('integris_unavailable', `Integris answered ${res.status} for ${url.pathname}`);
       lastProblem = `HTTP ${res.status}`;
       await this.backoff(attempt, maxRetries, res.status === 429 ? res.headers.get('retry-after') : undefined);
     }
-    throw new UsoError('integris_unavailable', `Integris ${url.pathname} failed after ${maxRetries + 1} attempts: ${lastProblem}`);
+    throw new UsoError(
+      'integris_unavailable',
+      `Integris ${url.pathname} failed after ${maxRetries + 1} attempts: ${lastProblem}`,
+    );
   }
 
   private async backoff(attempt: number, maxRetries: number, retryAfter: string | null | undefined): Promise<void> {
@@ -196,10 +235,14 @@ export class IntegrisClient {
     // asks): the request fails, and the job's own backoff tries the school again later.
     const maxWait = this.options.maxRetryAfterSeconds ?? 120;
     if (seconds !== undefined && seconds > maxWait) {
-      throw new UsoError('integris_unavailable', `Integris asked to wait ${seconds} s before retrying (over ${maxWait} s): the export is retried later`);
+      throw new UsoError(
+        'integris_unavailable',
+        `Integris asked to wait ${seconds} s before retrying (over ${maxWait} s): the export is retried later`,
+      );
     }
     // Full jitter keeps many schools' retries from arriving together; Retry-After is a floor, not a hint.
-    const wait = seconds !== undefined ? seconds * 1000 : Math.min(cap, base * 2 ** attempt) * (0.5 + this.random() / 2);
+    const wait =
+      seconds !== undefined ? seconds * 1000 : Math.min(cap, base * 2 ** attempt) * (0.5 + this.random() / 2);
     await this.sleep(Math.round(wait));
   }
 
@@ -210,7 +253,10 @@ export class IntegrisClient {
   }
 
   private async requestToken(): Promise<string> {
-    const url = new URL('oauth/token', this.options.baseUrl.endsWith('/') ? this.options.baseUrl : `${this.options.baseUrl}/`);
+    const url = new URL(
+      'oauth/token',
+      this.options.baseUrl.endsWith('/') ? this.options.baseUrl : `${this.options.baseUrl}/`,
+    );
     const body = new URLSearchParams({
       grant_type: 'client_credentials',
       client_id: this.options.clientId,
@@ -226,14 +272,20 @@ export class IntegrisClient {
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
       });
     } catch (err) {
-      throw new UsoError('integris_unavailable', `Integris token request failed: ${(err as Error).message}`, { cause: err });
+      throw new UsoError('integris_unavailable', `Integris token request failed: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
     if (res.status === 400 || res.status === 401) {
-      throw new UsoError('integris_auth', 'Integris refused the client credentials: check INTEGRIS_CLIENT_ID and INTEGRIS_CLIENT_SECRET');
+      throw new UsoError(
+        'integris_auth',
+        'Integris refused the client credentials: check INTEGRIS_CLIENT_ID and INTEGRIS_CLIENT_SECRET',
+      );
     }
     if (!res.ok) throw new UsoError('integris_unavailable', `Integris token request answered ${res.status}`);
     const json = (await res.json()) as { access_token?: unknown; expires_in?: unknown };
-    if (typeof json.access_token !== 'string') throw new UsoError('integris_unavailable', 'Integris token response had no access_token');
+    if (typeof json.access_token !== 'string')
+      throw new UsoError('integris_unavailable', 'Integris token response had no access_token');
     const expiresIn = typeof json.expires_in === 'number' ? json.expires_in : 300;
     this.token = { value: json.access_token, expiresAt: this.now() + expiresIn * 1000 };
     return json.access_token;

@@ -77,6 +77,10 @@ export function staffToPerson(s: Staff, groups: Map<string, string[]>, today: Is
     }),
     startDate: s.employmentStartDate,
     endDate: s.employmentEndDate,
-    association: compact({ role: 'staff' as const, roles: [...new Set(current)].sort(), groups: groups.get(s.personId) }),
+    association: compact({
+      role: 'staff' as const,
+      roles: [...new Set(current)].sort(),
+      groups: groups.get(s.personId),
+    }),
   };
 }

@@ -9,7 +9,11 @@ export function signIntegrisBody(rawBody: string | Uint8Array, secret: string, t
   return createHmac('sha256', secret).update(`${timestamp}.`).update(rawBody).digest('hex');
 }
 
-export function integrisSignatureHeader(rawBody: string | Uint8Array, secrets: readonly string[], timestamp: number): string {
+export function integrisSignatureHeader(
+  rawBody: string | Uint8Array,
+  secrets: readonly string[],
+  timestamp: number,
+): string {
   return [`t=${timestamp}`, ...secrets.map((s) => `v1=${signIntegrisBody(rawBody, s, timestamp)}`)].join(',');
 }
 

@@ -28,14 +28,23 @@ function main(): void {
   try {
     const { values } = parseArgs({
       options: {
-        schools: { type: 'string' }, seed: { type: 'string' }, port: { type: 'string' }, data: { type: 'string' },
-        'client-id': { type: 'string' }, 'client-secret': { type: 'string' }, 'webhook-url': { type: 'string' },
-        'webhook-secret': { type: 'string' }, help: { type: 'boolean' },
+        schools: { type: 'string' },
+        seed: { type: 'string' },
+        port: { type: 'string' },
+        data: { type: 'string' },
+        'client-id': { type: 'string' },
+        'client-secret': { type: 'string' },
+        'webhook-url': { type: 'string' },
+        'webhook-secret': { type: 'string' },
+        help: { type: 'boolean' },
       },
     });
     args = argsSchema.parse(values);
   } catch (err) {
-    const detail = err instanceof z.ZodError ? err.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('\n') : (err as Error).message;
+    const detail =
+      err instanceof z.ZodError
+        ? err.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('\n')
+        : (err as Error).message;
     process.stderr.write(`${detail}\n${usage}\n`);
     process.exit(2);
   }
@@ -54,7 +63,10 @@ function main(): void {
       writeFileSync(file, JSON.stringify(la));
     }
   }
-  const webhook = args['webhook-url'] && args['webhook-secret'] ? { url: args['webhook-url'], secrets: [args['webhook-secret']] } : undefined;
+  const webhook =
+    args['webhook-url'] && args['webhook-secret']
+      ? { url: args['webhook-url'], secrets: [args['webhook-secret']] }
+      : undefined;
   const sim = createSimulator({ la, clientId: args['client-id'], clientSecret: args['client-secret'], webhook });
   const server = serve({ fetch: sim.app.fetch, port: args.port, hostname: '127.0.0.1' }, (info) => {
     process.stdout.write(

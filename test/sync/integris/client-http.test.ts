@@ -65,9 +65,19 @@ describe('IntegrisClient on the wire', () => {
       .times(3)
       .reply(function () {
         requestTimes.push(Date.now());
-        return requestTimes.length === 1 ? [429, { error: 'slow down' }, { 'Retry-After': '3' }] : requestTimes.length === 2 ? [503, {}] : [200, page([], 1, 0, 0)];
+        return requestTimes.length === 1
+          ? [429, { error: 'slow down' }, { 'Retry-After': '3' }]
+          : requestTimes.length === 2
+            ? [503, {}]
+            : [200, page([], 1, 0, 0)];
       });
-    const client = new IntegrisClient({ baseUrl: BASE, clientId: 'cid', clientSecret: 'sec', random: () => 0.5, baseDelayMs: 1000 });
+    const client = new IntegrisClient({
+      baseUrl: BASE,
+      clientId: 'cid',
+      clientSecret: 'sec',
+      random: () => 0.5,
+      baseDelayMs: 1000,
+    });
     const scheduled = vi.spyOn(globalThis, 'setTimeout');
     let finished = false;
     const done = client.exportSchool('2093456', ['staff']).finally(() => (finished = true));
@@ -76,7 +86,9 @@ describe('IntegrisClient on the wire', () => {
     await done;
     expect(requestTimes).toHaveLength(3);
     // the waits the client asked for: Retry-After 3 s, then 1000 * 2^1 * (0.5 + 0.5/2)
-    const waits = scheduled.mock.calls.map((c) => c[1]).filter((ms): ms is number => typeof ms === 'number' && ms >= 1000 && ms < 30_000);
+    const waits = scheduled.mock.calls
+      .map((c) => c[1])
+      .filter((ms): ms is number => typeof ms === 'number' && ms >= 1000 && ms < 30_000);
     expect(waits).toEqual([3000, 1500]);
     // and no retry went out sooner than its wait
     expect(requestTimes[1]! - requestTimes[0]!).toBeGreaterThanOrEqual(3000);

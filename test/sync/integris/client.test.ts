@@ -6,7 +6,8 @@ import { reportNames } from '../../../src/domain/records.js';
 import { simulatedIntegris, simFetch, SIM_BASE } from '../../helpers/integris.js';
 import { IntegrisClient } from '../../../src/sync/integris/client.js';
 
-const secondaryOf = (la: { schools: { phase: string; dfeNumber: string }[] }) => la.schools.find((s) => s.phase === 'secondary')!.dfeNumber;
+const secondaryOf = (la: { schools: { phase: string; dfeNumber: string }[] }) =>
+  la.schools.find((s) => s.phase === 'secondary')!.dfeNumber;
 
 async function codeOf(p: Promise<unknown>): Promise<string> {
   try {
@@ -27,7 +28,10 @@ describe('IntegrisClient with the simulator', () => {
     expect(file).toMatchObject({ dfeNumber: dfe, source: 'integris' });
     for (const report of reportNames) {
       expect(file.reports[report]).toEqual(school[report]);
-      expect(file.completeness[report]).toEqual({ totalRecords: school[report].length, pages: Math.ceil(school[report].length / 500) });
+      expect(file.completeness[report]).toEqual({
+        totalRecords: school[report].length,
+        pages: Math.ceil(school[report].length / 500),
+      });
     }
     expect(school.students.length).toBeGreaterThan(500); // so paging really happened
     expect(sim.requests.filter((r) => r.path === '/oauth/token')).toHaveLength(1); // the token is cached
@@ -90,7 +94,12 @@ describe('IntegrisClient with the simulator', () => {
 
   it('says the credentials are wrong rather than retrying them', async () => {
     const { la, sim } = simulatedIntegris();
-    const client = new IntegrisClient({ baseUrl: SIM_BASE, clientId: 'demo', clientSecret: 'wrong', fetch: simFetch(sim) });
+    const client = new IntegrisClient({
+      baseUrl: SIM_BASE,
+      clientId: 'demo',
+      clientSecret: 'wrong',
+      fetch: simFetch(sim),
+    });
     expect(await codeOf(client.exportSchool(la.schools[0]!.dfeNumber, ['staff']))).toBe('integris_auth');
   });
 
@@ -101,7 +110,11 @@ describe('IntegrisClient with the simulator', () => {
     const dfe = la.schools[0]!.dfeNumber;
     const file = await client.exportSchool(dfe, ['students'], { updatedSince: before });
     const present = new Set(la.schools[0]!.students.map((s) => s.personId));
-    const changedIds = new Set(changes.filter((c) => c.dfeNumber === dfe && c.kind !== 'leaver' && present.has(c.personId)).map((c) => c.personId));
+    const changedIds = new Set(
+      changes
+        .filter((c) => c.dfeNumber === dfe && c.kind !== 'leaver' && present.has(c.personId))
+        .map((c) => c.personId),
+    );
     expect(changedIds.size).toBeGreaterThan(0);
     const got = (file.reports.students as { personId: string }[]).map((s) => s.personId);
     expect(got.length).toBeGreaterThan(0);

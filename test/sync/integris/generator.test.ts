@@ -8,7 +8,9 @@ describe('synthetic local authority', () => {
 
   it('is deterministic for a seed and differs between seeds', () => {
     expect(JSON.stringify(generateLocalAuthority({ seed: 42, schools: 30 }))).toBe(JSON.stringify(la));
-    expect(generateLocalAuthority({ seed: 43, schools: 2 }).schools[0]!.students[0]).not.toEqual(la.schools[0]!.students[0]);
+    expect(generateLocalAuthority({ seed: 43, schools: 2 }).schools[0]!.students[0]).not.toEqual(
+      la.schools[0]!.students[0],
+    );
   });
 
   it('makes realistic schools: sizes, staffing, DfE numbers and UPNs', () => {
@@ -60,13 +62,28 @@ describe('synthetic local authority', () => {
     const changes = ageOneNight(a);
     expect(ageOneNight(b)).toEqual(changes);
     const kinds = new Set(changes.map((c) => c.kind));
-    const expected: ChangeKind[] = ['leaver', 'staff_leaver', 'new_starter', 'future_starter', 'name_change', 'class_change', 'moved_school', 'returning_pupil', 'twins', 'staff_second_school'];
+    const expected: ChangeKind[] = [
+      'leaver',
+      'staff_leaver',
+      'new_starter',
+      'future_starter',
+      'name_change',
+      'class_change',
+      'moved_school',
+      'returning_pupil',
+      'twins',
+      'staff_second_school',
+    ];
     for (const kind of expected) expect(kinds, kind).toContain(kind);
     const moved = changes.find((c) => c.kind === 'moved_school')!;
-    const arrived = a.schools.find((s) => s.dfeNumber === moved.dfeNumber)!.students.find((p) => p.personId === moved.personId)!;
+    const arrived = a.schools
+      .find((s) => s.dfeNumber === moved.dfeNumber)!
+      .students.find((p) => p.personId === moved.personId)!;
     const left = a.schools.find((s) => s.dfeNumber === moved.otherDfeNumber)!;
     expect(left.students.some((p) => p.upn === arrived.upn)).toBe(false);
-    const twins = changes.filter((c) => c.kind === 'twins').map((c) => a.schools.find((s) => s.dfeNumber === c.dfeNumber)!.students.find((p) => p.personId === c.personId)!);
+    const twins = changes
+      .filter((c) => c.kind === 'twins')
+      .map((c) => a.schools.find((s) => s.dfeNumber === c.dfeNumber)!.students.find((p) => p.personId === c.personId)!);
     expect(twins[0]!.dateOfBirth).toBe(twins[1]!.dateOfBirth);
     expect(twins[0]!.legalSurname).toBe(twins[1]!.legalSurname);
     expect(twins[0]!.legalForename).not.toBe(twins[1]!.legalForename);

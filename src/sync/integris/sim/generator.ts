@@ -81,7 +81,9 @@ class Builder {
   }
 
   forename(sex: 'M' | 'F'): string {
-    return this.f.number.int(9) < 2 ? this.f.helpers.arrayElement(forenamesBySex[sex]) : this.f.person.firstName(sex === 'M' ? 'male' : 'female');
+    return this.f.number.int(9) < 2
+      ? this.f.helpers.arrayElement(forenamesBySex[sex])
+      : this.f.person.firstName(sex === 'M' ? 'male' : 'female');
   }
 
   surname(): string {
@@ -97,7 +99,13 @@ class Builder {
     return addDays(`${start}-09-01`, this.f.number.int(364));
   }
 
-  student(school: SimSchool, yearIndex: number, registrationGroup: string, admissionDate: IsoDate, surname?: string): Student {
+  student(
+    school: SimSchool,
+    yearIndex: number,
+    registrationGroup: string,
+    admissionDate: IsoDate,
+    surname?: string,
+  ): Student {
     const sex = this.sex();
     const forename = this.forename(sex);
     const student: Student = {
@@ -180,7 +188,13 @@ class Builder {
         for (const session of ['AM', 'PM'] as const) {
           const roll = this.f.number.int(99);
           const mark = roll < 92 ? (session === 'AM' ? '/' : '\\') : this.f.helpers.arrayElement(codes);
-          marks.push({ studentPersonId: s.personId, date, session, mark, ...(mark === 'L' ? { minutesLate: this.f.number.int({ min: 1, max: 40 }) } : {}) });
+          marks.push({
+            studentPersonId: s.personId,
+            date,
+            session,
+            mark,
+            ...(mark === 'L' ? { minutesLate: this.f.number.int({ min: 1, max: 40 }) } : {}),
+          });
         }
       }
     }
@@ -216,7 +230,13 @@ function buildSchool(b: Builder, index: number, sizeFactor: number): SimSchool {
     upnSerials: {},
   };
   const years = phase === 'secondary' ? [7, 8, 9, 10, 11, 12, 13] : [0, 1, 2, 3, 4, 5, 6];
-  const target = Math.max(30, Math.round((phase === 'secondary' ? f.number.int({ min: 900, max: 1600 }) : f.number.int({ min: 200, max: 450 })) * sizeFactor));
+  const target = Math.max(
+    30,
+    Math.round(
+      (phase === 'secondary' ? f.number.int({ min: 900, max: 1600 }) : f.number.int({ min: 200, max: 450 })) *
+        sizeFactor,
+    ),
+  );
   const perYear = Math.ceil(target / years.length);
   const academicYear = `${academicYearStart(la.today)}/${String(academicYearStart(la.today) + 1).slice(2)}`;
   const firstYear = years[0]!;
@@ -303,7 +323,13 @@ function buildSchool(b: Builder, index: number, sizeFactor: number): SimSchool {
 }
 
 /** `sizeFactor` scales school rolls (1 = realistic sizes; tests use less to stay quick on the embedded store). */
-export function generateLocalAuthority(options: { seed: number; schools: number; laCode?: string; today?: IsoDate; sizeFactor?: number }): SimLocalAuthority {
+export function generateLocalAuthority(options: {
+  seed: number;
+  schools: number;
+  laCode?: string;
+  today?: IsoDate;
+  sizeFactor?: number;
+}): SimLocalAuthority {
   const la: SimLocalAuthority = {
     laCode: options.laCode ?? '209',
     seed: options.seed,
@@ -363,11 +389,21 @@ export function ageOneNight(la: SimLocalAuthority): Change[] {
     const starters = f.number.int({ min: 1, max: 3 });
     for (let i = 0; i < starters; i++) {
       const yearIndex = Number(pick(school.students).yearGroup?.replace('R', '0') ?? 0);
-      const pupil = b.student(school, yearIndex, pick(school.groups.filter((g) => g.type === 'registration')).name, la.today);
+      const pupil = b.student(
+        school,
+        yearIndex,
+        pick(school.groups.filter((g) => g.type === 'registration')).name,
+        la.today,
+      );
       addStudent(school, pupil, b, stamp);
       changes.push({ kind: 'new_starter', dfeNumber: school.dfeNumber, personId: pupil.personId });
     }
-    const future = b.student(school, Number(school.students[0]!.yearGroup?.replace('R', '0') ?? 0), school.groups[0]!.name, addDays(la.today, f.number.int({ min: 10, max: 50 })));
+    const future = b.student(
+      school,
+      Number(school.students[0]!.yearGroup?.replace('R', '0') ?? 0),
+      school.groups[0]!.name,
+      addDays(la.today, f.number.int({ min: 10, max: 50 })),
+    );
     addStudent(school, future, b, stamp);
     changes.push({ kind: 'future_starter', dfeNumber: school.dfeNumber, personId: future.personId });
   }
@@ -382,7 +418,9 @@ export function ageOneNight(la: SimLocalAuthority): Change[] {
     const regGroups = first.groups.filter((g) => g.type === 'registration');
     const mover = pick(singleRegistered(first).filter((p) => p !== renamed));
     const from = regGroups.find((g) => g.studentPersonIds.includes(mover.personId));
-    const to = regGroups.find((g) => g !== from && g.name.replace(/[A-Z]$/, '') === mover.yearGroup) ?? regGroups.find((g) => g !== from);
+    const to =
+      regGroups.find((g) => g !== from && g.name.replace(/[A-Z]$/, '') === mover.yearGroup) ??
+      regGroups.find((g) => g !== from);
     if (from && to) {
       from.studentPersonIds = from.studentPersonIds.filter((id) => id !== mover.personId);
       to.studentPersonIds.push(mover.personId);
@@ -393,15 +431,35 @@ export function ageOneNight(la: SimLocalAuthority): Change[] {
     // a pupil moves to another school of the LA: absent here, a new person id there, the same UPN
     const moving = pick(singleRegistered(first).filter((p) => p !== renamed && p !== mover));
     first.students = first.students.filter((p) => p !== moving);
-    const arrived: Student = { ...moving, personId: b.id('S'), admissionDate: la.today, registrationGroup: second.groups[0]!.name };
+    const arrived: Student = {
+      ...moving,
+      personId: b.id('S'),
+      admissionDate: la.today,
+      registrationGroup: second.groups[0]!.name,
+    };
     addStudent(second, arrived, b, stamp);
-    changes.push({ kind: 'moved_school', dfeNumber: second.dfeNumber, personId: arrived.personId, otherDfeNumber: first.dfeNumber });
+    changes.push({
+      kind: 'moved_school',
+      dfeNumber: second.dfeNumber,
+      personId: arrived.personId,
+      otherDfeNumber: first.dfeNumber,
+    });
     // a member of staff starts at a second school as well
     const shared = pick(first.staff);
-    const secondPost: Staff = { ...shared, personId: b.id('T'), employmentStartDate: la.today, roles: [{ role: 'Teacher', startDate: la.today }] };
+    const secondPost: Staff = {
+      ...shared,
+      personId: b.id('T'),
+      employmentStartDate: la.today,
+      roles: [{ role: 'Teacher', startDate: la.today }],
+    };
     second.staff.push(secondPost);
     touch(second, secondPost.personId);
-    changes.push({ kind: 'staff_second_school', dfeNumber: second.dfeNumber, personId: secondPost.personId, otherDfeNumber: first.dfeNumber });
+    changes.push({
+      kind: 'staff_second_school',
+      dfeNumber: second.dfeNumber,
+      personId: secondPost.personId,
+      otherDfeNumber: first.dfeNumber,
+    });
   }
   const target = third ?? first;
   if (target) {
@@ -434,7 +492,12 @@ export function ageOneNight(la: SimLocalAuthority): Change[] {
     const days = recentSchoolDays(la.today, 5);
     school.attendance = school.attendance.filter((m) => days.includes(m.date));
     const known = new Set(school.attendance.filter((m) => m.date === la.today).map((m) => m.studentPersonId));
-    school.attendance.push(...b.attendanceFor(school.students.filter((s) => !known.has(s.personId) && !s.leavingDate && s.admissionDate <= la.today), [la.today]));
+    school.attendance.push(
+      ...b.attendanceFor(
+        school.students.filter((s) => !known.has(s.personId) && !s.leavingDate && s.admissionDate <= la.today),
+        [la.today],
+      ),
+    );
   }
   return changes;
 }

@@ -50,7 +50,9 @@ export interface Simulator {
   revoke(dfeNumber: string): void;
   grant(dfeNumber: string): void;
   /** Signs and posts an event to the configured webhook URL; resolves with the HTTP status. */
-  sendWebhook(event: Omit<WebhookEvent, 'id' | 'occurredAt'> & Partial<Pick<WebhookEvent, 'id' | 'occurredAt'>>): Promise<number>;
+  sendWebhook(
+    event: Omit<WebhookEvent, 'id' | 'occurredAt'> & Partial<Pick<WebhookEvent, 'id' | 'occurredAt'>>,
+  ): Promise<number>;
 }
 
 const MAX_PAGE_SIZE = 500;
@@ -77,7 +79,11 @@ export function createSimulator(options: SimulatorOptions): Simulator {
     },
     async sendWebhook(partial) {
       if (!options.webhook) throw new Error('the simulator has no webhook URL configured');
-      const event: WebhookEvent = { id: partial.id ?? randomUUID(), occurredAt: partial.occurredAt ?? new Date(now()).toISOString(), ...partial } as WebhookEvent;
+      const event: WebhookEvent = {
+        id: partial.id ?? randomUUID(),
+        occurredAt: partial.occurredAt ?? new Date(now()).toISOString(),
+        ...partial,
+      } as WebhookEvent;
       const body = JSON.stringify(event);
       const res = await (options.fetch ?? fetch)(options.webhook.url, {
         method: 'POST',
@@ -103,7 +109,8 @@ export function createSimulator(options: SimulatorOptions): Simulator {
   app.post('/oauth/token', async (c) => {
     const form = await c.req.parseBody();
     if (form.grant_type !== 'client_credentials') return c.json({ error: 'unsupported_grant_type' }, 400);
-    if (form.client_id !== clientId || form.client_secret !== clientSecret) return c.json({ error: 'invalid_client' }, 401);
+    if (form.client_id !== clientId || form.client_secret !== clientSecret)
+      return c.json({ error: 'invalid_client' }, 401);
     const token = randomBytes(24).toString('hex');
     const ttl = options.tokenTtlSeconds ?? 3600;
     tokens.set(token, now() + ttl * 1000);
@@ -137,14 +144,21 @@ export function createSimulator(options: SimulatorOptions): Simulator {
     const page = Math.max(Number(pageParam) || 1, 1);
     const totalPages = Math.ceil(items.length / pageSize);
     let data = items.slice((page - 1) * pageSize, page * pageSize);
-    if (sim.faults.truncateLastPage && page === totalPages && data.length > 0) data = data.slice(0, Math.max(0, data.length - 3));
+    if (sim.faults.truncateLastPage && page === totalPages && data.length > 0)
+      data = data.slice(0, Math.max(0, data.length - 3));
     return { data, meta: { page, pageSize, totalRecords: items.length, totalPages } };
   };
 
   app.get('/datashare/v1/schools', (c) => {
     const granted = sim.la.schools
       .filter((s) => !s.revoked)
-      .map((s) => ({ dfeNumber: s.dfeNumber, name: s.name, laCode: s.laCode, grantedAt: s.grantedAt, permissions: s.permissions }));
+      .map((s) => ({
+        dfeNumber: s.dfeNumber,
+        name: s.name,
+        laCode: s.laCode,
+        grantedAt: s.grantedAt,
+        permissions: s.permissions,
+      }));
     return c.json(paged(granted, c.req.query('page'), c.req.query('pageSize')));
   });
 
