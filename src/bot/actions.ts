@@ -263,9 +263,9 @@ async function decideHeld(
   };
 }
 
-export const approveUnallocations = (ctx: ActionContext, actor: Actor, runId: string) =>
+export const approveHeldChanges = (ctx: ActionContext, actor: Actor, runId: string) =>
   decideHeld(ctx, actor, runId, 'approved');
-export const rejectUnallocations = (ctx: ActionContext, actor: Actor, runId: string) =>
+export const rejectHeldChanges = (ctx: ActionContext, actor: Actor, runId: string) =>
   decideHeld(ctx, actor, runId, 'rejected');
 
 export async function runNow(ctx: ActionContext, actor: Actor, dfeNumber: string): Promise<View> {

@@ -2,6 +2,6 @@
 // the outbox. The platform adapters have their own entry points (./slack/index.js, ./teams/index.js) so that the CLI
 // does not load their SDKs (teams-ai alone takes over a second to import).
 export { createLinkCode, grantRole, type Actor } from './access.js';
-export { approveUnallocations, createNew, exclude, match, rejectUnallocations, restore } from './actions.js';
+export { approveHeldChanges, createNew, exclude, match, rejectHeldChanges, restore } from './actions.js';
 export { notifyRevoked, notifyRun, queueLaDigests } from './notify.js';
 export { deliverDue, type ChatSenders } from './outbox.js';

@@ -11,13 +11,13 @@ import { getSchool, listSchools, setGlobalPause, updateSchool, upsertSchool } fr
 import { audit } from '../store/audit.js';
 import { nonMisAccounts, unallocatedAccounts } from '../sync/admin.js';
 import {
-  approveUnallocations,
+  approveHeldChanges,
   createLinkCode,
   createNew,
   exclude,
   grantRole,
   match,
-  rejectUnallocations,
+  rejectHeldChanges,
   restore,
   type Actor,
 } from '../bot/index.js';
@@ -158,12 +158,13 @@ export const commands: Record<string, Command> = {
   },
   'schools set': {
     usage:
-      'schools set DFE [--accepted-reports students,staff,...] [--unallocation-threshold PCT] [--unallocation-min N] [--update-threshold PCT] [--grace-days N] [--pre-provision-days N] [--username-from preferred|legal] [--export-time HH:MM] [--pause | --resume]',
+      'schools set DFE [--accepted-reports students,staff,...] [--unallocation-threshold PCT] [--held-min N] [--update-threshold PCT] [--grace-days N] [--pre-provision-days N] [--username-from preferred|legal] [--export-time HH:MM] [--pause | --resume]',
     summary: "Change a school's accepted reports, thresholds, lifecycle settings or pause",
     options: {
       'accepted-reports': { type: 'string' },
       'unallocation-threshold': { type: 'string' },
-      'unallocation-min': { type: 'string' },
+      'held-min': { type: 'string' },
+      'unallocation-min': { type: 'string' }, // the earlier name of --held-min
       'update-threshold': { type: 'string' },
       'grace-days': { type: 'string' },
       'pre-provision-days': { type: 'string' },
@@ -182,6 +183,7 @@ export const commands: Record<string, Command> = {
             .pipe(z.array(reportNameSchema))
             .optional(),
           'unallocation-threshold': z.coerce.number().min(0).max(100).optional(),
+          'held-min': z.coerce.number().int().min(0).optional(),
           'unallocation-min': z.coerce.number().int().min(0).optional(),
           'update-threshold': z.coerce.number().min(0).max(100).optional(),
           'grace-days': z.coerce.number().int().min(0).max(60).optional(),
@@ -204,7 +206,9 @@ export const commands: Record<string, Command> = {
         ...(v['unallocation-threshold'] !== undefined
           ? { unallocationThresholdPercent: v['unallocation-threshold'] }
           : {}),
-        ...(v['unallocation-min'] !== undefined ? { unallocationThresholdMin: v['unallocation-min'] } : {}),
+        ...((v['held-min'] ?? v['unallocation-min']) !== undefined
+          ? { heldChangesMin: v['held-min'] ?? v['unallocation-min'] }
+          : {}),
         ...(v['update-threshold'] !== undefined ? { updateThresholdPercent: v['update-threshold'] } : {}),
         ...(v['grace-days'] !== undefined ? { graceDays: v['grace-days'] } : {}),
         ...(v['pre-provision-days'] !== undefined ? { preProvisionDays: v['pre-provision-days'] } : {}),
@@ -544,7 +548,7 @@ export const commands: Record<string, Command> = {
     summary: 'Apply the unallocations and updates a run held',
     async run(ctx, { positionals }) {
       const runId = z.string({ error: 'RUN_ID is required' }).min(1).parse(positionals[0]);
-      const r = await approveUnallocations({ db: (await ctx.store()).db }, cliActor(ctx), runId);
+      const r = await approveHeldChanges({ db: (await ctx.store()).db }, cliActor(ctx), runId);
       if (r.kind !== 'held_decided') throw new UsoError('internal', 'unexpected answer');
       return {
         human: `Applied ${r.applied} held changes${r.stale.length ? `; ${r.stale.length} skipped because the account changed since: ${r.stale.join(', ')}` : ''}.`,
@@ -557,7 +561,7 @@ export const commands: Record<string, Command> = {
     summary: 'Discard the changes a run held',
     async run(ctx, { positionals }) {
       const runId = z.string({ error: 'RUN_ID is required' }).min(1).parse(positionals[0]);
-      const r = await rejectUnallocations({ db: (await ctx.store()).db }, cliActor(ctx), runId);
+      const r = await rejectHeldChanges({ db: (await ctx.store()).db }, cliActor(ctx), runId);
       return { human: `Discarded the held changes of run ${runId}.`, json: r };
     },
   },

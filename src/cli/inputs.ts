@@ -14,7 +14,7 @@ export const schoolImportSchema = z.array(
       settings: z
         .object({
           unallocationThresholdPercent: z.number().min(0).max(100),
-          unallocationThresholdMin: z.number().int().min(0),
+          heldChangesMin: z.number().int().min(0),
           updateThresholdPercent: z.number().min(0).max(100),
           graceDays: z.number().int().min(0).max(60),
           preProvisionDays: z.number().int().min(0).max(60),

@@ -59,10 +59,10 @@ export interface Account extends PersonFields {
 export interface SchoolSettings {
   /** Hold unallocations above this share of the school's active MIS accounts of one kind... */
   unallocationThresholdPercent: number;
-  /** ...when there are at least this many. */
-  unallocationThresholdMin: number;
-  /** Hold updates above this share of the school's active MIS accounts of one kind. */
+  /** Hold updates above this share of the school's active MIS accounts of one kind... */
   updateThresholdPercent: number;
+  /** ...either only when at least this many changes of that kind would be made (a small school's few are not held). */
+  heldChangesMin: number;
   /** Days a leaver keeps access after leaving (0-60). */
   graceDays: number;
   /** Create accounts this many days before a start date; 0 = on the start date. */
@@ -78,7 +78,7 @@ export interface SchoolSettings {
 
 export const defaultSchoolSettings: SchoolSettings = {
   unallocationThresholdPercent: 10,
-  unallocationThresholdMin: 5,
+  heldChangesMin: 5,
   updateThresholdPercent: 75,
   graceDays: 0,
   preProvisionDays: 0,
@@ -110,6 +110,14 @@ export function accountStatus(associations: readonly Association[]): Account['st
   return associations.some((x) => x.status === 'active') ? 'active' : 'unallocated';
 }
 
-export function mergeSettings(partial: Partial<SchoolSettings> | undefined): SchoolSettings {
-  return { ...defaultSchoolSettings, ...partial };
+/** Settings as stored, over the defaults. `unallocationThresholdMin` is the name `heldChangesMin` had before. */
+export function mergeSettings(
+  partial: (Partial<SchoolSettings> & { unallocationThresholdMin?: number }) | undefined,
+): SchoolSettings {
+  const { unallocationThresholdMin, ...rest } = partial ?? {};
+  return {
+    ...defaultSchoolSettings,
+    ...(unallocationThresholdMin !== undefined ? { heldChangesMin: unallocationThresholdMin } : {}),
+    ...rest,
+  };
 }

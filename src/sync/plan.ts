@@ -14,7 +14,14 @@ import {
   type RecordOutcome,
 } from '../domain/outcomes.js';
 import { findCandidates } from './match.js';
-import { accountStatus, type Account, type Association, type PersonFields, type School } from '../domain/model.js';
+import {
+  accountStatus,
+  type Account,
+  type Association,
+  type PersonFields,
+  type PersonKind,
+  type School,
+} from '../domain/model.js';
 import { personNameKey } from '../domain/names.js';
 import { usernameBase } from '../domain/usernames.js';
 
@@ -109,9 +116,61 @@ function misAssociation(
   return assoc;
 }
 
+/** A planned change of one kind for one person, before the guard decides whether it goes ahead or is held. */
+interface PendingChange {
+  kind: PersonKind;
+  username: string;
+  personId: string;
+  report: 'students' | 'staff';
+  reason: string;
+}
+
+/** The working state the phases share: the result so far, draft copies of accounts, and what has been seen. */
+interface Planning {
+  input: PlanInput;
+  result: Plan;
+  record(o: RecordOutcome): void;
+  /** Accounts as read, by username. */
+  before: Map<string, Account>;
+  /** Working copies of the accounts the plan changes. */
+  drafts: Map<string, Account>;
+  draft(username: string): Account;
+  /** "school:misPersonId" -> username, for every MIS association read (and auto-matches made so far). */
+  byMisKey: Map<string, string>;
+  /** MIS people of this school in this export (invalid records included: bad input never means a leaver). */
+  present: Set<string>;
+  /** Accounts already linked to a person of this export at this school. */
+  claimed: Set<string>;
+  /** Look-alike blocking in memory: the same keys the store indexes accounts under. */
+  blocks: Map<string, Account[]>;
+  unallocations: PendingChange[];
+  updates: Omit<PendingChange, 'reason'>[];
+}
+
+/** True when `count` changes out of `base` are over a threshold: at least `min` of them and more than `percent`%. */
+export function overThreshold(count: number, base: number, threshold: { percent: number; min: number }): boolean {
+  return count >= threshold.min && count > (base * threshold.percent) / 100;
+}
+
 export function plan(input: PlanInput): Plan {
-  const { school, today, now } = input;
-  const settings = school.settings;
+  const state = startPlanning(input);
+  for (const bad of input.invalid) {
+    state.record({ report: bad.report, personId: bad.id, outcome: 'invalid', reason: `${bad.field}: ${bad.reason}` });
+  }
+  const people = [...input.people].sort(
+    (a, b) => a.report.localeCompare(b.report) || a.personId.localeCompare(b.personId),
+  );
+  for (const p of people) {
+    if (!planLinkedPerson(state, p)) planNewcomer(state, p);
+  }
+  planAbsences(state);
+  const held = applyGuard(state);
+  collectUpdates(state, held);
+  return state.result;
+}
+
+function startPlanning(input: PlanInput): Planning {
+  const { school } = input;
   const result: Plan = {
     outcomes: [],
     creates: [],
@@ -120,37 +179,19 @@ export function plan(input: PlanInput): Plan {
     matches: [],
     counts: Object.fromEntries(outcomes.map((o) => [o, 0])) as Record<Outcome, number>,
   };
-  const record = (o: RecordOutcome) => {
-    result.outcomes.push(o);
-    result.counts[o.outcome]++;
-  };
-
-  for (const bad of input.invalid)
-    record({ report: bad.report, personId: bad.id, outcome: 'invalid', reason: `${bad.field}: ${bad.reason}` });
-
-  // Working copies of every account the plan may change, by username.
   const before = new Map(input.accounts.map((a) => [a.username, a]));
   const drafts = new Map<string, Account>();
-  const draft = (username: string) => {
-    let d = drafts.get(username);
-    if (!d) drafts.set(username, (d = clone(before.get(username)!)));
-    return d;
-  };
   const byMisKey = new Map<string, string>();
   for (const a of input.accounts)
     for (const x of a.associations) if (x.source === 'mis' && x.misPersonId) byMisKey.set(misKey(x), a.username);
-
-  // An invalid record still says its person is there: bad input never turns into an unallocation.
   const present = new Set(input.people.map((p) => `${school.dfeNumber}:${p.personId}`));
   for (const bad of input.invalid)
     if (bad.report === 'students' || bad.report === 'staff') present.add(`${school.dfeNumber}:${bad.id}`);
-  // Accounts already spoken for at this school by another person in this export cannot be someone else.
   const claimed = new Set<string>();
   for (const p of input.people) {
     const u = byMisKey.get(`${school.dfeNumber}:${p.personId}`);
     if (u) claimed.add(u);
   }
-  // Look-alike blocking in memory: the same keys the store indexes accounts under.
   const blocks = new Map<string, Account[]>();
   for (const a of input.accounts) {
     for (const k of accountBlockKeys(a, [...new Set(a.associations.map((x) => x.laCode))])) {
@@ -159,182 +200,223 @@ export function plan(input: PlanInput): Plan {
       blocks.set(k, list);
     }
   }
-  const leaveCutoff = addDays(today, -settings.graceDays);
-  const unallocations: {
-    kind: 'pupil' | 'staff';
-    username: string;
-    personId: string;
-    report: 'students' | 'staff';
-    reason: string;
-  }[] = [];
-  const updatesByKind: { kind: 'pupil' | 'staff'; username: string; personId: string; report: 'students' | 'staff' }[] =
-    [];
+  return {
+    input,
+    result,
+    record(o) {
+      result.outcomes.push(o);
+      result.counts[o.outcome]++;
+    },
+    before,
+    drafts,
+    draft(username) {
+      let d = drafts.get(username);
+      if (!d) drafts.set(username, (d = clone(before.get(username)!)));
+      return d;
+    },
+    byMisKey,
+    present,
+    claimed,
+    blocks,
+    unallocations: [],
+    updates: [],
+  };
+}
 
-  const people = [...input.people].sort(
-    (a, b) => a.report.localeCompare(b.report) || a.personId.localeCompare(b.personId),
-  );
-  for (const p of people) {
-    const key = `${school.dfeNumber}:${p.personId}`;
-    const left = p.endDate !== undefined && p.endDate <= leaveCutoff ? p.endDate : undefined;
-    const linked = byMisKey.get(key);
+/** The day on or before which a leaving date means the person has gone (the grace period after it). */
+const leaveCutoff = (input: PlanInput) => addDays(input.today, -input.school.settings.graceDays);
 
-    if (linked) {
-      const current = draft(linked);
-      const idx = current.associations.findIndex((x) => x.source === 'mis' && misKey(x) === key);
-      const existing = current.associations[idx]!;
-      const next = misAssociation(school, p, existing, today, left);
-      if (left && existing.status === 'active') {
-        // the person left: the rest of the record is still applied, the association ends
-        current.associations[idx] = next;
-        applyPerson(current, p.fields);
-        settleStatus(current);
-        unallocations.push({
-          kind: p.fields.kind,
-          username: linked,
-          personId: p.personId,
-          report: p.report,
-          reason: `left on ${left}`,
-        });
-        continue;
-      }
-      if (left && existing.status === 'ended') {
-        record({ report: p.report, personId: p.personId, outcome: 'unchanged', username: linked, reason: 'has left' });
-        continue;
-      }
-      const beforeState = stableJson(current);
-      current.associations[idx] = next;
-      applyPerson(current, p.fields);
-      settleStatus(current);
-      if (stableJson(current) === beforeState) {
-        record({ report: p.report, personId: p.personId, outcome: 'unchanged', username: linked });
-      } else {
-        updatesByKind.push({ kind: p.fields.kind, username: linked, personId: p.personId, report: p.report });
-        if (existing.status === 'ended') current.latestMoveOrCreateAt = now;
-      }
-      continue;
-    }
-
-    const nameKeys = [personNameKey(p.fields.legalForename, p.fields.legalSurname)];
-    if (p.fields.preferredForename || p.fields.preferredSurname) {
-      nameKeys.push(
-        personNameKey(
-          p.fields.preferredForename ?? p.fields.legalForename,
-          p.fields.preferredSurname ?? p.fields.legalSurname,
-        ),
-      );
-    }
-    if (nameKeys.some((k) => input.exclusions.has(k))) {
-      record({
-        report: p.report,
-        personId: p.personId,
-        outcome: 'excluded',
-        reason: 'name is on the school exclusion list',
-      });
-      continue;
-    }
-    if (left) {
-      record({
-        report: p.report,
-        personId: p.personId,
-        outcome: 'unchanged',
-        reason: 'left before an account was made',
-      });
-      continue;
-    }
-    if (p.startDate > addDays(today, settings.preProvisionDays)) {
-      record({ report: p.report, personId: p.personId, outcome: 'future_starter', reason: `starts on ${p.startDate}` });
-      continue;
-    }
-
-    if (!input.createAnyway.has(p.personId)) {
-      const pool = new Set<Account>();
-      for (const k of lookupBlockKeys(p.fields, school.laCode)) for (const a of blocks.get(k) ?? []) pool.add(a);
-      // An account another person of this export already has can still be shown (a duplicate MIS record is
-      // worth a look) but is never linked without a person deciding.
-      const taken = (a: Account) =>
-        claimed.has(a.username) ||
-        a.associations.some(
-          (x) =>
-            x.dfeNumber === school.dfeNumber && x.source === 'mis' && x.status === 'active' && present.has(misKey(x)),
-        );
-      const candidates = findCandidates(
-        p.fields,
-        [...pool].map((a) => drafts.get(a.username) ?? a),
-      );
-      const free = candidates.filter((c) => !taken(drafts.get(c.username) ?? before.get(c.username)!));
-      const byUpn = free.find((c) => c.reasons.includes('same UPN'));
-      const certain = byUpn ?? (candidates.length === 1 && free.length === 1 && free[0]!.certain ? free[0] : undefined);
-      if (certain) {
-        const account = draft(certain.username);
-        const elsewhere = account.associations.some((x) => x.status === 'active' && x.dfeNumber !== school.dfeNumber);
-        // a manual association here (an account requested ahead of the export) becomes the MIS one
-        const manualIdx = account.associations.findIndex(
-          (x) =>
-            x.dfeNumber === school.dfeNumber &&
-            (x.source === 'manual' || (school.misChangePending && x.status === 'active')),
-        );
-        const assoc = misAssociation(school, p, undefined, today);
-        if (manualIdx >= 0)
-          account.associations[manualIdx] = { ...assoc, since: account.associations[manualIdx]!.since };
-        else account.associations.push(assoc);
-        applyPerson(account, p.fields);
-        const wasUnallocated = account.status === 'unallocated';
-        settleStatus(account);
-        if (manualIdx < 0 && (elsewhere || wasUnallocated)) account.latestMoveOrCreateAt = now;
-        claimed.add(certain.username);
-        byMisKey.set(key, certain.username);
-        record({
-          report: p.report,
-          personId: p.personId,
-          outcome: 'auto_matched',
-          username: certain.username,
-          reason: certain.reasons.join('; '),
-        });
-        continue;
-      }
-      if (candidates.length > 0) {
-        result.matches.push({
-          personId: p.personId,
-          report: p.report,
-          person: p.fields,
-          startDate: p.startDate,
-          candidates,
-        });
-        record({
-          report: p.report,
-          personId: p.personId,
-          outcome: 'held_for_matching',
-          candidates,
-          reason: `looks like ${candidates.length} existing account(s)`,
-        });
-        continue;
-      }
-    }
-    const account: Omit<Account, 'username'> = {
-      ...p.fields,
-      associations: [misAssociation(school, p, undefined, today)],
-      status: 'active',
-      createdAt: now,
-      updatedAt: now,
-      latestMoveOrCreateAt: now,
-      version: 0,
-    };
-    result.creates.push({ personId: p.personId, usernameBase: usernameBase(p.fields, settings.usernameFrom), account });
-    record({ report: p.report, personId: p.personId, outcome: 'created' });
+/** A person already linked to an account here: update it, end its association if they left. False if not linked. */
+function planLinkedPerson(state: Planning, p: MisPerson): boolean {
+  const { school, today, now } = state.input;
+  const key = `${school.dfeNumber}:${p.personId}`;
+  const linked = state.byMisKey.get(key);
+  if (!linked) return false;
+  const left = p.endDate !== undefined && p.endDate <= leaveCutoff(state.input) ? p.endDate : undefined;
+  const current = state.draft(linked);
+  const idx = current.associations.findIndex((x) => x.source === 'mis' && misKey(x) === key);
+  const existing = current.associations[idx]!;
+  const next = misAssociation(school, p, existing, today, left);
+  if (left && existing.status === 'active') {
+    // the person left: the rest of the record is still applied, the association ends
+    current.associations[idx] = next;
+    applyPerson(current, p.fields);
+    settleStatus(current);
+    state.unallocations.push({
+      kind: p.fields.kind,
+      username: linked,
+      personId: p.personId,
+      report: p.report,
+      reason: `left on ${left}`,
+    });
+    return true;
   }
+  if (left && existing.status === 'ended') {
+    state.record({
+      report: p.report,
+      personId: p.personId,
+      outcome: 'unchanged',
+      username: linked,
+      reason: 'has left',
+    });
+    return true;
+  }
+  const beforeState = stableJson(current);
+  current.associations[idx] = next;
+  applyPerson(current, p.fields);
+  settleStatus(current);
+  if (stableJson(current) === beforeState) {
+    state.record({ report: p.report, personId: p.personId, outcome: 'unchanged', username: linked });
+  } else {
+    state.updates.push({ kind: p.fields.kind, username: linked, personId: p.personId, report: p.report });
+    if (existing.status === 'ended') current.latestMoveOrCreateAt = now;
+  }
+  return true;
+}
 
-  // Absent people: only a full report that is complete can say someone has gone, and only about people an earlier
-  // processed export contained (seenAt).
-  for (const a of input.accounts) {
+/**
+ * A person with no account linked here: excluded, already gone, a future starter, certainly an existing account
+ * (auto-matched), like one or more accounts (held for matching), or new (created).
+ */
+function planNewcomer(state: Planning, p: MisPerson): void {
+  const { school, today, now, exclusions, createAnyway } = state.input;
+  const settings = school.settings;
+  const nameKeys = [personNameKey(p.fields.legalForename, p.fields.legalSurname)];
+  if (p.fields.preferredForename || p.fields.preferredSurname) {
+    nameKeys.push(
+      personNameKey(
+        p.fields.preferredForename ?? p.fields.legalForename,
+        p.fields.preferredSurname ?? p.fields.legalSurname,
+      ),
+    );
+  }
+  if (nameKeys.some((k) => exclusions.has(k))) {
+    state.record({
+      report: p.report,
+      personId: p.personId,
+      outcome: 'excluded',
+      reason: 'name is on the school exclusion list',
+    });
+    return;
+  }
+  if (p.endDate !== undefined && p.endDate <= leaveCutoff(state.input)) {
+    state.record({
+      report: p.report,
+      personId: p.personId,
+      outcome: 'unchanged',
+      reason: 'left before an account was made',
+    });
+    return;
+  }
+  if (p.startDate > addDays(today, settings.preProvisionDays)) {
+    state.record({
+      report: p.report,
+      personId: p.personId,
+      outcome: 'future_starter',
+      reason: `starts on ${p.startDate}`,
+    });
+    return;
+  }
+  if (!createAnyway.has(p.personId) && matchExisting(state, p)) return;
+  const account: Omit<Account, 'username'> = {
+    ...p.fields,
+    associations: [misAssociation(school, p, undefined, today)],
+    status: 'active',
+    createdAt: now,
+    updatedAt: now,
+    latestMoveOrCreateAt: now,
+    version: 0,
+  };
+  state.result.creates.push({
+    personId: p.personId,
+    usernameBase: usernameBase(p.fields, settings.usernameFrom),
+    account,
+  });
+  state.record({ report: p.report, personId: p.personId, outcome: 'created' });
+}
+
+/** Links a newcomer to the one account they certainly are, or holds them beside their look-alikes. */
+function matchExisting(state: Planning, p: MisPerson): boolean {
+  const { school, today, now } = state.input;
+  const { drafts, before, claimed, present } = state;
+  const pool = new Set<Account>();
+  for (const k of lookupBlockKeys(p.fields, school.laCode)) for (const a of state.blocks.get(k) ?? []) pool.add(a);
+  // An account another person of this export already has can still be shown (a duplicate MIS record is
+  // worth a look) but is never linked without a person deciding.
+  const taken = (a: Account) =>
+    claimed.has(a.username) ||
+    a.associations.some(
+      (x) => x.dfeNumber === school.dfeNumber && x.source === 'mis' && x.status === 'active' && present.has(misKey(x)),
+    );
+  const candidates = findCandidates(
+    p.fields,
+    [...pool].map((a) => drafts.get(a.username) ?? a),
+  );
+  const free = candidates.filter((c) => !taken(drafts.get(c.username) ?? before.get(c.username)!));
+  const byUpn = free.find((c) => c.reasons.includes('same UPN'));
+  const certain = byUpn ?? (candidates.length === 1 && free.length === 1 && free[0]!.certain ? free[0] : undefined);
+  if (certain) {
+    const account = state.draft(certain.username);
+    const elsewhere = account.associations.some((x) => x.status === 'active' && x.dfeNumber !== school.dfeNumber);
+    // a manual association here (an account requested ahead of the export) becomes the MIS one
+    const manualIdx = account.associations.findIndex(
+      (x) =>
+        x.dfeNumber === school.dfeNumber &&
+        (x.source === 'manual' || (school.misChangePending && x.status === 'active')),
+    );
+    const assoc = misAssociation(school, p, undefined, today);
+    if (manualIdx >= 0) account.associations[manualIdx] = { ...assoc, since: account.associations[manualIdx]!.since };
+    else account.associations.push(assoc);
+    applyPerson(account, p.fields);
+    const wasUnallocated = account.status === 'unallocated';
+    settleStatus(account);
+    if (manualIdx < 0 && (elsewhere || wasUnallocated)) account.latestMoveOrCreateAt = now;
+    claimed.add(certain.username);
+    state.byMisKey.set(`${school.dfeNumber}:${p.personId}`, certain.username);
+    state.record({
+      report: p.report,
+      personId: p.personId,
+      outcome: 'auto_matched',
+      username: certain.username,
+      reason: certain.reasons.join('; '),
+    });
+    return true;
+  }
+  if (candidates.length === 0) return false;
+  state.result.matches.push({
+    personId: p.personId,
+    report: p.report,
+    person: p.fields,
+    startDate: p.startDate,
+    candidates,
+  });
+  state.record({
+    report: p.report,
+    personId: p.personId,
+    outcome: 'held_for_matching',
+    candidates,
+    reason: `looks like ${candidates.length} existing account(s)`,
+  });
+  return true;
+}
+
+/**
+ * People linked here who are absent from the export: only a full report that is complete can say someone has gone,
+ * and only about people an earlier processed export contained (seenAt); the grace period counts from the first absence.
+ */
+function planAbsences(state: Planning): void {
+  const { school, today, fullReports, accounts } = state.input;
+  for (const a of accounts) {
     for (const x of a.associations) {
       if (x.dfeNumber !== school.dfeNumber || x.source !== 'mis' || x.status !== 'active' || !x.misPersonId) continue;
       const report = x.role === 'pupil' ? 'students' : 'staff';
-      if (!input.fullReports.has(report) || present.has(misKey(x)) || byMisKey.get(misKey(x)) !== a.username) continue;
-      const current = draft(a.username);
+      if (!fullReports.has(report) || state.present.has(misKey(x)) || state.byMisKey.get(misKey(x)) !== a.username)
+        continue;
+      const current = state.draft(a.username);
       const assoc = current.associations.find((y) => y.source === 'mis' && misKey(y) === misKey(x));
       if (!assoc) continue; // re-keyed to a new MIS person id in this plan
       if (school.misChangePending) {
-        unallocations.push({
+        state.unallocations.push({
           kind: x.role,
           username: a.username,
           personId: x.misPersonId,
@@ -345,11 +427,11 @@ export function plan(input: PlanInput): Plan {
       }
       if (!assoc.seenAt) continue;
       assoc.absentSince ??= today;
-      if (daysBetween(assoc.absentSince, today) < settings.graceDays) continue; // within the grace period: only the first absence is recorded
+      if (daysBetween(assoc.absentSince, today) < school.settings.graceDays) continue; // within the grace period
       assoc.status = 'ended';
       assoc.until = assoc.absentSince;
       settleStatus(current);
-      unallocations.push({
+      state.unallocations.push({
         kind: x.role,
         username: a.username,
         personId: x.misPersonId,
@@ -358,84 +440,91 @@ export function plan(input: PlanInput): Plan {
       });
     }
   }
+}
 
-  // The guard: an incomplete export, a MIS change, or more leavers or updates than the school's thresholds holds
-  // those changes for an admin; everything else goes ahead.
-  const activeMis = (kind: 'pupil' | 'staff') =>
-    input.accounts.filter((a) =>
+/**
+ * The guard: an incomplete export, a MIS change, or more leavers or updates of one kind than the school's thresholds
+ * holds those changes for an admin; everything else goes ahead. Returns the usernames held.
+ */
+function applyGuard(state: Planning): Set<string> {
+  const { school, complete, accounts } = state.input;
+  const settings = school.settings;
+  const activeMis = (kind: PersonKind) =>
+    accounts.filter((a) =>
       a.associations.some(
         (x) => x.dfeNumber === school.dfeNumber && x.source === 'mis' && x.status === 'active' && x.role === kind,
       ),
     ).length;
-  const heldUsernames = new Set<string>();
+  const held = new Set<string>();
+  const hold = (kind: HeldChange['kind'], u: Omit<PendingChange, 'kind'>, reason: string) => {
+    held.add(u.username);
+    state.result.held.push({
+      kind,
+      username: u.username,
+      personId: u.personId,
+      before: state.before.get(u.username)!,
+      after: state.drafts.get(u.username)!,
+    });
+    state.record({
+      report: u.report,
+      personId: u.personId,
+      outcome: kind === 'unallocation' ? 'held_unallocation' : 'held_update',
+      username: u.username,
+      reason,
+    });
+  };
   for (const kind of ['pupil', 'staff'] as const) {
     const base = activeMis(kind);
-    const leaving = unallocations.filter((u) => u.kind === kind);
-    const tooMany =
-      leaving.length >= settings.unallocationThresholdMin &&
-      leaving.length > (base * settings.unallocationThresholdPercent) / 100;
+    const leaving = state.unallocations.filter((u) => u.kind === kind);
+    const tooMany = overThreshold(leaving.length, base, {
+      percent: settings.unallocationThresholdPercent,
+      min: settings.heldChangesMin,
+    });
     for (const u of leaving) {
-      const hold = !input.complete || tooMany || school.misChangePending !== undefined;
-      const reason = !input.complete
-        ? 'the export is incomplete'
-        : school.misChangePending
-          ? u.reason
-          : tooMany
-            ? `${leaving.length} of ${base} accounts would be unallocated, over the school's threshold`
-            : u.reason;
-      if (hold) {
-        heldUsernames.add(u.username);
-        result.held.push({
-          kind: 'unallocation',
-          username: u.username,
-          personId: u.personId,
-          before: before.get(u.username)!,
-          after: drafts.get(u.username)!,
-        });
-        record({ report: u.report, personId: u.personId, outcome: 'held_unallocation', username: u.username, reason });
-      } else {
-        record({
+      if (!complete) hold('unallocation', u, 'the export is incomplete');
+      else if (school.misChangePending) hold('unallocation', u, u.reason);
+      else if (tooMany)
+        hold(
+          'unallocation',
+          u,
+          `${leaving.length} of ${base} accounts would be unallocated, over the school's threshold`,
+        );
+      else
+        state.record({
           report: u.report,
           personId: u.personId,
           outcome: 'unallocated',
           username: u.username,
           reason: u.reason,
         });
-      }
     }
-    const changing = updatesByKind.filter((u) => u.kind === kind);
-    const tooManyUpdates =
-      changing.length >= settings.unallocationThresholdMin &&
-      changing.length > (base * settings.updateThresholdPercent) / 100;
+    const changing = state.updates.filter((u) => u.kind === kind);
+    const tooManyUpdates = overThreshold(changing.length, base, {
+      percent: settings.updateThresholdPercent,
+      min: settings.heldChangesMin,
+    });
     for (const u of changing) {
-      if (tooManyUpdates && !heldUsernames.has(u.username)) {
-        heldUsernames.add(u.username);
-        result.held.push({
-          kind: 'update',
-          username: u.username,
-          personId: u.personId,
-          before: before.get(u.username)!,
-          after: drafts.get(u.username)!,
-        });
-        record({
-          report: u.report,
-          personId: u.personId,
-          outcome: 'held_update',
-          username: u.username,
-          reason: `${changing.length} of ${base} accounts would change, over the school's threshold`,
-        });
+      if (tooManyUpdates && !held.has(u.username)) {
+        hold(
+          'update',
+          { ...u, reason: '' },
+          `${changing.length} of ${base} accounts would change, over the school's threshold`,
+        );
       } else {
-        record({ report: u.report, personId: u.personId, outcome: 'updated', username: u.username });
+        state.record({ report: u.report, personId: u.personId, outcome: 'updated', username: u.username });
       }
     }
   }
+  return held;
+}
 
-  for (const [username, after] of drafts) {
-    if (heldUsernames.has(username)) continue;
-    const original = before.get(username)!;
+/** Every changed account that is not held is written, stamped with the run's time. */
+function collectUpdates(state: Planning, held: ReadonlySet<string>): void {
+  for (const [username, after] of state.drafts) {
+    if (held.has(username)) continue;
+    const original = state.before.get(username)!;
     if (stableJson(after) === stableJson(original)) continue;
-    after.updatedAt = now;
-    result.updates.push({ before: original, after });
+    after.updatedAt = state.input.now;
+    state.result.updates.push({ before: original, after });
   }
-  return result;
 }

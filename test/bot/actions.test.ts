@@ -8,7 +8,7 @@ import {
   schoolOfConversation,
   type Actor,
 } from '../../src/bot/access.js';
-import { approveUnallocations, createNew, listMatches, match, status } from '../../src/bot/actions.js';
+import { approveHeldChanges, createNew, listMatches, match, status } from '../../src/bot/actions.js';
 import { upsertSchool } from '../../src/store/schools.js';
 import { generateLocalAuthority } from '../../src/sync/integris/sim/generator.js';
 import { syncSchool } from '../../src/sync/process.js';
@@ -122,10 +122,10 @@ describe('actions', () => {
   });
 
   it('keeps approval of held unallocations to heads and LA admins', async () => {
-    await expect(approveUnallocations({ db: ctx.store.db }, contact, runId)).rejects.toMatchObject({
+    await expect(approveHeldChanges({ db: ctx.store.db }, contact, runId)).rejects.toMatchObject({
       code: 'forbidden',
     });
-    const view = await approveUnallocations({ db: ctx.store.db }, laAdmin, runId);
+    const view = await approveHeldChanges({ db: ctx.store.db }, laAdmin, runId);
     expect(view).toMatchObject({ kind: 'held_decided', decision: 'approved', by: 'LA admin' });
     if (view.kind === 'held_decided') expect(view.applied).toBeGreaterThan(0);
   });

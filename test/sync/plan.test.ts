@@ -1,6 +1,6 @@
 // Every rule the sync must keep (DESIGN.md), as planner cases: each would fail without its rule.
 import { describe, expect, it } from 'vitest';
-import { plan } from '../../src/sync/plan.js';
+import { overThreshold, plan } from '../../src/sync/plan.js';
 import { personNameKey } from '../../src/domain/names.js';
 import {
   applyInMemory,
@@ -267,12 +267,36 @@ describe('plan: the unallocation guard', () => {
     expect(four.counts.unallocated).toBe(4);
     const tight = plan(
       input({
-        school: school(here.dfeNumber, { unallocationThresholdPercent: 5, unallocationThresholdMin: 2 }),
+        school: school(here.dfeNumber, { unallocationThresholdPercent: 5, heldChangesMin: 2 }),
         people: roster.slice(3),
         accounts,
       }),
     );
     expect(tight.counts.held_unallocation).toBe(3);
+  });
+
+  it('needs both halves of the threshold: 5 of 100 leaving (5%) and 3 of 10 (30%, under 5) are not held', () => {
+    const hundred = Array.from({ length: 100 }, (_, i) =>
+      pupil({ personId: `H${i}`, legalForename: `Hun${i}`, legalSurname: `Dred${i}`, dateOfBirth: '2014-02-03' }),
+    );
+    const hundredAccounts = hundred.map((p, i) => linkedAccount(`h${i}`, p, here));
+    const fiveOfHundred = plan(input({ school: here, people: hundred.slice(5), accounts: hundredAccounts }));
+    expect(fiveOfHundred.counts.unallocated).toBe(5);
+    expect(fiveOfHundred.counts.held_unallocation).toBe(0);
+    const elevenOfHundred = plan(input({ school: here, people: hundred.slice(11), accounts: hundredAccounts }));
+    expect(elevenOfHundred.counts.held_unallocation).toBe(11);
+    const threeOfTen = plan(input({ school: here, people: roster.slice(3, 10), accounts: accounts.slice(0, 10) }));
+    expect(threeOfTen.counts.unallocated).toBe(3);
+    expect(threeOfTen.counts.held_unallocation).toBe(0);
+  });
+
+  it('states the threshold as both a share and a minimum', () => {
+    const t = { percent: 10, min: 5 };
+    expect(overThreshold(5, 40, t)).toBe(true); // 12.5%, 5
+    expect(overThreshold(4, 40, t)).toBe(false); // 10%: not over
+    expect(overThreshold(5, 100, t)).toBe(false); // 5 but only 5%
+    expect(overThreshold(3, 10, t)).toBe(false); // 30% but only 3
+    expect(overThreshold(11, 100, t)).toBe(true);
   });
 
   it('holds updates over 75% of the school', () => {

@@ -332,10 +332,10 @@ export function createSlack(options: SlackOptions) {
     button(a, (actor, v) => actions.restore(ctx, actor, { dfeNumber: v.d, username: v.u ?? '' })),
   );
   app.action<BlockAction<ButtonAction>>('uso_approve', (a) =>
-    button(a, (actor, v) => actions.approveUnallocations(ctx, actor, v.r ?? '')),
+    button(a, (actor, v) => actions.approveHeldChanges(ctx, actor, v.r ?? '')),
   );
   app.action<BlockAction<ButtonAction>>('uso_reject', (a) =>
-    button(a, (actor, v) => actions.rejectUnallocations(ctx, actor, v.r ?? '')),
+    button(a, (actor, v) => actions.rejectHeldChanges(ctx, actor, v.r ?? '')),
   );
   app.action<BlockAction<ButtonAction>>('uso_open_unallocated', (a) =>
     button(a, (actor, v) => actions.listUnallocated(ctx, actor, v.d), undefined, undefined, false),

@@ -307,7 +307,7 @@ export function createTeams(options: TeamsOptions) {
     ),
   );
   const held =
-    (decide: typeof actions.approveUnallocations) =>
+    (decide: typeof actions.approveHeldChanges) =>
     async (actor: Actor, d: ActionData): Promise<Outcome> => ({
       card: view(await decide(ctx, actor, d.r ?? '')),
       forEveryone: true,
@@ -315,11 +315,11 @@ export function createTeams(options: TeamsOptions) {
     });
   onAction(
     'uso.approve',
-    confirmed('uso.approve', (d) => `The held changes of run ${d.r}`, held(actions.approveUnallocations)),
+    confirmed('uso.approve', (d) => `The held changes of run ${d.r}`, held(actions.approveHeldChanges)),
   );
   onAction(
     'uso.reject',
-    confirmed('uso.reject', (d) => `The held changes of run ${d.r}`, held(actions.rejectUnallocations)),
+    confirmed('uso.reject', (d) => `The held changes of run ${d.r}`, held(actions.rejectHeldChanges)),
   );
   onAction('uso.matches', async (actor, d) => ({
     card: view(await actions.listMatches(ctx, actor, d.d), d.page),
