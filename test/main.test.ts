@@ -62,6 +62,8 @@ describe('main', () => {
       );
       await p.ready;
       const pid = Number(/"pid":(\d+),"port"/.exec(p.out().stdout)?.[1]);
+      expect(Number.isInteger(pid) && pid > 0, 'the FerretDB pid is logged').toBe(true);
+      expect(() => process.kill(pid, 0)).not.toThrow(); // FerretDB runs while the service does
       expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
       expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
       const unsigned = await fetch(`http://127.0.0.1:${port}/api/messages`, {

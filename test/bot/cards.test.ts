@@ -35,7 +35,7 @@ describe('Adaptive Cards', () => {
     const first = JSON.stringify(renderCard(view, 0));
     expect(first).toContain('"verb":"uso.match"');
     expect(first).toContain('\\\\[0\\\\]\\\\(http://x\\\\)'); // names cannot become links
-    expect(first).not.toContain('2015-');
+    expect(first).toContain('xx/xx/2015'); // shown as given; actions.test checks no full date reaches a view
   });
 
   it('renders every other view within the limits', () => {

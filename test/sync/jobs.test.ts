@@ -134,9 +134,19 @@ describe('Scheduler', () => {
         },
       },
     );
+    expect(await runsOf(school.dfeNumber)).toHaveLength(0);
     const survivor = scheduler();
     await survivor.start();
-    await until(async () => (await runsOf(school.dfeNumber)).some((r) => r.status === 'succeeded'));
+    const runs = await until(async () => {
+      const all = await runsOf(school.dfeNumber);
+      return all.some((r) => r.status === 'succeeded') && all;
+    });
+    // the dead worker's job was taken over and run once, to the end
+    expect(runs.map((r) => [r.trigger, r.status])).toEqual([['force', 'succeeded']]);
+    const job = await ctx.store.db
+      .collection(JOB_COLLECTION)
+      .findOne({ name: 'integris:export', 'data.dfeNumber': school.dfeNumber });
+    expect(job?.lockedAt ?? null).toBeNull();
   });
 
   it('turns a burst of signed records.changed webhooks from the simulator into exactly one run', async () => {
