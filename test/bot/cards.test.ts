@@ -179,8 +179,8 @@ describe('Adaptive Cards', () => {
           },
         ],
       }),
-      confirmExclude: confirmationFor('uso.exclude', { d: '2093456', p: 'P7', page: 2 }, 'MIS person P7'),
-      confirmApprove: confirmationFor('uso.approve', { d: '2093456', r: 'r1' }, 'The held changes of run r1'),
+      confirmExclude: confirmationFor('exclude', { d: '2093456', p: 'P7', page: 2 }, 'MIS person P7'),
+      confirmApprove: confirmationFor('approve', { d: '2093456', r: 'r1' }, 'The held changes of run r1'),
     };
     for (const [name, c] of Object.entries(cards)) {
       expect(cardProblems(c), name).toEqual([]);

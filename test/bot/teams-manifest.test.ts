@@ -7,7 +7,7 @@ import { AppManifestUtils } from '@microsoft/app-manifest';
 import { strFromU8, unzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { buildTeamsPackage, teamsManifest } from '../../scripts/teams-package.js';
-import { TEXT_COMMANDS } from '../../src/bot/teams/app.js';
+import { COMMANDS } from '../../src/bot/commands.js';
 
 const APP_ID = '6f1c3e2a-8d4b-4f5e-9a7c-1b2d3e4f5a6b';
 
@@ -50,7 +50,9 @@ describe('Teams app package', () => {
     const [bot] = manifest.bots;
     expect(bot).toMatchObject({ botId: APP_ID, scopes: ['team', 'groupChat', 'personal'] });
     // the command menu offers exactly the commands the bot answers
-    expect(bot.commandLists[0].commands.map((c: { title: string }) => c.title)).toEqual(Object.keys(TEXT_COMMANDS));
+    expect(bot.commandLists[0].commands.map((c: { title: string }) => c.title)).toEqual(
+      COMMANDS.map(([usage]) => usage.split(' ')[0]),
+    );
     expect(JSON.stringify(manifest)).not.toMatch(/HOST|00000000-0000/);
   });
 

@@ -1,6 +1,7 @@
 // Pure renderers from action view models to Slack Block Kit, kept within Block Kit's limits (checked by
 // `blockKitProblems`, which the tests run over every rendered message).
 import type { CandidateView, MatchView, View } from '../view-model.js';
+import { chatActions } from '../chat-actions.js';
 import type { SchoolStatus } from '../../sync/status.js';
 
 export interface SlackMessage {
@@ -107,11 +108,13 @@ export function matchBlocks(dfeNumber: string, m: MatchView): Block[] {
     {
       type: 'actions',
       elements: [
-        ...shown.map((c) => button(`Match to ${c.username}`, 'uso_match', { ...key, u: c.username }, 'primary')),
-        button('Create new account', 'uso_create', key),
+        ...shown.map((c) =>
+          button(`Match to ${c.username}`, chatActions.match.slack, { ...key, u: c.username }, 'primary'),
+        ),
+        button('Create new account', chatActions.create.slack, key),
         button(
           'Exclude from USO',
-          'uso_exclude',
+          chatActions.exclude.slack,
           key,
           'danger',
           confirmDialog(
@@ -168,8 +171,8 @@ export function render(view: View, page = 0): SlackMessage {
         blocks.push({
           type: 'actions',
           elements: [
-            ...(p > 0 ? [button('Previous', 'uso_matches_page', { d: view.dfeNumber, page: p - 1 })] : []),
-            ...(p < pages - 1 ? [button('Next', 'uso_matches_page', { d: view.dfeNumber, page: p + 1 })] : []),
+            ...(p > 0 ? [button('Previous', chatActions.matches.slack, { d: view.dfeNumber, page: p - 1 })] : []),
+            ...(p < pages - 1 ? [button('Next', chatActions.matches.slack, { d: view.dfeNumber, page: p + 1 })] : []),
           ],
         });
       }
@@ -211,7 +214,7 @@ export function render(view: View, page = 0): SlackMessage {
             ? {
                 accessory: button(
                   'Restore',
-                  'uso_restore',
+                  chatActions.restore.slack,
                   { d: view.dfeNumber, u: a.username },
                   'primary',
                   confirmDialog(
@@ -283,7 +286,7 @@ export function render(view: View, page = 0): SlackMessage {
             elements: [
               button(
                 'Approve held changes',
-                'uso_approve',
+                chatActions.approve.slack,
                 value,
                 'primary',
                 confirmDialog(
@@ -294,7 +297,7 @@ export function render(view: View, page = 0): SlackMessage {
               ),
               button(
                 'Reject',
-                'uso_reject',
+                chatActions.reject.slack,
                 value,
                 undefined,
                 confirmDialog(
@@ -310,9 +313,11 @@ export function render(view: View, page = 0): SlackMessage {
       }
       const lists = [
         ...(view.openMatches > 0
-          ? [button(`${view.openMatches} to match`, 'uso_matches_page', { d: view.dfeNumber, page: 0 })]
+          ? [button(`${view.openMatches} to match`, chatActions.matches.slack, { d: view.dfeNumber, page: 0 })]
           : []),
-        ...(c.unallocated ? [button('Unallocated accounts', 'uso_open_unallocated', { d: view.dfeNumber })] : []),
+        ...(c.unallocated
+          ? [button('Unallocated accounts', chatActions.unallocated.slack, { d: view.dfeNumber })]
+          : []),
       ];
       if (lists.length) blocks.push({ type: 'actions', elements: lists });
       return { text: `USO run for ${view.schoolName}: ${counts || view.status}`, blocks };
@@ -398,7 +403,7 @@ export function homeView(schools: SchoolStatus[]): { type: 'home'; blocks: Block
           `*${esc(s.name)}* (${s.dfeNumber})${s.paused ? ' · paused' : ''}\nlast run: ${s.lastRun ? `${s.lastRun.status} ${s.lastRun.startedAt.slice(0, 16).replace('T', ' ')}` : '-'}\n${todo || 'nothing needs you'}`,
         ),
         ...(s.openMatches
-          ? { accessory: button('Match people', 'uso_matches_page', { d: s.dfeNumber, page: 0 }, 'primary') }
+          ? { accessory: button('Match people', chatActions.matches.slack, { d: s.dfeNumber, page: 0 }, 'primary') }
           : {}),
       },
     );

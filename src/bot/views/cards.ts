@@ -3,6 +3,7 @@
 // by `cardProblems`). Cards have no confirmation dialogs, so a decision that removes access or cannot be undone
 // (exclude, restore, approve, reject) first shows a confirmation card whose "yes" carries `c: 1`.
 import type { CandidateView, MatchView, View } from '../view-model.js';
+import { chatActions, type ConfirmedAction } from '../chat-actions.js';
 
 export interface AdaptiveCard {
   type: 'AdaptiveCard';
@@ -85,9 +86,11 @@ export function matchContainer(dfeNumber: string, m: MatchView, page = 0): Eleme
       {
         type: 'ActionSet',
         actions: [
-          ...shown.map((c) => exec(`Match to ${c.username}`, 'uso.match', { ...key, u: c.username }, 'positive')),
-          exec('Create new account', 'uso.create', key),
-          exec('Exclude from USO', 'uso.exclude', { ...key, page }, 'destructive'),
+          ...shown.map((c) =>
+            exec(`Match to ${c.username}`, chatActions.match.teams, { ...key, u: c.username }, 'positive'),
+          ),
+          exec('Create new account', chatActions.create.teams, key),
+          exec('Exclude from USO', chatActions.exclude.teams, { ...key, page }, 'destructive'),
         ],
       },
     ],
@@ -102,8 +105,8 @@ export function renderCard(view: View, page = 0): AdaptiveCard {
       const p = Math.min(Math.max(page, 0), pages - 1);
       const slice = view.matches.slice(p * CARD_MATCHES_PER_PAGE, (p + 1) * CARD_MATCHES_PER_PAGE);
       const pager = [
-        ...(p > 0 ? [exec('Previous', 'uso.matches', { d: view.dfeNumber, page: p - 1 })] : []),
-        ...(p < pages - 1 ? [exec('Next', 'uso.matches', { d: view.dfeNumber, page: p + 1 })] : []),
+        ...(p > 0 ? [exec('Previous', chatActions.matches.teams, { d: view.dfeNumber, page: p - 1 })] : []),
+        ...(p < pages - 1 ? [exec('Next', chatActions.matches.teams, { d: view.dfeNumber, page: p + 1 })] : []),
       ];
       return card(
         [
@@ -124,14 +127,16 @@ export function renderCard(view: View, page = 0): AdaptiveCard {
       const actions = [
         ...(view.held
           ? [
-              exec('Approve held changes', 'uso.approve', { d: view.dfeNumber, r: view.runId }, 'positive'),
-              exec('Reject', 'uso.reject', { d: view.dfeNumber, r: view.runId }),
+              exec('Approve held changes', chatActions.approve.teams, { d: view.dfeNumber, r: view.runId }, 'positive'),
+              exec('Reject', chatActions.reject.teams, { d: view.dfeNumber, r: view.runId }),
             ]
           : []),
         ...(view.openMatches
-          ? [exec(`${view.openMatches} to match`, 'uso.matches', { d: view.dfeNumber, page: 0 })]
+          ? [exec(`${view.openMatches} to match`, chatActions.matches.teams, { d: view.dfeNumber, page: 0 })]
           : []),
-        ...(view.counts.unallocated ? [exec('Unallocated accounts', 'uso.unallocated', { d: view.dfeNumber })] : []),
+        ...(view.counts.unallocated
+          ? [exec('Unallocated accounts', chatActions.unallocated.teams, { d: view.dfeNumber })]
+          : []),
       ];
       return card(
         [
@@ -172,7 +177,7 @@ export function renderCard(view: View, page = 0): AdaptiveCard {
               ? [
                   {
                     type: 'ActionSet' as const,
-                    actions: [exec('Restore', 'uso.restore', { d: view.dfeNumber, u: a.username })],
+                    actions: [exec('Restore', chatActions.restore.teams, { d: view.dfeNumber, u: a.username })],
                   },
                 ]
               : []),
@@ -236,9 +241,9 @@ function confirmCard(question: string, detail: string, yes: Action, back: Action
   return card([text(question, { weight: 'Bolder' }), text(detail)], [{ ...yes, data: { ...yes.data, c: 1 } }, back]);
 }
 
-/** The confirmation each guarded verb asks for, and where Cancel goes back to. */
+/** The confirmation each guarded decision asks for, and where Cancel goes back to. */
 export function confirmationFor(
-  verb: 'uso.exclude' | 'uso.restore' | 'uso.approve' | 'uso.reject',
+  action: ConfirmedAction,
   data: {
     d: string;
     p?: string | undefined;
@@ -249,34 +254,35 @@ export function confirmationFor(
   subject: string,
 ): AdaptiveCard {
   const d = data.d;
-  switch (verb) {
-    case 'uso.exclude':
+  const verb = chatActions[action].teams;
+  switch (action) {
+    case 'exclude':
       return confirmCard(
         'Exclude from USO?',
         `${esc(subject)} will never get an account at this school, now or later.`,
         exec('Exclude', verb, { d, p: data.p ?? '' }, 'destructive'),
-        exec('Cancel', 'uso.matches', { d, page: data.page ?? 0 }),
+        exec('Cancel', chatActions.matches.teams, { d, page: data.page ?? 0 }),
       );
-    case 'uso.restore':
+    case 'restore':
       return confirmCard(
         'Restore this account?',
         `${esc(subject)} gets access at this school again, kept by hand until the MIS lists them.`,
         exec('Restore', verb, { d, u: data.u ?? '' }, 'positive'),
-        exec('Cancel', 'uso.unallocated', { d }),
+        exec('Cancel', chatActions.unallocated.teams, { d }),
       );
-    case 'uso.approve':
+    case 'approve':
       return confirmCard(
         'Apply the held changes?',
         `${esc(subject)} will be applied: accounts change or lose access to this school.`,
         exec('Approve', verb, { d, r: data.r ?? '' }, 'positive'),
-        exec('Cancel', 'uso.summary', { d }),
+        exec('Cancel', chatActions.summary.teams, { d }),
       );
-    case 'uso.reject':
+    case 'reject':
       return confirmCard(
         'Discard the held changes?',
         'Nothing is changed; the next run will ask again if the MIS still says so.',
         exec('Reject', verb, { d, r: data.r ?? '' }, 'destructive'),
-        exec('Cancel', 'uso.summary', { d }),
+        exec('Cancel', chatActions.summary.teams, { d }),
       );
   }
 }

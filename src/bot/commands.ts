@@ -1,0 +1,100 @@
+// The chat commands, platform-agnostic: what `/uso status` on Slack and "status" to the Teams bot both mean. The
+// adapters parse their platform's message into words, a conversation and (for grant) the person mentioned, call
+// `runCommand`, and render its reply. One table lists the commands, for both platforms' help.
+import type { Db } from 'mongodb';
+import { isUsoError } from '../errors.js';
+import { dfeNumberSchema } from '../domain/records.js';
+import {
+  grantRole,
+  onlySchoolOf,
+  redeemLinkCode,
+  schoolOfConversation,
+  type Actor,
+  type Platform,
+  type Role,
+} from './access.js';
+import * as actions from './actions.js';
+import type { View } from './view-model.js';
+
+/** The commands, in the order help lists them: usage and what each does. */
+export const COMMANDS = [
+  ['status [school]', 'last run, people to match, held changes'],
+  ['match [school]', 'people who look like existing accounts, with buttons'],
+  ['unallocated [school]', 'accounts that lost their school, with Restore'],
+  ['non-mis [school]', 'accounts at the school that the MIS does not list'],
+  ['run [school]', 'run the school now'],
+  ['link CODE', 'link this conversation to a school (the code comes from `uso link-code DFE`)'],
+  ['grant @person contact|head', "give someone a role at this conversation's school"],
+  ['help', 'this list'],
+] as const;
+
+export interface CommandInput {
+  /** The words typed after the command or mention, e.g. ["status", "2093456"]. */
+  words: string[];
+  /** Where it was typed. */
+  conversation: { platform: Exclude<Platform, 'cli'>; workspace: string; conversation: string };
+  /** For `grant`: the one person mentioned, as the platform identifies them (undefined: none, or several). */
+  grantee?: Actor;
+}
+
+/** What to answer: a view to render, or a line of text; `toConversation` answers where everyone sees it. */
+export type CommandReply =
+  { view: View; toConversation?: boolean } | { text: string; toConversation?: boolean } | { help: true; text?: string };
+
+/** Runs a chat command as the actor; a refusal or a mistake is a text reply with the reason, never a throw. */
+export async function runCommand(ctx: actions.ActionContext, actor: Actor, input: CommandInput): Promise<CommandReply> {
+  const [first = 'help', ...args] = input.words;
+  const sub = first.toLowerCase();
+  try {
+    if (sub === 'help') return { help: true };
+    if (sub === 'link') {
+      if (!args[0]) return { text: 'Give the code: `link CODE`.' };
+      const dfe = await redeemLinkCode(ctx.db, args[0], actor, input.conversation);
+      return {
+        text: `This conversation now speaks for school ${dfe}. ${actor.displayName} is its head here.`,
+        toConversation: true,
+      };
+    }
+    const dfe = await schoolFor(
+      ctx.db,
+      actor,
+      input,
+      sub === 'grant' ? undefined : args.find((a) => dfeNumberSchema.safeParse(a).success),
+    );
+    if (!dfe && sub === 'status') {
+      const mine = await actions.myStatus(ctx, actor);
+      if (mine.schools.length) return { view: mine };
+    }
+    if (!dfe) {
+      return {
+        text: 'This conversation is not linked to a school: give the DfE number (`status 2093456`) or link it with `link CODE`.',
+      };
+    }
+    const view = Object.hasOwn(actions.schoolCommands, sub) ? actions.schoolCommands[sub] : undefined;
+    if (view) return { view: await view(ctx, actor, dfe), toConversation: sub === 'run' };
+    if (sub === 'grant') {
+      const role = args.at(-1)?.toLowerCase();
+      if (!input.grantee || (role !== 'head' && role !== 'contact')) {
+        return { text: 'Use `grant @person contact` or `grant @person head`, mentioning one person.' };
+      }
+      await grantRole(ctx.db, actor, dfe, input.grantee, role satisfies Role);
+      return { text: `${input.grantee.displayName} is now ${role} for school ${dfe}.` };
+    }
+    return { help: true, text: `I do not know \`${sub.slice(0, 40)}\`.` };
+  } catch (err) {
+    if (isUsoError(err)) return { text: err.message };
+    throw err;
+  }
+}
+
+/** The school a command is about: named in it, the one the conversation is linked to, or the actor's only one. */
+async function schoolFor(
+  db: Db,
+  actor: Actor,
+  input: CommandInput,
+  given: string | undefined,
+): Promise<string | undefined> {
+  if (given) return given;
+  const { platform, workspace, conversation } = input.conversation;
+  return (await schoolOfConversation(db, platform, workspace, conversation)) ?? (await onlySchoolOf(db, actor));
+}
