@@ -55,6 +55,9 @@ export async function runCommand(ctx: actions.ActionContext, actor: Actor, input
         toConversation: true,
       };
     }
+    if (sub !== 'grant' && !Object.hasOwn(actions.schoolCommands, sub)) {
+      return { help: true, text: `I do not know \`${sub.slice(0, 40)}\`.` };
+    }
     const dfe = await schoolFor(
       ctx.db,
       actor,
@@ -72,15 +75,13 @@ export async function runCommand(ctx: actions.ActionContext, actor: Actor, input
     }
     const view = Object.hasOwn(actions.schoolCommands, sub) ? actions.schoolCommands[sub] : undefined;
     if (view) return { view: await view(ctx, actor, dfe), toConversation: sub === 'run' };
-    if (sub === 'grant') {
-      const role = args.at(-1)?.toLowerCase();
-      if (!input.grantee || (role !== 'head' && role !== 'contact')) {
-        return { text: 'Use `grant @person contact` or `grant @person head`, mentioning one person.' };
-      }
-      await grantRole(ctx.db, actor, dfe, input.grantee, role satisfies Role);
-      return { text: `${input.grantee.displayName} is now ${role} for school ${dfe}.` };
+    // what is left is grant
+    const role = args.at(-1)?.toLowerCase();
+    if (!input.grantee || (role !== 'head' && role !== 'contact')) {
+      return { text: 'Use `grant @person contact` or `grant @person head`, mentioning one person.' };
     }
-    return { help: true, text: `I do not know \`${sub.slice(0, 40)}\`.` };
+    await grantRole(ctx.db, actor, dfe, input.grantee, role satisfies Role);
+    return { text: `${input.grantee.displayName} is now ${role} for school ${dfe}.` };
   } catch (err) {
     if (isUsoError(err)) return { text: err.message };
     throw err;

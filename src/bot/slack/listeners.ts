@@ -1,0 +1,209 @@
+// The Slack listeners: plain exported functions of Bolt's arguments (ack, body, client, ...), registered in one place
+// (register.ts), as in Slack's Bolt starter. The /uso command goes through the shared dispatcher (commands.ts);
+// buttons are the shared actions (chat-actions.ts names them). A button acks at once, acts, then shows the outcome
+// in place of its message; a refusal or an out-of-date button is said privately to whoever clicked.
+import type {
+  AllMiddlewareArgs,
+  BlockAction,
+  ButtonAction,
+  SlackActionMiddlewareArgs,
+  SlackCommandMiddlewareArgs,
+  SlackEventMiddlewareArgs,
+} from '@slack/bolt';
+import type { Db } from 'mongodb';
+import { isUsoError } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import { unlinkConversation, type Actor } from '../access.js';
+import * as actions from '../actions.js';
+import { parseButtonData, type ButtonData, type ChatAction } from '../chat-actions.js';
+import { COMMANDS, runCommand } from '../commands.js';
+import { refreshSummaries } from '../notify.js';
+import type { ChatSenders } from '../outbox.js';
+import type { View } from '../view-model.js';
+import { homeView, LIMITS, render, type SlackMessage } from '../views/blocks.js';
+
+export interface SlackDeps {
+  db: Db;
+  logger: Logger;
+  ctx: actions.ActionContext;
+  /** Every platform's sender, read at each decision, so summaries are refreshed wherever they were posted. */
+  senders: () => ChatSenders;
+}
+
+export const HELP = COMMANDS.map(([usage, what]) => `*/uso ${usage}*: ${what}`).join('\n');
+
+export function actorOf(body: {
+  user_id?: string;
+  user_name?: string;
+  team_id?: string;
+  user?: { id: string; name?: string; username?: string; team_id?: string };
+  team?: { id: string } | null;
+}): Actor {
+  const userId = body.user_id ?? body.user?.id ?? 'unknown';
+  const team = body.team_id ?? body.team?.id ?? body.user?.team_id ?? 'unknown';
+  return {
+    platform: 'slack',
+    workspace: team,
+    userId,
+    displayName: body.user_name ?? body.user?.username ?? body.user?.name ?? userId,
+  };
+}
+
+const reply = (text: string): SlackMessage => ({ text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] });
+
+/** `/uso ...`: answered in the ack itself (privately, or to the channel for link and run). */
+export const slashCommand =
+  (deps: SlackDeps) =>
+  async ({
+    ack,
+    body,
+    command,
+  }: Pick<SlackCommandMiddlewareArgs & AllMiddlewareArgs, 'ack' | 'body' | 'command'>): Promise<void> => {
+    const actor = actorOf(body);
+    const words = command.text.trim().split(/\s+/).filter(Boolean);
+    // grant's person is a Slack mention: <@U123> or <@U123|name>
+    const mentioned =
+      words[0]?.toLowerCase() === 'grant' ? /^<@([A-Z0-9]+)(\|[^>]*)?>$/.exec(words[1] ?? '')?.[1] : undefined;
+    const answer = await runCommand(deps.ctx, actor, {
+      words,
+      conversation: { platform: 'slack', workspace: body.team_id, conversation: body.channel_id },
+      ...(mentioned
+        ? { grantee: { platform: 'slack', workspace: body.team_id, userId: mentioned, displayName: `<@${mentioned}>` } }
+        : {}),
+    });
+    const message =
+      'view' in answer
+        ? render(answer.view)
+        : reply('help' in answer ? [answer.text, HELP].filter(Boolean).join('\n') : answer.text);
+    await ack({
+      response_type: 'toConversation' in answer && answer.toConversation ? 'in_channel' : 'ephemeral',
+      ...message,
+    });
+  };
+
+type ButtonArgs = Pick<
+  SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs,
+  'ack' | 'body' | 'action' | 'client'
+>;
+
+/** What a button shows in place of its message, and whether it was a decision (the school's summaries refresh). */
+interface ButtonOutcome {
+  message: SlackMessage;
+  decision: boolean;
+}
+
+type Act = (deps: SlackDeps, actor: Actor, d: ButtonData) => Promise<ButtonOutcome>;
+
+/** A decision about a held person replaces the list it was made on with who decided what, above those still waiting. */
+const personDecision =
+  (decide: (ctx: actions.ActionContext, actor: Actor, d: ButtonData) => Promise<View>): Act =>
+  async (deps, actor, d) => {
+    const top = render(await decide(deps.ctx, actor, d));
+    const rest = render(await actions.listMatches(deps.ctx, actor, d.d));
+    return {
+      message: {
+        text: top.text,
+        blocks: [...top.blocks, { type: 'divider' as const }, ...rest.blocks].slice(0, LIMITS.blocks),
+      },
+      decision: true,
+    };
+  };
+const decisionOf =
+  (act: (ctx: actions.ActionContext, actor: Actor, d: ButtonData) => Promise<View>): Act =>
+  async (deps, actor, d) => ({ message: render(await act(deps.ctx, actor, d)), decision: true });
+const listOf =
+  (list: (ctx: actions.ActionContext, actor: Actor, d: ButtonData) => Promise<View>): Act =>
+  async (deps, actor, d) => ({ message: render(await list(deps.ctx, actor, d), d.page ?? 0), decision: false });
+
+/** What each button does (Slack's own confirm dialog guards exclude, restore, approve and reject). */
+export const buttonActs: Record<ChatAction, Act> = {
+  match: personDecision((ctx, actor, d) =>
+    actions.match(ctx, actor, { dfeNumber: d.d, personId: d.p ?? '', username: d.u ?? '' }),
+  ),
+  create: personDecision((ctx, actor, d) => actions.createNew(ctx, actor, { dfeNumber: d.d, personId: d.p ?? '' })),
+  exclude: personDecision((ctx, actor, d) => actions.exclude(ctx, actor, { dfeNumber: d.d, personId: d.p ?? '' })),
+  restore: decisionOf((ctx, actor, d) => actions.restore(ctx, actor, { dfeNumber: d.d, username: d.u ?? '' })),
+  approve: decisionOf((ctx, actor, d) => actions.approveHeldChanges(ctx, actor, d.r ?? '')),
+  reject: decisionOf((ctx, actor, d) => actions.rejectHeldChanges(ctx, actor, d.r ?? '')),
+  matches: listOf((ctx, actor, d) => actions.listMatches(ctx, actor, d.d)),
+  unallocated: listOf((ctx, actor, d) => actions.listUnallocated(ctx, actor, d.d)),
+  summary: listOf((ctx, actor, d) => actions.runSummary(ctx, actor, d.d)),
+};
+
+/** A button press: ack at once, act, then show the outcome in place of the message (or privately, if refused). */
+export const button =
+  (deps: SlackDeps, action: ChatAction) =>
+  async ({ ack, body, action: pressed, client }: ButtonArgs): Promise<void> => {
+    await ack();
+    const actor = actorOf(body);
+    const channel = body.channel?.id;
+    const ts = body.message?.ts;
+    const data = parseButtonData(pressed.value ?? '');
+    try {
+      if (!data) throw new OutOfDate();
+      const outcome = await buttonActs[action](deps, actor, data);
+      const message = outcome.decision
+        ? await afterDecision(deps, data, channel, ts, outcome.message)
+        : outcome.message;
+      if (channel && ts) await client.chat.update({ channel, ts, text: message.text, blocks: message.blocks });
+    } catch (err) {
+      if (!isUsoError(err) && !(err instanceof OutOfDate)) throw err;
+      const text = err instanceof OutOfDate ? 'That button is out of date; run the command again.' : err.message;
+      if (channel) await client.chat.postEphemeral({ channel, user: actor.userId, text });
+    }
+  };
+
+/** A button whose data is not ours: an old message, or a forged one. */
+class OutOfDate extends Error {}
+
+/**
+ * After a decision, the school's run summaries are kept current: the others are refreshed where they are, and the
+ * clicked message, if it is the summary, becomes the refreshed summary under a line saying what was just done.
+ */
+async function afterDecision(
+  deps: SlackDeps,
+  data: ButtonData,
+  channel: string | undefined,
+  ts: string | undefined,
+  message: SlackMessage,
+): Promise<SlackMessage> {
+  const clicked = {
+    platform: 'slack' as const,
+    ...(channel ? { conversation: channel } : {}),
+    ...(ts ? { messageId: ts } : {}),
+  };
+  const clickedSummary = await refreshSummaries(deps.db, data.d, deps.senders(), deps.logger, clicked);
+  if (!clickedSummary) return message;
+  const summary = render(clickedSummary);
+  const first = message.blocks[0];
+  const done = first?.type === 'section' ? first.text.text : message.text;
+  const line = { type: 'context' as const, elements: [{ type: 'mrkdwn' as const, text: done.slice(0, 2000) }] };
+  return { text: summary.text, blocks: [line, ...summary.blocks].slice(0, LIMITS.blocks) };
+}
+
+/** The App Home tab: the schools the user acts for and what each needs. */
+export const appHomeOpened =
+  (deps: SlackDeps) =>
+  async ({
+    event,
+    body,
+    client,
+  }: Pick<
+    SlackEventMiddlewareArgs<'app_home_opened'> & AllMiddlewareArgs,
+    'event' | 'body' | 'client'
+  >): Promise<void> => {
+    const actor: Actor = { platform: 'slack', workspace: body.team_id, userId: event.user, displayName: event.user };
+    await client.views.publish({
+      user_id: event.user,
+      view: homeView((await actions.myStatus(deps.ctx, actor)).schools) as never,
+    });
+  };
+
+/** Removed from a channel: it no longer speaks for its school, and nothing more is posted there. */
+export const botLeftChannel =
+  (deps: SlackDeps) =>
+  async ({ body, event }: { body: { team_id: string }; event: { channel: string } }): Promise<void> => {
+    const dfeNumber = await unlinkConversation(deps.db, 'slack', body.team_id, event.channel);
+    if (dfeNumber)
+      deps.logger.info({ dfeNumber }, 'slack bot removed from a channel; it no longer speaks for the school');
+  };
