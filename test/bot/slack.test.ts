@@ -1,9 +1,9 @@
 // Signed Slack requests into the Hono app, with only Slack's Web API intercepted (nock).
 import { createHmac } from 'node:crypto';
 import nock from 'nock';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
-import { createLinkCode } from '../../src/bot/access.js';
+import { createLinkCode, redeemLinkCode } from '../../src/bot/access.js';
 import { createSlack } from '../../src/bot/slack/app.js';
 import { getAccount } from '../../src/store/accounts.js';
 import type { ExportFile } from '../../src/domain/records.js';
@@ -16,9 +16,9 @@ import { slackSender } from '../../src/bot/slack/sender.js';
 import { finishRun, getRun, startRun } from '../../src/store/runs.js';
 import { captureLogger } from '../helpers/log.js';
 import { la, lookAlike, school, seedChatSchool } from '../helpers/chat-school.js';
-import { useTestStore } from '../helpers/store.js';
+import { useFreshStoreEachTest } from '../helpers/store.js';
 
-const ctx = useTestStore();
+const ctx = useFreshStoreEachTest();
 const SECRET = 'slack-signing-secret';
 let app: ReturnType<typeof createApp>;
 
@@ -82,9 +82,51 @@ function click(actionId: string, value: string, user = 'UHEAD', ts = '1700000000
   });
 }
 
-beforeAll(async () => {
+/** Links channel C1 to the school, with UHEAD as its head (what `/uso link CODE` does). */
+async function linkChannel(): Promise<void> {
+  const code = await createLinkCode(ctx.store.db, school.dfeNumber, {
+    platform: 'cli',
+    userId: 'ops',
+    displayName: 'ops',
+  });
+  await redeemLinkCode(
+    ctx.store.db,
+    code,
+    { platform: 'slack', workspace: 'T1', userId: 'UHEAD', displayName: 'uhead' },
+    { platform: 'slack', workspace: 'T1', conversation: 'C1' },
+  );
+}
+
+/** A night where three pupils left (under the guard, so their accounts are unallocated) and its summary in C1 (ts ...100). */
+async function nightWithLeaversPosted(): Promise<void> {
+  const file: ExportFile = {
+    dfeNumber: school.dfeNumber,
+    exportedAt: `${la.today}T19:00:00Z`,
+    source: 'integris',
+    reports: { students: school.students.slice(3), staff: school.staff },
+    completeness: {},
+  };
+  const run = await syncSchool({ db: ctx.store.db, logger: captureLogger().logger }, school.dfeNumber, {
+    trigger: 'nightly',
+    file,
+    today: la.today,
+  });
+  expect(run.counts.unallocated).toBe(3);
+  await notifyRun(ctx.store.db, run);
+  const posted = nock('https://slack.com')
+    .post('/api/chat.postMessage')
+    .reply(200, { ok: true, channel: 'C1', ts: '1700000000.000100' });
+  await deliverDue(ctx.store.db, { slack: slackSender('xoxb-test') }, captureLogger().logger, {
+    perConversationGapMs: 0,
+  });
+  expect(posted.isDone()).toBe(true);
+}
+
+// every case starts from its own database: the school synced once, with a newcomer who looks like a hand-made account
+beforeEach(async () => {
   const db = ctx.store.db;
   await seedChatSchool(db, [['NEW-TOM', 'Whitfield']]);
+  await linkChannel();
   const scheduler = new Scheduler({
     db,
     logger: captureLogger().logger,
@@ -223,11 +265,12 @@ describe('Slack', () => {
     const digest = await outboxItem(ctx.store.db, 'digest:2026-11-30:slack:T1:ULA');
     expect(digest).toMatchObject({ conversation: 'ULA', status: 'pending' });
     expect(digest?.message.text).toContain(
-      `(${school.dfeNumber}): last run failed (integris_unavailable: Integris answered 503)`,
+      `(${school.dfeNumber}): 1 to match, last run failed (integris_unavailable: Integris answered 503)`,
     );
   });
 
   it('lists unallocated accounts with Restore, runs a school now, and decides people with Create and Exclude', async () => {
+    await nightWithLeaversPosted();
     // a decision also refreshes the summary posted for the school's latest run (ts ...100)
     const summaryRefresh = nock('https://slack.com')
       .post('/api/chat.update', (b) => b.ts === '1700000000.000100')

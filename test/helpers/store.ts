@@ -1,7 +1,7 @@
 // Each test file works in its own database on the shared test server, dropped when the file ends.
 import { randomBytes } from 'node:crypto';
 import { MongoClient } from 'mongodb';
-import { afterAll, beforeAll, inject } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, inject } from 'vitest';
 import { storeFrom, ensureIndexes, type Store } from '../../src/store/index.js';
 
 export function useTestStore(): { readonly store: Store } {
@@ -16,6 +16,36 @@ export function useTestStore(): { readonly store: Store } {
   });
   afterAll(async () => {
     await holder.store?.db.dropDatabase().catch(() => {});
+    await client?.close();
+  });
+  return {
+    get store() {
+      if (!holder.store) throw new Error('test store not ready');
+      return holder.store;
+    },
+  };
+}
+
+/**
+ * A database of its own for every test of the file (made in a `beforeEach`, dropped after): for suites whose cases
+ * must each pass alone, in any order, seeding what they need.
+ */
+export function useFreshStoreEachTest(): { readonly store: Store } {
+  const holder: { store?: Store } = {};
+  let client: MongoClient;
+  beforeAll(async () => {
+    client = new MongoClient(inject('mongoUri'), { serverSelectionTimeoutMS: 5000 });
+    await client.connect();
+  });
+  beforeEach(async () => {
+    const db = client.db(`t_${randomBytes(6).toString('hex')}`);
+    await ensureIndexes(db);
+    holder.store = storeFrom(client, db, inject('storeKind'));
+  });
+  afterEach(async () => {
+    await holder.store?.db.dropDatabase().catch(() => {});
+  });
+  afterAll(async () => {
     await client?.close();
   });
   return {
