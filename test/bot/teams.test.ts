@@ -1,7 +1,7 @@
 // Signed Bot Framework activities into the Hono app's /api/messages, with only Microsoft's HTTP endpoints
 // intercepted (nock): the OpenID metadata and keys, the login token endpoint, and the Bot Connector.
 import nock from 'nock';
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { conversationsOfSchool, createLinkCode, grantRole, redeemLinkCode } from '../../src/bot/access.js';
 import { slackSender } from '../../src/bot/slack/sender.js';
@@ -17,7 +17,7 @@ import { syncSchool } from '../../src/sync/process.js';
 import { captureLogger } from '../helpers/log.js';
 import { la, school, seedChatSchool } from '../helpers/chat-school.js';
 import { adaptiveCardErrors } from '../helpers/adaptive-cards.js';
-import { useTestStore } from '../helpers/store.js';
+import { useFreshStoreEachTest } from '../helpers/store.js';
 import {
   actionsIn,
   APP_ID,
@@ -36,7 +36,7 @@ import {
   type Person,
 } from '../helpers/teams.js';
 
-const ctx = useTestStore();
+const ctx = useFreshStoreEachTest();
 const CONTACT: Person = { id: '29:contact-user', name: 'Colin Contact' };
 const STRANGER: Person = { id: '29:stranger', name: 'Sam Stranger' };
 let app: ReturnType<typeof createApp>;
@@ -98,7 +98,69 @@ beforeEach(async () => {
   bc = connector();
 });
 
-beforeAll(async () => {
+/** Links the team channel to the school by saying `link CODE` there as Hazel Head (who becomes its head). */
+async function linkChannel(): Promise<void> {
+  const code = await createLinkCode(ctx.store.db, school.dfeNumber, {
+    platform: 'cli',
+    userId: 'ops',
+    displayName: 'ops',
+  });
+  expect((await say(`link ${code}`)).text).toContain('now speaks for school');
+}
+
+/** The school also has a Slack channel, C1 (a school may have both). */
+async function linkSlackChannel(): Promise<void> {
+  const code = await createLinkCode(ctx.store.db, school.dfeNumber, {
+    platform: 'cli',
+    userId: 'ops',
+    displayName: 'ops',
+  });
+  await redeemLinkCode(
+    ctx.store.db,
+    code,
+    { platform: 'slack', workspace: 'T1', userId: 'UHEAD', displayName: 'uhead' },
+    { platform: 'slack', workspace: 'T1', conversation: 'C1' },
+  );
+}
+
+/** Colin Contact may decide people at the school. */
+async function grantContact(): Promise<void> {
+  const operator = { platform: 'cli' as const, userId: 'ops', displayName: 'ops' };
+  await grantRole(
+    ctx.store.db,
+    operator,
+    school.dfeNumber,
+    { platform: 'teams', workspace: TENANT, userId: CONTACT.id, displayName: CONTACT.name },
+    'contact',
+  );
+}
+
+/** A night where three pupils left (under the guard: unallocated at once), summarised in Teams and in Slack (ts ...900). */
+async function nightWithLeaversPosted(): Promise<void> {
+  const file: ExportFile = {
+    dfeNumber: school.dfeNumber,
+    exportedAt: `${la.today}T19:00:00Z`,
+    source: 'integris',
+    reports: { students: school.students.slice(3), staff: school.staff },
+    completeness: {},
+  };
+  const run = await syncSchool({ db: ctx.store.db, logger: captureLogger().logger }, school.dfeNumber, {
+    trigger: 'nightly',
+    file,
+    today: la.today,
+  });
+  expect(run.counts.unallocated).toBe(3);
+  expect(await notifyRun(ctx.store.db, run)).toBe(2);
+  nock('https://slack.com')
+    .post('/api/chat.postMessage')
+    .reply(200, { ok: true, channel: 'C1', ts: '1700000000.000900' });
+  expect(
+    await deliverDue(ctx.store.db, { teams: teams.sender, slack }, captureLogger().logger, { perConversationGapMs: 0 }),
+  ).toEqual({ sent: 2, retrying: 0 });
+}
+
+// every case starts from its own database: the school synced once, with newcomers who look like a hand-made account
+beforeEach(async () => {
   const db = ctx.store.db;
   await seedChatSchool(db, [
     ['NEW-TOM', 'Whitfield'],
@@ -178,9 +240,11 @@ describe('Teams', () => {
       replyToId: expect.stringMatching(/^\d+$/),
       conversation: { id: `${CHANNEL};messageid=${String(linked.replyToId)}` },
     });
-    // one token request (then cached), for the Bot Connector, with the app's own id and secret
-    expect(token.requests).toEqual([
-      {
+    // at most one token request (the token is cached for the process, so a case run earlier may have asked), for the
+    // Bot Connector, with the app's own id and secret
+    expect(token.requests.length).toBeLessThanOrEqual(1);
+    for (const request of token.requests) {
+      expect(request).toEqual({
         path: '/botframework.com/oauth2/v2.0/token',
         form: expect.objectContaining({
           grant_type: 'client_credentials',
@@ -188,8 +252,8 @@ describe('Teams', () => {
           client_secret: 'bot-secret',
           scope: 'https://api.botframework.com/.default',
         }),
-      },
-    ]);
+      });
+    }
     expect(await ctx.store.db.collection('audit').findOne({ action: 'chat.linked' })).toMatchObject({
       actor: `teams:${TENANT}:${HEAD.id}`,
       dfeNumber: school.dfeNumber,
@@ -232,6 +296,7 @@ describe('Teams', () => {
   });
 
   it('refuses people without a role at the school, and old or forged card data, without changing anything', async () => {
+    await linkChannel();
     const listed = cardIn(await say('match'))!;
     const create = actionsIn(listed).find((b) => b.verb === 'uso.create' && b.data.p === 'NEW-A')!;
     const stranger = await press(create, { from: STRANGER });
@@ -259,6 +324,7 @@ describe('Teams', () => {
   });
 
   it('grants a role by @mention; the contact creates one person and excludes another after confirming', async () => {
+    await linkChannel();
     expect((await say('grant contact', { mentions: [] })).text).toMatch(/mentioning one person/);
     expect((await say('grant <at>Colin Contact</at> contact', { mentions: [CONTACT] })).text).toBe(
       `Colin Contact is now contact for school ${school.dfeNumber}.`,
@@ -295,6 +361,8 @@ describe('Teams', () => {
   });
 
   it('posts the run summary through the outbox; approving its held changes asks first, then updates it in place, on Slack too', async () => {
+    await linkChannel();
+    await grantContact();
     // the school also has a Slack channel
     const slackCode = await createLinkCode(ctx.store.db, school.dfeNumber, {
       platform: 'cli',
@@ -395,6 +463,9 @@ describe('Teams', () => {
   });
 
   it('lists unallocated accounts and restores one after confirming, keeping the posted summary current', async () => {
+    await linkChannel();
+    await linkSlackChannel();
+    await nightWithLeaversPosted();
     const list = cardIn(await say('unallocated'))!;
     expect(cardProblems(list as unknown as AdaptiveCard)).toEqual([]);
     const restore = actionsIn(list).find((b) => b.verb === 'uso.restore')!;
@@ -418,6 +489,7 @@ describe('Teams', () => {
   });
 
   it('answers status, non-mis, run, help and unknown words, and takes a DfE number in a personal chat', async () => {
+    await linkChannel();
     const personal = 'a:personal-chat-with-head';
     const status = cardIn(await say(`status ${school.dfeNumber}`, { conversation: personal }))!;
     expect(JSON.stringify(status)).toContain(`(${school.dfeNumber})`);
@@ -474,20 +546,35 @@ describe('Teams', () => {
 });
 
 describe('Teams logs', () => {
-  it('name no person: not the admins, not the pupils, not their birth dates', () => {
-    expect(log.lines.filter((l) => l.msg === 'request' && l.path === '/api/messages').length).toBeGreaterThan(20);
-    expect(log.text()).toContain('teams request refused: token not valid');
+  it('name no person: not the admins, not the pupils, not their birth dates', async () => {
+    const from = log.lines.length;
+    await linkChannel();
+    await grantContact();
+    const listed = cardIn(await say('match'))!;
+    await press(
+      actionsIn(listed).find((b) => b.verb === 'uso.match' && b.data.p === 'NEW-TOM')!,
+      { replyToId: 'card-1' },
+    );
+    await press(
+      actionsIn(listed).find((b) => b.verb === 'uso.create' && b.data.p === 'NEW-A')!,
+      { from: STRANGER },
+    );
+    await say(`status ${school.dfeNumber}`, { conversation: 'a:personal-chat-with-head' });
+    expect((await send(message('status'), null)).status).toBe(401);
+    const lines = log.lines.slice(from);
+    const text = lines.map((l) => JSON.stringify(l)).join('\n');
+    expect(lines.filter((l) => l.msg === 'request' && l.path === '/api/messages').length).toBe(6);
+    expect(text).toContain('teams request refused: token not valid');
     for (const personal of [
       'Hazel',
       'Colin',
       'Sam Stranger',
-      'Lee LA',
       'Whitfield',
       'Thomas',
       '2016-03-14',
       school.students[0]!.legalSurname,
     ]) {
-      expect(log.text()).not.toContain(personal);
+      expect(text).not.toContain(personal);
     }
   });
 });
@@ -508,6 +595,9 @@ describe('Teams, when the bot joins and leaves a team', () => {
   });
 
   it("on leaving, unlinks the team's channels from their school and posts nothing more there", async () => {
+    await linkChannel();
+    await linkSlackChannel();
+    await say('help', { conversation: 'a:personal-chat-with-head' }); // a personal chat the bot keeps
     expect(
       await ctx.store.db.collection('chatLinks').countDocuments({ platform: 'teams', conversation: CHANNEL }),
     ).toBe(1);
