@@ -1,6 +1,6 @@
 // `npm run bench:crash [-- --trials 12]`: the kill -9 experiment. Each trial starts `uso sync` on an export
 // (a first sync, or a night where every pupil changes class, with starters and leavers), kills the process with
-// SIGKILL at a moment spread across the run, and then, at once:
+// SIGKILL while it applies (after its plan is recorded, at a moment spread across the apply phase), and then, at once:
 //   1. `uso status` (which settles runs left by a dead process) and counts runs still `running` and account
 //      writes with no audit entry (each write stamps its run on the account; the audit must name that run);
 //   2. `uso sync` of the same export again, which must start at once (the dead process's lease is freed) and
@@ -119,13 +119,26 @@ for (let t = 0; t < args.trials; t++) {
   const db = client.db(dbName);
   usoSync(dbName, ['schools', 'import', schoolsFile]);
   if (churn) usoSync(dbName, ['sync', school.dfeNumber, '--file', firstNight, '--today', la.today]);
-  // kill at a spread of moments from start-up through the run (the CLI takes about a second to load)
-  const killAtMs = 1000 + Math.round(((t * 7) % args.trials) * (2400 / args.trials));
+  // kill once the run has recorded its plan (so it is applying), after a delay spread across the apply phase:
+  // a first sync inserts quickly, a churn night updates every pupil one statement at a time
+  const applyWindowMs = churn ? 4000 : 700;
+  const killAtMs = Math.round((((t * 7919) % 1000) / 1000) * applyWindowMs);
   const child = uso(dbName, ['sync', school.dfeNumber, '--file', churn ? churnNight : firstNight, '--today', la.today]);
-  const exited = new Promise<boolean>((ok) => child.on('close', (_code, signal) => ok(signal === 'SIGKILL')));
-  const timer = setTimeout(() => child.kill('SIGKILL'), killAtMs);
+  let finished = false;
+  const exited = new Promise<boolean>((ok) =>
+    child.on('close', (_code, signal) => ((finished = true), ok(signal === 'SIGKILL'))),
+  );
+  for (;;) {
+    if (finished) break;
+    const running = await db.collection<{ _id: string }>('runs').findOne({ status: 'running' });
+    if (running && (await db.collection('runOutcomes').findOne({ _id: running._id } as never))) {
+      await new Promise((ok) => setTimeout(ok, killAtMs));
+      child.kill('SIGKILL');
+      break;
+    }
+    await new Promise((ok) => setTimeout(ok, 10));
+  }
   const killed = await exited;
-  clearTimeout(timer);
   const crashed = await db.collection<{ _id: string; status: string }>('runs').findOne({ status: 'running' });
   const writtenByCrashed = crashed
     ? await db.collection('accounts').countDocuments({ 'lastChange.runId': crashed._id })
@@ -149,7 +162,7 @@ for (let t = 0; t < args.trials; t++) {
     name: 'kill9_trial',
     trial: t + 1,
     night: churn ? 'churn' : 'first',
-    killAtMs,
+    killAfterPlanMs: killAtMs,
     killed: killed ? (crashed ? 'mid-run' : 'outside a run') : 'finished first',
     writesBeforeKill: writtenByCrashed,
     crashedRunAfterStatus: settled ? `${settled.status}${settled.error ? ` (${settled.error.code})` : ''}` : '-',
