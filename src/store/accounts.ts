@@ -34,8 +34,12 @@ export interface AccountDoc extends StoredFields {
 
 const coll = (db: Db) => db.collection<AccountDoc>('accounts');
 
+/**
+ * An association's key in `assoc`. MIS person ids are opaque strings: `%`, `.` and `$` are percent-encoded, since a
+ * dot in a field name is a path in an update (and FerretDB refuses it outright) and a leading `$` is an operator.
+ */
 export const associationKey = (a: Association) =>
-  `${a.dfeNumber}|${a.source === 'mis' && a.misPersonId ? a.misPersonId : 'manual'}`;
+  `${a.dfeNumber}|${a.source === 'mis' && a.misPersonId ? a.misPersonId.replace(/[%.$]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`) : 'manual'}`;
 
 export function toDoc(a: Account): AccountDoc {
   const { username, associations, ...fields } = a;
