@@ -17,6 +17,8 @@ export interface RunDoc {
   leaseOwner?: string;
   /** The key this run took over from a failed run of the same night. */
   retryOf?: string;
+  /** When a run that stopped half way was settled (its late writes are checked again for a while after). */
+  settledAt?: Date;
   exportSeq?: number;
   startedAt: Date;
   finishedAt?: Date;
@@ -72,6 +74,13 @@ export async function recordPlan(
 export async function runningRuns(db: Db, dfeNumber?: string): Promise<RunDoc[]> {
   return coll(db)
     .find({ status: 'running', ...(dfeNumber ? { dfeNumber } : {}) })
+    .toArray();
+}
+
+/** Runs settled after stopping half way since the given time (of one school, or all). */
+export async function recentlySettledRuns(db: Db, since: Date, dfeNumber?: string): Promise<RunDoc[]> {
+  return coll(db)
+    .find({ status: 'failed', settledAt: { $gte: since }, ...(dfeNumber ? { dfeNumber } : {}) })
     .toArray();
 }
 

@@ -7,7 +7,7 @@ import type { Logger } from '../log.js';
 import { accountsChangedByRun } from '../store/accounts.js';
 import { audit, auditedAccountsOfRun } from '../store/audit.js';
 import { getLease, leaseIsDead } from '../store/leases.js';
-import { failRunningRun, getRun, runningRuns, type RunDoc } from '../store/runs.js';
+import { failRunningRun, getRun, recentlySettledRuns, runningRuns, type RunDoc } from '../store/runs.js';
 import { auditActionOf } from './apply.js';
 
 export const runLeaseKey = (dfeNumber: string) => `run:${dfeNumber}`;
@@ -27,19 +27,10 @@ export interface RecoveredRun {
   auditedNow: number;
 }
 
-/**
- * Audits what a stopped run wrote without auditing, then marks it failed with the error given (`run_interrupted`
- * by default). Only for a run nobody is applying any more: its lease is gone, or the caller is its own process.
- */
-export async function settleStoppedRun(
-  db: Db,
-  runId: string,
-  error: { code: string; message: string },
-): Promise<RecoveredRun | undefined> {
-  const run = await getRun(db, runId);
-  if (!run || run.status !== 'running') return undefined;
-  const written = await accountsChangedByRun(db, runId);
-  const audited = await auditedAccountsOfRun(db, runId);
+/** Writes an audit entry for each account the run wrote but did not audit; returns how many it wrote. */
+async function auditUnaudited(db: Db, run: RunDoc): Promise<{ written: number; auditedNow: number }> {
+  const written = await accountsChangedByRun(db, run._id);
+  const audited = await auditedAccountsOfRun(db, run._id);
   const planned = new Map((run.outcomes ?? []).filter((o) => o.username).map((o) => [o.username!, o]));
   const missing = written.filter((w) => !audited.has(w.username));
   if (missing.length) {
@@ -54,16 +45,38 @@ export async function settleStoppedRun(
           action,
           dfeNumber: run.dfeNumber,
           username: w.username,
-          runId,
+          runId: run._id,
           detail: 'audited on recovery: the run was interrupted after this write',
         };
       }),
     );
   }
-  const note = `stopped after ${written.length} account write(s); the next run of this export applies the rest`;
-  if (!(await failRunningRun(db, runId, { error, accountWrites: written.length, note }))) return undefined;
-  return { runId, dfeNumber: run.dfeNumber, written: written.length, auditedNow: missing.length };
+  return { written: written.length, auditedNow: missing.length };
 }
+
+/**
+ * Audits what a stopped run wrote without auditing, then marks it failed with the error given (`run_interrupted`
+ * by default). Only for a run nobody is applying any more: its lease is gone, or the caller is its own process.
+ */
+export async function settleStoppedRun(
+  db: Db,
+  runId: string,
+  error: { code: string; message: string },
+): Promise<RecoveredRun | undefined> {
+  const run = await getRun(db, runId);
+  if (!run || run.status !== 'running') return undefined;
+  const { written, auditedNow } = await auditUnaudited(db, run);
+  const note = `stopped after ${written} account write(s); the next run of this export applies the rest`;
+  if (!(await failRunningRun(db, runId, { error, accountWrites: written, note, settledAt: new Date() })))
+    return undefined;
+  return { runId, dfeNumber: run.dfeNumber, written, auditedNow };
+}
+
+/**
+ * How long after settling a stopped run its writes are checked again: a command the dead process had sent can
+ * still be executing on the server (FerretDB applies a batch statement by statement), so writes may land after it.
+ */
+const RECHECK_MS = 15 * 60_000;
 
 /** Finds runs left `running` by a dead or stopped process (of one school, or all) and recovers each. */
 export async function recoverInterruptedRuns(
@@ -85,6 +98,17 @@ export async function recoverInterruptedRuns(
       { dfeNumber: r.dfeNumber, runId: r.runId, written: r.written, auditedNow: r.auditedNow, code: 'run_interrupted' },
       'interrupted run recovered and marked failed',
     );
+  }
+  // writes that landed after a run was settled (its last command was still executing) are audited on the next look
+  for (const run of await recentlySettledRuns(db, new Date(now.getTime() - RECHECK_MS), options.dfeNumber)) {
+    const detail = await getRun(db, run._id);
+    if (!detail) continue;
+    const { auditedNow } = await auditUnaudited(db, detail);
+    if (auditedNow)
+      logger.warn(
+        { dfeNumber: run.dfeNumber, runId: run._id, auditedNow },
+        'late writes of an interrupted run audited',
+      );
   }
   return recovered;
 }

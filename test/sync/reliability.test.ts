@@ -361,6 +361,37 @@ describe('a run that stops half way', () => {
     expect(entries[0]!.detail).toMatch(/audited on recovery/);
   });
 
+  it("audits a write that lands after the run was settled (the dead process's last command still executing)", async () => {
+    const db = ctx.store.db;
+    const dead = (await startRun(db, { dfeNumber: '2094021', trigger: 'cli', leaseOwner: 'gone-too' }))!;
+    await recoverInterruptedRuns(db, log.logger, { dfeNumber: '2094021' }); // settles it: no lease is held
+    expect((await getRun(db, dead._id))?.status).toBe('failed');
+    await insertAccounts(db, [
+      {
+        username: 'late.write',
+        kind: 'pupil',
+        legalForename: 'Late',
+        legalSurname: 'Write',
+        associations: [],
+        status: 'unallocated',
+        createdAt: TODAY,
+        updatedAt: TODAY,
+        latestMoveOrCreateAt: TODAY,
+        version: 1,
+      },
+    ]);
+    await db
+      .collection('accounts')
+      .updateOne(
+        { _id: 'late.write' as never },
+        { $set: { lastChange: { actor: 'sync', runId: dead._id, at: new Date() } } },
+      );
+    await recoverInterruptedRuns(db, log.logger, { dfeNumber: '2094021' });
+    expect((await auditFor(db, { username: 'late.write' })).map((e) => [e.action, e.runId])).toEqual([
+      ['account.updated', dead._id],
+    ]);
+  });
+
   it('leaves nothing running after a recovery sweep', async () => {
     await recoverInterruptedRuns(ctx.store.db, log.logger);
     expect(await ctx.store.db.collection('runs').countDocuments({ status: 'running' })).toBe(0);
