@@ -3,7 +3,7 @@ import { createHmac } from 'node:crypto';
 import nock from 'nock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
-import { createLinkCode, redeemLinkCode } from '../../src/bot/access.js';
+import { createLinkCode } from '../../src/bot/access.js';
 import { createSlack } from '../../src/bot/slack/app.js';
 import { getAccount } from '../../src/store/accounts.js';
 import type { ExportFile } from '../../src/domain/records.js';
@@ -15,7 +15,14 @@ import { deliverDue, outboxItem } from '../../src/bot/outbox.js';
 import { slackSender } from '../../src/bot/slack/sender.js';
 import { finishRun, getRun, startRun } from '../../src/store/runs.js';
 import { captureLogger } from '../helpers/log.js';
-import { la, lookAlike, school, seedChatSchool } from '../helpers/chat-school.js';
+import {
+  la,
+  lookAlike,
+  school,
+  seedChatSchool,
+  linkSlackChannel,
+  nightWithThreeLeavers,
+} from '../helpers/chat-school.js';
 import { useFreshStoreEachTest } from '../helpers/store.js';
 
 const ctx = useFreshStoreEachTest();
@@ -82,35 +89,9 @@ function click(actionId: string, value: string, user = 'UHEAD', ts = '1700000000
   });
 }
 
-/** Links channel C1 to the school, with UHEAD as its head (what `/uso link CODE` does). */
-async function linkChannel(): Promise<void> {
-  const code = await createLinkCode(ctx.store.db, school.dfeNumber, {
-    platform: 'cli',
-    userId: 'ops',
-    displayName: 'ops',
-  });
-  await redeemLinkCode(
-    ctx.store.db,
-    code,
-    { platform: 'slack', workspace: 'T1', userId: 'UHEAD', displayName: 'uhead' },
-    { platform: 'slack', workspace: 'T1', conversation: 'C1' },
-  );
-}
-
 /** A night where three pupils left (under the guard, so their accounts are unallocated) and its summary in C1 (ts ...100). */
 async function nightWithLeaversPosted(): Promise<void> {
-  const file: ExportFile = {
-    dfeNumber: school.dfeNumber,
-    exportedAt: `${la.today}T19:00:00Z`,
-    source: 'integris',
-    reports: { students: school.students.slice(3), staff: school.staff },
-    completeness: {},
-  };
-  const run = await syncSchool({ db: ctx.store.db, logger: captureLogger().logger }, school.dfeNumber, {
-    trigger: 'nightly',
-    file,
-    today: la.today,
-  });
+  const run = await nightWithThreeLeavers(ctx.store.db);
   expect(run.counts.unallocated).toBe(3);
   await notifyRun(ctx.store.db, run);
   const posted = nock('https://slack.com')
@@ -126,7 +107,7 @@ async function nightWithLeaversPosted(): Promise<void> {
 beforeEach(async () => {
   const db = ctx.store.db;
   await seedChatSchool(db, [['NEW-TOM', 'Whitfield']]);
-  await linkChannel();
+  await linkSlackChannel(ctx.store.db);
   const scheduler = new Scheduler({
     db,
     logger: captureLogger().logger,

@@ -15,7 +15,7 @@ import type { ExportFile } from '../../src/domain/records.js';
 import { Scheduler } from '../../src/sync/jobs.js';
 import { syncSchool } from '../../src/sync/process.js';
 import { captureLogger } from '../helpers/log.js';
-import { la, school, seedChatSchool } from '../helpers/chat-school.js';
+import { la, school, seedChatSchool, linkSlackChannel, nightWithThreeLeavers } from '../helpers/chat-school.js';
 import { adaptiveCardErrors } from '../helpers/adaptive-cards.js';
 import { useFreshStoreEachTest } from '../helpers/store.js';
 import {
@@ -108,21 +108,6 @@ async function linkChannel(): Promise<void> {
   expect((await say(`link ${code}`)).text).toContain('now speaks for school');
 }
 
-/** The school also has a Slack channel, C1 (a school may have both). */
-async function linkSlackChannel(): Promise<void> {
-  const code = await createLinkCode(ctx.store.db, school.dfeNumber, {
-    platform: 'cli',
-    userId: 'ops',
-    displayName: 'ops',
-  });
-  await redeemLinkCode(
-    ctx.store.db,
-    code,
-    { platform: 'slack', workspace: 'T1', userId: 'UHEAD', displayName: 'uhead' },
-    { platform: 'slack', workspace: 'T1', conversation: 'C1' },
-  );
-}
-
 /** Colin Contact may decide people at the school. */
 async function grantContact(): Promise<void> {
   const operator = { platform: 'cli' as const, userId: 'ops', displayName: 'ops' };
@@ -137,18 +122,7 @@ async function grantContact(): Promise<void> {
 
 /** A night where three pupils left (under the guard: unallocated at once), summarised in Teams and in Slack (ts ...900). */
 async function nightWithLeaversPosted(): Promise<void> {
-  const file: ExportFile = {
-    dfeNumber: school.dfeNumber,
-    exportedAt: `${la.today}T19:00:00Z`,
-    source: 'integris',
-    reports: { students: school.students.slice(3), staff: school.staff },
-    completeness: {},
-  };
-  const run = await syncSchool({ db: ctx.store.db, logger: captureLogger().logger }, school.dfeNumber, {
-    trigger: 'nightly',
-    file,
-    today: la.today,
-  });
+  const run = await nightWithThreeLeavers(ctx.store.db);
   expect(run.counts.unallocated).toBe(3);
   expect(await notifyRun(ctx.store.db, run)).toBe(2);
   nock('https://slack.com')
@@ -464,7 +438,7 @@ describe('Teams', () => {
 
   it('lists unallocated accounts and restores one after confirming, keeping the posted summary current', async () => {
     await linkChannel();
-    await linkSlackChannel();
+    await linkSlackChannel(ctx.store.db);
     await nightWithLeaversPosted();
     const list = cardIn(await say('unallocated'))!;
     expect(cardProblems(list as unknown as AdaptiveCard)).toEqual([]);
@@ -596,7 +570,7 @@ describe('Teams, when the bot joins and leaves a team', () => {
 
   it("on leaving, unlinks the team's channels from their school and posts nothing more there", async () => {
     await linkChannel();
-    await linkSlackChannel();
+    await linkSlackChannel(ctx.store.db);
     await say('help', { conversation: 'a:personal-chat-with-head' }); // a personal chat the bot keeps
     expect(
       await ctx.store.db.collection('chatLinks').countDocuments({ platform: 'teams', conversation: CHANNEL }),

@@ -5,7 +5,8 @@ import { insertAccounts } from '../../src/store/accounts.js';
 import { upsertSchool } from '../../src/store/schools.js';
 import { generateLocalAuthority } from '../../src/sync/integris/sim/generator.js';
 import type { ExportFile } from '../../src/domain/records.js';
-import { syncSchool } from '../../src/sync/process.js';
+import { syncSchool, type RunSummary } from '../../src/sync/process.js';
+import { createLinkCode, redeemLinkCode } from '../../src/bot/access.js';
 import { captureLogger } from './log.js';
 
 export const la = generateLocalAuthority({ seed: 44, schools: 1, sizeFactor: 0.2 });
@@ -66,6 +67,33 @@ export async function seedChatSchool(db: Db, newcomers: [personId: string, surna
   };
   await syncSchool({ db, logger: captureLogger().logger }, school.dfeNumber, {
     trigger: 'file',
+    file,
+    today: la.today,
+  });
+}
+
+/** Links the school's Slack channel C1 in workspace T1, with UHEAD as its head (what `/uso link CODE` does there). */
+export async function linkSlackChannel(db: Db): Promise<void> {
+  const code = await createLinkCode(db, school.dfeNumber, { platform: 'cli', userId: 'ops', displayName: 'ops' });
+  await redeemLinkCode(
+    db,
+    code,
+    { platform: 'slack', workspace: 'T1', userId: 'UHEAD', displayName: 'uhead' },
+    { platform: 'slack', workspace: 'T1', conversation: 'C1' },
+  );
+}
+
+/** A night where three pupils left: under the guard, so their accounts are unallocated at once. */
+export async function nightWithThreeLeavers(db: Db): Promise<RunSummary> {
+  const file: ExportFile = {
+    dfeNumber: school.dfeNumber,
+    exportedAt: `${la.today}T19:00:00Z`,
+    source: 'integris',
+    reports: { students: school.students.slice(3), staff: school.staff },
+    completeness: {},
+  };
+  return syncSchool({ db, logger: captureLogger().logger }, school.dfeNumber, {
+    trigger: 'nightly',
     file,
     today: la.today,
   });

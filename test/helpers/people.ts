@@ -174,3 +174,40 @@ export function applyInMemory(accounts: readonly Account[], plan: Plan): Account
 }
 
 export const outcomeOf = (plan: Plan, personId: string) => plan.outcomes.find((o) => o.personId === personId);
+
+/** An account as the store holds it: a pupil, no associations unless given, created today. */
+export function storedAccount(username: string, over: Partial<Account> = {}): Account {
+  return {
+    username,
+    kind: 'pupil',
+    legalForename: 'Test',
+    legalSurname: 'Account',
+    associations: [],
+    status: over.associations?.some((x) => x.status === 'active') ? 'active' : 'unallocated',
+    createdAt: TODAY,
+    updatedAt: TODAY,
+    latestMoveOrCreateAt: TODAY,
+    version: 0,
+    ...over,
+  };
+}
+
+/** An active MIS association of a pupil at a school of LA 209 (or the school's own LA). */
+export function misLink(dfeNumber: string, misPersonId: string, over: Partial<Association> = {}): Association {
+  return {
+    dfeNumber,
+    laCode: dfeNumber.slice(0, 3),
+    role: 'pupil',
+    status: 'active',
+    source: 'mis',
+    misPersonId,
+    since: '2020-09-01',
+    seenAt: TODAY,
+    ...over,
+  };
+}
+
+/** An active association kept by hand (an account made ahead of the MIS, or restored). */
+export function manualLink(dfeNumber: string, since = '2026-11-01'): Association {
+  return { dfeNumber, laCode: dfeNumber.slice(0, 3), role: 'pupil', status: 'active', source: 'manual', since };
+}

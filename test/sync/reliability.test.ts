@@ -16,6 +16,7 @@ import { recoverInterruptedRuns } from '../../src/sync/recovery.js';
 import { captureLogger } from '../helpers/log.js';
 import { stallProxy } from '../helpers/stall-proxy.js';
 import { useTestStore } from '../helpers/store.js';
+import { manualLink, misLink, storedAccount } from '../helpers/people.js';
 
 const ctx = useTestStore();
 const log = captureLogger();
@@ -160,18 +161,7 @@ describe('usernames', () => {
     const taken = Array.from({ length: 45 }, (_, i) => (i === 0 ? 'mia.wong' : `mia.wong${i + 1}`));
     await insertAccounts(
       ctx.store.db,
-      taken.map((username) => ({
-        username,
-        kind: 'pupil',
-        legalForename: 'Mia',
-        legalSurname: 'Wong',
-        associations: [],
-        status: 'unallocated',
-        createdAt: TODAY,
-        updatedAt: TODAY,
-        latestMoveOrCreateAt: TODAY,
-        version: 0,
-      })),
+      taken.map((username) => storedAccount(username, { legalForename: 'Mia', legalSurname: 'Wong' })),
     );
     const account = {
       kind: 'pupil' as const,
@@ -228,54 +218,20 @@ describe('choosing an account from chat', () => {
     const db = ctx.store.db;
     await school('2094010');
     await school('2094011');
-    // a pupil of school B only
+    // a pupil of school B only, and school A's hand-made account
     await insertAccounts(db, [
-      {
-        username: 'b.pupil',
-        kind: 'pupil',
+      storedAccount('b.pupil', {
         legalForename: 'Nia',
         legalSurname: 'Hale',
         dateOfBirth: '2015-02-02',
-        associations: [
-          {
-            dfeNumber: '2094011',
-            laCode: '209',
-            role: 'pupil',
-            status: 'active',
-            source: 'mis',
-            misPersonId: 'B1',
-            since: '2020-09-01',
-            seenAt: TODAY,
-          },
-        ],
-        status: 'active',
-        createdAt: TODAY,
-        updatedAt: TODAY,
-        latestMoveOrCreateAt: TODAY,
-        version: 0,
-      },
-      {
-        username: 'ava.lowe',
-        kind: 'pupil',
+        associations: [misLink('2094011', 'B1')],
+      }),
+      storedAccount('ava.lowe', {
         legalForename: 'Ava',
         legalSurname: 'Lowe',
         dateOfBirth: '2015-06-06',
-        associations: [
-          {
-            dfeNumber: '2094010',
-            laCode: '209',
-            role: 'pupil',
-            status: 'active',
-            source: 'manual',
-            since: '2026-11-01',
-          },
-        ],
-        status: 'active',
-        createdAt: TODAY,
-        updatedAt: TODAY,
-        latestMoveOrCreateAt: TODAY,
-        version: 0,
-      },
+        associations: [manualLink('2094010')],
+      }),
     ]);
     // school A's export holds a look-alike of its own hand-made account
     const lookAlike: Student = {
@@ -319,29 +275,11 @@ describe('a run that stops half way', () => {
       leaseOwner: 'gone',
     }))!;
     await insertAccounts(db, [
-      {
-        username: 'half.done',
-        kind: 'pupil',
+      storedAccount('half.done', {
         legalForename: 'Half',
         legalSurname: 'Done',
-        associations: [
-          {
-            dfeNumber: '2094020',
-            laCode: '209',
-            role: 'pupil',
-            status: 'active',
-            source: 'mis',
-            misPersonId: 'P0',
-            since: '2020-09-03',
-            seenAt: TODAY,
-          },
-        ],
-        status: 'active',
-        createdAt: TODAY,
-        updatedAt: TODAY,
-        latestMoveOrCreateAt: TODAY,
-        version: 0,
-      },
+        associations: [misLink('2094020', 'P0', { since: '2020-09-03' })],
+      }),
     ]);
     await db
       .collection('accounts')
@@ -367,18 +305,7 @@ describe('a run that stops half way', () => {
     await recoverInterruptedRuns(db, log.logger, { dfeNumber: '2094021' }); // settles it: no lease is held
     expect((await getRun(db, dead._id))?.status).toBe('failed');
     await insertAccounts(db, [
-      {
-        username: 'late.write',
-        kind: 'pupil',
-        legalForename: 'Late',
-        legalSurname: 'Write',
-        associations: [],
-        status: 'unallocated',
-        createdAt: TODAY,
-        updatedAt: TODAY,
-        latestMoveOrCreateAt: TODAY,
-        version: 1,
-      },
+      storedAccount('late.write', { legalForename: 'Late', legalSurname: 'Write', version: 1 }),
     ]);
     await db
       .collection('accounts')
