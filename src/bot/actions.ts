@@ -133,7 +133,7 @@ export async function listMatches(ctx: ActionContext, actor: Actor, dfeNumber: s
     }
     matches.push({
       personId: m.misPersonId,
-      kind: m.kind,
+      role: m.kind === 'students' ? 'pupil' : 'staff',
       name: nameOf(m.person),
       maskedDob: maskDob(m.person.dateOfBirth),
       candidates,

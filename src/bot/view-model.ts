@@ -18,7 +18,8 @@ export interface CandidateView extends PersonSummary {
 
 export interface MatchView extends PersonSummary {
   personId: string;
-  kind: 'students' | 'staff';
+  /** Pupil or staff, as the MIS reports the person. */
+  role: 'pupil' | 'staff';
   candidates: CandidateView[];
 }
 

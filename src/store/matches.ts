@@ -8,6 +8,7 @@ export interface MatchDoc {
   _id: string;
   dfeNumber: string;
   misPersonId: string;
+  /** The MIS report the person came from (stored under this name; the view model calls it a role). */
   kind: 'students' | 'staff';
   person: PersonFields;
   startDate: string;

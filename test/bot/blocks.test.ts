@@ -12,7 +12,7 @@ const longReasons = [
 ];
 const matches: MatchView[] = Array.from({ length: 500 }, (_, i) => ({
   personId: `P${String(i).padStart(6, '0')}-${'x'.repeat(40)}`,
-  kind: i % 10 ? 'students' : 'staff',
+  role: i % 10 ? 'pupil' : 'staff',
   name: `Ngozi-Ó Súilleabháin-Fitzgerald-Wiśniewska <${i}> & Co ${'long '.repeat(30)}`,
   maskedDob: 'xx/xx/2015',
   candidates: Array.from({ length: 5 }, (_, j) => ({
@@ -106,7 +106,7 @@ describe('Block Kit snapshots', () => {
   it('renders a held person and a run summary exactly so', () => {
     const person: MatchView = {
       personId: 'S0001',
-      kind: 'students',
+      role: 'pupil',
       name: 'Tom Whitfield',
       maskedDob: 'xx/xx/2016',
       candidates: [

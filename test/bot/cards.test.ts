@@ -12,7 +12,7 @@ import {
 
 const matches: MatchView[] = Array.from({ length: 500 }, (_, i) => ({
   personId: `P${i}`,
-  kind: 'students',
+  role: 'pupil',
   name: `Ngozi-Ó Súilleabháin [${i}](http://x) *Fitzgerald* ${'long '.repeat(20)}`,
   maskedDob: 'xx/xx/2015',
   candidates: Array.from({ length: 4 }, (_, j) => ({
@@ -124,7 +124,7 @@ describe('Adaptive Cards', () => {
   it('renders the cards Teams users see as they were reviewed (snapshots)', () => {
     const small: MatchView = {
       personId: 'P7',
-      kind: 'staff',
+      role: 'staff',
       name: 'Ann *Lee*',
       maskedDob: 'xx/xx/1990',
       candidates: [

@@ -89,7 +89,7 @@ export function matchBlocks(dfeNumber: string, m: MatchView): Block[] {
       type: 'section',
       block_id: `match:${m.personId}`.slice(0, 255),
       text: md(
-        `*${esc(m.name)}* (MIS ${m.kind === 'students' ? 'pupil' : 'staff'} ${esc(m.personId)}, born ${m.maskedDob ?? 'unknown'}) looks like ${m.candidates.length === 1 ? 'an existing account' : `${m.candidates.length} existing accounts`}:`,
+        `*${esc(m.name)}* (MIS ${m.role} ${esc(m.personId)}, born ${m.maskedDob ?? 'unknown'}) looks like ${m.candidates.length === 1 ? 'an existing account' : `${m.candidates.length} existing accounts`}:`,
       ),
     },
     ...shown.map(candidateBlock),

@@ -80,7 +80,7 @@ export function matchContainer(dfeNumber: string, m: MatchView, page = 0): Eleme
     separator: true,
     items: [
       text(
-        `**${esc(m.name)}** (MIS ${m.kind === 'students' ? 'pupil' : 'staff'} ${esc(m.personId)}, born ${esc(m.maskedDob ?? 'unknown')}) looks like:`,
+        `**${esc(m.name)}** (MIS ${m.role} ${esc(m.personId)}, born ${esc(m.maskedDob ?? 'unknown')}) looks like:`,
       ),
       ...shown.map(candidate),
       {
