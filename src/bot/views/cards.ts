@@ -79,9 +79,7 @@ export function matchContainer(dfeNumber: string, m: MatchView, page = 0): Eleme
     type: 'Container',
     separator: true,
     items: [
-      text(
-        `**${esc(m.name)}** (MIS ${m.role} ${esc(m.personId)}, born ${esc(m.maskedDob ?? 'unknown')}) looks like:`,
-      ),
+      text(`**${esc(m.name)}** (MIS ${m.role} ${esc(m.personId)}, born ${esc(m.maskedDob ?? 'unknown')}) looks like:`),
       ...shown.map(candidate),
       {
         type: 'ActionSet',
