@@ -338,16 +338,18 @@ function planNewcomer(state: Planning, p: MisPerson): void {
 /** Links a newcomer to the one account they certainly are, or holds them beside their look-alikes. */
 function matchExisting(state: Planning, p: MisPerson): boolean {
   const { school, today, now } = state.input;
-  const { drafts, before, claimed, present } = state;
+  const { drafts, before, claimed } = state;
   const pool = new Set<Account>();
   for (const k of lookupBlockKeys(p.fields, school.laCode)) for (const a of state.blocks.get(k) ?? []) pool.add(a);
-  // An account another person of this export already has can still be shown (a duplicate MIS record is
-  // worth a look) but is never linked without a person deciding.
+  // An account another MIS person of this school is linked to can still be shown (a duplicate MIS record is worth
+  // a look) but is never linked without a person deciding, whether or not that person is in this export (a delta
+  // export names only the changed). While a change of MIS is pending, the old MIS's links are there to be re-keyed.
   const taken = (a: Account) =>
     claimed.has(a.username) ||
-    a.associations.some(
-      (x) => x.dfeNumber === school.dfeNumber && x.source === 'mis' && x.status === 'active' && present.has(misKey(x)),
-    );
+    (!school.misChangePending &&
+      a.associations.some(
+        (x) => x.dfeNumber === school.dfeNumber && x.source === 'mis' && x.status === 'active' && x.misPersonId !== p.personId,
+      ));
   const candidates = findCandidates(
     p.fields,
     [...pool].map((a) => drafts.get(a.username) ?? a),
@@ -365,7 +367,8 @@ function matchExisting(state: Planning, p: MisPerson): boolean {
         (x.source === 'manual' || (school.misChangePending && x.status === 'active')),
     );
     const assoc = misAssociation(school, p, undefined, today);
-    if (manualIdx >= 0) account.associations[manualIdx] = { ...assoc, since: account.associations[manualIdx]!.since };
+    // the MIS association as the next run will see it (its start date is the MIS's), so one run settles the account
+    if (manualIdx >= 0) account.associations[manualIdx] = assoc;
     else account.associations.push(assoc);
     applyPerson(account, p.fields);
     const wasUnallocated = account.status === 'unallocated';

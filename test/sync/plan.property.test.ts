@@ -72,4 +72,32 @@ describe('plan invariants', () => {
       { numRuns: 20 },
     );
   });
+
+  it('never links one account to two MIS persons of a school, over full and delta nights with duplicate MIS records', () => {
+    // a duplicate MIS record: a second person id with the same details as someone already at the school
+    const duplicates = everyone.slice(0, 20).map((p) => ({ ...p, personId: `${p.personId}-dup` }));
+    const night = fc.record({ people: subsets, dups: fc.subarray(duplicates), delta: fc.boolean() });
+    fc.assert(
+      fc.property(fc.array(night, { minLength: 1, maxLength: 4 }), (nights) => {
+        let accounts = applyInMemory([], plan(input({ school: here, people: everyone, today: la.today })));
+        for (const n of nights) {
+          const people = n.delta ? n.dups : [...n.people, ...n.dups];
+          const fullReports = n.delta
+            ? new Set<'students' | 'staff'>()
+            : new Set<'students' | 'staff'>(['students', 'staff']);
+          accounts = applyInMemory(
+            accounts,
+            plan(input({ school: here, people, accounts, fullReports, today: la.today })),
+          );
+          for (const a of accounts) {
+            const linked = a.associations.filter(
+              (x) => x.dfeNumber === here.dfeNumber && x.source === 'mis' && x.status === 'active',
+            );
+            expect(new Set(linked.map((x) => x.misPersonId)).size, a.username).toBeLessThanOrEqual(1);
+          }
+        }
+      }),
+      { numRuns: 15 },
+    );
+  });
 });

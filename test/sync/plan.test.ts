@@ -389,3 +389,38 @@ describe('plan: exclusions, moves, dual registration and staff', () => {
     expect(outcomeOf(result, p.personId)?.outcome).toBe('created');
   });
 });
+
+describe('plan: right the first time', () => {
+  it('brings an auto-matched account fully up to date in the same run: re-running changes nothing', () => {
+    const teacher = staffMember({
+      legalForename: 'Grace',
+      legalSurname: 'Adeyemi',
+      dateOfBirth: '1985-07-09',
+      startDate: '2024-09-01',
+    });
+    const requested = manualAccount('grace.adeyemi', {
+      at: here,
+      kind: 'staff',
+      legalForename: 'Grace',
+      legalSurname: 'Adeyemi',
+      dateOfBirth: '1985-07-09',
+    });
+    const first = plan(input({ school: here, people: [teacher], accounts: [requested] }));
+    expect(outcomeOf(first, teacher.personId)?.outcome).toBe('auto_matched');
+    const again = plan(input({ school: here, people: [teacher], accounts: applyInMemory([requested], first) }));
+    expect(again.outcomes.map((o) => o.outcome)).toEqual(['unchanged']);
+    expect(again.updates).toHaveLength(0);
+  });
+
+  it('holds a second MIS record of a linked person in a delta export, as a full export does', () => {
+    const a1 = pupil({ personId: 'A1', legalForename: 'Isla', legalSurname: 'Moreno', dateOfBirth: '2016-10-10' });
+    const a2 = { ...a1, personId: 'A2' };
+    const accounts = [linkedAccount('isla.moreno', a1, here)];
+    const full = plan(input({ school: here, people: [a1, a2], accounts }));
+    expect(outcomeOf(full, 'A2')?.outcome).toBe('held_for_matching');
+    // a delta export (records.changed) names only A2: no full report, A1 is not in it
+    const delta = plan(input({ school: here, people: [a2], accounts, fullReports: new Set() }));
+    expect(outcomeOf(delta, 'A2')?.outcome).toBe('held_for_matching');
+    expect(delta.updates).toHaveLength(0);
+  });
+});
