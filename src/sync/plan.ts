@@ -348,7 +348,11 @@ function matchExisting(state: Planning, p: MisPerson): boolean {
     claimed.has(a.username) ||
     (!school.misChangePending &&
       a.associations.some(
-        (x) => x.dfeNumber === school.dfeNumber && x.source === 'mis' && x.status === 'active' && x.misPersonId !== p.personId,
+        (x) =>
+          x.dfeNumber === school.dfeNumber &&
+          x.source === 'mis' &&
+          x.status === 'active' &&
+          x.misPersonId !== p.personId,
       ));
   const candidates = findCandidates(
     p.fields,
