@@ -68,6 +68,17 @@ export default tseslint.config(
     },
   },
   {
+    // nothing outside the store builds a query or names a collection
+    files: ['src/**/*.ts'],
+    ignores: ['src/store/**'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        { property: 'collection', message: 'only src/store reads and writes collections' },
+      ],
+    },
+  },
+  {
     files: ['test/**', 'bench/**', 'scripts/**'],
     rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
   },

@@ -6,6 +6,8 @@ import { isUsoError, type ErrorCode } from './errors.js';
 import type { Logger } from './log.js';
 import type { Store } from './store/index.js';
 import { appRegistry, recordRequest } from './metrics.js';
+import { heldChangesPending, schoolsByLastRun } from './store/stats.js';
+import { outboxCounts } from './store/outbox.js';
 
 export interface AppDeps {
   store: Store;
@@ -67,7 +69,11 @@ export function createApp({ store, logger, routes = [] }: AppDeps): Hono {
     }
   });
 
-  const metrics = appRegistry(store.db);
+  const metrics = appRegistry({
+    schoolsByLastRun: () => schoolsByLastRun(store.db, new Date(Date.now() - 8 * 86_400_000)),
+    heldChangesPending: () => heldChangesPending(store.db),
+    outboxCounts: () => outboxCounts(store.db),
+  });
   app.get('/metrics', async (c) => c.body(await metrics.metrics(), 200, { 'content-type': metrics.contentType }));
 
   for (const mount of routes) mount(app);

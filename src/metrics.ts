@@ -3,7 +3,7 @@
 // store knows (schools by their latest run, held changes pending, outbox depth) is read from it when scraped. Labels
 // carry outcomes, statuses and routes only: never a school's pupils, and no DfE numbers (a bounded label set).
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { Db, MongoClient } from 'mongodb';
+import type { MongoClient } from 'mongodb';
 
 export const processRegistry = new Registry();
 
@@ -77,8 +77,16 @@ export function monitorStore(client: MongoClient): void {
   );
 }
 
+/** What the store-backed gauges read when scraped (the store's own queries: this module reads no collection). */
+export interface StoreFigures {
+  /** Schools by the status of their latest run in a recent window ('none': no run in it). */
+  schoolsByLastRun(): Promise<Record<string, number>>;
+  heldChangesPending(): Promise<{ unallocation: number; update: number }>;
+  outboxCounts(): Promise<{ pending: number; failed: number }>;
+}
+
 /** A registry for one app: the process-wide metrics and gauges read from its store when scraped. */
-export function appRegistry(db: Db): Registry {
+export function appRegistry(figures: StoreFigures): Registry {
   const fromStore = new Registry();
   new Gauge({
     name: 'uso_schools',
@@ -87,20 +95,7 @@ export function appRegistry(db: Db): Registry {
     registers: [fromStore],
     async collect() {
       this.reset();
-      const schools = await db.collection('schools').find({}).project<{ _id: string }>({ _id: 1 }).toArray();
-      const latest = await db
-        .collection<{ dfeNumber: string; status: string; startedAt: Date }>('runs')
-        .find({ startedAt: { $gte: new Date(Date.now() - 8 * 86_400_000) } })
-        .project<{ dfeNumber: string; status: string; startedAt: Date }>({ dfeNumber: 1, status: 1, startedAt: 1 })
-        .toArray();
-      const last = new Map<string, { status: string; at: number }>();
-      for (const r of latest)
-        if ((last.get(r.dfeNumber)?.at ?? -1) < r.startedAt.getTime())
-          last.set(r.dfeNumber, { status: r.status, at: r.startedAt.getTime() });
-      const byStatus = new Map<string, number>();
-      for (const s of schools)
-        byStatus.set(last.get(s._id)?.status ?? 'none', (byStatus.get(last.get(s._id)?.status ?? 'none') ?? 0) + 1);
-      for (const [status, n] of byStatus) this.set({ last_run: status }, n);
+      for (const [status, n] of Object.entries(await figures.schoolsByLastRun())) this.set({ last_run: status }, n);
     },
   });
   new Gauge({
@@ -109,19 +104,9 @@ export function appRegistry(db: Db): Registry {
     labelNames: ['kind'] as const,
     registers: [fromStore],
     async collect() {
-      const pending = await db
-        .collection<{ counts?: Record<string, number> }>('runs')
-        .find({ heldState: 'pending' })
-        .project<{ counts?: Record<string, number> }>({ counts: 1 })
-        .toArray();
-      this.set(
-        { kind: 'unallocation' },
-        pending.reduce((n, r) => n + (r.counts?.held_unallocation ?? 0), 0),
-      );
-      this.set(
-        { kind: 'update' },
-        pending.reduce((n, r) => n + (r.counts?.held_update ?? 0), 0),
-      );
+      const held = await figures.heldChangesPending();
+      this.set({ kind: 'unallocation' }, held.unallocation);
+      this.set({ kind: 'update' }, held.update);
     },
   });
   new Gauge({
@@ -130,9 +115,9 @@ export function appRegistry(db: Db): Registry {
     labelNames: ['status'] as const,
     registers: [fromStore],
     async collect() {
-      this.reset();
-      for (const status of ['pending', 'failed'] as const)
-        this.set({ status }, await db.collection('outbox').countDocuments({ status }));
+      const counts = await figures.outboxCounts();
+      this.set({ status: 'pending' }, counts.pending);
+      this.set({ status: 'failed' }, counts.failed);
     },
   });
   return Registry.merge([processRegistry, fromStore]);

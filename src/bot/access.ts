@@ -6,7 +6,20 @@ import { randomInt } from 'node:crypto';
 import type { Db } from 'mongodb';
 import { UsoError } from '../errors.js';
 import { audit } from '../store/audit.js';
-import { getSchool } from '../store/schools.js';
+import { getSchool, schoolIdsOfLa } from '../store/schools.js';
+import {
+  chatLinkOf,
+  chatLinksOfSchool,
+  deleteChatLink,
+  linkId,
+  rolesOf,
+  saveChatLink,
+  saveLinkCode,
+  saveRole,
+  storedRoleAt,
+  takeLinkCode,
+  type ChatLinkDoc,
+} from '../store/chat.js';
 
 export type Platform = 'slack' | 'teams' | 'cli';
 export type Role = 'head' | 'contact' | 'la';
@@ -24,44 +37,11 @@ export type Need = 'read' | 'contact' | 'head';
 
 export const actorKey = (a: Actor) => `${a.platform}:${a.workspace ? `${a.workspace}:` : ''}${a.userId}`;
 
-interface AdminDoc {
-  _id: string;
-  actor: string;
-  role: Role;
-  dfeNumber?: string;
-  laCode?: string;
-  grantedBy: string;
-  grantedAt: Date;
-}
-
-interface LinkCodeDoc {
-  _id: string;
-  dfeNumber: string;
-  createdBy: string;
-  expiresAt: Date;
-}
-
-export interface ChatLinkDoc {
-  _id: string;
-  dfeNumber: string;
-  platform: Exclude<Platform, 'cli'>;
-  workspace: string;
-  conversation: string;
-  linkedBy: string;
-  linkedAt: Date;
-}
-
-const admins = (db: Db) => db.collection<AdminDoc>('chatAdmins');
-
 const rank: Record<Need, number> = { read: 0, contact: 1, head: 2 };
 const grants: Record<Role, number> = { contact: 1, head: 2, la: 2 };
 
 export async function roleAt(db: Db, actor: Actor, dfeNumber: string): Promise<Role | undefined> {
-  const key = actorKey(actor);
-  const here = await admins(db).findOne({ _id: `${dfeNumber}|${key}` });
-  if (here) return here.role;
-  const la = await admins(db).findOne({ _id: `la:${dfeNumber.slice(0, 3)}|${key}` });
-  return la ? 'la' : undefined;
+  return storedRoleAt(db, actorKey(actor), dfeNumber);
 }
 
 /** Throws `forbidden` with the reason unless the actor may do what is needed at the school. */
@@ -91,20 +71,9 @@ export async function grantRole(
   if (!school) throw new UsoError('not_found', `school ${dfeNumber} is not known`);
   await authorise(db, by, dfeNumber, 'head');
   const key = typeof target === 'string' ? target : actorKey(target);
-  const id = role === 'la' ? `la:${school.laCode}|${key}` : `${dfeNumber}|${key}`;
   if (role === 'la' && by.platform !== 'cli')
     throw new UsoError('forbidden', 'local-authority admins are added by the service operator (uso admins add)');
-  await admins(db).replaceOne(
-    { _id: id },
-    {
-      actor: key,
-      role,
-      ...(role === 'la' ? { laCode: school.laCode } : { dfeNumber }),
-      grantedBy: actorKey(by),
-      grantedAt: new Date(),
-    },
-    { upsert: true },
-  );
+  await saveRole(db, { actor: key, role, dfeNumber, laCode: school.laCode, grantedBy: actorKey(by) });
   await audit(db, {
     at: new Date(),
     actor: actorKey(by),
@@ -120,9 +89,12 @@ export async function createLinkCode(db: Db, dfeNumber: string, by: Actor): Prom
   await authorise(db, by, dfeNumber, 'head');
   const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
   const code = Array.from({ length: 8 }, () => alphabet[randomInt(alphabet.length)]).join('');
-  await db
-    .collection<LinkCodeDoc>('linkCodes')
-    .insertOne({ _id: code, dfeNumber, createdBy: actorKey(by), expiresAt: new Date(Date.now() + 86_400_000) });
+  await saveLinkCode(db, {
+    _id: code,
+    dfeNumber,
+    createdBy: actorKey(by),
+    expiresAt: new Date(Date.now() + 86_400_000),
+  });
   return code;
 }
 
@@ -133,29 +105,16 @@ export async function redeemLinkCode(
   actor: Actor,
   conversation: { platform: Exclude<Platform, 'cli'>; workspace: string; conversation: string },
 ): Promise<string> {
-  const codes = db.collection<LinkCodeDoc>('linkCodes');
-  const found = await codes.findOne({ _id: code.trim().toUpperCase() });
-  if (!found || found.expiresAt < new Date())
+  const found = await takeLinkCode(db, code.trim().toUpperCase());
+  if (found === 'taken') throw new UsoError('stale_action', 'that link code was just used');
+  if (!found)
     throw new UsoError(
       'not_found',
       'that link code is not valid (unknown, used or expired): ask for a new one with `uso link-code DFE`',
     );
-  // one use: whoever deletes it first has redeemed it
-  if ((await codes.deleteOne({ _id: found._id })).deletedCount !== 1)
-    throw new UsoError('stale_action', 'that link code was just used');
-  const id = `${conversation.platform}:${conversation.workspace}:${conversation.conversation}`;
-  await db
-    .collection<ChatLinkDoc>('chatLinks')
-    .replaceOne(
-      { _id: id },
-      { dfeNumber: found.dfeNumber, ...conversation, linkedBy: actorKey(actor), linkedAt: new Date() },
-      { upsert: true },
-    );
-  await admins(db).replaceOne(
-    { _id: `${found.dfeNumber}|${actorKey(actor)}` },
-    { actor: actorKey(actor), role: 'head', dfeNumber: found.dfeNumber, grantedBy: 'link-code', grantedAt: new Date() },
-    { upsert: true },
-  );
+  const id = linkId(conversation);
+  await saveChatLink(db, conversation, found.dfeNumber, actorKey(actor));
+  await saveRole(db, { actor: actorKey(actor), role: 'head', dfeNumber: found.dfeNumber, grantedBy: 'link-code' });
   await audit(db, {
     at: new Date(),
     actor: actorKey(actor),
@@ -173,10 +132,11 @@ export async function unlinkConversation(
   workspace: string,
   conversation: string,
 ): Promise<string | undefined> {
-  const id = `${platform}:${workspace}:${conversation}`;
-  const link = await db.collection<ChatLinkDoc>('chatLinks').findOne({ _id: id });
+  const where = { platform, workspace, conversation };
+  const id = linkId(where);
+  const link = await chatLinkOf(db, where);
   if (!link) return undefined;
-  await db.collection<ChatLinkDoc>('chatLinks').deleteOne({ _id: id });
+  await deleteChatLink(db, where);
   await audit(db, {
     at: new Date(),
     actor: `${platform}:${workspace}`,
@@ -194,29 +154,22 @@ export async function schoolOfConversation(
   workspace: string,
   conversation: string,
 ): Promise<string | undefined> {
-  return (await db.collection<ChatLinkDoc>('chatLinks').findOne({ _id: `${platform}:${workspace}:${conversation}` }))
-    ?.dfeNumber;
+  return (await chatLinkOf(db, { platform, workspace, conversation }))?.dfeNumber;
 }
 
 export async function conversationsOfSchool(db: Db, dfeNumber: string): Promise<ChatLinkDoc[]> {
-  return db.collection<ChatLinkDoc>('chatLinks').find({ dfeNumber }).toArray();
+  return chatLinksOfSchool(db, dfeNumber);
 }
 
 /** Every school the actor may act for: its own roles, and each school of an LA it administers. */
 export async function schoolsOf(db: Db, actor: Actor): Promise<{ dfeNumber: string; role: Role }[]> {
-  const mine = await admins(db)
-    .find({ actor: actorKey(actor) })
-    .toArray();
+  const mine = await rolesOf(db, actorKey(actor));
   const out = new Map<string, Role>();
   for (const a of mine) {
     if (a.dfeNumber) out.set(a.dfeNumber, a.role);
     if (a.laCode) {
-      const inLa = await db
-        .collection<{ _id: string; laCode: string }>('schools')
-        .find({ laCode: a.laCode })
-        .project<{ _id: string }>({ _id: 1 })
-        .toArray();
-      for (const s of inLa) if (!out.has(s._id)) out.set(s._id, 'la');
+      const inLa = await schoolIdsOfLa(db, a.laCode);
+      for (const id of inLa) if (!out.has(id)) out.set(id, 'la');
     }
   }
   return [...out]

@@ -10,6 +10,7 @@ import type { View } from './view-model.js';
 import { enqueue, outboxItem, type ChatMessage, type ChatSenders } from './outbox.js';
 import type { Logger } from '../log.js';
 import { lastSucceededRun } from '../store/runs.js';
+import { laAdmins } from '../store/chat.js';
 import { render } from './views/blocks.js';
 import { renderCard } from './views/cards.js';
 import { personalConversation } from './teams/conversations.js';
@@ -58,10 +59,7 @@ export async function notifyRevoked(db: Db, dfeNumber: string): Promise<void> {
  * Slack DM or their personal Teams chat with the bot (Teams can only start one the admin has opened).
  */
 export async function queueLaDigests(db: Db, today: string): Promise<number> {
-  const admins = await db
-    .collection<{ actor: string; role: string; laCode?: string }>('chatAdmins')
-    .find({ role: 'la' })
-    .toArray();
+  const admins = await laAdmins(db);
   const statuses = admins.length ? (await schoolStatus(db)).schools : [];
   let queued = 0;
   for (const admin of admins) {

@@ -5,31 +5,19 @@
 // removed from the conversation) marks a message failed.
 import type { Db } from 'mongodb';
 import type { Logger } from '../log.js';
+import {
+  dueMessages,
+  markFailed,
+  markRetry,
+  markSent,
+  storeMessage,
+  type ChatMessage,
+  type OutboxItem,
+} from '../store/outbox.js';
 
-export interface ChatMessage {
-  /** Plain text: the message itself, or the notification and fallback text of a rich one. */
-  text: string;
-  /** Slack Block Kit blocks. */
-  blocks?: unknown[];
-  /** A Teams Adaptive Card. */
-  card?: Record<string, unknown>;
-}
+export { outboxItem } from '../store/outbox.js';
 
-export interface OutboxItem {
-  _id: string;
-  platform: 'slack' | 'teams';
-  workspace: string;
-  conversation: string;
-  message: ChatMessage;
-  status: 'pending' | 'sent' | 'failed';
-  attempts: number;
-  nextAttemptAt: Date;
-  createdAt: Date;
-  sentAt?: Date;
-  /** Platform id of the posted message (Slack `ts`, Teams activity id), for later updates in place. */
-  messageId?: string;
-  lastError?: string;
-}
+export type { ChatMessage, OutboxItem };
 
 /** Where a message goes: a platform's workspace (Slack team, Teams tenant) and conversation. */
 export type ChatAddress = Pick<OutboxItem, 'workspace' | 'conversation'>;
@@ -54,8 +42,6 @@ export class UndeliverableError extends Error {}
 /** `ms` stretched by up to a quarter, never shortened: a Retry-After is a minimum. */
 const withJitter = (ms: number, random = Math.random) => Math.round(ms * (1 + random() / 4));
 
-const coll = (db: Db) => db.collection<OutboxItem>('outbox');
-
 /** Stores a message to send; a second enqueue with the same key does nothing. */
 export async function enqueue(
   db: Db,
@@ -64,21 +50,7 @@ export async function enqueue(
   message: ChatMessage,
   now = new Date(),
 ): Promise<boolean> {
-  try {
-    await coll(db).insertOne({
-      _id: key,
-      ...to,
-      message,
-      status: 'pending',
-      attempts: 0,
-      nextAttemptAt: now,
-      createdAt: now,
-    });
-    return true;
-  } catch (err) {
-    if ((err as { code?: number }).code === 11000) return false;
-    throw err;
-  }
+  return storeMessage(db, key, to, message, now);
 }
 
 export interface DeliveryOptions {
@@ -100,11 +72,7 @@ export async function deliverDue(
   const now = options.now ?? (() => new Date());
   const sleep = options.sleep ?? ((ms) => new Promise((ok) => setTimeout(ok, ms)));
   const gap = options.perConversationGapMs ?? 1100;
-  const due = await coll(db)
-    .find({ status: 'pending', nextAttemptAt: { $lte: now() } })
-    .sort({ createdAt: 1 })
-    .limit(200)
-    .toArray();
+  const due = await dueMessages(db, now(), 200);
   const lastSent = new Map<string, number>();
   const blocked = new Set<string>();
   let sent = 0;
@@ -118,18 +86,12 @@ export async function deliverDue(
     try {
       const { messageId } = await sender.post(item);
       lastSent.set(where, Date.now());
-      await coll(db).updateOne(
-        { _id: item._id },
-        { $set: { status: 'sent', sentAt: now(), attempts: item.attempts + 1, ...(messageId ? { messageId } : {}) } },
-      );
+      await markSent(db, item._id, { at: now(), attempts: item.attempts + 1, ...(messageId ? { messageId } : {}) });
       sent++;
     } catch (err) {
       const attempts = item.attempts + 1;
       if (err instanceof UndeliverableError) {
-        await coll(db).updateOne(
-          { _id: item._id },
-          { $set: { status: 'failed', attempts, lastError: err.message.slice(0, 300) } },
-        );
+        await markFailed(db, item._id, { attempts, error: err.message });
         logger.error(
           { outboxId: item._id, platform: item.platform, attempts, reason: err.message },
           'chat message undeliverable; not retried',
@@ -144,16 +106,11 @@ export async function deliverDue(
       );
       // keep this conversation's order: later messages to it wait for this one
       blocked.add(where);
-      await coll(db).updateOne(
-        { _id: item._id },
-        {
-          $set: {
-            attempts,
-            nextAttemptAt: new Date(now().getTime() + backoff),
-            lastError: (err as Error).message.slice(0, 300),
-          },
-        },
-      );
+      await markRetry(db, item._id, {
+        attempts,
+        at: new Date(now().getTime() + backoff),
+        error: (err as Error).message,
+      });
       logger.warn(
         { outboxId: item._id, platform: item.platform, attempts, retryInMs: backoff },
         'chat delivery failed; will retry',
@@ -162,8 +119,4 @@ export async function deliverDue(
     }
   }
   return { sent, retrying };
-}
-
-export async function outboxItem(db: Db, key: string): Promise<OutboxItem | undefined> {
-  return (await coll(db).findOne({ _id: key })) ?? undefined;
 }

@@ -80,3 +80,13 @@ export async function setGlobalPause(db: Db, paused: boolean, reason?: string): 
     .collection<GlobalsDoc>('globals')
     .replaceOne({ _id: 'service' }, { paused, ...(reason ? { pausedReason: reason } : {}) }, { upsert: true });
 }
+
+/** The DfE numbers of every school of a local authority. */
+export async function schoolIdsOfLa(db: Db, laCode: string): Promise<string[]> {
+  const docs = await db
+    .collection<{ _id: string; laCode: string }>('schools')
+    .find({ laCode })
+    .project<{ _id: string }>({ _id: 1 })
+    .toArray();
+  return docs.map((d) => d._id);
+}

@@ -6,25 +6,14 @@ import { WebClient } from '@slack/web-api';
 import type { Hono } from 'hono';
 import type { Db } from 'mongodb';
 import type { Logger } from '../../log.js';
+import { saveSlackInstallation, slackInstallationOf, type SlackInstallation } from '../../store/chatConversations.js';
 
 export const BOT_SCOPES = ['commands', 'chat:write'];
 
-export interface SlackInstallation {
-  _id: string;
-  teamId: string;
-  teamName?: string;
-  botToken: string;
-  botId?: string;
-  botUserId?: string;
-  scopes: string[];
-  installedBy?: string;
-  installedAt: Date;
-}
-
-const coll = (db: Db) => db.collection<SlackInstallation>('chatInstallations');
+export type { SlackInstallation };
 
 export async function installationFor(db: Db, teamId: string): Promise<SlackInstallation | undefined> {
-  return (await coll(db).findOne({ _id: `slack:${teamId}` })) ?? undefined;
+  return slackInstallationOf(db, teamId);
 }
 
 function signState(secret: string, now: number): string {
@@ -72,20 +61,16 @@ export function slackInstallRoutes(options: {
       });
       if (!res.ok || !res.access_token || !res.team?.id)
         return c.html('<p>Slack did not complete the installation.</p>', 502);
-      await coll(options.db).replaceOne(
-        { _id: `slack:${res.team.id}` },
-        {
-          teamId: res.team.id,
-          ...(res.team.name ? { teamName: res.team.name } : {}),
-          botToken: res.access_token,
-          ...(res.bot_user_id ? { botUserId: res.bot_user_id } : {}),
-          ...(res.app_id ? { botId: res.app_id } : {}),
-          scopes: (res.scope ?? '').split(',').filter(Boolean),
-          ...(res.authed_user?.id ? { installedBy: res.authed_user.id } : {}),
-          installedAt: new Date(),
-        },
-        { upsert: true },
-      );
+      await saveSlackInstallation(options.db, {
+        teamId: res.team.id,
+        ...(res.team.name ? { teamName: res.team.name } : {}),
+        botToken: res.access_token,
+        ...(res.bot_user_id ? { botUserId: res.bot_user_id } : {}),
+        ...(res.app_id ? { botId: res.app_id } : {}),
+        scopes: (res.scope ?? '').split(',').filter(Boolean),
+        ...(res.authed_user?.id ? { installedBy: res.authed_user.id } : {}),
+        installedAt: new Date(),
+      });
       options.logger.info({ teamId: res.team.id }, 'slack app installed');
       return c.html('<p>USO autoupdate is installed. Link a channel to a school with <code>/uso link CODE</code>.</p>');
     });

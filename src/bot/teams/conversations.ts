@@ -1,21 +1,19 @@
-// Where the bot can post without being spoken to: Teams needs a conversation reference (service URL, conversation,
-// bot) for a proactive message, so one is kept for every conversation the bot is in, and for each user's personal
-// chat with it (the LA digest goes there). References hold no user details.
+// Teams conversations from activities: which tenant and conversation an activity is in, and the reference kept in
+// the store for each (for proactive messages: run summaries, and the LA digest in a personal chat). References hold no
+// user details.
 import type { Activity, ConversationReference } from 'botbuilder';
 import type { Db } from 'mongodb';
-
-interface ConversationDoc {
-  _id: string;
-  reference: Partial<ConversationReference>;
-  /** The team a channel belongs to: removing the bot from a team removes it from all its channels. */
-  teamId?: string;
-  updatedAt: Date;
-}
+import {
+  conversationReferenceOf,
+  conversationsOfTeam,
+  forgetConversationReferences,
+  personalConversationOf,
+  saveConversationReference,
+  type StoredReference,
+} from '../../store/chatConversations.js';
 
 const teamOf = (activity: Partial<Activity>): string | undefined =>
   (activity.channelData as { team?: { id?: string } } | undefined)?.team?.id;
-
-const coll = (db: Db) => db.collection<ConversationDoc>('teamsConversations');
 
 export const tenantOf = (activity: Partial<Activity>): string =>
   activity.conversation?.tenantId ??
@@ -25,9 +23,6 @@ export const tenantOf = (activity: Partial<Activity>): string =>
 /** A channel message in a thread arrives as `19:…@thread.tacv2;messageid=…`; the channel itself is the part before. */
 export const conversationOf = (activity: Partial<Activity>): string =>
   (activity.conversation?.id ?? '').split(';messageid=')[0]!;
-
-const key = (tenant: string, conversation: string) => `${tenant}:${conversation}`;
-const personalKey = (tenant: string, userId: string) => `${tenant}:user:${userId}`;
 
 /** Stores (or refreshes) the reference for the activity's conversation; writes only when something changed. */
 export async function rememberConversation(db: Db, activity: Partial<Activity>): Promise<void> {
@@ -46,22 +41,18 @@ export async function rememberConversation(db: Db, activity: Partial<Activity>):
       name: '',
     },
   };
-  const ids = [
-    key(tenant, conversation),
-    ...(activity.conversation?.conversationType === 'personal' && activity.from?.id
-      ? [personalKey(tenant, activity.from.id)]
-      : []),
-  ];
-  const teamId = teamOf(activity);
-  for (const _id of ids) {
-    const known = await coll(db).findOne({ _id });
-    if (known && JSON.stringify(known.reference) === JSON.stringify(reference) && known.teamId === teamId) continue;
-    await coll(db).replaceOne(
-      { _id },
-      { reference, ...(teamId ? { teamId } : {}), updatedAt: new Date() },
-      { upsert: true },
-    );
-  }
+  await saveConversationReference(
+    db,
+    {
+      tenant,
+      conversation,
+      ...(activity.conversation?.conversationType === 'personal' && activity.from?.id
+        ? { personalUserId: activity.from.id }
+        : {}),
+      ...(teamOf(activity) ? { teamId: teamOf(activity)! } : {}),
+    },
+    reference as StoredReference,
+  );
 }
 
 export async function conversationReference(
@@ -69,12 +60,12 @@ export async function conversationReference(
   tenant: string,
   conversation: string,
 ): Promise<Partial<ConversationReference> | undefined> {
-  return (await coll(db).findOne({ _id: key(tenant, conversation) }))?.reference;
+  return (await conversationReferenceOf(db, tenant, conversation)) as Partial<ConversationReference> | undefined;
 }
 
 /** The user's personal chat with the bot, if they have ever opened it. */
 export async function personalConversation(db: Db, tenant: string, userId: string): Promise<string | undefined> {
-  return (await coll(db).findOne({ _id: personalKey(tenant, userId) }))?.reference.conversation?.id;
+  return personalConversationOf(db, tenant, userId);
 }
 
 /**
@@ -84,10 +75,8 @@ export async function personalConversation(db: Db, tenant: string, userId: strin
 export async function forgetConversations(db: Db, activity: Partial<Activity>): Promise<string[]> {
   const tenant = tenantOf(activity);
   const teamId = teamOf(activity);
-  const inTeam = teamId ? await coll(db).find({ teamId }).toArray() : [];
-  const conversations = [
-    ...new Set([conversationOf(activity), ...inTeam.map((d) => d.reference.conversation?.id ?? '')].filter(Boolean)),
-  ];
-  await coll(db).deleteMany({ _id: { $in: conversations.map((c) => key(tenant, c)) } });
+  const inTeam = teamId ? await conversationsOfTeam(db, teamId) : [];
+  const conversations = [...new Set([conversationOf(activity), ...inTeam].filter(Boolean))];
+  await forgetConversationReferences(db, tenant, conversations);
   return conversations;
 }
