@@ -5,17 +5,10 @@
 // removed from the conversation) marks a message failed.
 import type { Db } from 'mongodb';
 import type { Logger } from '../log.js';
-import {
-  dueMessages,
-  markFailed,
-  markRetry,
-  markSent,
-  storeMessage,
-  type ChatMessage,
-  type OutboxItem,
-} from '../store/outbox.js';
+import { dueMessages, markFailed, markRetry, markSent, type ChatMessage, type OutboxItem } from '../store/outbox.js';
 
-export { outboxItem } from '../store/outbox.js';
+/** Stores a message to send; a second enqueue with the same key does nothing. */
+export { outboxItem, storeMessage as enqueue } from '../store/outbox.js';
 
 export type { ChatMessage, OutboxItem };
 
@@ -41,17 +34,6 @@ export class UndeliverableError extends Error {}
 
 /** `ms` stretched by up to a quarter, never shortened: a Retry-After is a minimum. */
 const withJitter = (ms: number, random = Math.random) => Math.round(ms * (1 + random() / 4));
-
-/** Stores a message to send; a second enqueue with the same key does nothing. */
-export async function enqueue(
-  db: Db,
-  key: string,
-  to: Pick<OutboxItem, 'platform' | 'workspace' | 'conversation'>,
-  message: ChatMessage,
-  now = new Date(),
-): Promise<boolean> {
-  return storeMessage(db, key, to, message, now);
-}
 
 export interface DeliveryOptions {
   /** Minimum gap between two messages to one conversation (Slack allows about one a second). */

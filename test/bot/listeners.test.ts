@@ -8,6 +8,7 @@ import { button, HELP as SLACK_HELP, slashCommand, type SlackDeps } from '../../
 import { cardAction, message, HELP as TEAMS_HELP, type TeamsDeps } from '../../src/bot/teams/listeners.js';
 import { render } from '../../src/bot/views/blocks.js';
 import { renderCard } from '../../src/bot/views/cards.js';
+import type { View } from '../../src/bot/view-model.js';
 import { captureLogger } from '../helpers/log.js';
 import { school, seedChatSchool } from '../helpers/chat-school.js';
 import { useTestStore } from '../helpers/store.js';
@@ -105,18 +106,17 @@ describe('Slack listeners', () => {
   });
 
   it('renders each button with the action id its handler is registered under', async () => {
-    const slack = JSON.stringify(
-      render({
-        kind: 'summary',
-        dfeNumber: school.dfeNumber,
-        schoolName: 'S',
-        runId: 'r1',
-        status: 'succeeded',
-        counts: { unallocated: 2 },
-        held: 3,
-        openMatches: 1,
-      }),
-    );
+    const summary: View = {
+      kind: 'summary',
+      dfeNumber: school.dfeNumber,
+      schoolName: 'S',
+      runId: 'r1',
+      status: 'succeeded',
+      counts: { unallocated: 2 },
+      held: 3,
+      openMatches: 1,
+    };
+    const slack = JSON.stringify(render(summary));
     for (const id of [
       chatActions.approve.slack,
       chatActions.reject.slack,
@@ -124,18 +124,7 @@ describe('Slack listeners', () => {
       chatActions.unallocated.slack,
     ])
       expect(slack).toContain(`"action_id":"${id}"`);
-    const teams = JSON.stringify(
-      renderCard({
-        kind: 'summary',
-        dfeNumber: school.dfeNumber,
-        schoolName: 'S',
-        runId: 'r1',
-        status: 'succeeded',
-        counts: { unallocated: 2 },
-        held: 3,
-        openMatches: 1,
-      }),
-    );
+    const teams = JSON.stringify(renderCard(summary));
     for (const verb of [
       chatActions.approve.teams,
       chatActions.reject.teams,
