@@ -82,6 +82,24 @@ export const configSchema = z
       .max(64)
       .default(4)
       .describe('Schools processed at once.'),
+    EXPORT_KEEP_NIGHTS: z.coerce
+      .number({ error: 'expected a whole number 1-365' })
+      .int()
+      .min(1)
+      .max(365)
+      .default(7)
+      .describe(
+        'Processed export files kept per school (the newest); older ones are deleted by the daily retention job.',
+      ),
+    RUN_OUTCOME_KEEP_DAYS: z.coerce
+      .number({ error: 'expected a whole number 1-3650' })
+      .int()
+      .min(1)
+      .max(3650)
+      .default(400)
+      .describe(
+        "Days a run keeps every record's outcome (the run's counts stay); a school year and a term by default.",
+      ),
     INTEGRIS_BASE_URL: z
       .url()
       .optional()

@@ -15,6 +15,7 @@ import { deliverDue, notifyRevoked, notifyRun, queueLaDigests, type ChatSenders 
 import { createSlack, slackInstallRoutes } from './bot/slack/index.js';
 import { createTeams } from './bot/teams/index.js';
 import { todayIn } from './domain/dates.js';
+import { runRetention } from './sync/retention.js';
 
 export interface Service {
   store: Store;
@@ -93,6 +94,15 @@ export async function startService(
   scheduler.agenda.define('outbox:deliver', async () => void (await deliverDue(store.db, senders, logger)), {
     concurrency: 1,
   });
+  const retention = { exportKeepNights: config.EXPORT_KEEP_NIGHTS, runOutcomeKeepDays: config.RUN_OUTCOME_KEEP_DAYS };
+  scheduler.agenda.define(
+    'retention',
+    async () => {
+      const report = await runRetention(store.db, retention);
+      logger.info({ ...report }, 'retention job finished');
+    },
+    { concurrency: 1 },
+  );
   scheduler.agenda.define('chat:digest', async () => void (await queueLaDigests(store.db, todayIn(config.TZ))), {
     concurrency: 1,
   });
@@ -100,6 +110,7 @@ export async function startService(
     await scheduler.start();
     await scheduler.agenda.every('1 minute', 'outbox:deliver');
     await scheduler.agenda.every('0 8 * * 1-5', 'chat:digest', undefined, { timezone: config.TZ });
+    await scheduler.agenda.every('30 2 * * *', 'retention', undefined, { timezone: config.TZ });
     server = await new Promise<Server>((ok) => {
       const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => ok(s as Server));
     });

@@ -28,6 +28,7 @@ import { mergeSettings, type Account } from '../domain/model.js';
 import { syncSchool, type RunSummary } from '../sync/process.js';
 import { schoolStatus } from '../sync/status.js';
 import { recoverInterruptedRuns } from '../sync/recovery.js';
+import { runRetention } from '../sync/retention.js';
 import { accountLineSchema, readInput, readJsonInput, schoolImportSchema } from './inputs.js';
 import { progressBar } from './progress.js';
 import { table } from './table.js';
@@ -405,6 +406,30 @@ export const commands: Record<string, Command> = {
       const failed = runs.filter((r) => r.status === 'failed').length;
       if (failed && v.all) return { human: `${human}\n${failed} of ${runs.length} schools failed.`, json, exitCode: 1 };
       return { human, json: v.all ? json : json[0] };
+    },
+  },
+  retention: {
+    usage: 'retention [--dry-run]',
+    summary:
+      'Remove what is kept no longer than needed (old export files, old run outcomes, finished bookkeeping), now',
+    options: { 'dry-run': { type: 'boolean' } },
+    async run(ctx, { values }) {
+      const v = z.object({ 'dry-run': z.boolean().optional() }).parse(values);
+      const { db } = await ctx.store();
+      const report = await runRetention(
+        db,
+        { exportKeepNights: ctx.config.EXPORT_KEEP_NIGHTS, runOutcomeKeepDays: ctx.config.RUN_OUTCOME_KEEP_DAYS },
+        { dryRun: v['dry-run'] === true, actor: ctx.actor },
+      );
+      const rows = [
+        ['KIND', report.dryRun ? 'WOULD REMOVE' : 'REMOVED'],
+        ['export files', String(report.exports)],
+        ['run outcomes', String(report.runOutcomes)],
+        ['sent chat messages', String(report.sentMessages)],
+        ['link codes', String(report.linkCodes)],
+        ['webhook event ids', String(report.webhookEventIds)],
+      ];
+      return { human: table(rows), json: report };
     },
   },
   status: {

@@ -1,0 +1,75 @@
+// The retention job: children's data is kept only as long as it is needed. Run daily by the scheduler and at once by
+// `uso retention`; idempotent (a second run removes nothing), and audited as counts. It removes processed export
+// files beyond the newest few per school (never one that has not been processed), the per-record outcomes of old
+// runs (their counts stay on the run), and the service's finished bookkeeping. The audit itself is kept: it holds
+// usernames and actions, no personal details beyond that.
+import type { Db } from 'mongodb';
+import { audit } from '../store/audit.js';
+import {
+  deleteExports,
+  deleteRunOutcomes,
+  exportsBeyond,
+  finishedBookkeeping,
+  runOutcomesBefore,
+} from '../store/retention.js';
+
+export interface RetentionSettings {
+  /** Processed exports kept per school (the newest). */
+  exportKeepNights: number;
+  /** Days a run keeps its per-record outcomes. */
+  runOutcomeKeepDays: number;
+}
+
+/** Delivered chat messages are kept this long, so run summaries posted in that time can still be updated in place. */
+const SENT_MESSAGE_KEEP_DAYS = 35;
+
+export interface RetentionReport {
+  dryRun: boolean;
+  exports: number;
+  exportChunks?: number;
+  runOutcomes: number;
+  sentMessages: number;
+  linkCodes: number;
+  webhookEventIds: number;
+}
+
+export async function runRetention(
+  db: Db,
+  settings: RetentionSettings,
+  options: { dryRun?: boolean; now?: Date; actor?: string } = {},
+): Promise<RetentionReport> {
+  const now = options.now ?? new Date();
+  const dryRun = options.dryRun ?? false;
+  const exports = await exportsBeyond(db, settings.exportKeepNights);
+  const outcomes = await runOutcomesBefore(db, new Date(now.getTime() - settings.runOutcomeKeepDays * 86_400_000));
+  const bookkeeping = await finishedBookkeeping(
+    db,
+    new Date(now.getTime() - SENT_MESSAGE_KEEP_DAYS * 86_400_000),
+    now,
+    !dryRun,
+  );
+  const report: RetentionReport = {
+    dryRun,
+    exports: exports.length,
+    runOutcomes: outcomes.length,
+    sentMessages: bookkeeping.outbox,
+    linkCodes: bookkeeping.linkCodes,
+    webhookEventIds: bookkeeping.eventIds,
+  };
+  if (dryRun) return report;
+  report.exportChunks = await deleteExports(
+    db,
+    exports.map((e) => e._id),
+  );
+  await deleteRunOutcomes(db, outcomes);
+  const removed = Object.entries(report).filter(([k, v]) => k !== 'dryRun' && v);
+  if (removed.length) {
+    await audit(db, {
+      at: now,
+      actor: options.actor ?? 'retention',
+      action: 'retention.removed',
+      detail: removed.map(([k, v]) => `${k} ${v}`).join(', '),
+    });
+  }
+  return report;
+}
