@@ -225,10 +225,26 @@ export async function decideHeldChanges(
         stale.push(change.username);
         continue;
       }
+      // each applied change is audited as itself, naming the approver, in step with its write
       applied += await updateAccounts(
         db,
         [{ before: current, after: { ...change.after, updatedAt: new Date().toISOString() } }],
-        { stamp: { actor, runId, at: new Date() } },
+        {
+          stamp: { actor, runId, at: new Date() },
+          afterBatch: (usernames) =>
+            audit(
+              db,
+              usernames.map((username) => ({
+                at: new Date(),
+                actor,
+                action: change.kind === 'unallocation' ? 'account.unallocated' : 'account.updated',
+                dfeNumber: run.dfeNumber,
+                username,
+                runId,
+                detail: 'held change approved',
+              })),
+            ),
+        },
       );
     }
   }

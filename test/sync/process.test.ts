@@ -148,6 +148,13 @@ describe('processing exports into the store', () => {
     expect(stored?.heldState).toBe('pending');
     const result = await decideHeldChanges(ctx.store.db, run.runId, 'approved', 'cli:head');
     expect(result.applied).toBe(active.length);
+    // each applied change has its own entry naming the approver, beside the decision's summary
+    const entries = await ctx.store.db.collection('audit').find({ runId: run.runId, actor: 'cli:head' }).toArray();
+    expect(entries.filter((e) => e.action === 'account.unallocated')).toHaveLength(active.length);
+    expect(new Set(entries.filter((e) => e.action === 'account.unallocated').map((e) => e.username)).size).toBe(
+      active.length,
+    );
+    expect(entries.filter((e) => e.action === 'held.approved')).toHaveLength(1);
     await expect(decideHeldChanges(ctx.store.db, run.runId, 'rejected', 'cli:other')).rejects.toMatchObject({
       code: 'stale_action',
     });

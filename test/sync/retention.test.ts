@@ -2,6 +2,7 @@
 // exports (and their chunks), the latest can still be re-run, and old outcomes and finished bookkeeping go.
 import { describe, expect, it } from 'vitest';
 import { storeMessage } from '../../src/store/outbox.js';
+import { attendanceOf, storeAttendance } from '../../src/store/schoolData.js';
 import { firstSighting } from '../../src/store/events.js';
 import { finishRun, getRun, recordPlan, startRun } from '../../src/store/runs.js';
 import { upsertSchool } from '../../src/store/schools.js';
@@ -84,5 +85,29 @@ describe('retention', () => {
     const run = await getRun(db, old._id);
     expect(run?.outcomes).toEqual([]);
     expect(run?.counts).toEqual({ created: 1 });
+  });
+});
+
+describe('attendance retention', () => {
+  it("keeps each school's attendanceRetentionDays of marks, dropping older days as new marks arrive", async () => {
+    const db = ctx.store.db;
+    const day = (n: number) => new Date(Date.UTC(2026, 9, 1) + n * 86_400_000).toISOString().slice(0, 10);
+    const marks = (from: number, to: number) =>
+      Array.from({ length: to - from + 1 }, (_, i) => ({
+        studentPersonId: 'A1',
+        date: day(from + i),
+        session: 'AM' as const,
+        mark: '/',
+      }));
+    await storeAttendance(db, '2099100', marks(0, 39), day(5));
+    expect((await attendanceOf(db, '2099100')).map((m) => m.date)).toEqual(marks(5, 39).map((m) => m.date));
+    // a later night: the window moves on, and the stored days before it are deleted, not just hidden
+    await storeAttendance(db, '2099100', marks(30, 49), day(15));
+    expect((await attendanceOf(db, '2099100')).map((m) => m.date)[0]).toBe(day(15));
+    expect(
+      await db
+        .collection('attendance')
+        .countDocuments({ _id: { $in: marks(0, 14).map((m) => `2099100:${m.date}`) } } as never),
+    ).toBe(0);
   });
 });
