@@ -166,4 +166,34 @@ describe('uso', () => {
     for (const a of json) expect(unallocated.out).toContain(a.username);
     expect((await uso('non-mis', school.dfeNumber)).out).toBe('None.\n');
   });
+
+  it('reads the audit newest first, by school, user and actor, a page at a time, with changed field names only', async () => {
+    const renamed = school.students.map((p, i) =>
+      i === 1 ? { ...p, registrationGroup: 'Z9', legalSurname: `${p.legalSurname}-Renamed` } : p,
+    );
+    await uso('sync', school.dfeNumber, '--file', exportFile(renamed), '--today', la.today);
+    const all = (await uso('audit', '--school', school.dfeNumber, '--limit', '1000', '--json')).json() as {
+      entries: { at: string; action: string; username?: string; detail?: string; actor: string }[];
+    };
+    const times = all.entries.map((e) => Date.parse(e.at));
+    expect(times).toEqual([...times].sort((a, b) => b - a));
+    const update = all.entries.find((e) => e.action === 'account.updated' && e.detail?.includes('legalSurname'))!;
+    expect(update.detail).toBe('fields: associations, legalSurname');
+    expect(JSON.stringify(all)).not.toContain('-Renamed'); // the audit names fields, never their values
+    const mine = (await uso('audit', '--user', update.username!, '--json')).json() as {
+      entries: { username: string }[];
+    };
+    expect(mine.entries.length).toBeGreaterThanOrEqual(2);
+    expect(mine.entries.every((e) => e.username === update.username)).toBe(true);
+    const page = (await uso('audit', '--school', school.dfeNumber, '--limit', '2', '--json')).json() as {
+      entries: { at: string }[];
+      next: { before: string };
+    };
+    expect(page.entries).toHaveLength(2);
+    const next = (
+      await uso('audit', '--school', school.dfeNumber, '--limit', '2', '--before', page.next.before, '--json')
+    ).json() as { entries: { at: string }[] };
+    expect(Date.parse(next.entries[0]!.at)).toBeLessThan(Date.parse(page.entries[1]!.at));
+    expect((await uso('audit', '--actor', 'nobody:at-all')).out).toBe('No entries.\n');
+  });
 });

@@ -8,7 +8,7 @@ import { insertAccountsReporting } from '../store/accounts.js';
 import { openMatches } from '../store/matches.js';
 import { addExclusion, listExclusions, removeExclusion } from '../store/exclusions.js';
 import { getSchool, listSchools, setGlobalPause, updateSchool, upsertSchool } from '../store/schools.js';
-import { audit } from '../store/audit.js';
+import { audit, auditEntries } from '../store/audit.js';
 import { nonMisAccounts, unallocatedAccounts } from '../sync/admin.js';
 import {
   approveHeldChanges,
@@ -406,6 +406,56 @@ export const commands: Record<string, Command> = {
       const failed = runs.filter((r) => r.status === 'failed').length;
       if (failed && v.all) return { human: `${human}\n${failed} of ${runs.length} schools failed.`, json, exitCode: 1 };
       return { human, json: v.all ? json : json[0] };
+    },
+  },
+  audit: {
+    usage: 'audit [--school DFE] [--user USERNAME] [--actor ID] [--since YYYY-MM-DD] [--before TIMESTAMP] [--limit N]',
+    summary: 'Who changed what, and when: the audit, newest first, a page at a time',
+    options: {
+      school: { type: 'string' },
+      user: { type: 'string' },
+      actor: { type: 'string' },
+      since: { type: 'string' },
+      before: { type: 'string' },
+      limit: { type: 'string' },
+    },
+    async run(ctx, { values }) {
+      const v = z
+        .object({
+          school: dfe.optional(),
+          user: z.string().min(1).optional(),
+          actor: z.string().min(1).optional(),
+          since: isoDay.optional(),
+          before: z.iso.datetime({ offset: true }).optional(),
+          limit: z.coerce.number().int().min(1).max(1000).default(50),
+        })
+        .parse(values);
+      const { db } = await ctx.store();
+      const entries = await auditEntries(
+        db,
+        {
+          ...(v.school ? { dfeNumber: v.school } : {}),
+          ...(v.user ? { username: v.user } : {}),
+          ...(v.actor ? { actor: v.actor } : {}),
+          ...(v.since ? { since: new Date(`${v.since}T00:00:00Z`) } : {}),
+          ...(v.before ? { before: new Date(v.before) } : {}),
+        },
+        v.limit,
+      );
+      const next = entries.length === v.limit ? entries.at(-1)!.at.toISOString() : undefined;
+      const rows = [
+        ['AT', 'ACTOR', 'ACTION', 'SCHOOL', 'USERNAME', 'DETAIL'],
+        ...entries.map((e) => [
+          e.at.toISOString().slice(0, 19),
+          e.actor,
+          e.action,
+          e.dfeNumber ?? '',
+          e.username ?? '',
+          (e.detail ?? '').slice(0, 80),
+        ]),
+      ];
+      const human = entries.length ? `${table(rows)}${next ? `\nMore: --before ${next}` : ''}` : 'No entries.';
+      return { human, json: { entries, ...(next ? { next: { before: next } } : {}) } };
     },
   },
   retention: {

@@ -105,6 +105,16 @@ export function accountUpdate(
   };
 }
 
+/** The names (never the values) of the fields an update changes: what the audit says of it. */
+export function changedFields(before: Account, after: Account): string[] {
+  const update = accountUpdate(before, after);
+  if (!update) return [];
+  const keys = [...Object.keys(update.$set), ...Object.keys(update.$unset ?? {})].filter(
+    (k) => k !== 'updatedAt' && k !== 'blockKeys',
+  );
+  return [...new Set(keys.map((k) => (k.startsWith('assoc.') ? 'associations' : k)))].sort();
+}
+
 /** Accounts associated with the school, and accounts under any of the block keys, in one query. */
 export async function accountsForSchool(
   db: Db,

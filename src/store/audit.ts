@@ -36,3 +36,29 @@ export async function auditedAccountsOfRun(db: Db, runId: string): Promise<Set<s
     .toArray();
   return new Set(docs.map((d) => d.username).filter((u): u is string => !!u));
 }
+
+export interface AuditQuery {
+  dfeNumber?: string;
+  username?: string;
+  actor?: string;
+  since?: Date;
+  /** For the next page: entries strictly older than this. */
+  before?: Date;
+}
+
+/** Audit entries matching the query, newest first, at most `limit`. */
+export async function auditEntries(db: Db, query: AuditQuery, limit: number): Promise<AuditEntry[]> {
+  const at = { ...(query.since ? { $gte: query.since } : {}), ...(query.before ? { $lt: query.before } : {}) };
+  const filter = {
+    ...(query.dfeNumber ? { dfeNumber: query.dfeNumber } : {}),
+    ...(query.username ? { username: query.username } : {}),
+    ...(query.actor ? { actor: query.actor } : {}),
+    ...(Object.keys(at).length ? { at } : {}),
+  };
+  return db
+    .collection<AuditEntry>('audit')
+    .find(filter, { projection: { _id: 0 } })
+    .sort({ at: -1 })
+    .limit(limit)
+    .toArray();
+}

@@ -6,7 +6,7 @@
 // that person's `invalid` outcome; it never stops the rest of the school's run.
 import type { Db } from 'mongodb';
 import { audit, type AuditEntry } from '../store/audit.js';
-import { insertNewAccounts, updateAccounts, type ChangeStamp } from '../store/accounts.js';
+import { changedFields, insertNewAccounts, updateAccounts, type ChangeStamp } from '../store/accounts.js';
 import type { Plan } from './plan.js';
 import type { RecordOutcome } from '../domain/outcomes.js';
 
@@ -67,24 +67,23 @@ export async function applyPlan(
       plan.counts.invalid++;
     }
   }
+  const fieldsOf = new Map(plan.updates.map((u) => [u.after.username, changedFields(u.before, u.after)]));
   const written = await updateAccounts(db, plan.updates, {
     stamp,
     signal: ctx.signal,
     afterBatch: async (usernames) => {
       // an account written with no outcome of its own (an absence within the grace period) is audited too
+      // each entry names the fields that changed (names only: the values are personal data)
       await audit(
         db,
-        usernames.map((u) =>
-          entry(
-            outcomeOf.get(u) ?? {
-              report: 'students',
-              personId: '',
-              outcome: 'updated',
-              reason: 'bookkeeping (absence noted)',
-            },
+        usernames.map((u) => {
+          const e = entry(
+            outcomeOf.get(u) ?? { report: 'students', personId: '', outcome: 'updated', reason: 'absence noted' },
             u,
-          ),
-        ),
+          );
+          const fields = fieldsOf.get(u)?.join(', ');
+          return fields ? { ...e, detail: e.detail ? `${e.detail}; fields: ${fields}` : `fields: ${fields}` } : e;
+        }),
       );
     },
   });
