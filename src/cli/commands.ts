@@ -29,6 +29,8 @@ import { syncSchool, type RunSummary } from '../sync/process.js';
 import { schoolStatus } from '../sync/status.js';
 import { recoverInterruptedRuns } from '../sync/recovery.js';
 import { runRetention } from '../sync/retention.js';
+import { findSubject, subjectAccessReport } from '../sync/subject-access.js';
+import { writeFileSync } from 'node:fs';
 import { accountLineSchema, readInput, readJsonInput, schoolImportSchema } from './inputs.js';
 import { progressBar } from './progress.js';
 import { table } from './table.js';
@@ -456,6 +458,31 @@ export const commands: Record<string, Command> = {
       ];
       const human = entries.length ? `${table(rows)}${next ? `\nMore: --before ${next}` : ''}` : 'No entries.';
       return { human, json: { entries, ...(next ? { next: { before: next } } : {}) } };
+    },
+  },
+  'person export': {
+    usage: 'person export (USERNAME | --school DFE --person MIS_ID) [--out FILE]',
+    summary: 'Subject access: everything held about one person, as one JSON document (to FILE, or printed)',
+    options: { school: { type: 'string' }, person: { type: 'string' }, out: { type: 'string' } },
+    async run(ctx, { positionals, values }) {
+      const v = z
+        .object({ school: dfe.optional(), person: z.string().min(1).optional(), out: z.string().min(1).optional() })
+        .parse(values);
+      const { db } = await ctx.store();
+      const account = await findSubject(db, {
+        ...(positionals[0] ? { username: positionals[0] } : {}),
+        ...(v.school ? { dfeNumber: v.school } : {}),
+        ...(v.person ? { personId: v.person } : {}),
+      });
+      const report = await subjectAccessReport(db, account, ctx.actor);
+      const text = `${JSON.stringify(report, null, 2)}\n`;
+      if (v.out) writeFileSync(v.out, text, { mode: 0o600 });
+      const records = report.schools.reduce((n, s) => n + s.misRecords.length, 0);
+      const summary = `${account.username}: ${report.schools.length} school(s), ${records} MIS record(s), ${report.audit.length} audit entries`;
+      return {
+        human: v.out ? `${summary}; written to ${v.out}` : text.trimEnd(),
+        json: v.out ? { username: account.username, out: v.out } : report,
+      };
     },
   },
   retention: {

@@ -129,3 +129,8 @@ export async function markExportProcessed(db: Db, meta: ExportMeta, runId: strin
     .collection<ExportMeta>('exports')
     .updateOne({ _id: meta._id }, { $set: { processedAt: new Date(), processedRunId: runId } });
 }
+
+/** Every stored export of a school, oldest first (what subject access reads the person's MIS records from). */
+export async function exportsOfSchool(db: Db, dfeNumber: string): Promise<ExportMeta[]> {
+  return db.collection<ExportMeta>('exports').find({ dfeNumber }).sort({ seq: 1 }).toArray();
+}

@@ -142,3 +142,27 @@ export async function runByKey(db: Db, runKey: string): Promise<RunDoc | undefin
 export async function lastSucceededRun(db: Db, dfeNumber: string): Promise<RunDoc | undefined> {
   return (await coll(db).find({ dfeNumber, status: 'succeeded' }).sort({ startedAt: -1 }).limit(1).next()) ?? undefined;
 }
+
+/** The outcomes of a school's runs that concern a person (by MIS id or username), with each run's id and start. */
+export async function outcomesAbout(
+  db: Db,
+  dfeNumber: string,
+  person: { personId?: string; username?: string },
+): Promise<{ runId: string; startedAt: Date; outcome: RecordOutcome }[]> {
+  const runs = await coll(db)
+    .find({ dfeNumber })
+    .project<{ _id: string; startedAt: Date }>({ _id: 1, startedAt: 1 })
+    .toArray();
+  const out: { runId: string; startedAt: Date; outcome: RecordOutcome }[] = [];
+  for (const run of runs) {
+    const detail = await db
+      .collection<{ _id: string; outcomes: RecordOutcome[] }>('runOutcomes')
+      .findOne({ _id: run._id });
+    for (const o of detail?.outcomes ?? []) {
+      if ((person.personId && o.personId === person.personId) || (person.username && o.username === person.username)) {
+        out.push({ runId: run._id, startedAt: run.startedAt, outcome: o });
+      }
+    }
+  }
+  return out.sort((a, b) => b.startedAt.getTime() - a.startedAt.getTime());
+}
