@@ -115,6 +115,8 @@ beforeEach(async () => {
     concurrency: 1,
     processDelayMinutes: 0,
   });
+  // Agenda sets up its collection in the background: let it finish before the case (and its database) can end
+  await scheduler.agenda.ready;
   const slack = createSlack({
     db,
     logger: captureLogger().logger,

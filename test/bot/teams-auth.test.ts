@@ -34,7 +34,7 @@ async function send(activity: unknown, token: string): Promise<Response> {
 }
 
 /** A fresh bot for each group of cases, so one group's key outage is not another's. */
-function freshApp() {
+async function freshApp() {
   const db = ctx.store.db;
   const scheduler = new Scheduler({
     db,
@@ -43,6 +43,7 @@ function freshApp() {
     concurrency: 1,
     processDelayMinutes: 0,
   });
+  await scheduler.agenda.ready; // Agenda sets up its collection in the background
   const teams = createTeams({
     db,
     logger: log.logger,
