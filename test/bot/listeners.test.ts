@@ -117,21 +117,11 @@ describe('Slack listeners', () => {
       openMatches: 1,
     };
     const slack = JSON.stringify(render(summary));
-    for (const id of [
-      chatActions.approve.slack,
-      chatActions.reject.slack,
-      chatActions.matches.slack,
-      chatActions.unallocated.slack,
-    ])
-      expect(slack).toContain(`"action_id":"${id}"`);
     const teams = JSON.stringify(renderCard(summary));
-    for (const verb of [
-      chatActions.approve.teams,
-      chatActions.reject.teams,
-      chatActions.matches.teams,
-      chatActions.unallocated.teams,
-    ])
-      expect(teams).toContain(`"verb":"${verb}"`);
+    for (const action of ['approve', 'reject', 'matches', 'unallocated'] as const) {
+      expect(slack).toContain(`"action_id":"${chatActions[action].slack}"`);
+      expect(teams).toContain(`"verb":"${chatActions[action].teams}"`);
+    }
   });
 });
 

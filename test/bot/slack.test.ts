@@ -9,7 +9,6 @@ import { getAccount } from '../../src/store/accounts.js';
 import type { ExportFile } from '../../src/domain/records.js';
 import { syncSchool } from '../../src/sync/process.js';
 import { notifyRun, queueLaDigests } from '../../src/bot/notify.js';
-import { Scheduler } from '../../src/sync/jobs.js';
 import { grantRole } from '../../src/bot/access.js';
 import { deliverDue, outboxItem } from '../../src/bot/outbox.js';
 import { slackSender } from '../../src/bot/slack/sender.js';
@@ -21,7 +20,8 @@ import {
   school,
   seedChatSchool,
   linkSlackChannel,
-  nightWithThreeLeavers,
+  nightWithLeavers,
+  chatScheduler,
 } from '../helpers/chat-school.js';
 import { useFreshStoreEachTest } from '../helpers/store.js';
 
@@ -91,7 +91,7 @@ function click(actionId: string, value: string, user = 'UHEAD', ts = '1700000000
 
 /** A night where three pupils left (under the guard, so their accounts are unallocated) and its summary in C1 (ts ...100). */
 async function nightWithLeaversPosted(): Promise<void> {
-  const run = await nightWithThreeLeavers(ctx.store.db);
+  const run = await nightWithLeavers(ctx.store.db, 3);
   expect(run.counts.unallocated).toBe(3);
   await notifyRun(ctx.store.db, run);
   const posted = nock('https://slack.com')
@@ -108,15 +108,7 @@ beforeEach(async () => {
   const db = ctx.store.db;
   await seedChatSchool(db, [['NEW-TOM', 'Whitfield']]);
   await linkSlackChannel(ctx.store.db);
-  const scheduler = new Scheduler({
-    db,
-    logger: captureLogger().logger,
-    timeZone: 'Europe/London',
-    concurrency: 1,
-    processDelayMinutes: 0,
-  });
-  // Agenda sets up its collection in the background: let it finish before the case (and its database) can end
-  await scheduler.agenda.ready;
+  const scheduler = await chatScheduler(db);
   const slack = createSlack({
     db,
     logger: captureLogger().logger,
@@ -180,19 +172,7 @@ describe('Slack', () => {
   });
 
   it('posts a run summary to the linked channel; the head approves the held unallocations from it', async () => {
-    const kept = school.students.slice(Math.ceil(school.students.length / 4));
-    const file: ExportFile = {
-      dfeNumber: school.dfeNumber,
-      exportedAt: `${la.today}T19:00:00Z`,
-      source: 'integris',
-      reports: { students: kept, staff: school.staff },
-      completeness: {},
-    };
-    const run = await syncSchool({ db: ctx.store.db, logger: captureLogger().logger }, school.dfeNumber, {
-      trigger: 'nightly',
-      file,
-      today: la.today,
-    });
+    const run = await nightWithLeavers(ctx.store.db, Math.ceil(school.students.length / 4));
     expect(run.counts.held_unallocation).toBeGreaterThan(5);
     expect(await notifyRun(ctx.store.db, run)).toBe(1);
     expect(await notifyRun(ctx.store.db, run)).toBe(0); // one message per run and channel

@@ -7,9 +7,8 @@ import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { TokenGate } from '../../src/bot/teams/adapter.js';
 import { createTeams } from '../../src/bot/teams/app.js';
-import { Scheduler } from '../../src/sync/jobs.js';
 import { captureLogger } from '../helpers/log.js';
-import { seedChatSchool } from '../helpers/chat-school.js';
+import { chatScheduler, seedChatSchool } from '../helpers/chat-school.js';
 import { useTestStore } from '../helpers/store.js';
 import {
   APP_ID,
@@ -36,14 +35,7 @@ async function send(activity: unknown, token: string): Promise<Response> {
 /** A fresh bot for each group of cases, so one group's key outage is not another's. */
 async function freshApp() {
   const db = ctx.store.db;
-  const scheduler = new Scheduler({
-    db,
-    logger: captureLogger().logger,
-    timeZone: 'Europe/London',
-    concurrency: 1,
-    processDelayMinutes: 0,
-  });
-  await scheduler.agenda.ready; // Agenda sets up its collection in the background
+  const scheduler = await chatScheduler(db);
   const teams = createTeams({
     db,
     logger: log.logger,

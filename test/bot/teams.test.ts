@@ -3,7 +3,7 @@
 import nock from 'nock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
-import { conversationsOfSchool, createLinkCode, grantRole, redeemLinkCode } from '../../src/bot/access.js';
+import { conversationsOfSchool, createLinkCode, grantRole } from '../../src/bot/access.js';
 import { slackSender } from '../../src/bot/slack/sender.js';
 import { notifyRun, queueLaDigests } from '../../src/bot/notify.js';
 import { deliverDue, outboxItem } from '../../src/bot/outbox.js';
@@ -11,11 +11,8 @@ import { createTeams } from '../../src/bot/teams/app.js';
 import { cardProblems, type AdaptiveCard } from '../../src/bot/views/cards.js';
 import { getAccount } from '../../src/store/accounts.js';
 import { finishRun, getRun, startRun } from '../../src/store/runs.js';
-import type { ExportFile } from '../../src/domain/records.js';
-import { Scheduler } from '../../src/sync/jobs.js';
-import { syncSchool } from '../../src/sync/process.js';
 import { captureLogger } from '../helpers/log.js';
-import { la, school, seedChatSchool, linkSlackChannel, nightWithThreeLeavers } from '../helpers/chat-school.js';
+import { chatScheduler, school, seedChatSchool, linkSlackChannel, nightWithLeavers } from '../helpers/chat-school.js';
 import { adaptiveCardErrors } from '../helpers/adaptive-cards.js';
 import { useFreshStoreEachTest } from '../helpers/store.js';
 import {
@@ -122,7 +119,7 @@ async function grantContact(): Promise<void> {
 
 /** A night where three pupils left (under the guard: unallocated at once), summarised in Teams and in Slack (ts ...900). */
 async function nightWithLeaversPosted(): Promise<void> {
-  const run = await nightWithThreeLeavers(ctx.store.db);
+  const run = await nightWithLeavers(ctx.store.db, 3);
   expect(run.counts.unallocated).toBe(3);
   expect(await notifyRun(ctx.store.db, run)).toBe(2);
   nock('https://slack.com')
@@ -141,15 +138,7 @@ beforeEach(async () => {
     ['NEW-A', 'Whitfeld'],
     ['NEW-B', 'Whitfielde'],
   ]);
-  const scheduler = new Scheduler({
-    db,
-    logger: captureLogger().logger,
-    timeZone: 'Europe/London',
-    concurrency: 1,
-    processDelayMinutes: 0,
-  });
-  // Agenda sets up its collection in the background: let it finish before the case (and its database) can end
-  await scheduler.agenda.ready;
+  const scheduler = await chatScheduler(db);
   teams = createTeams({
     db,
     logger: log.logger,
@@ -340,31 +329,9 @@ describe('Teams', () => {
     await linkChannel();
     await grantContact();
     // the school also has a Slack channel
-    const slackCode = await createLinkCode(ctx.store.db, school.dfeNumber, {
-      platform: 'cli',
-      userId: 'ops',
-      displayName: 'ops',
-    });
-    await redeemLinkCode(
-      ctx.store.db,
-      slackCode,
-      { platform: 'slack', workspace: 'T1', userId: 'UHEAD', displayName: 'uhead' },
-      { platform: 'slack', workspace: 'T1', conversation: 'C1' },
-    );
+    await linkSlackChannel(ctx.store.db);
     await ctx.store.db.collection('leases').deleteMany({});
-    const kept = school.students.slice(Math.ceil(school.students.length / 4));
-    const file: ExportFile = {
-      dfeNumber: school.dfeNumber,
-      exportedAt: `${la.today}T19:00:00Z`,
-      source: 'integris',
-      reports: { students: kept, staff: school.staff },
-      completeness: {},
-    };
-    const run = await syncSchool({ db: ctx.store.db, logger: captureLogger().logger }, school.dfeNumber, {
-      trigger: 'nightly',
-      file,
-      today: la.today,
-    });
+    const run = await nightWithLeavers(ctx.store.db, Math.ceil(school.students.length / 4));
     expect(run.counts.held_unallocation).toBeGreaterThan(5);
     expect(await notifyRun(ctx.store.db, run)).toBe(2);
     expect(await notifyRun(ctx.store.db, run)).toBe(0);

@@ -6,6 +6,7 @@ import { upsertSchool } from '../../src/store/schools.js';
 import { generateLocalAuthority } from '../../src/sync/integris/sim/generator.js';
 import type { ExportFile } from '../../src/domain/records.js';
 import { syncSchool, type RunSummary } from '../../src/sync/process.js';
+import { Scheduler } from '../../src/sync/jobs.js';
 import { createLinkCode, redeemLinkCode } from '../../src/bot/access.js';
 import { captureLogger } from './log.js';
 
@@ -83,13 +84,16 @@ export async function linkSlackChannel(db: Db): Promise<void> {
   );
 }
 
-/** A night where three pupils left: under the guard, so their accounts are unallocated at once. */
-export async function nightWithThreeLeavers(db: Db): Promise<RunSummary> {
+/**
+ * A night where the first `count` pupils have left the export: three stay under the guard (unallocated at once),
+ * a quarter of the school is over it (held for approval).
+ */
+export async function nightWithLeavers(db: Db, count: number): Promise<RunSummary> {
   const file: ExportFile = {
     dfeNumber: school.dfeNumber,
     exportedAt: `${la.today}T19:00:00Z`,
     source: 'integris',
-    reports: { students: school.students.slice(3), staff: school.staff },
+    reports: { students: school.students.slice(count), staff: school.staff },
     completeness: {},
   };
   return syncSchool({ db, logger: captureLogger().logger }, school.dfeNumber, {
@@ -97,4 +101,17 @@ export async function nightWithThreeLeavers(db: Db): Promise<RunSummary> {
     file,
     today: la.today,
   });
+}
+
+/** A scheduler on the test database, once Agenda has set up its collection (which it does in the background). */
+export async function chatScheduler(db: Db): Promise<Scheduler> {
+  const scheduler = new Scheduler({
+    db,
+    logger: captureLogger().logger,
+    timeZone: 'Europe/London',
+    concurrency: 1,
+    processDelayMinutes: 0,
+  });
+  await scheduler.agenda.ready;
+  return scheduler;
 }
