@@ -3,7 +3,7 @@
 // Teams and plain-text renderers turn into messages. A stale action answers with a `stale_action` error that
 // the adapters show as a plain explanation.
 import type { Db } from 'mongodb';
-import { UsoError } from '../errors.js';
+import { isUsoError, UsoError } from '../errors.js';
 import { getAccount } from '../store/accounts.js';
 import { openMatches } from '../store/matches.js';
 import { getRun, lastSucceededRun } from '../store/runs.js';
@@ -23,24 +23,71 @@ import { actorKey, authorise, schoolsOf, type Actor } from './access.js';
 import { getSchool } from '../store/schools.js';
 import type { RunSummary } from '../sync/process.js';
 import type { RunDoc } from '../store/runs.js';
-import { maskDob, nameOf, type CandidateView, type MatchView, type View } from './view-model.js';
+import {
+  changedFieldsOf,
+  guardText,
+  maskDob,
+  nameOf,
+  OUTCOME_WORDS,
+  type AccountRowView,
+  type CandidateView,
+  type FoundView,
+  type KindFilter,
+  type MatchView,
+  type NewAccountView,
+  type View,
+} from './view-model.js';
+import { heldDecisionCount } from '../store/heldDecisions.js';
+import {
+  findPeople,
+  heldChangesOfRun,
+  invalidRecordsOfRun,
+  newAccountsOfRun,
+  newAccountsSince,
+  type NewAccountRow,
+} from '../sync/people.js';
+import { runsWithPendingHeld } from '../store/runs.js';
+import { todayIn, type IsoDate } from '../domain/dates.js';
 
 export interface ActionContext {
   db: Db;
   scheduler?: { runNow(dfeNumber: string): Promise<void> };
 }
 
-const summary = (a: Account, dfeNumber: string) => ({
-  username: a.username,
-  name: nameOf(a),
-  maskedDob: maskDob(a.dateOfBirth),
-  until: a.associations.find((x) => x.dfeNumber === dfeNumber)?.until,
-});
+/** A pupil's year and registration group, or a staff member's first role, at the school. */
+function groupAt(a: Account, dfeNumber: string): string | undefined {
+  const here =
+    a.associations.find((x) => x.dfeNumber === dfeNumber && x.status === 'active') ??
+    a.associations.filter((x) => x.dfeNumber === dfeNumber).at(-1);
+  if (!here) return undefined;
+  if (here.role === 'staff') return here.roles?.[0];
+  return [here.yearGroup && `Year ${here.yearGroup}`, here.registrationGroup].filter(Boolean).join(', ') || undefined;
+}
+
+function accountRow(a: Account, dfeNumber: string): AccountRowView {
+  const here = a.associations.filter((x) => x.dfeNumber === dfeNumber).at(-1);
+  const group = groupAt(a, dfeNumber);
+  const dob = maskDob(a.dateOfBirth);
+  return {
+    username: a.username,
+    name: nameOf(a),
+    role: here?.role ?? a.kind,
+    ...(dob ? { maskedDob: dob } : {}),
+    ...(group ? { group } : {}),
+    ...(here?.until ? { until: here.until } : {}),
+    ...(here?.since ? { since: here.since } : {}),
+  };
+}
+
+const byRole = <T extends { role: string }>(rows: T[], filter: KindFilter) =>
+  filter ? rows.filter((r) => r.role === filter) : rows;
 
 type RunFacts = Pick<RunSummary, 'runId' | 'dfeNumber' | 'status' | 'note'> & {
   counts: Partial<Record<string, number>>;
   heldState?: string;
   heldDecidedBy?: string;
+  guards?: RunDoc['guards'];
+  incomplete?: string;
 };
 
 /** The facts a summary needs from a stored run. */
@@ -53,13 +100,17 @@ export function runFactsOf(run: RunDoc): RunFacts {
     ...(run.note ? { note: run.note } : {}),
     ...(run.heldState ? { heldState: run.heldState } : {}),
     ...(run.heldDecidedBy ? { heldDecidedBy: run.heldDecidedBy } : {}),
+    ...(run.guards ? { guards: run.guards } : {}),
+    ...(run.incomplete ? { incomplete: run.incomplete } : {}),
   };
 }
 
 export async function summaryOf(db: Db, run: RunFacts): Promise<View> {
   const school = await getSchool(db, run.dfeNumber);
   const counts = Object.fromEntries(Object.entries(run.counts).filter(([, n]) => n)) as Record<string, number>;
-  const decided = run.heldState === 'approved' || run.heldState === 'rejected';
+  const decided = run.heldState === 'approved' || run.heldState === 'rejected' || run.heldState === 'decided';
+  const heldTotal = (counts.held_unallocation ?? 0) + (counts.held_update ?? 0);
+  const held = decided || !heldTotal ? 0 : heldTotal - (await heldDecisionCount(db, run.runId));
   return {
     kind: 'summary',
     dfeNumber: run.dfeNumber,
@@ -77,7 +128,8 @@ export async function summaryOf(db: Db, run: RunFacts): Promise<View> {
             .join('; '),
         }
       : {}),
-    held: decided ? 0 : (counts.held_unallocation ?? 0) + (counts.held_update ?? 0),
+    guards: held ? (run.guards ?? []).map((g) => guardText(g, run.incomplete)) : [],
+    held,
     openMatches: (await openMatches(db, run.dfeNumber)).length,
   };
 }
@@ -213,23 +265,42 @@ export async function exclude(
   };
 }
 
-export async function listUnallocated(ctx: ActionContext, actor: Actor, dfeNumber: string): Promise<View> {
+export async function listUnallocated(
+  ctx: ActionContext,
+  actor: Actor,
+  dfeNumber: string,
+  filter?: KindFilter,
+): Promise<View> {
   await authorise(ctx.db, actor, dfeNumber, 'read');
+  const rows = (await unallocatedAccounts(ctx.db, dfeNumber)).map((a) => accountRow(a, dfeNumber));
   return {
     kind: 'accounts',
     list: 'unallocated',
     dfeNumber,
-    accounts: (await unallocatedAccounts(ctx.db, dfeNumber)).map((a) => summary(a, dfeNumber)),
+    ...(filter ? { filter } : {}),
+    // the latest leavers first: the ones a school most often restores
+    accounts: byRole(rows, filter).sort(
+      (a, b) => (b.until ?? '').localeCompare(a.until ?? '') || a.name.localeCompare(b.name),
+    ),
   };
 }
 
-export async function listNonMis(ctx: ActionContext, actor: Actor, dfeNumber: string): Promise<View> {
+export async function listNonMis(
+  ctx: ActionContext,
+  actor: Actor,
+  dfeNumber: string,
+  filter?: KindFilter,
+): Promise<View> {
   await authorise(ctx.db, actor, dfeNumber, 'read');
+  const rows = (await nonMisAccounts(ctx.db, dfeNumber)).map((a) => accountRow(a, dfeNumber));
   return {
     kind: 'accounts',
     list: 'non_mis',
     dfeNumber,
-    accounts: (await nonMisAccounts(ctx.db, dfeNumber)).map((a) => summary(a, dfeNumber)),
+    ...(filter ? { filter } : {}),
+    accounts: byRole(rows, filter).sort(
+      (a, b) => (b.since ?? '').localeCompare(a.since ?? '') || a.name.localeCompare(b.name),
+    ),
   };
 }
 
@@ -243,30 +314,300 @@ export async function restore(
   return { kind: 'restored', dfeNumber: input.dfeNumber, username: input.username, by: actor.displayName };
 }
 
-async function decideHeld(
+/** Restores several unallocated accounts at once; each is restored or refused on its own. */
+export async function restoreMany(
+  ctx: ActionContext,
+  actor: Actor,
+  input: { dfeNumber: string; usernames: readonly string[] },
+): Promise<View> {
+  await authorise(ctx.db, actor, input.dfeNumber, 'contact');
+  if (input.usernames.length === 0) throw new UsoError('usage', 'tick the accounts to restore first');
+  const restored: string[] = [];
+  const refused: { username: string; reason: string }[] = [];
+  for (const username of [...new Set(input.usernames)]) {
+    try {
+      await restoreAccount(ctx.db, username, input.dfeNumber, actorKey(actor));
+      restored.push(username);
+    } catch (err) {
+      if (!isUsoError(err)) throw err;
+      refused.push({ username, reason: err.message });
+    }
+  }
+  return { kind: 'restored_many', dfeNumber: input.dfeNumber, restored, refused, by: actor.displayName };
+}
+
+/** The run a held-changes action is about, checked to be of the school the actor acts for (a button names both). */
+async function runOfSchool(
   ctx: ActionContext,
   actor: Actor,
   runId: string,
-  decision: 'approved' | 'rejected',
-): Promise<View> {
+  dfeNumber: string | undefined,
+  need: 'read' | 'head',
+) {
   const run = await getRun(ctx.db, runId);
-  if (run) await authorise(ctx.db, actor, run.dfeNumber, 'head');
-  const r = await decideHeldChanges(ctx.db, runId, decision, actorKey(actor));
+  if (!run || (dfeNumber !== undefined && run.dfeNumber !== dfeNumber))
+    throw new UsoError('not_found', `run ${runId} does not exist${dfeNumber ? ` at ${dfeNumber}` : ''}`);
+  await authorise(ctx.db, actor, run.dfeNumber, need);
+  return run;
+}
+
+async function decideHeld(
+  ctx: ActionContext,
+  actor: Actor,
+  input: { runId: string; dfeNumber?: string; only?: readonly string[] },
+  decision: 'approved' | 'rejected',
+): Promise<Extract<View, { kind: 'held_decided' }>> {
+  await runOfSchool(ctx, actor, input.runId, input.dfeNumber, 'head');
+  const r = await decideHeldChanges(ctx.db, input.runId, decision, actorKey(actor), input.only);
   return {
     kind: 'held_decided',
-    runId,
+    runId: input.runId,
     dfeNumber: r.dfeNumber,
     decision,
     applied: r.applied,
     stale: r.stale,
+    decided: r.decided,
+    remaining: r.remaining,
+    ...(input.only ? { only: true } : {}),
     by: actor.displayName,
   };
 }
 
-export const approveHeldChanges = (ctx: ActionContext, actor: Actor, runId: string) =>
-  decideHeld(ctx, actor, runId, 'approved');
-export const rejectHeldChanges = (ctx: ActionContext, actor: Actor, runId: string) =>
-  decideHeld(ctx, actor, runId, 'rejected');
+/** Applies the held changes of a run: all still undecided, or only those of the named accounts. */
+export const approveHeldChanges = (
+  ctx: ActionContext,
+  actor: Actor,
+  runId: string,
+  opts: { dfeNumber?: string; only?: readonly string[] } = {},
+) => decideHeld(ctx, actor, { runId, ...opts }, 'approved');
+/** Discards the held changes of a run: all still undecided, or only those of the named accounts. */
+export const rejectHeldChanges = (
+  ctx: ActionContext,
+  actor: Actor,
+  runId: string,
+  opts: { dfeNumber?: string; only?: readonly string[] } = {},
+) => decideHeld(ctx, actor, { runId, ...opts }, 'rejected');
+
+/** The run whose held changes a school is asked about: the one named, or its latest run still holding some. */
+async function heldRunId(ctx: ActionContext, dfeNumber: string, runId: string | undefined): Promise<string> {
+  if (runId) return runId;
+  const pending = await runsWithPendingHeld(ctx.db, dfeNumber);
+  const latest = pending[0]?._id ?? (await lastSucceededRun(ctx.db, dfeNumber))?._id;
+  if (!latest) throw new UsoError('not_found', `school ${dfeNumber} has no held changes`);
+  return latest;
+}
+
+/** The changes a run held, person by person: what would happen to each, and what has been decided. */
+export async function listHeld(
+  ctx: ActionContext,
+  actor: Actor,
+  input: { dfeNumber: string; runId?: string; filter?: KindFilter },
+): Promise<Extract<View, { kind: 'held' }>> {
+  await authorise(ctx.db, actor, input.dfeNumber, 'read');
+  const runId = await heldRunId(ctx, input.dfeNumber, input.runId);
+  await runOfSchool(ctx, actor, runId, input.dfeNumber, 'read');
+  const { run, changes } = await heldChangesOfRun(ctx.db, runId);
+  const rows = changes.map(({ change, state, by }) => {
+    const role =
+      change.before.associations.find((x) => x.dfeNumber === run.dfeNumber && x.source === 'mis')?.role ??
+      change.before.kind;
+    const group = groupAt(change.before, run.dfeNumber);
+    const dob = maskDob(change.before.dateOfBirth);
+    return {
+      username: change.username,
+      name: nameOf(change.before),
+      ...(dob ? { maskedDob: dob } : {}),
+      role,
+      ...(group ? { group } : {}),
+      change: change.kind,
+      fields: change.kind === 'update' ? changedFieldsOf(change.before, change.after, run.dfeNumber) : [],
+      ...(run.outcomes?.find((o) => o.username === change.username && o.outcome.startsWith('held_'))?.reason
+        ? { reason: run.outcomes.find((o) => o.username === change.username && o.outcome.startsWith('held_'))!.reason! }
+        : {}),
+      state,
+      ...(by ? { by } : {}),
+    };
+  });
+  return {
+    kind: 'held',
+    dfeNumber: run.dfeNumber,
+    runId,
+    guards: (run.guards ?? []).map((g) => guardText(g, run.incomplete)),
+    ...(input.filter ? { filter: input.filter } : {}),
+    // still to decide first, then by name
+    changes: byRole(rows, input.filter).sort(
+      (a, b) => Number(a.state !== 'held') - Number(b.state !== 'held') || a.name.localeCompare(b.name),
+    ),
+    open: changes.filter((c) => c.state === 'held').length,
+  };
+}
+
+/** Approves or rejects one person's held change, from the list. */
+export async function decideOneHeld(
+  ctx: ActionContext,
+  actor: Actor,
+  input: { dfeNumber: string; runId: string; username: string; decision: 'approved' | 'rejected' },
+): Promise<Extract<View, { kind: 'held_decided' }>> {
+  return decideHeld(
+    ctx,
+    actor,
+    { runId: input.runId, dfeNumber: input.dfeNumber, only: [input.username] },
+    input.decision,
+  );
+}
+
+function newAccountView(r: NewAccountRow): NewAccountView {
+  const dob = maskDob(r.account.dateOfBirth);
+  const group =
+    r.role === 'staff'
+      ? r.account.associations.find((x) => x.role === 'staff' && x.roles?.length)?.roles?.[0]
+      : [r.yearGroup && `Year ${r.yearGroup}`, r.registrationGroup].filter(Boolean).join(', ') || undefined;
+  return {
+    username: r.account.username,
+    name: nameOf(r.account),
+    ...(dob ? { maskedDob: dob } : {}),
+    role: r.role,
+    how: r.how,
+    ...(group ? { group } : {}),
+    ...(r.firstDay ? { firstDay: r.firstDay } : {}),
+    at: r.at,
+  };
+}
+
+/** The logins a school has to hand out: new at the school in a run (default: its latest), or since a day. */
+export async function listNewAccounts(
+  ctx: ActionContext,
+  actor: Actor,
+  input: { dfeNumber: string; runId?: string; since?: IsoDate; filter?: KindFilter },
+): Promise<Extract<View, { kind: 'new_accounts' }>> {
+  await authorise(ctx.db, actor, input.dfeNumber, 'read');
+  let rows: NewAccountRow[];
+  let scope: string;
+  let runId: string | undefined;
+  if (input.since) {
+    rows = await newAccountsSince(ctx.db, input.dfeNumber, input.since, todayIn('Europe/London'));
+    scope = `since ${input.since}`;
+  } else {
+    runId = input.runId ?? (await lastSucceededRun(ctx.db, input.dfeNumber))?._id;
+    if (!runId) throw new UsoError('not_found', `school ${input.dfeNumber} has no finished run yet`);
+    const r = await newAccountsOfRun(ctx.db, runId);
+    if (r.run.dfeNumber !== input.dfeNumber)
+      throw new UsoError('not_found', `run ${runId} does not exist at ${input.dfeNumber}`);
+    rows = r.rows;
+    scope = `run of ${r.run.startedAt.toISOString().slice(0, 10)}`;
+  }
+  return {
+    kind: 'new_accounts',
+    dfeNumber: input.dfeNumber,
+    scope,
+    ...(runId ? { runId } : {}),
+    ...(input.since ? { since: input.since } : {}),
+    ...(input.filter ? { filter: input.filter } : {}),
+    accounts: byRole(rows.map(newAccountView), input.filter),
+  };
+}
+
+/** The records a run (default: the school's latest) could not use, with the field and what is wrong. */
+export async function listInvalid(
+  ctx: ActionContext,
+  actor: Actor,
+  input: { dfeNumber: string; runId?: string },
+): Promise<Extract<View, { kind: 'invalid' }>> {
+  await authorise(ctx.db, actor, input.dfeNumber, 'read');
+  const runId = input.runId ?? (await lastSucceededRun(ctx.db, input.dfeNumber))?._id;
+  if (!runId) throw new UsoError('not_found', `school ${input.dfeNumber} has no finished run yet`);
+  const { run, records } = await invalidRecordsOfRun(ctx.db, runId);
+  if (run.dfeNumber !== input.dfeNumber)
+    throw new UsoError('not_found', `run ${runId} does not exist at ${input.dfeNumber}`);
+  return {
+    kind: 'invalid',
+    dfeNumber: run.dfeNumber,
+    runId,
+    records: records.map((o) => {
+      const [field = '', ...why] = (o.reason ?? '').split(': ');
+      const name = o.record
+        ? [o.record.preferredForename ?? o.record.legalForename, o.record.legalSurname].filter(Boolean).join(' ')
+        : '';
+      return {
+        personId: o.personId,
+        report: o.report,
+        ...(name ? { name } : {}),
+        field: why.length ? field : '',
+        reason: why.length ? why.join(': ') : (o.reason ?? ''),
+      };
+    }),
+  };
+}
+
+/**
+ * Who TEXT is at the schools the actor acts for (or the one named): each person's account or MIS record, and what
+ * every run did with them and why, newest first.
+ */
+export async function who(
+  ctx: ActionContext,
+  actor: Actor,
+  input: { text: string; dfeNumber?: string },
+): Promise<Extract<View, { kind: 'who' }>> {
+  let schools: string[];
+  if (input.dfeNumber) {
+    await authorise(ctx.db, actor, input.dfeNumber, 'read');
+    schools = [input.dfeNumber];
+  } else {
+    schools = (await schoolsOf(ctx.db, actor)).map((s) => s.dfeNumber);
+    if (schools.length === 0) throw new UsoError('forbidden', 'you do not act for any school yet');
+  }
+  const found: FoundView[] = (await findPeople(ctx.db, schools, input.text)).map((hit) => {
+    const history = hit.history.slice(0, 20).map((h) => ({
+      at: h.at,
+      what: h.outcome
+        ? `${OUTCOME_WORDS[h.outcome]}${h.candidates?.length ? ` (looks like ${h.candidates.join(', ')})` : ''}`
+        : (h.action ?? ''),
+      ...(h.reason ? { reason: h.reason } : {}),
+      ...(h.by ? { by: h.by } : {}),
+    }));
+    if (hit.account) {
+      const a = hit.account;
+      const dob = maskDob(a.dateOfBirth);
+      return {
+        dfeNumber: hit.dfeNumber,
+        name: nameOf(a),
+        ...(dob ? { maskedDob: dob } : {}),
+        account: {
+          username: a.username,
+          status: a.status,
+          latestMoveOrCreateAt: a.latestMoveOrCreateAt,
+          associations: a.associations
+            .filter((x) => schools.includes(x.dfeNumber) || x.status === 'active')
+            .map((x) => {
+              const group = x.dfeNumber === hit.dfeNumber ? groupAt(a, x.dfeNumber) : undefined;
+              return {
+                dfeNumber: x.dfeNumber,
+                role: x.role,
+                status: x.status,
+                source: x.source,
+                since: x.since,
+                ...(x.until ? { until: x.until } : {}),
+                ...(group ? { group } : {}),
+              };
+            }),
+        },
+        history,
+      };
+    }
+    const r = hit.mis!;
+    const dob = maskDob(r.dateOfBirth);
+    return {
+      dfeNumber: hit.dfeNumber,
+      name:
+        [r.preferredForename ?? r.legalForename, r.legalSurname].filter(Boolean).join(' ') ||
+        `MIS person ${r.personId}`,
+      ...(dob ? { maskedDob: dob } : {}),
+      mis: { personId: r.personId, role: r.report === 'staff' ? 'staff' : 'pupil' },
+      history,
+    };
+  });
+  return { kind: 'who', query: input.text, schools, found };
+}
 
 export async function runNow(ctx: ActionContext, actor: Actor, dfeNumber: string): Promise<View> {
   await authorise(ctx.db, actor, dfeNumber, 'contact');
@@ -279,7 +620,10 @@ export async function runNow(ctx: ActionContext, actor: Actor, dfeNumber: string
 export const schoolCommands: Record<string, (ctx: ActionContext, actor: Actor, dfeNumber: string) => Promise<View>> = {
   status,
   match: listMatches,
-  unallocated: listUnallocated,
-  'non-mis': listNonMis,
+  unallocated: (ctx, actor, d) => listUnallocated(ctx, actor, d),
+  'non-mis': (ctx, actor, d) => listNonMis(ctx, actor, d),
+  held: (ctx, actor, d) => listHeld(ctx, actor, { dfeNumber: d }),
+  new: (ctx, actor, d) => listNewAccounts(ctx, actor, { dfeNumber: d }),
+  invalid: (ctx, actor, d) => listInvalid(ctx, actor, { dfeNumber: d }),
   run: runNow,
 };

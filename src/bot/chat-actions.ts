@@ -16,6 +16,10 @@ export const buttonData = z.object({
   /** A run id. */
   r: z.string().min(1).optional(),
   page: z.coerce.number().int().min(0).optional(),
+  /** A list's filter: pupils or staff only. */
+  f: z.enum(['pupil', 'staff']).optional(),
+  /** The usernames ticked in a list (Teams sends its choice set's value here; Slack's are read from the message). */
+  sel: z.string().max(4000).optional(),
   /** Teams: the click on a confirmation card (Slack confirms in its own dialog). */
   c: z.literal(1).optional(),
 });
@@ -26,21 +30,45 @@ export const chatActions = {
   create: { slack: 'uso_create', teams: 'uso.create' },
   exclude: { slack: 'uso_exclude', teams: 'uso.exclude' },
   restore: { slack: 'uso_restore', teams: 'uso.restore' },
+  /** All held changes of a run still undecided. */
   approve: { slack: 'uso_approve', teams: 'uso.approve' },
   reject: { slack: 'uso_reject', teams: 'uso.reject' },
+  /** One person's held change, from the list. */
+  approveOne: { slack: 'uso_approve_one', teams: 'uso.approveOne' },
+  rejectOne: { slack: 'uso_reject_one', teams: 'uso.rejectOne' },
+  /** The held changes of a run, person by person, a page at a time. */
+  held: { slack: 'uso_held', teams: 'uso.held' },
+  /** Several ticked unallocated accounts at once. */
+  restoreSelected: { slack: 'uso_restore_selected', teams: 'uso.restoreSelected' },
   /** The people held for matching, a page at a time. */
   matches: { slack: 'uso_matches_page', teams: 'uso.matches' },
   unallocated: { slack: 'uso_open_unallocated', teams: 'uso.unallocated' },
+  nonMis: { slack: 'uso_non_mis', teams: 'uso.nonMis' },
+  /** The accounts a run made new (logins to hand out), a page at a time. */
+  newAccounts: { slack: 'uso_new_accounts', teams: 'uso.newAccounts' },
+  /** The same list to print: a CSV file in Slack, a table card in Teams. */
+  newAccountsFile: { slack: 'uso_new_accounts_file', teams: 'uso.newAccountsTable' },
+  /** The records a run could not use, with field and reason. */
+  invalid: { slack: 'uso_invalid', teams: 'uso.invalid' },
   /** The school's latest run summary (Teams: where a confirmation's Cancel goes back to). */
   summary: { slack: 'uso_summary', teams: 'uso.summary' },
 } as const;
 
 export type ChatAction = keyof typeof chatActions;
+
+/** The tick boxes of a list (a Slack checkboxes element's action id; a Teams choice set's input id). */
+export const selection = { slack: 'uso_select', teams: 'sel' } as const;
 export type SlackActionId = (typeof chatActions)[ChatAction]['slack'];
 export type TeamsVerb = (typeof chatActions)[ChatAction]['teams'];
 
 /** The decisions that ask first (Teams shows a confirmation card; Slack a confirm dialog on the button). */
-export const confirmedActions = ['exclude', 'restore', 'approve', 'reject'] as const satisfies readonly ChatAction[];
+export const confirmedActions = [
+  'exclude',
+  'restore',
+  'approve',
+  'reject',
+  'restoreSelected',
+] as const satisfies readonly ChatAction[];
 export type ConfirmedAction = (typeof confirmedActions)[number];
 
 /** Reads a button's data; undefined for anything that is not data we put on a button. */

@@ -20,6 +20,10 @@ import type { View } from './view-model.js';
 export const COMMANDS = [
   ['status [school]', 'last run, people to match, held changes'],
   ['match [school]', 'people who look like existing accounts, with buttons'],
+  ['who TEXT', 'a person by name (forgiving), UPN, username or MIS id: their account and what each run did, and why'],
+  ['held [school]', 'the changes held for approval, person by person, to approve or reject'],
+  ['new [school]', 'the accounts the latest run made (logins to hand out)'],
+  ['invalid [school]', 'the MIS records the latest run could not use, with the field and reason'],
   ['unallocated [school]', 'accounts that lost their school, with Restore'],
   ['non-mis [school]', 'accounts at the school that the MIS does not list'],
   ['run [school]', 'run the school now'],
@@ -54,6 +58,15 @@ export async function runCommand(ctx: actions.ActionContext, actor: Actor, input
         text: `This conversation now speaks for school ${dfe}. ${actor.displayName} is its head here.`,
         toConversation: true,
       };
+    }
+    if (sub === 'who') {
+      // a DfE number first narrows the search to that school; otherwise this conversation's school, or all of the asker's
+      const named = args.length > 1 && dfeNumberSchema.safeParse(args[0]).success ? args[0] : undefined;
+      const text = (named ? args.slice(1) : args).join(' ');
+      if (!text) return { text: 'Say who: `who Amelia Khan`, a UPN, a username or an MIS id.' };
+      const { platform, workspace, conversation } = input.conversation;
+      const dfe = named ?? (await schoolOfConversation(ctx.db, platform, workspace, conversation));
+      return { view: await actions.who(ctx, actor, { text, ...(dfe ? { dfeNumber: dfe } : {}) }) };
     }
     if (sub !== 'grant' && !Object.hasOwn(actions.schoolCommands, sub)) {
       return { help: true, text: `I do not know \`${sub.slice(0, 40)}\`.` };

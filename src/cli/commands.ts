@@ -6,12 +6,18 @@ import type { Db } from 'mongodb';
 import { UsoError, asUsoError } from '../errors.js';
 import { insertAccountsReporting } from '../store/accounts.js';
 import { openMatches } from '../store/matches.js';
+import { getRun } from '../store/runs.js';
 import { addExclusion, listExclusions, removeExclusion } from '../store/exclusions.js';
 import { getSchool, listSchools, setGlobalPause, updateSchool, upsertSchool } from '../store/schools.js';
 import { audit, auditEntries } from '../store/audit.js';
 import { nonMisAccounts, unallocatedAccounts } from '../sync/admin.js';
 import {
   approveHeldChanges,
+  listHeld,
+  listInvalid,
+  listNewAccounts,
+  newAccountsCsv,
+  who,
   createLinkCode,
   createNew,
   exclude,
@@ -87,6 +93,31 @@ const cliActor = (ctx: CliContext): Actor => ({
   userId: ctx.actor.replace(/^cli:/, ''),
   displayName: ctx.actor,
 });
+
+/** `--pupils` or `--staff`: one kind of person only. */
+function kindFilter(values: Record<string, unknown>): 'pupil' | 'staff' | undefined {
+  if (values.pupils && values.staff) throw new UsoError('usage', 'give --pupils or --staff, not both');
+  return values.pupils ? 'pupil' : values.staff ? 'staff' : undefined;
+}
+
+/** `--only a,b`: the named usernames, or undefined for all. */
+function onlyList(value: unknown): string[] | undefined {
+  if (value === undefined) return undefined;
+  const list = z
+    .string()
+    .parse(value)
+    .split(',')
+    .map((u) => u.trim())
+    .filter(Boolean);
+  if (list.length === 0) throw new UsoError('usage', '--only needs at least one USERNAME');
+  return list;
+}
+
+async function getRunOrThrow(db: Db, runId: string) {
+  const run = await getRun(db, runId);
+  if (!run) throw new UsoError('not_found', `run ${runId} does not exist`);
+  return run;
+}
 
 /** How many rejected lines a human-readable answer lists before it only counts them. */
 const MAX_LISTED = 20;
@@ -645,26 +676,156 @@ export const commands: Record<string, Command> = {
     nonMisAccounts,
     '',
   ),
-  approve: {
-    usage: 'approve RUN_ID',
-    summary: 'Apply the unallocations and updates a run held',
-    async run(ctx, { positionals }) {
+  held: {
+    usage: 'held RUN_ID [--pupils|--staff]',
+    summary: 'The changes a run held, person by person: what would happen to each, and what is decided',
+    options: { pupils: { type: 'boolean' }, staff: { type: 'boolean' } },
+    async run(ctx, { positionals, values }) {
       const runId = z.string({ error: 'RUN_ID is required' }).min(1).parse(positionals[0]);
-      const r = await approveHeldChanges({ db: (await ctx.store()).db }, cliActor(ctx), runId);
-      if (r.kind !== 'held_decided') throw new UsoError('internal', 'unexpected answer');
+      const { db } = await ctx.store();
+      const run = await getRunOrThrow(db, runId);
+      const view = await listHeld({ db }, cliActor(ctx), {
+        dfeNumber: run.dfeNumber,
+        runId,
+        filter: kindFilter(values),
+      });
+      const rows = view.changes.map((c) => [
+        c.username,
+        c.role,
+        c.name,
+        c.change === 'unallocation'
+          ? 'loses access'
+          : c.fields.map((f) => `${f.field} ${f.from} -> ${f.to}`).join('; '),
+        `${c.state}${c.by ? ` by ${c.by}` : ''}`,
+      ]);
+      const guards = view.guards.map((g) => `held because: ${g}`).join('\n');
       return {
-        human: `Applied ${r.applied} held changes${r.stale.length ? `; ${r.stale.length} skipped because the account changed since: ${r.stale.join(', ')}` : ''}.`,
-        json: { applied: r.applied, stale: r.stale, dfeNumber: r.dfeNumber },
+        human: `${guards ? `${guards}\n` : ''}${table([['USERNAME', 'KIND', 'NAME', 'WOULD', 'STATE'], ...rows]) || 'No held changes.'}\n${view.open} still to decide.`,
+        json: view,
+      };
+    },
+  },
+  approve: {
+    usage: 'approve RUN_ID [--only USERNAME,...]',
+    summary: 'Apply the unallocations and updates a run held: all still undecided, or only the named accounts',
+    options: { only: { type: 'string' } },
+    async run(ctx, { positionals, values }) {
+      const runId = z.string({ error: 'RUN_ID is required' }).min(1).parse(positionals[0]);
+      const only = onlyList(values.only);
+      const r = await approveHeldChanges({ db: (await ctx.store()).db }, cliActor(ctx), runId, only ? { only } : {});
+      return {
+        human: `Applied ${r.applied} held change(s)${r.stale.length ? `; ${r.stale.length} skipped because the account changed since: ${r.stale.join(', ')}` : ''}.${r.remaining ? ` ${r.remaining} still held.` : ''}`,
+        json: {
+          applied: r.applied,
+          stale: r.stale,
+          decided: r.decided,
+          remaining: r.remaining,
+          dfeNumber: r.dfeNumber,
+        },
       };
     },
   },
   reject: {
-    usage: 'reject RUN_ID',
-    summary: 'Discard the changes a run held',
-    async run(ctx, { positionals }) {
+    usage: 'reject RUN_ID [--only USERNAME,...]',
+    summary: 'Discard the changes a run held: all still undecided, or only the named accounts',
+    options: { only: { type: 'string' } },
+    async run(ctx, { positionals, values }) {
       const runId = z.string({ error: 'RUN_ID is required' }).min(1).parse(positionals[0]);
-      const r = await rejectHeldChanges({ db: (await ctx.store()).db }, cliActor(ctx), runId);
-      return { human: `Discarded the held changes of run ${runId}.`, json: r };
+      const only = onlyList(values.only);
+      const r = await rejectHeldChanges({ db: (await ctx.store()).db }, cliActor(ctx), runId, only ? { only } : {});
+      return {
+        human: `Discarded ${r.decided.length} held change(s) of run ${runId}.${r.remaining ? ` ${r.remaining} still held.` : ''}`,
+        json: { decided: r.decided, remaining: r.remaining, dfeNumber: r.dfeNumber },
+      };
+    },
+  },
+  who: {
+    usage: 'who DFE TEXT',
+    summary: 'Find a person by name (forgiving), UPN, username or MIS id: their account and what each run did, and why',
+    async run(ctx, { positionals }) {
+      const dfeNumber = dfe.parse(positionals[0]);
+      const text = z
+        .string({ error: 'TEXT is required' })
+        .min(1, 'TEXT is required')
+        .parse(positionals.slice(1).join(' ') || undefined);
+      const view = await who({ db: (await ctx.store()).db }, cliActor(ctx), { text, dfeNumber });
+      const human = view.found.length
+        ? view.found
+            .map((f) => {
+              const head = f.account
+                ? `${f.name}  ${f.account.username}  ${f.account.status}  born ${f.maskedDob ?? '?'}  latest move or create ${f.account.latestMoveOrCreateAt.slice(0, 10)}\n${f.account.associations.map((x) => `  ${x.dfeNumber} ${x.role}${x.group ? ` (${x.group})` : ''} ${x.status}${x.source === 'manual' ? ' by hand' : ''} from ${x.since}${x.until ? ` to ${x.until}` : ''}`).join('\n')}`
+                : `${f.name}  MIS ${f.mis!.role} ${f.mis!.personId}  born ${f.maskedDob ?? '?'}  no account`;
+              const history = f.history
+                .map(
+                  (h) =>
+                    `    ${h.at.slice(0, 16).replace('T', ' ')}  ${h.what}${h.reason ? `: ${h.reason}` : ''}${h.by ? ` (${h.by})` : ''}`,
+                )
+                .join('\n');
+              return `${head}${history ? `\n${history}` : ''}`;
+            })
+            .join('\n\n')
+        : `Nobody matching "${text}" at ${dfeNumber}.`;
+      return { human, json: view };
+    },
+  },
+  'new-accounts': {
+    usage: 'new-accounts DFE [--since YYYY-MM-DD | --run RUN_ID] [--pupils|--staff] [--csv]',
+    summary: 'Accounts new at the school (created, moved in, restored, ready for a future start): logins to hand out',
+    options: {
+      since: { type: 'string' },
+      run: { type: 'string' },
+      csv: { type: 'boolean' },
+      pupils: { type: 'boolean' },
+      staff: { type: 'boolean' },
+    },
+    async run(ctx, { positionals, values }) {
+      const dfeNumber = dfe.parse(positionals[0]);
+      const since = values.since === undefined ? undefined : isoDay.parse(values.since);
+      const runId = typeof values.run === 'string' ? values.run : undefined;
+      if (since && runId) throw new UsoError('usage', 'give --since or --run, not both');
+      const view = await listNewAccounts({ db: (await ctx.store()).db }, cliActor(ctx), {
+        dfeNumber,
+        ...(since ? { since } : {}),
+        ...(runId ? { runId } : {}),
+        filter: kindFilter(values),
+      });
+      if (values.csv) return { human: newAccountsCsv(view).trimEnd(), json: view };
+      return {
+        human:
+          table([
+            ['USERNAME', 'NAME', 'KIND', 'YEAR/ROLE', 'FIRST DAY', 'HOW', 'DATE'],
+            ...view.accounts.map((a) => [
+              a.username,
+              a.name,
+              a.role,
+              a.group ?? '',
+              a.firstDay ?? '',
+              a.how,
+              a.at.slice(0, 10),
+            ]),
+          ]) || `No new accounts at ${dfeNumber}, ${view.scope}.`,
+        json: view,
+      };
+    },
+  },
+  invalid: {
+    usage: 'invalid DFE [--run RUN_ID]',
+    summary: "The MIS records a run (default: the school's latest) could not use, with the field and what is wrong",
+    options: { run: { type: 'string' } },
+    async run(ctx, { positionals, values }) {
+      const dfeNumber = dfe.parse(positionals[0]);
+      const view = await listInvalid({ db: (await ctx.store()).db }, cliActor(ctx), {
+        dfeNumber,
+        ...(typeof values.run === 'string' ? { runId: values.run } : {}),
+      });
+      return {
+        human:
+          table([
+            ['REPORT', 'RECORD', 'NAME', 'FIELD', 'REASON'],
+            ...view.records.map((r) => [r.report, r.personId, r.name ?? '', r.field, r.reason]),
+          ]) || 'No invalid records.',
+        json: view,
+      };
     },
   },
   pause: {

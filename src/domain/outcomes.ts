@@ -43,6 +43,19 @@ export interface HeldChange {
   after: Account;
 }
 
+/** A guard that held changes, with its numbers: what the summary tells the school. */
+export interface GuardFired {
+  change: HeldChange['kind'];
+  role: 'pupil' | 'staff';
+  cause: 'threshold' | 'incomplete' | 'mis_change';
+  /** Changes of this kind and role the run would have made. */
+  count: number;
+  /** The school's active MIS accounts of that role. */
+  base: number;
+  /** The school's threshold, for `threshold`. */
+  percent?: number;
+}
+
 export interface HeldMatch {
   personId: string;
   report: 'students' | 'staff';

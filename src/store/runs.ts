@@ -5,7 +5,7 @@
 // to do, and `leaseOwner` ties a running run to the school lease that proves its process is alive.
 import { randomUUID } from 'node:crypto';
 import type { Db } from 'mongodb';
-import type { HeldChange, Outcome, RecordOutcome } from '../domain/outcomes.js';
+import type { GuardFired, HeldChange, Outcome, RecordOutcome } from '../domain/outcomes.js';
 
 export interface RunDoc {
   _id: string;
@@ -26,7 +26,13 @@ export interface RunDoc {
   counts?: Partial<Record<Outcome, number>>;
   outcomes?: RecordOutcome[];
   held?: HeldChange[];
-  heldState?: 'pending' | 'approved' | 'rejected';
+  /** The guards that held changes, with their numbers. */
+  guards?: GuardFired[];
+  /** Why the export was incomplete ("students: 380 of 412 records"). */
+  incomplete?: string;
+  /** `pending` while any held change is undecided; then all approved, all rejected, or `decided` (some of each). */
+  heldState?: 'pending' | 'approved' | 'rejected' | 'decided';
+  /** Who decided them all at once (older runs; per-person decisions are in `heldDecisions`). */
   heldDecidedBy?: string;
   accountWrites?: number;
   error?: { code: string; message: string };
@@ -126,13 +132,17 @@ export async function runsWithPendingHeld(db: Db, dfeNumber: string): Promise<Ru
   return coll(db).find({ dfeNumber, heldState: 'pending' }).sort({ startedAt: -1 }).toArray();
 }
 
-/** Marks held changes decided, once: the second decision on the same run finds nothing to change. */
-export async function decideHeld(db: Db, id: string, state: 'approved' | 'rejected', by: string): Promise<boolean> {
-  const res = await coll(db).updateOne(
+/** Settles a run's held state once every held change is decided (a run still pending is left as it is otherwise). */
+export async function settleHeldState(
+  db: Db,
+  id: string,
+  state: 'approved' | 'rejected' | 'decided',
+  by?: string,
+): Promise<void> {
+  await coll(db).updateOne(
     { _id: id, heldState: 'pending' },
-    { $set: { heldState: state, heldDecidedBy: by } },
+    { $set: { heldState: state, ...(by ? { heldDecidedBy: by } : {}) } },
   );
-  return res.modifiedCount === 1;
 }
 
 export async function runByKey(db: Db, runKey: string): Promise<RunDoc | undefined> {

@@ -4,12 +4,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from 'mongodb';
 import { UsoError } from '../errors.js';
-import { accountsForSchool, getAccount, insertNewAccounts, updateAccounts } from '../store/accounts.js';
+import { accountsForSchool, changedFields, getAccount, insertNewAccounts, updateAccounts } from '../store/accounts.js';
+import { claimHeldDecisions, heldDecisionsOf, markNotApplied } from '../store/heldDecisions.js';
 import { audit } from '../store/audit.js';
 import { addExclusion } from '../store/exclusions.js';
 import { getMatch, resolveMatch, setMatchUsername, type MatchDoc } from '../store/matches.js';
 import { acquireLease, releaseLease } from '../store/leases.js';
-import { decideHeld, getRun } from '../store/runs.js';
+import { getRun, settleHeldState } from '../store/runs.js';
 import { getSchool } from '../store/schools.js';
 import { todayIn } from '../domain/dates.js';
 import type { Account, Association, School } from '../domain/model.js';
@@ -201,28 +202,61 @@ export async function restoreAccount(db: Db, username: string, dfeNumber: string
   return after;
 }
 
-/** Applies (approve) or discards (reject) the changes a run held. Approval skips accounts changed since. */
+export interface HeldDecisionResult {
+  dfeNumber: string;
+  /** The held changes this decision took (those someone else decided first are not among them). */
+  decided: string[];
+  /** Approved changes written. */
+  applied: number;
+  /** Approved changes skipped because the account changed since the run. */
+  stale: string[];
+  /** Held changes of the run still undecided. */
+  remaining: number;
+}
+
+/**
+ * Applies (approve) or discards (reject) the changes a run held: all that are still undecided, or only the named
+ * accounts'. Each change is decided once (claimed in `heldDecisions`); an approval skips an account changed since
+ * the run, and every applied change is audited as itself, naming the approver. The rest stay held.
+ */
 export async function decideHeldChanges(
   db: Db,
   runId: string,
   decision: 'approved' | 'rejected',
   actor: string,
-): Promise<{ applied: number; stale: string[]; dfeNumber: string }> {
+  only?: readonly string[],
+): Promise<HeldDecisionResult> {
   const run = await getRun(db, runId);
   if (!run) throw new UsoError('not_found', `run ${runId} does not exist`);
   if (!run.held?.length) throw new UsoError('not_found', `run ${runId} held no changes`);
-  if (!(await decideHeld(db, runId, decision, actor)))
+  if (run.heldState !== 'pending')
     throw new UsoError(
       'stale_action',
       `the held changes of run ${runId} were already ${run.heldState}${run.heldDecidedBy ? ` by ${run.heldDecidedBy}` : ''}`,
     );
+  const byUsername = new Map(run.held.map((c) => [c.username, c]));
+  const unknown = (only ?? []).filter((u) => !byUsername.has(u));
+  if (unknown.length) throw new UsoError('not_found', `run ${runId} held no change for ${unknown.join(', ')}`);
+  const done = new Map((await heldDecisionsOf(db, runId)).map((d) => [d.username, d]));
+  const wanted = (only ?? [...byUsername.keys()]).filter((u) => !done.has(u));
+  const alreadyDecided = () => {
+    const first = (only ?? [...byUsername.keys()]).map((u) => done.get(u)).find(Boolean);
+    return new UsoError(
+      'stale_action',
+      `${only?.length === 1 ? `the held change of ${only[0]}` : `the held changes of run ${runId}`} ${only?.length === 1 ? 'was' : 'were'} already decided${first ? ` (${first.decision} by ${first.by})` : ''}`,
+    );
+  };
+  if (wanted.length === 0) throw alreadyDecided();
+  const claimed = await claimHeldDecisions(db, { runId, dfeNumber: run.dfeNumber }, wanted, decision, actor);
+  if (claimed.length === 0) throw alreadyDecided();
   const stale: string[] = [];
   let applied = 0;
   if (decision === 'approved') {
-    for (const change of run.held) {
-      const current = await getAccount(db, change.username);
+    for (const username of claimed) {
+      const change = byUsername.get(username)!;
+      const current = await getAccount(db, username);
       if (!current || current.version !== change.before.version) {
-        stale.push(change.username);
+        stale.push(username);
         continue;
       }
       // each applied change is audited as itself, naming the approver, in step with its write
@@ -234,19 +268,23 @@ export async function decideHeldChanges(
           afterBatch: (usernames) =>
             audit(
               db,
-              usernames.map((username) => ({
+              usernames.map((u) => ({
                 at: new Date(),
                 actor,
                 action: change.kind === 'unallocation' ? 'account.unallocated' : 'account.updated',
                 dfeNumber: run.dfeNumber,
-                username,
+                username: u,
                 runId,
-                detail: 'held change approved',
+                detail:
+                  change.kind === 'update'
+                    ? `held change approved: ${changedFields(change.before, change.after).join(', ')}`
+                    : 'held change approved',
               })),
             ),
         },
       );
     }
+    if (stale.length) await markNotApplied(db, runId, stale);
   }
   await audit(db, {
     at: new Date(),
@@ -254,9 +292,20 @@ export async function decideHeldChanges(
     action: `held.${decision}`,
     dfeNumber: run.dfeNumber,
     runId,
-    detail: `${applied} applied, ${stale.length} stale`,
+    detail: `${claimed.length} of ${byUsername.size} decided, ${applied} applied, ${stale.length} stale`,
   });
-  return { applied, stale, dfeNumber: run.dfeNumber };
+  const all = await heldDecisionsOf(db, runId);
+  const remaining = [...byUsername.keys()].filter((u) => !all.some((d) => d.username === u)).length;
+  if (remaining === 0) {
+    const state = all.every((d) => d.decision === 'approved')
+      ? 'approved'
+      : all.every((d) => d.decision === 'rejected')
+        ? 'rejected'
+        : 'decided';
+    const deciders = new Set(all.map((d) => d.by));
+    await settleHeldState(db, runId, state, deciders.size === 1 ? actor : undefined);
+  }
+  return { dfeNumber: run.dfeNumber, decided: claimed, applied, stale, remaining };
 }
 
 export async function unallocatedAccounts(db: Db, dfeNumber: string): Promise<Account[]> {

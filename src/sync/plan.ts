@@ -7,6 +7,7 @@ import type { MisPerson } from './integris/people.js';
 import { accountBlockKeys, lookupBlockKeys } from '../domain/blocking.js';
 import {
   outcomes,
+  type GuardFired,
   type HeldChange,
   type HeldMatch,
   type NewAccount,
@@ -50,6 +51,8 @@ export interface Plan {
   /** Existing accounts as read and in their new state. */
   updates: { before: Account; after: Account }[];
   held: HeldChange[];
+  /** The guards that held changes, with their numbers. */
+  guards: GuardFired[];
   matches: HeldMatch[];
   counts: Record<Outcome, number>;
 }
@@ -176,6 +179,7 @@ function startPlanning(input: PlanInput): Planning {
     creates: [],
     updates: [],
     held: [],
+    guards: [],
     matches: [],
     counts: Object.fromEntries(outcomes.map((o) => [o, 0])) as Record<Outcome, number>,
   };
@@ -487,6 +491,22 @@ function applyGuard(state: Planning): Set<string> {
       percent: settings.unallocationThresholdPercent,
       min: settings.heldChangesMin,
     });
+    const leaveCause = !complete
+      ? 'incomplete'
+      : school.misChangePending
+        ? 'mis_change'
+        : tooMany
+          ? 'threshold'
+          : undefined;
+    if (leaveCause && leaving.length)
+      state.result.guards.push({
+        change: 'unallocation',
+        role: kind,
+        cause: leaveCause,
+        count: leaving.length,
+        base,
+        ...(leaveCause === 'threshold' ? { percent: settings.unallocationThresholdPercent } : {}),
+      });
     for (const u of leaving) {
       if (!complete) hold('unallocation', u, 'the export is incomplete');
       else if (school.misChangePending) hold('unallocation', u, u.reason);
@@ -510,6 +530,15 @@ function applyGuard(state: Planning): Set<string> {
       percent: settings.updateThresholdPercent,
       min: settings.heldChangesMin,
     });
+    if (tooManyUpdates && changing.length)
+      state.result.guards.push({
+        change: 'update',
+        role: kind,
+        cause: 'threshold',
+        count: changing.length,
+        base,
+        percent: settings.updateThresholdPercent,
+      });
     for (const u of changing) {
       if (tooManyUpdates && !held.has(u.username)) {
         hold(

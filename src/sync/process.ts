@@ -298,6 +298,8 @@ async function runPlanned(
     outcomes: result.outcomes,
     held: result.held,
     ...(result.held.length ? { heldState: 'pending' as const } : {}),
+    ...(result.guards.length ? { guards: result.guards } : {}),
+    ...(parsed.incompleteReason ? { incomplete: parsed.incompleteReason } : {}),
     accountWrites: applied.accountWrites,
     timings,
     ...(note ? { note } : {}),

@@ -2,6 +2,7 @@
 import type { Db } from 'mongodb';
 import { lastProcessedExport } from '../store/exports.js';
 import { openMatches } from '../store/matches.js';
+import { heldDecisionCount } from '../store/heldDecisions.js';
 import { lastRun, runsWithPendingHeld } from '../store/runs.js';
 import { getSchool, globalPause, listSchools } from '../store/schools.js';
 
@@ -67,10 +68,13 @@ export async function schoolStatus(
           }
         : {}),
       openMatches: matches.length,
-      heldChanges: held.map((r) => ({
-        runId: r._id,
-        count: (r.counts?.held_unallocation ?? 0) + (r.counts?.held_update ?? 0),
-      })),
+      heldChanges: await Promise.all(
+        held.map(async (r) => ({
+          runId: r._id,
+          count:
+            (r.counts?.held_unallocation ?? 0) + (r.counts?.held_update ?? 0) - (await heldDecisionCount(db, r._id)),
+        })),
+      ),
     });
   }
   return { paused: pause.paused, ...(pause.reason ? { pauseReason: pause.reason } : {}), schools: out };

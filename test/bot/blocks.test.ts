@@ -55,6 +55,7 @@ describe('Block Kit rendering', () => {
         accounts: Array.from({ length: 300 }, (_, i) => ({
           username: `u${i}`,
           name: `Name ${i}`,
+          role: 'pupil' as const,
           until: '2026-11-20',
         })),
       },
@@ -67,6 +68,8 @@ describe('Block Kit rendering', () => {
         decision: 'approved',
         applied: 12,
         stale: ['x'],
+        decided: ['x'],
+        remaining: 0,
         by: 'Head',
       },
       {
@@ -138,6 +141,7 @@ describe('Block Kit snapshots', () => {
         runId: 'run-1',
         status: 'succeeded',
         counts: { created: 3, unchanged: 290, held_unallocation: 31 },
+        guards: [],
         held: 31,
         openMatches: 2,
       }),

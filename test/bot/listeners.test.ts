@@ -113,6 +113,7 @@ describe('Slack listeners', () => {
       runId: 'r1',
       status: 'succeeded',
       counts: { unallocated: 2 },
+      guards: [],
       held: 3,
       openMatches: 1,
     };

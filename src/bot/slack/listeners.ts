@@ -15,12 +15,14 @@ import { isUsoError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { unlinkConversation, type Actor } from '../access.js';
 import * as actions from '../actions.js';
-import { parseButtonData, type ButtonData, type ChatAction } from '../chat-actions.js';
+import { parseButtonData, selection, type ButtonData, type ChatAction } from '../chat-actions.js';
+import { newAccountsCsv } from '../csv.js';
+import { z } from 'zod';
 import { COMMANDS, runCommand } from '../commands.js';
 import { refreshSummaries } from '../notify.js';
 import type { ChatSenders } from '../outbox.js';
 import type { View } from '../view-model.js';
-import { homeView, LIMITS, render, type SlackMessage } from '../views/blocks.js';
+import { homeView, LIMITS, render, SELECTION_BLOCK, type SlackMessage } from '../views/blocks.js';
 
 export interface SlackDeps {
   db: Db;
@@ -86,13 +88,30 @@ type ButtonArgs = Pick<
   'ack' | 'body' | 'action' | 'client'
 >;
 
-/** What a button shows in place of its message, and whether it was a decision (the school's summaries refresh). */
+/**
+ * What a button shows in place of its message (none: the message stays as it is), and whether it was a decision
+ * (the school's summaries refresh).
+ */
 interface ButtonOutcome {
-  message: SlackMessage;
+  message?: SlackMessage;
   decision: boolean;
 }
 
-type Act = (deps: SlackDeps, actor: Actor, d: ButtonData) => Promise<ButtonOutcome>;
+/** What a button's handler gets: the deps, who clicked, the button's data, and where (for a file upload). */
+type Act = (
+  deps: SlackDeps,
+  actor: Actor,
+  d: ButtonData,
+  where: { channel?: string; client?: ButtonArgs['client'] },
+) => Promise<ButtonOutcome>;
+
+/** One line saying what was just decided, above the list it was decided on (as it stands now). */
+const above = (top: SlackMessage, list: SlackMessage): SlackMessage => ({
+  text: top.text,
+  blocks: [...top.blocks, { type: 'divider' as const }, ...list.blocks].slice(0, LIMITS.blocks),
+});
+
+const selected = (d: ButtonData) => (d.sel ?? '').split(',').filter(Boolean);
 
 /** A decision about a held person replaces the list it was made on with who decided what, above those still waiting. */
 const personDecision =
@@ -117,16 +136,77 @@ const listOf =
 
 /** What each button does (Slack's own confirm dialog guards exclude, restore, approve and reject). */
 export const buttonActs: Record<ChatAction, Act> = {
+  approveOne: async (deps, actor, d) => ({
+    message: above(
+      render(
+        await actions.decideOneHeld(deps.ctx, actor, {
+          dfeNumber: d.d,
+          runId: d.r ?? '',
+          username: d.u ?? '',
+          decision: 'approved',
+        }),
+      ),
+      render(await actions.listHeld(deps.ctx, actor, { dfeNumber: d.d, runId: d.r ?? '', filter: d.f }), d.page ?? 0),
+    ),
+    decision: true,
+  }),
+  rejectOne: async (deps, actor, d) => ({
+    message: above(
+      render(
+        await actions.decideOneHeld(deps.ctx, actor, {
+          dfeNumber: d.d,
+          runId: d.r ?? '',
+          username: d.u ?? '',
+          decision: 'rejected',
+        }),
+      ),
+      render(await actions.listHeld(deps.ctx, actor, { dfeNumber: d.d, runId: d.r ?? '', filter: d.f }), d.page ?? 0),
+    ),
+    decision: true,
+  }),
+  held: listOf((ctx, actor, d) =>
+    actions.listHeld(ctx, actor, { dfeNumber: d.d, ...(d.r ? { runId: d.r } : {}), filter: d.f }),
+  ),
+  restoreSelected: async (deps, actor, d) => ({
+    message: above(
+      render(await actions.restoreMany(deps.ctx, actor, { dfeNumber: d.d, usernames: selected(d) })),
+      render(await actions.listUnallocated(deps.ctx, actor, d.d, d.f), d.page ?? 0),
+    ),
+    decision: true,
+  }),
+  nonMis: listOf((ctx, actor, d) => actions.listNonMis(ctx, actor, d.d, d.f)),
+  newAccounts: listOf((ctx, actor, d) =>
+    actions.listNewAccounts(ctx, actor, { dfeNumber: d.d, ...(d.r ? { runId: d.r } : {}), filter: d.f }),
+  ),
+  newAccountsFile: async (deps, actor, d, where) => {
+    const view = await actions.listNewAccounts(deps.ctx, actor, {
+      dfeNumber: d.d,
+      ...(d.r ? { runId: d.r } : {}),
+      filter: d.f,
+    });
+    if (where.channel && where.client)
+      await where.client.files.uploadV2({
+        channel_id: where.channel,
+        filename: `new-accounts-${view.dfeNumber}-${view.scope.replace(/[^0-9-]/g, '') || 'list'}.csv`,
+        title: `New accounts at ${view.dfeNumber}, ${view.scope}`,
+        content: newAccountsCsv(view),
+        initial_comment: `${view.accounts.length} new account(s) at ${view.dfeNumber}, ${view.scope}, for login slips.`,
+      });
+    return { decision: false };
+  },
+  invalid: listOf((ctx, actor, d) =>
+    actions.listInvalid(ctx, actor, { dfeNumber: d.d, ...(d.r ? { runId: d.r } : {}) }),
+  ),
   match: personDecision((ctx, actor, d) =>
     actions.match(ctx, actor, { dfeNumber: d.d, personId: d.p ?? '', username: d.u ?? '' }),
   ),
   create: personDecision((ctx, actor, d) => actions.createNew(ctx, actor, { dfeNumber: d.d, personId: d.p ?? '' })),
   exclude: personDecision((ctx, actor, d) => actions.exclude(ctx, actor, { dfeNumber: d.d, personId: d.p ?? '' })),
   restore: decisionOf((ctx, actor, d) => actions.restore(ctx, actor, { dfeNumber: d.d, username: d.u ?? '' })),
-  approve: decisionOf((ctx, actor, d) => actions.approveHeldChanges(ctx, actor, d.r ?? '')),
-  reject: decisionOf((ctx, actor, d) => actions.rejectHeldChanges(ctx, actor, d.r ?? '')),
+  approve: decisionOf((ctx, actor, d) => actions.approveHeldChanges(ctx, actor, d.r ?? '', { dfeNumber: d.d })),
+  reject: decisionOf((ctx, actor, d) => actions.rejectHeldChanges(ctx, actor, d.r ?? '', { dfeNumber: d.d })),
   matches: listOf((ctx, actor, d) => actions.listMatches(ctx, actor, d.d)),
-  unallocated: listOf((ctx, actor, d) => actions.listUnallocated(ctx, actor, d.d)),
+  unallocated: listOf((ctx, actor, d) => actions.listUnallocated(ctx, actor, d.d, d.f)),
   summary: listOf((ctx, actor, d) => actions.runSummary(ctx, actor, d.d)),
 };
 
@@ -138,20 +218,49 @@ export const button =
     const actor = actorOf(body);
     const channel = body.channel?.id;
     const ts = body.message?.ts;
-    const data = parseButtonData(pressed.value ?? '');
+    const parsed = parseButtonData(pressed.value ?? '');
     try {
-      if (!data) throw new OutOfDate();
-      const outcome = await buttonActs[action](deps, actor, data);
-      const message = outcome.decision
-        ? await afterDecision(deps, data, channel, ts, outcome.message)
-        : outcome.message;
-      if (channel && ts) await client.chat.update({ channel, ts, text: message.text, blocks: message.blocks });
+      if (!parsed) throw new OutOfDate();
+      // a list's ticked accounts travel in the message's state, not in the button
+      const ticked = tickedIn(body);
+      const data = ticked ? { ...parsed, sel: ticked.join(',') } : parsed;
+      const outcome = await buttonActs[action](deps, actor, data, { ...(channel ? { channel } : {}), client });
+      const message =
+        outcome.decision && outcome.message
+          ? await afterDecision(deps, data, channel, ts, outcome.message)
+          : outcome.message;
+      if (message && channel && ts)
+        await client.chat.update({ channel, ts, text: message.text, blocks: message.blocks });
     } catch (err) {
       if (!isUsoError(err) && !(err instanceof OutOfDate)) throw err;
       const text = err instanceof OutOfDate ? 'That button is out of date; run the command again.' : err.message;
       if (channel) await client.chat.postEphemeral({ channel, user: actor.userId, text });
     }
   };
+
+/** The usernames ticked in the message's list, if it has one. */
+function tickedIn(body: unknown): string[] | undefined {
+  const parsed = tickedState.safeParse(body);
+  return parsed.success
+    ? parsed.data.state.values[SELECTION_BLOCK]?.[selection.slack]?.selected_options.map((o) => o.value)
+    : undefined;
+}
+const tickedState = z.object({
+  state: z.object({
+    values: z.record(
+      z.string(),
+      z.record(
+        z.string(),
+        z.object({ selected_options: z.array(z.object({ value: z.string() })).default([]) }).loose(),
+      ),
+    ),
+  }),
+});
+
+/** Ticking a box in a list: nothing to do until a button is pressed, but Slack wants an answer. */
+export const tick = async ({ ack }: { ack: () => Promise<void> }): Promise<void> => {
+  await ack();
+};
 
 /** A button whose data is not ours: an old message, or a forged one. */
 class OutOfDate extends Error {}

@@ -15,7 +15,7 @@ import { COMMANDS, runCommand } from '../commands.js';
 import { refreshSummaries } from '../notify.js';
 import type { ChatSenders } from '../outbox.js';
 import type { View } from '../view-model.js';
-import { confirmationFor, renderCard, stacked, type AdaptiveCard } from '../views/cards.js';
+import { confirmationFor, newAccountsTable, renderCard, stacked, type AdaptiveCard } from '../views/cards.js';
 import { conversationOf, forgetConversations, rememberConversation, tenantOf } from './conversations.js';
 import { cardActivity } from './sender.js';
 
@@ -134,10 +134,34 @@ const decision =
 const heldDecision =
   (decide: typeof actions.approveHeldChanges): Act =>
   async (deps, actor, d) => ({
-    card: view(await decide(deps.ctx, actor, d.r ?? '')),
+    card: view(await decide(deps.ctx, actor, d.r ?? '', { dfeNumber: d.d })),
     forEveryone: true,
     changed: true,
   });
+
+/** One person's held change decided: who decided what, above the list as it stands now. */
+const oneHeld =
+  (decision: 'approved' | 'rejected'): Act =>
+  async (deps, actor, d) => ({
+    card: stacked(
+      view(
+        await actions.decideOneHeld(deps.ctx, actor, {
+          dfeNumber: d.d,
+          runId: d.r ?? '',
+          username: d.u ?? '',
+          decision,
+        }),
+      ),
+      view(await actions.listHeld(deps.ctx, actor, { dfeNumber: d.d, runId: d.r ?? '', filter: d.f }), d.page),
+    ),
+    forEveryone: true,
+    changed: true,
+  });
+
+/** A list, shown to whoever asked for it. */
+const listOf =
+  (list: (ctx: actions.ActionContext, actor: Actor, d: ButtonData) => Promise<View>): Act =>
+  async (deps, actor, d) => ({ card: view(await list(deps.ctx, actor, d), d.page), forEveryone: false });
 
 /** What each button does. The guarded ones (confirmedActions) first ask, on a card only the clicker sees. */
 export const cardActs: Record<ChatAction, Act> = {
@@ -156,14 +180,40 @@ export const cardActs: Record<ChatAction, Act> = {
   },
   approve: heldDecision(actions.approveHeldChanges),
   reject: heldDecision(actions.rejectHeldChanges),
-  matches: async (deps, actor, d) => ({
-    card: view(await actions.listMatches(deps.ctx, actor, d.d), d.page),
+  approveOne: oneHeld('approved'),
+  rejectOne: oneHeld('rejected'),
+  held: listOf((ctx, actor, d) =>
+    actions.listHeld(ctx, actor, { dfeNumber: d.d, ...(d.r ? { runId: d.r } : {}), filter: d.f }),
+  ),
+  restoreSelected: async (deps, actor, d) => ({
+    card: stacked(
+      view(
+        await actions.restoreMany(deps.ctx, actor, {
+          dfeNumber: d.d,
+          usernames: (d.sel ?? '').split(',').filter(Boolean),
+        }),
+      ),
+      view(await actions.listUnallocated(deps.ctx, actor, d.d, d.f), d.page),
+    ),
+    forEveryone: true,
+    changed: true,
+  }),
+  matches: listOf((ctx, actor, d) => actions.listMatches(ctx, actor, d.d)),
+  unallocated: listOf((ctx, actor, d) => actions.listUnallocated(ctx, actor, d.d, d.f)),
+  nonMis: listOf((ctx, actor, d) => actions.listNonMis(ctx, actor, d.d, d.f)),
+  newAccounts: listOf((ctx, actor, d) =>
+    actions.listNewAccounts(ctx, actor, { dfeNumber: d.d, ...(d.r ? { runId: d.r } : {}), filter: d.f }),
+  ),
+  newAccountsFile: async (deps, actor, d) => ({
+    card: newAccountsTable(
+      await actions.listNewAccounts(deps.ctx, actor, { dfeNumber: d.d, ...(d.r ? { runId: d.r } : {}), filter: d.f }),
+      d.page,
+    ),
     forEveryone: false,
   }),
-  unallocated: async (deps, actor, d) => ({
-    card: view(await actions.listUnallocated(deps.ctx, actor, d.d)),
-    forEveryone: false,
-  }),
+  invalid: listOf((ctx, actor, d) =>
+    actions.listInvalid(ctx, actor, { dfeNumber: d.d, ...(d.r ? { runId: d.r } : {}) }),
+  ),
   summary: async (deps, actor, d) => ({
     card: view(await actions.runSummary(deps.ctx, actor, d.d)),
     forEveryone: false,
@@ -175,6 +225,10 @@ const confirmation: Record<ConfirmedAction, { need: 'contact' | 'head'; subject:
   restore: { need: 'contact', subject: (d) => d.u ?? 'The account' },
   approve: { need: 'head', subject: (d) => `The held changes of run ${d.r}` },
   reject: { need: 'head', subject: (d) => `The held changes of run ${d.r}` },
+  restoreSelected: {
+    need: 'contact',
+    subject: (d) => `${(d.sel ?? '').split(',').filter(Boolean).length} ticked account(s)`,
+  },
 };
 
 /**

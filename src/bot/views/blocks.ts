@@ -1,7 +1,14 @@
 // Pure renderers from action view models to Slack Block Kit, kept within Block Kit's limits (checked by
 // `blockKitProblems`, which the tests run over every rendered message).
-import type { CandidateView, MatchView, View } from '../view-model.js';
-import { chatActions } from '../chat-actions.js';
+import {
+  heldDecidedText,
+  pageOf,
+  type CandidateView,
+  type KindFilter,
+  type MatchView,
+  type View,
+} from '../view-model.js';
+import { chatActions, selection, type ButtonData } from '../chat-actions.js';
 import type { SchoolStatus } from '../../sync/status.js';
 
 export interface SlackMessage {
@@ -18,9 +25,11 @@ type Button = {
   confirm?: Confirm;
 };
 type Confirm = { title: Text; text: Text; confirm: Text; deny: Text; style?: 'primary' | 'danger' };
+type Option = { text: Text; value: string };
+type Checkboxes = { type: 'checkboxes'; action_id: string; options: Option[] };
 export type Block =
   | { type: 'section'; text: Text; fields?: Text[]; block_id?: string; accessory?: Button }
-  | { type: 'actions'; elements: Button[]; block_id?: string }
+  | { type: 'actions'; elements: (Button | Checkboxes)[]; block_id?: string }
   | { type: 'context'; elements: Text[] }
   | { type: 'divider' }
   | { type: 'header'; text: Text };
@@ -35,10 +44,16 @@ export const LIMITS = {
   elements: 25,
   contextElements: 10,
   fallbackText: 40_000,
+  checkboxOptions: 10,
+  optionText: 75,
 };
 /** Held people per message: each takes at most 7 blocks, so a page stays under 50 with its header and pager. */
 export const MATCHES_PER_PAGE = 6;
 const MAX_CANDIDATES = 3;
+/** Rows per page of the other lists: held changes take two blocks each; account lists tick at most 10 (Slack's cap). */
+export const PAGE_SIZES = { held: 10, accounts: 10, newAccounts: 20, invalid: 20 } as const;
+/** The block id of an account list's tick boxes: the Restore selected listener reads their state under it. */
+export const SELECTION_BLOCK = 'uso_selection';
 
 const md = (text: string): Text => ({ type: 'mrkdwn', text: clip(text, LIMITS.sectionText) });
 const plain = (text: string, max: number = LIMITS.buttonText): Text => ({
@@ -62,6 +77,38 @@ function button(label: string, actionId: string, value: object, style?: Button['
     ...(confirm ? { confirm } : {}),
   };
 }
+
+/** Previous / Next, and the pupils / staff filter, for a paged list whose buttons all carry `base` plus page and filter. */
+function listControls(
+  actionId: string,
+  base: ButtonData,
+  page: number,
+  pages: number,
+  filter: KindFilter,
+  filterable = true,
+): Block[] {
+  const at = (p: number, f: KindFilter) => ({ ...base, page: p, ...(f ? { f } : {}) });
+  const elements = [
+    ...(page > 0 ? [button('Previous', actionId, at(page - 1, filter))] : []),
+    ...(page < pages - 1 ? [button('Next', actionId, at(page + 1, filter))] : []),
+    ...(filterable
+      ? [
+          ...(filter !== 'pupil' ? [button('Pupils only', actionId, at(0, 'pupil'))] : []),
+          ...(filter !== 'staff' ? [button('Staff only', actionId, at(0, 'staff'))] : []),
+          ...(filter ? [button('Everyone', actionId, at(0, undefined))] : []),
+        ]
+      : []),
+  ];
+  return elements.length ? [{ type: 'actions', elements }] : [];
+}
+
+const whoFilter = (f: KindFilter) => (f === 'pupil' ? ' (pupils)' : f === 'staff' ? ' (staff)' : '');
+const HOW: Record<string, string> = {
+  created: 'new',
+  moved_in: 'moved in',
+  restored: 'restored',
+  pre_provisioned: 'ready for a future start',
+};
 
 const confirmDialog = (title: string, text: string, yes: string, style: 'primary' | 'danger' = 'danger'): Confirm => ({
   title: plain(title, 100),
@@ -193,23 +240,25 @@ export function render(view: View, page = 0): SlackMessage {
     case 'accounts': {
       const title =
         view.list === 'unallocated'
-          ? `Unallocated accounts at ${view.dfeNumber}`
-          : `Accounts at ${view.dfeNumber} not in the MIS`;
+          ? `Unallocated accounts at ${view.dfeNumber}${whoFilter(view.filter)}`
+          : `Accounts at ${view.dfeNumber} not in the MIS${whoFilter(view.filter)}`;
+      const action = view.list === 'unallocated' ? chatActions.unallocated.slack : chatActions.nonMis.slack;
+      const { slice, page: p, pages } = pageOf(view.accounts, page, PAGE_SIZES.accounts);
+      const controls = listControls(action, { d: view.dfeNumber }, p, pages, view.filter);
       if (view.accounts.length === 0)
-        return { text: title, blocks: [{ type: 'section', text: md(`*${title}*: none.`) }] };
-      const shown = view.accounts.slice(0, 45);
+        return { text: title, blocks: [{ type: 'section', text: md(`*${title}*: none.`) }, ...controls] };
       const blocks: Block[] = [
         {
           type: 'section',
-          text: md(
-            `*${title}* (${view.accounts.length}${view.accounts.length > shown.length ? `, first ${shown.length} shown` : ''})`,
-          ),
+          text: md(`*${title}*: ${view.accounts.length}, newest first. Page ${p + 1} of ${pages}.`),
         },
       ];
-      for (const a of shown) {
+      for (const a of slice) {
         blocks.push({
           type: 'section',
-          text: md(`*${esc(a.name)}* \`${a.username}\`${a.until ? ` · left ${a.until}` : ''}`),
+          text: md(
+            `*${esc(a.name)}* \`${a.username}\` · ${a.role}${a.group ? `, ${esc(a.group)}` : ''}${a.until ? ` · left ${a.until}` : a.since ? ` · since ${a.since}` : ''}`,
+          ),
           ...(view.list === 'unallocated'
             ? {
                 accessory: button(
@@ -228,8 +277,225 @@ export function render(view: View, page = 0): SlackMessage {
             : {}),
         });
       }
+      if (view.list === 'unallocated')
+        blocks.push({
+          type: 'actions',
+          block_id: SELECTION_BLOCK,
+          elements: [
+            {
+              type: 'checkboxes',
+              action_id: selection.slack,
+              options: slice.map((a) => ({
+                text: plain(`${a.name} (${a.username})`, LIMITS.optionText),
+                value: a.username,
+              })),
+            },
+            button(
+              'Restore selected',
+              chatActions.restoreSelected.slack,
+              { d: view.dfeNumber, page: p, ...(view.filter ? { f: view.filter } : {}) },
+              'primary',
+              confirmDialog(
+                'Restore the ticked accounts?',
+                'Each gets access at this school again, kept by hand until the MIS lists them.',
+                'Restore',
+                'primary',
+              ),
+            ),
+          ],
+        });
+      blocks.push(...controls);
       return { text: title, blocks };
     }
+    case 'restored_many':
+      return {
+        text: `${view.restored.length} account(s) restored`,
+        blocks: [
+          {
+            type: 'section',
+            text: md(
+              `${view.restored.length} account(s) restored at ${view.dfeNumber} by ${esc(view.by)}${view.restored.length ? `: ${view.restored.map((u) => `\`${u}\``).join(', ')}` : ''}.${view.refused.length ? `\nNot restored: ${view.refused.map((r) => `\`${r.username}\` (${esc(r.reason)})`).join('; ')}` : ''}`,
+            ),
+          },
+        ],
+      };
+    case 'held': {
+      const { slice, page: p, pages } = pageOf(view.changes, page, PAGE_SIZES.held);
+      const base = { d: view.dfeNumber, r: view.runId };
+      const blocks: Block[] = [
+        {
+          type: 'section',
+          text: md(
+            `*Held changes at ${view.dfeNumber}${whoFilter(view.filter)}*: ${view.changes.length} shown, ${view.open} still to decide. Page ${p + 1} of ${pages}.`,
+          ),
+        },
+      ];
+      if (view.guards.length)
+        blocks.push({ type: 'context', elements: [md(view.guards.map((g) => `:warning: ${esc(g)}`).join('\n'))] });
+      for (const c of slice) {
+        const what =
+          c.change === 'unallocation'
+            ? `would lose access to this school${c.reason ? ` (${esc(c.reason)})` : ''}`
+            : `would change: ${c.fields.map((f) => `${esc(f.field)} ${esc(f.from)} → ${esc(f.to)}`).join('; ') || esc(c.reason ?? 'details')}`;
+        const state =
+          c.state === 'held'
+            ? ''
+            : `\n_${c.state === 'not_applied' ? 'approved, but not applied: the account changed since' : c.state}${c.by ? ` by ${esc(c.by)}` : ''}_`;
+        blocks.push({
+          type: 'section',
+          text: md(
+            `*${esc(c.name)}* \`${c.username}\` · ${c.role}${c.group ? `, ${esc(c.group)}` : ''}\n${what}${state}`,
+          ),
+        });
+        if (c.state === 'held')
+          blocks.push({
+            type: 'actions',
+            elements: [
+              button('Approve', chatActions.approveOne.slack, { ...base, u: c.username }, 'primary'),
+              button('Reject', chatActions.rejectOne.slack, { ...base, u: c.username }),
+            ],
+          });
+      }
+      if (view.open > 0)
+        blocks.push({
+          type: 'actions',
+          elements: [
+            button(
+              `Approve all ${view.open}`,
+              chatActions.approve.slack,
+              base,
+              'primary',
+              confirmDialog(
+                'Apply every held change still undecided?',
+                `${view.open} accounts will be changed or lose access to this school.`,
+                'Approve',
+              ),
+            ),
+            button(
+              `Reject all ${view.open}`,
+              chatActions.reject.slack,
+              base,
+              undefined,
+              confirmDialog(
+                'Discard every held change still undecided?',
+                'Nothing is changed; the next run will ask again if the MIS still says so.',
+                'Reject',
+                'primary',
+              ),
+            ),
+          ],
+        });
+      blocks.push(...listControls(chatActions.held.slack, base, p, pages, view.filter));
+      return { text: `${view.open} held change(s) at ${view.dfeNumber}`, blocks };
+    }
+    case 'new_accounts': {
+      const { slice, page: p, pages } = pageOf(view.accounts, page, PAGE_SIZES.newAccounts);
+      const base: ButtonData = { d: view.dfeNumber, ...(view.runId ? { r: view.runId } : {}) };
+      const title = `New accounts at ${view.dfeNumber}${whoFilter(view.filter)}, ${view.scope}`;
+      const blocks: Block[] = [
+        {
+          type: 'section',
+          text: md(
+            view.accounts.length
+              ? `*${title}*: ${view.accounts.length}, newest first. Page ${p + 1} of ${pages}.`
+              : `*${title}*: none.`,
+          ),
+        },
+        ...slice.map((a): Block => ({
+          type: 'section',
+          text: md(
+            `*${esc(a.name)}* \`${a.username}\` · ${a.role}${a.group ? `, ${esc(a.group)}` : ''} · ${HOW[a.how]}${a.firstDay ? ` · first day ${a.firstDay}` : ''} · ${a.at.slice(0, 10)}`,
+          ),
+        })),
+      ];
+      if (view.accounts.length && view.runId)
+        blocks.push({
+          type: 'actions',
+          elements: [
+            button('CSV file for login slips', chatActions.newAccountsFile.slack, {
+              ...base,
+              ...(view.filter ? { f: view.filter } : {}),
+            }),
+          ],
+        });
+      blocks.push(...listControls(chatActions.newAccounts.slack, base, p, pages, view.filter));
+      return { text: title, blocks };
+    }
+    case 'invalid': {
+      const { slice, page: p, pages } = pageOf(view.records, page, PAGE_SIZES.invalid);
+      const title = `Records the MIS sent for ${view.dfeNumber} that could not be used`;
+      return {
+        text: title,
+        blocks: [
+          {
+            type: 'section',
+            text: md(
+              view.records.length
+                ? `*${title}*: ${view.records.length}. Correct them in Integris; the next run picks them up. Page ${p + 1} of ${pages}.`
+                : `*${title}*: none.`,
+            ),
+          },
+          ...slice.map((r): Block => ({
+            type: 'section',
+            text: md(
+              `*${esc(r.name ?? 'no name')}* (${r.report} record ${esc(r.personId)})\n${r.field ? `\`${esc(r.field)}\`: ` : ''}${esc(r.reason)}`,
+            ),
+          })),
+          ...listControls(chatActions.invalid.slack, { d: view.dfeNumber, r: view.runId }, p, pages, undefined, false),
+        ],
+      };
+    }
+    case 'who': {
+      if (view.found.length === 0)
+        return {
+          text: 'Nobody found',
+          blocks: [
+            {
+              type: 'section',
+              text: md(
+                `Nobody matching “${esc(view.query.slice(0, 100))}” at ${view.schools.length === 1 ? view.schools[0] : `your ${view.schools.length} schools`}.`,
+              ),
+            },
+          ],
+        };
+      const blocks: Block[] = [
+        {
+          type: 'section',
+          text: md(
+            `*${view.found.length} found for “${esc(view.query.slice(0, 100))}”*${view.found.length >= 20 ? ' (the best 20: say more to narrow it)' : ''}`,
+          ),
+        },
+      ];
+      for (const f of view.found) {
+        const head = f.account
+          ? `*${esc(f.name)}* \`${f.account.username}\` · ${f.account.status} · born ${f.maskedDob ?? 'unknown'} · latest move or create ${f.account.latestMoveOrCreateAt.slice(0, 10)}\n${f.account.associations.map((x) => `${x.dfeNumber} ${x.role}${x.group ? ` (${esc(x.group)})` : ''} ${x.status}${x.source === 'manual' ? ' by hand' : ''} from ${x.since}${x.until ? ` to ${x.until}` : ''}`).join('\n')}`
+          : `*${esc(f.name)}* · MIS ${f.mis!.role} ${esc(f.mis!.personId)} at ${f.dfeNumber} · born ${f.maskedDob ?? 'unknown'} · *no account*`;
+        const history = f.history
+          .slice(0, 8)
+          .map(
+            (h) =>
+              `• ${h.at.slice(0, 10)} ${esc(h.what)}${h.reason ? `: ${esc(h.reason)}` : ''}${h.by ? ` (${esc(h.by)})` : ''}`,
+          )
+          .join('\n');
+        blocks.push({ type: 'divider' }, { type: 'section', text: md(`${head}${history ? `\n${history}` : ''}`) });
+      }
+      return {
+        text: `${view.found.length} found for ${view.query.slice(0, 100)}`,
+        blocks: blocks.slice(0, LIMITS.blocks),
+      };
+    }
+    case 'notice':
+      return {
+        text: `${view.schoolName}: ${view.title}`,
+        blocks: [
+          {
+            type: 'section',
+            text: md(
+              `${view.tone === 'problem' ? ':rotating_light:' : view.tone === 'recovered' ? ':white_check_mark:' : ':information_source:'} *${esc(view.schoolName)}* (${view.dfeNumber}): ${esc(view.title)}\n${esc(view.detail)}`,
+            ),
+          },
+        ],
+      };
     case 'restored':
       return {
         text: `${view.username} restored`,
@@ -240,14 +506,7 @@ export function render(view: View, page = 0): SlackMessage {
     case 'held_decided':
       return {
         text: `Held changes ${view.decision}`,
-        blocks: [
-          {
-            type: 'section',
-            text: md(
-              `The held changes of run ${view.runId} were ${view.decision} by ${esc(view.by)}${view.decision === 'approved' ? `: ${view.applied} applied${view.stale.length ? `, ${view.stale.length} skipped (changed since)` : ''}` : ''}.`,
-            ),
-          },
-        ],
+        blocks: [{ type: 'section', text: md(heldDecidedText(view, esc)) }],
       };
     case 'summary': {
       const c = view.counts;
@@ -278,17 +537,18 @@ export function render(view: View, page = 0): SlackMessage {
           {
             type: 'section',
             text: md(
-              `:warning: *${view.held} change(s) held for approval* (more leavers or changes than this school's threshold, or an incomplete export).`,
+              `:warning: *${view.held} change(s) held for approval*${view.guards.length ? `:\n${view.guards.map((g) => `• ${esc(g)}`).join('\n')}` : '.'}`,
             ),
           },
           {
             type: 'actions',
             elements: [
+              button('Review held changes', chatActions.held.slack, { ...value, page: 0 }, 'primary'),
               button(
-                'Approve held changes',
+                'Approve all',
                 chatActions.approve.slack,
                 value,
-                'primary',
+                undefined,
                 confirmDialog(
                   'Apply the held changes?',
                   `${view.held} accounts will be changed or lose access to this school.`,
@@ -296,7 +556,7 @@ export function render(view: View, page = 0): SlackMessage {
                 ),
               ),
               button(
-                'Reject',
+                'Reject all',
                 chatActions.reject.slack,
                 value,
                 undefined,
@@ -315,8 +575,26 @@ export function render(view: View, page = 0): SlackMessage {
         ...(view.openMatches > 0
           ? [button(`${view.openMatches} to match`, chatActions.matches.slack, { d: view.dfeNumber, page: 0 })]
           : []),
+        ...(c.created || c.future_starter || c.auto_matched
+          ? [
+              button(`${(c.created ?? 0) + (c.future_starter ?? 0)} new accounts`, chatActions.newAccounts.slack, {
+                d: view.dfeNumber,
+                r: view.runId,
+                page: 0,
+              }),
+            ]
+          : []),
+        ...(c.invalid
+          ? [
+              button(`${c.invalid} invalid records`, chatActions.invalid.slack, {
+                d: view.dfeNumber,
+                r: view.runId,
+                page: 0,
+              }),
+            ]
+          : []),
         ...(c.unallocated
-          ? [button('Unallocated accounts', chatActions.unallocated.slack, { d: view.dfeNumber })]
+          ? [button('Unallocated accounts', chatActions.unallocated.slack, { d: view.dfeNumber, page: 0 })]
           : []),
       ];
       if (lists.length) blocks.push({ type: 'actions', elements: lists });
@@ -359,11 +637,19 @@ export function blockKitProblems(message: SlackMessage): string[] {
       if (b.elements.length > LIMITS.elements || b.elements.length === 0)
         problems.push(`block ${i}: ${b.elements.length} actions elements`);
       for (const e of b.elements) {
+        if (e.action_id.length > LIMITS.actionId) problems.push(`block ${i}: action_id too long`);
+        if (e.type === 'checkboxes') {
+          if (e.options.length === 0 || e.options.length > LIMITS.checkboxOptions)
+            problems.push(`block ${i}: ${e.options.length} checkbox options`);
+          for (const o of e.options)
+            if (o.text.text.length > LIMITS.optionText || o.value.length > 150)
+              problems.push(`block ${i}: option too long`);
+          continue;
+        }
         if (e.text.text.length > LIMITS.buttonText) problems.push(`block ${i}: button text too long`);
         if (e.value.length > LIMITS.value) problems.push(`block ${i}: button value too long`);
-        if (e.action_id.length > LIMITS.actionId) problems.push(`block ${i}: action_id too long`);
       }
-      const actionIds = b.elements.map((e) => `${e.action_id}:${e.value}`);
+      const actionIds = b.elements.map((e) => `${e.action_id}:${e.type === 'button' ? e.value : ''}`);
       if (new Set(actionIds).size !== actionIds.length) problems.push(`block ${i}: duplicate buttons`);
     }
     if ('block_id' in b && b.block_id) {

@@ -2,8 +2,15 @@
 // Action.Execute (Universal Actions) with a verb and data for buttons, and within Teams' card size limit (checked
 // by `cardProblems`). Cards have no confirmation dialogs, so a decision that removes access or cannot be undone
 // (exclude, restore, approve, reject) first shows a confirmation card whose "yes" carries `c: 1`.
-import type { CandidateView, MatchView, View } from '../view-model.js';
-import { chatActions, type ConfirmedAction } from '../chat-actions.js';
+import {
+  heldDecidedText,
+  pageOf,
+  type CandidateView,
+  type KindFilter,
+  type MatchView,
+  type View,
+} from '../view-model.js';
+import { chatActions, selection, type ConfirmedAction } from '../chat-actions.js';
 
 export interface AdaptiveCard {
   type: 'AdaptiveCard';
@@ -22,19 +29,68 @@ type Element =
       isSubtle?: true;
       spacing?: 'Medium';
     }
-  | { type: 'Container'; items: Element[]; separator?: true; style?: 'emphasis' | 'attention' }
-  | { type: 'ActionSet'; actions: Action[] };
+  | { type: 'Container'; items: Element[]; separator?: true; style?: 'emphasis' | 'attention' | 'good' }
+  | { type: 'ActionSet'; actions: Action[] }
+  | {
+      type: 'Input.ChoiceSet';
+      id: string;
+      isMultiSelect: true;
+      style: 'expanded';
+      label?: string;
+      choices: { title: string; value: string }[];
+    }
+  | {
+      type: 'Table';
+      firstRowAsHeader: true;
+      columns: { width: number }[];
+      rows: { type: 'TableRow'; cells: { type: 'TableCell'; items: Element[] }[] }[];
+    };
 export interface Action {
   type: 'Action.Execute';
   title: string;
   verb: string;
   data: Record<string, string | number>;
   style?: 'positive' | 'destructive';
+  /** `auto`: the card's inputs (a list's tick boxes) are sent with the data. */
+  associatedInputs?: 'auto' | 'none';
 }
 
 /** Teams refuses cards over about 28 KB. */
 export const CARD_MAX_BYTES = 28 * 1024;
 export const CARD_MATCHES_PER_PAGE = 5;
+/** Rows per page of the other lists (each checked against the size limit with a thousand people). */
+export const CARD_PAGE_SIZES = { held: 10, accounts: 10, newAccounts: 20, invalid: 20, table: 40 } as const;
+
+const whoFilter = (f: KindFilter) => (f === 'pupil' ? ' (pupils)' : f === 'staff' ? ' (staff)' : '');
+const HOW: Record<string, string> = {
+  created: 'new',
+  moved_in: 'moved in',
+  restored: 'restored',
+  pre_provisioned: 'ready for a future start',
+};
+
+/** Previous / Next and the pupils / staff filter of a paged list. */
+function listControls(
+  verb: string,
+  base: Record<string, string | number>,
+  page: number,
+  pages: number,
+  filter: KindFilter,
+  filterable = true,
+): Action[] {
+  const at = (p: number, f: KindFilter) => ({ ...base, page: p, ...(f ? { f } : {}) });
+  return [
+    ...(page > 0 ? [exec('Previous', verb, at(page - 1, filter))] : []),
+    ...(page < pages - 1 ? [exec('Next', verb, at(page + 1, filter))] : []),
+    ...(filterable
+      ? [
+          ...(filter !== 'pupil' ? [exec('Pupils only', verb, at(0, 'pupil'))] : []),
+          ...(filter !== 'staff' ? [exec('Staff only', verb, at(0, 'staff'))] : []),
+          ...(filter ? [exec('Everyone', verb, at(0, undefined))] : []),
+        ]
+      : []),
+  ];
+}
 
 const text = (t: string, extra: Partial<Extract<Element, { type: 'TextBlock' }>> = {}): Element => ({
   type: 'TextBlock',
@@ -122,18 +178,43 @@ export function renderCard(view: View, page = 0): AdaptiveCard {
       const counts = Object.entries(view.counts)
         .map(([k, n]) => `${k.replace(/_/g, ' ')} ${n}`)
         .join(' · ');
+      const c = view.counts;
       const actions = [
         ...(view.held
           ? [
-              exec('Approve held changes', chatActions.approve.teams, { d: view.dfeNumber, r: view.runId }, 'positive'),
-              exec('Reject', chatActions.reject.teams, { d: view.dfeNumber, r: view.runId }),
+              exec(
+                'Review held changes',
+                chatActions.held.teams,
+                { d: view.dfeNumber, r: view.runId, page: 0 },
+                'positive',
+              ),
+              exec('Approve all', chatActions.approve.teams, { d: view.dfeNumber, r: view.runId }),
+              exec('Reject all', chatActions.reject.teams, { d: view.dfeNumber, r: view.runId }),
+            ]
+          : []),
+        ...(c.created || c.future_starter || c.auto_matched
+          ? [
+              exec(`${(c.created ?? 0) + (c.future_starter ?? 0)} new accounts`, chatActions.newAccounts.teams, {
+                d: view.dfeNumber,
+                r: view.runId,
+                page: 0,
+              }),
+            ]
+          : []),
+        ...(c.invalid
+          ? [
+              exec(`${c.invalid} invalid records`, chatActions.invalid.teams, {
+                d: view.dfeNumber,
+                r: view.runId,
+                page: 0,
+              }),
             ]
           : []),
         ...(view.openMatches
           ? [exec(`${view.openMatches} to match`, chatActions.matches.teams, { d: view.dfeNumber, page: 0 })]
           : []),
         ...(view.counts.unallocated
-          ? [exec('Unallocated accounts', chatActions.unallocated.teams, { d: view.dfeNumber })]
+          ? [exec('Unallocated accounts', chatActions.unallocated.teams, { d: view.dfeNumber, page: 0 })]
           : []),
       ];
       return card(
@@ -146,7 +227,10 @@ export function renderCard(view: View, page = 0): AdaptiveCard {
                 {
                   type: 'Container' as const,
                   style: 'attention' as const,
-                  items: [text(`${view.held} change(s) held for approval.`)],
+                  items: [
+                    text(`${view.held} change(s) held for approval${view.guards.length ? ':' : '.'}`),
+                    ...view.guards.map((g) => text(`- ${esc(g)}`)),
+                  ],
                 },
               ]
             : []),
@@ -157,32 +241,233 @@ export function renderCard(view: View, page = 0): AdaptiveCard {
     case 'accounts': {
       const title =
         view.list === 'unallocated'
-          ? `Unallocated accounts at ${view.dfeNumber}`
-          : `Accounts at ${view.dfeNumber} not in the MIS`;
-      const shown = view.accounts.slice(0, 40);
-      if (shown.length === 0) return card([text(`${title}: none.`)]);
+          ? `Unallocated accounts at ${view.dfeNumber}${whoFilter(view.filter)}`
+          : `Accounts at ${view.dfeNumber} not in the MIS${whoFilter(view.filter)}`;
+      const verb = view.list === 'unallocated' ? chatActions.unallocated.teams : chatActions.nonMis.teams;
+      const { slice, page: p, pages } = pageOf(view.accounts, page, CARD_PAGE_SIZES.accounts);
+      const controls = listControls(verb, { d: view.dfeNumber }, p, pages, view.filter);
+      if (view.accounts.length === 0) return card([text(`${title}: none.`)], controls);
+      const selectable = view.list === 'unallocated';
+      return card(
+        [
+          text(`${title}: ${view.accounts.length}, newest first`, { weight: 'Bolder' }),
+          text(`Page ${p + 1} of ${pages}`, { isSubtle: true }),
+          ...slice.map((a): Element => ({
+            type: 'Container',
+            separator: true,
+            items: [
+              text(
+                `**${esc(a.name)}** (${a.username}) · ${a.role}${a.group ? `, ${esc(a.group)}` : ''}${a.until ? ` · left ${a.until}` : a.since ? ` · since ${a.since}` : ''}`,
+              ),
+              ...(selectable
+                ? [
+                    {
+                      type: 'ActionSet' as const,
+                      actions: [exec('Restore', chatActions.restore.teams, { d: view.dfeNumber, u: a.username })],
+                    },
+                  ]
+                : []),
+            ],
+          })),
+          ...(selectable
+            ? [
+                {
+                  type: 'Input.ChoiceSet' as const,
+                  id: selection.teams,
+                  isMultiSelect: true as const,
+                  style: 'expanded' as const,
+                  label: 'Tick accounts to restore together',
+                  choices: slice.map((a) => ({ title: `${a.name} (${a.username})`, value: a.username })),
+                },
+                {
+                  type: 'ActionSet' as const,
+                  actions: [
+                    {
+                      ...exec('Restore selected', chatActions.restoreSelected.teams, {
+                        d: view.dfeNumber,
+                        page: p,
+                        ...(view.filter ? { f: view.filter } : {}),
+                      }),
+                      associatedInputs: 'auto' as const,
+                    },
+                  ],
+                },
+              ]
+            : []),
+        ],
+        controls,
+      );
+    }
+    case 'restored_many':
       return card([
         text(
-          `${title} (${view.accounts.length}${view.accounts.length > shown.length ? `, first ${shown.length} shown` : ''})`,
+          `${view.restored.length} account(s) restored at ${view.dfeNumber} by ${esc(view.by)}${view.restored.length ? `: ${view.restored.join(', ')}` : ''}.`,
+        ),
+        ...(view.refused.length
+          ? [
+              text(`Not restored: ${view.refused.map((r) => `${r.username} (${esc(r.reason)})`).join('; ')}`, {
+                isSubtle: true,
+              }),
+            ]
+          : []),
+      ]);
+    case 'held': {
+      const { slice, page: p, pages } = pageOf(view.changes, page, CARD_PAGE_SIZES.held);
+      const base = { d: view.dfeNumber, r: view.runId };
+      return card(
+        [
+          text(`Held changes at ${view.dfeNumber}${whoFilter(view.filter)}`, { weight: 'Bolder', size: 'Medium' }),
+          text(`${view.changes.length} shown, ${view.open} still to decide. Page ${p + 1} of ${pages}.`, {
+            isSubtle: true,
+          }),
+          ...(view.guards.length
+            ? [{ type: 'Container' as const, style: 'attention' as const, items: view.guards.map((g) => text(esc(g))) }]
+            : []),
+          ...slice.map((c): Element => {
+            const what =
+              c.change === 'unallocation'
+                ? `would lose access to this school${c.reason ? ` (${esc(c.reason)})` : ''}`
+                : `would change: ${c.fields.map((f) => `${esc(f.field)} ${esc(f.from)} → ${esc(f.to)}`).join('; ') || esc(c.reason ?? 'details')}`;
+            return {
+              type: 'Container',
+              separator: true,
+              items: [
+                text(`**${esc(c.name)}** (${c.username}) · ${c.role}${c.group ? `, ${esc(c.group)}` : ''}`),
+                text(what),
+                c.state === 'held'
+                  ? {
+                      type: 'ActionSet',
+                      actions: [
+                        exec('Approve', chatActions.approveOne.teams, { ...base, u: c.username }, 'positive'),
+                        exec('Reject', chatActions.rejectOne.teams, { ...base, u: c.username }),
+                      ],
+                    }
+                  : text(
+                      `${c.state === 'not_applied' ? 'approved, but not applied: the account changed since' : c.state}${c.by ? ` by ${esc(c.by)}` : ''}`,
+                      { isSubtle: true },
+                    ),
+              ],
+            };
+          }),
+          ...(view.open
+            ? [
+                {
+                  type: 'ActionSet' as const,
+                  actions: [
+                    exec(`Approve all ${view.open}`, chatActions.approve.teams, base),
+                    exec(`Reject all ${view.open}`, chatActions.reject.teams, base),
+                  ],
+                },
+              ]
+            : []),
+        ],
+        listControls(chatActions.held.teams, base, p, pages, view.filter),
+      );
+    }
+    case 'new_accounts': {
+      const { slice, page: p, pages } = pageOf(view.accounts, page, CARD_PAGE_SIZES.newAccounts);
+      const base = { d: view.dfeNumber, ...(view.runId ? { r: view.runId } : {}) };
+      const title = `New accounts at ${view.dfeNumber}${whoFilter(view.filter)}, ${view.scope}`;
+      return card(
+        [
+          text(view.accounts.length ? `${title}: ${view.accounts.length}, newest first` : `${title}: none.`, {
+            weight: 'Bolder',
+          }),
+          ...(view.accounts.length ? [text(`Page ${p + 1} of ${pages}`, { isSubtle: true })] : []),
+          ...slice.map((a): Element =>
+            text(
+              `**${esc(a.name)}** (${a.username}) · ${a.role}${a.group ? `, ${esc(a.group)}` : ''} · ${HOW[a.how]}${a.firstDay ? ` · first day ${a.firstDay}` : ''} · ${a.at.slice(0, 10)}`,
+            ),
+          ),
+        ],
+        [
+          ...(view.accounts.length && view.runId
+            ? [
+                exec('Table for login slips', chatActions.newAccountsFile.teams, {
+                  ...base,
+                  page: 0,
+                  ...(view.filter ? { f: view.filter } : {}),
+                }),
+              ]
+            : []),
+          ...listControls(chatActions.newAccounts.teams, base, p, pages, view.filter),
+        ],
+      );
+    }
+    case 'invalid': {
+      const { slice, page: p, pages } = pageOf(view.records, page, CARD_PAGE_SIZES.invalid);
+      const title = `Records the MIS sent for ${view.dfeNumber} that could not be used`;
+      return card(
+        [
+          text(view.records.length ? `${title}: ${view.records.length}` : `${title}: none.`, { weight: 'Bolder' }),
+          ...(view.records.length
+            ? [
+                text(`Correct them in Integris; the next run picks them up. Page ${p + 1} of ${pages}.`, {
+                  isSubtle: true,
+                }),
+              ]
+            : []),
+          ...slice.map((r): Element => ({
+            type: 'Container',
+            separator: true,
+            items: [
+              text(`**${esc(r.name ?? 'no name')}** (${r.report} record ${esc(r.personId)})`),
+              text(`${r.field ? `${esc(r.field)}: ` : ''}${esc(r.reason)}`),
+            ],
+          })),
+        ],
+        listControls(chatActions.invalid.teams, { d: view.dfeNumber, r: view.runId }, p, pages, undefined, false),
+      );
+    }
+    case 'who': {
+      if (view.found.length === 0)
+        return card([
+          text(
+            `Nobody matching "${esc(view.query.slice(0, 100))}" at ${view.schools.length === 1 ? view.schools[0] : `your ${view.schools.length} schools`}.`,
+          ),
+        ]);
+      return card([
+        text(
+          `${view.found.length} found for "${esc(view.query.slice(0, 100))}"${view.found.length >= 20 ? ' (the best 20: say more to narrow it)' : ''}`,
           { weight: 'Bolder' },
         ),
-        ...shown.map((a): Element => ({
+        ...view.found.map((f): Element => ({
           type: 'Container',
           separator: true,
           items: [
-            text(`**${esc(a.name)}** (${a.username})${a.until ? ` · left ${a.until}` : ''}`),
-            ...(view.list === 'unallocated'
-              ? [
-                  {
-                    type: 'ActionSet' as const,
-                    actions: [exec('Restore', chatActions.restore.teams, { d: view.dfeNumber, u: a.username })],
-                  },
-                ]
+            text(
+              f.account
+                ? `**${esc(f.name)}** (${f.account.username}) · ${f.account.status} · born ${esc(f.maskedDob ?? 'unknown')} · latest move or create ${f.account.latestMoveOrCreateAt.slice(0, 10)}`
+                : `**${esc(f.name)}** · MIS ${f.mis!.role} ${esc(f.mis!.personId)} at ${f.dfeNumber} · born ${esc(f.maskedDob ?? 'unknown')} · **no account**`,
+            ),
+            ...(f.account
+              ? f.account.associations.map((x) =>
+                  text(
+                    `${x.dfeNumber} ${x.role}${x.group ? ` (${esc(x.group)})` : ''} ${x.status}${x.source === 'manual' ? ' by hand' : ''} from ${x.since}${x.until ? ` to ${x.until}` : ''}`,
+                    { isSubtle: true },
+                  ),
+                )
               : []),
+            ...f.history
+              .slice(0, 8)
+              .map((h) =>
+                text(
+                  `${h.at.slice(0, 10)} ${esc(h.what)}${h.reason ? `: ${esc(h.reason)}` : ''}${h.by ? ` (${esc(h.by)})` : ''}`,
+                  { isSubtle: true },
+                ),
+              ),
           ],
         })),
       ]);
     }
+    case 'notice':
+      return card([
+        {
+          type: 'Container',
+          style: view.tone === 'problem' ? 'attention' : view.tone === 'recovered' ? 'good' : 'emphasis',
+          items: [text(`**${esc(view.schoolName)}** (${view.dfeNumber}): ${esc(view.title)}`), text(esc(view.detail))],
+        },
+      ]);
     case 'status':
       return card([
         ...(view.paused ? [text('All runs are paused.', { isSubtle: true })] : []),
@@ -219,14 +504,42 @@ export function renderCard(view: View, page = 0): AdaptiveCard {
     case 'restored':
       return card([text(`${view.username} was restored at ${view.dfeNumber} by ${esc(view.by)}.`)]);
     case 'held_decided':
-      return card([
-        text(
-          `The held changes of run ${view.runId} were ${view.decision} by ${esc(view.by)}${view.decision === 'approved' ? `: ${view.applied} applied${view.stale.length ? `, ${view.stale.length} skipped (changed since)` : ''}` : ''}.`,
-        ),
-      ]);
+      return card([text(heldDecidedText(view, esc))]);
     case 'run_queued':
       return card([text(`A run for ${view.dfeNumber} was started by ${esc(view.by)}.`)]);
   }
+}
+
+/** A table of new accounts to print login slips from, a page at a time. */
+export function newAccountsTable(view: Extract<View, { kind: 'new_accounts' }>, page = 0): AdaptiveCard {
+  const { slice, page: p, pages } = pageOf(view.accounts, page, CARD_PAGE_SIZES.table);
+  const cell = (t: string) => ({ type: 'TableCell' as const, items: [text(t)] });
+  const base = {
+    d: view.dfeNumber,
+    ...(view.runId ? { r: view.runId } : {}),
+    ...(view.filter ? { f: view.filter } : {}),
+  };
+  return card(
+    [
+      text(`New accounts at ${view.dfeNumber}, ${view.scope} (page ${p + 1} of ${pages})`, { weight: 'Bolder' }),
+      {
+        type: 'Table',
+        firstRowAsHeader: true,
+        columns: [{ width: 3 }, { width: 2 }, { width: 2 }, { width: 2 }],
+        rows: [
+          { type: 'TableRow', cells: ['Name', 'Username', 'Year / role', 'First day'].map(cell) },
+          ...slice.map((a) => ({
+            type: 'TableRow' as const,
+            cells: [a.name, a.username, a.group ?? a.role, a.firstDay ?? ''].map(cell),
+          })),
+        ],
+      },
+    ],
+    [
+      ...(p > 0 ? [exec('Previous', chatActions.newAccountsFile.teams, { ...base, page: p - 1 })] : []),
+      ...(p < pages - 1 ? [exec('Next', chatActions.newAccountsFile.teams, { ...base, page: p + 1 })] : []),
+    ],
+  );
 }
 
 /** One card shown above another (a decision above the list it was made on), keeping the lower card's buttons. */
@@ -248,6 +561,8 @@ export function confirmationFor(
     u?: string | undefined;
     r?: string | undefined;
     page?: number | undefined;
+    f?: string | undefined;
+    sel?: string | undefined;
   },
   subject: string,
 ): AdaptiveCard {
@@ -282,6 +597,15 @@ export function confirmationFor(
         exec('Reject', verb, { d, r: data.r ?? '' }, 'destructive'),
         exec('Cancel', chatActions.summary.teams, { d }),
       );
+    case 'restoreSelected': {
+      const back = { d, page: data.page ?? 0, ...(data.f ? { f: data.f } : {}) };
+      return confirmCard(
+        'Restore the ticked accounts?',
+        `${esc(subject)}: each gets access at this school again, kept by hand until the MIS lists them.`,
+        exec('Restore', verb, { ...back, sel: data.sel ?? '' }, 'positive'),
+        exec('Cancel', chatActions.unallocated.teams, back),
+      );
+    }
   }
 }
 
@@ -298,6 +622,8 @@ export function cardProblems(c: AdaptiveCard): string[] {
     }
   };
   walk(c.body);
+  const json = JSON.stringify(c);
+  if (/"type":"(Table|Input\.ChoiceSet)"/.test(json) && c.version !== '1.5') problems.push('table or inputs need 1.5');
   for (const a of c.actions ?? []) if (!a.verb) problems.push('action without a verb');
   return problems;
 }
