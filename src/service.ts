@@ -11,7 +11,7 @@ import type { IntegrisClient } from './sync/integris/client.js';
 import { integrisClient, storeOptions } from './connections.js';
 import { Scheduler } from './sync/jobs.js';
 import { integrisWebhookRoutes } from './webhooks/index.js';
-import { deliverDue, notifyRevoked, notifyRun, queueLaDigests, type ChatSenders } from './bot/index.js';
+import { alerts, deliverDue, notifyRun, queueLaDigests, type ChatSenders } from './bot/index.js';
 import { createSlack, slackInstallRoutes } from './bot/slack/index.js';
 import { createTeams } from './bot/teams/index.js';
 import { todayIn } from './domain/dates.js';
@@ -34,12 +34,22 @@ export async function startService(
   const senders: ChatSenders = {};
   // aborted first at shutdown, so runs in progress stop at a batch boundary and are settled before the store closes
   const shutdown = new AbortController();
+  // whatever a run or a grant change queues for chat is delivered at once
+  const deliverIfQueued = async (queued: number) => {
+    if (queued > 0) await scheduler.agenda.now('outbox:deliver');
+  };
   const scheduler = new Scheduler({
     signal: shutdown.signal,
     onRun: async (run) => {
-      if ((await notifyRun(store.db, run)) > 0) await scheduler.agenda.now('outbox:deliver');
+      let queued = await notifyRun(store.db, run);
+      if (run.status === 'succeeded') queued += await alerts.runSucceeded(store.db, run.dfeNumber);
+      await deliverIfQueued(queued);
     },
-    onRevoked: (dfeNumber) => notifyRevoked(store.db, dfeNumber),
+    onRunFailed: async (dfeNumber, code) => deliverIfQueued(await alerts.runFailed(store.db, dfeNumber, code)),
+    onRevoked: async (dfeNumber) => deliverIfQueued(await alerts.grantRevoked(store.db, dfeNumber)),
+    onGranted: async (dfeNumber) => deliverIfQueued(await alerts.grantRestored(store.db, dfeNumber)),
+    onReportsChanged: async (dfeNumber, change) =>
+      deliverIfQueued(await alerts.reportsChanged(store.db, dfeNumber, change)),
     db: store.db,
     logger,
     integris: extra.integris ?? integrisClient(config, logger),
@@ -103,9 +113,16 @@ export async function startService(
     },
     { concurrency: 1 },
   );
-  scheduler.agenda.define('chat:digest', async () => void (await queueLaDigests(store.db, todayIn(config.TZ))), {
-    concurrency: 1,
-  });
+  // each school-day morning: schools whose exports stopped arriving are told, then LA admins get their digest
+  scheduler.agenda.define(
+    'chat:digest',
+    async () => {
+      const today = todayIn(config.TZ);
+      await alerts.checkExportsArriving(store.db, today);
+      await queueLaDigests(store.db, today);
+    },
+    { concurrency: 1 },
+  );
   try {
     await scheduler.start();
     await scheduler.agenda.every('1 minute', 'outbox:deliver');

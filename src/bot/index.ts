@@ -15,5 +15,6 @@ export {
   who,
 } from './actions.js';
 export { newAccountsCsv } from './csv.js';
-export { notifyRevoked, notifyRun, queueLaDigests } from './notify.js';
+export { notifyRun, queueLaDigests } from './notify.js';
+export * as alerts from './alerts.js';
 export { deliverDue, type ChatSenders } from './outbox.js';

@@ -1,5 +1,5 @@
 // What the service tells schools in chat, on Slack and Teams alike: a summary after every run (one message per run
-// and conversation), a notice when a school withdraws its Datashare grant, and the LA admins' morning digest.
+// and conversation) and the LA admins' morning digest (with each school's open alerts; alerts.ts says them).
 // Messages go through the outbox.
 import type { Db } from 'mongodb';
 import { schoolStatus } from '../sync/status.js';
@@ -11,6 +11,7 @@ import { enqueue, outboxItem, type ChatMessage, type ChatSenders } from './outbo
 import type { Logger } from '../log.js';
 import { lastSucceededRun } from '../store/runs.js';
 import { laAdmins } from '../store/chat.js';
+import { openAlerts } from '../store/alerts.js';
 import { render } from './views/blocks.js';
 import { renderCard } from './views/cards.js';
 import { personalConversation } from './teams/conversations.js';
@@ -42,17 +43,15 @@ export async function notifyRun(db: Db, run: RunSummary): Promise<number> {
   return queued;
 }
 
-export async function notifyRevoked(db: Db, dfeNumber: string): Promise<void> {
-  for (const link of await conversationsOfSchool(db, dfeNumber)) {
-    const text = `School ${dfeNumber} withdrew Integris Datashare access, so its nightly runs have stopped. Accounts are unchanged. Runs resume when the school grants access again.`;
-    await enqueue(
-      db,
-      `revoked:${dfeNumber}:${link._id}:${new Date().toISOString().slice(0, 13)}`,
-      { platform: link.platform, workspace: link.workspace, conversation: link.conversation },
-      { text },
-    );
-  }
-}
+/** How the digest names each open alert. */
+const ALERT_WORDS: Record<string, (detail?: string) => string> = {
+  run_failed: () => 'runs failing',
+  no_export: () => 'no export for 2+ school days',
+  grant_revoked: () => 'Datashare access withdrawn',
+  report_unshared: (report) => `${report ?? 'a report'} no longer shared`,
+  school_paused: () => 'paused',
+  service_paused: () => '',
+};
 
 /**
  * The morning digest for each LA admin: the schools of their LA that need someone. One per admin per day, to their
@@ -61,6 +60,9 @@ export async function notifyRevoked(db: Db, dfeNumber: string): Promise<void> {
 export async function queueLaDigests(db: Db, today: string): Promise<number> {
   const admins = await laAdmins(db);
   const statuses = admins.length ? (await schoolStatus(db)).schools : [];
+  const alertsBySchool = new Map<string, string[]>();
+  for (const a of admins.length ? await openAlerts(db) : [])
+    alertsBySchool.set(a.dfeNumber, [...(alertsBySchool.get(a.dfeNumber) ?? []), a.kind]);
   let queued = 0;
   for (const admin of admins) {
     const [platform, workspace, ...rest] = admin.actor.split(':');
@@ -73,9 +75,10 @@ export async function queueLaDigests(db: Db, today: string): Promise<number> {
     for (const s of statuses.filter((x) => x.dfeNumber.startsWith(admin.laCode!))) {
       const held = s.heldChanges.reduce((n, h) => n + h.count, 0);
       const failed = s.lastRun?.status === 'failed';
-      if (!s.openMatches && !held && !failed) continue;
+      const problems = (alertsBySchool.get(s.dfeNumber) ?? []).filter((k) => k !== 'run_failed' || !failed);
+      if (!s.openMatches && !held && !failed && !problems.length) continue;
       lines.push(
-        `• ${bold(s.name)} (${s.dfeNumber}): ${[s.openMatches ? `${s.openMatches} to match` : '', held ? `${held} held change(s)` : '', failed ? `last run failed (${s.lastRun?.error ?? 'see uso status'})` : ''].filter(Boolean).join(', ')}`,
+        `• ${bold(s.name)} (${s.dfeNumber}): ${[s.openMatches ? `${s.openMatches} to match` : '', held ? `${held} held change(s)` : '', failed ? `last run failed (${s.lastRun?.error?.split(':')[0] ?? 'see uso status'})` : '', ...problems.map((k) => ALERT_WORDS[k.split(':')[0]!]?.(k.split(':')[1]) ?? k)].filter(Boolean).join(', ')}`,
       );
     }
     if (lines.length === 0) continue;

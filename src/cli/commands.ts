@@ -12,6 +12,7 @@ import { getSchool, listSchools, setGlobalPause, updateSchool, upsertSchool } fr
 import { audit, auditEntries } from '../store/audit.js';
 import { nonMisAccounts, unallocatedAccounts } from '../sync/admin.js';
 import {
+  alerts,
   approveHeldChanges,
   listHeld,
   listInvalid,
@@ -254,6 +255,7 @@ export const commands: Record<string, Command> = {
         settings,
         ...(v['accepted-reports'] ? { acceptedReports: v['accepted-reports'] } : {}),
       });
+      if (v.pause || v.resume) await alerts.pauseChanged(db, { dfeNumber }, v.pause === true);
       await audit(db, {
         at: new Date(),
         actor: ctx.actor,
@@ -834,8 +836,10 @@ export const commands: Record<string, Command> = {
     options: { reason: { type: 'string' } },
     async run(ctx, { values }) {
       const { db } = await ctx.store();
-      await setGlobalPause(db, true, typeof values.reason === 'string' ? values.reason : undefined);
+      const reason = typeof values.reason === 'string' ? values.reason : undefined;
+      await setGlobalPause(db, true, reason);
       await audit(db, { at: new Date(), actor: ctx.actor, action: 'service.paused' });
+      await alerts.pauseChanged(db, {}, true, reason);
       return { human: 'All runs are paused.', json: { paused: true } };
     },
   },
@@ -846,6 +850,7 @@ export const commands: Record<string, Command> = {
       const { db } = await ctx.store();
       await setGlobalPause(db, false);
       await audit(db, { at: new Date(), actor: ctx.actor, action: 'service.resumed' });
+      await alerts.pauseChanged(db, {}, false);
       return { human: 'Runs resumed.', json: { paused: false } };
     },
   },

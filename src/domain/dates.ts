@@ -26,3 +26,10 @@ export function academicYearStart(date: IsoDate): number {
   const [y, m] = date.split('-').map(Number) as [number, number];
   return m >= 9 ? y : y - 1;
 }
+
+/** School days (Monday to Friday) strictly between two dates: the evenings an export was due and did not come. */
+export function weekdaysBetween(from: IsoDate, to: IsoDate): number {
+  let n = 0;
+  for (let d = addDays(from, 1); d < to; d = addDays(d, 1)) if (isWeekday(d)) n++;
+  return n;
+}

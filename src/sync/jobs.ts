@@ -5,7 +5,8 @@
 import { Agenda, exponential, type Job } from 'agenda';
 import { MongoBackend } from '@agendajs/mongo-backend';
 import type { Db } from 'mongodb';
-import { isUsoError } from '../errors.js';
+import { asUsoError, isUsoError, type ErrorCode } from '../errors.js';
+import type { School } from '../domain/model.js';
 import type { Logger } from '../log.js';
 import { lastProcessedExport } from '../store/exports.js';
 import { runByKey } from '../store/runs.js';
@@ -32,7 +33,13 @@ export interface SchedulerOptions {
   processEvery?: number | string;
   /** Told of each finished run and of revoked grants (the chat outbox, later). */
   onRun?: (run: RunSummary) => Promise<void> | void;
+  /** A school's export or processing failed (told once per attempt; the listener says it once per episode). */
+  onRunFailed?: (dfeNumber: string, code: ErrorCode) => Promise<void> | void;
   onRevoked?: (dfeNumber: string) => Promise<void> | void;
+  /** A school granted access again after a revoke. */
+  onGranted?: (dfeNumber: string) => Promise<void> | void;
+  /** Reports a school stopped sharing, or shares again. */
+  onReportsChanged?: (dfeNumber: string, change: { unshared: string[]; shared: string[] }) => Promise<void> | void;
   now?: () => Date;
   /** Aborted at shutdown: runs in progress stop at a batch boundary and are settled as failed. */
   signal?: AbortSignal;
@@ -178,6 +185,7 @@ export class Scheduler {
         `export failed (attempt ${(job.attrs.failCount ?? 0) + 1})`,
       );
       if (runKey) await releaseClaim(db, `night:${runKey}`);
+      await this.told(dfeNumber, e.code);
       throw e;
     }
     const delay = trigger === 'nightly' ? this.options.processDelayMinutes * 60_000 : 0;
@@ -195,10 +203,36 @@ export class Scheduler {
       now: this.now,
       signal: this.options.signal,
     };
-    const run = await this.withTouch(job, () =>
-      processExport(deps, dfeNumber, { trigger, seq, ...(runKey ? { runKey } : {}) }),
-    );
+    let run: RunSummary;
+    try {
+      run = await this.withTouch(job, () =>
+        processExport(deps, dfeNumber, { trigger, seq, ...(runKey ? { runKey } : {}) }),
+      );
+    } catch (err) {
+      await this.told(dfeNumber, asUsoError(err).code);
+      throw err;
+    }
     if (run.runId) await this.options.onRun?.(run);
+  }
+
+  /** Tells the listener of a failure; a run stopped by shutdown is not one (it is picked up again). */
+  private async told(dfeNumber: string, code: ErrorCode): Promise<void> {
+    if (code === 'run_interrupted') return;
+    await Promise.resolve(this.options.onRunFailed?.(dfeNumber, code)).catch((err: Error) =>
+      this.options.logger.warn({ dfeNumber, err: { message: err.message } }, 'telling of a failed run failed'),
+    );
+  }
+
+  /** A school's grant as it was and as it is now: tells the listener of a restored grant and of reports un-shared. */
+  async grantChanged(before: School | undefined, after: School): Promise<void> {
+    if (!before) return;
+    if (before.grant.state === 'revoked' && after.grant.state === 'granted')
+      await this.options.onGranted?.(after.dfeNumber);
+    const was = new Set(before.grant.permissions ?? before.acceptedReports);
+    const now = new Set(after.grant.permissions ?? after.acceptedReports);
+    const unshared = [...was].filter((r) => !now.has(r));
+    const shared = [...now].filter((r) => !was.has(r));
+    if (unshared.length || shared.length) await this.options.onReportsChanged?.(after.dfeNumber, { unshared, shared });
   }
 
   /** Creates or updates schools from their grants; a school that is no longer listed has revoked access. */
@@ -219,6 +253,7 @@ export class Scheduler {
         grant: { state: 'granted', grantedAt: g.grantedAt, permissions: g.permissions },
       });
       if (existing?.grant.state !== 'granted') granted.push(g.dfeNumber);
+      await this.grantChanged(existing, school);
       await this.scheduleNightly(g.dfeNumber, school.settings.exportTime);
     }
     const revoked: string[] = [];

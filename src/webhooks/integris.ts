@@ -9,6 +9,7 @@ import { firstSighting, forgetSighting } from '../store/events.js';
 import { getSchool, upsertSchool } from '../store/schools.js';
 import { verifyIntegrisSignature } from '../sync/integris/signature.js';
 import { dfeNumberSchema, reportNameSchema } from '../domain/records.js';
+import type { School } from '../domain/model.js';
 
 export const webhookEventSchema = z.object({
   id: z.string().min(1).max(200),
@@ -35,6 +36,8 @@ export interface WebhookDeps {
   scheduler: {
     recordsChanged(dfeNumber: string): Promise<void>;
     revoke(dfeNumber: string): Promise<void>;
+    /** Told of a grant as it was and is now (a restored grant, reports no longer shared). */
+    grantChanged?(before: School | undefined, after: School): Promise<void>;
     scheduleNightly(dfeNumber: string, exportTime: string): Promise<void>;
   };
   now?: () => number;
@@ -113,6 +116,7 @@ async function handle(deps: WebhookDeps, event: WebhookEventBody): Promise<void>
           ...(event.data.permissions ? { permissions: event.data.permissions } : {}),
         },
       });
+      await deps.scheduler.grantChanged?.(school, saved);
       await deps.scheduler.scheduleNightly(event.dfeNumber, saved.settings.exportTime);
       break;
     }

@@ -13,6 +13,7 @@ import { grantRole } from '../../src/bot/access.js';
 import { deliverDue, outboxItem } from '../../src/bot/outbox.js';
 import { slackSender } from '../../src/bot/slack/sender.js';
 import { finishRun, getRun, startRun } from '../../src/store/runs.js';
+import { blockKitProblems } from '../../src/bot/views/blocks.js';
 import { captureLogger } from '../helpers/log.js';
 import {
   la,
@@ -210,6 +211,91 @@ describe('Slack', () => {
     expect((await getRun(ctx.store.db, run.runId))?.heldState).toBe('approved');
   });
 
+  it('reviews held changes person by person: the summary names the guard, the list names each person, approving two applies exactly those', async () => {
+    const db = ctx.store.db;
+    const run = await nightWithLeavers(db, Math.ceil(school.students.length / 4));
+    const heldCount = run.counts.held_unallocation;
+    expect(heldCount).toBeGreaterThan(5);
+    await notifyRun(db, run);
+    const item = await outboxItem(db, `summary:${run.runId}:slack:T1:C1`);
+    const summaryText = JSON.stringify(item!.message.blocks);
+    expect(summaryText).toMatch(
+      new RegExp(`${heldCount} of \\d+ pupils would leave: over this school's \\d+% threshold`),
+    );
+    const review = buttonsIn(item!.message.blocks).find((e) => e.action_id === 'uso_held')!;
+
+    /** Clicks a button and returns the message Slack was asked to show in its place. */
+    const shownAfter = async (actionId: string, value: string) => {
+      let shown: { text: string; blocks: unknown[] } | undefined;
+      nock('https://slack.com')
+        .post('/api/chat.update', (b) => {
+          shown = { text: String(b.text), blocks: JSON.parse(String(b.blocks)) as unknown[] };
+          return true;
+        })
+        .reply(200, { ok: true });
+      await click(actionId, value);
+      await vi_waitFor(() => shown !== undefined);
+      return shown!;
+    };
+    const list = await shownAfter('uso_held', review.value);
+    expect(blockKitProblems(list as never)).toEqual([]);
+    const held = (await getRun(db, run.runId))!.held!;
+    const rows = buttonsIn(list.blocks).filter((e) => e.action_id === 'uso_approve_one');
+    expect(rows).toHaveLength(Math.min(10, heldCount)); // a page at a time
+    const listText = JSON.stringify(list.blocks);
+    for (const row of rows) {
+      const h = held.find((x) => x.username === (JSON.parse(row.value) as { u: string }).u)!;
+      expect(listText).toContain(
+        `*${h.before.preferredForename ?? h.before.legalForename} ${h.before.preferredSurname ?? h.before.legalSurname}* \`${h.username}\``,
+      );
+    }
+    expect(listText).toContain('would lose access to this school');
+    expect(listText).toMatch(/pupils would leave: over this school/);
+
+    // approve the first person, then the second from the refreshed list
+    const first = JSON.parse(rows[0]!.value) as { u: string };
+    const afterFirst = await shownAfter('uso_approve_one', rows[0]!.value);
+    expect(JSON.stringify(afterFirst.blocks)).toContain(
+      `${first.u} was approved by uhead: 1 applied. ${heldCount - 1} still held.`,
+    );
+    const second = buttonsIn(afterFirst.blocks).find((e) => e.action_id === 'uso_approve_one')!;
+    const secondUser = (JSON.parse(second.value) as { u: string }).u;
+    expect(secondUser).not.toBe(first.u);
+    const afterSecond = await shownAfter('uso_approve_one', second.value);
+    const approved = [first.u, secondUser];
+
+    // exactly those two lost the school, each audited as itself naming the approver; the rest stay held
+    for (const h of held) {
+      const account = await getAccount(db, h.username);
+      const here = account!.associations.find((x) => x.dfeNumber === school.dfeNumber && x.source === 'mis');
+      expect(here?.status, h.username).toBe(approved.includes(h.username) ? 'ended' : 'active');
+    }
+    const audited = await db.collection('audit').find({ runId: run.runId, action: 'account.unallocated' }).toArray();
+    expect(audited.map((a) => a.username).sort()).toEqual([...approved].sort());
+    expect(audited.every((a) => a.actor === 'slack:T1:UHEAD')).toBe(true);
+    expect((await getRun(db, run.runId))?.heldState).toBe('pending');
+    expect(JSON.stringify(afterSecond.blocks)).toContain(`${heldCount - 2} still to decide`);
+    // the decided show as decided (they sort after the undecided: the staff filter and paging reach them)
+    const everyone = await shownAfter(
+      'uso_held',
+      JSON.stringify({ d: school.dfeNumber, r: run.runId, page: Math.ceil(heldCount / 10) - 1 }),
+    );
+    expect(JSON.stringify(everyone.blocks)).toMatch(/approved by slack:T1:UHEAD/);
+    // a second click on an approved row is answered as already decided, privately
+    const again = nock('https://slack.com')
+      .post('/api/chat.postEphemeral', (b) => /already decided \(approved by slack:T1:UHEAD\)/.test(String(b.text)))
+      .reply(200, { ok: true });
+    await click('uso_approve_one', rows[0]!.value);
+    await vi_waitFor(() => again.isDone());
+    // a forged button naming this run under another school is refused
+    const forged = nock('https://slack.com')
+      .post('/api/chat.postEphemeral', (b) => /does not exist|not an admin/.test(String(b.text)))
+      .reply(200, { ok: true });
+    await click('uso_approve_one', JSON.stringify({ d: '2099999', r: run.runId, u: held[5]!.username }));
+    await vi_waitFor(() => forged.isDone());
+    expect((await getAccount(db, held[5]!.username))!.associations.some((x) => x.status === 'active')).toBe(true);
+  });
+
   it('sends LA admins a morning digest of the schools that need someone, once a day', async () => {
     await grantRole(
       ctx.store.db,
@@ -403,6 +489,13 @@ describe('Slack', () => {
     });
   });
 });
+
+/** Every element of a message's actions blocks (buttons and tick boxes). */
+function buttonsIn(blocks: unknown): { action_id: string; value: string; type: string }[] {
+  return (blocks as { elements?: { action_id: string; value: string; type: string }[] }[]).flatMap(
+    (b) => b.elements ?? [],
+  );
+}
 
 async function vi_waitFor(check: () => boolean, ms = 5000): Promise<void> {
   const deadline = Date.now() + ms;
