@@ -167,6 +167,114 @@ describe('uso', () => {
     expect((await uso('non-mis', school.dfeNumber)).out).toBe('None.\n');
   });
 
+  it('answers who, held, approve --only, new-accounts and invalid, with --json', async () => {
+    const students = school.students.slice(1);
+    const leavers = students.slice(0, Math.ceil(students.length / 4));
+    const stay = students.slice(leavers.length);
+    const base = stay[0]!;
+    const newcomers = [
+      { ...base, personId: 'NEW1', legalForename: 'Zephyrine', legalSurname: 'Okonkwo-Blythe', upn: undefined },
+      { ...base, personId: 'NEW2', legalForename: 'Quillan', legalSurname: 'Marchetti', upn: undefined },
+    ];
+    const broken = {
+      ...base,
+      personId: 'BAD1',
+      legalForename: 'Ottoline',
+      legalSurname: 'Fairweather',
+      upn: undefined,
+    };
+    delete (broken as { dateOfBirth?: string }).dateOfBirth;
+    for (const n of [...newcomers, broken]) delete (n as { upn?: string }).upn;
+    const run = JSON.parse(
+      (
+        await uso(
+          'sync',
+          school.dfeNumber,
+          '--file',
+          exportFile([...stay, ...newcomers, broken]),
+          '--json',
+          '--today',
+          la.today,
+        )
+      ).out,
+    );
+    expect(run.counts.held_unallocation).toBe(leavers.length);
+    expect(run.counts.created).toBe(2);
+
+    // held: every person with what would happen, and the guard with its numbers
+    const held = JSON.parse((await uso('held', run.runId, '--json')).out);
+    expect(held.changes).toHaveLength(leavers.length);
+    expect(held.guards[0]).toMatch(
+      new RegExp(`^${leavers.length} of \\d+ pupils would leave: over this school's \\d+% threshold$`),
+    );
+    const two = held.changes.slice(0, 2).map((c: { username: string }) => c.username);
+    const approved = JSON.parse((await uso('approve', run.runId, '--only', two.join(','), '--json')).out);
+    expect(approved).toMatchObject({ applied: 2, decided: two, remaining: leavers.length - 2 });
+    const after = JSON.parse((await uso('held', run.runId, '--json')).out);
+    expect(after.open).toBe(leavers.length - 2);
+    expect(
+      after.changes
+        .filter((c: { state: string }) => c.state === 'approved')
+        .map((c: { username: string }) => c.username)
+        .sort(),
+    ).toEqual([...two].sort());
+    expect((await uso('approve', run.runId, '--only', two[0])).err).toMatch(/already decided \(approved by cli:/);
+    expect((await uso('held', run.runId)).out).toMatch(/^held because: \d+ of \d+ pupils would leave/);
+
+    // new accounts: the two newcomers, as JSON, a table and CSV
+    const fresh = JSON.parse((await uso('new-accounts', school.dfeNumber, '--json')).out);
+    expect(fresh.accounts.map((a: { name: string }) => a.name).sort()).toEqual([
+      'Quillan Marchetti',
+      'Zephyrine Okonkwo-Blythe',
+    ]);
+    expect(fresh.accounts.every((a: { how: string; firstDay: string }) => a.how === 'created' && a.firstDay)).toBe(
+      true,
+    );
+    const since = JSON.parse((await uso('new-accounts', school.dfeNumber, '--since', la.today, '--json')).out);
+    expect(since.accounts.length).toBeGreaterThanOrEqual(2);
+    const csv = (await uso('new-accounts', school.dfeNumber, '--csv')).out.split('\r\n');
+    expect(csv[0]).toBe('Name,Username,Pupil or staff,Year / role,First day,How,Date');
+    expect(csv.some((l) => l.startsWith('Quillan Marchetti,'))).toBe(true);
+
+    // who: a misspelt name, a UPN, a username; an invalid record with its field and reason
+    const username = fresh.accounts.find((a: { name: string }) => a.name === 'Quillan Marchetti').username;
+    const misspelt = JSON.parse((await uso('who', school.dfeNumber, 'quillan', 'marchetty', '--json')).out);
+    expect(misspelt.found[0].account.username).toBe(username);
+    // the run that created the account, and the audit of it (naming who: the sync)
+    expect(misspelt.found[0].history.map((h: { what: string }) => h.what)).toEqual(
+      expect.arrayContaining(['account created', 'account.created']),
+    );
+    const withUpn = stay.find((p) => p.upn)!;
+    const byUpn = JSON.parse((await uso('who', school.dfeNumber, withUpn.upn!, '--json')).out);
+    expect(byUpn.found).toHaveLength(1);
+    expect(byUpn.found[0].account.associations[0]).toMatchObject({ dfeNumber: school.dfeNumber, status: 'active' });
+    expect(JSON.parse((await uso('who', school.dfeNumber, username, '--json')).out).found[0].name).toBe(
+      'Quillan Marchetti',
+    );
+    const invalid = JSON.parse((await uso('who', school.dfeNumber, 'Ottoline Fairweather', '--json')).out);
+    expect(invalid.found[0]).toMatchObject({ mis: { personId: 'BAD1', role: 'pupil' } });
+    expect(invalid.found[0].history[0]).toMatchObject({
+      what: 'invalid record: no account',
+      reason: expect.stringMatching(/^dateOfBirth: /),
+    });
+    const human = (await uso('who', school.dfeNumber, 'Ottoline')).out;
+    expect(human).toMatch(
+      /Ottoline Fairweather +MIS pupil BAD1 .*no account\n +\S+ \S+ +invalid record: no account: dateOfBirth: /,
+    );
+    const listed = JSON.parse((await uso('invalid', school.dfeNumber, '--json')).out);
+    expect(listed.records).toEqual([
+      {
+        personId: 'BAD1',
+        report: 'students',
+        name: 'Ottoline Fairweather',
+        field: 'dateOfBirth',
+        reason: expect.any(String),
+      },
+    ]);
+    // the date of birth never shows in full
+    expect(JSON.stringify(misspelt)).not.toContain(base.dateOfBirth);
+  });
+
   it('reads the audit newest first, by school, user and actor, a page at a time, with changed field names only', async () => {
     const renamed = school.students.map((p, i) =>
       i === 1 ? { ...p, registrationGroup: 'Z9', legalSurname: `${p.legalSurname}-Renamed` } : p,

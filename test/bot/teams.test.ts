@@ -405,6 +405,65 @@ describe('Teams', () => {
     expect((await press(approve, { from: CONTACT })).body.value).toMatch(/only the school's head/);
   });
 
+  it('reviews held changes person by person: the summary names the guard, the card lists each person, approving two applies exactly those', async () => {
+    await linkChannel();
+    const db = ctx.store.db;
+    await db.collection('leases').deleteMany({});
+    const run = await nightWithLeavers(db, Math.ceil(school.students.length / 4));
+    const heldCount = run.counts.held_unallocation;
+    expect(heldCount).toBeGreaterThan(5);
+    await notifyRun(db, run);
+    const item = await outboxItem(db, `summary:${run.runId}:teams:${TENANT}:${CHANNEL}`);
+    const summary = item!.message.card as Record<string, unknown>;
+    expect(JSON.stringify(summary)).toMatch(
+      new RegExp(`${heldCount} of \\d+ pupils would leave: over this school's \\d+% threshold`),
+    );
+    const review = actionsIn(summary).find((a) => a.verb === 'uso.held')!;
+    const list = await press(review);
+    const card = list.body.value;
+    expect(list.updates).toHaveLength(0); // a list is shown to whoever asked
+    const held = (await getRun(db, run.runId))!.held!;
+    const rows = actionsIn(card).filter((a) => a.verb === 'uso.approveOne');
+    expect(rows).toHaveLength(Math.min(10, heldCount));
+    for (const row of rows) {
+      const h = held.find((x) => x.username === row.data.u)!;
+      expect(JSON.stringify(card)).toContain(
+        `**${h.before.preferredForename ?? h.before.legalForename} ${h.before.preferredSurname ?? h.before.legalSurname}** (${h.username})`,
+      );
+    }
+    expect(JSON.stringify(card)).toContain('would lose access to this school');
+
+    const first = await press(rows[0]!);
+    expect(first.updates).toHaveLength(1); // a decision replaces the card for everyone
+    expect(JSON.stringify(first.body.value)).toContain(
+      `${String(rows[0]!.data.u)} was approved by Hazel Head: 1 applied.`,
+    );
+    const next = actionsIn(first.body.value).find((a) => a.verb === 'uso.approveOne')!;
+    expect(next.data.u).not.toBe(rows[0]!.data.u);
+    await press(next);
+    const approved = [String(rows[0]!.data.u), String(next.data.u)];
+
+    for (const h of held) {
+      const account = await getAccount(db, h.username);
+      const here = account!.associations.find((x) => x.dfeNumber === school.dfeNumber && x.source === 'mis');
+      expect(here?.status, h.username).toBe(approved.includes(h.username) ? 'ended' : 'active');
+    }
+    const audited = await db.collection('audit').find({ runId: run.runId, action: 'account.unallocated' }).toArray();
+    expect(audited.map((a) => a.username).sort()).toEqual([...approved].sort());
+    expect(audited.every((a) => a.actor === `teams:${TENANT}:${HEAD.id}`)).toBe(true);
+    const now = await press({
+      verb: 'uso.held',
+      data: { d: school.dfeNumber, r: run.runId, page: Math.ceil(heldCount / 10) - 1 },
+    });
+    expect(JSON.stringify(now.body.value)).toContain(`${heldCount - 2} still to decide`);
+    expect(JSON.stringify(now.body.value)).toMatch(
+      new RegExp(`approved by teams:${TENANT}:${HEAD.id.replace(/[:]/g, '.')}`),
+    );
+    // a stranger may not decide, and nothing changes
+    expect((await press(rows[2]!, { from: STRANGER })).body.value).toMatch(/not an admin/);
+    expect((await getRun(db, run.runId))?.heldState).toBe('pending');
+  });
+
   it('lists unallocated accounts and restores one after confirming, keeping the posted summary current', async () => {
     await linkChannel();
     await linkSlackChannel(ctx.store.db);
