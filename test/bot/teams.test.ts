@@ -563,9 +563,21 @@ describe('Teams logs', () => {
     );
     await say(`status ${school.dfeNumber}`, { conversation: 'a:personal-chat-with-head' });
     expect((await send(message('status'), null)).status).toBe(401);
+    // the people lists: who, held changes decided person by person, new accounts, invalid records
+    const leaver = school.students[0]!;
+    expect(JSON.stringify(await say(`who ${leaver.legalForename} ${leaver.legalSurname}`))).toContain(
+      leaver.legalSurname,
+    );
+    await ctx.store.db.collection('leases').deleteMany({});
+    const run = await nightWithLeavers(ctx.store.db, Math.ceil(school.students.length / 4));
+    const heldCard = cardIn(await say('held'))!;
+    await press(actionsIn(heldCard).find((a) => a.verb === 'uso.approveOne')!);
+    await press({ verb: 'uso.newAccounts', data: { d: school.dfeNumber, r: run.runId, page: 0 } });
+    await press({ verb: 'uso.newAccountsTable', data: { d: school.dfeNumber, r: run.runId, page: 0 } });
+    await say('invalid');
     const lines = log.lines.slice(from);
     const text = lines.map((l) => JSON.stringify(l)).join('\n');
-    expect(lines.filter((l) => l.msg === 'request' && l.path === '/api/messages').length).toBe(6);
+    expect(lines.filter((l) => l.msg === 'request' && l.path === '/api/messages').length).toBe(12);
     expect(text).toContain('teams request refused: token not valid');
     for (const personal of [
       'Hazel',
@@ -575,6 +587,8 @@ describe('Teams logs', () => {
       'Thomas',
       '2016-03-14',
       school.students[0]!.legalSurname,
+      school.students[0]!.legalForename,
+      school.students[0]!.dateOfBirth,
     ]) {
       expect(text).not.toContain(personal);
     }

@@ -474,7 +474,7 @@ export function render(view: View, page = 0): SlackMessage {
           .slice(0, 8)
           .map(
             (h) =>
-              `• ${h.at.slice(0, 10)} ${esc(h.what)}${h.reason ? `: ${esc(h.reason)}` : ''}${h.by ? ` (${esc(h.by)})` : ''}`,
+              `• ${h.at.slice(0, 10)} ${esc(h.what)}${h.reason ? `: ${esc(h.reason.slice(0, 160))}` : ''}${h.by ? ` (${esc(h.by)})` : ''}`,
           )
           .join('\n');
         blocks.push({ type: 'divider' }, { type: 'section', text: md(`${head}${history ? `\n${history}` : ''}`) });

@@ -58,6 +58,8 @@ export interface Action {
 /** Teams refuses cards over about 28 KB. */
 export const CARD_MAX_BYTES = 28 * 1024;
 export const CARD_MATCHES_PER_PAGE = 5;
+/** People a `who` card shows: each carries schools and history, and a card holds about 28 KB. */
+export const CARD_WHO_MAX = 5;
 /** Rows per page of the other lists (each checked against the size limit with a thousand people). */
 export const CARD_PAGE_SIZES = { held: 10, accounts: 10, newAccounts: 20, invalid: 20, table: 40 } as const;
 
@@ -426,12 +428,13 @@ export function renderCard(view: View, page = 0): AdaptiveCard {
             `Nobody matching "${esc(view.query.slice(0, 100))}" at ${view.schools.length === 1 ? view.schools[0] : `your ${view.schools.length} schools`}.`,
           ),
         ]);
+      const shown = view.found.slice(0, CARD_WHO_MAX);
       return card([
         text(
-          `${view.found.length} found for "${esc(view.query.slice(0, 100))}"${view.found.length >= 20 ? ' (the best 20: say more to narrow it)' : ''}`,
+          `${view.found.length} found for "${esc(view.query.slice(0, 100))}"${view.found.length > shown.length ? ` (the best ${shown.length} shown: add a surname, a year or a UPN to narrow it)` : ''}`,
           { weight: 'Bolder' },
         ),
-        ...view.found.map((f): Element => ({
+        ...shown.map((f): Element => ({
           type: 'Container',
           separator: true,
           items: [
