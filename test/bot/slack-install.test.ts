@@ -37,7 +37,7 @@ describe('Slack installation', () => {
     expect(start.status).toBe(302);
     const location = new URL(start.headers.get('location')!);
     expect(location.origin + location.pathname).toBe('https://slack.com/oauth/v2/authorize');
-    expect(location.searchParams.get('scope')).toBe('commands,chat:write');
+    expect(location.searchParams.get('scope')).toBe('commands,chat:write,files:write');
     const state = location.searchParams.get('state')!;
     expect(stateIsValid(state, 'state-secret-value', Date.now())).toBe(true);
 
@@ -50,7 +50,7 @@ describe('Slack installation', () => {
         ok: true,
         access_token: 'xoxb-team-2',
         token_type: 'bot',
-        scope: 'commands,chat:write',
+        scope: 'commands,chat:write,files:write',
         bot_user_id: 'UB2',
         app_id: 'A2',
         team: { id: 'T2', name: 'Oakfield' },
@@ -63,7 +63,7 @@ describe('Slack installation', () => {
       teamId: 'T2',
       botToken: 'xoxb-team-2',
       botUserId: 'UB2',
-      scopes: ['commands', 'chat:write'],
+      scopes: ['commands', 'chat:write', 'files:write'],
     });
 
     const body = new URLSearchParams({

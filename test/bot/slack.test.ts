@@ -12,7 +12,7 @@ import { notifyRun, queueLaDigests } from '../../src/bot/notify.js';
 import { grantRole } from '../../src/bot/access.js';
 import { deliverDue, outboxItem } from '../../src/bot/outbox.js';
 import { slackSender } from '../../src/bot/slack/sender.js';
-import { finishRun, getRun, startRun } from '../../src/store/runs.js';
+import { finishRun, getRun, lastSucceededRun, startRun } from '../../src/store/runs.js';
 import { blockKitProblems } from '../../src/bot/views/blocks.js';
 import { captureLogger } from '../helpers/log.js';
 import {
@@ -294,6 +294,37 @@ describe('Slack', () => {
     await click('uso_approve_one', JSON.stringify({ d: '2099999', r: run.runId, u: held[5]!.username }));
     await vi_waitFor(() => forged.isDone());
     expect((await getAccount(db, held[5]!.username))!.associations.some((x) => x.status === 'active')).toBe(true);
+  });
+
+  it('lists the new accounts of a run and uploads them as a CSV file for login slips', async () => {
+    const run = (await lastSucceededRun(ctx.store.db, school.dfeNumber))!;
+    let shown: string | undefined;
+    nock('https://slack.com')
+      .post('/api/chat.update', (b) => {
+        shown = String(b.blocks);
+        return true;
+      })
+      .reply(200, { ok: true });
+    await click('uso_new_accounts', JSON.stringify({ d: school.dfeNumber, r: run._id, page: 0 }));
+    await vi_waitFor(() => shown !== undefined);
+    const created = run.counts?.created ?? 0;
+    expect(shown).toContain(`${created}, newest first`);
+    let csv = '';
+    const upload = nock('https://slack.com')
+      .post('/api/files.getUploadURLExternal')
+      .reply(200, { ok: true, upload_url: 'https://files.slack.com/upload/v1/abc', file_id: 'F1' })
+      .post('/api/files.completeUploadExternal', (b) => String(b.channel_id) === 'C1' && String(b.files).includes('F1'))
+      .reply(200, { ok: true, files: [{ id: 'F1' }] });
+    const file = nock('https://files.slack.com')
+      .post('/upload/v1/abc', (b) => {
+        csv = typeof b === 'string' ? b : JSON.stringify(b);
+        return true;
+      })
+      .reply(200, 'OK');
+    await click('uso_new_accounts_file', JSON.stringify({ d: school.dfeNumber, r: run._id }));
+    await vi_waitFor(() => upload.isDone() && file.isDone());
+    expect(csv).toContain('Name,Username,Pupil or staff,Year / role,First day,How,Date');
+    expect(csv.split('\n').length).toBeGreaterThanOrEqual(created);
   });
 
   it('sends LA admins a morning digest of the schools that need someone, once a day', async () => {

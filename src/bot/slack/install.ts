@@ -8,7 +8,7 @@ import type { Db } from 'mongodb';
 import type { Logger } from '../../log.js';
 import { saveSlackInstallation, slackInstallationOf, type SlackInstallation } from '../../store/chatConversations.js';
 
-export const BOT_SCOPES = ['commands', 'chat:write'];
+export const BOT_SCOPES = ['commands', 'chat:write', 'files:write'];
 
 export type { SlackInstallation };
 
