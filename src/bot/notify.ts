@@ -78,7 +78,7 @@ export async function queueLaDigests(db: Db, today: string): Promise<number> {
       const problems = (alertsBySchool.get(s.dfeNumber) ?? []).filter((k) => k !== 'run_failed' || !failed);
       if (!s.openMatches && !held && !failed && !problems.length) continue;
       lines.push(
-        `• ${bold(s.name)} (${s.dfeNumber}): ${[s.openMatches ? `${s.openMatches} to match` : '', held ? `${held} held change(s)` : '', failed ? `last run failed (${s.lastRun?.error?.split(':')[0] ?? 'see uso status'})` : '', ...problems.map((k) => ALERT_WORDS[k.split(':')[0]!]?.(k.split(':')[1]) ?? k)].filter(Boolean).join(', ')}`,
+        `• ${bold(s.name)} (${s.dfeNumber}): ${[s.openMatches ? `${s.openMatches} to match` : '', held ? `${held} held change(s)` : '', failed ? `last run failed (${s.lastRun?.error ?? 'see uso status'})` : '', ...problems.map((k) => ALERT_WORDS[k.split(':')[0]!]?.(k.split(':')[1]) ?? k)].filter(Boolean).join(', ')}`,
       );
     }
     if (lines.length === 0) continue;

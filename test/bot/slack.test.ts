@@ -59,8 +59,15 @@ function slash(text: string, user = 'UHEAD', extraHeaders: Record<string, string
   });
 }
 
-function click(actionId: string, value: string, user = 'UHEAD', ts = '1700000000.000200') {
+function click(
+  actionId: string,
+  value: string,
+  user = 'UHEAD',
+  ts = '1700000000.000200',
+  state?: Record<string, unknown>,
+) {
   const payload = {
+    ...(state ? { state: { values: state } } : {}),
     type: 'block_actions',
     user: { id: user, username: user.toLowerCase(), team_id: 'T1' },
     api_app_id: 'A1',
@@ -325,6 +332,46 @@ describe('Slack', () => {
     await vi_waitFor(() => upload.isDone() && file.isDone());
     expect(csv).toContain('Name,Username,Pupil or staff,Year / role,First day,How,Date');
     expect(csv.split('\n').length).toBeGreaterThanOrEqual(created);
+  });
+
+  it('restores the ticked accounts of the unallocated list at once, saying which', async () => {
+    await nightWithLeaversPosted();
+    const list = (await (await slash('unallocated')).json()) as {
+      blocks: {
+        block_id?: string;
+        elements?: { type: string; action_id: string; value?: string; options?: { value: string }[] }[];
+      }[];
+    };
+    const selection = list.blocks.find((b) => b.block_id === 'uso_selection')!;
+    const boxes = selection.elements!.find((e) => e.type === 'checkboxes')!;
+    expect(boxes.options).toHaveLength(3);
+    const ticked = boxes.options!.slice(0, 2).map((o) => o.value);
+    const restoreSelected = selection.elements!.find((e) => e.action_id === 'uso_restore_selected')!;
+    const shown = nock('https://slack.com')
+      .post('/api/chat.update', (b) => String(b.text) === '2 account(s) restored')
+      .reply(200, { ok: true });
+    nock('https://slack.com').post('/api/chat.update').reply(200, { ok: true }); // the posted summary, refreshed
+    await click('uso_restore_selected', restoreSelected.value!, 'UHEAD', '1700000000.000300', {
+      uso_selection: {
+        uso_select: {
+          type: 'checkboxes',
+          selected_options: ticked.map((value) => ({ value, text: { type: 'plain_text', text: value } })),
+        },
+      },
+    });
+    await vi_waitFor(() => shown.isDone());
+    for (const u of ticked) expect((await getAccount(ctx.store.db, u))!.status).toBe('active');
+    expect((await getAccount(ctx.store.db, boxes.options![2]!.value))!.status).toBe('unallocated');
+    const audited = await ctx.store.db.collection('audit').find({ action: 'account.restored' }).toArray();
+    expect(audited.map((a) => a.username).sort()).toEqual([...ticked].sort());
+    // nothing ticked: said privately, nothing restored
+    const none = nock('https://slack.com')
+      .post('/api/chat.postEphemeral', (b) => /tick the accounts to restore first/.test(String(b.text)))
+      .reply(200, { ok: true });
+    await click('uso_restore_selected', restoreSelected.value!, 'UHEAD', '1700000000.000300', {
+      uso_selection: { uso_select: { type: 'checkboxes', selected_options: [] } },
+    });
+    await vi_waitFor(() => none.isDone());
   });
 
   it('sends LA admins a morning digest of the schools that need someone, once a day', async () => {

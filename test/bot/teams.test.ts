@@ -490,6 +490,29 @@ describe('Teams', () => {
     expect((await getAccount(ctx.store.db, username))!.status).toBe('active');
   });
 
+  it('restores the ticked accounts of the unallocated list after confirming', async () => {
+    await linkChannel();
+    await linkSlackChannel(ctx.store.db);
+    await nightWithLeaversPosted();
+    const list = cardIn(await say('unallocated'))!;
+    const choices = JSON.stringify(list).match(/"choices":(\[[^\]]*\])/)!;
+    const usernames = (JSON.parse(choices[1]!) as { value: string }[]).map((c) => c.value);
+    expect(usernames).toHaveLength(3);
+    const restoreSelected = actionsIn(list).find((a) => a.verb === 'uso.restoreSelected')!;
+    // Teams sends the ticked choices with the button's data (associatedInputs), comma-separated
+    const asked = await press({
+      ...restoreSelected,
+      data: { ...restoreSelected.data, sel: usernames.slice(0, 2).join(',') },
+    });
+    expect(JSON.stringify(asked.body.value)).toContain('Restore the ticked accounts?');
+    expect(asked.updates).toHaveLength(0);
+    const [yes] = actionsIn(asked.body.value);
+    const done = await press(yes!);
+    expect(JSON.stringify(done.body.value)).toContain('2 account(s) restored');
+    for (const u of usernames.slice(0, 2)) expect((await getAccount(ctx.store.db, u))!.status).toBe('active');
+    expect((await getAccount(ctx.store.db, usernames[2]!))!.status).toBe('unallocated');
+  });
+
   it('answers status, non-mis, run, help and unknown words, and takes a DfE number in a personal chat', async () => {
     await linkChannel();
     const personal = 'a:personal-chat-with-head';
