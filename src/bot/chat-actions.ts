@@ -20,8 +20,14 @@ export const buttonData = z.object({
   f: z.enum(['pupil', 'staff']).optional(),
   /** The usernames ticked in a list (Teams sends its choice set's value here; Slack's are read from the message). */
   sel: z.string().max(4000).optional(),
+  /** What an Undo undoes. */
+  k: z.enum(['match', 'create', 'exclude', 'restore', 'approve']).optional(),
+  /** An exclusion's key. */
+  x: z.string().min(1).max(300).optional(),
   /** Teams: the click on a confirmation card (Slack confirms in its own dialog). */
   c: z.literal(1).optional(),
+  /** Which form a button opens. */
+  form: z.enum(['exclusion', 'request', 'keep', 'settings']).optional(),
 });
 export type ButtonData = z.infer<typeof buttonData>;
 
@@ -50,6 +56,17 @@ export const chatActions = {
   newAccountsFile: { slack: 'uso_new_accounts_file', teams: 'uso.newAccountsTable' },
   /** The records a run could not use, with field and reason. */
   invalid: { slack: 'uso_invalid', teams: 'uso.invalid' },
+  /** Undo a decision of the last week (the data names which). */
+  undo: { slack: 'uso_undo', teams: 'uso.undo' },
+  exclusions: { slack: 'uso_exclusions', teams: 'uso.exclusions' },
+  removeExclusion: { slack: 'uso_exclusion_remove', teams: 'uso.exclusionRemove' },
+  /** "Another account...": Teams opens a search card; Slack's is a search menu on the person (see `otherAccount`). */
+  otherAccount: { slack: 'uso_match_other', teams: 'uso.otherAccount' },
+  /** The account picked in that search, shown before the match is confirmed. */
+  chooseAccount: { slack: 'uso_choose_account', teams: 'uso.chooseAccount' },
+  retire: { slack: 'uso_retire', teams: 'uso.retire' },
+  /** Opens a form: Slack a modal, Teams an input card (the data's `form` names which). */
+  openForm: { slack: 'uso_open_form', teams: 'uso.openForm' },
   /** The school's latest run summary (Teams: where a confirmation's Cancel goes back to). */
   summary: { slack: 'uso_summary', teams: 'uso.summary' },
 } as const;
@@ -68,7 +85,17 @@ export const confirmedActions = [
   'approve',
   'reject',
   'restoreSelected',
+  'retire',
 ] as const satisfies readonly ChatAction[];
+
+/** The forms: a Slack modal's callback id, and the Teams verb its card submits with. */
+export const forms = {
+  exclusion: { slack: 'uso_form_exclusion', teams: 'uso.submitExclusion' },
+  request: { slack: 'uso_form_request', teams: 'uso.submitRequest' },
+  keep: { slack: 'uso_form_keep', teams: 'uso.submitKeep' },
+  settings: { slack: 'uso_form_settings', teams: 'uso.submitSettings' },
+} as const;
+export type FormId = keyof typeof forms;
 export type ConfirmedAction = (typeof confirmedActions)[number];
 
 /** Reads a button's data; undefined for anything that is not data we put on a button. */

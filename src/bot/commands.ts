@@ -5,6 +5,7 @@ import type { Db } from 'mongodb';
 import { isUsoError } from '../errors.js';
 import { dfeNumberSchema } from '../domain/records.js';
 import {
+  authorise,
   grantRole,
   onlySchoolOf,
   redeemLinkCode,
@@ -14,7 +15,9 @@ import {
   type Role,
 } from './access.js';
 import * as actions from './actions.js';
-import type { View } from './view-model.js';
+import type { Form, View } from './view-model.js';
+import * as school from './school-actions.js';
+import { formFor } from './forms.js';
 
 /** The commands, in the order help lists them: usage and what each does. */
 export const COMMANDS = [
@@ -24,6 +27,9 @@ export const COMMANDS = [
   ['held [school]', 'the changes held for approval, person by person, to approve or reject'],
   ['new [school]', 'the accounts the latest run made (logins to hand out)'],
   ['invalid [school]', 'the MIS records the latest run could not use, with the field and reason'],
+  ['exclusions [school]', 'names never to get an account, with Remove and Add'],
+  ['request [school]', 'ask for an account before the MIS has the person (a form)'],
+  ['settings [school]', "the school's reports, grace days, thresholds and pause; heads change them"],
   ['unallocated [school]', 'accounts that lost their school, with Restore'],
   ['non-mis [school]', 'accounts at the school that the MIS does not list'],
   ['run [school]', 'run the school now'],
@@ -43,7 +49,11 @@ export interface CommandInput {
 
 /** What to answer: a view to render, or a line of text; `toConversation` answers where everyone sees it. */
 export type CommandReply =
-  { view: View; toConversation?: boolean } | { text: string; toConversation?: boolean } | { help: true; text?: string };
+  | { view: View; toConversation?: boolean }
+  | { text: string; toConversation?: boolean }
+  | { help: true; text?: string }
+  /** A form to fill in (Slack opens it as a modal, Teams sends it as an input card). */
+  | { form: Form };
 
 /** Runs a chat command as the actor; a refusal or a mistake is a text reply with the reason, never a throw. */
 export async function runCommand(ctx: actions.ActionContext, actor: Actor, input: CommandInput): Promise<CommandReply> {
@@ -67,6 +77,24 @@ export async function runCommand(ctx: actions.ActionContext, actor: Actor, input
       const { platform, workspace, conversation } = input.conversation;
       const dfe = named ?? (await schoolOfConversation(ctx.db, platform, workspace, conversation));
       return { view: await actions.who(ctx, actor, { text, ...(dfe ? { dfeNumber: dfe } : {}) }) };
+    }
+    const forSchool: Record<string, (dfe: string) => Promise<CommandReply>> = {
+      exclusions: async (dfe) => ({ view: await school.exclusions(ctx, actor, dfe) }),
+      settings: async (dfe) => ({ view: await school.settings(ctx, actor, dfe) }),
+      request: async (dfe) => {
+        await authorise(ctx.db, actor, dfe, 'contact');
+        return { form: await formFor(ctx, actor, { d: dfe, form: 'request' }) };
+      },
+    };
+    if (Object.hasOwn(forSchool, sub)) {
+      const dfe = await schoolFor(
+        ctx.db,
+        actor,
+        input,
+        args.find((a) => dfeNumberSchema.safeParse(a).success),
+      );
+      if (!dfe) return { text: 'This conversation is not linked to a school: give the DfE number.' };
+      return forSchool[sub]!(dfe);
     }
     if (sub !== 'grant' && !Object.hasOwn(actions.schoolCommands, sub)) {
       return { help: true, text: `I do not know \`${sub.slice(0, 40)}\`.` };

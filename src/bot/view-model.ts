@@ -3,6 +3,7 @@
 import type { SchoolStatus } from '../sync/status.js';
 import type { GuardFired, Outcome } from '../domain/outcomes.js';
 import type { Account, PersonKind } from '../domain/model.js';
+import type { ButtonData, FormId } from './chat-actions.js';
 
 export interface PersonSummary {
   name: string;
@@ -151,6 +152,33 @@ export type View =
       records: { personId: string; report: string; name?: string; field: string; reason: string }[];
     }
   | { kind: 'who'; query: string; schools: string[]; found: FoundView[] }
+  /** A correction or a school-admin change done: one line saying what, by whom. */
+  | { kind: 'undone'; dfeNumber: string; text: string; by: string }
+  | {
+      kind: 'exclusions';
+      dfeNumber: string;
+      items: { key: string; name: string; maskedDob?: string; addedBy: string; addedAt: string }[];
+    }
+  | {
+      kind: 'confirm_match';
+      dfeNumber: string;
+      personId: string;
+      personName: string;
+      personDob?: string;
+      account: { username: string; name: string; maskedDob?: string; schools: string[] };
+    }
+  | {
+      kind: 'settings';
+      dfeNumber: string;
+      schoolName: string;
+      reports: { report: string; uses: string; shared: boolean; accepted: boolean }[];
+      graceDays: number;
+      unallocationThresholdPercent: number;
+      updateThresholdPercent: number;
+      preProvisionDays: number;
+      paused: boolean;
+      mis: string;
+    }
   | NoticeView
   | { kind: 'restored'; dfeNumber: string; username: string; by: string }
   | {
@@ -303,4 +331,25 @@ export function heldDecidedText(view: Extract<View, { kind: 'held_decided' }>, e
       : '';
   const left = view.remaining ? ` ${view.remaining} still held.` : '';
   return `${view.only ? who : `The held changes of run ${view.runId}`} ${view.only && view.decided.length === 1 ? 'was' : 'were'} ${view.decision} by ${esc(view.by)}${applied}.${left}`;
+}
+
+/** A form admins fill in from chat (a Slack modal, a Teams input card); forms.ts defines each and parses what comes back. */
+export interface FormField {
+  name: string;
+  label: string;
+  kind: 'text' | 'date' | 'choice' | 'multi' | 'number';
+  optional?: boolean;
+  options?: { value: string; label: string }[];
+  initial?: string | string[];
+  hint?: string;
+}
+
+export interface Form {
+  id: FormId;
+  title: string;
+  intro?: string;
+  submit: string;
+  fields: FormField[];
+  /** What the submission is about (school, account), carried through the form. */
+  meta: ButtonData;
 }

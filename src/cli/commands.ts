@@ -35,6 +35,9 @@ import { mergeSettings, type Account } from '../domain/model.js';
 import { syncSchool, type RunSummary } from '../sync/process.js';
 import { schoolStatus } from '../sync/status.js';
 import { recoverInterruptedRuns } from '../sync/recovery.js';
+import { unmatchPerson, unrestoreAccount } from '../sync/corrections.js';
+import { requestAccount } from '../sync/school-admin.js';
+import { todayIn } from '../domain/dates.js';
 import { runRetention } from '../sync/retention.js';
 import { findSubject, subjectAccessReport } from '../sync/subject-access.js';
 import { writeFileSync } from 'node:fs';
@@ -642,9 +645,10 @@ export const commands: Record<string, Command> = {
     },
   },
   exclusions: {
-    usage: 'exclusions add|remove|list DFE ["FORENAME SURNAME"]',
-    summary: 'Names the sync must never create accounts for',
-    async run(ctx, { positionals }) {
+    usage: 'exclusions add|remove|list DFE ["FORENAME SURNAME"] [--dob YYYY-MM-DD]',
+    summary: 'Names the sync must never create accounts for (with --dob, only the person born that day)',
+    options: { dob: { type: 'string' } },
+    async run(ctx, { positionals, values }) {
       const action = z.enum(['add', 'remove', 'list'], { error: 'expected add, remove or list' }).parse(positionals[0]);
       const dfeNumber = dfe.parse(positionals[1]);
       const { db } = await ctx.store();
@@ -661,14 +665,86 @@ export const commands: Record<string, Command> = {
         .parse(positionals.slice(2).join(' ') || undefined);
       const [forename, ...rest] = name.trim().split(/\s+/);
       const surname = rest.join(' ');
+      const dob = values.dob === undefined ? undefined : isoDay.parse(values.dob);
       const changed =
         action === 'add'
-          ? await addExclusion(db, dfeNumber, forename!, surname, ctx.actor)
-          : await removeExclusion(db, dfeNumber, forename!, surname);
+          ? await addExclusion(db, dfeNumber, forename!, surname, ctx.actor, dob)
+          : await removeExclusion(db, dfeNumber, forename!, surname, dob);
       await audit(db, { at: new Date(), actor: ctx.actor, action: `exclusion.${action}`, dfeNumber });
       return {
         human: changed ? `${action === 'add' ? 'Added' : 'Removed'}.` : 'Nothing to change.',
         json: { dfeNumber, action, changed },
+      };
+    },
+  },
+  unmatch: {
+    usage: 'unmatch DFE PERSON_ID',
+    summary: 'Undo a match of the last week: the MIS association leaves the account and the person is held again',
+    async run(ctx, { positionals }) {
+      const dfeNumber = dfe.parse(positionals[0]);
+      const personId = z.string({ error: 'PERSON_ID is required' }).min(1).parse(positionals[1]);
+      const username = await unmatchPerson((await ctx.store()).db, dfeNumber, personId, ctx.actor);
+      return {
+        human: `Unmatched ${personId} from ${username}; they are held for matching again.`,
+        json: { dfeNumber, personId, username },
+      };
+    },
+  },
+  unrestore: {
+    usage: 'unrestore USERNAME --school DFE',
+    summary: 'Undo a restore of the last week: the association kept by hand ends and the account is unallocated again',
+    options: { school: { type: 'string' } },
+    async run(ctx, { positionals, values }) {
+      const username = z.string({ error: 'USERNAME is required' }).min(1).parse(positionals[0]);
+      const dfeNumber = dfe.parse(values.school);
+      await unrestoreAccount((await ctx.store()).db, username, dfeNumber, ctx.actor);
+      return {
+        human: `Undid the restore of ${username} at ${dfeNumber}.`,
+        json: { username, dfeNumber, unrestored: true },
+      };
+    },
+  },
+  request: {
+    usage:
+      'request DFE --forename NAME --surname NAME --kind pupil|staff [--dob YYYY-MM-DD] [--start YYYY-MM-DD] [--group CLASS_OR_ROLE]',
+    summary:
+      'Make an account before the MIS has the person (kept by hand; the nightly run links it when the MIS exports them)',
+    options: {
+      forename: { type: 'string' },
+      surname: { type: 'string' },
+      kind: { type: 'string' },
+      dob: { type: 'string' },
+      start: { type: 'string' },
+      group: { type: 'string' },
+    },
+    async run(ctx, { positionals, values }) {
+      const dfeNumber = dfe.parse(positionals[0]);
+      const v = z
+        .object({
+          forename: z.string({ error: '--forename is required' }).trim().min(1),
+          surname: z.string({ error: '--surname is required' }).trim().min(1),
+          kind: z.enum(['pupil', 'staff'], { error: '--kind must be pupil or staff' }),
+          dob: isoDay.optional(),
+          start: isoDay.optional(),
+          group: z.string().trim().min(1).optional(),
+        })
+        .parse(values);
+      const username = await requestAccount(
+        (await ctx.store()).db,
+        dfeNumber,
+        {
+          kind: v.kind,
+          legalForename: v.forename,
+          legalSurname: v.surname,
+          ...(v.dob ? { dateOfBirth: v.dob } : {}),
+          startDate: v.start ?? todayIn(ctx.config.TZ),
+          ...(v.group ? { group: v.group } : {}),
+        },
+        ctx.actor,
+      );
+      return {
+        human: `Made ${username}, kept by hand at ${dfeNumber} until the MIS has them.`,
+        json: { dfeNumber, username },
       };
     },
   },

@@ -27,6 +27,9 @@ export interface Association {
   seenAt?: IsoDate;
   /** First processed export the person was missing from (drives the leaver grace period). */
   absentSince?: IsoDate;
+  /** A non-MIS account kept on purpose: why, and when to list it for review again. */
+  keptReason?: string;
+  reviewOn?: IsoDate;
 }
 
 export interface PersonFields {

@@ -34,6 +34,9 @@ export interface AccountDoc extends StoredFields {
 
 const coll = (db: Db) => db.collection<AccountDoc>('accounts');
 
+/** Text as a literal inside a regular expression. */
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 /**
  * An association's key in `assoc`. MIS person ids are opaque strings: `%`, `.` and `$` are percent-encoded, since a
  * dot in a field name is a path in an update (and FerretDB refuses it outright) and a leading `$` is an operator.
@@ -127,6 +130,21 @@ export async function accountsForSchool(
   return (await coll(db).find(filter).toArray()).map(fromDoc);
 }
 
+/** Accounts under any of the block keys, or whose username starts with the given text (both indexed). */
+export async function accountsByKeysOrUsername(
+  db: Db,
+  blockKeys: readonly string[],
+  usernameStart: string,
+): Promise<Account[]> {
+  const docs = await coll(db)
+    .find({
+      $or: [{ blockKeys: { $in: [...blockKeys] } }, { _id: { $regex: `^${escape(usernameStart.toLowerCase())}` } }],
+    })
+    .limit(500)
+    .toArray();
+  return docs.map(fromDoc);
+}
+
 export async function getAccount(db: Db, username: string): Promise<Account | undefined> {
   const d = await coll(db).findOne({ _id: username });
   return d ? fromDoc(d) : undefined;
@@ -138,6 +156,8 @@ export interface WriteOptions {
   afterBatch?: (usernames: string[]) => Promise<void>;
   /** Checked between batches: an aborted run stops cleanly at a batch boundary. */
   signal?: AbortSignal;
+  /** Write only an account still at `before`'s version (a correction must not overwrite a later change). */
+  ifUnchanged?: boolean;
 }
 
 /** Writes each account's changes since `before`, in batches; returns the number of accounts written. */
@@ -152,7 +172,12 @@ export async function updateAccounts(
     const update = accountUpdate(before, after);
     if (!update) continue;
     update.$set.lastChange = options.stamp;
-    ops.push({ updateOne: { filter: { _id: after.username }, update } });
+    ops.push({
+      updateOne: {
+        filter: options.ifUnchanged ? { _id: after.username, version: before.version } : { _id: after.username },
+        update,
+      },
+    });
     names.push(after.username);
   }
   let written = 0;
@@ -162,6 +187,11 @@ export async function updateAccounts(
     await options.afterBatch?.(names.slice(i, i + WRITE_BATCH));
   }
   return written;
+}
+
+/** Deletes an account only while it is still at the given version (an undone create that nothing has used). */
+export async function deleteAccountIfUnchanged(db: Db, username: string, version: number): Promise<boolean> {
+  return (await coll(db).deleteOne({ _id: username, version })).deletedCount === 1;
 }
 
 export interface NewAccountsResult {
@@ -176,7 +206,6 @@ const MAX_ROUNDS = 25;
 
 /** Usernames already taken among the candidates of the given bases (one query for all of them). */
 async function takenCandidates(db: Db, bases: readonly string[]): Promise<Set<string>> {
-  const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const prefixes = [...new Set(bases.map(candidatePrefix))];
   const docs = await coll(db)
     .find({ $or: prefixes.map((p) => ({ _id: { $regex: `^${escape(p)}` } })) })

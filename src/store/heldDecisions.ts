@@ -73,3 +73,8 @@ export async function heldDecisionsOf(db: Db, runId: string): Promise<HeldDecisi
 export async function heldDecisionCount(db: Db, runId: string): Promise<number> {
   return coll(db).countDocuments({ runId });
 }
+
+/** Forgets a decision (an undone approval): the change is held again. */
+export async function deleteHeldDecision(db: Db, runId: string, username: string): Promise<void> {
+  await coll(db).deleteOne({ _id: idOf(runId, username) });
+}

@@ -1,7 +1,7 @@
 // People held for matching: the MIS person, the candidate accounts with scores and reasons, and how it ended.
 import type { Db } from 'mongodb';
 import type { Candidate } from '../domain/blocking.js';
-import type { PersonFields } from '../domain/model.js';
+import type { Account, PersonFields } from '../domain/model.js';
 import type { HeldMatch } from '../domain/outcomes.js';
 
 export interface MatchDoc {
@@ -19,6 +19,8 @@ export interface MatchDoc {
   resolvedBy?: string;
   resolvedAt?: Date;
   username?: string;
+  /** For undo: the account as it was before the decision, and its version right after it. */
+  undo?: { before?: Account; afterVersion: number };
 }
 
 const coll = (db: Db) => db.collection<MatchDoc>('matches');
@@ -99,4 +101,28 @@ export async function createAnywayIds(db: Db, dfeNumber: string): Promise<Set<st
     .project<{ misPersonId: string }>({ misPersonId: 1 })
     .toArray();
   return new Set(docs.map((d) => d.misPersonId));
+}
+
+/** Keeps what undoing a decision needs: the account before it and its version after it. */
+export async function setMatchUndo(
+  db: Db,
+  dfeNumber: string,
+  personId: string,
+  undo: NonNullable<MatchDoc['undo']>,
+): Promise<void> {
+  await coll(db).updateOne({ _id: idOf(dfeNumber, personId) }, { $set: { undo } });
+}
+
+/** Opens a decided match again (an undo); false when it is no longer in the state the undo was for. */
+export async function reopenMatch(
+  db: Db,
+  dfeNumber: string,
+  personId: string,
+  from: MatchDoc['status'],
+): Promise<boolean> {
+  const res = await coll(db).updateOne(
+    { _id: idOf(dfeNumber, personId), status: from },
+    { $set: { status: 'open' }, $unset: { resolvedBy: '', resolvedAt: '', username: '', undo: '' } },
+  );
+  return res.modifiedCount === 1;
 }

@@ -150,6 +150,11 @@ export async function settleHeldState(
   );
 }
 
+/** A run's held changes are undecided again (an approval was undone). */
+export async function reopenHeld(db: Db, id: string): Promise<void> {
+  await coll(db).updateOne({ _id: id }, { $set: { heldState: 'pending' }, $unset: { heldDecidedBy: '' } });
+}
+
 export async function runByKey(db: Db, runKey: string): Promise<RunDoc | undefined> {
   return (await coll(db).findOne({ runKey })) ?? undefined;
 }

@@ -8,7 +8,7 @@ import { accountsForSchool, changedFields, getAccount, insertNewAccounts, update
 import { claimHeldDecisions, heldDecisionsOf, markNotApplied } from '../store/heldDecisions.js';
 import { audit } from '../store/audit.js';
 import { addExclusion } from '../store/exclusions.js';
-import { getMatch, resolveMatch, setMatchUsername, type MatchDoc } from '../store/matches.js';
+import { getMatch, resolveMatch, setMatchUndo, setMatchUsername, type MatchDoc } from '../store/matches.js';
 import { acquireLease, releaseLease } from '../store/leases.js';
 import { getRun, settleHeldState } from '../store/runs.js';
 import { getSchool } from '../store/schools.js';
@@ -96,6 +96,7 @@ export async function matchPerson(
   if (!(await resolveMatch(db, dfeNumber, personId, 'matched', actor, username)))
     throw new UsoError('stale_action', `MIS person ${personId} was decided by someone else just now`);
   await updateAccounts(db, [{ before, after }], { stamp: { actor, at: new Date() } });
+  await setMatchUndo(db, dfeNumber, personId, { before, afterVersion: before.version + 1 });
   await audit(db, {
     at: new Date(),
     actor,
@@ -147,6 +148,7 @@ export async function createAnyway(db: Db, dfeNumber: string, personId: string, 
         `no account was created for MIS person ${personId}: ${failed.get(personId) ?? 'unknown reason'}`,
       );
     await setMatchUsername(db, dfeNumber, personId, username);
+    await setMatchUndo(db, dfeNumber, personId, { afterVersion: 0 });
     await audit(db, {
       at: new Date(),
       actor,
@@ -314,8 +316,19 @@ export async function unallocatedAccounts(db: Db, dfeNumber: string): Promise<Ac
   );
 }
 
-export async function nonMisAccounts(db: Db, dfeNumber: string): Promise<Account[]> {
+/** Accounts kept by hand at the school that the MIS does not know, except those kept on purpose until a later review. */
+export async function nonMisAccounts(
+  db: Db,
+  dfeNumber: string,
+  today: string = todayIn('Europe/London'),
+): Promise<Account[]> {
   return (await accountsForSchool(db, dfeNumber)).filter((a) =>
-    a.associations.some((x) => x.dfeNumber === dfeNumber && x.status === 'active' && x.source === 'manual'),
+    a.associations.some(
+      (x) =>
+        x.dfeNumber === dfeNumber &&
+        x.status === 'active' &&
+        x.source === 'manual' &&
+        !(x.reviewOn && x.reviewOn > today),
+    ),
   );
 }

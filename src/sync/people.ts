@@ -2,7 +2,8 @@
 // with them (and why), which accounts are new (logins to hand out), which records were invalid and why, and which
 // changes a run held. Reads only; chat and the CLI render the answers.
 import type { Db } from 'mongodb';
-import { accountsForSchool, getAccount } from '../store/accounts.js';
+import { accountsByKeysOrUsername, accountsForSchool, getAccount } from '../store/accounts.js';
+import { nameParts, surnameKeys } from '../domain/names.js';
 import { auditFor } from '../store/audit.js';
 import { exportMeta, lastProcessedExport, loadExport } from '../store/exports.js';
 import { heldDecisionsOf } from '../store/heldDecisions.js';
@@ -288,4 +289,27 @@ export async function heldChangesOfRun(db: Db, runId: string): Promise<{ run: Ru
       return { change, state: 'held' } satisfies HeldChangeState;
     }),
   };
+}
+
+/**
+ * Accounts of a local authority that TEXT names, by username (its start) or by name (forgiving, as `who`): the
+ * "another account" search when matching. Looks accounts up by the surname keys they are indexed under, so it reads
+ * only the accounts whose surname sounds like a typed word, not the whole authority.
+ */
+export async function searchLaAccounts(db: Db, laCode: string, text: string, limit = 20): Promise<Account[]> {
+  const words = nameParts(text);
+  if (words.length === 0) return [];
+  const keys = [...new Set(words.flatMap((w) => surnameKeys(w).map((k) => `${laCode}|s|${k}`)))];
+  const found = new Map<string, { account: Account; score: number }>();
+  for (const a of await accountsByKeysOrUsername(db, keys, words[0]!)) {
+    if (!a.associations.some((x) => x.laCode === laCode)) continue;
+    const score = a.username.startsWith(text.trim().toLowerCase())
+      ? 1
+      : nameQueryScore(text, [a.legalForename, a.legalSurname, a.preferredForename, a.preferredSurname]);
+    if (score > 0) found.set(a.username, { account: a, score });
+  }
+  return [...found.values()]
+    .sort((a, b) => b.score - a.score || a.account.username.localeCompare(b.account.username))
+    .slice(0, limit)
+    .map((f) => f.account);
 }

@@ -36,7 +36,7 @@ export interface PlanInput {
   complete: boolean;
   /** Accounts associated with this school, and look-alike candidates from the school's LA. */
   accounts: readonly Account[];
-  /** Normalised "forename|surname" keys never to create. */
+  /** Normalised "forename|surname" keys never to create ("forename|surname|YYYY-MM-DD" for one birth date). */
   exclusions: ReadonlySet<string>;
   /** People an admin said to create even though they look like someone. */
   createAnyway: ReadonlySet<string>;
@@ -294,7 +294,8 @@ function planNewcomer(state: Planning, p: MisPerson): void {
       ),
     );
   }
-  if (nameKeys.some((k) => exclusions.has(k))) {
+  // an exclusion may name only the person born on a given day
+  if (nameKeys.some((k) => exclusions.has(k) || exclusions.has(`${k}|${p.fields.dateOfBirth ?? ''}`))) {
     state.record({
       report: p.report,
       personId: p.personId,

@@ -146,10 +146,13 @@ describe('Slack', () => {
     const listed = await slash('match');
     const message = (await listed.json()) as {
       response_type: string;
-      blocks: { type: string; elements?: { action_id: string; value: string; text: { text: string } }[] }[];
+      blocks: {
+        type: string;
+        elements?: { type: string; action_id: string; value: string; text: { text: string } }[];
+      }[];
     };
     expect(message.response_type).toBe('ephemeral');
-    const buttons = message.blocks.flatMap((b) => b.elements ?? []);
+    const buttons = message.blocks.flatMap((b) => b.elements ?? []).filter((e) => e.type === 'button');
     const matchButton = buttons.find((b) => b.action_id === 'uso_match' && b.text.text === 'Match to tom.requested')!;
     expect(matchButton).toBeDefined();
     expect(buttons.map((b) => b.text.text)).toEqual(expect.arrayContaining(['Create new account', 'Exclude from USO']));

@@ -15,14 +15,25 @@ import { isUsoError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { unlinkConversation, type Actor } from '../access.js';
 import * as actions from '../actions.js';
-import { parseButtonData, selection, type ButtonData, type ChatAction } from '../chat-actions.js';
+import { parseButtonData, selection, type ButtonData, type ChatAction, type FormId } from '../chat-actions.js';
 import { newAccountsCsv } from '../csv.js';
 import { z } from 'zod';
 import { COMMANDS, runCommand } from '../commands.js';
 import { refreshSummaries } from '../notify.js';
 import type { ChatSenders } from '../outbox.js';
 import type { View } from '../view-model.js';
-import { homeView, LIMITS, render, SELECTION_BLOCK, type SlackMessage } from '../views/blocks.js';
+import {
+  homeView,
+  LIMITS,
+  modalView,
+  modalValues,
+  OTHER_ACCOUNT_BLOCK,
+  render,
+  SELECTION_BLOCK,
+  type SlackMessage,
+} from '../views/blocks.js';
+import * as school from '../school-actions.js';
+import { FormErrors, formFor, submitForm } from '../forms.js';
 
 export interface SlackDeps {
   db: Db;
@@ -60,7 +71,9 @@ export const slashCommand =
     ack,
     body,
     command,
-  }: Pick<SlackCommandMiddlewareArgs & AllMiddlewareArgs, 'ack' | 'body' | 'command'>): Promise<void> => {
+    client,
+  }: Pick<SlackCommandMiddlewareArgs & AllMiddlewareArgs, 'ack' | 'body' | 'command'> &
+    Partial<Pick<AllMiddlewareArgs, 'client'>>): Promise<void> => {
     const actor = actorOf(body);
     const words = command.text.trim().split(/\s+/).filter(Boolean);
     // grant's person is a Slack mention: <@U123> or <@U123|name>
@@ -73,6 +86,16 @@ export const slashCommand =
         ? { grantee: { platform: 'slack', workspace: body.team_id, userId: mentioned, displayName: `<@${mentioned}>` } }
         : {}),
     });
+    if ('form' in answer) {
+      // a form opens as a modal, from the command's trigger
+      await ack();
+      if (client && body.trigger_id)
+        await client.views.open({
+          trigger_id: body.trigger_id,
+          view: modalView(answer.form, body.channel_id) as never,
+        });
+      return;
+    }
     const message =
       'view' in answer
         ? render(answer.view)
@@ -102,7 +125,7 @@ type Act = (
   deps: SlackDeps,
   actor: Actor,
   d: ButtonData,
-  where: { channel?: string; client?: ButtonArgs['client'] },
+  where: { channel?: string; client?: ButtonArgs['client']; triggerId?: string },
 ) => Promise<ButtonOutcome>;
 
 /** One line saying what was just decided, above the list it was decided on (as it stands now). */
@@ -194,6 +217,61 @@ export const buttonActs: Record<ChatAction, Act> = {
       });
     return { decision: false };
   },
+  undo: async (deps, actor, d) => {
+    const done = render(
+      await school.undo(deps.ctx, actor, {
+        dfeNumber: d.d,
+        kind: d.k ?? 'match',
+        ...(d.p ? { personId: d.p } : {}),
+        ...(d.u ? { username: d.u } : {}),
+        ...(d.r ? { runId: d.r } : {}),
+      }),
+    );
+    // what was undone is shown with the list it goes back to
+    const list =
+      d.k === 'restore'
+        ? await actions.listUnallocated(deps.ctx, actor, d.d)
+        : d.k === 'approve'
+          ? await actions.listHeld(deps.ctx, actor, { dfeNumber: d.d, runId: d.r ?? '' })
+          : await actions.listMatches(deps.ctx, actor, d.d);
+    return { message: above(done, render(list)), decision: true };
+  },
+  exclusions: listOf((ctx, actor, d) => school.exclusions(ctx, actor, d.d)),
+  removeExclusion: async (deps, actor, d) => ({
+    message: above(
+      render(await school.removeExclusionFor(deps.ctx, actor, { dfeNumber: d.d, key: d.x ?? '' })),
+      render(await school.exclusions(deps.ctx, actor, d.d)),
+    ),
+    decision: true,
+  }),
+  otherAccount: async (deps, actor, d) => ({
+    message: render(
+      await school.confirmMatch(deps.ctx, actor, { dfeNumber: d.d, personId: d.p ?? '', username: d.u ?? '' }),
+    ),
+    decision: false,
+  }),
+  chooseAccount: async (deps, actor, d) => ({
+    message: render(
+      await school.confirmMatch(deps.ctx, actor, { dfeNumber: d.d, personId: d.p ?? '', username: d.u ?? '' }),
+    ),
+    decision: false,
+  }),
+  retire: async (deps, actor, d) => ({
+    message: above(
+      render(await school.retire(deps.ctx, actor, { dfeNumber: d.d, username: d.u ?? '' })),
+      render(await actions.listNonMis(deps.ctx, actor, d.d)),
+    ),
+    decision: true,
+  }),
+  openForm: async (deps, actor, d, where) => {
+    const form = await formFor(deps.ctx, actor, d);
+    if (where.client && where.triggerId)
+      await where.client.views.open({
+        trigger_id: where.triggerId,
+        view: modalView(form, where.channel) as never,
+      });
+    return { decision: false };
+  },
   invalid: listOf((ctx, actor, d) =>
     actions.listInvalid(ctx, actor, { dfeNumber: d.d, ...(d.r ? { runId: d.r } : {}) }),
   ),
@@ -218,13 +296,19 @@ export const button =
     const actor = actorOf(body);
     const channel = body.channel?.id;
     const ts = body.message?.ts;
-    const parsed = parseButtonData(pressed.value ?? '');
+    // the account search is a menu, not a button: its choice and the block it sits in say what it is about
+    const parsed = action === 'otherAccount' ? chosenAccount(pressed) : parseButtonData(pressed.value ?? '');
     try {
       if (!parsed) throw new OutOfDate();
       // a list's ticked accounts travel in the message's state, not in the button
       const ticked = tickedIn(body);
       const data = ticked ? { ...parsed, sel: ticked.join(',') } : parsed;
-      const outcome = await buttonActs[action](deps, actor, data, { ...(channel ? { channel } : {}), client });
+      const triggerId = (body as { trigger_id?: string }).trigger_id;
+      const outcome = await buttonActs[action](deps, actor, data, {
+        ...(channel ? { channel } : {}),
+        ...(triggerId ? { triggerId } : {}),
+        client,
+      });
       const message =
         outcome.decision && outcome.message
           ? await afterDecision(deps, data, channel, ts, outcome.message)
@@ -235,6 +319,83 @@ export const button =
       if (!isUsoError(err) && !(err instanceof OutOfDate)) throw err;
       const text = err instanceof OutOfDate ? 'That button is out of date; run the command again.' : err.message;
       if (channel) await client.chat.postEphemeral({ channel, user: actor.userId, text });
+    }
+  };
+
+/** The account picked in a held person's search menu, with the school and person named by its block. */
+function chosenAccount(pressed: unknown): ButtonData | undefined {
+  const p = z
+    .object({ block_id: z.string(), selected_option: z.object({ value: z.string().min(1) }) })
+    .safeParse(pressed);
+  if (!p.success) return undefined;
+  const [prefix, d, personId] = p.data.block_id.split('|');
+  return prefix === OTHER_ACCOUNT_BLOCK
+    ? parseButtonData({ d, p: personId, u: p.data.selected_option.value })
+    : undefined;
+}
+
+/** The "Another account..." menu asks for options as the user types: accounts of the school's LA. */
+export const accountOptions =
+  (deps: SlackDeps) =>
+  async ({
+    ack,
+    body,
+  }: {
+    ack: (r: { options: { text: { type: 'plain_text'; text: string }; value: string }[] }) => Promise<void>;
+    body: unknown;
+  }) => {
+    const p = z.object({ block_id: z.string(), value: z.string() }).safeParse(body);
+    const [prefix, d] = p.success ? p.data.block_id.split('|') : [];
+    const data = prefix === OTHER_ACCOUNT_BLOCK ? parseButtonData({ d }) : undefined;
+    if (!p.success || !data) return ack({ options: [] });
+    try {
+      const found = await school.searchAccounts(deps.ctx, actorOf(body as never), {
+        dfeNumber: data.d,
+        text: p.data.value,
+      });
+      await ack({
+        options: found.map((a) => ({ text: { type: 'plain_text', text: a.label.slice(0, 75) }, value: a.username })),
+      });
+    } catch (err) {
+      if (!isUsoError(err)) throw err;
+      await ack({ options: [] });
+    }
+  };
+
+/** A form's modal was submitted: parsed at the edge, done, and said in the channel it was opened from. */
+export const formSubmitted =
+  (deps: SlackDeps, id: FormId) =>
+  async ({
+    ack,
+    body,
+    view,
+    client,
+  }: {
+    ack: (r?: { response_action: 'errors'; errors: Record<string, string> }) => Promise<void>;
+    body: unknown;
+    view: { private_metadata?: string; state: { values: Record<string, Record<string, Record<string, unknown>>> } };
+    client: ButtonArgs['client'];
+  }): Promise<void> => {
+    let meta: (ButtonData & { ch?: string }) | undefined;
+    try {
+      const raw = JSON.parse(view.private_metadata ?? '') as { ch?: unknown };
+      const parsed = parseButtonData(raw);
+      meta = parsed ? { ...parsed, ...(typeof raw.ch === 'string' ? { ch: raw.ch } : {}) } : undefined;
+    } catch {
+      meta = undefined;
+    }
+    const firstField = Object.keys(view.state.values)[0] ?? 'form';
+    if (!meta)
+      return ack({ response_action: 'errors', errors: { [firstField]: 'This form is out of date; open it again.' } });
+    const actor = actorOf(body as never);
+    try {
+      const done = render(await submitForm(deps.ctx, actor, id, meta, modalValues(view.state.values)));
+      await ack();
+      if (meta.ch) await client.chat.postMessage({ channel: meta.ch, text: done.text, blocks: done.blocks as never });
+    } catch (err) {
+      if (err instanceof FormErrors) return ack({ response_action: 'errors', errors: err.fields });
+      if (!isUsoError(err)) throw err;
+      await ack({ response_action: 'errors', errors: { [firstField]: err.message.slice(0, 150) } });
     }
   };
 

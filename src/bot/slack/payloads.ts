@@ -25,6 +25,28 @@ const blockActions = z.looseObject({
   actions: z.array(z.looseObject({ action_id: id, type: id, value: z.string().optional() })).min(1),
 });
 
+/** A modal submitted (a form). */
+const viewSubmission = z.looseObject({
+  type: z.literal('view_submission'),
+  user,
+  team: team.nullable(),
+  view: z.looseObject({
+    callback_id: id,
+    private_metadata: z.string().optional(),
+    state: z.looseObject({ values: z.record(z.string(), z.record(z.string(), z.looseObject({}))) }),
+  }),
+});
+
+/** A search menu asking for its options as the user types. */
+const blockSuggestion = z.looseObject({
+  type: z.literal('block_suggestion'),
+  user,
+  team: team.nullable(),
+  action_id: id,
+  block_id: id,
+  value: z.string(),
+});
+
 const eventCallback = z.looseObject({
   type: z.literal('event_callback'),
   team_id: id,
@@ -36,8 +58,8 @@ const urlVerification = z.looseObject({ type: z.literal('url_verification'), cha
 const rateLimited = z.looseObject({ type: z.literal('app_rate_limited'), team_id: z.string().optional() });
 
 const eventsBody = z.union([eventCallback, urlVerification, rateLimited]);
-/** The interactions this app asks Slack for (its manifest): buttons. Any other kind is not ours to take. */
-const interactionBody = blockActions;
+/** The interactions this app asks Slack for (its manifest): buttons, forms, search menus. Any other kind is not ours. */
+const interactionBody = z.union([blockActions, viewSubmission, blockSuggestion]);
 
 export type SlackBody = Record<string, unknown>;
 

@@ -1,8 +1,17 @@
 // Where every Slack listener is wired to the Bolt App, in one place: the /uso command, one handler per button (the
-// action ids in chat-actions.ts) and the lists' tick boxes, the App Home, and the bot's removal from a channel.
+// action ids in chat-actions.ts), the lists' tick boxes, the account search's options, each form's modal, the App Home, and the bot's removal from a channel.
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
-import { chatActions, selection, type ChatAction } from '../chat-actions.js';
-import { appHomeOpened, botLeftChannel, button, slashCommand, tick, type SlackDeps } from './listeners.js';
+import { chatActions, forms, selection, type ChatAction, type FormId } from '../chat-actions.js';
+import {
+  accountOptions,
+  appHomeOpened,
+  botLeftChannel,
+  button,
+  formSubmitted,
+  slashCommand,
+  tick,
+  type SlackDeps,
+} from './listeners.js';
 
 export function register(app: App, deps: SlackDeps): void {
   app.command('/uso', slashCommand(deps));
@@ -10,6 +19,8 @@ export function register(app: App, deps: SlackDeps): void {
     app.action<BlockAction<ButtonAction>>(chatActions[action].slack, button(deps, action));
   }
   app.action(selection.slack, tick);
+  app.options(chatActions.otherAccount.slack, accountOptions(deps) as never);
+  for (const id of Object.keys(forms) as FormId[]) app.view(forms[id].slack, formSubmitted(deps, id) as never);
   app.event('app_home_opened', appHomeOpened(deps));
   app.event('channel_left', botLeftChannel(deps));
   app.event('group_left', botLeftChannel(deps));

@@ -8,14 +8,30 @@ import type { Db } from 'mongodb';
 import { z } from 'zod';
 import { isUsoError } from '../../errors.js';
 import type { Logger } from '../../log.js';
-import { authorise, unlinkConversation, type Actor } from '../access.js';
+import { authorise, onlySchoolOf, schoolOfConversation, unlinkConversation, type Actor } from '../access.js';
 import * as actions from '../actions.js';
-import { parseButtonData, type ButtonData, type ChatAction, type ConfirmedAction } from '../chat-actions.js';
+import {
+  parseButtonData,
+  type ButtonData,
+  type ChatAction,
+  type ConfirmedAction,
+  type FormId,
+} from '../chat-actions.js';
+import * as school from '../school-actions.js';
+import { FormErrors, formFor, submitForm } from '../forms.js';
 import { COMMANDS, runCommand } from '../commands.js';
 import { refreshSummaries } from '../notify.js';
 import type { ChatSenders } from '../outbox.js';
 import type { View } from '../view-model.js';
-import { confirmationFor, newAccountsTable, renderCard, stacked, type AdaptiveCard } from '../views/cards.js';
+import {
+  confirmationFor,
+  formCard,
+  newAccountsTable,
+  otherAccountCard,
+  renderCard,
+  stacked,
+  type AdaptiveCard,
+} from '../views/cards.js';
 import { conversationOf, forgetConversations, rememberConversation, tenantOf } from './conversations.js';
 import { cardActivity } from './sender.js';
 
@@ -102,6 +118,7 @@ export const message = (deps: TeamsDeps) => async (context: TurnContext) => {
   // the dispatcher marks commands and words with `code`; Teams shows them in bold, as its help does
   const bold = (text: string) => text.replace(/`([^`]+)`/g, '**$1**');
   if ('view' in reply) await context.sendActivity(cardActivity(renderCard(reply.view)));
+  else if ('form' in reply) await context.sendActivity(cardActivity(formCard(reply.form)));
   else if ('help' in reply)
     await context.sendActivity(MessageFactory.text(reply.text ? `${bold(reply.text)}\n\n${HELP}` : HELP));
   else await context.sendActivity(MessageFactory.text(bold(reply.text)));
@@ -211,6 +228,50 @@ export const cardActs: Record<ChatAction, Act> = {
     ),
     forEveryone: false,
   }),
+  undo: async (deps, actor, d) => {
+    const done = await school.undo(deps.ctx, actor, {
+      dfeNumber: d.d,
+      kind: d.k ?? 'match',
+      ...(d.p ? { personId: d.p } : {}),
+      ...(d.u ? { username: d.u } : {}),
+      ...(d.r ? { runId: d.r } : {}),
+    });
+    // what was undone, above the list it goes back to
+    const list =
+      d.k === 'restore'
+        ? await actions.listUnallocated(deps.ctx, actor, d.d)
+        : d.k === 'approve'
+          ? await actions.listHeld(deps.ctx, actor, { dfeNumber: d.d, runId: d.r ?? '' })
+          : await actions.listMatches(deps.ctx, actor, d.d);
+    return { card: stacked(view(done), view(list)), forEveryone: true, changed: true };
+  },
+  exclusions: listOf((ctx, actor, d) => school.exclusions(ctx, actor, d.d)),
+  removeExclusion: async (deps, actor, d) => ({
+    card: stacked(
+      view(await school.removeExclusionFor(deps.ctx, actor, { dfeNumber: d.d, key: d.x ?? '' })),
+      view(await school.exclusions(deps.ctx, actor, d.d)),
+    ),
+    forEveryone: true,
+  }),
+  otherAccount: async (deps, actor, d) => {
+    await authorise(deps.db, actor, d.d, 'contact');
+    return { card: otherAccountCard(d.d, d.p ?? ''), forEveryone: false };
+  },
+  chooseAccount: async (deps, actor, d) => ({
+    card: view(
+      await school.confirmMatch(deps.ctx, actor, { dfeNumber: d.d, personId: d.p ?? '', username: d.u ?? '' }),
+    ),
+    forEveryone: false,
+  }),
+  retire: async (deps, actor, d) => ({
+    card: stacked(
+      view(await school.retire(deps.ctx, actor, { dfeNumber: d.d, username: d.u ?? '' })),
+      view(await actions.listNonMis(deps.ctx, actor, d.d)),
+    ),
+    forEveryone: true,
+    changed: true,
+  }),
+  openForm: async (deps, actor, d) => ({ card: formCard(await formFor(deps.ctx, actor, d)), forEveryone: false }),
   invalid: listOf((ctx, actor, d) =>
     actions.listInvalid(ctx, actor, { dfeNumber: d.d, ...(d.r ? { runId: d.r } : {}) }),
   ),
@@ -225,6 +286,7 @@ const confirmation: Record<ConfirmedAction, { need: 'contact' | 'head'; subject:
   restore: { need: 'contact', subject: (d) => d.u ?? 'The account' },
   approve: { need: 'head', subject: (d) => `The held changes of run ${d.r}` },
   reject: { need: 'head', subject: (d) => `The held changes of run ${d.r}` },
+  retire: { need: 'contact', subject: (d) => d.u ?? 'The account' },
   restoreSelected: {
     need: 'contact',
     subject: (d) => `${(d.sel ?? '').split(',').filter(Boolean).length} ticked account(s)`,
@@ -266,6 +328,62 @@ export const cardAction =
       return card;
     } catch (err) {
       if (isUsoError(err)) return err.message;
+      throw err;
+    }
+  };
+
+/**
+ * A form's card was submitted: its inputs arrive with the button's data, are parsed at the edge, and what they ask is
+ * done; a field that is not right is answered (to the submitter only) with what to correct.
+ */
+export const formSubmitted =
+  (deps: TeamsDeps, id: FormId) =>
+  async (context: TurnContext, _state: unknown, raw: unknown): Promise<AdaptiveCard | string> => {
+    if (!fromAllowedTenant(deps, context.activity)) return 'This bot serves another organisation.';
+    const meta = parseButtonData(raw);
+    if (!meta || !raw || typeof raw !== 'object') return OUT_OF_DATE;
+    const values = Object.fromEntries(
+      Object.entries(raw as Record<string, unknown>).map(([k, v]) => [
+        k,
+        typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined,
+      ]),
+    );
+    try {
+      const done = await submitForm(deps.ctx, actorOf(context.activity), id, meta, values);
+      const card = renderCard(done);
+      if (context.activity.replyToId)
+        await context.updateActivity({ ...cardActivity(card), id: context.activity.replyToId });
+      return card;
+    } catch (err) {
+      if (err instanceof FormErrors)
+        return `Please correct: ${Object.entries(err.fields)
+          .map(([k, v]) => `${k} ${v}`)
+          .join('; ')}.`;
+      if (isUsoError(err)) return err.message;
+      throw err;
+    }
+  };
+
+/** The "Another account..." search: accounts of the conversation's school's LA that the typed text names. */
+export const accountSearch =
+  (deps: TeamsDeps) =>
+  async (
+    context: TurnContext,
+    _state: unknown,
+    query: { parameters: { queryText?: string } },
+  ): Promise<{ title: string; value: string }[]> => {
+    if (!fromAllowedTenant(deps, context.activity)) return [];
+    const actor = actorOf(context.activity);
+    const dfe =
+      (await schoolOfConversation(deps.db, 'teams', tenantOf(context.activity), conversationOf(context.activity))) ??
+      (await onlySchoolOf(deps.db, actor));
+    if (!dfe) return [];
+    try {
+      return (
+        await school.searchAccounts(deps.ctx, actor, { dfeNumber: dfe, text: query.parameters.queryText ?? '' })
+      ).map((a) => ({ title: a.label, value: a.username }));
+    } catch (err) {
+      if (isUsoError(err)) return [];
       throw err;
     }
   };

@@ -3,12 +3,14 @@
 import {
   heldDecidedText,
   pageOf,
+  type Form,
+  type FormField,
   type CandidateView,
   type KindFilter,
   type MatchView,
   type View,
 } from '../view-model.js';
-import { chatActions, selection, type ButtonData } from '../chat-actions.js';
+import { chatActions, forms, selection, type ButtonData } from '../chat-actions.js';
 import type { SchoolStatus } from '../../sync/status.js';
 
 export interface SlackMessage {
@@ -26,10 +28,12 @@ type Button = {
 };
 type Confirm = { title: Text; text: Text; confirm: Text; deny: Text; style?: 'primary' | 'danger' };
 type Option = { text: Text; value: string };
-type Checkboxes = { type: 'checkboxes'; action_id: string; options: Option[] };
+type Checkboxes = { type: 'checkboxes'; action_id: string; options: Option[]; initial_options?: Option[] };
+/** A menu whose options Slack asks the app for as the user types (block_suggestion). */
+type ExternalSelect = { type: 'external_select'; action_id: string; placeholder: Text; min_query_length: number };
 export type Block =
   | { type: 'section'; text: Text; fields?: Text[]; block_id?: string; accessory?: Button }
-  | { type: 'actions'; elements: (Button | Checkboxes)[]; block_id?: string }
+  | { type: 'actions'; elements: (Button | Checkboxes | ExternalSelect)[]; block_id?: string }
   | { type: 'context'; elements: Text[] }
   | { type: 'divider' }
   | { type: 'header'; text: Text };
@@ -52,6 +56,8 @@ export const MATCHES_PER_PAGE = 6;
 const MAX_CANDIDATES = 3;
 /** Rows per page of the other lists: held changes take two blocks each; account lists tick at most 10 (Slack's cap). */
 export const PAGE_SIZES = { held: 10, accounts: 10, newAccounts: 20, invalid: 20 } as const;
+/** The block id prefix of a held person's buttons, followed by `|DFE|PERSON_ID` (read by the account search). */
+export const OTHER_ACCOUNT_BLOCK = 'uso_other';
 /** The block id of an account list's tick boxes: the Restore selected listener reads their state under it. */
 export const SELECTION_BLOCK = 'uso_selection';
 
@@ -110,6 +116,25 @@ const HOW: Record<string, string> = {
   pre_provisioned: 'ready for a future start',
 };
 
+/** "Undo", for a week after a decision (the service checks the week and that nothing changed since). */
+const undoBlock = (data: ButtonData): Block => ({
+  type: 'actions',
+  elements: [
+    button(
+      'Undo',
+      chatActions.undo.slack,
+      data,
+      undefined,
+      confirmDialog(
+        'Undo this decision?',
+        'It is put back as it was, if nothing has changed it since.',
+        'Undo',
+        'primary',
+      ),
+    ),
+  ],
+});
+
 const confirmDialog = (title: string, text: string, yes: string, style: 'primary' | 'danger' = 'danger'): Confirm => ({
   title: plain(title, 100),
   text: plain(text, 300),
@@ -154,10 +179,18 @@ export function matchBlocks(dfeNumber: string, m: MatchView): Block[] {
       : []),
     {
       type: 'actions',
+      // the search menu's options request names only its block: the school and person travel in the block id
+      block_id: `${OTHER_ACCOUNT_BLOCK}|${dfeNumber}|${m.personId}`.slice(0, 255),
       elements: [
         ...shown.map((c) =>
           button(`Match to ${c.username}`, chatActions.match.slack, { ...key, u: c.username }, 'primary'),
         ),
+        {
+          type: 'external_select',
+          action_id: chatActions.otherAccount.slack,
+          placeholder: plain('Another account...', 150),
+          min_query_length: 2,
+        },
         button('Create new account', chatActions.create.slack, key),
         button(
           'Exclude from USO',
@@ -232,9 +265,13 @@ export function render(view: View, page = 0): SlackMessage {
           : view.decision === 'created'
             ? `given a new account \`${view.username}\``
             : 'excluded from USO';
+      const kind = view.decision === 'matched' ? 'match' : view.decision === 'created' ? 'create' : 'exclude';
       return {
         text: `MIS person ${view.personId} ${what}`,
-        blocks: [{ type: 'section', text: md(`MIS person ${esc(view.personId)} was ${what} by ${esc(view.by)}.`) }],
+        blocks: [
+          { type: 'section', text: md(`MIS person ${esc(view.personId)} was ${what} by ${esc(view.by)}.`) },
+          undoBlock({ d: view.dfeNumber, p: view.personId, k: kind }),
+        ],
       };
     }
     case 'accounts': {
@@ -254,6 +291,34 @@ export function render(view: View, page = 0): SlackMessage {
         },
       ];
       for (const a of slice) {
+        if (view.list === 'non_mis') {
+          blocks.push(
+            {
+              type: 'section',
+              text: md(
+                `*${esc(a.name)}* \`${a.username}\` · ${a.role}${a.group ? `, ${esc(a.group)}` : ''}${a.since ? ` · since ${a.since}` : ''}`,
+              ),
+            },
+            {
+              type: 'actions',
+              elements: [
+                button('Keep', chatActions.openForm.slack, { d: view.dfeNumber, u: a.username, form: 'keep' }),
+                button(
+                  'Retire',
+                  chatActions.retire.slack,
+                  { d: view.dfeNumber, u: a.username },
+                  'danger',
+                  confirmDialog(
+                    'Retire this account?',
+                    `${a.name} loses access at this school and joins the unallocated pool.`,
+                    'Retire',
+                  ),
+                ),
+              ],
+            },
+          );
+          continue;
+        }
         blocks.push({
           type: 'section',
           text: md(
@@ -277,6 +342,11 @@ export function render(view: View, page = 0): SlackMessage {
             : {}),
         });
       }
+      if (view.list === 'non_mis')
+        blocks.push({
+          type: 'actions',
+          elements: [button('Ask for an account', chatActions.openForm.slack, { d: view.dfeNumber, form: 'request' })],
+        });
       if (view.list === 'unallocated')
         blocks.push({
           type: 'actions',
@@ -484,6 +554,94 @@ export function render(view: View, page = 0): SlackMessage {
         blocks: blocks.slice(0, LIMITS.blocks),
       };
     }
+    case 'undone':
+      return { text: view.text, blocks: [{ type: 'section', text: md(`${esc(view.text)} (${esc(view.by)})`) }] };
+    case 'exclusions': {
+      const { slice, page: p, pages } = pageOf(view.items, page, PAGE_SIZES.accounts);
+      const add = button('Add a name', chatActions.openForm.slack, { d: view.dfeNumber, form: 'exclusion' }, 'primary');
+      return {
+        text: `Exclusions at ${view.dfeNumber}`,
+        blocks: [
+          {
+            type: 'section',
+            text: md(
+              view.items.length
+                ? `*Names never to get an account at ${view.dfeNumber}*: ${view.items.length}. Page ${p + 1} of ${pages}.`
+                : `*Names never to get an account at ${view.dfeNumber}*: none.`,
+            ),
+          },
+          ...slice.map((e): Block => ({
+            type: 'section',
+            text: md(
+              `*${esc(e.name)}*${e.maskedDob ? ` born ${e.maskedDob}` : ''} · added ${e.addedAt} by ${esc(e.addedBy)}`,
+            ),
+            accessory: button(
+              'Remove',
+              chatActions.removeExclusion.slack,
+              { d: view.dfeNumber, x: e.key },
+              undefined,
+              confirmDialog(
+                'Remove from the list?',
+                `${e.name} may get an account from the next run.`,
+                'Remove',
+                'primary',
+              ),
+            ),
+          })),
+          { type: 'actions', elements: [add] },
+          ...listControls(chatActions.exclusions.slack, { d: view.dfeNumber }, p, pages, undefined, false),
+        ],
+      };
+    }
+    case 'confirm_match':
+      return {
+        text: `Match ${view.personName} to ${view.account.username}?`,
+        blocks: [
+          {
+            type: 'section',
+            text: md(
+              `Match *${esc(view.personName)}* (MIS ${esc(view.personId)}, born ${view.personDob ?? 'unknown'}) to *${esc(view.account.name)}* \`${view.account.username}\`, born ${view.account.maskedDob ?? 'unknown'}?\n${view.account.schools.map((x) => `• ${esc(x)}`).join('\n') || 'no school yet'}`,
+            ),
+          },
+          {
+            type: 'actions',
+            elements: [
+              button(
+                `Match to ${view.account.username}`,
+                chatActions.match.slack,
+                { d: view.dfeNumber, p: view.personId, u: view.account.username },
+                'primary',
+              ),
+              button('Back to the list', chatActions.matches.slack, { d: view.dfeNumber, page: 0 }),
+            ],
+          },
+        ],
+      };
+    case 'settings':
+      return {
+        text: `Settings of ${view.schoolName}`,
+        blocks: [
+          {
+            type: 'section',
+            text: md(
+              `*Settings of ${esc(view.schoolName)}* (${view.dfeNumber}), MIS ${esc(view.mis)}${view.paused ? ' · *runs paused*' : ''}\n${view.reports
+                .map(
+                  (r) =>
+                    `${r.accepted ? ':white_check_mark:' : ':white_circle:'} *${r.report}* (${esc(r.uses)})${r.shared ? (r.accepted ? '' : ': shared, not accepted') : ': not shared in Integris'}`,
+                )
+                .join(
+                  '\n',
+                )}\nleaver grace days ${view.graceDays} · hold leavers above ${view.unallocationThresholdPercent}% · hold changes above ${view.updateThresholdPercent}% · accounts made ${view.preProvisionDays} day(s) before a start`,
+            ),
+          },
+          {
+            type: 'actions',
+            elements: [
+              button('Change settings', chatActions.openForm.slack, { d: view.dfeNumber, form: 'settings' }, 'primary'),
+            ],
+          },
+        ],
+      };
     case 'notice':
       return {
         text: `${view.schoolName}: ${view.title}`,
@@ -501,12 +659,18 @@ export function render(view: View, page = 0): SlackMessage {
         text: `${view.username} restored`,
         blocks: [
           { type: 'section', text: md(`\`${view.username}\` was restored at ${view.dfeNumber} by ${esc(view.by)}.`) },
+          undoBlock({ d: view.dfeNumber, u: view.username, k: 'restore' }),
         ],
       };
     case 'held_decided':
       return {
         text: `Held changes ${view.decision}`,
-        blocks: [{ type: 'section', text: md(heldDecidedText(view, esc)) }],
+        blocks: [
+          { type: 'section', text: md(heldDecidedText(view, esc)) },
+          ...(view.only && view.decision === 'approved' && view.decided.length === 1 && view.applied === 1
+            ? [undoBlock({ d: view.dfeNumber, r: view.runId, u: view.decided[0]!, k: 'approve' })]
+            : []),
+        ],
       };
     case 'summary': {
       const c = view.counts;
@@ -638,6 +802,10 @@ export function blockKitProblems(message: SlackMessage): string[] {
         problems.push(`block ${i}: ${b.elements.length} actions elements`);
       for (const e of b.elements) {
         if (e.action_id.length > LIMITS.actionId) problems.push(`block ${i}: action_id too long`);
+        if (e.type === 'external_select') {
+          if (e.placeholder.text.length > 150) problems.push(`block ${i}: placeholder too long`);
+          continue;
+        }
         if (e.type === 'checkboxes') {
           if (e.options.length === 0 || e.options.length > LIMITS.checkboxOptions)
             problems.push(`block ${i}: ${e.options.length} checkbox options`);
@@ -697,4 +865,88 @@ export function homeView(schools: SchoolStatus[]): { type: 'home'; blocks: Block
   if (schools.length > 30)
     blocks.push({ type: 'context', elements: [md(`${schools.length - 30} more schools: use \`/uso status DFE\`.`)] });
   return { type: 'home', blocks };
+}
+
+/** A form as a Slack modal: input blocks named by field, the form's meta in private_metadata. */
+export function modalView(form: Form, channel?: string): Record<string, unknown> {
+  const option = (o: { value: string; label: string }): Option => ({
+    text: plain(o.label, LIMITS.optionText),
+    value: o.value,
+  });
+  const element = (f: FormField): Record<string, unknown> => {
+    const initial = typeof f.initial === 'string' ? f.initial : undefined;
+    switch (f.kind) {
+      case 'text':
+        return { type: 'plain_text_input', action_id: f.name, ...(initial ? { initial_value: initial } : {}) };
+      case 'number':
+        return {
+          type: 'number_input',
+          action_id: f.name,
+          is_decimal_allowed: false,
+          ...(initial ? { initial_value: initial } : {}),
+        };
+      case 'date':
+        return { type: 'datepicker', action_id: f.name, ...(initial ? { initial_date: initial } : {}) };
+      case 'choice': {
+        const options = (f.options ?? []).map(option);
+        const chosen = options.find((o) => o.value === initial);
+        return { type: 'radio_buttons', action_id: f.name, options, ...(chosen ? { initial_option: chosen } : {}) };
+      }
+      case 'multi': {
+        const options = (f.options ?? []).map(option);
+        const chosen = options.filter((o) => Array.isArray(f.initial) && f.initial.includes(o.value));
+        return {
+          type: 'checkboxes',
+          action_id: f.name,
+          options,
+          ...(chosen.length ? { initial_options: chosen } : {}),
+        };
+      }
+    }
+  };
+  return {
+    type: 'modal',
+    callback_id: forms[form.id].slack,
+    // where the outcome is said once the modal is submitted
+    private_metadata: JSON.stringify({ ...form.meta, ...(channel ? { ch: channel } : {}) }),
+    title: plain(form.title, 24),
+    submit: plain(form.submit, 24),
+    close: plain('Cancel', 24),
+    blocks: [
+      ...(form.intro ? [{ type: 'context', elements: [md(form.intro)] }] : []),
+      ...form.fields
+        .filter((f) => f.kind !== 'multi' || (f.options ?? []).length > 0)
+        .map((f) => ({
+          type: 'input',
+          block_id: f.name,
+          optional: f.optional === true,
+          label: plain(f.label, 2000),
+          element: element(f),
+        })),
+    ],
+  };
+}
+
+/** What a Slack modal submitted, by field: text, number, date, the chosen option, or the ticked options. */
+export function modalValues(
+  state: Record<string, Record<string, Record<string, unknown>>>,
+): Record<string, string | string[] | undefined> {
+  const out: Record<string, string | string[] | undefined> = {};
+  for (const [block, actions] of Object.entries(state)) {
+    for (const v of Object.values(actions)) {
+      const value = v as {
+        value?: string | null;
+        selected_date?: string | null;
+        selected_option?: { value: string } | null;
+        selected_options?: { value: string }[];
+      };
+      out[block] =
+        value.selected_options?.map((o) => o.value) ??
+        value.selected_option?.value ??
+        value.selected_date ??
+        value.value ??
+        undefined;
+    }
+  }
+  return out;
 }

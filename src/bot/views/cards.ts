@@ -5,12 +5,14 @@
 import {
   heldDecidedText,
   pageOf,
+  type Form,
+  type FormField,
   type CandidateView,
   type KindFilter,
   type MatchView,
   type View,
 } from '../view-model.js';
-import { chatActions, selection, type ConfirmedAction } from '../chat-actions.js';
+import { chatActions, forms, selection, type ConfirmedAction } from '../chat-actions.js';
 
 export interface AdaptiveCard {
   type: 'AdaptiveCard';
@@ -34,11 +36,18 @@ type Element =
   | {
       type: 'Input.ChoiceSet';
       id: string;
-      isMultiSelect: true;
-      style: 'expanded';
+      isMultiSelect?: boolean;
+      style: 'expanded' | 'filtered';
       label?: string;
+      isRequired?: boolean;
+      value?: string;
       choices: { title: string; value: string }[];
+      /** Teams' typeahead search: choices come from the bot as the user types. */
+      'choices.data'?: { type: 'Data.Query'; dataset: string };
     }
+  | { type: 'Input.Text'; id: string; label: string; isRequired: boolean; value?: string; maxLength?: number }
+  | { type: 'Input.Number'; id: string; label: string; isRequired: boolean; value?: number }
+  | { type: 'Input.Date'; id: string; label: string; isRequired: boolean; value?: string }
   | {
       type: 'Table';
       firstRowAsHeader: true;
@@ -58,6 +67,8 @@ export interface Action {
 /** Teams refuses cards over about 28 KB. */
 export const CARD_MAX_BYTES = 28 * 1024;
 export const CARD_MATCHES_PER_PAGE = 5;
+/** The Data.Query dataset of the "Another account..." search. */
+export const ACCOUNT_SEARCH = 'uso.accounts';
 /** People a `who` card shows: each carries schools and history, and a card holds about 28 KB. */
 export const CARD_WHO_MAX = 5;
 /** Rows per page of the other lists (each checked against the size limit with a thousand people). */
@@ -147,6 +158,7 @@ export function matchContainer(dfeNumber: string, m: MatchView, page = 0): Eleme
           ),
           exec('Create new account', chatActions.create.teams, key),
           exec('Exclude from USO', chatActions.exclude.teams, { ...key, page }, 'destructive'),
+          exec('Another account...', chatActions.otherAccount.teams, key),
         ],
       },
     ],
@@ -261,14 +273,15 @@ export function renderCard(view: View, page = 0): AdaptiveCard {
               text(
                 `**${esc(a.name)}** (${a.username}) · ${a.role}${a.group ? `, ${esc(a.group)}` : ''}${a.until ? ` · left ${a.until}` : a.since ? ` · since ${a.since}` : ''}`,
               ),
-              ...(selectable
-                ? [
-                    {
-                      type: 'ActionSet' as const,
-                      actions: [exec('Restore', chatActions.restore.teams, { d: view.dfeNumber, u: a.username })],
-                    },
-                  ]
-                : []),
+              {
+                type: 'ActionSet' as const,
+                actions: selectable
+                  ? [exec('Restore', chatActions.restore.teams, { d: view.dfeNumber, u: a.username })]
+                  : [
+                      exec('Keep', chatActions.openForm.teams, { d: view.dfeNumber, u: a.username, form: 'keep' }),
+                      exec('Retire', chatActions.retire.teams, { d: view.dfeNumber, u: a.username }, 'destructive'),
+                    ],
+              },
             ],
           })),
           ...(selectable
@@ -297,7 +310,12 @@ export function renderCard(view: View, page = 0): AdaptiveCard {
               ]
             : []),
         ],
-        controls,
+        [
+          ...(selectable
+            ? []
+            : [exec('Ask for an account', chatActions.openForm.teams, { d: view.dfeNumber, form: 'request' })]),
+          ...controls,
+        ],
       );
     }
     case 'restored_many':
@@ -503,11 +521,92 @@ export function renderCard(view: View, page = 0): AdaptiveCard {
         text(
           `MIS person ${view.personId} was ${view.decision === 'matched' ? `matched to ${view.username}` : view.decision === 'created' ? `given a new account ${view.username}` : 'excluded from USO'} by ${esc(view.by)}.`,
         ),
+        undoSet({
+          d: view.dfeNumber,
+          p: view.personId,
+          k: view.decision === 'matched' ? 'match' : view.decision === 'created' ? 'create' : 'exclude',
+        }),
       ]);
     case 'restored':
-      return card([text(`${view.username} was restored at ${view.dfeNumber} by ${esc(view.by)}.`)]);
+      return card([
+        text(`${view.username} was restored at ${view.dfeNumber} by ${esc(view.by)}.`),
+        undoSet({ d: view.dfeNumber, u: view.username, k: 'restore' }),
+      ]);
     case 'held_decided':
-      return card([text(heldDecidedText(view, esc))]);
+      return card([
+        text(heldDecidedText(view, esc)),
+        ...(view.only && view.decision === 'approved' && view.decided.length === 1 && view.applied === 1
+          ? [undoSet({ d: view.dfeNumber, r: view.runId, u: view.decided[0]!, k: 'approve' })]
+          : []),
+      ]);
+    case 'undone':
+      return card([text(`${esc(view.text)} (${esc(view.by)})`)]);
+    case 'exclusions': {
+      const { slice, page: p, pages } = pageOf(view.items, page, CARD_PAGE_SIZES.accounts);
+      return card(
+        [
+          text(
+            view.items.length
+              ? `Names never to get an account at ${view.dfeNumber}: ${view.items.length} (page ${p + 1} of ${pages})`
+              : `Names never to get an account at ${view.dfeNumber}: none.`,
+            { weight: 'Bolder' },
+          ),
+          ...slice.map((e): Element => ({
+            type: 'Container',
+            separator: true,
+            items: [
+              text(
+                `**${esc(e.name)}**${e.maskedDob ? ` born ${e.maskedDob}` : ''} · added ${e.addedAt} by ${esc(e.addedBy)}`,
+              ),
+              {
+                type: 'ActionSet',
+                actions: [exec('Remove', chatActions.removeExclusion.teams, { d: view.dfeNumber, x: e.key })],
+              },
+            ],
+          })),
+        ],
+        [
+          exec('Add a name', chatActions.openForm.teams, { d: view.dfeNumber, form: 'exclusion' }, 'positive'),
+          ...listControls(chatActions.exclusions.teams, { d: view.dfeNumber }, p, pages, undefined, false),
+        ],
+      );
+    }
+    case 'confirm_match':
+      return card(
+        [
+          text(
+            `Match **${esc(view.personName)}** (MIS ${esc(view.personId)}, born ${esc(view.personDob ?? 'unknown')}) to **${esc(view.account.name)}** (${view.account.username}), born ${esc(view.account.maskedDob ?? 'unknown')}?`,
+          ),
+          ...view.account.schools.map((x) => text(esc(x), { isSubtle: true })),
+        ],
+        [
+          exec(
+            `Match to ${view.account.username}`,
+            chatActions.match.teams,
+            { d: view.dfeNumber, p: view.personId, u: view.account.username },
+            'positive',
+          ),
+          exec('Back to the list', chatActions.matches.teams, { d: view.dfeNumber, page: 0 }),
+        ],
+      );
+    case 'settings':
+      return card(
+        [
+          text(
+            `Settings of **${esc(view.schoolName)}** (${view.dfeNumber}), MIS ${esc(view.mis)}${view.paused ? ' · **runs paused**' : ''}`,
+          ),
+          ...view.reports.map((r) =>
+            text(
+              `${r.accepted ? '✔' : '○'} **${r.report}** (${esc(r.uses)})${r.shared ? (r.accepted ? '' : ': shared, not accepted') : ': not shared in Integris'}`,
+            ),
+          ),
+          text(
+            `leaver grace days ${view.graceDays} · hold leavers above ${view.unallocationThresholdPercent}% · hold changes above ${view.updateThresholdPercent}% · accounts made ${view.preProvisionDays} day(s) before a start`,
+            { isSubtle: true },
+          ),
+        ],
+        [exec('Change settings', chatActions.openForm.teams, { d: view.dfeNumber, form: 'settings' }, 'positive')],
+      );
     case 'run_queued':
       return card([text(`A run for ${view.dfeNumber} was started by ${esc(view.by)}.`)]);
   }
@@ -541,6 +640,76 @@ export function newAccountsTable(view: Extract<View, { kind: 'new_accounts' }>, 
     [
       ...(p > 0 ? [exec('Previous', chatActions.newAccountsFile.teams, { ...base, page: p - 1 })] : []),
       ...(p < pages - 1 ? [exec('Next', chatActions.newAccountsFile.teams, { ...base, page: p + 1 })] : []),
+    ],
+  );
+}
+
+/** "Undo", for a week after a decision (the service checks the week and that nothing changed since). */
+function undoSet(data: Record<string, string | number>): Element {
+  return { type: 'ActionSet', actions: [exec('Undo', chatActions.undo.teams, data)] };
+}
+
+/** "Another account...": a search over the LA's accounts as the user types (a Data.Query the bot answers). */
+export function otherAccountCard(dfeNumber: string, personId: string): AdaptiveCard {
+  return card(
+    [
+      text(`Another account for MIS person ${esc(personId)}`, { weight: 'Bolder' }),
+      {
+        type: 'Input.ChoiceSet',
+        id: 'u',
+        label: 'Type a name or username',
+        style: 'filtered',
+        isRequired: true,
+        choices: [],
+        'choices.data': { type: 'Data.Query', dataset: ACCOUNT_SEARCH },
+      },
+    ],
+    [
+      {
+        ...exec('Show this account', chatActions.chooseAccount.teams, { d: dfeNumber, p: personId }, 'positive'),
+        associatedInputs: 'auto',
+      },
+      exec('Back to the list', chatActions.matches.teams, { d: dfeNumber, page: 0 }),
+    ],
+  );
+}
+
+/** A form as an input card: each field an input named by the field, submitted with the form's meta. */
+export function formCard(form: Form): AdaptiveCard {
+  const input = (f: FormField): Element => {
+    const common = { id: f.name, label: f.label, isRequired: f.optional !== true };
+    const initial =
+      typeof f.initial === 'string' ? f.initial : Array.isArray(f.initial) ? f.initial.join(',') : undefined;
+    switch (f.kind) {
+      case 'text':
+        return { type: 'Input.Text', ...common, ...(initial ? { value: initial } : {}), maxLength: 200 };
+      case 'number':
+        return { type: 'Input.Number', ...common, ...(initial ? { value: Number(initial) } : {}) };
+      case 'date':
+        return { type: 'Input.Date', ...common, ...(initial ? { value: initial } : {}) };
+      case 'choice':
+      case 'multi':
+        return {
+          type: 'Input.ChoiceSet',
+          ...common,
+          style: 'expanded',
+          ...(f.kind === 'multi' ? { isMultiSelect: true, isRequired: false } : {}),
+          choices: (f.options ?? []).map((o) => ({ title: o.label, value: o.value })),
+          ...(initial ? { value: initial } : {}),
+        };
+    }
+  };
+  return card(
+    [
+      text(form.title, { weight: 'Bolder', size: 'Medium' }),
+      ...(form.intro ? [text(esc(form.intro), { isSubtle: true })] : []),
+      ...form.fields.map(input),
+    ],
+    [
+      {
+        ...exec(form.submit, forms[form.id].teams, { ...form.meta } as Record<string, string | number>, 'positive'),
+        associatedInputs: 'auto',
+      },
     ],
   );
 }
@@ -599,6 +768,13 @@ export function confirmationFor(
         'Nothing is changed; the next run will ask again if the MIS still says so.',
         exec('Reject', verb, { d, r: data.r ?? '' }, 'destructive'),
         exec('Cancel', chatActions.summary.teams, { d }),
+      );
+    case 'retire':
+      return confirmCard(
+        'Retire this account?',
+        `${esc(subject)} loses access at this school and joins the unallocated pool, like a leaver.`,
+        exec('Retire', verb, { d, u: data.u ?? '' }, 'destructive'),
+        exec('Cancel', chatActions.nonMis.teams, { d }),
       );
     case 'restoreSelected': {
       const back = { d, page: data.page ?? 0, ...(data.f ? { f: data.f } : {}) };
