@@ -1,6 +1,7 @@
 // `npm run demo`: the whole service on its embedded defaults against a simulated local authority. Starts the
 // embedded store, an Integris simulator on a loopback port (signing webhooks to this service), the scheduler and
 // the server; runs a first sync of every school, prints a summary, and keeps serving until Ctrl-C.
+import { getSchool, updateSchool } from './store/schools.js';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { serve } from '@hono/node-server';
@@ -59,6 +60,12 @@ async function main(): Promise<void> {
   );
 
   const { granted } = await service.scheduler.discover();
+  // the demo's operator pre-accepts what each school shares, as `uso schools set` does (a head accepts it in chat)
+  for (const dfeNumber of granted) {
+    const school = await getSchool(service.store.db, dfeNumber);
+    if (school?.grant.permissions)
+      await updateSchool(service.store.db, dfeNumber, { acceptedReports: school.grant.permissions });
+  }
   const deps = { db: service.store.db, logger, integris: integrisClient(config, logger), timeZone: config.TZ };
   const progress = progressBar(la.schools.length, true);
   const runs: RunSummary[] = [];

@@ -48,6 +48,7 @@ export async function startService(
     onRunFailed: async (dfeNumber, code) => deliverIfQueued(await alerts.runFailed(store.db, dfeNumber, code)),
     onRevoked: async (dfeNumber) => deliverIfQueued(await alerts.grantRevoked(store.db, dfeNumber)),
     onGranted: async (dfeNumber) => deliverIfQueued(await alerts.grantRestored(store.db, dfeNumber)),
+    onNothingAccepted: async (dfeNumber) => deliverIfQueued(await alerts.nothingAccepted(store.db, dfeNumber)),
     onReportsChanged: async (dfeNumber, change) =>
       deliverIfQueued(await alerts.reportsChanged(store.db, dfeNumber, change)),
     db: store.db,

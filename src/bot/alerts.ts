@@ -184,3 +184,22 @@ export async function checkExportsArriving(db: Db, today: IsoDate): Promise<numb
   }
   return queued;
 }
+
+/** A school that accepts no report yet: its head is asked to choose (once, until one is accepted). */
+export function nothingAccepted(db: Db, dfeNumber: string): Promise<number> {
+  return raise(db, dfeNumber, 'no_reports', {
+    tone: 'info',
+    title: 'no report is accepted yet',
+    detail:
+      'The school shares reports in Integris Datashare, but none is accepted here, so nothing is read. The school’s head chooses which with `/uso settings` in Slack or `settings` in Teams.',
+  });
+}
+
+/** Reports were accepted: the question is settled. */
+export function reportsAccepted(db: Db, dfeNumber: string): Promise<number> {
+  return settle(db, dfeNumber, 'no_reports', {
+    tone: 'recovered',
+    title: 'reports accepted',
+    detail: 'The next run reads them.',
+  });
+}

@@ -18,6 +18,7 @@ import * as actions from './actions.js';
 import type { Form, View } from './view-model.js';
 import * as school from './school-actions.js';
 import { formFor } from './forms.js';
+import { getSchool } from '../store/schools.js';
 
 /** The commands, in the order help lists them: usage and what each does. */
 export const COMMANDS = [
@@ -64,8 +65,13 @@ export async function runCommand(ctx: actions.ActionContext, actor: Actor, input
     if (sub === 'link') {
       if (!args[0]) return { text: 'Give the code: `link CODE`.' };
       const dfe = await redeemLinkCode(ctx.db, args[0], actor, input.conversation);
+      const linked = await getSchool(ctx.db, dfe);
+      const choose =
+        linked && linked.acceptedReports.length === 0
+          ? ' The school accepts no report yet, so nothing is read: choose which with `settings`.'
+          : '';
       return {
-        text: `This conversation now speaks for school ${dfe}. ${actor.displayName} is its head here.`,
+        text: `This conversation now speaks for school ${dfe}. ${actor.displayName} is its head here.${choose}`,
         toConversation: true,
       };
     }

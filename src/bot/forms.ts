@@ -59,6 +59,7 @@ export const formSchemas = {
     preProvision: days,
     paused: z.enum(['yes', 'no']),
     pauseReason: optionalText,
+    movedToIntegris: z.enum(['yes', 'no']).optional(),
   }),
 } satisfies Record<FormId, z.ZodType>;
 
@@ -179,6 +180,21 @@ export async function formFor(ctx: ActionContext, actor: Actor, data: ButtonData
             initial: view.paused ? 'yes' : 'no',
           },
           { name: 'pauseReason', label: 'Why paused (if pausing)', kind: 'text', optional: true },
+          ...(view.mis === 'integris'
+            ? []
+            : [
+                {
+                  name: 'movedToIntegris',
+                  label: `The school has moved from ${view.mis} to Integris`,
+                  kind: 'choice' as const,
+                  optional: true,
+                  options: [
+                    { value: 'no', label: 'No' },
+                    { value: 'yes', label: 'Yes: re-key accounts from the next export' },
+                  ],
+                  initial: 'no',
+                },
+              ]),
         ],
       };
     }
@@ -250,6 +266,7 @@ export async function submitForm(
           paused: st.paused === 'yes',
         },
         ...(st.pauseReason ? { pauseReason: st.pauseReason } : {}),
+        ...(st.movedToIntegris === 'yes' ? { movedToIntegris: true } : {}),
       });
     }
   }

@@ -33,6 +33,7 @@ import { actorKey, authorise, conversationsOfSchool, type Actor } from './access
 import type { ActionContext } from './actions.js';
 import { messageFor } from './notify.js';
 import { enqueue } from './outbox.js';
+import * as alerts from './alerts.js';
 import { maskDob, nameOf, type View } from './view-model.js';
 
 /** What an Undo button undoes. */
@@ -285,8 +286,9 @@ export async function changeSettings(
   change: SettingsChange,
 ): Promise<View> {
   await authorise(ctx.db, actor, dfeNumber, 'head');
-  const { said } = await changeSchoolSettings(ctx.db, dfeNumber, change, actorKey(actor));
+  const { school, said } = await changeSchoolSettings(ctx.db, dfeNumber, change, actorKey(actor));
   if (said.length) await announce(ctx.db, dfeNumber, `Settings changed by ${actor.displayName}: ${said.join('; ')}.`);
+  if (school.acceptedReports.length) await alerts.reportsAccepted(ctx.db, dfeNumber);
   return settings(ctx, actor, dfeNumber);
 }
 

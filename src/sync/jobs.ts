@@ -38,6 +38,8 @@ export interface SchedulerOptions {
   onRevoked?: (dfeNumber: string) => Promise<void> | void;
   /** A school granted access again after a revoke. */
   onGranted?: (dfeNumber: string) => Promise<void> | void;
+  /** A school accepts no report yet, so nothing is exported: its head is asked to choose. */
+  onNothingAccepted?: (dfeNumber: string) => Promise<void> | void;
   /** Reports a school stopped sharing, or shares again. */
   onReportsChanged?: (dfeNumber: string, change: { unshared: string[]; shared: string[] }) => Promise<void> | void;
   now?: () => Date;
@@ -157,6 +159,11 @@ export class Scheduler {
     const { db } = this.options;
     const school = await getSchool(db, dfeNumber);
     if (!school || school.grant.state === 'revoked') return;
+    if (school.acceptedReports.length === 0) {
+      // nothing to read until a head accepts a report: said to the school once, not a failure
+      await this.options.onNothingAccepted?.(dfeNumber);
+      return;
+    }
     const runKey = trigger === 'nightly' ? this.nightKey(dfeNumber) : undefined;
     if (runKey && !(await this.claimNight(runKey))) return; // another worker has this night
     const updatedSince = trigger === 'webhook' ? (await lastProcessedExport(db, dfeNumber))?.exportedAt : undefined;
@@ -244,7 +251,8 @@ export class Scheduler {
     const granted: string[] = [];
     for (const g of grants) {
       const existing = await getSchool(db, g.dfeNumber);
-      const accepted = existing ? existing.acceptedReports.filter((r) => g.permissions.includes(r)) : g.permissions;
+      // a new school reads nothing until its head accepts reports (the operator may pre-accept with `uso schools set`)
+      const accepted = existing ? existing.acceptedReports.filter((r) => g.permissions.includes(r)) : [];
       const school = await upsertSchool(db, {
         dfeNumber: g.dfeNumber,
         name: g.name,
@@ -254,6 +262,7 @@ export class Scheduler {
       });
       if (existing?.grant.state !== 'granted') granted.push(g.dfeNumber);
       await this.grantChanged(existing, school);
+      if (school.acceptedReports.length === 0) await this.options.onNothingAccepted?.(g.dfeNumber);
       await this.scheduleNightly(g.dfeNumber, school.settings.exportTime);
     }
     const revoked: string[] = [];

@@ -182,6 +182,8 @@ export interface SettingsChange {
   pauseReason?: string;
   accept?: ReportName[];
   refuse?: ReportName[];
+  /** "We changed MIS to Integris": the next export re-keys accounts instead of churning them (as `schools set-mis`). */
+  movedToIntegris?: boolean;
 }
 
 /** Changes a school's own settings; returns the school as it is now and a line for each change (said to the school). */
@@ -216,13 +218,27 @@ export async function changeSchoolSettings(
           : `${SETTING_WORDS[key] ?? key}: ${String(was)} -> ${String(value)}`,
       );
   }
+  const misChange =
+    change.movedToIntegris && school.mis !== 'integris'
+      ? { mis: 'integris', misChangePending: { from: school.mis, at: new Date().toISOString() } }
+      : undefined;
+  if (misChange)
+    said.push(`MIS changed from ${school.mis} to Integris: the next export re-keys accounts instead of replacing them`);
   if (said.length === 0) return { school, said };
   const order: ReportName[] = ['students', 'staff', 'contacts', 'groups', 'attendance'];
   const acceptedReports = order.filter((r) => accepted.has(r));
-  await updateSchool(db, dfeNumber, { settings, acceptedReports });
+  await updateSchool(db, dfeNumber, { settings, acceptedReports, ...(misChange ?? {}) });
+  if (misChange)
+    await audit(db, {
+      at: new Date(),
+      actor,
+      action: 'school.mis_changed',
+      dfeNumber,
+      detail: `${school.mis} -> integris`,
+    });
   // the audit names what changed, never a person
   await audit(db, { at: new Date(), actor, action: 'school.settings', dfeNumber, detail: said.join('; ') });
-  return { school: { ...school, settings, acceptedReports }, said };
+  return { school: { ...school, settings, acceptedReports, ...(misChange ?? {}) }, said };
 }
 
 const SETTING_WORDS: Record<string, string> = {

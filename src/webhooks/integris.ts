@@ -105,9 +105,8 @@ async function handle(deps: WebhookDeps, event: WebhookEventBody): Promise<void>
         laCode: event.dfeNumber.slice(0, 3),
         ...(event.data.permissions
           ? {
-              acceptedReports: school
-                ? school.acceptedReports.filter((r) => event.data.permissions!.includes(r))
-                : event.data.permissions,
+              // a new school reads nothing until its head accepts reports
+              acceptedReports: school ? school.acceptedReports.filter((r) => event.data.permissions!.includes(r)) : [],
             }
           : {}),
         grant: {

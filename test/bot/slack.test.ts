@@ -6,6 +6,8 @@ import { createApp } from '../../src/app.js';
 import { createLinkCode } from '../../src/bot/access.js';
 import { createSlack } from '../../src/bot/slack/app.js';
 import { getAccount } from '../../src/store/accounts.js';
+import { getMatch } from '../../src/store/matches.js';
+import { requestAccount } from '../../src/sync/school-admin.js';
 import type { ExportFile } from '../../src/domain/records.js';
 import { syncSchool } from '../../src/sync/process.js';
 import { notifyRun, queueLaDigests } from '../../src/bot/notify.js';
@@ -377,6 +379,196 @@ describe('Slack', () => {
     await vi_waitFor(() => none.isDone());
   });
 
+  it('undoes a wrong match, then matches the held person to another account found by a partial name', async () => {
+    const db = ctx.store.db;
+    // the right account: made by hand for this pupil before the MIS had them
+    const right = await requestAccount(
+      db,
+      school.dfeNumber,
+      { kind: 'pupil', legalForename: 'Tommy', legalSurname: 'Whitfield-Oduya', startDate: la.today },
+      'cli:ops',
+    );
+    const listed = (await (await slash('match')).json()) as {
+      blocks: { block_id?: string; elements?: { type: string; action_id: string; value?: string }[] }[];
+    };
+    const wrong = listed.blocks.flatMap((b) => b.elements ?? []).find((e) => e.action_id === 'uso_match')!;
+    let shown: { text: string; blocks: string } | undefined;
+    const capture = () =>
+      nock('https://slack.com')
+        .post('/api/chat.update', (b) => {
+          shown = { text: String(b.text), blocks: String(b.blocks) };
+          return true;
+        })
+        .reply(200, { ok: true });
+    capture();
+    await click('uso_match', wrong.value!);
+    await vi_waitFor(() => shown !== undefined);
+    expect((await getAccount(db, 'tom.requested'))!.associations.some((x) => x.misPersonId === 'NEW-TOM')).toBe(true);
+    const undoButton = (JSON.parse(shown!.blocks) as { elements?: { action_id: string; value: string }[] }[])
+      .flatMap((b) => b.elements ?? [])
+      .find((e) => e.action_id === 'uso_undo')!;
+    expect(JSON.parse(undoButton.value)).toEqual({ d: school.dfeNumber, p: 'NEW-TOM', k: 'match' });
+
+    // Undo: the account is as it was (kept by hand, no MIS association) and the person is held again
+    shown = undefined;
+    capture();
+    await click('uso_undo', undoButton.value);
+    await vi_waitFor(() => shown !== undefined);
+    expect(shown!.blocks).toContain('was undone: they are held for matching again');
+    const after = (await getAccount(db, 'tom.requested'))!;
+    expect(after.associations).toEqual([expect.objectContaining({ source: 'manual', status: 'active' })]);
+    expect((await getMatch(db, school.dfeNumber, 'NEW-TOM'))?.status).toBe('open');
+
+    // Another account...: Slack asks for options as the contact types part of the surname
+    const menuBlock = (JSON.parse(shown!.blocks) as { block_id?: string; elements?: { action_id: string }[] }[]).find(
+      (b) => b.elements?.some((e) => e.action_id === 'uso_match_other'),
+    )!;
+    const options = await suggest('uso_match_other', menuBlock.block_id!, 'whitfield-od');
+    expect(options.options.map((o) => o.value)).toContain(right);
+    expect(options.options.find((o) => o.value === right)!.text.text).toMatch(
+      /Tommy Whitfield-Oduya \(.+\) · born \? · 2092000/,
+    );
+
+    // choosing it shows the account before matching; the match then lands on it
+    shown = undefined;
+    capture();
+    await choose('uso_match_other', menuBlock.block_id!, right);
+    await vi_waitFor(() => shown !== undefined);
+    expect(shown!.text).toBe(`Match Thomas Whitfield to ${right}?`);
+    const confirm = (JSON.parse(shown!.blocks) as { elements?: { action_id: string; value: string }[] }[])
+      .flatMap((b) => b.elements ?? [])
+      .find((e) => e.action_id === 'uso_match')!;
+    shown = undefined;
+    capture();
+    await click('uso_match', confirm.value);
+    await vi_waitFor(() => shown !== undefined);
+    expect((await getAccount(db, right))!.associations).toEqual(
+      expect.arrayContaining([expect.objectContaining({ source: 'mis', misPersonId: 'NEW-TOM', status: 'active' })]),
+    );
+    const trail = await db
+      .collection('audit')
+      .find({ dfeNumber: school.dfeNumber, action: { $regex: '^match\\.' } })
+      .sort({ at: 1 })
+      .toArray();
+    expect(trail.map((a) => `${a.action} ${a.username}`)).toEqual([
+      'match.linked tom.requested',
+      'match.undone tom.requested',
+      `match.linked ${right}`,
+    ]);
+    expect(trail.every((a) => a.actor === 'slack:T1:UHEAD')).toBe(true);
+  });
+
+  it('adds an exclusion from a modal before the person ever reaches a run, and removes it again', async () => {
+    const db = ctx.store.db;
+    const opened = nock('https://slack.com')
+      .post('/api/views.open', (b) => String(b.view).includes('uso_form_exclusion'))
+      .reply(200, { ok: true });
+    await click('uso_open_form', JSON.stringify({ d: school.dfeNumber, form: 'exclusion' }));
+    await vi_waitFor(() => opened.isDone());
+    // a bad birth date is refused beside its field; nothing is added
+    const bad = await submit(
+      'uso_form_exclusion',
+      { d: school.dfeNumber, ch: 'C1' },
+      {
+        forename: { forename: { value: 'Test' } },
+        surname: { surname: { value: 'Pupil' } },
+        dob: { dob: { selected_date: '2016-02-30' } },
+      },
+    );
+    expect(bad).toMatchObject({ response_action: 'errors', errors: { dob: expect.any(String) } });
+    const said = nock('https://slack.com')
+      .post(
+        '/api/chat.postMessage',
+        (b) => b.channel === 'C1' && /Test Pupil is on the exclusion list/.test(String(b.text)),
+      )
+      .reply(200, { ok: true, ts: '1' });
+    expect(
+      await submit(
+        'uso_form_exclusion',
+        { d: school.dfeNumber, ch: 'C1' },
+        {
+          forename: { forename: { value: 'Test' } },
+          surname: { surname: { value: 'Pupil' } },
+          dob: { dob: { selected_date: null } },
+        },
+      ),
+    ).toBe('');
+    await vi_waitFor(() => said.isDone());
+    const testPupil = { ...lookAlike('TEST-1', 'Pupil'), legalForename: 'Test', dateOfBirth: '2016-05-01' };
+    const night = async (seq: number) => {
+      await db.collection('leases').deleteMany({});
+      return syncSchool({ db, logger: captureLogger().logger }, school.dfeNumber, {
+        trigger: 'file',
+        file: {
+          dfeNumber: school.dfeNumber,
+          exportedAt: `${la.today}T2${seq}:00:00Z`,
+          source: 'integris',
+          reports: { students: [...school.students, testPupil], staff: school.staff },
+          completeness: {},
+        },
+        today: la.today,
+      });
+    };
+    const first = await night(1);
+    expect(first.outcomes.find((o) => o.personId === 'TEST-1')?.outcome).toBe('excluded');
+    // removed from the list in chat: the next run creates the account
+    const list = (await (await slash('exclusions')).json()) as {
+      blocks: { accessory?: { action_id: string; value: string } }[];
+    };
+    const remove = list.blocks.map((b) => b.accessory).find((a) => a?.action_id === 'uso_exclusion_remove')!;
+    const removed = nock('https://slack.com')
+      .post('/api/chat.update', (b) => /Test Pupil is no longer excluded/.test(String(b.blocks)))
+      .reply(200, { ok: true });
+    await click('uso_exclusion_remove', remove.value);
+    await vi_waitFor(() => removed.isDone());
+    const second = await night(2);
+    expect(second.outcomes.find((o) => o.personId === 'TEST-1')?.outcome).toBe('created');
+  });
+
+  it('makes a requested account from a modal, which the next run links when the MIS has the person', async () => {
+    const db = ctx.store.db;
+    const opened = nock('https://slack.com')
+      .post('/api/views.open', (b) => String(b.trigger_id) === '1.2.3' && String(b.view).includes('uso_form_request'))
+      .reply(200, { ok: true });
+    await slash('request');
+    await vi_waitFor(() => opened.isDone());
+    nock('https://slack.com').post('/api/chat.postMessage').reply(200, { ok: true, ts: '1' });
+    expect(
+      await submit(
+        'uso_form_request',
+        { d: school.dfeNumber, ch: 'C1' },
+        {
+          kind: { kind: { selected_option: { value: 'pupil' } } },
+          forename: { forename: { value: 'Nia' } },
+          surname: { surname: { value: 'Okafor-Reyes' } },
+          dob: { dob: { selected_date: '2019-06-02' } },
+          start: { start: { selected_date: la.today } },
+          group: { group: { value: 'RB' } },
+        },
+      ),
+    ).toBe('');
+    const made = (await db.collection('audit').findOne({ action: 'account.requested' }))!.username as string;
+    expect((await getAccount(db, made))!.associations).toEqual([
+      expect.objectContaining({ source: 'manual', status: 'active', registrationGroup: 'RB' }),
+    ]);
+    // the MIS exports her a week later: linked, not duplicated
+    const nia = { ...lookAlike('NIA-1', 'Okafor-Reyes'), legalForename: 'Nia', dateOfBirth: '2019-06-02' };
+    await db.collection('leases').deleteMany({});
+    const run = await syncSchool({ db, logger: captureLogger().logger }, school.dfeNumber, {
+      trigger: 'file',
+      file: {
+        dfeNumber: school.dfeNumber,
+        exportedAt: `${la.today}T21:00:00Z`,
+        source: 'integris',
+        reports: { students: [...school.students, nia], staff: school.staff },
+        completeness: {},
+      },
+      today: la.today,
+    });
+    expect(run.outcomes.find((o) => o.personId === 'NIA-1')).toMatchObject({ outcome: 'auto_matched', username: made });
+    expect(await db.collection('accounts').countDocuments({ legalSurname: 'Okafor-Reyes' })).toBe(1);
+  });
+
   it('sends LA admins a morning digest of the schools that need someone, once a day', async () => {
     await grantRole(
       ctx.store.db,
@@ -576,6 +768,87 @@ function buttonsIn(blocks: unknown): { action_id: string; value: string; type: s
   return (blocks as { elements?: { action_id: string; value: string; type: string }[] }[]).flatMap(
     (b) => b.elements ?? [],
   );
+}
+
+/** A search menu's options request (block_suggestion), answered in the response body. */
+async function suggest(actionId: string, blockId: string, value: string) {
+  const payload = {
+    type: 'block_suggestion',
+    user: { id: 'UHEAD', username: 'uhead', team_id: 'T1' },
+    team: { id: 'T1', domain: 'school' },
+    api_app_id: 'A1',
+    token: 'x',
+    action_id: actionId,
+    block_id: blockId,
+    value,
+    container: { type: 'message', message_ts: '1700000000.000200', channel_id: 'C1' },
+  };
+  const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+  const res = await app.request('/slack/events', {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...sign(body) },
+    body,
+  });
+  expect(res.status).toBe(200);
+  return (await res.json()) as { options: { text: { text: string }; value: string }[] };
+}
+
+/** An option chosen in a search menu (block_actions with selected_option). */
+async function choose(actionId: string, blockId: string, value: string) {
+  const payload = {
+    type: 'block_actions',
+    user: { id: 'UHEAD', username: 'uhead', team_id: 'T1' },
+    team: { id: 'T1', domain: 'school' },
+    api_app_id: 'A1',
+    token: 'x',
+    container: { type: 'message', message_ts: '1700000000.000200', channel_id: 'C1', is_ephemeral: false },
+    trigger_id: '1.2.3',
+    channel: { id: 'C1', name: 'uso' },
+    message: { type: 'message', ts: '1700000000.000200', text: 'people to match' },
+    actions: [
+      {
+        type: 'external_select',
+        action_id: actionId,
+        block_id: blockId,
+        selected_option: { text: { type: 'plain_text', text: value }, value },
+        action_ts: '1700000001.000000',
+      },
+    ],
+  };
+  const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+  return app.request('/slack/events', {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...sign(body) },
+    body,
+  });
+}
+
+/** A modal submitted (view_submission): the answer body ('' when it closes). */
+async function submit(callbackId: string, meta: object, values: object): Promise<unknown> {
+  const payload = {
+    type: 'view_submission',
+    user: { id: 'UHEAD', username: 'uhead', team_id: 'T1' },
+    team: { id: 'T1', domain: 'school' },
+    api_app_id: 'A1',
+    token: 'x',
+    trigger_id: '1.2.3',
+    view: {
+      id: 'V1',
+      type: 'modal',
+      callback_id: callbackId,
+      private_metadata: JSON.stringify(meta),
+      state: { values },
+    },
+  };
+  const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+  const res = await app.request('/slack/events', {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...sign(body) },
+    body,
+  });
+  expect(res.status).toBe(200);
+  const text = await res.text();
+  return text ? (JSON.parse(text) as unknown) : '';
 }
 
 async function vi_waitFor(check: () => boolean, ms = 5000): Promise<void> {

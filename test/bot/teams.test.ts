@@ -10,6 +10,9 @@ import { deliverDue, outboxItem } from '../../src/bot/outbox.js';
 import { createTeams } from '../../src/bot/teams/app.js';
 import { cardProblems, type AdaptiveCard } from '../../src/bot/views/cards.js';
 import { getAccount } from '../../src/store/accounts.js';
+import { getMatch } from '../../src/store/matches.js';
+import { getSchool, updateSchool } from '../../src/store/schools.js';
+import { requestAccount } from '../../src/sync/school-admin.js';
 import { finishRun, getRun, startRun } from '../../src/store/runs.js';
 import { captureLogger } from '../helpers/log.js';
 import { chatScheduler, school, seedChatSchool, linkSlackChannel, nightWithLeavers } from '../helpers/chat-school.js';
@@ -26,6 +29,7 @@ import {
   execute,
   HEAD,
   message,
+  searchInvoke,
   serveBotFrameworkKeys,
   serveBotToken,
   strangerKey,
@@ -511,6 +515,112 @@ describe('Teams', () => {
     expect(JSON.stringify(done.body.value)).toContain('2 account(s) restored');
     for (const u of usernames.slice(0, 2)) expect((await getAccount(ctx.store.db, u))!.status).toBe('active');
     expect((await getAccount(ctx.store.db, usernames[2]!))!.status).toBe('unallocated');
+  });
+
+  it('undoes a wrong match, then matches the held person to another account found by a partial name', async () => {
+    await linkChannel();
+    await grantContact();
+    const db = ctx.store.db;
+    const right = await requestAccount(
+      db,
+      school.dfeNumber,
+      { kind: 'pupil', legalForename: 'Tommy', legalSurname: 'Whitfield-Oduya', startDate: '2026-09-01' },
+      'cli:ops',
+    );
+    const listed = cardIn(await say('match', { from: CONTACT }))!;
+    const wrong = actionsIn(listed).find(
+      (a) => a.verb === 'uso.match' && a.data.p === 'NEW-TOM' && a.data.u === 'tom.requested',
+    )!;
+    const matched = await press(wrong, { from: CONTACT });
+    expect((await getAccount(db, 'tom.requested'))!.associations.some((x) => x.misPersonId === 'NEW-TOM')).toBe(true);
+    const undo = actionsIn(matched.body.value).find((a) => a.verb === 'uso.undo')!;
+    expect(undo.data).toEqual({ d: school.dfeNumber, p: 'NEW-TOM', k: 'match' });
+    const undone = await press(undo, { from: CONTACT });
+    expect(JSON.stringify(undone.body.value)).toContain('was undone: they are held for matching again');
+    expect(undone.updates).toHaveLength(1); // the card changes for everyone
+    expect((await getAccount(db, 'tom.requested'))!.associations).toEqual([
+      expect.objectContaining({ source: 'manual', status: 'active' }),
+    ]);
+    expect((await getMatch(db, school.dfeNumber, 'NEW-TOM'))?.status).toBe('open');
+
+    // Another account...: a search card, answered as the contact types part of the surname
+    const other = actionsIn(undone.body.value).find((a) => a.verb === 'uso.otherAccount' && a.data.p === 'NEW-TOM')!;
+    const searchCard = (await press(other, { from: CONTACT })).body.value;
+    expect(JSON.stringify(searchCard)).toContain('"choices.data":{"type":"Data.Query","dataset":"uso.accounts"}');
+    const res = await send(searchInvoke('uso.accounts', 'whitfield-od', { from: CONTACT }));
+    expect(res.status).toBe(200);
+    const results = ((await res.json()) as { value: { results: { title: string; value: string }[] } }).value.results;
+    expect(results.map((r) => r.value)).toContain(right);
+    // the chosen account arrives with the button (associatedInputs); it is shown before the match
+    const show = actionsIn(searchCard).find((a) => a.verb === 'uso.chooseAccount')!;
+    const confirm = (await press({ ...show, data: { ...show.data, u: right } }, { from: CONTACT })).body.value;
+    expect(JSON.stringify(confirm)).toContain(`(${right}), born unknown?`);
+    await press(
+      actionsIn(confirm).find((a) => a.verb === 'uso.match')!,
+      { from: CONTACT },
+    );
+    expect((await getAccount(db, right))!.associations).toEqual(
+      expect.arrayContaining([expect.objectContaining({ source: 'mis', misPersonId: 'NEW-TOM', status: 'active' })]),
+    );
+    const trail = await db
+      .collection('audit')
+      .find({ dfeNumber: school.dfeNumber, action: { $regex: '^match\\.' } })
+      .sort({ at: 1 })
+      .toArray();
+    expect(trail.map((a) => `${a.action} ${a.username}`)).toEqual([
+      'match.linked tom.requested',
+      'match.undone tom.requested',
+      `match.linked ${right}`,
+    ]);
+    // a stranger can neither search nor undo
+    const none = await send(searchInvoke('uso.accounts', 'whitfield', { from: STRANGER }));
+    expect(((await none.json()) as { value: { results: unknown[] } }).value.results).toEqual([]);
+  });
+
+  it("changes the school's settings from a card: a head changes grace days and refuses a report; a contact cannot", async () => {
+    await linkChannel();
+    await grantContact();
+    await linkSlackChannel(ctx.store.db);
+    const db = ctx.store.db;
+    await updateSchool(db, school.dfeNumber, {
+      grant: { state: 'granted', permissions: ['students', 'staff', 'contacts'] },
+    });
+    const shown = cardIn(await say('settings'))!;
+    expect(JSON.stringify(shown)).toContain('contacts** (parental services): shared, not accepted');
+    const change = actionsIn(shown).find((a) => a.verb === 'uso.openForm')!;
+    const form = (await press(change)).body.value;
+    const submit = actionsIn(form).find((a) => a.verb === 'uso.submitSettings')!;
+    const values = {
+      reports: 'students,contacts',
+      graceDays: '10',
+      leavers: '10',
+      changes: '75',
+      preProvision: '0',
+      paused: 'no',
+    };
+    // a contact may see the form but not change anything
+    expect((await press({ ...submit, data: { ...submit.data, ...values } }, { from: CONTACT })).body.value).toMatch(
+      /only the school's head/,
+    );
+    // a value out of range is answered with what to correct
+    expect((await press({ ...submit, data: { ...submit.data, ...values, graceDays: '90' } })).body.value).toMatch(
+      /Please correct: graceDays/,
+    );
+    const saved = await press({ ...submit, data: { ...submit.data, ...values } });
+    expect(JSON.stringify(saved.body.value)).toContain('leaver grace days 10');
+    const now = await getSchool(db, school.dfeNumber);
+    expect(now?.settings.graceDays).toBe(10);
+    expect(now?.acceptedReports).toEqual(['students', 'contacts']);
+    const audited = await db.collection('audit').findOne({ action: 'school.settings', dfeNumber: school.dfeNumber });
+    expect(audited).toMatchObject({ actor: `teams:${TENANT}:${HEAD.id}` });
+    expect(audited?.detail).toMatch(/contacts accepted .*staff no longer accepted.*leaver grace days: 0 -> 10/);
+    // announced to each conversation of the school
+    const announced = await db
+      .collection('outbox')
+      .find({ _id: { $regex: `^settings:${school.dfeNumber}:` } as never })
+      .toArray();
+    expect(announced.map((a) => a.platform).sort()).toEqual(['slack', 'teams']);
+    expect(JSON.stringify(announced[0]!.message)).toContain('Settings changed by Hazel Head');
   });
 
   it('answers status, non-mis, run, help and unknown words, and takes a DfE number in a personal chat', async () => {

@@ -153,6 +153,20 @@ export function execute(
   return addressed(activity, options.from ?? HEAD, options.conversation ?? CHANNEL, activity.replyToId);
 }
 
+/** A typeahead search from an Input.ChoiceSet with a Data.Query (Teams' `application/search` invoke). */
+export function searchInvoke(
+  dataset: string,
+  queryText: string,
+  options: { from?: Person; conversation?: string } = {},
+) {
+  const activity = fixture('invoke-action-execute');
+  activity.id = `f:${newId()}`;
+  activity.name = 'application/search';
+  activity.value = { queryText, dataset, queryOptions: { skip: 0, top: 15 } };
+  delete activity.replyToId;
+  return addressed(activity, options.from ?? HEAD, options.conversation ?? CHANNEL, 'card-1');
+}
+
 /** Replies and new posts into a conversation at the Bot Connector, capturing their bodies. */
 export interface Sent {
   conversation: string;

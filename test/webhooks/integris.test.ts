@@ -128,8 +128,8 @@ describe('POST /webhooks/integris', () => {
     expect(await getSchool(ctx.store.db, '2094000')).toMatchObject({
       name: 'New Academy',
       laCode: '209',
-      grant: { state: 'granted' },
-      acceptedReports: ['students', 'staff'],
+      grant: { state: 'granted', permissions: ['students', 'staff'] },
+      acceptedReports: [], // nothing is read until the school's head accepts reports
     });
     expect((await post(event('datashare.access_revoked', { dfeNumber: '2094000' }))).status).toBe(200);
     expect(calls).toEqual(['nightly:2094000', 'revoke:2094000']);
