@@ -40,6 +40,7 @@ import { requestAccount } from '../sync/school-admin.js';
 import { todayIn } from '../domain/dates.js';
 import { runRetention } from '../sync/retention.js';
 import { findSubject, subjectAccessReport } from '../sync/subject-access.js';
+import { erasePerson } from '../sync/erasure.js';
 import { writeFileSync } from 'node:fs';
 import { accountLineSchema, readInput, readJsonInput, schoolImportSchema } from './inputs.js';
 import { progressBar } from './progress.js';
@@ -518,6 +519,29 @@ export const commands: Record<string, Command> = {
       return {
         human: v.out ? `${summary}; written to ${v.out}` : text.trimEnd(),
         json: v.out ? { username: account.username, out: v.out } : report,
+      };
+    },
+  },
+  'person erase': {
+    usage: 'person erase (USERNAME | --school DFE --person MIS_ID) [--and-exclude]',
+    summary:
+      "Erasure: remove everything held about one person, leaving an audit tombstone; refused while a school's current MIS export lists them, unless --and-exclude also puts the name on that school's exclusion list",
+    options: { school: { type: 'string' }, person: { type: 'string' }, 'and-exclude': { type: 'boolean' } },
+    async run(ctx, { positionals, values }) {
+      const v = z
+        .object({ school: dfe.optional(), person: z.string().min(1).optional(), 'and-exclude': z.boolean().optional() })
+        .parse(values);
+      const { db } = await ctx.store();
+      const account = await findSubject(db, {
+        ...(positionals[0] ? { username: positionals[0] } : {}),
+        ...(v.school ? { dfeNumber: v.school } : {}),
+        ...(v.person ? { personId: v.person } : {}),
+      });
+      const report = await erasePerson(db, account, ctx.actor, { andExclude: v['and-exclude'] === true });
+      const r = report.removed;
+      return {
+        human: `Erased ${report.username} (${report.schools.join(', ')}): account ${r.account}, export chunks ${r.exportChunks}, school data ${r.schoolData}, run records ${r.runOutcomes}, matches and decisions ${r.matches}, audit entries ${r.audit}${report.excludedAt.length ? `; name excluded at ${report.excludedAt.join(', ')}` : ''}. An audit tombstone records the erasure.`,
+        json: report,
       };
     },
   },

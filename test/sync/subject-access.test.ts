@@ -21,12 +21,19 @@ describe('subject access', () => {
         laCode: s.laCode,
         acceptedReports: s.permissions,
       });
-    const deps = { db, logger: captureLogger().logger, integris: client };
-    for (const s of la.schools) await syncSchool(deps, s.dfeNumber, { trigger: 'cli', today: la.today });
     const dual = la.schools.flatMap((s) =>
       s.students.filter((p) => p.enrolmentStatus === 'S').map((p) => ({ school: s, pupil: p })),
     )[0]!;
     expect(dual).toBeDefined();
+    // a birth date nobody else in the LA has, so the erasure scan below can look for it
+    const everyone = la.schools.flatMap((s) => [...s.students, ...s.staff]);
+    const dobs = new Set(everyone.map((p) => p.dateOfBirth));
+    let unique = dual.pupil.dateOfBirth;
+    for (let d = 1; dobs.has(unique); d++)
+      unique = new Date(Date.parse(`${dual.pupil.dateOfBirth}T12:00:00Z`) + d * 86_400_000).toISOString().slice(0, 10);
+    for (const p of everyone) if (p.upn && p.upn === dual.pupil.upn) p.dateOfBirth = unique;
+    const deps = { db, logger: captureLogger().logger, integris: client };
+    for (const s of la.schools) await syncSchool(deps, s.dfeNumber, { trigger: 'cli', today: la.today });
     const account = await findSubject(db, { dfeNumber: dual.school.dfeNumber, personId: dual.pupil.personId });
     expect(new Set(account.associations.map((x) => x.dfeNumber)).size).toBe(2);
 
@@ -57,5 +64,33 @@ describe('subject access', () => {
         .sort(),
     ).toEqual(report.schools.map((s) => s.dfeNumber).sort());
     expect((await uso('person', 'export', 'no.such.person')).code).toBe(1);
+
+    // erasure: refused while the MIS still lists the pupil; with --and-exclude, nothing anywhere names them after
+    const refused = await uso('person', 'erase', account.username);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/still in the current MIS export of .*--and-exclude/);
+    const erased = await uso('person', 'erase', account.username, '--and-exclude', '--json');
+    expect(erased.code).toBe(0);
+    expect(erased.json()).toMatchObject({ username: account.username, removed: { account: 1 } });
+    const upn = dual.pupil.upn!;
+    const found: string[] = [];
+    for (const { name } of await db.listCollections().toArray()) {
+      for (const doc of await db.collection(name).find({}).toArray()) {
+        const text = JSON.stringify(doc);
+        if (text.includes(upn) || text.includes(unique)) found.push(`${name}: ${text.slice(0, 200)}`);
+      }
+    }
+    expect(found).toEqual([]);
+    // what is left: the tombstone, and the name (not the birth date) on each school's exclusion list
+    const left = await db.collection('audit').find({ username: account.username }).toArray();
+    expect(left).toEqual([expect.objectContaining({ action: 'person.erased', actor: expect.stringMatching(/^cli:/) })]);
+    expect(
+      await db
+        .collection('exclusions')
+        .countDocuments({ name: `${dual.pupil.legalForename} ${dual.pupil.legalSurname}` }),
+    ).toBe(2);
+    // the next run does not make them again
+    const again = await syncSchool(deps, dual.school.dfeNumber, { trigger: 'cli', today: la.today });
+    expect(again.outcomes.find((o) => o.personId === dual.pupil.personId)?.outcome).toBe('excluded');
   });
 });

@@ -1,0 +1,124 @@
+// Removing one person from every place the store keeps them: MIS records inside stored export files, a school's
+// contacts, groups and attendance, run outcomes and held changes, held matches, decisions, the audit about them, and
+// the account itself. Each function returns how many documents it changed.
+import type { Db } from 'mongodb';
+
+type Rec = Record<string, unknown>;
+
+/** Is this record about one of the people? (students and staff by id; attendance marks by the pupil.) */
+const aboutPerson = (r: Rec, ids: ReadonlySet<string>) =>
+  ids.has(String(r.personId ?? '')) || ids.has(String(r.studentPersonId ?? ''));
+
+/** A contact without its links to the people; undefined when the contact was there only for them. */
+function contactWithout(c: Rec, ids: ReadonlySet<string>): Rec | undefined {
+  const links = (c.relationships as Rec[] | undefined) ?? [];
+  const kept = links.filter((l) => !ids.has(String(l.studentPersonId ?? '')));
+  if (kept.length === links.length) return c;
+  return kept.length ? { ...c, relationships: kept } : undefined;
+}
+
+/** A group without the people among its members. */
+function groupWithout(g: Rec, ids: ReadonlySet<string>): Rec {
+  const strip = (key: string) => ((g[key] as string[] | undefined) ?? []).filter((id) => !ids.has(id));
+  return { ...g, studentPersonIds: strip('studentPersonIds'), staffPersonIds: strip('staffPersonIds') };
+}
+
+/** Records of one report with the people taken out. */
+export function recordsWithout(report: string, records: readonly Rec[], ids: ReadonlySet<string>): Rec[] {
+  if (report === 'contacts') return records.map((c) => contactWithout(c, ids)).filter((c): c is Rec => !!c);
+  if (report === 'groups') return records.map((g) => groupWithout(g, ids));
+  return records.filter((r) => !aboutPerson(r, ids));
+}
+
+/** Takes the people out of every stored export file of the school. */
+export async function eraseFromExports(db: Db, dfeNumber: string, ids: ReadonlySet<string>): Promise<number> {
+  const exportIds = (
+    await db.collection('exports').find({ dfeNumber }).project<{ _id: unknown }>({ _id: 1 }).toArray()
+  ).map((e) => e._id);
+  if (exportIds.length === 0) return 0;
+  let changed = 0;
+  const chunks = db.collection<{ _id: string; report: string; records: Rec[] }>('exportChunks');
+  for (const chunk of await chunks.find({ exportId: { $in: exportIds } } as never).toArray()) {
+    const kept = recordsWithout(chunk.report, chunk.records, ids);
+    if (JSON.stringify(kept) === JSON.stringify(chunk.records)) continue;
+    await chunks.updateOne({ _id: chunk._id }, { $set: { records: kept } });
+    changed++;
+  }
+  return changed;
+}
+
+/** Takes the people out of the school's stored contacts, groups and attendance. */
+export async function eraseFromSchoolData(db: Db, dfeNumber: string, ids: ReadonlySet<string>): Promise<number> {
+  let changed = 0;
+  for (const report of ['contacts', 'groups'] as const) {
+    const coll = db.collection<{ _id: string; records: Rec[] }>(report);
+    for (const doc of await coll.find({ _id: { $regex: `^${dfeNumber}:` } }).toArray()) {
+      const kept = recordsWithout(report, doc.records, ids);
+      if (JSON.stringify(kept) === JSON.stringify(doc.records)) continue;
+      await coll.updateOne({ _id: doc._id }, { $set: { records: kept } });
+      changed++;
+    }
+  }
+  const attendance = db.collection<{ _id: string; marks: Rec[] }>('attendance');
+  for (const doc of await attendance.find({ _id: { $regex: `^${dfeNumber}:` } }).toArray()) {
+    const kept = recordsWithout('attendance', doc.marks, ids);
+    if (kept.length === doc.marks.length) continue;
+    await attendance.updateOne({ _id: doc._id }, { $set: { marks: kept } });
+    changed++;
+  }
+  // the stored content hashes no longer describe what is kept: the next export rewrites them
+  if (changed)
+    await db
+      .collection<{ _id: string }>('globals')
+      .updateMany(
+        { _id: { $in: ['contacts', 'groups', 'attendance'].map((r) => `data:${dfeNumber}:${r}`) } },
+        { $set: { hash: 'erased' } },
+      );
+  return changed;
+}
+
+/** Takes the person out of the school's run outcomes and held changes. */
+export async function eraseFromRuns(
+  db: Db,
+  dfeNumber: string,
+  ids: ReadonlySet<string>,
+  username: string,
+): Promise<number> {
+  const runIds = (
+    await db.collection<{ _id: string }>('runs').find({ dfeNumber }).project<{ _id: string }>({ _id: 1 }).toArray()
+  ).map((r) => r._id);
+  if (runIds.length === 0) return 0;
+  const coll = db.collection<{ _id: string; outcomes: Rec[]; held: Rec[] }>('runOutcomes');
+  let changed = 0;
+  for (const doc of await coll.find({ _id: { $in: runIds } }).toArray()) {
+    const outcomes = (doc.outcomes ?? []).filter((o) => !ids.has(String(o.personId)) && o.username !== username);
+    const held = (doc.held ?? []).filter((h) => h.username !== username && !ids.has(String(h.personId)));
+    if (outcomes.length === (doc.outcomes ?? []).length && held.length === (doc.held ?? []).length) continue;
+    await coll.updateOne({ _id: doc._id }, { $set: { outcomes, held } });
+    changed++;
+  }
+  return changed;
+}
+
+/** Held matches of the people (their MIS details) or onto the account, and decisions naming the account. */
+export async function eraseMatchesAndDecisions(
+  db: Db,
+  dfeNumber: string,
+  ids: ReadonlySet<string>,
+  username: string,
+): Promise<number> {
+  const matches = await db
+    .collection<{ _id: string }>('matches')
+    .deleteMany({ $or: [{ dfeNumber, misPersonId: { $in: [...ids] } }, { username }] });
+  const decisions = await db.collection('heldDecisions').deleteMany({ username });
+  return matches.deletedCount + decisions.deletedCount;
+}
+
+/** The audit entries about the account (the tombstone written after replaces them). */
+export async function eraseAuditOf(db: Db, username: string): Promise<number> {
+  return (await db.collection('audit').deleteMany({ username })).deletedCount;
+}
+
+export async function deleteAccount(db: Db, username: string): Promise<boolean> {
+  return (await db.collection<{ _id: string }>('accounts').deleteOne({ _id: username })).deletedCount === 1;
+}
