@@ -100,6 +100,15 @@ export const configSchema = z
       .describe(
         "Days a run keeps every record's outcome (the run's counts stay); a school year and a term by default.",
       ),
+    REVOKE_GRACE_DAYS: z.coerce
+      .number({ error: 'expected a whole number 0-365' })
+      .int()
+      .min(0)
+      .max(365)
+      .default(14)
+      .describe(
+        "Days after a Datashare grant is revoked (or a report is no longer shared or accepted) before the school's stored data from it is erased; granting again in that time cancels it.",
+      ),
     INTEGRIS_BASE_URL: z
       .url()
       .optional()

@@ -16,6 +16,7 @@ import { createSlack, slackInstallRoutes } from './bot/slack/index.js';
 import { createTeams } from './bot/teams/index.js';
 import { todayIn } from './domain/dates.js';
 import { runRetention } from './sync/retention.js';
+import { erasureDay } from './sync/revocation.js';
 
 export interface Service {
   store: Store;
@@ -46,11 +47,21 @@ export async function startService(
       await deliverIfQueued(queued);
     },
     onRunFailed: async (dfeNumber, code) => deliverIfQueued(await alerts.runFailed(store.db, dfeNumber, code)),
-    onRevoked: async (dfeNumber) => deliverIfQueued(await alerts.grantRevoked(store.db, dfeNumber)),
+    onRevoked: async (dfeNumber) =>
+      deliverIfQueued(
+        await alerts.grantRevoked(store.db, dfeNumber, erasureDay(new Date().toISOString(), config.REVOKE_GRACE_DAYS)),
+      ),
     onGranted: async (dfeNumber) => deliverIfQueued(await alerts.grantRestored(store.db, dfeNumber)),
     onNothingAccepted: async (dfeNumber) => deliverIfQueued(await alerts.nothingAccepted(store.db, dfeNumber)),
     onReportsChanged: async (dfeNumber, change) =>
-      deliverIfQueued(await alerts.reportsChanged(store.db, dfeNumber, change)),
+      deliverIfQueued(
+        await alerts.reportsChanged(
+          store.db,
+          dfeNumber,
+          change,
+          erasureDay(new Date().toISOString(), config.REVOKE_GRACE_DAYS),
+        ),
+      ),
     db: store.db,
     logger,
     integris: extra.integris ?? integrisClient(config, logger),
@@ -105,11 +116,15 @@ export async function startService(
   scheduler.agenda.define('outbox:deliver', async () => void (await deliverDue(store.db, senders, logger)), {
     concurrency: 1,
   });
-  const retention = { exportKeepNights: config.EXPORT_KEEP_NIGHTS, runOutcomeKeepDays: config.RUN_OUTCOME_KEEP_DAYS };
+  const retention = {
+    exportKeepNights: config.EXPORT_KEEP_NIGHTS,
+    runOutcomeKeepDays: config.RUN_OUTCOME_KEEP_DAYS,
+    revokeGraceDays: config.REVOKE_GRACE_DAYS,
+  };
   scheduler.agenda.define(
     'retention',
     async () => {
-      const report = await runRetention(store.db, retention);
+      const report = await runRetention(store.db, retention, { logger });
       logger.info({ ...report }, 'retention job finished');
     },
     { concurrency: 1 },

@@ -27,6 +27,16 @@ afterAll(async () => {
   await client.close();
 });
 
+/** The account.unallocated entries a run's approvals wrote. */
+async function auditCount(runId: string): Promise<number> {
+  const client = new MongoClient(inject('mongoUri'));
+  try {
+    return await client.db(dbName).collection('audit').countDocuments({ runId, action: 'account.unallocated' });
+  } finally {
+    await client.close();
+  }
+}
+
 function exportFile(students = school.students): string {
   const file: ExportFile = {
     dfeNumber: school.dfeNumber,
@@ -219,6 +229,16 @@ describe('uso', () => {
         .sort(),
     ).toEqual([...two].sort());
     expect((await uso('approve', run.runId, '--only', two[0])).err).toMatch(/already decided \(approved by cli:/);
+    // each applied change has its own audit entry naming the approver, read back by user
+    for (const u of two) {
+      const entries = JSON.parse((await uso('audit', '--user', u, '--json')).out).entries;
+      expect(
+        entries.filter(
+          (e: { action: string; runId?: string }) => e.action === 'account.unallocated' && e.runId === run.runId,
+        ),
+      ).toEqual([expect.objectContaining({ actor: expect.stringMatching(/^cli:/), detail: 'held change approved' })]);
+    }
+    expect(await auditCount(run.runId)).toBe(2);
     expect((await uso('held', run.runId)).out).toMatch(/^held because: \d+ of \d+ pupils would leave/);
 
     // new accounts: the two newcomers, as JSON, a table and CSV

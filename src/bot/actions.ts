@@ -51,6 +51,8 @@ import { todayIn, type IsoDate } from '../domain/dates.js';
 
 export interface ActionContext {
   db: Db;
+  /** Days before a refused report's data is erased (said when a head refuses one). */
+  revokeGraceDays?: number;
   scheduler?: { runNow(dfeNumber: string): Promise<void> };
 }
 

@@ -92,20 +92,25 @@ export async function runSucceeded(db: Db, dfeNumber: string): Promise<number> {
   );
 }
 
-export function grantRevoked(db: Db, dfeNumber: string): Promise<number> {
-  return raise(db, dfeNumber, 'grant_revoked', {
-    tone: 'problem',
-    title: 'Integris Datashare access was withdrawn',
-    detail:
-      'Nightly runs have stopped and accounts are unchanged. Runs resume when the school grants access again in Integris.',
-  });
+export function grantRevoked(db: Db, dfeNumber: string, eraseOn?: string): Promise<number> {
+  return raise(
+    db,
+    dfeNumber,
+    'grant_revoked',
+    {
+      tone: 'problem',
+      title: 'Integris Datashare access was withdrawn',
+      detail: `Nightly runs have stopped and accounts are unchanged. Runs resume when the school grants access again in Integris.${eraseOn ? ` Unless access is granted again before ${eraseOn}, on that day the school's stored contacts, groups, attendance and export files are erased and its accounts leave it as leavers do (held for the head's approval where there are many).` : ''}`,
+    },
+    eraseOn,
+  );
 }
 
 export function grantRestored(db: Db, dfeNumber: string): Promise<number> {
   return settle(db, dfeNumber, 'grant_revoked', {
     tone: 'recovered',
     title: 'Integris Datashare access was granted again',
-    detail: 'Nightly runs resume at the school’s export time.',
+    detail: 'Nightly runs resume at the school’s export time. Nothing will be erased.',
   });
 }
 
@@ -114,6 +119,7 @@ export async function reportsChanged(
   db: Db,
   dfeNumber: string,
   change: { unshared: readonly string[]; shared: readonly string[] },
+  eraseOn?: string,
 ): Promise<number> {
   let queued = 0;
   for (const report of change.unshared)
@@ -124,9 +130,9 @@ export async function reportsChanged(
       {
         tone: 'problem',
         title: `the ${report} report is no longer shared`,
-        detail: `The school stopped sharing ${report} in Integris Datashare: the service no longer reads it. Share it again in Integris if that was not meant.`,
+        detail: `The school stopped sharing ${report} in Integris Datashare: the service no longer reads it. Share it again in Integris if that was not meant.${eraseOn ? ` Otherwise the ${report} data stored for the school is erased on ${eraseOn}.` : ''}`,
       },
-      report,
+      eraseOn ?? report,
     );
   for (const report of change.shared)
     queued += await settle(db, dfeNumber, `report_unshared:${report}`, {

@@ -47,7 +47,8 @@ export async function notifyRun(db: Db, run: RunSummary): Promise<number> {
 const ALERT_WORDS: Record<string, (detail?: string) => string> = {
   run_failed: () => 'runs failing',
   no_export: () => 'no export for 2+ school days',
-  grant_revoked: () => 'Datashare access withdrawn',
+  grant_revoked: (eraseOn) =>
+    `Datashare access withdrawn${eraseOn ? ` (data erased on ${eraseOn} unless granted again)` : ''}`,
   report_unshared: (report) => `${report ?? 'a report'} no longer shared`,
   school_paused: () => 'paused',
   service_paused: () => '',
@@ -62,7 +63,10 @@ export async function queueLaDigests(db: Db, today: string): Promise<number> {
   const statuses = admins.length ? (await schoolStatus(db)).schools : [];
   const alertsBySchool = new Map<string, string[]>();
   for (const a of admins.length ? await openAlerts(db) : [])
-    alertsBySchool.set(a.dfeNumber, [...(alertsBySchool.get(a.dfeNumber) ?? []), a.kind]);
+    alertsBySchool.set(a.dfeNumber, [
+      ...(alertsBySchool.get(a.dfeNumber) ?? []),
+      a.kind === 'grant_revoked' && a.code ? `${a.kind}:${a.code}` : a.kind,
+    ]);
   let queued = 0;
   for (const admin of admins) {
     const [platform, workspace, ...rest] = admin.actor.split(':');

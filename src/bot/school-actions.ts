@@ -286,7 +286,9 @@ export async function changeSettings(
   change: SettingsChange,
 ): Promise<View> {
   await authorise(ctx.db, actor, dfeNumber, 'head');
-  const { school, said } = await changeSchoolSettings(ctx.db, dfeNumber, change, actorKey(actor));
+  const { school, said } = await changeSchoolSettings(ctx.db, dfeNumber, change, actorKey(actor), {
+    revokeGraceDays: ctx.revokeGraceDays ?? 14,
+  });
   if (said.length) await announce(ctx.db, dfeNumber, `Settings changed by ${actor.displayName}: ${said.join('; ')}.`);
   if (school.acceptedReports.length) await alerts.reportsAccepted(ctx.db, dfeNumber);
   return settings(ctx, actor, dfeNumber);

@@ -555,7 +555,11 @@ export const commands: Record<string, Command> = {
       const { db } = await ctx.store();
       const report = await runRetention(
         db,
-        { exportKeepNights: ctx.config.EXPORT_KEEP_NIGHTS, runOutcomeKeepDays: ctx.config.RUN_OUTCOME_KEEP_DAYS },
+        {
+          exportKeepNights: ctx.config.EXPORT_KEEP_NIGHTS,
+          runOutcomeKeepDays: ctx.config.RUN_OUTCOME_KEEP_DAYS,
+          revokeGraceDays: ctx.config.REVOKE_GRACE_DAYS,
+        },
         { dryRun: v['dry-run'] === true, actor: ctx.actor },
       );
       const rows = [

@@ -99,6 +99,10 @@ export interface School {
   /** Set by `uso schools set-mis DFE integris`: the next Integris export re-keys accounts instead of churning them. */
   misChangePending?: { from: string; at: string };
   acceptedReports: ReportName[];
+  /** Reports no longer shared or accepted, and since when: their stored data is erased after the grace period. */
+  dropped?: Partial<Record<ReportName, string>>;
+  /** When the data of a revoked grant was erased (so it is done once per revoke). */
+  revokeErasedAt?: string;
   grant: {
     state: 'granted' | 'revoked' | 'unknown';
     grantedAt?: string;

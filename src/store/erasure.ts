@@ -122,3 +122,38 @@ export async function eraseAuditOf(db: Db, username: string): Promise<number> {
 export async function deleteAccount(db: Db, username: string): Promise<boolean> {
   return (await db.collection<{ _id: string }>('accounts').deleteOne({ _id: username })).deletedCount === 1;
 }
+
+/** Erases a school's stored data of the given reports: its contacts, groups, attendance, and those reports in its export files. */
+export async function eraseSchoolReports(
+  db: Db,
+  dfeNumber: string,
+  reports: readonly string[],
+): Promise<{ documents: number; exportChunks: number }> {
+  let documents = 0;
+  for (const report of reports.filter((r) => r === 'contacts' || r === 'groups' || r === 'attendance')) {
+    documents += (await db.collection<{ _id: string }>(report).deleteMany({ _id: { $regex: `^${dfeNumber}:` } }))
+      .deletedCount;
+    await db.collection<{ _id: string }>('globals').deleteOne({ _id: `data:${dfeNumber}:${report}` });
+  }
+  const exportIds = (
+    await db.collection('exports').find({ dfeNumber }).project<{ _id: unknown }>({ _id: 1 }).toArray()
+  ).map((e) => e._id);
+  const exportChunks = exportIds.length
+    ? (
+        await db
+          .collection('exportChunks')
+          .deleteMany({ exportId: { $in: exportIds }, report: { $in: [...reports] } } as never)
+      ).deletedCount
+    : 0;
+  return { documents, exportChunks };
+}
+
+/** Deletes every export file of a school with its chunks; returns the files deleted. */
+export async function deleteSchoolExports(db: Db, dfeNumber: string): Promise<number> {
+  const ids = (await db.collection('exports').find({ dfeNumber }).project<{ _id: unknown }>({ _id: 1 }).toArray()).map(
+    (e) => e._id,
+  );
+  if (ids.length === 0) return 0;
+  await db.collection('exportChunks').deleteMany({ exportId: { $in: ids } } as never);
+  return (await db.collection('exports').deleteMany({ _id: { $in: ids } } as never)).deletedCount;
+}

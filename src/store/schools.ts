@@ -47,7 +47,10 @@ export async function upsertSchool(
     grant: input.grant ?? existing?.grant ?? { state: 'unknown' },
     settings: mergeSettings({ ...existing?.settings, ...input.settings }),
   };
+  // what the service keeps on a school beyond what is given here
   if (existing?.misChangePending) school.misChangePending = existing.misChangePending;
+  if (existing?.dropped) school.dropped = existing.dropped;
+  if (existing?.revokeErasedAt) school.revokeErasedAt = existing.revokeErasedAt;
   await coll(db).replaceOne({ _id: input.dfeNumber }, school, { upsert: true });
   return school;
 }

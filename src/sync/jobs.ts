@@ -7,6 +7,8 @@ import { MongoBackend } from '@agendajs/mongo-backend';
 import type { Db } from 'mongodb';
 import { asUsoError, isUsoError, type ErrorCode } from '../errors.js';
 import type { School } from '../domain/model.js';
+import type { ReportName } from '../domain/records.js';
+import { noteDroppedReports } from './revocation.js';
 import type { Logger } from '../log.js';
 import { lastProcessedExport } from '../store/exports.js';
 import { runByKey } from '../store/runs.js';
@@ -239,7 +241,13 @@ export class Scheduler {
     const now = new Set(after.grant.permissions ?? after.acceptedReports);
     const unshared = [...was].filter((r) => !now.has(r));
     const shared = [...now].filter((r) => !was.has(r));
-    if (unshared.length || shared.length) await this.options.onReportsChanged?.(after.dfeNumber, { unshared, shared });
+    if (unshared.length || shared.length) {
+      await noteDroppedReports(this.options.db, after, {
+        dropped: unshared as ReportName[],
+        back: shared.filter((r) => after.acceptedReports.includes(r as ReportName)) as ReportName[],
+      });
+      await this.options.onReportsChanged?.(after.dfeNumber, { unshared, shared });
+    }
   }
 
   /** Creates or updates schools from their grants; a school that is no longer listed has revoked access. */

@@ -5,6 +5,8 @@
 // usernames and actions, no personal details beyond that.
 import type { Db } from 'mongodb';
 import { audit } from '../store/audit.js';
+import { createLogger, type Logger } from '../log.js';
+import { eraseWithdrawnData } from './revocation.js';
 import {
   deleteExports,
   deleteRunOutcomes,
@@ -18,6 +20,8 @@ export interface RetentionSettings {
   exportKeepNights: number;
   /** Days a run keeps its per-record outcomes. */
   runOutcomeKeepDays: number;
+  /** Days after a revoke or an un-shared report before its data is erased. */
+  revokeGraceDays: number;
 }
 
 /** Delivered chat messages are kept this long, so run summaries posted in that time can still be updated in place. */
@@ -31,12 +35,15 @@ export interface RetentionReport {
   sentMessages: number;
   linkCodes: number;
   webhookEventIds: number;
+  /** Schools whose data was erased after a revoke, and reports erased after they stopped being shared. */
+  revokedSchools: number;
+  erasedReports: number;
 }
 
 export async function runRetention(
   db: Db,
   settings: RetentionSettings,
-  options: { dryRun?: boolean; now?: Date; actor?: string } = {},
+  options: { dryRun?: boolean; now?: Date; actor?: string; logger?: Logger } = {},
 ): Promise<RetentionReport> {
   const now = options.now ?? new Date();
   const dryRun = options.dryRun ?? false;
@@ -55,8 +62,17 @@ export async function runRetention(
     sentMessages: bookkeeping.outbox,
     linkCodes: bookkeeping.linkCodes,
     webhookEventIds: bookkeeping.eventIds,
+    revokedSchools: 0,
+    erasedReports: 0,
   };
   if (dryRun) return report;
+  const withdrawn = await eraseWithdrawnData(db, settings.revokeGraceDays, {
+    now,
+    logger: options.logger ?? createLogger({ level: 'silent' }),
+    ...(options.actor ? { actor: options.actor } : {}),
+  });
+  report.revokedSchools = withdrawn.revoked.length;
+  report.erasedReports = withdrawn.reports.reduce((n, r) => n + r.reports.length, 0);
   report.exportChunks = await deleteExports(
     db,
     exports.map((e) => e._id),

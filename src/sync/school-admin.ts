@@ -19,6 +19,7 @@ import {
 import { todayIn, type IsoDate } from '../domain/dates.js';
 import { usernameBase } from '../domain/usernames.js';
 import type { ReportName } from '../domain/records.js';
+import { erasureDay, noteDroppedReports } from './revocation.js';
 
 async function schoolOrThrow(db: Db, dfeNumber: string): Promise<School> {
   const school = await getSchool(db, dfeNumber);
@@ -192,6 +193,7 @@ export async function changeSchoolSettings(
   dfeNumber: string,
   change: SettingsChange,
   actor: string,
+  options: { revokeGraceDays?: number } = {},
 ): Promise<{ school: School; said: string[] }> {
   const school = await schoolOrThrow(db, dfeNumber);
   const shared = new Set(school.grant.permissions ?? school.acceptedReports);
@@ -203,8 +205,14 @@ export async function changeSchoolSettings(
     if (!accepted.has(r)) said.push(`${r} accepted (feeds ${REPORT_USES[r]})`);
     accepted.add(r);
   }
+  const refused: ReportName[] = [];
   for (const r of change.refuse ?? []) {
-    if (accepted.delete(r)) said.push(`${r} no longer accepted: the service stops reading it`);
+    if (accepted.delete(r)) {
+      refused.push(r);
+      said.push(
+        `${r} no longer accepted: the service stops reading it${options.revokeGraceDays !== undefined ? `, and its stored data is erased on ${erasureDay(new Date().toISOString(), options.revokeGraceDays)} unless it is accepted again` : ''}`,
+      );
+    }
   }
   const settings = mergeSettings({ ...school.settings, ...(change.settings ?? {}) });
   for (const [key, value] of Object.entries(change.settings ?? {})) {
@@ -228,6 +236,7 @@ export async function changeSchoolSettings(
   const order: ReportName[] = ['students', 'staff', 'contacts', 'groups', 'attendance'];
   const acceptedReports = order.filter((r) => accepted.has(r));
   await updateSchool(db, dfeNumber, { settings, acceptedReports, ...(misChange ?? {}) });
+  await noteDroppedReports(db, school, { dropped: refused, back: acceptedReports });
   if (misChange)
     await audit(db, {
       at: new Date(),

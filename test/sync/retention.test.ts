@@ -1,12 +1,18 @@
 // Retention: ten nights through the simulator with EXPORT_KEEP_NIGHTS=3 leave exactly the last three processed
-// exports (and their chunks), the latest can still be re-run, and old outcomes and finished bookkeeping go.
+// exports (and their chunks), the latest can still be re-run, and old outcomes and finished bookkeeping go. A revoked
+// school's data is erased after the grace period, unless it grants access again in time.
 import { describe, expect, it } from 'vitest';
 import { storeMessage } from '../../src/store/outbox.js';
 import { attendanceOf, storeAttendance } from '../../src/store/schoolData.js';
 import { firstSighting } from '../../src/store/events.js';
 import { finishRun, getRun, recordPlan, startRun } from '../../src/store/runs.js';
 import { upsertSchool } from '../../src/store/schools.js';
-import { ageOneNight } from '../../src/sync/integris/sim/generator.js';
+import { ageOneNight, generateLocalAuthority, type SimSchool } from '../../src/sync/integris/sim/generator.js';
+import { createLinkCode, grantRole, redeemLinkCode } from '../../src/bot/access.js';
+import * as alerts from '../../src/bot/alerts.js';
+import { queueLaDigests } from '../../src/bot/notify.js';
+import { Scheduler } from '../../src/sync/jobs.js';
+import { erasureDay } from '../../src/sync/revocation.js';
 import { processExport, syncSchool } from '../../src/sync/process.js';
 import { runRetention } from '../../src/sync/retention.js';
 import { simulatedIntegris } from '../helpers/integris.js';
@@ -38,7 +44,7 @@ describe('retention', () => {
     const waiting = await syncSchool(deps, s.dfeNumber, { trigger: 'cli', today: la.today, dryRun: true });
     expect(waiting.status).toBe('dry_run');
 
-    const settings = { exportKeepNights: 3, runOutcomeKeepDays: 400 };
+    const settings = { exportKeepNights: 3, runOutcomeKeepDays: 400, revokeGraceDays: 14 };
     const preview = await runRetention(db, settings, { dryRun: true });
     expect(preview).toMatchObject({ dryRun: true, exports: 7 });
     expect((await exports()).length).toBe(11); // a dry run removes nothing
@@ -79,7 +85,11 @@ describe('retention', () => {
       .collection('outbox')
       .updateOne({ _id: 'old-message' } as never, { $set: { status: 'sent', sentAt: new Date(0) } });
     await firstSighting(db, 'evt:old', 1, 0);
-    const report = await runRetention(db, { exportKeepNights: 3, runOutcomeKeepDays: 400 }, { now: later });
+    const report = await runRetention(
+      db,
+      { exportKeepNights: 3, runOutcomeKeepDays: 400, revokeGraceDays: 14 },
+      { now: later },
+    );
     expect(report.runOutcomes).toBeGreaterThanOrEqual(1);
     expect(report).toMatchObject({ sentMessages: 1, webhookEventIds: 1 });
     const run = await getRun(db, old._id);
@@ -109,5 +119,103 @@ describe('attendance retention', () => {
         .collection('attendance')
         .countDocuments({ _id: { $in: marks(0, 14).map((m) => `2099100:${m.date}`) } } as never),
     ).toBe(0);
+  });
+});
+
+describe('revocation', () => {
+  it("erases a revoked school's data after the grace period and holds its leavers, said once; a re-grant in time cancels it", async () => {
+    const db = ctx.store.db;
+    const la = generateLocalAuthority({ seed: 21, schools: 2, laCode: '873' });
+    const { sim, client } = simulatedIntegris({ la });
+    const [a, b] = la.schools as [SimSchool, SimSchool];
+    for (const s of [a, b]) {
+      s.permissions = ['students', 'staff', 'contacts', 'groups', 'attendance'];
+      await upsertSchool(db, {
+        dfeNumber: s.dfeNumber,
+        name: s.name,
+        laCode: s.laCode,
+        acceptedReports: s.permissions,
+        grant: { state: 'granted', permissions: s.permissions },
+      });
+    }
+    const deps = { db, logger: captureLogger().logger, integris: client };
+    for (const s of [a, b]) await syncSchool(deps, s.dfeNumber, { trigger: 'nightly', today: la.today });
+    const code = await createLinkCode(db, a.dfeNumber, { platform: 'cli', userId: 'ops', displayName: 'ops' });
+    await redeemLinkCode(
+      db,
+      code,
+      { platform: 'slack', workspace: 'T9', userId: 'UH', displayName: 'head' },
+      { platform: 'slack', workspace: 'T9', conversation: 'C9' },
+    );
+    await grantRole(db, { platform: 'cli', userId: 'ops', displayName: 'ops' }, a.dfeNumber, 'slack:T9:ULA', 'la');
+    const dataOf = async (dfe: string) =>
+      (await db.collection('contacts').countDocuments({ _id: { $regex: `^${dfe}:` } } as never)) +
+      (await db.collection('groups').countDocuments({ _id: { $regex: `^${dfe}:` } } as never)) +
+      (await db.collection('attendance').countDocuments({ _id: { $regex: `^${dfe}:` } } as never));
+    expect(await dataOf(a.dfeNumber)).toBeGreaterThan(0);
+    expect(await dataOf(b.dfeNumber)).toBeGreaterThan(0);
+
+    // both schools withdraw access; the hourly discovery sees it twice; then b grants it again
+    const revokedOn = new Date();
+    const eraseOn = erasureDay(revokedOn.toISOString(), 14);
+    const scheduler = new Scheduler({
+      db,
+      logger: captureLogger().logger,
+      integris: client,
+      timeZone: 'Europe/London',
+      concurrency: 1,
+      processDelayMinutes: 0,
+      onRevoked: async (dfe) => void (await alerts.grantRevoked(db, dfe, eraseOn)),
+      onGranted: async (dfe) => void (await alerts.grantRestored(db, dfe)),
+    });
+    await scheduler.agenda.ready;
+    sim.revoke(a.dfeNumber);
+    sim.revoke(b.dfeNumber);
+    expect((await scheduler.discover()).revoked.sort()).toEqual([a.dfeNumber, b.dfeNumber].sort());
+    expect((await scheduler.discover()).revoked).toEqual([]);
+    sim.grant(b.dfeNumber);
+    await scheduler.discover();
+    await scheduler.stop();
+    const told = await db
+      .collection('outbox')
+      .find({ _id: { $regex: '^notice:grant_revoked' } } as never)
+      .toArray();
+    expect(told).toHaveLength(1); // a's one channel, once
+    expect(told[0]!.message.text).toContain('Integris Datashare access was withdrawn');
+    expect(JSON.stringify(told[0]!.message)).toContain(`Unless access is granted again before ${eraseOn}`);
+    expect(await queueLaDigests(db, la.today)).toBe(1);
+    expect(
+      (await db.collection('outbox').findOne({ _id: `digest:${la.today}:slack:T9:ULA` } as never))?.message.text,
+    ).toContain(`Datashare access withdrawn (data erased on ${eraseOn} unless granted again)`);
+
+    // inside the grace period nothing is erased
+    const settings = { exportKeepNights: 7, runOutcomeKeepDays: 400, revokeGraceDays: 14 };
+    expect(await runRetention(db, settings, { now: new Date(revokedOn.getTime() + 13 * 86_400_000) })).toMatchObject({
+      revokedSchools: 0,
+    });
+    expect(await dataOf(a.dfeNumber)).toBeGreaterThan(0);
+    // after it: a's contacts, groups, attendance and exports go; its accounts are held for unallocation behind the guard
+    const after = new Date(revokedOn.getTime() + 15 * 86_400_000);
+    expect(await runRetention(db, settings, { now: after })).toMatchObject({ revokedSchools: 1 });
+    expect(await dataOf(a.dfeNumber)).toBe(0);
+    const left = await db.collection('exports').find({ dfeNumber: a.dfeNumber }).toArray();
+    expect(left).toHaveLength(1); // the empty export that ended the school's associations, holding no one
+    expect(await db.collection('exportChunks').countDocuments({ exportId: left[0]!._id })).toBe(0);
+    const leaving = await db
+      .collection('runs')
+      .find({ dfeNumber: a.dfeNumber })
+      .sort({ startedAt: -1 })
+      .limit(1)
+      .next();
+    expect(leaving?.counts?.held_unallocation).toBeGreaterThan(0);
+    expect(leaving?.guards?.[0]).toMatchObject({ change: 'unallocation', cause: 'threshold' });
+    expect(await db.collection('accounts').countDocuments({ schools: a.dfeNumber, status: 'unallocated' })).toBe(0);
+    expect(await db.collection('audit').countDocuments({ action: 'school.data_erased', dfeNumber: a.dfeNumber })).toBe(
+      1,
+    );
+    // b granted again in time: all of its data stays; a second job erases nothing more
+    expect(await dataOf(b.dfeNumber)).toBeGreaterThan(0);
+    expect(await db.collection('exports').countDocuments({ dfeNumber: b.dfeNumber })).toBe(1);
+    expect(await runRetention(db, settings, { now: after })).toMatchObject({ revokedSchools: 0 });
   });
 });

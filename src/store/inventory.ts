@@ -1,0 +1,185 @@
+// The record of processing (UK GDPR Article 30), kept beside the code that stores the data: every collection, what
+// it holds, the personal data in it, why, and how long it is kept. docs/data-protection.md is generated from this and
+// from the retention settings in src/config.ts (`npm run dp-docs`); a test fails when a collection the service
+// writes is missing here, or the document is out of step.
+
+export interface CollectionRecord {
+  name: string;
+  holds: string;
+  /** The personal data in it ('none' when there is none). */
+  personal: string;
+  why: string;
+  /** How long it is kept, naming the setting that decides it. */
+  kept: string;
+}
+
+export const inventory: readonly CollectionRecord[] = [
+  {
+    name: 'accounts',
+    holds: 'one USO account per person: username, associations with schools (role, dates, year, class, groups, MIS id)',
+    personal: 'names, birth date, gender, UPN, school email, title; school history',
+    why: 'the single sign-on account itself: what the service exists to keep in step',
+    kept: 'while the account exists; `uso person erase` removes it',
+  },
+  {
+    name: 'exports',
+    holds: 'metadata of each stored Integris export: school, sequence, time, counts, checksum',
+    personal: 'none',
+    why: 'to process, re-run and audit a night from exactly what Integris sent',
+    kept: 'the newest EXPORT_KEEP_NIGHTS processed per school, and any not yet processed',
+  },
+  {
+    name: 'exportChunks',
+    holds: 'the records of each export, report by report, in chunks',
+    personal: 'all fields of the accepted reports: pupils, staff, contacts (parents), groups, attendance marks',
+    why: 'as for exports',
+    kept: 'with their export; a revoked or un-shared report is erased after REVOKE_GRACE_DAYS',
+  },
+  {
+    name: 'contacts',
+    holds: "a school's contacts report, in chunks",
+    personal: "parents' and carers' names, phones, emails, addresses, relationships to pupils",
+    why: 'for the services the school shares contacts with (parental services)',
+    kept: 'replaced by each full export; erased REVOKE_GRACE_DAYS after the report is no longer shared or accepted',
+  },
+  {
+    name: 'groups',
+    holds: "a school's classes and groups with their members' MIS ids",
+    personal: 'membership (MIS ids)',
+    why: 'for class-based provisioning',
+    kept: 'as contacts',
+  },
+  {
+    name: 'attendance',
+    holds: 'attendance marks by school day',
+    personal: "pupils' marks (MIS ids, dates, codes)",
+    why: 'for the services the school shares attendance with',
+    kept: "each school's attendanceRetentionDays; erased as contacts",
+  },
+  {
+    name: 'runs',
+    holds: 'each processing of an export: trigger, status, timings, counts, guards, held state',
+    personal: 'none',
+    why: 'the service desk log: what each night did',
+    kept: 'kept (counts only)',
+  },
+  {
+    name: 'runOutcomes',
+    holds: "each record's outcome in a run, and the changes held for approval (accounts before and after)",
+    personal: 'MIS ids, usernames, reasons; held changes hold the account fields',
+    why: '`who` and history answers; approving held changes',
+    kept: 'RUN_OUTCOME_KEEP_DAYS',
+  },
+  {
+    name: 'heldDecisions',
+    holds: 'who approved or rejected each held change, and when',
+    personal: 'usernames; the decider’s chat or CLI id',
+    why: 'each held change is decided once, and by whom',
+    kept: 'with the run; removed with the person on erasure',
+  },
+  {
+    name: 'matches',
+    holds: 'people held for matching with their candidate accounts, and how it ended',
+    personal: "the MIS person's fields (names, birth date, UPN); candidate usernames",
+    why: 'so an admin decides, instead of a duplicate account being made',
+    kept: 'while open; decided ones are kept for undo and history',
+  },
+  {
+    name: 'exclusions',
+    holds: 'names a school never wants an account for',
+    personal: 'forename and surname (a birth date only when the school gives one)',
+    why: 'so those people are never made an account',
+    kept: 'until removed by the school',
+  },
+  {
+    name: 'audit',
+    holds: 'every change and admin action: who, what, when, which school and username, field names changed',
+    personal: 'usernames and the acting admin’s id; never names, birth dates or values',
+    why: 'accountability for every change to children’s accounts',
+    kept: 'kept; on erasure only a tombstone (who erased which username, when) remains',
+  },
+  {
+    name: 'schools',
+    holds: 'schools, their Datashare grant, accepted reports and settings',
+    personal: 'none',
+    why: 'what to export and how',
+    kept: 'kept',
+  },
+  {
+    name: 'outbox',
+    holds: 'chat messages waiting to be posted, and posted ones (to update summaries in place)',
+    personal: 'names and masked birth years of people in lists; usernames',
+    why: 'reliable delivery to Slack and Teams',
+    kept: '35 days after delivery',
+  },
+  {
+    name: 'alerts',
+    holds: 'problems said to a school and not yet over (a failed run, a revoked grant, ...)',
+    personal: 'none',
+    why: 'each problem is said once, and its end once',
+    kept: 'until the problem ends',
+  },
+  {
+    name: 'chatLinks',
+    holds: 'which conversation speaks for which school',
+    personal: 'none',
+    why: 'where to post',
+    kept: 'until unlinked',
+  },
+  {
+    name: 'chatAdmins',
+    holds: 'roles of chat users at schools',
+    personal: 'chat user ids (Slack or Teams)',
+    why: 'to authorise every admin action',
+    kept: 'until the role is removed',
+  },
+  {
+    name: 'chatInstallations',
+    holds: 'Slack workspace installations',
+    personal: 'the installing user’s Slack id; bot tokens',
+    why: 'to post to those workspaces',
+    kept: 'until uninstalled',
+  },
+  {
+    name: 'teamsConversations',
+    holds: 'Teams conversation references',
+    personal: 'Teams user ids for personal chats',
+    why: 'to post proactively to Teams',
+    kept: 'until the bot is removed',
+  },
+  {
+    name: 'linkCodes',
+    holds: 'one-time codes that link a conversation to a school',
+    personal: 'none',
+    why: 'linking',
+    kept: 'until used or expired',
+  },
+  {
+    name: 'webhookEvents',
+    holds: 'ids of Integris webhook events seen',
+    personal: 'none',
+    why: 'each event is acted on once',
+    kept: 'until expired',
+  },
+  {
+    name: 'leases',
+    holds: 'which process runs which school',
+    personal: 'none',
+    why: 'one run per school at a time',
+    kept: 'while held',
+  },
+  {
+    name: 'globals',
+    holds: 'service-wide state: the pause, content hashes of stored reports, block-key version',
+    personal: 'none',
+    why: 'bookkeeping',
+    kept: 'kept',
+  },
+  {
+    name: 'agendaJobs',
+    holds: 'scheduled jobs (Agenda)',
+    personal: 'none (DfE numbers)',
+    why: 'the nightly schedule',
+    kept: 'as Agenda keeps them',
+  },
+];
