@@ -31,7 +31,8 @@ describe('subject access', () => {
     let unique = dual.pupil.dateOfBirth;
     for (let d = 1; dobs.has(unique); d++)
       unique = new Date(Date.parse(`${dual.pupil.dateOfBirth}T12:00:00Z`) + d * 86_400_000).toISOString().slice(0, 10);
-    for (const s of la.schools) for (const p of s.students) if (p.upn && p.upn === dual.pupil.upn) p.dateOfBirth = unique;
+    for (const s of la.schools)
+      for (const p of s.students) if (p.upn && p.upn === dual.pupil.upn) p.dateOfBirth = unique;
     const deps = { db, logger: captureLogger().logger, integris: client };
     for (const s of la.schools) await syncSchool(deps, s.dfeNumber, { trigger: 'cli', today: la.today });
     const account = await findSubject(db, { dfeNumber: dual.school.dfeNumber, personId: dual.pupil.personId });
