@@ -1,5 +1,5 @@
 // Lint: typescript-eslint's recommended rules, and the layers the code keeps, enforced:
-//   domain <- store <- sync <- bot, webhooks <- app, service, cli, main, demo
+//   domain <- store <- sync <- bot, webhooks, api <- app, service, cli, main, demo
 // (errors, log, metrics and config sit under everything); no import cycles; the pure core (planning, matching,
 // views) does no I/O. See the README's layout section.
 import tseslint from 'typescript-eslint';
@@ -29,32 +29,37 @@ export default tseslint.config(
           zones: [
             layer(
               'src/domain',
-              ['src/store', 'src/sync', 'src/bot', 'src/webhooks', ...entry, ...base],
+              ['src/store', 'src/sync', 'src/bot', 'src/webhooks', 'src/api', ...entry, ...base],
               'domain is the bottom layer: pure rules and types, importing nothing else of ours',
             ),
             layer(
               'src/store',
-              ['src/sync', 'src/bot', 'src/webhooks', ...entry],
+              ['src/sync', 'src/bot', 'src/webhooks', 'src/api', ...entry],
               'store imports only domain (and the base modules): stored documents must not depend on the sync or chat',
             ),
             layer(
               'src/sync',
-              ['src/bot', 'src/webhooks', ...entry],
-              'sync imports domain and store, never chat, webhooks or the entry points',
+              ['src/bot', 'src/webhooks', 'src/api', ...entry],
+              'sync imports domain and store, never chat, webhooks, the API or the entry points',
             ),
             layer(
               'src/bot',
-              ['src/webhooks', ...entry],
-              'chat imports domain, store and sync, never webhooks or the entry points',
+              ['src/webhooks', 'src/api', ...entry],
+              'chat imports domain, store and sync, never webhooks, the API or the entry points',
             ),
             layer(
               'src/webhooks',
-              ['src/bot', ...entry],
-              'webhooks import domain, store and sync, never chat or the entry points',
+              ['src/bot', 'src/api', ...entry],
+              'webhooks import domain, store and sync, never chat, the API or the entry points',
+            ),
+            layer(
+              'src/api',
+              ['src/bot', 'src/webhooks', ...entry],
+              'the read API imports domain, store and sync, never chat, webhooks or the entry points',
             ),
             layer(
               base,
-              ['src/domain', 'src/store', 'src/sync', 'src/bot', 'src/webhooks', ...entry],
+              ['src/domain', 'src/store', 'src/sync', 'src/bot', 'src/webhooks', 'src/api', ...entry],
               'errors, log, metrics and config sit under every layer',
             ),
             layer(

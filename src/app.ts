@@ -30,6 +30,10 @@ const statusByCode: Partial<Record<ErrorCode, 400 | 401 | 403 | 404 | 409 | 415 
   store_timeout: 503,
 };
 
+/** A request's path as logged: an API path's username (a person's name, often) is left out. */
+export const loggedPath = (path: string) =>
+  path.replace(/^(\/api\/v1\/schools\/[^/]+\/accounts\/)[^/]+/, '$1:username');
+
 /** Webhook and chat payloads are a few kilobytes; anything near this is not one of them. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -51,7 +55,7 @@ export function createApp({ store, logger, routes = [] }: AppDeps): Hono {
       {
         requestId: c.get('requestId'),
         method: c.req.method,
-        path: c.req.path,
+        path: loggedPath(c.req.path),
         status: c.res.status,
         ms: Math.round(performance.now() - started),
       },

@@ -109,6 +109,13 @@ export const configSchema = z
       .describe(
         "Days after a Datashare grant is revoked (or a report is no longer shared or accepted) before the school's stored data from it is erased; granting again in that time cancels it.",
       ),
+    API_RATE_PER_MINUTE: z.coerce
+      .number({ error: 'expected a whole number 1-100000' })
+      .int()
+      .min(1)
+      .max(100_000)
+      .default(120)
+      .describe('Read API requests one subscriber key may make per minute (a burst of that many); more get 429.'),
     INTEGRIS_BASE_URL: z
       .url()
       .optional()

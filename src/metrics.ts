@@ -64,7 +64,8 @@ const knownRoutes = [
 ];
 
 export function recordRequest(path: string, status: number): void {
-  httpRequests.inc({ route: knownRoutes.includes(path) ? path : 'other', status: String(status) });
+  const route = knownRoutes.includes(path) ? path : path.startsWith('/api/v1/') ? '/api/v1' : 'other';
+  httpRequests.inc({ route, status: String(status) });
 }
 
 /** Times every command the client sends (the driver's command monitoring must be on). */

@@ -17,6 +17,8 @@ import { createTeams } from './bot/teams/index.js';
 import { todayIn } from './domain/dates.js';
 import { runRetention } from './sync/retention.js';
 import { erasureDay } from './sync/revocation.js';
+import { deliverEvents, fanOut } from './sync/outbound.js';
+import { apiRoutes } from './api/index.js';
 
 export interface Service {
   store: Store;
@@ -42,6 +44,7 @@ export async function startService(
   const scheduler = new Scheduler({
     signal: shutdown.signal,
     onRun: async (run) => {
+      await scheduler.agenda.now('events:deliver');
       let queued = await notifyRun(store.db, run);
       if (run.status === 'succeeded') queued += await alerts.runSucceeded(store.db, run.dfeNumber);
       await deliverIfQueued(queued);
@@ -110,7 +113,17 @@ export async function startService(
     routes.push(teams.routes);
     senders.teams = teams.sender;
   }
+  routes.push(apiRoutes({ db: store.db, perMinute: config.API_RATE_PER_MINUTE }));
   const app = createApp({ store, logger, routes });
+  // subscribers' events: new audit entries fanned out and delivered every minute, and at once after a run
+  scheduler.agenda.define(
+    'events:deliver',
+    async () => {
+      await fanOut(store.db);
+      await deliverEvents(store.db, { logger });
+    },
+    { concurrency: 1 },
+  );
   let server: Server;
   // the outbox is delivered every minute, and at once after something is queued by a run
   scheduler.agenda.define('outbox:deliver', async () => void (await deliverDue(store.db, senders, logger)), {
@@ -142,6 +155,7 @@ export async function startService(
   try {
     await scheduler.start();
     await scheduler.agenda.every('1 minute', 'outbox:deliver');
+    await scheduler.agenda.every('1 minute', 'events:deliver');
     await scheduler.agenda.every('0 8 * * 1-5', 'chat:digest', undefined, { timezone: config.TZ });
     await scheduler.agenda.every('30 2 * * *', 'retention', undefined, { timezone: config.TZ });
     server = await new Promise<Server>((ok) => {

@@ -12,6 +12,7 @@ import type { Logger } from '../log.js';
 import { lastSucceededRun } from '../store/runs.js';
 import { laAdmins } from '../store/chat.js';
 import { openAlerts } from '../store/alerts.js';
+import { listSubscribers } from '../store/subscribers.js';
 import { render } from './views/blocks.js';
 import { renderCard } from './views/cards.js';
 import { personalConversation } from './teams/conversations.js';
@@ -61,6 +62,7 @@ const ALERT_WORDS: Record<string, (detail?: string) => string> = {
 export async function queueLaDigests(db: Db, today: string): Promise<number> {
   const admins = await laAdmins(db);
   const statuses = admins.length ? (await schoolStatus(db)).schools : [];
+  const paused = admins.length ? (await listSubscribers(db)).filter((s) => s.pausedAt && !s.revokedAt) : [];
   const alertsBySchool = new Map<string, string[]>();
   for (const a of admins.length ? await openAlerts(db) : [])
     alertsBySchool.set(a.dfeNumber, [
@@ -85,6 +87,11 @@ export async function queueLaDigests(db: Db, today: string): Promise<number> {
         `• ${bold(s.name)} (${s.dfeNumber}): ${[s.openMatches ? `${s.openMatches} to match` : '', held ? `${held} held change(s)` : '', failed ? `last run failed (${s.lastRun?.error ?? 'see uso status'})` : '', ...problems.map((k) => ALERT_WORDS[k.split(':')[0]!]?.(k.split(':')[1]) ?? k)].filter(Boolean).join(', ')}`,
       );
     }
+    for (const sub of paused)
+      if (sub.scope.laCode === admin.laCode || sub.scope.schools?.some((d) => d.startsWith(admin.laCode!)))
+        lines.push(
+          `• event subscriber ${bold(sub.name)} is paused: ${sub.pauseReason ?? 'deliveries kept failing'} (the operator resumes it with \`uso subscribers resume\`)`,
+        );
     if (lines.length === 0) continue;
     const text = `Good morning. ${lines.length} school(s) in LA ${admin.laCode} need someone:\n${lines.slice(0, 40).join('\n')}${lines.length > 40 ? `\n…and ${lines.length - 40} more` : ''}`;
     if (await enqueue(db, `digest:${today}:${admin.actor}`, { platform, workspace, conversation }, { text })) queued++;

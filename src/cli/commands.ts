@@ -7,6 +7,14 @@ import { UsoError, asUsoError } from '../errors.js';
 import { insertAccountsReporting } from '../store/accounts.js';
 import { openMatches } from '../store/matches.js';
 import { getRun } from '../store/runs.js';
+import {
+  addSubscriber,
+  listSubscribers,
+  resumeSubscriber,
+  revokeSubscriber,
+  rotateSecret,
+} from '../store/subscribers.js';
+import { deliveriesOf } from '../store/deliveries.js';
 import { addExclusion, listExclusions, removeExclusion } from '../store/exclusions.js';
 import { getSchool, listSchools, setGlobalPause, updateSchool, upsertSchool } from '../store/schools.js';
 import { audit, auditEntries } from '../store/audit.js';
@@ -932,6 +940,138 @@ export const commands: Record<string, Command> = {
           ]) || 'No invalid records.',
         json: view,
       };
+    },
+  },
+  'subscribers add': {
+    usage:
+      'subscribers add NAME URL --events account.*,school.*,run.finished [--schools DFE,... | --la CODE] [--reports students,staff,...]',
+    summary:
+      'Register a service that receives signed events and reads the API; prints its signing secret and API key once',
+    options: {
+      events: { type: 'string' },
+      schools: { type: 'string' },
+      la: { type: 'string' },
+      reports: { type: 'string' },
+    },
+    async run(ctx, { positionals, values }) {
+      const list = (v: unknown) =>
+        typeof v === 'string'
+          ? v
+              .split(',')
+              .map((x) => x.trim())
+              .filter(Boolean)
+          : undefined;
+      const v = z
+        .object({
+          name: z.string({ error: 'NAME is required' }).min(1).max(100),
+          url: z
+            .url({ error: 'URL must be an http(s) address' })
+            .refine((u) => /^https?:\/\//.test(u), 'URL must be http(s)'),
+          events: z
+            .array(
+              z.string().regex(/^(\*|[a-z_]+\.(\*|[a-z_]+))$/, 'expected event types like account.* or run.finished'),
+            )
+            .min(1, '--events is required'),
+          schools: z.array(dfe).optional(),
+          la: z
+            .string()
+            .regex(/^\d{3}$/, 'expected a 3-digit LA code')
+            .optional(),
+          reports: z.array(reportNameSchema).default(['students', 'staff']),
+        })
+        .refine((x) => !!x.schools !== !!x.la, 'give --schools or --la (one of them)')
+        .parse({
+          name: positionals[0],
+          url: positionals[1],
+          events: list(values.events) ?? [],
+          schools: list(values.schools),
+          la: values.la,
+          ...(list(values.reports) ? { reports: list(values.reports) } : {}),
+        });
+      const { db } = await ctx.store();
+      const made = await addSubscriber(db, {
+        name: v.name,
+        url: v.url,
+        events: v.events,
+        scope: v.schools ? { schools: v.schools } : { laCode: v.la! },
+        reports: v.reports,
+      });
+      await audit(db, { at: new Date(), actor: ctx.actor, action: 'subscriber.added', detail: `${made.id} ${v.name}` });
+      return {
+        human: `Subscriber ${made.id} added.\nSigning secret (shown once): ${made.secret}\nAPI key (shown once): ${made.apiKey}`,
+        json: made,
+      };
+    },
+  },
+  'subscribers list': {
+    usage: 'subscribers list',
+    summary: 'Registered subscribers: scope, events, reports, state, undelivered events',
+    async run(ctx) {
+      const { db } = await ctx.store();
+      const subs = await listSubscribers(db);
+      const rows = [];
+      for (const s of subs) {
+        const pending = (await deliveriesOf(db, s._id)).filter((d) => d.status === 'pending').length;
+        rows.push({
+          id: s._id,
+          name: s.name,
+          url: s.url,
+          events: s.events,
+          scope: s.scope,
+          reports: s.reports,
+          state: s.revokedAt ? 'revoked' : s.pausedAt ? `paused: ${s.pauseReason ?? ''}` : 'active',
+          pending,
+        });
+      }
+      return {
+        human:
+          table([
+            ['ID', 'NAME', 'SCOPE', 'EVENTS', 'STATE', 'PENDING'],
+            ...rows.map((r) => [
+              r.id,
+              r.name,
+              r.scope.laCode ? `LA ${r.scope.laCode}` : (r.scope.schools ?? []).join(','),
+              r.events.join(','),
+              r.state,
+              String(r.pending),
+            ]),
+          ]) || 'No subscribers.',
+        json: rows,
+      };
+    },
+  },
+  'subscribers revoke': {
+    usage: 'subscribers revoke ID',
+    summary: 'Revoke a subscriber: its API key stops working and no more events are sent to it',
+    async run(ctx, { positionals }) {
+      const id = z.string({ error: 'ID is required' }).min(1).parse(positionals[0]);
+      const { db } = await ctx.store();
+      if (!(await revokeSubscriber(db, id))) throw new UsoError('not_found', `no active subscriber ${id}`);
+      await audit(db, { at: new Date(), actor: ctx.actor, action: 'subscriber.revoked', detail: id });
+      return { human: `Revoked ${id}.`, json: { id, revoked: true } };
+    },
+  },
+  'subscribers rotate': {
+    usage: 'subscribers rotate ID',
+    summary: 'A new signing secret; events are signed with it and the previous one until the next rotation',
+    async run(ctx, { positionals }) {
+      const id = z.string({ error: 'ID is required' }).min(1).parse(positionals[0]);
+      const { db } = await ctx.store();
+      const secret = await rotateSecret(db, id);
+      if (!secret) throw new UsoError('not_found', `no subscriber ${id}`);
+      await audit(db, { at: new Date(), actor: ctx.actor, action: 'subscriber.rotated', detail: id });
+      return { human: `New signing secret (shown once): ${secret}`, json: { id, secret } };
+    },
+  },
+  'subscribers resume': {
+    usage: 'subscribers resume ID',
+    summary: 'Resume deliveries to a subscriber that was paused after failing',
+    async run(ctx, { positionals }) {
+      const id = z.string({ error: 'ID is required' }).min(1).parse(positionals[0]);
+      const { db } = await ctx.store();
+      await resumeSubscriber(db, id);
+      await audit(db, { at: new Date(), actor: ctx.actor, action: 'subscriber.resumed', detail: id });
+      return { human: `Resumed ${id}.`, json: { id, resumed: true } };
     },
   },
   pause: {

@@ -62,3 +62,14 @@ export async function auditEntries(db: Db, query: AuditQuery, limit: number): Pr
     .limit(limit)
     .toArray();
 }
+
+/** Entries from a time on, oldest first, with their ids (the outbound event log). */
+export async function auditSince(db: Db, from: Date, limit: number): Promise<(AuditEntry & { id: string })[]> {
+  const docs = await db
+    .collection<AuditEntry & { _id: { toHexString(): string } }>('audit')
+    .find({ at: { $gte: from } })
+    .sort({ at: 1, _id: 1 })
+    .limit(limit)
+    .toArray();
+  return docs.map(({ _id, ...e }) => ({ ...e, id: _id.toHexString() }));
+}

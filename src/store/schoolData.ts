@@ -51,6 +51,7 @@ async function readChunks<T>(db: Db, dfeNumber: string, report: 'contacts' | 'gr
 }
 
 export const groupsOf = (db: Db, dfeNumber: string) => readChunks<Group>(db, dfeNumber, 'groups');
+export const contactsOf = (db: Db, dfeNumber: string) => readChunks<Contact>(db, dfeNumber, 'contacts');
 
 export async function contactsOfPupil(db: Db, dfeNumber: string, personId: string): Promise<Contact[]> {
   return (await readChunks<Contact>(db, dfeNumber, 'contacts')).filter((c) =>

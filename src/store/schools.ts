@@ -93,3 +93,12 @@ export async function schoolIdsOfLa(db: Db, laCode: string): Promise<string[]> {
     .toArray();
   return docs.map((d) => d._id);
 }
+
+/** A named position kept by the service (how far a job has read), in `globals`. */
+export async function getCursor(db: Db, id: string): Promise<Date | undefined> {
+  return (await db.collection<{ _id: string; at: Date }>('globals').findOne({ _id: id }))?.at ?? undefined;
+}
+
+export async function setCursor(db: Db, id: string, at: Date): Promise<void> {
+  await db.collection<{ _id: string; at: Date }>('globals').replaceOne({ _id: id }, { at }, { upsert: true });
+}

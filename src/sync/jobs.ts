@@ -11,6 +11,7 @@ import type { ReportName } from '../domain/records.js';
 import { noteDroppedReports } from './revocation.js';
 import type { Logger } from '../log.js';
 import { lastProcessedExport } from '../store/exports.js';
+import { audit } from '../store/audit.js';
 import { runByKey } from '../store/runs.js';
 import { claimOnce, releaseClaim } from '../store/leases.js';
 import { getSchool, listSchools, updateSchool, upsertSchool } from '../store/schools.js';
@@ -242,6 +243,18 @@ export class Scheduler {
     const unshared = [...was].filter((r) => !now.has(r));
     const shared = [...now].filter((r) => !was.has(r));
     if (unshared.length || shared.length) {
+      await audit(this.options.db, {
+        at: this.now(),
+        actor: 'integris',
+        action: 'school.report_changed',
+        dfeNumber: after.dfeNumber,
+        detail: [
+          unshared.length && `no longer shared: ${unshared.join(', ')}`,
+          shared.length && `shared: ${shared.join(', ')}`,
+        ]
+          .filter(Boolean)
+          .join('; '),
+      });
       await noteDroppedReports(this.options.db, after, {
         dropped: unshared as ReportName[],
         back: shared.filter((r) => after.acceptedReports.includes(r as ReportName)) as ReportName[],
@@ -290,6 +303,7 @@ export class Scheduler {
       grant: { ...school.grant, state: 'revoked', revokedAt: this.now().toISOString() },
     });
     await this.unscheduleNightly(dfeNumber);
+    await audit(this.options.db, { at: this.now(), actor: 'integris', action: 'school.grant_revoked', dfeNumber });
     await this.options.onRevoked?.(dfeNumber);
   }
 

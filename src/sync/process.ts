@@ -5,6 +5,7 @@
 // of the same export applies the rest.
 import { randomUUID } from 'node:crypto';
 import type { Db } from 'mongodb';
+import { audit } from '../store/audit.js';
 import { UsoError, asUsoError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { recordRun } from '../metrics.js';
@@ -305,6 +306,18 @@ async function runPlanned(
     ...(note ? { note } : {}),
   });
   await markExportProcessed(db, meta, run._id);
+  // the run's end is an event for subscribers (counts only)
+  await audit(db, {
+    at: new Date(),
+    actor: 'sync',
+    action: 'run.finished',
+    dfeNumber,
+    runId: run._id,
+    detail: Object.entries(result.counts)
+      .filter(([, n]) => n)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', '),
+  });
   logger.info(
     { dfeNumber, runId: run._id, counts: result.counts, writes: applied.accountWrites, ms: timings },
     'school run finished',

@@ -5,6 +5,7 @@
 // usernames and actions, no personal details beyond that.
 import type { Db } from 'mongodb';
 import { audit } from '../store/audit.js';
+import { deleteDeliveredBefore } from '../store/deliveries.js';
 import { createLogger, type Logger } from '../log.js';
 import { eraseWithdrawnData } from './revocation.js';
 import {
@@ -66,6 +67,8 @@ export async function runRetention(
     erasedReports: 0,
   };
   if (dryRun) return report;
+  // delivered subscriber events go with the delivered chat messages
+  report.sentMessages += await deleteDeliveredBefore(db, new Date(now.getTime() - SENT_MESSAGE_KEEP_DAYS * 86_400_000));
   const withdrawn = await eraseWithdrawnData(db, settings.revokeGraceDays, {
     now,
     logger: options.logger ?? createLogger({ level: 'silent' }),

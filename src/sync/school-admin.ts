@@ -237,6 +237,20 @@ export async function changeSchoolSettings(
   const acceptedReports = order.filter((r) => accepted.has(r));
   await updateSchool(db, dfeNumber, { settings, acceptedReports, ...(misChange ?? {}) });
   await noteDroppedReports(db, school, { dropped: refused, back: acceptedReports });
+  const added = acceptedReports.filter((r) => !school.acceptedReports.includes(r));
+  if (refused.length || added.length)
+    await audit(db, {
+      at: new Date(),
+      actor,
+      action: 'school.report_changed',
+      dfeNumber,
+      detail: [
+        refused.length && `no longer accepted: ${refused.join(', ')}`,
+        added.length && `accepted: ${added.join(', ')}`,
+      ]
+        .filter(Boolean)
+        .join('; '),
+    });
   if (misChange)
     await audit(db, {
       at: new Date(),

@@ -1,0 +1,348 @@
+// The read API for the services that trust USO, under /api/v1 on the same Hono app: a school's accounts (paged,
+// `updatedSince` for deltas), one account, its groups, contacts and attendance where the school accepted those
+// reports. Each request carries a subscriber's key (`Authorization: Bearer KEY`, hashed at rest), is kept to the
+// schools and reports that subscriber is scoped to, is rate-limited per key, and is audited as counts. The OpenAPI
+// 3.1 document at /api/v1/openapi.json is generated from the zod schemas these handlers validate with.
+import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import type { Context, Hono } from 'hono';
+import type { Db } from 'mongodb';
+import { accountsForSchool, getAccount } from '../store/accounts.js';
+import { audit } from '../store/audit.js';
+import { attendanceOf, contactsOf, groupsOf } from '../store/schoolData.js';
+import { getSchool } from '../store/schools.js';
+import { subscriberByKey, type SubscriberDoc } from '../store/subscribers.js';
+import { accountFor, inScope } from '../sync/outbound.js';
+import type { School } from '../domain/model.js';
+
+type Env = { Variables: { subscriber: SubscriberDoc } };
+
+export interface ApiDeps {
+  db: Db;
+  /** Requests a key may make per minute (a burst of that many, refilled evenly). */
+  perMinute?: number;
+}
+
+const ErrorBody = z
+  .object({ error: z.string(), message: z.string() })
+  .openapi('Error', { description: 'What went wrong, in a sentence' });
+
+const Association = z.object({
+  dfeNumber: z.string(),
+  role: z.enum(['pupil', 'staff']),
+  status: z.enum(['active', 'ended']),
+  source: z.enum(['mis', 'manual']),
+  since: z.string(),
+  until: z.string().optional(),
+  yearGroup: z.string().optional(),
+  registrationGroup: z.string().optional(),
+  roles: z.array(z.string()).optional(),
+  groups: z.array(z.string()).optional(),
+});
+
+const Account = z
+  .object({
+    username: z.string(),
+    kind: z.enum(['pupil', 'staff']),
+    legalForename: z.string(),
+    legalSurname: z.string(),
+    preferredForename: z.string().optional(),
+    preferredSurname: z.string().optional(),
+    dateOfBirth: z.string().optional(),
+    upn: z.string().optional(),
+    email: z.string().optional(),
+    status: z.enum(['active', 'unallocated']),
+    updatedAt: z.string(),
+    school: z.array(Association),
+  })
+  .openapi('Account', {
+    description: 'An account as the subscriber may see it: only the fields of reports it and the school accept',
+  });
+
+const dfeParam = z
+  .string()
+  .regex(/^\d{7}$/)
+  .openapi({ param: { name: 'dfeNumber', in: 'path' }, example: '2093456' });
+
+const errors = {
+  400: { description: 'A parameter is not valid', content: { 'application/json': { schema: ErrorBody } } },
+  401: {
+    description: 'No key, or a key that is not valid or was revoked',
+    content: { 'application/json': { schema: ErrorBody } },
+  },
+  403: { description: 'The key is not scoped to this school', content: { 'application/json': { schema: ErrorBody } } },
+  404: {
+    description: 'No such school, account or accepted report',
+    content: { 'application/json': { schema: ErrorBody } },
+  },
+  429: {
+    description: 'Too many requests: wait for Retry-After seconds',
+    content: { 'application/json': { schema: ErrorBody } },
+  },
+} as const;
+
+const security = [{ bearer: [] }];
+
+const listAccounts = createRoute({
+  method: 'get',
+  path: '/schools/{dfeNumber}/accounts',
+  summary: "A school's accounts, a page at a time (oldest username first)",
+  security,
+  request: {
+    params: z.object({ dfeNumber: dfeParam }),
+    query: z.object({
+      updatedSince: z.iso
+        .datetime({ offset: true })
+        .optional()
+        .openapi({ description: 'Only accounts changed at or after this time' }),
+      after: z.string().min(1).max(200).optional().openapi({ description: 'The `next` of the previous page' }),
+      limit: z.coerce.number().int().min(1).max(500).default(100),
+    }),
+  },
+  responses: {
+    200: {
+      description: 'One page of accounts',
+      content: {
+        'application/json': { schema: z.object({ accounts: z.array(Account), next: z.string().nullable() }) },
+      },
+    },
+    ...errors,
+  },
+});
+
+const oneAccount = createRoute({
+  method: 'get',
+  path: '/schools/{dfeNumber}/accounts/{username}',
+  summary: 'One account at the school',
+  security,
+  request: {
+    params: z.object({
+      dfeNumber: dfeParam,
+      username: z
+        .string()
+        .min(1)
+        .max(200)
+        .openapi({ param: { name: 'username', in: 'path' } }),
+    }),
+  },
+  responses: { 200: { description: 'The account', content: { 'application/json': { schema: Account } } }, ...errors },
+});
+
+const Group = z.object({
+  groupId: z.string(),
+  name: z.string(),
+  type: z.string(),
+  studentPersonIds: z.array(z.string()),
+  staffPersonIds: z.array(z.string()),
+});
+const groupsRoute = createRoute({
+  method: 'get',
+  path: '/schools/{dfeNumber}/groups',
+  summary: "The school's classes and groups with their members' MIS ids (Groups & Classes accepted)",
+  security,
+  request: { params: z.object({ dfeNumber: dfeParam }) },
+  responses: {
+    200: {
+      description: 'The groups',
+      content: { 'application/json': { schema: z.object({ groups: z.array(Group) }) } },
+    },
+    ...errors,
+  },
+});
+
+const Contact = z
+  .looseObject({ contactId: z.string() })
+  .openapi('Contact', { description: 'A contact as the MIS reports it' });
+const contactsRoute = createRoute({
+  method: 'get',
+  path: '/schools/{dfeNumber}/contacts',
+  summary: "The school's contacts (Contacts accepted)",
+  security,
+  request: { params: z.object({ dfeNumber: dfeParam }) },
+  responses: {
+    200: {
+      description: 'The contacts',
+      content: { 'application/json': { schema: z.object({ contacts: z.array(Contact) }) } },
+    },
+    ...errors,
+  },
+});
+
+const Mark = z.looseObject({ personId: z.string(), date: z.string() }).openapi('AttendanceMark');
+const attendanceRoute = createRoute({
+  method: 'get',
+  path: '/schools/{dfeNumber}/attendance',
+  summary: "The school's attendance marks kept (Attendance accepted), optionally one day",
+  security,
+  request: {
+    params: z.object({ dfeNumber: dfeParam }),
+    query: z.object({ date: z.iso.date().optional() }),
+  },
+  responses: {
+    200: { description: 'The marks', content: { 'application/json': { schema: z.object({ marks: z.array(Mark) }) } } },
+    ...errors,
+  },
+});
+
+const fail = (c: Context, status: 401 | 403 | 404 | 429, error: string, message: string) =>
+  c.json({ error, message }, status);
+
+/** A token bucket per key: `perMinute` requests at once, refilled evenly. */
+function limiter(perMinute: number) {
+  const buckets = new Map<string, { tokens: number; at: number }>();
+  return (key: string): number | undefined => {
+    const now = Date.now();
+    const b = buckets.get(key) ?? { tokens: perMinute, at: now };
+    b.tokens = Math.min(perMinute, b.tokens + ((now - b.at) / 60_000) * perMinute);
+    b.at = now;
+    buckets.set(key, b);
+    if (b.tokens < 1) return Math.ceil(((1 - b.tokens) * 60) / perMinute);
+    b.tokens -= 1;
+    return undefined;
+  };
+}
+
+export function apiRoutes(deps: ApiDeps): (app: Hono) => void {
+  const { db } = deps;
+  const api = new OpenAPIHono<Env>({
+    defaultHook: (result, c) => {
+      if (!result.success)
+        return c.json(
+          {
+            error: 'payload_invalid',
+            message: result.error.issues
+              .slice(0, 3)
+              .map((i) => `${i.path.join('.') || 'request'}: ${i.message}`)
+              .join('; '),
+          },
+          400,
+        );
+    },
+  });
+  api.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+  const limited = limiter(deps.perMinute ?? 120);
+
+  // every API request: a key that is ours and not revoked, within its rate
+  api.use('/schools/*', async (c, next) => {
+    const header = c.req.header('authorization') ?? '';
+    const key = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
+    const subscriber = key ? await subscriberByKey(db, key) : undefined;
+    if (!subscriber || subscriber.revokedAt)
+      return fail(c, 401, 'signature_invalid', 'a valid API key is required (Authorization: Bearer KEY)');
+    const wait = limited(subscriber._id);
+    if (wait !== undefined) {
+      c.header('retry-after', String(wait));
+      return fail(c, 429, 'rate_limited', `too many requests: try again in ${wait} s`);
+    }
+    c.set('subscriber', subscriber);
+    await next();
+  });
+
+  /** The school, when the key may read it: 403 outside its scope, 404 unknown. */
+  const schoolFor = async (c: Context<Env>, dfeNumber: string): Promise<School | Response> => {
+    if (!inScope(c.get('subscriber'), dfeNumber))
+      return fail(c, 403, 'forbidden', `this key is not scoped to school ${dfeNumber}`);
+    const school = await getSchool(db, dfeNumber);
+    return school ?? fail(c, 404, 'not_found', `school ${dfeNumber} is not known`);
+  };
+  const readsReport = (c: Context<Env>, school: School, report: 'groups' | 'contacts' | 'attendance') =>
+    c.get('subscriber').reports.includes(report) && school.acceptedReports.includes(report);
+  const audited = (c: Context<Env>, dfeNumber: string, what: string, count: number) =>
+    audit(db, {
+      at: new Date(),
+      actor: `api:${c.get('subscriber')._id}`,
+      action: 'api.read',
+      dfeNumber,
+      detail: `${what} ${count}`,
+    });
+
+  api.openapi(listAccounts, async (c) => {
+    const { dfeNumber } = c.req.valid('param');
+    const { updatedSince, after, limit } = c.req.valid('query');
+    const school = await schoolFor(c, dfeNumber);
+    if (school instanceof Response) return school as never;
+    const since = updatedSince ? new Date(updatedSince).toISOString() : undefined;
+    const visible = (await accountsForSchool(db, dfeNumber))
+      .filter((a) => !since || a.updatedAt >= since)
+      .sort((a, b) => (a.username < b.username ? -1 : a.username > b.username ? 1 : 0))
+      .filter((a) => !after || a.username > after)
+      .map((a) => accountFor(a, school, c.get('subscriber').reports))
+      .filter((a): a is NonNullable<typeof a> => !!a);
+    const page = visible.slice(0, limit);
+    await audited(c, dfeNumber, 'accounts', page.length);
+    return c.json(
+      {
+        accounts: page as z.infer<typeof Account>[],
+        next: visible.length > limit ? String(page.at(-1)!.username) : null,
+      },
+      200,
+    );
+  });
+
+  api.openapi(oneAccount, async (c) => {
+    const { dfeNumber, username } = c.req.valid('param');
+    const school = await schoolFor(c, dfeNumber);
+    if (school instanceof Response) return school as never;
+    const account = await getAccount(db, username);
+    const visible =
+      account && account.associations.some((x) => x.dfeNumber === dfeNumber)
+        ? accountFor(account, school, c.get('subscriber').reports)
+        : undefined;
+    if (!visible)
+      return fail(c, 404, 'not_found', `no account ${username} at ${dfeNumber} that this key may read`) as never;
+    await audited(c, dfeNumber, 'accounts', 1);
+    return c.json(visible as z.infer<typeof Account>, 200);
+  });
+
+  api.openapi(groupsRoute, async (c) => {
+    const { dfeNumber } = c.req.valid('param');
+    const school = await schoolFor(c, dfeNumber);
+    if (school instanceof Response) return school as never;
+    if (!readsReport(c, school, 'groups'))
+      return fail(c, 404, 'not_found', `groups of ${dfeNumber} are not shared with this key`) as never;
+    const groups = (await groupsOf(db, dfeNumber)).map((g) => ({
+      groupId: g.groupId,
+      name: g.name,
+      type: g.type,
+      studentPersonIds: g.studentPersonIds,
+      staffPersonIds: g.staffPersonIds,
+    }));
+    await audited(c, dfeNumber, 'groups', groups.length);
+    return c.json({ groups }, 200);
+  });
+
+  api.openapi(contactsRoute, async (c) => {
+    const { dfeNumber } = c.req.valid('param');
+    const school = await schoolFor(c, dfeNumber);
+    if (school instanceof Response) return school as never;
+    if (!readsReport(c, school, 'contacts'))
+      return fail(c, 404, 'not_found', `contacts of ${dfeNumber} are not shared with this key`) as never;
+    const contacts = await contactsOf(db, dfeNumber);
+    await audited(c, dfeNumber, 'contacts', contacts.length);
+    return c.json({ contacts: contacts as unknown as z.infer<typeof Contact>[] }, 200);
+  });
+
+  api.openapi(attendanceRoute, async (c) => {
+    const { dfeNumber } = c.req.valid('param');
+    const { date } = c.req.valid('query');
+    const school = await schoolFor(c, dfeNumber);
+    if (school instanceof Response) return school as never;
+    if (!readsReport(c, school, 'attendance'))
+      return fail(c, 404, 'not_found', `attendance of ${dfeNumber} is not shared with this key`) as never;
+    const marks = (await attendanceOf(db, dfeNumber)).filter((m) => !date || m.date === date);
+    await audited(c, dfeNumber, 'attendance', marks.length);
+    return c.json({ marks: marks as unknown as z.infer<typeof Mark>[] }, 200);
+  });
+
+  api.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'USO autoupdate read API',
+      version: '1',
+      description: 'Accounts, groups, contacts and attendance of the schools a subscriber is scoped to.',
+    },
+    servers: [{ url: '/api/v1' }],
+  });
+  return (app) => {
+    app.route('/api/v1', api as unknown as Hono);
+  };
+}

@@ -1,0 +1,87 @@
+// Outbound events waiting for, or given to, each subscriber: one document per subscriber and event, so an event is
+// queued once however often it is seen, and delivered in the order it happened.
+import type { Db } from 'mongodb';
+
+export interface OutboundEvent {
+  id: string;
+  type: string;
+  occurredAt: string;
+  dfeNumber?: string;
+  data: Record<string, unknown>;
+}
+
+export interface DeliveryDoc {
+  _id: string;
+  subscriberId: string;
+  /** Order of delivery: when it happened, then the event id. */
+  order: string;
+  event: OutboundEvent;
+  status: 'pending' | 'sent';
+  attempts: number;
+  nextAttemptAt: Date;
+  firstFailedAt?: Date;
+  sentAt?: Date;
+  lastError?: string;
+}
+
+const coll = (db: Db) => db.collection<DeliveryDoc>('deliveries');
+const BATCH = 50;
+
+/** Queues events for a subscriber; an event already queued for it is left as it is. */
+export async function queueDeliveries(db: Db, subscriberId: string, events: readonly OutboundEvent[]): Promise<number> {
+  let queued = 0;
+  for (let i = 0; i < events.length; i += BATCH) {
+    const docs = events.slice(i, i + BATCH).map((event): DeliveryDoc => ({
+      _id: `${subscriberId}|${event.id}`,
+      subscriberId,
+      order: `${event.occurredAt}|${event.id}`,
+      event,
+      status: 'pending',
+      attempts: 0,
+      nextAttemptAt: new Date(0),
+    }));
+    try {
+      queued += (await coll(db).insertMany(docs, { ordered: false })).insertedCount;
+    } catch (err) {
+      const e = err as { code?: number; writeErrors?: unknown; result?: { insertedCount?: number } };
+      const list = Array.isArray(e.writeErrors) ? e.writeErrors : e.writeErrors ? [e.writeErrors] : [];
+      if (!list.length || list.some((w) => (w as { code?: number }).code !== 11000)) throw err;
+      queued += docs.length - list.length;
+    }
+  }
+  return queued;
+}
+
+/** The subscriber's oldest undelivered event, if any. */
+export async function nextDelivery(db: Db, subscriberId: string): Promise<DeliveryDoc | undefined> {
+  return (await coll(db).find({ subscriberId, status: 'pending' }).sort({ order: 1 }).limit(1).next()) ?? undefined;
+}
+
+export async function markDelivered(db: Db, id: string, at: Date): Promise<void> {
+  await coll(db).updateOne({ _id: id }, { $set: { status: 'sent', sentAt: at }, $inc: { attempts: 1 } });
+}
+
+export async function markAttemptFailed(
+  db: Db,
+  d: DeliveryDoc,
+  error: string,
+  nextAttemptAt: Date,
+  now: Date,
+): Promise<void> {
+  await coll(db).updateOne(
+    { _id: d._id },
+    {
+      $set: { nextAttemptAt, lastError: error.slice(0, 200), ...(d.firstFailedAt ? {} : { firstFailedAt: now }) },
+      $inc: { attempts: 1 },
+    },
+  );
+}
+
+export async function deliveriesOf(db: Db, subscriberId: string): Promise<DeliveryDoc[]> {
+  return coll(db).find({ subscriberId }).sort({ order: 1 }).toArray();
+}
+
+/** Delivered events older than the cutoff (retention). */
+export async function deleteDeliveredBefore(db: Db, cutoff: Date): Promise<number> {
+  return (await coll(db).deleteMany({ status: 'sent', sentAt: { $lt: cutoff } })).deletedCount;
+}

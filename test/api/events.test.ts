@@ -1,0 +1,233 @@
+// Outbound events and the read API, end to end on the test store: the example receiver (examples/) verifies every
+// delivery's signature; a flaky subscriber is retried until it answers; keys are scoped, revocable and minimal.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createApp, loggedPath } from '../../src/app.js';
+import { apiRoutes } from '../../src/api/index.js';
+import { upsertSchool } from '../../src/store/schools.js';
+import { addSubscriber, revokeSubscriber } from '../../src/store/subscribers.js';
+import { deliveriesOf } from '../../src/store/deliveries.js';
+import { generateLocalAuthority } from '../../src/sync/integris/sim/generator.js';
+import { deliverEvents, fanOut } from '../../src/sync/outbound.js';
+import { syncSchool } from '../../src/sync/process.js';
+import type { ExportFile } from '../../src/domain/records.js';
+import { captureLogger } from '../helpers/log.js';
+import { useTestStore } from '../helpers/store.js';
+
+const ctx = useTestStore();
+const la = generateLocalAuthority({ seed: 31, schools: 2, sizeFactor: 0.2, laCode: '874' });
+const [a, b] = la.schools as [(typeof la.schools)[0], (typeof la.schools)[0]];
+const children: ChildProcess[] = [];
+const servers: Server[] = [];
+
+afterAll(() => {
+  for (const c of children) c.kill();
+  for (const s of servers) s.close();
+});
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((ok) => s.listen(0, '127.0.0.1', ok));
+  const { port } = s.address() as AddressInfo;
+  await new Promise((ok) => s.close(ok));
+  return port;
+}
+
+/** The example receiver, run as a service would run it; resolves to the verified events it prints. */
+async function startReceiver(
+  secret: string,
+): Promise<{ url: string; events: () => { id: string; type: string; dfeNumber: string; data: any }[] }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['examples/event-receiver.mjs'], {
+    env: { ...process.env, USO_SECRETS: secret, PORT: String(port) },
+  });
+  children.push(child);
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  await new Promise<void>((ok) => child.stderr.once('data', () => ok()));
+  return {
+    url: `http://127.0.0.1:${port}/events`,
+    events: () =>
+      out
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l)),
+  };
+}
+
+const file = (school: typeof a, students = school.students, at = `${la.today}T18:00:00Z`): ExportFile => ({
+  dfeNumber: school.dfeNumber,
+  exportedAt: at,
+  source: 'integris',
+  reports: { students, staff: school.staff, groups: school.groups },
+  completeness: {},
+});
+
+describe('outbound events and the read API', () => {
+  it('delivers signed events in order to the schools a subscriber is scoped to, retries a failing one, and serves scoped reads', async () => {
+    const db = ctx.store.db;
+    const logger = captureLogger().logger;
+    for (const s of [a, b])
+      await upsertSchool(db, {
+        dfeNumber: s.dfeNumber,
+        name: s.name,
+        laCode: s.laCode,
+        acceptedReports: ['students', 'staff', 'groups'],
+      });
+    // A's service hears about A's pupils and staff; B's only about B, through a server that fails once
+    const subA = await addSubscriber(db, {
+      name: 'learning platform',
+      url: 'http://placeholder',
+      events: ['account.*'],
+      scope: { schools: [a.dfeNumber] },
+      reports: ['students', 'staff'],
+    });
+    const receiver = await startReceiver(subA.secret);
+    await db.collection('subscribers').updateOne({ _id: subA.id as never }, { $set: { url: receiver.url } });
+    const seenByB: { id: string; status: number }[] = [];
+    const flaky = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        const id = (JSON.parse(body) as { id: string }).id;
+        const status = seenByB.length === 0 ? 500 : 200;
+        seenByB.push({ id, status });
+        res.writeHead(status).end();
+      });
+    });
+    await new Promise<void>((ok) => flaky.listen(0, '127.0.0.1', ok));
+    servers.push(flaky);
+    const subB = await addSubscriber(db, {
+      name: 'b messaging',
+      url: `http://127.0.0.1:${(flaky.address() as AddressInfo).port}/`,
+      events: ['account.*', 'run.finished'],
+      scope: { schools: [b.dfeNumber] },
+      reports: ['students'],
+    });
+
+    // night 1: everyone is created; night 2: one of A's pupils has left
+    const leaver = a.students[0]!;
+    const first = [];
+    for (const s of [a, b])
+      first.push(await syncSchool({ db, logger }, s.dfeNumber, { trigger: 'file', file: file(s), today: la.today }));
+    await fanOut(db);
+    let clock = new Date();
+    const deliver = () => deliverEvents(db, { logger, now: () => clock, random: () => 0.5 });
+    await deliver();
+    const between = new Date().toISOString();
+    await new Promise((r) => setTimeout(r, 20));
+    await syncSchool({ db, logger }, a.dfeNumber, {
+      trigger: 'file',
+      file: file(a, a.students.slice(1), `${la.today}T19:00:00Z`),
+      today: la.today,
+    });
+    await fanOut(db);
+    await deliver();
+    // the receiver got (and verified) A's events, in order: the leaver created, then unallocated
+    const events = receiver.events();
+    const username = events.find(
+      (e) =>
+        e.type === 'account.created' &&
+        e.data.account.legalSurname === leaver.legalSurname &&
+        e.data.account.legalForename === leaver.legalForename,
+    )!.data.account.username;
+    const about = events.filter((e) => e.data.account?.username === username).map((e) => e.type);
+    expect(about).toEqual(['account.created', 'account.unallocated']);
+    expect(events.every((e) => e.dfeNumber === a.dfeNumber)).toBe(true);
+    expect(events.filter((e) => e.type === 'account.created')).toHaveLength(first[0]!.counts.created);
+    // data minimisation: group membership is not sent to a subscriber that did not get the groups report
+    expect(events.some((e) => JSON.stringify(e).includes('"groups"'))).toBe(false);
+
+    // B's subscriber heard nothing of A; its first delivery failed and was retried once it was due, then all went
+    expect(seenByB[0]).toMatchObject({ status: 500 });
+    expect(seenByB.filter((x) => x.status === 200)).toHaveLength(0);
+    clock = new Date(clock.getTime() + 60 * 60_000);
+    await deliver();
+    const ok = seenByB.filter((x) => x.status === 200).map((x) => x.id);
+    expect(ok[0]).toBe(seenByB[0]!.id); // the failed event first: order is kept
+    expect(new Set(ok).size).toBe(ok.length); // each delivered once
+    const queued = await deliveriesOf(db, subB.id);
+    expect(queued.every((d) => d.status === 'sent' && d.event.dfeNumber === b.dfeNumber)).toBe(true);
+    expect(ok).toHaveLength(queued.length);
+    expect(queued.some((d) => d.event.type === 'run.finished')).toBe(true);
+    // students only: no staff account of B was sent
+    const created = queued.filter((d) => d.event.type === 'account.created');
+    expect(created.length).toBeGreaterThan(0);
+    expect(created.every((d) => (d.event.data.account as { kind: string }).kind === 'pupil')).toBe(true);
+
+    // the read API: A's key reads A's changes since night 1, not B; contacts (not accepted) are 404; revoked is 401
+    const app = createApp({ store: ctx.store, logger, routes: [apiRoutes({ db })] });
+    const get = (path: string, key = subA.apiKey) => app.request(path, { headers: { authorization: `Bearer ${key}` } });
+    const changed = await get(`/api/v1/schools/${a.dfeNumber}/accounts?updatedSince=${encodeURIComponent(between)}`);
+    expect(changed.status).toBe(200);
+    const body = (await changed.json()) as { accounts: { username: string; status: string }[]; next: string | null };
+    expect(body.accounts.map((x) => x.username)).toEqual([username]);
+    expect(body.accounts[0]!.status).toBe('unallocated');
+    const all = (await (await get(`/api/v1/schools/${a.dfeNumber}/accounts?limit=500`)).json()) as {
+      accounts: unknown[];
+    };
+    expect(all.accounts).toHaveLength(await db.collection('accounts').countDocuments({ schools: a.dfeNumber }));
+    const paged = (await (await get(`/api/v1/schools/${a.dfeNumber}/accounts?limit=10`)).json()) as { next: string };
+    const second = (await (
+      await get(`/api/v1/schools/${a.dfeNumber}/accounts?limit=10&after=${paged.next}`)
+    ).json()) as {
+      accounts: { username: string }[];
+    };
+    expect(second.accounts[0]!.username > paged.next).toBe(true);
+    expect((await get(`/api/v1/schools/${a.dfeNumber}/accounts/${username}`)).status).toBe(200);
+    expect((await get(`/api/v1/schools/${b.dfeNumber}/accounts`)).status).toBe(403);
+    expect((await get(`/api/v1/schools/${a.dfeNumber}/contacts`)).status).toBe(404);
+    expect((await get(`/api/v1/schools/${a.dfeNumber}/groups`)).status).toBe(404); // this key has no groups report
+    expect((await get(`/api/v1/schools/${a.dfeNumber}/accounts`, 'uso_not_a_key')).status).toBe(401);
+    expect((await get(`/api/v1/schools/${a.dfeNumber}/accounts?limit=0`)).status).toBe(400);
+    expect(
+      await db.collection('audit').countDocuments({ action: 'api.read', actor: `api:${subA.id}` }),
+    ).toBeGreaterThan(0);
+    await revokeSubscriber(db, subA.id);
+    expect((await get(`/api/v1/schools/${a.dfeNumber}/accounts`)).status).toBe(401);
+    // the username in an API path never reaches the logs
+    expect(loggedPath(`/api/v1/schools/${a.dfeNumber}/accounts/${username}`)).toBe(
+      `/api/v1/schools/${a.dfeNumber}/accounts/:username`,
+    );
+    const doc = (await (await app.request('/api/v1/openapi.json')).json()) as {
+      openapi: string;
+      paths: Record<string, unknown>;
+    };
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/schools/{dfeNumber}/accounts',
+        '/schools/{dfeNumber}/accounts/{username}',
+        '/schools/{dfeNumber}/contacts',
+      ]),
+    );
+  });
+
+  it('limits each key to its rate, with Retry-After', async () => {
+    const db = ctx.store.db;
+    const sub = await addSubscriber(db, {
+      name: 'r',
+      url: 'http://x',
+      events: ['*'],
+      scope: { laCode: '874' },
+      reports: ['students'],
+    });
+    const app = createApp({
+      store: ctx.store,
+      logger: captureLogger().logger,
+      routes: [apiRoutes({ db, perMinute: 3 })],
+    });
+    const statuses = [];
+    for (let i = 0; i < 5; i++)
+      statuses.push(
+        (
+          await app.request(`/api/v1/schools/${a.dfeNumber}/groups`, {
+            headers: { authorization: `Bearer ${sub.apiKey}` },
+          })
+        ).status,
+      );
+    expect(statuses).toEqual([404, 404, 404, 429, 429]);
+  });
+});
