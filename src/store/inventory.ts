@@ -176,6 +176,21 @@ export const inventory: readonly CollectionRecord[] = [
     kept: 'kept',
   },
   {
+    name: 'subscribers',
+    holds:
+      'services that receive events and read the API: URL, scope (schools or LA, reports), signing secrets, API key hash',
+    personal: 'none',
+    why: 'to send each service only what it is scoped to, signed',
+    kept: 'until revoked',
+  },
+  {
+    name: 'deliveries',
+    holds: 'events queued for or delivered to each subscriber',
+    personal: 'the account fields of the reports both the subscriber and the school accept',
+    why: 'delivery at least once, in order, with retries',
+    kept: '35 days after delivery',
+  },
+  {
     name: 'agendaJobs',
     holds: 'scheduled jobs (Agenda)',
     personal: 'none (DfE numbers)',
