@@ -13,6 +13,7 @@ import { getSchool } from '../store/schools.js';
 import { subscriberByKey, type SubscriberDoc } from '../store/subscribers.js';
 import { accountFor, inScope } from '../sync/outbound.js';
 import type { School } from '../domain/model.js';
+import { attendanceMarkSchema, contactSchema, groupSchema } from '../domain/records.js';
 
 type Env = { Variables: { subscriber: SubscriberDoc } };
 
@@ -61,7 +62,7 @@ const Account = z
 const dfeParam = z
   .string()
   .regex(/^\d{7}$/)
-  .openapi({ param: { name: 'dfeNumber', in: 'path' }, example: '2093456' });
+  .openapi({ param: { name: 'dfeNumber', in: 'path' }, example: '2092000' });
 
 const errors = {
   400: { description: 'A parameter is not valid', content: { 'application/json': { schema: ErrorBody } } },
@@ -127,13 +128,8 @@ const oneAccount = createRoute({
   responses: { 200: { description: 'The account', content: { 'application/json': { schema: Account } } }, ...errors },
 });
 
-const Group = z.object({
-  groupId: z.string(),
-  name: z.string(),
-  type: z.string(),
-  studentPersonIds: z.array(z.string()),
-  staffPersonIds: z.array(z.string()),
-});
+// the records' own schemas (what every stored record was checked against when it arrived) describe the responses
+const Group = groupSchema.openapi('Group', { description: 'A class or group with its members’ MIS ids' });
 const groupsRoute = createRoute({
   method: 'get',
   path: '/schools/{dfeNumber}/groups',
@@ -167,7 +163,7 @@ const contactsRoute = createRoute({
   },
 });
 
-const Mark = z.looseObject({ personId: z.string(), date: z.string() }).openapi('AttendanceMark');
+const Mark = attendanceMarkSchema.openapi('AttendanceMark', { description: 'One session mark of one pupil' });
 const attendanceRoute = createRoute({
   method: 'get',
   path: '/schools/{dfeNumber}/attendance',
@@ -299,13 +295,7 @@ export function apiRoutes(deps: ApiDeps): (app: Hono) => void {
     if (school instanceof Response) return school as never;
     if (!readsReport(c, school, 'groups'))
       return fail(c, 404, 'not_found', `groups of ${dfeNumber} are not shared with this key`) as never;
-    const groups = (await groupsOf(db, dfeNumber)).map((g) => ({
-      groupId: g.groupId,
-      name: g.name,
-      type: g.type,
-      studentPersonIds: g.studentPersonIds,
-      staffPersonIds: g.staffPersonIds,
-    }));
+    const groups = await groupsOf(db, dfeNumber);
     await audited(c, dfeNumber, 'groups', groups.length);
     return c.json({ groups }, 200);
   });
@@ -318,7 +308,7 @@ export function apiRoutes(deps: ApiDeps): (app: Hono) => void {
       return fail(c, 404, 'not_found', `contacts of ${dfeNumber} are not shared with this key`) as never;
     const contacts = await contactsOf(db, dfeNumber);
     await audited(c, dfeNumber, 'contacts', contacts.length);
-    return c.json({ contacts: contacts as unknown as z.infer<typeof Contact>[] }, 200);
+    return c.json({ contacts }, 200);
   });
 
   api.openapi(attendanceRoute, async (c) => {
@@ -330,7 +320,7 @@ export function apiRoutes(deps: ApiDeps): (app: Hono) => void {
       return fail(c, 404, 'not_found', `attendance of ${dfeNumber} is not shared with this key`) as never;
     const marks = (await attendanceOf(db, dfeNumber)).filter((m) => !date || m.date === date);
     await audited(c, dfeNumber, 'attendance', marks.length);
-    return c.json({ marks: marks as unknown as z.infer<typeof Mark>[] }, 200);
+    return c.json({ marks }, 200);
   });
 
   api.doc31('/openapi.json', {
