@@ -145,9 +145,7 @@ const groupsRoute = createRoute({
   },
 });
 
-const Contact = z
-  .looseObject({ contactId: z.string() })
-  .openapi('Contact', { description: 'A contact as the MIS reports it' });
+const Contact = contactSchema.openapi('Contact', { description: 'A contact as the MIS reports it' });
 const contactsRoute = createRoute({
   method: 'get',
   path: '/schools/{dfeNumber}/contacts',
