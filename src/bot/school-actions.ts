@@ -30,7 +30,8 @@ import {
 import type { IsoDate } from '../domain/dates.js';
 import type { ReportName } from '../domain/records.js';
 import { actorKey, authorise, conversationsOfSchool, type Actor } from './access.js';
-import type { ActionContext } from './actions.js';
+import { listHeld, listMatches, listUnallocated, type ActionContext } from './actions.js';
+import type { ButtonData } from './chat-actions.js';
 import { messageFor } from './notify.js';
 import { enqueue } from './outbox.js';
 import * as alerts from './alerts.js';
@@ -86,6 +87,28 @@ export async function undo(
     }
   }
   return { kind: 'undone', dfeNumber: input.dfeNumber, text, by: actor.displayName };
+}
+
+/** An Undo button pressed: what was undone, and the list it goes back to (the people to match, the unallocated, the held). */
+export async function undoFromChat(
+  ctx: ActionContext,
+  actor: Actor,
+  d: ButtonData,
+): Promise<{ done: View; list: View }> {
+  const done = await undo(ctx, actor, {
+    dfeNumber: d.d,
+    kind: d.k ?? 'match',
+    ...(d.p ? { personId: d.p } : {}),
+    ...(d.u ? { username: d.u } : {}),
+    ...(d.r ? { runId: d.r } : {}),
+  });
+  const list =
+    d.k === 'restore'
+      ? await listUnallocated(ctx, actor, d.d)
+      : d.k === 'approve'
+        ? await listHeld(ctx, actor, { dfeNumber: d.d, runId: d.r ?? '' })
+        : await listMatches(ctx, actor, d.d);
+  return { done, list };
 }
 
 /** The school's exclusion list, a page at a time in chat. */

@@ -2,7 +2,7 @@
 // renderers turn them into Block Kit (views/blocks.ts), Adaptive Cards (views/cards.ts) and plain text.
 import type { SchoolStatus } from '../sync/status.js';
 import type { GuardFired, Outcome } from '../domain/outcomes.js';
-import type { Account, PersonKind } from '../domain/model.js';
+import { PERSON_FIELDS, type Account, type PersonKind } from '../domain/model.js';
 import type { ButtonData, FormId } from './chat-actions.js';
 
 export interface PersonSummary {
@@ -276,19 +276,7 @@ export function changedFieldsOf(before: Account, after: Account, dfeNumber: stri
     if (JSON.stringify(a ?? null) !== JSON.stringify(b ?? null))
       fields.push({ field: FIELD_LABELS[field] ?? field, from: shown(field, a), to: shown(field, b) });
   };
-  for (const key of [
-    'legalForename',
-    'legalSurname',
-    'middleNames',
-    'preferredForename',
-    'preferredSurname',
-    'dateOfBirth',
-    'gender',
-    'upn',
-    'email',
-    'title',
-  ] as const)
-    compare(key, before[key], after[key]);
+  for (const key of PERSON_FIELDS) compare(key, before[key], after[key]);
   const here = (a: Account) => a.associations.find((x) => x.dfeNumber === dfeNumber && x.source === 'mis');
   const [x, y] = [here(before), here(after)];
   for (const key of ['status', 'yearGroup', 'registrationGroup', 'enrolmentStatus', 'roles', 'groups'] as const)

@@ -46,6 +46,20 @@ export interface PersonFields {
   title?: string;
 }
 
+/** The person fields the MIS gives, in the order they are compared and shown. */
+export const PERSON_FIELDS = [
+  'legalForename',
+  'legalSurname',
+  'middleNames',
+  'preferredForename',
+  'preferredSurname',
+  'dateOfBirth',
+  'gender',
+  'upn',
+  'email',
+  'title',
+] as const satisfies readonly (keyof PersonFields)[];
+
 export interface Account extends PersonFields {
   username: string;
   associations: Association[];

@@ -17,6 +17,7 @@ import {
 import { findCandidates } from './match.js';
 import {
   accountStatus,
+  PERSON_FIELDS,
   type Account,
   type Association,
   type PersonFields,
@@ -77,18 +78,7 @@ function settleStatus(a: Account): void {
 }
 
 function applyPerson(a: Account, fields: PersonFields): void {
-  for (const key of [
-    'legalForename',
-    'legalSurname',
-    'middleNames',
-    'preferredForename',
-    'preferredSurname',
-    'dateOfBirth',
-    'gender',
-    'upn',
-    'email',
-    'title',
-  ] as const) {
+  for (const key of PERSON_FIELDS) {
     if (fields[key] === undefined) delete a[key];
     else a[key] = fields[key];
   }

@@ -14,6 +14,8 @@ import { deliverEvents, fanOut } from '../../src/sync/outbound.js';
 import { syncSchool } from '../../src/sync/process.js';
 import type { ExportFile } from '../../src/domain/records.js';
 import { captureLogger } from '../helpers/log.js';
+import { grantRole } from '../../src/bot/access.js';
+import { queueLaDigests } from '../../src/bot/notify.js';
 import { useTestStore } from '../helpers/store.js';
 
 const ctx = useTestStore();
@@ -203,6 +205,37 @@ describe('outbound events and the read API', () => {
         '/schools/{dfeNumber}/contacts',
       ]),
     );
+  });
+
+  it('pauses a subscriber that keeps failing for a day, and says so in the LA digest', async () => {
+    const db = ctx.store.db;
+    const down = createServer((_req, res) => res.writeHead(503).end());
+    await new Promise<void>((ok) => down.listen(0, '127.0.0.1', ok));
+    servers.push(down);
+    const sub = await addSubscriber(db, {
+      name: 'Staff mail',
+      url: `http://127.0.0.1:${(down.address() as AddressInfo).port}/`,
+      events: ['run.finished'],
+      scope: { laCode: '874' },
+      reports: ['staff'],
+    });
+    await syncSchool({ db, logger: captureLogger().logger }, b.dfeNumber, {
+      trigger: 'file',
+      file: file(b, b.students, `${la.today}T20:00:00Z`),
+      today: la.today,
+    });
+    await fanOut(db);
+    let clock = new Date();
+    const deliver = () => deliverEvents(db, { logger: captureLogger().logger, now: () => clock, random: () => 0.5 });
+    expect((await deliver()).failed).toBe(1);
+    clock = new Date(clock.getTime() + 25 * 3600_000);
+    await deliver();
+    expect((await db.collection('subscribers').findOne({ _id: sub.id as never }))?.pausedAt).toBeDefined();
+    expect((await deliver()).failed).toBe(0); // paused: nothing more is tried
+    await grantRole(db, { platform: 'cli', userId: 'ops', displayName: 'ops' }, b.dfeNumber, 'slack:T8:ULA', 'la');
+    expect(await queueLaDigests(db, '2026-12-01')).toBe(1);
+    const digest = await db.collection('outbox').findOne({ _id: 'digest:2026-12-01:slack:T8:ULA' as never });
+    expect(digest?.message.text).toMatch(/event subscriber \*Staff mail\* is paused: deliveries failing since/);
   });
 
   it('limits each key to its rate, with Retry-After', async () => {

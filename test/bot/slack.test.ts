@@ -569,6 +569,50 @@ describe('Slack', () => {
     expect(await db.collection('accounts').countDocuments({ legalSurname: 'Okafor-Reyes' })).toBe(1);
   });
 
+  it('keeps a non-MIS account until its review date, and retires another', async () => {
+    const db = ctx.store.db;
+    const governor = await requestAccount(
+      db,
+      school.dfeNumber,
+      { kind: 'staff', legalForename: 'Gail', legalSurname: 'Governor', startDate: la.today },
+      'cli:ops',
+    );
+    const list = (await (await slash('non-mis')).json()) as {
+      blocks: { elements?: { action_id: string; value: string }[] }[];
+    };
+    const buttons = list.blocks.flatMap((b) => b.elements ?? []);
+    const keep = buttons.find((e) => e.action_id === 'uso_open_form' && JSON.parse(e.value).u === governor)!;
+    const opened = nock('https://slack.com')
+      .post('/api/views.open', (b) => String(b.view).includes('uso_form_keep'))
+      .reply(200, { ok: true });
+    await click('uso_open_form', keep.value);
+    await vi_waitFor(() => opened.isDone());
+    nock('https://slack.com').post('/api/chat.postMessage').reply(200, { ok: true, ts: '1' });
+    expect(
+      await submit(
+        'uso_form_keep',
+        { d: school.dfeNumber, u: governor, ch: 'C1' },
+        {
+          reason: { reason: { value: 'governor' } },
+          review: { review: { selected_date: '2099-01-01' } },
+        },
+      ),
+    ).toBe('');
+    const after = (await (await slash('non-mis')).json()) as { blocks: unknown[] };
+    expect(JSON.stringify(after.blocks)).not.toContain(governor); // kept: off the list until 2099
+    // the hand-made account of the seed is retired: it joins the unallocated pool like a leaver
+    const retire = buttons.find((e) => e.action_id === 'uso_retire' && JSON.parse(e.value).u === 'tom.requested')!;
+    const retired = nock('https://slack.com')
+      .post('/api/chat.update', (b) => /tom.requested was retired/.test(String(b.blocks)))
+      .reply(200, { ok: true });
+    await click('uso_retire', retire.value);
+    await vi_waitFor(() => retired.isDone());
+    expect((await getAccount(db, 'tom.requested'))!.status).toBe('unallocated');
+    expect(await db.collection('audit').findOne({ action: 'account.kept', username: governor })).toMatchObject({
+      actor: 'slack:T1:UHEAD',
+    });
+  });
+
   it('sends LA admins a morning digest of the schools that need someone, once a day', async () => {
     await grantRole(
       ctx.store.db,

@@ -157,36 +157,28 @@ const listOf =
   (list: (ctx: actions.ActionContext, actor: Actor, d: ButtonData) => Promise<View>): Act =>
   async (deps, actor, d) => ({ message: render(await list(deps.ctx, actor, d), d.page ?? 0), decision: false });
 
+/** One person's held change decided: who decided what, above the list as it stands now. */
+const oneHeld =
+  (decision: 'approved' | 'rejected'): Act =>
+  async (deps, actor, d) => ({
+    message: above(
+      render(
+        await actions.decideOneHeld(deps.ctx, actor, {
+          dfeNumber: d.d,
+          runId: d.r ?? '',
+          username: d.u ?? '',
+          decision,
+        }),
+      ),
+      render(await actions.listHeld(deps.ctx, actor, { dfeNumber: d.d, runId: d.r ?? '', filter: d.f }), d.page ?? 0),
+    ),
+    decision: true,
+  });
+
 /** What each button does (Slack's own confirm dialog guards exclude, restore, approve and reject). */
 export const buttonActs: Record<ChatAction, Act> = {
-  approveOne: async (deps, actor, d) => ({
-    message: above(
-      render(
-        await actions.decideOneHeld(deps.ctx, actor, {
-          dfeNumber: d.d,
-          runId: d.r ?? '',
-          username: d.u ?? '',
-          decision: 'approved',
-        }),
-      ),
-      render(await actions.listHeld(deps.ctx, actor, { dfeNumber: d.d, runId: d.r ?? '', filter: d.f }), d.page ?? 0),
-    ),
-    decision: true,
-  }),
-  rejectOne: async (deps, actor, d) => ({
-    message: above(
-      render(
-        await actions.decideOneHeld(deps.ctx, actor, {
-          dfeNumber: d.d,
-          runId: d.r ?? '',
-          username: d.u ?? '',
-          decision: 'rejected',
-        }),
-      ),
-      render(await actions.listHeld(deps.ctx, actor, { dfeNumber: d.d, runId: d.r ?? '', filter: d.f }), d.page ?? 0),
-    ),
-    decision: true,
-  }),
+  approveOne: oneHeld('approved'),
+  rejectOne: oneHeld('rejected'),
   held: listOf((ctx, actor, d) =>
     actions.listHeld(ctx, actor, { dfeNumber: d.d, ...(d.r ? { runId: d.r } : {}), filter: d.f }),
   ),
@@ -218,23 +210,8 @@ export const buttonActs: Record<ChatAction, Act> = {
     return { decision: false };
   },
   undo: async (deps, actor, d) => {
-    const done = render(
-      await school.undo(deps.ctx, actor, {
-        dfeNumber: d.d,
-        kind: d.k ?? 'match',
-        ...(d.p ? { personId: d.p } : {}),
-        ...(d.u ? { username: d.u } : {}),
-        ...(d.r ? { runId: d.r } : {}),
-      }),
-    );
-    // what was undone is shown with the list it goes back to
-    const list =
-      d.k === 'restore'
-        ? await actions.listUnallocated(deps.ctx, actor, d.d)
-        : d.k === 'approve'
-          ? await actions.listHeld(deps.ctx, actor, { dfeNumber: d.d, runId: d.r ?? '' })
-          : await actions.listMatches(deps.ctx, actor, d.d);
-    return { message: above(done, render(list)), decision: true };
+    const { done, list } = await school.undoFromChat(deps.ctx, actor, d);
+    return { message: above(render(done), render(list)), decision: true };
   },
   exclusions: listOf((ctx, actor, d) => school.exclusions(ctx, actor, d.d)),
   removeExclusion: async (deps, actor, d) => ({

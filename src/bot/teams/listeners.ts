@@ -229,20 +229,7 @@ export const cardActs: Record<ChatAction, Act> = {
     forEveryone: false,
   }),
   undo: async (deps, actor, d) => {
-    const done = await school.undo(deps.ctx, actor, {
-      dfeNumber: d.d,
-      kind: d.k ?? 'match',
-      ...(d.p ? { personId: d.p } : {}),
-      ...(d.u ? { username: d.u } : {}),
-      ...(d.r ? { runId: d.r } : {}),
-    });
-    // what was undone, above the list it goes back to
-    const list =
-      d.k === 'restore'
-        ? await actions.listUnallocated(deps.ctx, actor, d.d)
-        : d.k === 'approve'
-          ? await actions.listHeld(deps.ctx, actor, { dfeNumber: d.d, runId: d.r ?? '' })
-          : await actions.listMatches(deps.ctx, actor, d.d);
+    const { done, list } = await school.undoFromChat(deps.ctx, actor, d);
     return { card: stacked(view(done), view(list)), forEveryone: true, changed: true };
   },
   exclusions: listOf((ctx, actor, d) => school.exclusions(ctx, actor, d.d)),
