@@ -1,5 +1,7 @@
 // A labelled matching set made by the generator: existing accounts, true duplicates of some of them with the
 // corruptions real MIS data carries, and hard non-matches (twins, namesakes born on other days).
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
 import { Faker, base, en, en_GB } from '@faker-js/faker';
 import { generateLocalAuthority } from '../src/sync/integris/sim/generator.js';
 import { findCandidates } from '../src/sync/match.js';
@@ -108,17 +110,75 @@ export function labelledSet(seed: number, accountsWanted: number) {
   return { laCode: la.laCode, accounts, probes };
 }
 
-export function evaluate(set: ReturnType<typeof labelledSet>) {
-  const blocks = new Map<string, (typeof set.accounts)[number][]>();
+/** A labelled set: accounts and probes, each probe the account it truly is (or none). */
+export interface MatchSet {
+  laCode: string;
+  accounts: (MatchablePerson & { username: string })[];
+  probes: { person: MatchablePerson; truth?: string }[];
+}
+
+/** A value that is there: a non-empty string (anything else, a missing, empty or malformed value, is unknown). */
+const known = z
+  .unknown()
+  .optional()
+  .transform((v) => (typeof v === 'string' && v.trim() ? v.trim() : undefined));
+const day = z
+  .unknown()
+  .transform((v) => (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v.trim()) ? v.trim() : undefined));
+const personFields = z.looseObject({
+  legalForename: known,
+  legalSurname: known,
+  preferredForename: known,
+  preferredSurname: known,
+  dateOfBirth: day,
+  gender: z
+    .unknown()
+    .transform((v) => (typeof v === 'string' && /^[MFXU]$/i.test(v.trim()) ? v.trim().toUpperCase() : undefined)),
+  upn: known,
+});
+const matchSetSchema = z.object({
+  laCode: z.string().regex(/^\d{3}$/),
+  accounts: z.array(personFields.extend({ username: z.string().min(1) })),
+  probes: z.array(z.looseObject({ id: z.unknown(), person: personFields, truth: known })),
+});
+
+/**
+ * Reads a labelled set from JSON (the format in bench/README.md): `{laCode, accounts: [{username, legalForename,
+ * legalSurname, preferredForename?, dateOfBirth?, gender?, upn?}], probes: [{id, person: {...}, truth?}]}`.
+ */
+export function loadMatchSet(path: string): MatchSet {
+  const raw = matchSetSchema.parse(JSON.parse(readFileSync(path, 'utf8')));
+  const person = (p: z.infer<typeof personFields>): MatchablePerson => ({
+    legalForename: p.legalForename ?? '',
+    legalSurname: p.legalSurname ?? '',
+    ...(p.preferredForename ? { preferredForename: p.preferredForename } : {}),
+    ...(p.preferredSurname ? { preferredSurname: p.preferredSurname } : {}),
+    ...(p.dateOfBirth ? { dateOfBirth: p.dateOfBirth } : {}),
+    ...(p.gender ? { gender: p.gender } : {}),
+    ...(p.upn ? { upn: p.upn } : {}),
+  });
+  return {
+    laCode: raw.laCode,
+    accounts: raw.accounts.map((a) => ({ ...person(a), username: a.username })),
+    probes: raw.probes.map((p) => ({ person: person(p.person), ...(p.truth ? { truth: p.truth } : {}) })),
+  };
+}
+
+export function evaluate(set: MatchSet) {
+  const blocks = new Map<string, MatchSet['accounts'][number][]>();
   for (const a of set.accounts)
     for (const k of accountBlockKeys(a, [set.laCode])) blocks.set(k, [...(blocks.get(k) ?? []), a]);
   let tp = 0;
   let fp = 0;
   let fn = 0;
+  // top-1: the best candidate must be the truth
+  let tp1 = 0;
+  let fp1 = 0;
+  let fn1 = 0;
   let scored = 0;
   const started = performance.now();
   for (const probe of set.probes) {
-    const pool = new Set<(typeof set.accounts)[number]>();
+    const pool = new Set<MatchSet['accounts'][number]>();
     for (const k of lookupBlockKeys(probe.person, set.laCode)) for (const a of blocks.get(k) ?? []) pool.add(a);
     scored += pool.size;
     const found = findCandidates(probe.person, [...pool]);
@@ -126,7 +186,15 @@ export function evaluate(set: ReturnType<typeof labelledSet>) {
     if (hit) tp++;
     else if (probe.truth !== undefined) fn++;
     fp += found.filter((c) => c.username !== probe.truth).length > 0 && !hit ? 1 : 0;
+    const best = found[0]?.username;
+    if (best !== undefined && best === probe.truth) tp1++;
+    else {
+      if (best !== undefined) fp1++;
+      if (probe.truth !== undefined) fn1++;
+    }
   }
+  const p1 = tp1 / Math.max(1, tp1 + fp1);
+  const r1 = tp1 / Math.max(1, tp1 + fn1);
   const seconds = (performance.now() - started) / 1000;
   const precision = tp / Math.max(1, tp + fp);
   const recall = tp / Math.max(1, tp + fn);
@@ -134,6 +202,7 @@ export function evaluate(set: ReturnType<typeof labelledSet>) {
     precision,
     recall,
     f1: (2 * precision * recall) / Math.max(1e-9, precision + recall),
+    top1F1: (2 * p1 * r1) / Math.max(1e-9, p1 + r1),
     rate: scored / seconds,
     probes: set.probes.length,
   };

@@ -15,7 +15,7 @@ import { upsertSchool } from '../src/store/schools.js';
 import { generateLocalAuthority, type SimSchool } from '../src/sync/integris/sim/generator.js';
 import { reportNames, type ExportFile, type Student } from '../src/domain/records.js';
 import { processExport, syncSchool } from '../src/sync/process.js';
-import { evaluate, labelledSet } from './matching.js';
+import { evaluate, labelledSet, loadMatchSet, type MatchSet } from './matching.js';
 
 const args = z
   .object({
@@ -25,9 +25,17 @@ const args = z
       .regex(/^\d+(,\d+)*$/)
       .optional(),
     runs: z.coerce.number().int().min(1).max(9).optional(),
+    'match-set': z.string().min(1).optional(),
   })
   .parse(
-    parseArgs({ options: { quick: { type: 'boolean' }, sizes: { type: 'string' }, runs: { type: 'string' } } }).values,
+    parseArgs({
+      options: {
+        quick: { type: 'boolean' },
+        sizes: { type: 'string' },
+        runs: { type: 'string' },
+        'match-set': { type: 'string' },
+      },
+    }).values,
   );
 
 const logger = createLogger({ level: 'silent', pretty: false });
@@ -265,13 +273,13 @@ async function syncBench(store: Store, size: number): Promise<void> {
   }
 }
 
-function matchingBench(runs: number, accounts: number, kind: string): void {
-  const set = labelledSet(7, accounts);
+function matchingBench(runs: number, set: MatchSet, kind: string): void {
   const measuredRuns = Array.from({ length: runs }, () => evaluate(set));
   const m = measuredRuns[0]!;
   emit({ name: 'match_precision', size: m.probes, value: m.precision, unit: 'ratio' }, kind);
   emit({ name: 'match_recall', size: m.probes, value: m.recall, unit: 'ratio' }, kind);
   emit({ name: 'match_f1', size: m.probes, value: m.f1, unit: 'ratio' }, kind);
+  emit({ name: 'match_top1_f1', size: m.probes, value: m.top1F1, unit: 'ratio' }, kind);
   emit(
     {
       name: 'match_rate',
@@ -284,6 +292,11 @@ function matchingBench(runs: number, accounts: number, kind: string): void {
 }
 
 async function main(): Promise<void> {
+  if (args['match-set']) {
+    // a labelled set from a file: matching figures only, no store
+    matchingBench(args.runs ?? 1, loadMatchSet(args['match-set']), 'none');
+    return;
+  }
   const dataDir = mkdtempSync(join(tmpdir(), 'uso-bench-'));
   const store = await openStore({
     uri: process.env.MONGODB_URI,
@@ -299,7 +312,7 @@ async function main(): Promise<void> {
       `uso-autoupdate bench on ${store.kind}, node ${machine.node}, ${machine.cores} cores; sizes ${sizes.join(', ')}\n`,
     );
     for (const size of sizes) await syncBench(store, size);
-    matchingBench(args.runs ?? (args.quick ? 3 : 5), args.quick ? 2000 : 10_000, store.kind);
+    matchingBench(args.runs ?? (args.quick ? 3 : 5), labelledSet(7, args.quick ? 2000 : 10_000), store.kind);
   } finally {
     await store.close();
     rmSync(dataDir, { recursive: true, force: true });

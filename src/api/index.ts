@@ -128,8 +128,11 @@ const oneAccount = createRoute({
   responses: { 200: { description: 'The account', content: { 'application/json': { schema: Account } } }, ...errors },
 });
 
-// the records' own schemas (what every stored record was checked against when it arrived) describe the responses
-const Group = groupSchema.openapi('Group', { description: 'A class or group with its members’ MIS ids' });
+// the records' own schemas (what every stored record was checked against when it arrived) describe the responses;
+// wrapped here, since a zod schema made before this module extended zod has no `.openapi()`
+const Group = z
+  .object(groupSchema.shape)
+  .openapi('Group', { description: 'A class or group with its members’ MIS ids' });
 const groupsRoute = createRoute({
   method: 'get',
   path: '/schools/{dfeNumber}/groups',
@@ -145,7 +148,7 @@ const groupsRoute = createRoute({
   },
 });
 
-const Contact = contactSchema.openapi('Contact', { description: 'A contact as the MIS reports it' });
+const Contact = z.object(contactSchema.shape).openapi('Contact', { description: 'A contact as the MIS reports it' });
 const contactsRoute = createRoute({
   method: 'get',
   path: '/schools/{dfeNumber}/contacts',
@@ -161,7 +164,9 @@ const contactsRoute = createRoute({
   },
 });
 
-const Mark = attendanceMarkSchema.openapi('AttendanceMark', { description: 'One session mark of one pupil' });
+const Mark = z
+  .object(attendanceMarkSchema.shape)
+  .openapi('AttendanceMark', { description: 'One session mark of one pupil' });
 const attendanceRoute = createRoute({
   method: 'get',
   path: '/schools/{dfeNumber}/attendance',
