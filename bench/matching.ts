@@ -80,6 +80,38 @@ export function labelledSet(seed: number, accountsWanted: number) {
       },
     ],
     ['married name', (a) => ({ ...a, legalSurname: f.person.lastName() })],
+    // what MIS exports get wrong beyond typing: names the wrong way round, a forename left out or cut to its
+    // initial, a stray space or hyphen, two birth-date digits transposed, a birth date missing
+    [
+      'names swapped',
+      (a) => ({
+        ...a,
+        legalForename: a.legalSurname.toUpperCase(),
+        legalSurname: a.legalForename,
+        preferredForename: undefined,
+      }),
+    ],
+    ['forename missing', (a) => ({ ...a, legalForename: '', preferredForename: undefined })],
+    ['initial only', (a) => ({ ...a, legalForename: a.legalForename[0]!, preferredForename: undefined })],
+    [
+      'stray space or hyphen',
+      (a) =>
+        a.legalForename.length > 3
+          ? {
+              ...a,
+              legalForename: `${a.legalForename.slice(0, 2)}${f.helpers.arrayElement([' ', '-'])}${a.legalForename.slice(2).toLowerCase()}`,
+            }
+          : undefined,
+    ],
+    [
+      'birth date digits transposed',
+      (a) => {
+        const d = a.dateOfBirth;
+        const t = `${d.slice(0, 8)}${d[9]}${d[8]}`;
+        return t !== d && !Number.isNaN(Date.parse(t)) ? { ...a, dateOfBirth: t } : undefined;
+      },
+    ],
+    ['birth date missing', (a) => ({ ...a, dateOfBirth: undefined })],
   ];
   for (const a of accounts) {
     const roll = f.number.int(99);
@@ -87,8 +119,8 @@ export function labelledSet(seed: number, accountsWanted: number) {
       const [name, corrupt] = f.helpers.arrayElement(corruptions);
       const p = corrupt(a);
       if (p) probes.push({ person: { ...p, upn: undefined }, truth: a.username, corruption: name });
-    } else if (roll < 40) {
-      // a twin: same surname and birthday, their own forename (and no share of the sibling's preferred name)
+    } else if (roll < 33) {
+      // a twin (about 3% of pupils are): same surname and birthday, their own forename (and no share of the sibling's preferred name)
       probes.push({
         person: {
           ...a,
@@ -97,7 +129,7 @@ export function labelledSet(seed: number, accountsWanted: number) {
         },
         corruption: 'twin',
       });
-    } else if (roll < 50) {
+    } else if (roll < 43) {
       // a namesake: another child of the same name, born on another day of the same school year
       const other = f.date
         .between({ from: `${Number(a.dateOfBirth.slice(0, 4)) - 1}-09-01`, to: `${a.dateOfBirth.slice(0, 4)}-08-31` })

@@ -120,7 +120,7 @@ def main():
         elif cause == "case and accents":
             p["legalForename"], p["legalSurname"] = f.lower().replace("e", "é", 1), s.upper()
         causes[cause] = causes.get(cause, 0) + 1
-        probes.append({"id": f"dup{i}", "person": p, "truth": a["username"]})
+        probes.append({"id": f"dup{i}", "person": p, "truth": a["username"], "cause": cause})
     # people with no account: strangers, namesakes born another day, twins of an account holder
     for i in range(n // 2):
         kind = r.choices(["stranger", "namesake", "twin"], [6, 3, 1])[0]
@@ -134,7 +134,7 @@ def main():
                  "dateOfBirth": a["dateOfBirth"]}
         p["gender"] = r.choice("MF")
         causes[f"no account: {kind}"] = causes.get(f"no account: {kind}", 0) + 1
-        probes.append({"id": f"new{i}", "person": p})
+        probes.append({"id": f"new{i}", "person": p, "cause": f"no account: {kind}"})
     # a person with no account whose namesake-by-chance exists is still no account: drop accidental exact duplicates
     keys = {(a["legalForename"], a["legalSurname"], a["dateOfBirth"]) for a in accounts}
     probes = [p for p in probes if "truth" in p or (p["person"]["legalForename"], p["person"]["legalSurname"], p["person"]["dateOfBirth"]) not in keys]

@@ -46,7 +46,9 @@ def main():
         ],
         blocking_rules_to_generate_predictions=[block_on("dob"), block_on("surname"), block_on("first_name")],
     )
-    linker = Linker([accounts, probes], settings, db_api=DuckDBAPI())
+    db = DuckDBAPI()
+    frames = [db.register(accounts, dataset_display_name="accounts"), db.register(probes, dataset_display_name="probes")]
+    linker = Linker(frames, settings)
     linker.training.estimate_probability_two_random_records_match(
         [block_on("first_name", "surname", "dob")], recall=0.7
     )

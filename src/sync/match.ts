@@ -7,15 +7,26 @@ import { swapDayMonth, type Candidate, type MatchablePerson } from '../domain/bl
 /** Scores at or above this make a look-alike that is held for a person to decide. */
 export const LOOKALIKE_THRESHOLD = 0.82;
 
+/**
+ * The forms a forename is compared in: the first word of the legal and preferred forenames, and each whole with its
+ * spaces and hyphens taken out ("Mary-Jane", "mary jane" and "Maryjane" agree; a stray space inside one does not
+ * hide it).
+ */
 function forenames(p: MatchablePerson): string[] {
-  return [
-    ...new Set(
-      [normaliseName(p.legalForename).split(' ')[0]!, normaliseName(p.preferredForename).split(' ')[0] ?? ''].filter(
-        Boolean,
-      ),
-    ),
-  ];
+  return [...new Set(legalForenameForms(p).concat(formsOf(p.preferredForename)))];
 }
+const formsOf = (f: string | undefined) => {
+  const n = normaliseName(f);
+  return n ? [n.split(' ')[0]!, n.replace(/ /g, '')] : [];
+};
+const legalForenameForms = (p: MatchablePerson) => formsOf(p.legalForename);
+
+/** A forename that is missing, or only an initial: it neither agrees nor disagrees. */
+const forenameUnknown = (p: MatchablePerson) => !normaliseName(p.legalForename) && !normaliseName(p.preferredForename);
+const initialOf = (p: MatchablePerson) => {
+  const n = normaliseName(p.legalForename).replace(/ /g, '');
+  return n.length === 1 ? n : undefined;
+};
 
 function surnames(p: MatchablePerson): string[] {
   return [...new Set([normaliseName(p.legalSurname), normaliseName(p.preferredSurname)].filter(Boolean))];
@@ -25,7 +36,7 @@ function forenameSimilarity(a: MatchablePerson, b: MatchablePerson): { score: nu
   let best = { score: 0, reason: 'forename differs' };
   for (const x of forenames(a)) {
     for (const y of forenames(b)) {
-      const legalPair = x === forenames(a)[0] && y === forenames(b)[0];
+      const legalPair = legalForenameForms(a).includes(x) && legalForenameForms(b).includes(y);
       let s: { score: number; reason: string };
       if (x === y) s = { score: 1, reason: legalPair ? 'same forename' : 'preferred forename matches' };
       else if (isShortFormOf(x, y)) s = { score: 0.95, reason: `forename is a short form (${x}/${y})` };
@@ -61,8 +72,24 @@ function dateOfBirthSimilarity(a?: string, b?: string): { score: number; reason?
   if (!a || !b) return { score: 0.5, reason: 'date of birth not known for both' };
   if (a === b) return { score: 1, reason: 'same date of birth' };
   if (swapDayMonth(a) === b) return { score: 0.85, reason: 'day and month of birth swapped' };
-  if (levenshtein(a, b) === 1) return { score: 0.7, reason: 'date of birth differs by one digit' };
+  // one digit off, or two neighbouring digits the wrong way round (03-21 for 03-12), is a slip; anything more is
+  // another birthday (a namesake in the same year group is common)
+  const differ = [...a].flatMap((c, i) => (c !== b[i] ? [i] : []));
+  if (differ.length === 1) return { score: 0.7, reason: 'date of birth differs by one digit' };
+  const [i, j] = differ as [number, number];
+  if (differ.length === 2 && j === i + 1 && a[i] === b[j] && a[j] === b[i])
+    return { score: 0.7, reason: 'two digits of the date of birth transposed' };
   return { score: 0 };
+}
+
+/** Forename and surname given the wrong way round ("SMITH John" for John Smith). */
+function crossed(person: MatchablePerson, account: MatchablePerson): boolean {
+  // a cheap look first: most pairs are not crossed, and the full comparison costs two more
+  if (jaroWinkler(normaliseName(person.legalSurname), normaliseName(account.legalForename)) < 0.85) return false;
+  const swapped = { ...person, legalForename: person.legalSurname, legalSurname: person.legalForename };
+  delete swapped.preferredForename;
+  delete swapped.preferredSurname;
+  return forenameSimilarity(swapped, account).score >= 0.92 && surnameSimilarity(swapped, account).score >= 0.92;
 }
 
 function hadAccents(p: MatchablePerson): string {
@@ -80,11 +107,27 @@ export function scoreCandidate(
       return { username: account.username, score: 1, certain: true, reasons: ['same UPN'] };
     return undefined; // a UPN is for life: two different UPNs are two different pupils
   }
-  const fore = forenameSimilarity(person, account);
-  const sur = surnameSimilarity(person, account);
+  let fore = forenameSimilarity(person, account);
+  let sur = surnameSimilarity(person, account);
   const dob = dateOfBirthSimilarity(person.dateOfBirth, account.dateOfBirth);
+  if ((fore.score < 0.85 || sur.score < 0.85) && crossed(person, account)) {
+    fore = { score: 0.95, reason: 'forename and surname given the wrong way round' };
+    sur = { score: 0.95, reason: 'names swapped' };
+  }
+  // A forename missing, or given only as its initial, neither agrees nor disagrees: the rest must agree exactly.
+  const initials = [initialOf(person), initialOf(account)];
+  let forenameOpen = false;
+  if (fore.score < 0.85 && sur.score >= 0.92 && dob.score === 1) {
+    if (forenameUnknown(person) || forenameUnknown(account)) {
+      fore = { score: 0.75, reason: 'forename missing on one side (could be a sibling: check)' };
+      forenameOpen = true;
+    } else if (initials.some((i, k) => i && forenames(k === 0 ? account : person).some((f) => f.startsWith(i)))) {
+      fore = { score: 0.8, reason: 'forename given only as its initial' };
+      forenameOpen = true;
+    }
+  }
   // Twins share a surname and a birthday: different forenames are never a look-alike.
-  if (fore.score < 0.85) return undefined;
+  if (fore.score < 0.85 && !forenameOpen) return undefined;
   const nameChange = sur.score < 0.85 && dob.score === 1 && fore.score >= 0.95;
   if (sur.score < 0.85 && !nameChange) return undefined;
   if (dob.score === 0) return undefined; // same name, different birthday: a different person
@@ -100,6 +143,10 @@ export function scoreCandidate(
   if (score < LOOKALIKE_THRESHOLD) return undefined;
   const reasons = [fore.reason, nameChange ? 'surname differs (possibly a change of name)' : sur.reason];
   if (dob.reason) reasons.push(dob.reason);
+  if (dob.score === 1 && sur.score === 1 && fore.score < 1)
+    reasons.push('same surname and birthday, forename not the same: could be a twin or sibling');
+  if (dob.score === 1 && sur.score === 1 && fore.score < 1)
+    reasons.push('same surname and birthday, forename not the same: could be a twin or sibling');
   if (genderClash) reasons.push('recorded gender differs');
   else if (person.gender && person.gender === account.gender) reasons.push('same gender');
   if (

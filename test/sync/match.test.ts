@@ -30,6 +30,36 @@ describe('names', () => {
   });
 });
 
+describe('scoreCandidate on what MIS exports get wrong', () => {
+  const account = { ...amelia, username: 'amelia.hughes' };
+  it('finds names given the wrong way round, a missing forename, an initial and a stray space, never as certain', () => {
+    const cases: [Partial<typeof amelia>, RegExp][] = [
+      [{ legalForename: 'HUGHES', legalSurname: 'Amelia' }, /wrong way round/],
+      [{ legalForename: '' }, /forename missing on one side \(could be a sibling: check\)/],
+      [{ legalForename: 'A' }, /only as its initial/],
+      [{ legalForename: 'Ame lia' }, /same forename/],
+      [{ legalForename: 'Ame-lia' }, /same forename/],
+      [{ dateOfBirth: '2015-04-21' }, /two digits of the date of birth transposed/],
+    ];
+    for (const [change, reason] of cases) {
+      const c = scoreCandidate({ ...amelia, ...change }, account);
+      expect(c, JSON.stringify(change)).toMatchObject({ certain: false });
+      expect(c!.reasons.join('; ')).toMatch(reason);
+    }
+  });
+
+  it('keeps twins apart: another forename with the same surname and birthday is no candidate', () => {
+    expect(scoreCandidate({ ...amelia, legalForename: 'Isla' }, account)).toBeUndefined();
+    // a forename close enough to be a typo is a candidate, and says it could be a twin
+    expect(scoreCandidate({ ...amelia, legalForename: 'Amelie' }, account)?.reasons).toContain(
+      'same surname and birthday, forename not the same: could be a twin or sibling',
+    );
+    // a missing forename is not let through on a surname and another birthday, nor a birth date off in two places
+    expect(scoreCandidate({ ...amelia, legalForename: '', dateOfBirth: '2015-05-12' }, account)).toBeUndefined();
+    expect(scoreCandidate({ ...amelia, dateOfBirth: '2015-06-19' }, account)).toBeUndefined();
+  });
+});
+
 describe('scoreCandidate', () => {
   it('is certain for the same UPN and rules out different UPNs', () => {
     expect(
