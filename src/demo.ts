@@ -111,7 +111,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     [
       '',
-      `Serving ${service.url} (GET /readyz, POST /webhooks/integris). The nightly schedule is registered for every school.`,
+      `Serving ${service.url} (GET /readyz, POST /webhooks/integris, GET /api/v1/openapi.json). The nightly schedule is registered for every school.`,
       `In another terminal (same DATA_DIR): npm run uso -- status   |   npm run uso -- matches ${la.schools[0]!.dfeNumber}`,
       'Ctrl-C stops the service and the embedded store.',
       '',
