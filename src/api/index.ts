@@ -243,8 +243,14 @@ export function apiRoutes(deps: ApiDeps): (app: Hono) => void {
     const school = await getSchool(db, dfeNumber);
     return school ?? fail(c, 404, 'not_found', `school ${dfeNumber} is not known`);
   };
-  const readsReport = (c: Context<Env>, school: School, report: 'groups' | 'contacts' | 'attendance') =>
-    c.get('subscriber').reports.includes(report) && school.acceptedReports.includes(report);
+  /** The school, when the key may read this report of it: as schoolFor, and 404 unless both it and the school accept it. */
+  const reportOf = async (c: Context<Env>, dfeNumber: string, report: 'groups' | 'contacts' | 'attendance') => {
+    const school = await schoolFor(c, dfeNumber);
+    if (school instanceof Response) return school;
+    return c.get('subscriber').reports.includes(report) && school.acceptedReports.includes(report)
+      ? school
+      : fail(c, 404, 'not_found', `${report} of ${dfeNumber} are not shared with this key`);
+  };
   const audited = (c: Context<Env>, dfeNumber: string, what: string, count: number) =>
     audit(db, {
       at: new Date(),
@@ -294,10 +300,8 @@ export function apiRoutes(deps: ApiDeps): (app: Hono) => void {
 
   api.openapi(groupsRoute, async (c) => {
     const { dfeNumber } = c.req.valid('param');
-    const school = await schoolFor(c, dfeNumber);
+    const school = await reportOf(c, dfeNumber, 'groups');
     if (school instanceof Response) return school as never;
-    if (!readsReport(c, school, 'groups'))
-      return fail(c, 404, 'not_found', `groups of ${dfeNumber} are not shared with this key`) as never;
     const groups = await groupsOf(db, dfeNumber);
     await audited(c, dfeNumber, 'groups', groups.length);
     return c.json({ groups }, 200);
@@ -305,10 +309,8 @@ export function apiRoutes(deps: ApiDeps): (app: Hono) => void {
 
   api.openapi(contactsRoute, async (c) => {
     const { dfeNumber } = c.req.valid('param');
-    const school = await schoolFor(c, dfeNumber);
+    const school = await reportOf(c, dfeNumber, 'contacts');
     if (school instanceof Response) return school as never;
-    if (!readsReport(c, school, 'contacts'))
-      return fail(c, 404, 'not_found', `contacts of ${dfeNumber} are not shared with this key`) as never;
     const contacts = await contactsOf(db, dfeNumber);
     await audited(c, dfeNumber, 'contacts', contacts.length);
     return c.json({ contacts }, 200);
@@ -317,10 +319,8 @@ export function apiRoutes(deps: ApiDeps): (app: Hono) => void {
   api.openapi(attendanceRoute, async (c) => {
     const { dfeNumber } = c.req.valid('param');
     const { date } = c.req.valid('query');
-    const school = await schoolFor(c, dfeNumber);
+    const school = await reportOf(c, dfeNumber, 'attendance');
     if (school instanceof Response) return school as never;
-    if (!readsReport(c, school, 'attendance'))
-      return fail(c, 404, 'not_found', `attendance of ${dfeNumber} is not shared with this key`) as never;
     const marks = (await attendanceOf(db, dfeNumber)).filter((m) => !date || m.date === date);
     await audited(c, dfeNumber, 'attendance', marks.length);
     return c.json({ marks }, 200);
