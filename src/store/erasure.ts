@@ -2,6 +2,8 @@
 // contacts, groups and attendance, run outcomes and held changes, held matches, decisions, the audit about them, and
 // the account itself. Each function returns how many documents it changed.
 import type { Db } from 'mongodb';
+import { chunkRecords, packRecords, type ExportChunk } from './exports.js';
+import type { StoredRecords } from './schoolData.js';
 
 type Rec = Record<string, unknown>;
 
@@ -37,11 +39,12 @@ export async function eraseFromExports(db: Db, dfeNumber: string, ids: ReadonlyS
   ).map((e) => e._id);
   if (exportIds.length === 0) return 0;
   let changed = 0;
-  const chunks = db.collection<{ _id: string; report: string; records: Rec[] }>('exportChunks');
+  const chunks = db.collection<ExportChunk>('exportChunks');
   for (const chunk of await chunks.find({ exportId: { $in: exportIds } } as never).toArray()) {
-    const kept = recordsWithout(chunk.report, chunk.records, ids);
-    if (JSON.stringify(kept) === JSON.stringify(chunk.records)) continue;
-    await chunks.updateOne({ _id: chunk._id }, { $set: { records: kept } });
+    const records = chunkRecords(chunk) as Rec[];
+    const kept = recordsWithout(chunk.report, records, ids);
+    if (JSON.stringify(kept) === JSON.stringify(records)) continue;
+    await chunks.updateOne({ _id: chunk._id }, { $set: { data: packRecords(kept) }, $unset: { records: '' } });
     changed++;
   }
   return changed;
@@ -50,21 +53,15 @@ export async function eraseFromExports(db: Db, dfeNumber: string, ids: ReadonlyS
 /** Takes the people out of the school's stored contacts, groups and attendance. */
 export async function eraseFromSchoolData(db: Db, dfeNumber: string, ids: ReadonlySet<string>): Promise<number> {
   let changed = 0;
-  for (const report of ['contacts', 'groups'] as const) {
-    const coll = db.collection<{ _id: string; records: Rec[] }>(report);
+  for (const report of ['contacts', 'groups', 'attendance'] as const) {
+    const coll = db.collection<StoredRecords>(report);
     for (const doc of await coll.find({ _id: { $regex: `^${dfeNumber}:` } }).toArray()) {
-      const kept = recordsWithout(report, doc.records, ids);
-      if (JSON.stringify(kept) === JSON.stringify(doc.records)) continue;
-      await coll.updateOne({ _id: doc._id }, { $set: { records: kept } });
+      const records = chunkRecords({ ...doc, records: doc.records ?? doc.marks }) as Rec[];
+      const kept = recordsWithout(report, records, ids);
+      if (JSON.stringify(kept) === JSON.stringify(records)) continue;
+      await coll.updateOne({ _id: doc._id }, { $set: { data: packRecords(kept) }, $unset: { records: '', marks: '' } });
       changed++;
     }
-  }
-  const attendance = db.collection<{ _id: string; marks: Rec[] }>('attendance');
-  for (const doc of await attendance.find({ _id: { $regex: `^${dfeNumber}:` } }).toArray()) {
-    const kept = recordsWithout('attendance', doc.marks, ids);
-    if (kept.length === doc.marks.length) continue;
-    await attendance.updateOne({ _id: doc._id }, { $set: { marks: kept } });
-    changed++;
   }
   // the stored content hashes no longer describe what is kept: the next export rewrites them
   if (changed)

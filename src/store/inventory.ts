@@ -30,14 +30,14 @@ export const inventory: readonly CollectionRecord[] = [
   },
   {
     name: 'exportChunks',
-    holds: 'the records of each export, report by report, in chunks',
+    holds: 'the records of each export, report by report, deflated JSON in chunks',
     personal: 'all fields of the accepted reports: pupils, staff, contacts (parents), groups, attendance marks',
     why: 'as for exports',
     kept: 'with their export; a revoked or un-shared report is erased after REVOKE_GRACE_DAYS',
   },
   {
     name: 'contacts',
-    holds: "a school's contacts report, in chunks",
+    holds: "a school's contacts report, deflated JSON in chunks",
     personal: "parents' and carers' names, phones, emails, addresses, relationships to pupils",
     why: 'for the services the school shares contacts with (parental services)',
     kept: 'replaced by each full export; erased REVOKE_GRACE_DAYS after the report is no longer shared or accepted',

@@ -64,6 +64,9 @@ export async function startRun(db: Db, run: Omit<RunDoc, '_id' | 'startedAt' | '
   return undefined;
 }
 
+/** The outcomes a run keeps, one by one: all but `unchanged` (the run's counts keep those), so a quiet night writes little. */
+const keptOutcomes = (outcomes: readonly RecordOutcome[]) => outcomes.filter((o) => o.outcome !== 'unchanged');
+
 /** Records what the run is about to apply (its outcomes and held changes) before it applies anything. */
 export async function recordPlan(
   db: Db,
@@ -72,7 +75,7 @@ export async function recordPlan(
 ): Promise<void> {
   await db
     .collection<{ _id: string; outcomes: RecordOutcome[]; held: HeldChange[] }>('runOutcomes')
-    .replaceOne({ _id: id }, { outcomes: plan.outcomes, held: plan.held }, { upsert: true });
+    .replaceOne({ _id: id }, { outcomes: keptOutcomes(plan.outcomes), held: plan.held }, { upsert: true });
   await coll(db).updateOne({ _id: id }, { $set: { counts: plan.counts } });
 }
 
@@ -109,7 +112,7 @@ export async function finishRun(db: Db, id: string, set: Partial<RunDoc>): Promi
   if (outcomes || held) {
     await db
       .collection<{ _id: string; outcomes: RecordOutcome[]; held: HeldChange[] }>('runOutcomes')
-      .replaceOne({ _id: id }, { outcomes: outcomes ?? [], held: held ?? [] }, { upsert: true });
+      .replaceOne({ _id: id }, { outcomes: keptOutcomes(outcomes ?? []), held: held ?? [] }, { upsert: true });
   }
   await coll(db).updateOne({ _id: id }, { $set: { finishedAt: new Date(), ...rest } });
 }

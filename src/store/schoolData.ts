@@ -1,8 +1,10 @@
 // A school's contacts, groups and attendance from its accepted reports, kept in documents keyed by school (and
-// date, for attendance) so every read and write is an `_id` lookup. A report is rewritten only when its content
-// hash changed, so re-processing the same export writes nothing here.
+// date, for attendance) so every read and write is an `_id` lookup, each holding its records deflated in one binary
+// field (as export chunks are). A report is rewritten only when its content hash changed, so re-processing the same
+// export writes nothing here.
 import { createHash } from 'node:crypto';
-import type { Db } from 'mongodb';
+import type { Binary, Db } from 'mongodb';
+import { chunkRecords, packRecords } from './exports.js';
 import type { AttendanceMark, Contact, Group } from '../domain/records.js';
 
 interface StateDoc {
@@ -12,7 +14,15 @@ interface StateDoc {
   dates?: string[];
 }
 
-const CHUNK = 2000;
+const CHUNK = 5000;
+
+/** A stored document of records: deflated (`data`), or plain (`records`; `marks` for attendance) as kept before. */
+export interface StoredRecords {
+  _id: string;
+  data?: Binary;
+  records?: unknown[];
+  marks?: unknown[];
+}
 const hashOf = (records: readonly unknown[]) => createHash('sha256').update(JSON.stringify(records)).digest('hex');
 const state = (db: Db) => db.collection<StateDoc>('globals');
 
@@ -27,12 +37,12 @@ export async function replaceSchoolRecords(
   const hash = hashOf(records);
   const prior = await state(db).findOne({ _id: id });
   if (prior?.hash === hash) return 0;
-  const coll = db.collection<{ _id: string; records: readonly (Contact | Group)[] }>(report);
+  const coll = db.collection<{ _id: string; data: Binary }>(report);
   const chunks = Math.ceil(records.length / CHUNK);
   for (let i = 0; i < chunks; i++)
     await coll.replaceOne(
       { _id: `${dfeNumber}:${i}` },
-      { records: records.slice(i * CHUNK, (i + 1) * CHUNK) },
+      { data: packRecords(records.slice(i * CHUNK, (i + 1) * CHUNK)) },
       { upsert: true },
     );
   for (let i = chunks; i < (prior?.chunks ?? 0); i++) await coll.deleteOne({ _id: `${dfeNumber}:${i}` });
@@ -44,8 +54,8 @@ async function readChunks<T>(db: Db, dfeNumber: string, report: 'contacts' | 'gr
   const prior = await state(db).findOne({ _id: `data:${dfeNumber}:${report}` });
   const out: T[] = [];
   for (let i = 0; i < (prior?.chunks ?? 0); i++) {
-    const doc = await db.collection<{ _id: string; records: T[] }>(report).findOne({ _id: `${dfeNumber}:${i}` });
-    if (doc) out.push(...doc.records);
+    const doc = await db.collection<StoredRecords>(report).findOne({ _id: `${dfeNumber}:${i}` });
+    if (doc) out.push(...(chunkRecords(doc) as T[]));
   }
   return out;
 }
@@ -73,11 +83,11 @@ export async function storeAttendance(
   for (const m of marks) if (m.date >= keepFrom) byDate.set(m.date, [...(byDate.get(m.date) ?? []), m]);
   const stale = (prior?.dates ?? []).filter((d) => d < keepFrom);
   if (prior?.hash === hash && stale.length === 0) return 0;
-  const coll = db.collection<{ _id: string; marks: AttendanceMark[] }>('attendance');
+  const coll = db.collection<{ _id: string; data: Binary }>('attendance');
   let writes = 0;
   if (prior?.hash !== hash) {
     for (const [date, dayMarks] of byDate) {
-      await coll.replaceOne({ _id: `${dfeNumber}:${date}` }, { marks: dayMarks }, { upsert: true });
+      await coll.replaceOne({ _id: `${dfeNumber}:${date}` }, { data: packRecords(dayMarks) }, { upsert: true });
       writes++;
     }
   }
@@ -94,10 +104,9 @@ export async function attendanceOf(db: Db, dfeNumber: string, personId?: string)
   const prior = await state(db).findOne({ _id: `data:${dfeNumber}:attendance` });
   const out: AttendanceMark[] = [];
   for (const date of prior?.dates ?? []) {
-    const doc = await db
-      .collection<{ _id: string; marks: AttendanceMark[] }>('attendance')
-      .findOne({ _id: `${dfeNumber}:${date}` });
-    for (const m of doc?.marks ?? []) if (!personId || m.studentPersonId === personId) out.push(m);
+    const doc = await db.collection<StoredRecords>('attendance').findOne({ _id: `${dfeNumber}:${date}` });
+    const marks = doc ? (chunkRecords({ ...doc, records: doc.records ?? doc.marks }) as AttendanceMark[]) : [];
+    for (const m of marks) if (!personId || m.studentPersonId === personId) out.push(m);
   }
   return out;
 }

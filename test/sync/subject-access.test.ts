@@ -1,5 +1,7 @@
 // Subject access: everything held about a pupil registered at two schools, in one document.
 import { inject, describe, expect, it } from 'vitest';
+import { Binary } from 'mongodb';
+import { chunkRecords } from '../../src/store/exports.js';
 import { upsertSchool } from '../../src/store/schools.js';
 import { syncSchool } from '../../src/sync/process.js';
 import { findSubject, subjectAccessReport } from '../../src/sync/subject-access.js';
@@ -67,21 +69,28 @@ describe('subject access', () => {
     expect((await uso('person', 'export', 'no.such.person')).code).toBe(1);
 
     // erasure: refused while the MIS still lists the pupil; with --and-exclude, nothing anywhere names them after
+    const upn = dual.pupil.upn!;
+    // every document of every collection, with what binary fields hold (export chunks, school data) read out
+    const scan = async () => {
+      const found: string[] = [];
+      for (const { name } of await db.listCollections().toArray()) {
+        for (const doc of await db.collection(name).find({}).toArray()) {
+          const text =
+            JSON.stringify(doc) + (doc.data instanceof Binary ? JSON.stringify(chunkRecords({ data: doc.data })) : '');
+          if (text.includes(upn) || text.includes(unique)) found.push(`${name}: ${text.slice(0, 200)}`);
+        }
+      }
+      return found;
+    };
     const refused = await uso('person', 'erase', account.username);
     expect(refused.code).toBe(1);
     expect(refused.err).toMatch(/still in the current MIS export of .*--and-exclude/);
+    // the scan sees the pupil where they are kept, inside export chunks too
+    expect((await scan()).some((f) => f.startsWith('exportChunks:'))).toBe(true);
     const erased = await uso('person', 'erase', account.username, '--and-exclude', '--json');
     expect(erased.code).toBe(0);
     expect(erased.json()).toMatchObject({ username: account.username, removed: { account: 1 } });
-    const upn = dual.pupil.upn!;
-    const found: string[] = [];
-    for (const { name } of await db.listCollections().toArray()) {
-      for (const doc of await db.collection(name).find({}).toArray()) {
-        const text = JSON.stringify(doc);
-        if (text.includes(upn) || text.includes(unique)) found.push(`${name}: ${text.slice(0, 200)}`);
-      }
-    }
-    expect(found).toEqual([]);
+    expect(await scan()).toEqual([]);
     // what is left: the tombstone, and the name (not the birth date) on each school's exclusion list
     const left = await db.collection('audit').find({ username: account.username }).toArray();
     expect(left).toEqual([expect.objectContaining({ action: 'person.erased', actor: expect.stringMatching(/^cli:/) })]);
