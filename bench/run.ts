@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { BSON, type CommandStartedEvent, type CommandSucceededEvent, type MongoClient } from 'mongodb';
 import { table } from '../src/cli/table.js';
 import { createLogger } from '../src/log.js';
 import { ensureIndexes, openStore, storeFrom, type Store } from '../src/store/index.js';
@@ -125,6 +126,38 @@ function churn(school: SimSchool, index: number, seed: number): number {
   return third * 3;
 }
 
+/**
+ * What a stretch of work costs the store, whatever the store's speed: commands sent, documents returned and bytes
+ * both ways (BSON sizes of commands and replies), from the driver's command monitoring.
+ */
+function storeCost(client: MongoClient) {
+  let commands = 0;
+  let docs = 0;
+  let bytes = 0;
+  const started = (e: CommandStartedEvent) => {
+    commands++;
+    bytes += BSON.calculateObjectSize(e.command);
+  };
+  const succeeded = (e: CommandSucceededEvent) => {
+    const reply = e.reply as { cursor?: { firstBatch?: unknown[]; nextBatch?: unknown[] } } | undefined;
+    docs += (reply?.cursor?.firstBatch?.length ?? 0) + (reply?.cursor?.nextBatch?.length ?? 0);
+    bytes += BSON.calculateObjectSize((e.reply ?? {}) as Record<string, unknown>);
+  };
+  client.on('commandStarted', started);
+  client.on('commandSucceeded', succeeded);
+  return {
+    take() {
+      const taken = { commands, docs, bytes };
+      commands = docs = bytes = 0;
+      return taken;
+    },
+    stop() {
+      client.off('commandStarted', started);
+      client.off('commandSucceeded', succeeded);
+    },
+  };
+}
+
 async function syncBench(store: Store, size: number): Promise<void> {
   const db = store.client.db(`bench_${size}_${randomBytes(3).toString('hex')}`);
   await ensureIndexes(db);
@@ -140,6 +173,28 @@ async function syncBench(store: Store, size: number): Promise<void> {
         acceptedReports: [...reportNames],
       });
     const deps = { db: s.db, logger };
+    const cost = storeCost(store.client);
+    const perSchool = (phase: string, c: { commands: number; docs: number }) => {
+      emit(
+        {
+          name: 'commands_per_school_run',
+          size: people,
+          value: c.commands / la.schools.length,
+          unit: `commands (${phase})`,
+        },
+        store.kind,
+      );
+      emit(
+        {
+          name: 'docs_returned_per_school_run',
+          size: people,
+          value: c.docs / la.schools.length,
+          unit: `documents (${phase})`,
+        },
+        store.kind,
+      );
+    };
+    cost.take();
     const first = await measured(async () => {
       let writes = 0;
       for (const sc of la.schools)
@@ -153,6 +208,7 @@ async function syncBench(store: Store, size: number): Promise<void> {
       return writes;
     });
     const firstRate = people / first.seconds;
+    const firstCost = cost.take();
 
     // baselines on the same account documents: a raw unordered insertMany (the ceiling) and a naive per-record upsert
     const docs: AccountDoc[] = (await db.collection<AccountDoc>('accounts').find({}).toArray()).map((d) =>
@@ -205,12 +261,14 @@ async function syncBench(store: Store, size: number): Promise<void> {
       store.kind,
     );
 
+    cost.take();
     const again = await measured(async () => {
       let writes = 0;
       for (const sc of la.schools)
         writes += (await processExport(deps, sc.dfeNumber, { trigger: 'file', today: la.today })).accountWrites;
       return writes;
     });
+    const againCost = cost.take();
     emit(
       {
         name: 'no_change_resync',
@@ -226,6 +284,7 @@ async function syncBench(store: Store, size: number): Promise<void> {
 
     let changed = 0;
     la.schools.forEach((sc, i) => (changed += churn(sc, i, size)));
+    cost.take();
     const churned = await measured(async () => {
       let writes = 0;
       for (const sc of la.schools)
@@ -238,6 +297,29 @@ async function syncBench(store: Store, size: number): Promise<void> {
         ).accountWrites;
       return writes;
     });
+    const churnCost = cost.take();
+    cost.stop();
+    perSchool('first sync', firstCost);
+    perSchool('no-change re-sync', againCost);
+    perSchool('churn re-sync', churnCost);
+    emit(
+      {
+        name: 'bytes_per_changed_record',
+        size: changed,
+        value: churnCost.bytes / Math.max(1, changed),
+        unit: 'bytes (churn re-sync, both ways)',
+      },
+      store.kind,
+    );
+    emit(
+      {
+        name: 'bytes_per_record',
+        size: people,
+        value: againCost.bytes / people,
+        unit: 'bytes (no-change re-sync, both ways)',
+      },
+      store.kind,
+    );
     emit(
       {
         name: 'churn_resync',

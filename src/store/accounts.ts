@@ -145,6 +145,15 @@ export async function accountsByKeysOrUsername(
   return docs.map(fromDoc);
 }
 
+/** Accounts under any of the block keys that have no association with the given school (its own are read apart). */
+export async function accountsUnderKeys(db: Db, blockKeys: readonly string[], notAt: string): Promise<Account[]> {
+  return (
+    await coll(db)
+      .find({ blockKeys: { $in: [...blockKeys] }, schools: { $ne: notAt } })
+      .toArray()
+  ).map(fromDoc);
+}
+
 export async function getAccount(db: Db, username: string): Promise<Account | undefined> {
   const d = await coll(db).findOne({ _id: username });
   return d ? fromDoc(d) : undefined;

@@ -9,7 +9,7 @@ import { audit } from '../store/audit.js';
 import { UsoError, asUsoError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { recordRun } from '../metrics.js';
-import { accountsForSchool } from '../store/accounts.js';
+import { accountsForSchool, accountsUnderKeys } from '../store/accounts.js';
 import { exportMeta, loadExport, markExportProcessed, saveExport, type ExportMeta } from '../store/exports.js';
 import { exclusionKeys } from '../store/exclusions.js';
 import { acquireLease, releaseLease, renewLease } from '../store/leases.js';
@@ -134,8 +134,11 @@ async function accountsForPlan(
   );
   const keys = new Set<string>();
   for (const p of people) if (!linked.has(p.personId)) for (const k of lookupBlockKeys(p.fields, laCode)) keys.add(k);
-  // a second query only when someone is new here: a night with no starters reads the school's accounts once
-  return keys.size ? accountsForSchool(db, dfeNumber, [...keys]) : own;
+  // a second query only when someone is new here (a night with no starters reads the school's accounts once), and it
+  // returns only look-alikes from elsewhere: the school's own accounts are not sent twice
+  if (keys.size === 0) return own;
+  const elsewhere = await accountsUnderKeys(db, [...keys], dfeNumber);
+  return [...own, ...elsewhere];
 }
 
 export interface RunSummary {
