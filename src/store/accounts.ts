@@ -7,7 +7,8 @@
 // Writes go in batches of WRITE_BATCH: FerretDB 1.24 (SQLite) holds one pooled connection per statement of a
 // command until the command ends, from a pool of 100, so an `update` command of 100 or more statements never
 // finishes and wedges the server. Filtering on `_id` alone still costs a collection scan there.
-import { MongoBulkWriteError, type AnyBulkWriteOperation, type Db } from 'mongodb';
+import type { AnyBulkWriteOperation, Db, MongoBulkWriteError } from 'mongodb';
+import { writeErrorsOf } from './write-errors.js';
 import { accountBlockKeys, BLOCK_KEYS_VERSION } from '../domain/blocking.js';
 import { accountStatus, type Account, type Association } from '../domain/model.js';
 import { candidateNumber, candidatePrefix, usernameCandidate } from '../domain/usernames.js';
@@ -264,10 +265,7 @@ export async function insertNewAccounts(
         );
       } catch (err) {
         // only per-document write errors are answered here; a failed command (a timeout, a lost connection) is not
-        const list =
-          err instanceof MongoBulkWriteError
-            ? (Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors]).filter(Boolean)
-            : [];
+        const list = writeErrorsOf(err);
         if (list.length === 0) throw err;
         for (const e of list) errors.set(e.index, { code: e.code, errmsg: e.errmsg });
       }
@@ -325,10 +323,7 @@ export async function insertAccountsReporting(
     try {
       inserted += (await coll(db).insertMany(batch.map(toDoc), { ordered: false })).insertedCount;
     } catch (err) {
-      const list =
-        err instanceof MongoBulkWriteError
-          ? (Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors]).filter(Boolean)
-          : [];
+      const list = writeErrorsOf(err);
       if (list.length === 0) {
         // the whole command failed: read back which of the batch did land, so the count stays exact
         const landed = new Set(

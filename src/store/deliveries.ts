@@ -1,6 +1,7 @@
 // Outbound events waiting for, or given to, each subscriber: one document per subscriber and event, so an event is
 // queued once however often it is seen, and delivered in the order it happened.
 import type { Db } from 'mongodb';
+import { insertUnlessPresent } from './write-errors.js';
 
 export interface OutboundEvent {
   id: string;
@@ -40,14 +41,7 @@ export async function queueDeliveries(db: Db, subscriberId: string, events: read
       attempts: 0,
       nextAttemptAt: new Date(0),
     }));
-    try {
-      queued += (await coll(db).insertMany(docs, { ordered: false })).insertedCount;
-    } catch (err) {
-      const e = err as { code?: number; writeErrors?: unknown; result?: { insertedCount?: number } };
-      const list = Array.isArray(e.writeErrors) ? e.writeErrors : e.writeErrors ? [e.writeErrors] : [];
-      if (!list.length || list.some((w) => (w as { code?: number }).code !== 11000)) throw err;
-      queued += docs.length - list.length;
-    }
+    queued += (await insertUnlessPresent(coll(db), docs)).length;
   }
   return queued;
 }

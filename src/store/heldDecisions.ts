@@ -1,6 +1,7 @@
 // Decisions on the changes a run held, one document per held account: `_id` is run and username, so deciding is
 // claiming, and a second decision on the same change (a double click, two admins at once) finds it taken.
 import type { Db } from 'mongodb';
+import { insertUnlessPresent } from './write-errors.js';
 
 export interface HeldDecision {
   _id: string;
@@ -41,19 +42,7 @@ export async function claimHeldDecisions(
       by,
       at: new Date(),
     }));
-    const taken = new Set<number>();
-    try {
-      await coll(db).insertMany(docs, { ordered: false });
-    } catch (err) {
-      const writeErrors = (err as { writeErrors?: { index: number; code?: number }[] | { index: number } }).writeErrors;
-      const list = Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : undefined;
-      // a failure that is not "already decided" (or one without write errors: a command failure) is the caller's
-      if (!list?.length || list.some((e) => (e as { code?: number }).code !== 11000)) throw err;
-      for (const e of list) taken.add(e.index);
-    }
-    docs.forEach((d, index) => {
-      if (!taken.has(index)) claimed.push(d.username);
-    });
+    for (const index of await insertUnlessPresent(coll(db), docs)) claimed.push(docs[index]!.username);
   }
   return claimed;
 }
