@@ -341,3 +341,46 @@ export interface Form {
   /** What the submission is about (school, account), carried through the form. */
   meta: ButtonData;
 }
+
+/** How a list names its filter: " (pupils)", " (staff)", or nothing for everyone. */
+export const filterWords = (f: KindFilter) => (f === 'pupil' ? ' (pupils)' : f === 'staff' ? ' (staff)' : '');
+
+/** How a new account came to the school, in a list. */
+export const HOW_WORDS: Record<NewAccountView['how'], string> = {
+  created: 'new',
+  moved_in: 'moved in',
+  restored: 'restored',
+  pre_provisioned: 'ready for a future start',
+};
+
+/** What a held change would do, in a sentence (`esc` keeps names and values from becoming markup). */
+export function heldChangeWhat(c: HeldChangeView, esc: (s: string) => string): string {
+  return c.change === 'unallocation'
+    ? `would lose access to this school${c.reason ? ` (${esc(c.reason)})` : ''}`
+    : `would change: ${c.fields.map((f) => `${esc(f.field)} ${esc(f.from)} → ${esc(f.to)}`).join('; ') || esc(c.reason ?? 'details')}`;
+}
+
+/**
+ * The controls of a paged list, as labels and the data their buttons carry: Previous / Next, and the pupils / staff
+ * filter (a new filter starts at the first page). Each platform turns them into its own buttons.
+ */
+export function listControlsOf(
+  base: ButtonData,
+  page: number,
+  pages: number,
+  filter: KindFilter,
+  filterable = true,
+): { label: string; data: ButtonData }[] {
+  const at = (p: number, f: KindFilter): ButtonData => ({ ...base, page: p, ...(f ? { f } : {}) });
+  return [
+    ...(page > 0 ? [{ label: 'Previous', data: at(page - 1, filter) }] : []),
+    ...(page < pages - 1 ? [{ label: 'Next', data: at(page + 1, filter) }] : []),
+    ...(filterable
+      ? [
+          ...(filter !== 'pupil' ? [{ label: 'Pupils only', data: at(0, 'pupil') }] : []),
+          ...(filter !== 'staff' ? [{ label: 'Staff only', data: at(0, 'staff') }] : []),
+          ...(filter ? [{ label: 'Everyone', data: at(0, undefined) }] : []),
+        ]
+      : []),
+  ];
+}

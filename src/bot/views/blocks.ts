@@ -9,6 +9,10 @@ import {
   type KindFilter,
   type MatchView,
   type View,
+  filterWords,
+  HOW_WORDS,
+  heldChangeWhat,
+  listControlsOf,
 } from '../view-model.js';
 import { chatActions, forms, selection, type ButtonData } from '../chat-actions.js';
 import type { SchoolStatus } from '../../sync/status.js';
@@ -84,7 +88,7 @@ function button(label: string, actionId: string, value: object, style?: Button['
   };
 }
 
-/** Previous / Next, and the pupils / staff filter, for a paged list whose buttons all carry `base` plus page and filter. */
+/** A paged list's controls (view-model.ts says which) as one actions block, or none. */
 function listControls(
   actionId: string,
   base: ButtonData,
@@ -93,28 +97,9 @@ function listControls(
   filter: KindFilter,
   filterable = true,
 ): Block[] {
-  const at = (p: number, f: KindFilter) => ({ ...base, page: p, ...(f ? { f } : {}) });
-  const elements = [
-    ...(page > 0 ? [button('Previous', actionId, at(page - 1, filter))] : []),
-    ...(page < pages - 1 ? [button('Next', actionId, at(page + 1, filter))] : []),
-    ...(filterable
-      ? [
-          ...(filter !== 'pupil' ? [button('Pupils only', actionId, at(0, 'pupil'))] : []),
-          ...(filter !== 'staff' ? [button('Staff only', actionId, at(0, 'staff'))] : []),
-          ...(filter ? [button('Everyone', actionId, at(0, undefined))] : []),
-        ]
-      : []),
-  ];
+  const elements = listControlsOf(base, page, pages, filter, filterable).map((c) => button(c.label, actionId, c.data));
   return elements.length ? [{ type: 'actions', elements }] : [];
 }
-
-const whoFilter = (f: KindFilter) => (f === 'pupil' ? ' (pupils)' : f === 'staff' ? ' (staff)' : '');
-const HOW: Record<string, string> = {
-  created: 'new',
-  moved_in: 'moved in',
-  restored: 'restored',
-  pre_provisioned: 'ready for a future start',
-};
 
 /** "Undo", for a week after a decision (the service checks the week and that nothing changed since). */
 const undoBlock = (data: ButtonData): Block => ({
@@ -277,8 +262,8 @@ export function render(view: View, page = 0): SlackMessage {
     case 'accounts': {
       const title =
         view.list === 'unallocated'
-          ? `Unallocated accounts at ${view.dfeNumber}${whoFilter(view.filter)}`
-          : `Accounts at ${view.dfeNumber} not in the MIS${whoFilter(view.filter)}`;
+          ? `Unallocated accounts at ${view.dfeNumber}${filterWords(view.filter)}`
+          : `Accounts at ${view.dfeNumber} not in the MIS${filterWords(view.filter)}`;
       const action = view.list === 'unallocated' ? chatActions.unallocated.slack : chatActions.nonMis.slack;
       const { slice, page: p, pages } = pageOf(view.accounts, page, PAGE_SIZES.accounts);
       const controls = listControls(action, { d: view.dfeNumber }, p, pages, view.filter);
@@ -396,17 +381,14 @@ export function render(view: View, page = 0): SlackMessage {
         {
           type: 'section',
           text: md(
-            `*Held changes at ${view.dfeNumber}${whoFilter(view.filter)}*: ${view.changes.length} shown, ${view.open} still to decide. Page ${p + 1} of ${pages}.`,
+            `*Held changes at ${view.dfeNumber}${filterWords(view.filter)}*: ${view.changes.length} shown, ${view.open} still to decide. Page ${p + 1} of ${pages}.`,
           ),
         },
       ];
       if (view.guards.length)
         blocks.push({ type: 'context', elements: [md(view.guards.map((g) => `:warning: ${esc(g)}`).join('\n'))] });
       for (const c of slice) {
-        const what =
-          c.change === 'unallocation'
-            ? `would lose access to this school${c.reason ? ` (${esc(c.reason)})` : ''}`
-            : `would change: ${c.fields.map((f) => `${esc(f.field)} ${esc(f.from)} → ${esc(f.to)}`).join('; ') || esc(c.reason ?? 'details')}`;
+        const what = heldChangeWhat(c, esc);
         const state =
           c.state === 'held'
             ? ''
@@ -461,7 +443,7 @@ export function render(view: View, page = 0): SlackMessage {
     case 'new_accounts': {
       const { slice, page: p, pages } = pageOf(view.accounts, page, PAGE_SIZES.newAccounts);
       const base: ButtonData = { d: view.dfeNumber, ...(view.runId ? { r: view.runId } : {}) };
-      const title = `New accounts at ${view.dfeNumber}${whoFilter(view.filter)}, ${view.scope}`;
+      const title = `New accounts at ${view.dfeNumber}${filterWords(view.filter)}, ${view.scope}`;
       const blocks: Block[] = [
         {
           type: 'section',
@@ -474,7 +456,7 @@ export function render(view: View, page = 0): SlackMessage {
         ...slice.map((a): Block => ({
           type: 'section',
           text: md(
-            `*${esc(a.name)}* \`${a.username}\` · ${a.role}${a.group ? `, ${esc(a.group)}` : ''} · ${HOW[a.how]}${a.firstDay ? ` · first day ${a.firstDay}` : ''} · ${a.at.slice(0, 10)}`,
+            `*${esc(a.name)}* \`${a.username}\` · ${a.role}${a.group ? `, ${esc(a.group)}` : ''} · ${HOW_WORDS[a.how]}${a.firstDay ? ` · first day ${a.firstDay}` : ''} · ${a.at.slice(0, 10)}`,
           ),
         })),
       ];

@@ -11,8 +11,12 @@ import {
   type KindFilter,
   type MatchView,
   type View,
+  filterWords,
+  HOW_WORDS,
+  heldChangeWhat,
+  listControlsOf,
 } from '../view-model.js';
-import { chatActions, forms, selection, type ConfirmedAction } from '../chat-actions.js';
+import { chatActions, forms, selection, type ButtonData, type ConfirmedAction } from '../chat-actions.js';
 
 export interface AdaptiveCard {
   type: 'AdaptiveCard';
@@ -74,35 +78,18 @@ export const CARD_WHO_MAX = 5;
 /** Rows per page of the other lists (each checked against the size limit with a thousand people). */
 export const CARD_PAGE_SIZES = { held: 10, accounts: 10, newAccounts: 20, invalid: 20, table: 40 } as const;
 
-const whoFilter = (f: KindFilter) => (f === 'pupil' ? ' (pupils)' : f === 'staff' ? ' (staff)' : '');
-const HOW: Record<string, string> = {
-  created: 'new',
-  moved_in: 'moved in',
-  restored: 'restored',
-  pre_provisioned: 'ready for a future start',
-};
-
-/** Previous / Next and the pupils / staff filter of a paged list. */
+/** A paged list's controls (view-model.ts says which) as card actions. */
 function listControls(
   verb: string,
-  base: Record<string, string | number>,
+  base: ButtonData,
   page: number,
   pages: number,
   filter: KindFilter,
   filterable = true,
 ): Action[] {
-  const at = (p: number, f: KindFilter) => ({ ...base, page: p, ...(f ? { f } : {}) });
-  return [
-    ...(page > 0 ? [exec('Previous', verb, at(page - 1, filter))] : []),
-    ...(page < pages - 1 ? [exec('Next', verb, at(page + 1, filter))] : []),
-    ...(filterable
-      ? [
-          ...(filter !== 'pupil' ? [exec('Pupils only', verb, at(0, 'pupil'))] : []),
-          ...(filter !== 'staff' ? [exec('Staff only', verb, at(0, 'staff'))] : []),
-          ...(filter ? [exec('Everyone', verb, at(0, undefined))] : []),
-        ]
-      : []),
-  ];
+  return listControlsOf(base, page, pages, filter, filterable).map((c) =>
+    exec(c.label, verb, c.data as Record<string, string | number>),
+  );
 }
 
 const text = (t: string, extra: Partial<Extract<Element, { type: 'TextBlock' }>> = {}): Element => ({
@@ -255,8 +242,8 @@ export function renderCard(view: View, page = 0): AdaptiveCard {
     case 'accounts': {
       const title =
         view.list === 'unallocated'
-          ? `Unallocated accounts at ${view.dfeNumber}${whoFilter(view.filter)}`
-          : `Accounts at ${view.dfeNumber} not in the MIS${whoFilter(view.filter)}`;
+          ? `Unallocated accounts at ${view.dfeNumber}${filterWords(view.filter)}`
+          : `Accounts at ${view.dfeNumber} not in the MIS${filterWords(view.filter)}`;
       const verb = view.list === 'unallocated' ? chatActions.unallocated.teams : chatActions.nonMis.teams;
       const { slice, page: p, pages } = pageOf(view.accounts, page, CARD_PAGE_SIZES.accounts);
       const controls = listControls(verb, { d: view.dfeNumber }, p, pages, view.filter);
@@ -336,7 +323,7 @@ export function renderCard(view: View, page = 0): AdaptiveCard {
       const base = { d: view.dfeNumber, r: view.runId };
       return card(
         [
-          text(`Held changes at ${view.dfeNumber}${whoFilter(view.filter)}`, { weight: 'Bolder', size: 'Medium' }),
+          text(`Held changes at ${view.dfeNumber}${filterWords(view.filter)}`, { weight: 'Bolder', size: 'Medium' }),
           text(`${view.changes.length} shown, ${view.open} still to decide. Page ${p + 1} of ${pages}.`, {
             isSubtle: true,
           }),
@@ -344,10 +331,7 @@ export function renderCard(view: View, page = 0): AdaptiveCard {
             ? [{ type: 'Container' as const, style: 'attention' as const, items: view.guards.map((g) => text(esc(g))) }]
             : []),
           ...slice.map((c): Element => {
-            const what =
-              c.change === 'unallocation'
-                ? `would lose access to this school${c.reason ? ` (${esc(c.reason)})` : ''}`
-                : `would change: ${c.fields.map((f) => `${esc(f.field)} ${esc(f.from)} → ${esc(f.to)}`).join('; ') || esc(c.reason ?? 'details')}`;
+            const what = heldChangeWhat(c, esc);
             return {
               type: 'Container',
               separator: true,
@@ -387,7 +371,7 @@ export function renderCard(view: View, page = 0): AdaptiveCard {
     case 'new_accounts': {
       const { slice, page: p, pages } = pageOf(view.accounts, page, CARD_PAGE_SIZES.newAccounts);
       const base = { d: view.dfeNumber, ...(view.runId ? { r: view.runId } : {}) };
-      const title = `New accounts at ${view.dfeNumber}${whoFilter(view.filter)}, ${view.scope}`;
+      const title = `New accounts at ${view.dfeNumber}${filterWords(view.filter)}, ${view.scope}`;
       return card(
         [
           text(view.accounts.length ? `${title}: ${view.accounts.length}, newest first` : `${title}: none.`, {
@@ -396,7 +380,7 @@ export function renderCard(view: View, page = 0): AdaptiveCard {
           ...(view.accounts.length ? [text(`Page ${p + 1} of ${pages}`, { isSubtle: true })] : []),
           ...slice.map((a): Element =>
             text(
-              `**${esc(a.name)}** (${a.username}) · ${a.role}${a.group ? `, ${esc(a.group)}` : ''} · ${HOW[a.how]}${a.firstDay ? ` · first day ${a.firstDay}` : ''} · ${a.at.slice(0, 10)}`,
+              `**${esc(a.name)}** (${a.username}) · ${a.role}${a.group ? `, ${esc(a.group)}` : ''} · ${HOW_WORDS[a.how]}${a.firstDay ? ` · first day ${a.firstDay}` : ''} · ${a.at.slice(0, 10)}`,
             ),
           ),
         ],
