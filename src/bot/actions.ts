@@ -46,7 +46,7 @@ import {
   newAccountsSince,
   type NewAccountRow,
 } from '../sync/people.js';
-import { getRunHeader, runsWithPendingHeld } from '../store/runs.js';
+import { runsWithPendingHeld } from '../store/runs.js';
 import { todayIn, type IsoDate } from '../domain/dates.js';
 
 export interface ActionContext {
@@ -107,11 +107,8 @@ export function runFactsOf(run: RunDoc): RunFacts {
   };
 }
 
-export async function summaryOf(db: Db, given: RunFacts): Promise<View> {
-  const school = await getSchool(db, given.dfeNumber);
-  // a run's summary as the sync returned it has no guards: they are read from the stored run
-  const stored = given.guards === undefined && given.runId ? await getRunHeader(db, given.runId) : undefined;
-  const run: RunFacts = stored ? { ...given, ...runFactsOf(stored), counts: given.counts } : given;
+export async function summaryOf(db: Db, run: RunFacts): Promise<View> {
+  const school = await getSchool(db, run.dfeNumber);
   const counts = Object.fromEntries(Object.entries(run.counts).filter(([, n]) => n)) as Record<string, number>;
   const decided = run.heldState === 'approved' || run.heldState === 'rejected' || run.heldState === 'decided';
   const heldTotal = (counts.held_unallocation ?? 0) + (counts.held_update ?? 0);

@@ -117,11 +117,6 @@ export async function finishRun(db: Db, id: string, set: Partial<RunDoc>): Promi
   await coll(db).updateOne({ _id: id }, { $set: { finishedAt: new Date(), ...rest } });
 }
 
-/** A run without its outcomes and held changes (what summaries need: counts, guards, state). */
-export async function getRunHeader(db: Db, id: string): Promise<RunDoc | undefined> {
-  return (await coll(db).findOne({ _id: id })) ?? undefined;
-}
-
 /** A run with its outcomes and held changes. */
 export async function getRun(db: Db, id: string): Promise<RunDoc | undefined> {
   const run = await coll(db).findOne({ _id: id });

@@ -5,6 +5,7 @@
 // of the same export applies the rest.
 import { randomUUID } from 'node:crypto';
 import type { Db } from 'mongodb';
+import type { GuardFired } from '../domain/outcomes.js';
 import { audit } from '../store/audit.js';
 import { UsoError, asUsoError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -150,6 +151,9 @@ export interface RunSummary {
   outcomes: Plan['outcomes'];
   accountWrites: number;
   note?: string;
+  /** The guards that held changes, with their numbers, and why the export was incomplete (what a summary says). */
+  guards?: GuardFired[];
+  incomplete?: string;
 }
 
 export async function processExport(deps: SyncDeps, dfeNumber: string, options: ProcessOptions): Promise<RunSummary> {
@@ -334,6 +338,8 @@ async function runPlanned(
     outcomes: result.outcomes,
     accountWrites: applied.accountWrites,
     ...(note ? { note } : {}),
+    ...(result.guards.length ? { guards: result.guards } : {}),
+    ...(parsed.incompleteReason ? { incomplete: parsed.incompleteReason } : {}),
   };
 }
 
