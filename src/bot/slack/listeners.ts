@@ -139,17 +139,10 @@ const selected = (d: ButtonData) => (d.sel ?? '').split(',').filter(Boolean);
 /** A decision about a held person replaces the list it was made on with who decided what, above those still waiting. */
 const personDecision =
   (decide: (ctx: actions.ActionContext, actor: Actor, d: ButtonData) => Promise<View>): Act =>
-  async (deps, actor, d) => {
-    const top = render(await decide(deps.ctx, actor, d));
-    const rest = render(await actions.listMatches(deps.ctx, actor, d.d));
-    return {
-      message: {
-        text: top.text,
-        blocks: [...top.blocks, { type: 'divider' as const }, ...rest.blocks].slice(0, LIMITS.blocks),
-      },
-      decision: true,
-    };
-  };
+  async (deps, actor, d) => ({
+    message: above(render(await decide(deps.ctx, actor, d)), render(await actions.listMatches(deps.ctx, actor, d.d))),
+    decision: true,
+  });
 const decisionOf =
   (act: (ctx: actions.ActionContext, actor: Actor, d: ButtonData) => Promise<View>): Act =>
   async (deps, actor, d) => ({ message: render(await act(deps.ctx, actor, d)), decision: true });
