@@ -7,7 +7,7 @@ import { deleteAccountIfUnchanged, getAccount, updateAccounts } from '../store/a
 import { audit, auditFor } from '../store/audit.js';
 import { removeExclusion } from '../store/exclusions.js';
 import { deleteHeldDecision, heldDecisionsOf } from '../store/heldDecisions.js';
-import { getMatch, reopenMatch } from '../store/matches.js';
+import { getMatch, reopenMatch, type MatchDoc } from '../store/matches.js';
 import { getRun, reopenHeld } from '../store/runs.js';
 import { accountStatus, type Account } from '../domain/model.js';
 import { todayIn } from '../domain/dates.js';
@@ -31,6 +31,29 @@ const changedSince = (username: string) =>
   );
 
 /**
+ * The held person's match as decided (`status`; matched and created ones with their account), within the undo window:
+ * `notSo` is said when it is not (already undone, or decided otherwise), and `what` names it when it is too old.
+ */
+async function undoableMatch(
+  db: Db,
+  at: { dfeNumber: string; personId: string; status: MatchDoc['status']; now: Date },
+  notSo: string,
+  what: string,
+): Promise<MatchDoc> {
+  const match = await getMatch(db, at.dfeNumber, at.personId);
+  if (!match || match.status !== at.status || (at.status !== 'excluded' && !match.username))
+    throw new UsoError('stale_action', notSo);
+  withinWindow(match.resolvedAt, what, at.now);
+  return match;
+}
+
+async function existingAccount(db: Db, username: string): Promise<Account> {
+  const account = await getAccount(db, username);
+  if (!account) throw new UsoError('not_found', `account ${username} no longer exists`);
+  return account;
+}
+
+/**
  * Undoes a match: the MIS association leaves the account (which gets back any association the match replaced), and
  * the person is held for matching again with the same candidates.
  */
@@ -41,15 +64,14 @@ export async function unmatchPerson(
   actor: string,
   now = new Date(),
 ): Promise<string> {
-  const match = await getMatch(db, dfeNumber, personId);
-  if (!match || match.status !== 'matched' || !match.username)
-    throw new UsoError(
-      'stale_action',
-      `MIS person ${personId} is not matched at ${dfeNumber} (already undone or decided otherwise)`,
-    );
-  withinWindow(match.resolvedAt, `the match of MIS person ${personId}`, now);
-  const current = await getAccount(db, match.username);
-  if (!current) throw new UsoError('not_found', `account ${match.username} no longer exists`);
+  const match = await undoableMatch(
+    db,
+    { dfeNumber, personId, status: 'matched', now },
+    `MIS person ${personId} is not matched at ${dfeNumber} (already undone or decided otherwise)`,
+    `the match of MIS person ${personId}`,
+  );
+  const username = match.username!;
+  const current = await existingAccount(db, username);
   let after: Account;
   if (match.undo?.before && current.version === match.undo.afterVersion) {
     // the account as it was, with the version moving on
@@ -67,7 +89,7 @@ export async function unmatchPerson(
     stamp: { actor, at: now },
     ifUnchanged: true,
   });
-  if (written !== 1) throw changedSince(match.username);
+  if (written !== 1) throw changedSince(username);
   if (!(await reopenMatch(db, dfeNumber, personId, 'matched')))
     throw new UsoError('stale_action', `MIS person ${personId} was changed by someone else just now`);
   await audit(db, {
@@ -75,10 +97,10 @@ export async function unmatchPerson(
     actor,
     action: 'match.undone',
     dfeNumber,
-    username: match.username,
+    username,
     detail: `MIS person ${personId}`,
   });
-  return match.username;
+  return username;
 }
 
 /** Undoes a create: only while the new account is as it was made (nothing has used or changed it). */
@@ -89,12 +111,13 @@ export async function uncreatePerson(
   actor: string,
   now = new Date(),
 ): Promise<string> {
-  const match = await getMatch(db, dfeNumber, personId);
-  if (!match || match.status !== 'created' || !match.username)
-    throw new UsoError('stale_action', `no account was created for MIS person ${personId} at ${dfeNumber} to undo`);
-  withinWindow(match.resolvedAt, `the account for MIS person ${personId}`, now);
-  const account = await getAccount(db, match.username);
-  if (!account) throw new UsoError('not_found', `account ${match.username} no longer exists`);
+  const match = await undoableMatch(
+    db,
+    { dfeNumber, personId, status: 'created', now },
+    `no account was created for MIS person ${personId} at ${dfeNumber} to undo`,
+    `the account for MIS person ${personId}`,
+  );
+  const account = await existingAccount(db, match.username!);
   if (
     account.version !== (match.undo?.afterVersion ?? 0) ||
     !(await deleteAccountIfUnchanged(db, account.username, account.version))
@@ -123,10 +146,12 @@ export async function unexcludePerson(
   actor: string,
   now = new Date(),
 ): Promise<void> {
-  const match = await getMatch(db, dfeNumber, personId);
-  if (!match || match.status !== 'excluded')
-    throw new UsoError('stale_action', `MIS person ${personId} is not excluded at ${dfeNumber} (already undone?)`);
-  withinWindow(match.resolvedAt, `the exclusion of MIS person ${personId}`, now);
+  const match = await undoableMatch(
+    db,
+    { dfeNumber, personId, status: 'excluded', now },
+    `MIS person ${personId} is not excluded at ${dfeNumber} (already undone?)`,
+    `the exclusion of MIS person ${personId}`,
+  );
   await removeExclusion(db, dfeNumber, match.person.legalForename, match.person.legalSurname);
   await reopenMatch(db, dfeNumber, personId, 'excluded');
   await audit(db, {
@@ -181,8 +206,7 @@ export async function unapproveHeld(
   if (!run || !change || !decision || decision.decision !== 'approved' || decision.applied === false)
     throw new UsoError('stale_action', `no approved change of ${username} in run ${runId} to undo`);
   withinWindow(decision.at, `the approval for ${username}`, now);
-  const current = await getAccount(db, username);
-  if (!current) throw new UsoError('not_found', `account ${username} no longer exists`);
+  const current = await existingAccount(db, username);
   if (current.version !== change.before.version + 1) throw changedSince(username);
   const after = { ...structuredClone(change.before), version: current.version, updatedAt: now.toISOString() };
   if (
