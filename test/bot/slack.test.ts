@@ -61,6 +61,16 @@ function slash(text: string, user = 'UHEAD', extraHeaders: Record<string, string
   });
 }
 
+/** A signed interaction payload (button, menu, modal) posted as Slack posts it. */
+function interact(payload: object) {
+  const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+  return app.request('/slack/events', {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...sign(body) },
+    body,
+  });
+}
+
 function click(
   actionId: string,
   value: string,
@@ -91,12 +101,7 @@ function click(
       },
     ],
   };
-  const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
-  return app.request('/slack/events', {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', ...sign(body) },
-    body,
-  });
+  return interact(payload);
 }
 
 /** A night where three pupils left (under the guard, so their accounts are unallocated) and its summary in C1 (ts ...100). */
@@ -827,12 +832,7 @@ async function suggest(actionId: string, blockId: string, value: string) {
     value,
     container: { type: 'message', message_ts: '1700000000.000200', channel_id: 'C1' },
   };
-  const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
-  const res = await app.request('/slack/events', {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', ...sign(body) },
-    body,
-  });
+  const res = await interact(payload);
   expect(res.status).toBe(200);
   return (await res.json()) as { options: { text: { text: string }; value: string }[] };
 }
@@ -859,12 +859,7 @@ async function choose(actionId: string, blockId: string, value: string) {
       },
     ],
   };
-  const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
-  return app.request('/slack/events', {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', ...sign(body) },
-    body,
-  });
+  return interact(payload);
 }
 
 /** A modal submitted (view_submission): the answer body ('' when it closes). */
@@ -884,12 +879,7 @@ async function submit(callbackId: string, meta: object, values: object): Promise
       state: { values },
     },
   };
-  const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
-  const res = await app.request('/slack/events', {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', ...sign(body) },
-    body,
-  });
+  const res = await interact(payload);
   expect(res.status).toBe(200);
   const text = await res.text();
   return text ? (JSON.parse(text) as unknown) : '';
