@@ -409,6 +409,9 @@ export async function listHeld(
   const runId = await heldRunId(ctx, input.dfeNumber, input.runId);
   await runOfSchool(ctx, actor, runId, input.dfeNumber, 'read');
   const { run, changes } = await heldChangesOfRun(ctx.db, runId);
+  const heldReason = new Map(
+    (run.outcomes ?? []).filter((o) => o.username && o.outcome.startsWith('held_')).map((o) => [o.username!, o.reason]),
+  );
   const rows = changes.map(({ change, state, by }) => {
     const role =
       change.before.associations.find((x) => x.dfeNumber === run.dfeNumber && x.source === 'mis')?.role ??
@@ -423,9 +426,7 @@ export async function listHeld(
       ...(group ? { group } : {}),
       change: change.kind,
       fields: change.kind === 'update' ? changedFieldsOf(change.before, change.after, run.dfeNumber) : [],
-      ...(run.outcomes?.find((o) => o.username === change.username && o.outcome.startsWith('held_'))?.reason
-        ? { reason: run.outcomes.find((o) => o.username === change.username && o.outcome.startsWith('held_'))!.reason! }
-        : {}),
+      ...(heldReason.get(change.username) ? { reason: heldReason.get(change.username)! } : {}),
       state,
       ...(by ? { by } : {}),
     };

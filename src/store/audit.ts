@@ -41,6 +41,8 @@ export interface AuditQuery {
   dfeNumber?: string;
   username?: string;
   actor?: string;
+  /** One kind of entry (`account.restored`, ...). */
+  action?: string;
   since?: Date;
   /** For the next page: entries strictly older than this. */
   before?: Date;
@@ -53,6 +55,7 @@ export async function auditEntries(db: Db, query: AuditQuery, limit: number): Pr
     ...(query.dfeNumber ? { dfeNumber: query.dfeNumber } : {}),
     ...(query.username ? { username: query.username } : {}),
     ...(query.actor ? { actor: query.actor } : {}),
+    ...(query.action ? { action: query.action } : {}),
     ...(Object.keys(at).length ? { at } : {}),
   };
   return db

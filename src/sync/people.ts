@@ -4,7 +4,7 @@
 import type { Db } from 'mongodb';
 import { accountsByKeysOrUsername, accountsForSchool, getAccount } from '../store/accounts.js';
 import { nameParts, surnameKeys } from '../domain/names.js';
-import { auditFor } from '../store/audit.js';
+import { auditEntries, auditFor } from '../store/audit.js';
 import { exportMeta, lastProcessedExport, loadExport } from '../store/exports.js';
 import { heldDecisionsOf } from '../store/heldDecisions.js';
 import { getMatch } from '../store/matches.js';
@@ -207,8 +207,8 @@ export async function newAccountsSince(
   today: IsoDate,
 ): Promise<NewAccountRow[]> {
   const restored = new Map(
-    (await auditFor(db, { dfeNumber }, 5000))
-      .filter((e) => e.action === 'account.restored' && e.username && e.at.toISOString().slice(0, 10) >= since)
+    (await auditEntries(db, { dfeNumber, action: 'account.restored', since: new Date(`${since}T00:00:00Z`) }, 100_000))
+      .filter((e) => e.username)
       .map((e) => [e.username!, e.at.toISOString()]),
   );
   const rows = (await accountsForSchool(db, dfeNumber)).map((a) => {
