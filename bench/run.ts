@@ -7,16 +7,16 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { BSON, type CommandStartedEvent, type CommandSucceededEvent, type MongoClient } from 'mongodb';
 import { table } from '../src/cli/table.js';
 import { createLogger } from '../src/log.js';
 import { ensureIndexes, openStore, storeFrom, type Store } from '../src/store/index.js';
-import { fromDoc, toDoc, type AccountDoc } from '../src/store/accounts.js';
+import { ensureRosters, fromDoc, toDoc, type AccountDoc } from '../src/store/accounts.js';
 import { upsertSchool } from '../src/store/schools.js';
 import { generateLocalAuthority, type SimSchool } from '../src/sync/integris/sim/generator.js';
-import { reportNames, type ExportFile, type Student } from '../src/domain/records.js';
+import { reportNames, type Student } from '../src/domain/records.js';
 import { processExport, syncSchool } from '../src/sync/process.js';
 import { evaluate, labelledSet, loadMatchSet, type MatchSet } from './matching.js';
+import { exportOf, measured, storeCost } from './lib.js';
 
 const args = z
   .object({
@@ -70,41 +70,6 @@ function emit(
 const round = (x: number) => Math.round(x * 1000) / 1000;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-/** Samples RSS and heap while work runs. */
-async function measured<T>(
-  work: () => Promise<T>,
-): Promise<{ result: T; seconds: number; peakRss: number; peakHeap: number }> {
-  let peakRss = process.memoryUsage().rss;
-  let peakHeap = process.memoryUsage().heapUsed;
-  const timer = setInterval(() => {
-    const m = process.memoryUsage();
-    peakRss = Math.max(peakRss, m.rss);
-    peakHeap = Math.max(peakHeap, m.heapUsed);
-  }, 25);
-  const started = performance.now();
-  try {
-    const result = await work();
-    return { result, seconds: (performance.now() - started) / 1000, peakRss, peakHeap };
-  } finally {
-    clearInterval(timer);
-  }
-}
-
-function exportOf(school: SimSchool, exportedAt: string): ExportFile {
-  const file: ExportFile = {
-    dfeNumber: school.dfeNumber,
-    exportedAt,
-    source: 'integris',
-    reports: {},
-    completeness: {},
-  };
-  for (const r of reportNames) {
-    file.reports[r] = school[r];
-    file.completeness[r] = { totalRecords: school[r].length, pages: Math.ceil(school[r].length / 500) };
-  }
-  return file;
-}
-
 /** 5% of a school's people changed: a third renamed, a third gone, a third new (people of another generated LA). */
 function churn(school: SimSchool, index: number, seed: number): number {
   const n = Math.max(3, Math.round(school.students.length * 0.05));
@@ -126,41 +91,10 @@ function churn(school: SimSchool, index: number, seed: number): number {
   return third * 3;
 }
 
-/**
- * What a stretch of work costs the store, whatever the store's speed: commands sent, documents returned and bytes
- * both ways (BSON sizes of commands and replies), from the driver's command monitoring.
- */
-function storeCost(client: MongoClient) {
-  let commands = 0;
-  let docs = 0;
-  let bytes = 0;
-  const started = (e: CommandStartedEvent) => {
-    commands++;
-    bytes += BSON.calculateObjectSize(e.command);
-  };
-  const succeeded = (e: CommandSucceededEvent) => {
-    const reply = e.reply as { cursor?: { firstBatch?: unknown[]; nextBatch?: unknown[] } } | undefined;
-    docs += (reply?.cursor?.firstBatch?.length ?? 0) + (reply?.cursor?.nextBatch?.length ?? 0);
-    bytes += BSON.calculateObjectSize((e.reply ?? {}) as Record<string, unknown>);
-  };
-  client.on('commandStarted', started);
-  client.on('commandSucceeded', succeeded);
-  return {
-    take() {
-      const taken = { commands, docs, bytes };
-      commands = docs = bytes = 0;
-      return taken;
-    },
-    stop() {
-      client.off('commandStarted', started);
-      client.off('commandSucceeded', succeeded);
-    },
-  };
-}
-
 async function syncBench(store: Store, size: number): Promise<void> {
   const db = store.client.db(`bench_${size}_${randomBytes(3).toString('hex')}`);
   await ensureIndexes(db);
+  await ensureRosters(db);
   const s = storeFrom(store.client, db, store.kind);
   try {
     const la = generateLocalAuthority({ seed: size, schools: Math.max(1, Math.round(size / 600)) });

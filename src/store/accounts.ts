@@ -4,11 +4,18 @@
 // lookups on MongoDB. Every write also stamps `lastChange` (who, which run, when) in the same document, so a crash
 // between an account write and its audit entry can be reconciled later (see `accountsChangedByRun`).
 //
+// A school's accounts are read through its roster (store/rosters.ts): one packed document, current while its epoch
+// has not moved. So every write here moves the epoch of each school the account is at, before and after the write.
+// An update reads the account back: one another writer changed since it was read may be at a school the writer
+// did not know of, which is moved after the write (a run that dies in that moment has it moved
+// when the run is settled).
+//
 // Writes go in batches of WRITE_BATCH: FerretDB 1.24 (SQLite) holds one pooled connection per statement of a
 // command until the command ends, from a pool of 100, so an `update` command of 100 or more statements never
 // finishes and wedges the server. Filtering on `_id` alone still costs a collection scan there.
 import type { AnyBulkWriteOperation, Db, MongoBulkWriteError } from 'mongodb';
 import { writeErrorsOf } from './write-errors.js';
+import { markRostersComplete, moveEpochs, readRoster, saveRoster } from './rosters.js';
 import { accountBlockKeys, BLOCK_KEYS_VERSION } from '../domain/blocking.js';
 import { accountStatus, type Account, type Association } from '../domain/model.js';
 import { candidateNumber, candidatePrefix, usernameCandidate } from '../domain/usernames.js';
@@ -56,8 +63,20 @@ export function toDoc(a: Account): AccountDoc {
   };
 }
 
-export function fromDoc(d: AccountDoc): Account {
-  const { _id, assoc, schools: _s, blockKeys: _b, lastChange: _c, ...fields } = d;
+/** An account as its school's roster keeps it: without what is derived from the rest or says who changed it. */
+export type RosterEntry = Omit<AccountDoc, 'schools' | 'blockKeys' | 'lastChange'>;
+
+const rosterEntry = (d: AccountDoc): RosterEntry => {
+  const { schools: _s, blockKeys: _b, lastChange: _c, ...entry } = d;
+  return entry;
+};
+
+/** The schools an account is at (its associations'), whose rosters hold it. */
+const schoolsOf = (a: Pick<Account, 'associations'>) => a.associations.map((x) => x.dfeNumber);
+const docSchools = (d: Pick<AccountDoc, 'assoc'>) => Object.values(d.assoc).map((x) => x.dfeNumber);
+
+export function fromDoc(d: RosterEntry): Account {
+  const { _id, assoc, schools: _s, blockKeys: _b, lastChange: _c, ...fields } = d as AccountDoc;
   const associations = Object.keys(assoc)
     .sort()
     .map((k) => assoc[k]!);
@@ -101,11 +120,14 @@ export function accountUpdate(
   const changedOnlyStamp = Object.keys($set).every((k) => k === 'updatedAt') && Object.keys($unset).length === 0;
   if (changedOnlyStamp) return undefined;
   const newSchools = a.schools.filter((s) => !b.schools.includes(s));
+  // an association undone (a correction, written only at the version it was planned from) takes its school out of
+  // `schools`; otherwise schools are only added, so two runs adding different schools never overwrite each other
+  if (b.schools.some((s) => !a.schools.includes(s))) $set.schools = a.schools;
   return {
     $set,
     ...(Object.keys($unset).length ? { $unset } : {}),
     $inc: { version: 1 },
-    ...(newSchools.length ? { $addToSet: { schools: { $each: newSchools } } } : {}),
+    ...(newSchools.length && !$set.schools ? { $addToSet: { schools: { $each: newSchools } } } : {}),
   };
 }
 
@@ -114,21 +136,66 @@ export function changedFields(before: Account, after: Account): string[] {
   const update = accountUpdate(before, after);
   if (!update) return [];
   const keys = [...Object.keys(update.$set), ...Object.keys(update.$unset ?? {})].filter(
-    (k) => k !== 'updatedAt' && k !== 'blockKeys',
+    (k) => k !== 'updatedAt' && k !== 'blockKeys' && k !== 'schools',
   );
   return [...new Set(keys.map((k) => (k.startsWith('assoc.') ? 'associations' : k)))].sort();
 }
 
-/** Accounts associated with the school, and accounts under any of the block keys, in one query. */
-export async function accountsForSchool(
+/** The school's accounts (those associated with it) and the roster epoch they are current at. */
+export async function schoolRoster(db: Db, dfeNumber: string): Promise<{ epoch: number; accounts: Account[] }> {
+  const roster = await readRoster(db, dfeNumber);
+  if (roster.entries) return { epoch: roster.epoch, accounts: (roster.entries as RosterEntry[]).map(fromDoc) };
+  // `schools` only ever gains a school; an association undone since leaves the account out of the roster
+  const docs = (await coll(db).find({ schools: dfeNumber }).toArray()).filter((d) => docSchools(d).includes(dfeNumber));
+  await saveRoster(db, dfeNumber, roster.epoch, docs.map(rosterEntry));
+  return { epoch: roster.epoch, accounts: docs.map(fromDoc) };
+}
+
+/** Accounts associated with the school. */
+export async function accountsForSchool(db: Db, dfeNumber: string): Promise<Account[]> {
+  return (await schoolRoster(db, dfeNumber)).accounts;
+}
+
+/**
+ * Keeps the school's roster after a run's own writes: the accounts read at `epoch`, with the run's updates and new
+ * accounts applied the way the store applied them. Kept only when the epoch has moved by the run's writes alone; any
+ * other writer meanwhile leaves it to be read again from the accounts.
+ */
+export async function keepRosterAfterRun(
   db: Db,
   dfeNumber: string,
-  blockKeys: readonly string[] = [],
-): Promise<Account[]> {
-  const filter = blockKeys.length
-    ? { $or: [{ schools: dfeNumber }, { blockKeys: { $in: [...blockKeys] } }] }
-    : { schools: dfeNumber };
-  return (await coll(db).find(filter).toArray()).map(fromDoc);
+  run: {
+    epoch: number;
+    moved: ReadonlyMap<string, number>;
+    accounts: readonly Account[];
+    updates: readonly { before: Account; after: Account }[];
+    created: readonly Account[];
+  },
+): Promise<boolean> {
+  const byName = new Map(run.accounts.map((a) => [a.username, rosterEntry(toDoc(a))]));
+  for (const { before, after } of run.updates) {
+    const update = accountUpdate(before, after);
+    if (!update) continue;
+    if (!schoolsOf(after).includes(dfeNumber)) {
+      byName.delete(after.username);
+      continue;
+    }
+    const entry: Record<string, unknown> = { ...rosterEntry(toDoc(before)) };
+    entry.assoc = { ...(entry.assoc as AccountDoc['assoc']) };
+    for (const [path, value] of Object.entries(update.$set)) {
+      if (path.startsWith('assoc.')) (entry.assoc as Record<string, unknown>)[path.slice(6)] = value;
+      else if (path !== 'blockKeys' && path !== 'lastChange' && path !== 'schools') entry[path] = value;
+    }
+    for (const path of Object.keys(update.$unset ?? {})) {
+      if (path.startsWith('assoc.')) delete (entry.assoc as Record<string, unknown>)[path.slice(6)];
+      else delete entry[path];
+    }
+    entry.version = before.version + 1;
+    byName.set(after.username, entry as RosterEntry);
+  }
+  for (const a of run.created) if (schoolsOf(a).includes(dfeNumber)) byName.set(a.username, rosterEntry(toDoc(a)));
+  const epoch = run.epoch + (run.moved.get(dfeNumber) ?? 0);
+  return saveRoster(db, dfeNumber, epoch, [...byName.values()]);
 }
 
 /** Accounts under any of the block keys, or whose username starts with the given text (both indexed). */
@@ -146,7 +213,7 @@ export async function accountsByKeysOrUsername(
   return docs.map(fromDoc);
 }
 
-/** Accounts under any of the block keys that have no association with the given school (its own are read apart). */
+/** Accounts under any of the block keys that are not at the given school (its own are read apart). */
 export async function accountsUnderKeys(db: Db, blockKeys: readonly string[], notAt: string): Promise<Account[]> {
   return (
     await coll(db)
@@ -168,40 +235,85 @@ export interface WriteOptions {
   signal?: AbortSignal;
   /** Write only an account still at `before`'s version (a correction must not overwrite a later change). */
   ifUnchanged?: boolean;
+  /** Counts the roster epochs the writes moved, per school (see `keepRosterAfterRun`). */
+  moved?: Map<string, number>;
 }
 
-/** Writes each account's changes since `before`, in batches; returns the number of accounts written. */
+/**
+ * Writes each account's changes since `before`, in batches; returns the number of accounts written. Accounts are
+ * written by `_id` alone (the one filter the embedded store answers without decoding every account) and read back
+ * by `_id`. With `ifUnchanged`, only accounts still at `before`'s version are written.
+ */
 export async function updateAccounts(
   db: Db,
   changes: readonly { before: Account; after: Account }[],
   options: WriteOptions,
 ): Promise<number> {
-  const ops: AnyBulkWriteOperation<AccountDoc>[] = [];
-  const names: string[] = [];
+  const pending: { before: Account; after: Account; update: NonNullable<ReturnType<typeof accountUpdate>> }[] = [];
   for (const { before, after } of changes) {
     const update = accountUpdate(before, after);
     if (!update) continue;
     update.$set.lastChange = options.stamp;
-    ops.push({
-      updateOne: {
-        filter: options.ifUnchanged ? { _id: after.username, version: before.version } : { _id: after.username },
-        update,
-      },
-    });
-    names.push(after.username);
+    pending.push({ before, after, update });
   }
   let written = 0;
-  for (let i = 0; i < ops.length; i += WRITE_BATCH) {
+  for (let i = 0; i < pending.length; i += WRITE_BATCH) {
     options.signal?.throwIfAborted();
-    written += (await coll(db).bulkWrite(ops.slice(i, i + WRITE_BATCH), { ordered: false })).modifiedCount;
-    await options.afterBatch?.(names.slice(i, i + WRITE_BATCH));
+    const batch = pending.slice(i, i + WRITE_BATCH);
+    const schools = batch.flatMap((c) => [...schoolsOf(c.before), ...schoolsOf(c.after)]);
+    await moveEpochs(db, schools, options.moved);
+    if (options.ifUnchanged) {
+      const ops = batch.map((c) => ({
+        updateOne: { filter: { _id: c.after.username, version: c.before.version }, update: c.update },
+      }));
+      written += (await coll(db).bulkWrite(ops, { ordered: false })).modifiedCount;
+      await moveEpochs(db, schools, options.moved);
+    } else {
+      written += (
+        await coll(db).bulkWrite(
+          batch.map((c) => ({ updateOne: { filter: { _id: c.after.username }, update: c.update } })),
+          { ordered: false },
+        )
+      ).modifiedCount;
+      // an account another writer changed since it was read may be at a school this batch did not know of: read
+      // back, such a school is moved, and so (uncounted) are the known ones, so no run keeps a roster planned from
+      // the older version
+      const stored = await Promise.all(batch.map((c) => coll(db).findOne({ _id: c.after.username })));
+      const changedMeanwhile = batch.flatMap((c, k) =>
+        stored[k] && stored[k].version !== c.before.version + 1
+          ? [...docSchools(stored[k]), ...schoolsOf(c.after)]
+          : [],
+      );
+      await moveEpochs(db, schools, options.moved);
+      await moveEpochs(db, changedMeanwhile);
+    }
+    await options.afterBatch?.(batch.map((c) => c.after.username));
   }
   return written;
 }
 
 /** Deletes an account only while it is still at the given version (an undone create that nothing has used). */
 export async function deleteAccountIfUnchanged(db: Db, username: string, version: number): Promise<boolean> {
-  return (await coll(db).deleteOne({ _id: username, version })).deletedCount === 1;
+  const doc = await coll(db).findOne({ _id: username, version });
+  if (!doc) return false;
+  await moveEpochs(db, docSchools(doc));
+  const deleted = (await coll(db).deleteOne({ _id: username, version })).deletedCount === 1;
+  await moveEpochs(db, docSchools(doc));
+  return deleted;
+}
+
+/**
+ * Deletes an account whatever its version (erasure). The rosters that held it lose their packed accounts too, so
+ * no copy of the person is left behind in them.
+ */
+export async function eraseAccount(db: Db, username: string): Promise<boolean> {
+  const doc = await coll(db).findOne({ _id: username });
+  if (!doc) return false;
+  const schools = [...new Set([...docSchools(doc), ...doc.schools])];
+  await moveEpochs(db, schools, undefined, { dropData: true });
+  const deleted = (await coll(db).deleteOne({ _id: username })).deletedCount === 1;
+  await moveEpochs(db, schools, undefined, { dropData: true });
+  return deleted;
 }
 
 export interface NewAccountsResult {
@@ -258,6 +370,8 @@ export async function insertNewAccounts(
       options.signal?.throwIfAborted();
       const batch = chosen.slice(i, i + WRITE_BATCH);
       const errors = new Map<number, { code?: number; errmsg?: string }>();
+      const schools = batch.flatMap((c) => schoolsOf(c.item.account));
+      await moveEpochs(db, schools, options.moved);
       try {
         await coll(db).insertMany(
           batch.map((c) => ({ ...toDoc({ ...c.item.account, username: c.username }), lastChange: options.stamp })),
@@ -269,6 +383,7 @@ export async function insertNewAccounts(
         if (list.length === 0) throw err;
         for (const e of list) errors.set(e.index, { code: e.code, errmsg: e.errmsg });
       }
+      await moveEpochs(db, schools, options.moved);
       const written: { key: string; username: string }[] = [];
       batch.forEach((c, index) => {
         const error = errors.get(index);
@@ -299,13 +414,23 @@ export async function insertNewAccounts(
 export async function accountsChangedByRun(
   db: Db,
   runId: string,
-): Promise<{ username: string; created: boolean; at: Date }[]> {
+): Promise<{ username: string; created: boolean; at: Date; schools: string[] }[]> {
   const docs = await coll(db)
     .find({ 'lastChange.runId': runId })
-    .project<{ _id: string; version: number; lastChange: ChangeStamp }>({ _id: 1, version: 1, lastChange: 1 })
+    .project<Pick<AccountDoc, '_id' | 'version' | 'assoc'> & { lastChange: ChangeStamp }>({
+      _id: 1,
+      version: 1,
+      lastChange: 1,
+      assoc: 1,
+    })
     .toArray();
   // a new account is inserted at version 0; every update bumps it
-  return docs.map((d) => ({ username: d._id, created: d.version === 0, at: d.lastChange.at }));
+  return docs.map((d) => ({
+    username: d._id,
+    created: d.version === 0,
+    at: d.lastChange.at,
+    schools: docSchools(d),
+  }));
 }
 
 /**
@@ -320,6 +445,8 @@ export async function insertAccountsReporting(
   const failed: { index: number; reason: string }[] = [];
   for (let i = 0; i < accounts.length; i += 1000) {
     const batch = accounts.slice(i, i + 1000);
+    const schools = batch.flatMap(schoolsOf);
+    await moveEpochs(db, schools);
     try {
       inserted += (await coll(db).insertMany(batch.map(toDoc), { ordered: false })).insertedCount;
     } catch (err) {
@@ -347,14 +474,36 @@ export async function insertAccountsReporting(
           index: i + e.index,
           reason: e.code === 11000 ? 'username already exists' : `write failed (${e.errmsg ?? e.code})`,
         });
+    } finally {
+      await moveEpochs(db, schools);
     }
   }
   return { inserted, failed };
 }
 
 export async function insertAccounts(db: Db, accounts: readonly Account[]): Promise<void> {
-  for (let i = 0; i < accounts.length; i += 1000)
-    await coll(db).insertMany(accounts.slice(i, i + 1000).map(toDoc), { ordered: false });
+  for (let i = 0; i < accounts.length; i += 1000) {
+    const batch = accounts.slice(i, i + 1000);
+    await moveEpochs(db, batch.flatMap(schoolsOf));
+    try {
+      await coll(db).insertMany(batch.map(toDoc), { ordered: false });
+    } finally {
+      await moveEpochs(db, batch.flatMap(schoolsOf));
+    }
+  }
+}
+
+/**
+ * Gives every school with accounts a roster entry, once (a store from before rosters existed); after it, a school
+ * with no entry has no accounts, and its first run reads nothing. Run at start-up, beside `ensureBlockKeys`.
+ */
+export async function ensureRosters(db: Db): Promise<void> {
+  if (await db.collection<{ _id: string }>('globals').findOne({ _id: 'rosters' })) return;
+  const schools = new Set<string>();
+  for await (const d of coll(db).find({}).project<Pick<AccountDoc, 'assoc'>>({ assoc: 1 }))
+    for (const s of docSchools(d)) schools.add(s);
+  await moveEpochs(db, schools);
+  await markRostersComplete(db);
 }
 
 export async function countAccounts(db: Db): Promise<number> {

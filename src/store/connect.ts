@@ -6,7 +6,7 @@ import { UsoError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { startEmbeddedFerretdb, type EmbeddedFerretdb } from './embedded.js';
 import { ensureIndexes } from './indexes.js';
-import { ensureBlockKeys } from './accounts.js';
+import { ensureBlockKeys, ensureRosters } from './accounts.js';
 import { monitorStore } from '../metrics.js';
 
 export interface Store {
@@ -78,6 +78,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   const db = client.db(options.uri ? dbNameFrom(options.uri, options.dbName) : options.dbName);
   await ensureIndexes(db);
   await ensureBlockKeys(db);
+  await ensureRosters(db);
   return storeFrom(client, db, embedded ? 'ferretdb' : 'mongodb', embedded);
 }
 

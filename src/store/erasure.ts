@@ -116,10 +116,6 @@ export async function eraseAuditOf(db: Db, username: string): Promise<number> {
   return (await db.collection('audit').deleteMany({ username })).deletedCount;
 }
 
-export async function deleteAccount(db: Db, username: string): Promise<boolean> {
-  return (await db.collection<{ _id: string }>('accounts').deleteOne({ _id: username })).deletedCount === 1;
-}
-
 /** Erases a school's stored data of the given reports: its contacts, groups, attendance, and those reports in its export files. */
 export async function eraseSchoolReports(
   db: Db,

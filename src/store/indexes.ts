@@ -25,6 +25,7 @@ export const collectionNames = [
   'runOutcomes',
   'chatAdmins',
   'teamsConversations',
+  'rosters',
 ] as const;
 export type CollectionName = (typeof collectionNames)[number];
 
@@ -42,6 +43,7 @@ export const indexSpecs: Record<CollectionName, IndexDescription[]> = {
   runOutcomes: [],
   chatAdmins: [],
   teamsConversations: [],
+  rosters: [],
   runs: [
     { key: { dfeNumber: 1, startedAt: -1 }, name: 'school_started' },
     { key: { runKey: 1 }, name: 'run_key', unique: true, sparse: true },

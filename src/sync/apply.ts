@@ -14,6 +14,8 @@ export interface ApplyResult {
   accountWrites: number;
   /** MIS person id -> username of each account created. */
   created: Map<string, string>;
+  /** The roster epochs the writes moved, per school. */
+  moved: Map<string, number>;
 }
 
 /** The audit action for a record's outcome, when the outcome changes an account. */
@@ -30,6 +32,7 @@ export async function applyPlan(
 ): Promise<ApplyResult> {
   const actor = ctx.actor ?? 'sync';
   const stamp: ChangeStamp = { actor, runId: ctx.runId, at: new Date() };
+  const moved = new Map<string, number>();
   const outcomeOf = new Map<string, RecordOutcome>();
   for (const o of plan.outcomes) if (o.username && auditActionOf(o.outcome)) outcomeOf.set(o.username, o);
   const entry = (o: RecordOutcome, username: string): AuditEntry => ({
@@ -49,6 +52,7 @@ export async function applyPlan(
     {
       stamp,
       signal: ctx.signal,
+      moved,
       afterBatch: async (written) => {
         await audit(
           db,
@@ -71,6 +75,7 @@ export async function applyPlan(
   const written = await updateAccounts(db, plan.updates, {
     stamp,
     signal: ctx.signal,
+    moved,
     afterBatch: async (usernames) => {
       // an account written with no outcome of its own (an absence within the grace period) is audited too
       // each entry names the fields that changed (names only: the values are personal data)
@@ -87,5 +92,5 @@ export async function applyPlan(
       );
     },
   });
-  return { accountWrites: assigned.size + written, created: assigned };
+  return { accountWrites: assigned.size + written, created: assigned, moved };
 }

@@ -7,8 +7,8 @@ import { UsoError } from '../errors.js';
 import { audit } from '../store/audit.js';
 import { addExclusion } from '../store/exclusions.js';
 import { lastProcessedExport, loadExport } from '../store/exports.js';
+import { eraseAccount } from '../store/accounts.js';
 import {
-  deleteAccount,
   eraseAuditOf,
   eraseFromExports,
   eraseFromRuns,
@@ -77,7 +77,7 @@ export async function erasePerson(
   for (const dfeNumber of listedAt)
     await addExclusion(db, dfeNumber, account.legalForename, account.legalSurname, actor);
   removed.audit = await eraseAuditOf(db, account.username);
-  removed.account = (await deleteAccount(db, account.username)) ? 1 : 0;
+  removed.account = (await eraseAccount(db, account.username)) ? 1 : 0;
   // the tombstone: who erased which username, when; nothing else about the person
   await audit(db, {
     at: new Date(),

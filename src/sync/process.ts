@@ -10,7 +10,7 @@ import { audit } from '../store/audit.js';
 import { UsoError, asUsoError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { recordRun } from '../metrics.js';
-import { accountsForSchool, accountsUnderKeys } from '../store/accounts.js';
+import { accountsUnderKeys, keepRosterAfterRun, schoolRoster } from '../store/accounts.js';
 import { exportMeta, loadExport, markExportProcessed, saveExport, type ExportMeta } from '../store/exports.js';
 import { exclusionKeys } from '../store/exclusions.js';
 import { acquireLease, releaseLease, renewLease } from '../store/leases.js';
@@ -120,14 +120,17 @@ export function parseExport(file: ExportFile, acceptedReports: readonly ReportNa
   return { people, invalid, fullReports, complete: incompleteReason === undefined, incompleteReason, file };
 }
 
-/** Loads every account the plan may touch: the school's own and its LA's look-alike candidates. */
+/**
+ * Loads every account the plan may touch: the school's own (from its roster, with the epoch it is current at) and
+ * its LA's look-alike candidates.
+ */
 async function accountsForPlan(
   db: Db,
   dfeNumber: string,
   laCode: string,
   people: readonly MisPerson[],
-): Promise<Account[]> {
-  const own = await accountsForSchool(db, dfeNumber);
+): Promise<{ all: Account[]; own: Account[]; epoch: number }> {
+  const { accounts: own, epoch } = await schoolRoster(db, dfeNumber);
   const linked = new Set(
     own.flatMap((a) =>
       a.associations.filter((x) => x.dfeNumber === dfeNumber && x.misPersonId).map((x) => x.misPersonId!),
@@ -137,9 +140,9 @@ async function accountsForPlan(
   for (const p of people) if (!linked.has(p.personId)) for (const k of lookupBlockKeys(p.fields, laCode)) keys.add(k);
   // a second query only when someone is new here (a night with no starters reads the school's accounts once), and it
   // returns only look-alikes from elsewhere: the school's own accounts are not sent twice
-  if (keys.size === 0) return own;
+  if (keys.size === 0) return { all: own, own, epoch };
   const elsewhere = await accountsUnderKeys(db, [...keys], dfeNumber);
-  return [...own, ...elsewhere];
+  return { all: [...own, ...elsewhere], own, epoch };
 }
 
 export interface RunSummary {
@@ -245,7 +248,7 @@ async function runPlanned(
   };
   const file = await timed('load', () => loadExport(db, meta));
   const parsed = parseExport(file, school.acceptedReports, today);
-  const accounts = await timed('read', () => accountsForPlan(db, dfeNumber, school.laCode, parsed.people));
+  const read = await timed('read', () => accountsForPlan(db, dfeNumber, school.laCode, parsed.people));
   const [exclusions, createAnyway] = await Promise.all([exclusionKeys(db, dfeNumber), createAnywayIds(db, dfeNumber)]);
   const result = await timed('plan', () =>
     plan({
@@ -254,7 +257,7 @@ async function runPlanned(
       invalid: parsed.invalid,
       fullReports: parsed.fullReports,
       complete: parsed.complete,
-      accounts,
+      accounts: read.all,
       exclusions,
       createAnyway,
       today,
@@ -282,6 +285,17 @@ async function runPlanned(
   deps.signal?.throwIfAborted();
   await recordPlan(db, run._id, result);
   const applied = await timed('apply', () => applyPlan(db, result, { dfeNumber, runId: run._id, signal: deps.signal }));
+  if (applied.accountWrites > 0)
+    await keepRosterAfterRun(db, dfeNumber, {
+      epoch: read.epoch,
+      moved: applied.moved,
+      accounts: read.own,
+      updates: result.updates,
+      created: result.creates.flatMap((c) => {
+        const username = applied.created.get(c.personId);
+        return username ? [{ ...c.account, username }] : [];
+      }),
+    });
   await timed('school_data', async () => {
     await saveHeldMatches(db, dfeNumber, run._id, result.matches, new Set(parsed.people.map((p) => p.personId)));
     if (file.reports.contacts && !file.updatedSince)

@@ -6,6 +6,7 @@ import type { Db } from 'mongodb';
 import type { Logger } from '../log.js';
 import { accountsChangedByRun } from '../store/accounts.js';
 import { audit, auditedAccountsOfRun } from '../store/audit.js';
+import { moveEpochs } from '../store/rosters.js';
 import { getLease, leaseIsDead } from '../store/leases.js';
 import { failRunningRun, getRun, recentlySettledRuns, runningRuns, type RunDoc } from '../store/runs.js';
 import { auditActionOf } from './apply.js';
@@ -30,6 +31,11 @@ export interface RecoveredRun {
 /** Writes an audit entry for each account the run wrote but did not audit; returns how many it wrote. */
 async function auditUnaudited(db: Db, run: RunDoc): Promise<{ written: number; auditedNow: number }> {
   const written = await accountsChangedByRun(db, run._id);
+  // the run may have died between a write and its second roster move: every school it wrote at is read afresh
+  await moveEpochs(
+    db,
+    written.flatMap((w) => w.schools),
+  );
   const audited = await auditedAccountsOfRun(db, run._id);
   const planned = new Map((run.outcomes ?? []).filter((o) => o.username).map((o) => [o.username!, o]));
   const missing = written.filter((w) => !audited.has(w.username));

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { MongoClient } from 'mongodb';
 import { afterAll, afterEach, beforeAll, beforeEach, inject } from 'vitest';
 import { storeFrom, ensureIndexes, type Store } from '../../src/store/index.js';
+import { ensureRosters } from '../../src/store/accounts.js';
 
 export function useTestStore(): { readonly store: Store } {
   const holder: { store?: Store } = {};
@@ -12,6 +13,7 @@ export function useTestStore(): { readonly store: Store } {
     await client.connect();
     const db = client.db(`t_${randomBytes(6).toString('hex')}`);
     await ensureIndexes(db);
+    await ensureRosters(db);
     holder.store = storeFrom(client, db, inject('storeKind'));
   });
   afterAll(async () => {
@@ -40,6 +42,7 @@ export function useFreshStoreEachTest(): { readonly store: Store } {
   beforeEach(async () => {
     const db = client.db(`t_${randomBytes(6).toString('hex')}`);
     await ensureIndexes(db);
+    await ensureRosters(db);
     holder.store = storeFrom(client, db, inject('storeKind'));
   });
   afterEach(async () => {

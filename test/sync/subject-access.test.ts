@@ -1,6 +1,7 @@
 // Subject access: everything held about a pupil registered at two schools, in one document.
 import { inject, describe, expect, it } from 'vitest';
-import { Binary } from 'mongodb';
+import { inflateRawSync } from 'node:zlib';
+import { Binary, BSON } from 'mongodb';
 import { chunkRecords } from '../../src/store/exports.js';
 import { upsertSchool } from '../../src/store/schools.js';
 import { syncSchool } from '../../src/sync/process.js';
@@ -75,8 +76,13 @@ describe('subject access', () => {
       const found: string[] = [];
       for (const { name } of await db.listCollections().toArray()) {
         for (const doc of await db.collection(name).find({}).toArray()) {
-          const text =
-            JSON.stringify(doc) + (doc.data instanceof Binary ? JSON.stringify(chunkRecords({ data: doc.data })) : '');
+          const packed =
+            doc.data instanceof Binary
+              ? name === 'rosters'
+                ? BSON.deserialize(inflateRawSync(doc.data.buffer))
+                : chunkRecords({ data: doc.data })
+              : '';
+          const text = JSON.stringify(doc) + JSON.stringify(packed);
           if (text.includes(upn) || text.includes(unique)) found.push(`${name}: ${text.slice(0, 200)}`);
         }
       }
@@ -87,6 +93,8 @@ describe('subject access', () => {
     expect(refused.err).toMatch(/still in the current MIS export of .*--and-exclude/);
     // the scan sees the pupil where they are kept, inside export chunks too
     expect((await scan()).some((f) => f.startsWith('exportChunks:'))).toBe(true);
+    // and inside the packed rosters of both schools
+    expect((await scan()).filter((f) => f.startsWith('rosters:'))).toHaveLength(2);
     const erased = await uso('person', 'erase', account.username, '--and-exclude', '--json');
     expect(erased.code).toBe(0);
     expect(erased.json()).toMatchObject({ username: account.username, removed: { account: 1 } });

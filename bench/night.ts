@@ -1,0 +1,127 @@
+// `npm run bench:night [-- --sizes 1000,10000,40000]`: whole nights of a generated LA, school after school as the
+// nightly job runs them: the first night (every account created), then an aged night (the generator's ageing:
+// leavers, starters, renames, class moves, staff changes). For each: seconds, account writes, what a school's run
+// costs the store (commands and documents returned, from the driver's command monitoring), and peak memory beside
+// the memory held before the night (the generated LA itself, which the service does not hold). JSON lines on
+// stdout, a table on stderr. Runs on the embedded FerretDB, or on MongoDB when MONGODB_URI is set.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { table } from '../src/cli/table.js';
+import { createLogger } from '../src/log.js';
+import { ensureIndexes, openStore, storeFrom, type Store } from '../src/store/index.js';
+import { ensureRosters } from '../src/store/accounts.js';
+import { upsertSchool } from '../src/store/schools.js';
+import { ageOneNight, generateLocalAuthority, type SimLocalAuthority } from '../src/sync/integris/sim/generator.js';
+import { reportNames } from '../src/domain/records.js';
+import { syncSchool } from '../src/sync/process.js';
+import { exportOf, measured, storeCost } from './lib.js';
+
+const args = z
+  .object({
+    sizes: z
+      .string()
+      .regex(/^\d+(,\d+)*$/)
+      .default('1000,10000'),
+  })
+  .parse(parseArgs({ options: { sizes: { type: 'string' } } }).values);
+
+const logger = createLogger({ level: 'silent', pretty: false });
+const machine = { node: process.version, cores: availableParallelism() };
+const rows: string[][] = [];
+const mib = (bytes: number) => Math.round(bytes / 2 ** 20);
+
+async function night(store: Store, la: SimLocalAuthority, label: string, people: number): Promise<void> {
+  const deps = { db: store.db, logger };
+  const cost = storeCost(store.client);
+  const rssBefore = process.memoryUsage().rss;
+  const run = await measured(async () => {
+    let writes = 0;
+    let failed = 0;
+    for (const sc of la.schools) {
+      const summary = await syncSchool(deps, sc.dfeNumber, {
+        trigger: 'file',
+        file: exportOf(sc, `${la.today}T18:00:00Z`),
+        today: la.today,
+      });
+      writes += summary.accountWrites;
+      if (summary.status !== 'succeeded') failed++;
+    }
+    return { writes, failed };
+  });
+  const c = cost.take();
+  cost.stop();
+  const line = {
+    name: `night_${label}`,
+    size: people,
+    schools: la.schools.length,
+    seconds: Math.round(run.seconds * 10) / 10,
+    writes: run.result.writes,
+    failedSchools: run.result.failed,
+    commandsPerSchool: Math.round(c.commands / la.schools.length),
+    docsReturnedPerSchool: Math.round(c.docs / la.schools.length),
+    bytesPerSchool: Math.round(c.bytes / la.schools.length),
+    rssBeforeMiB: mib(rssBefore),
+    peakRssMiB: mib(run.peakRss),
+    peakHeapMiB: mib(run.peakHeap),
+    store: store.kind,
+    ...machine,
+  };
+  process.stdout.write(`${JSON.stringify(line)}\n`);
+  rows.push([
+    line.name,
+    String(people),
+    String(line.schools),
+    `${line.seconds} s`,
+    String(line.writes),
+    String(line.commandsPerSchool),
+    String(line.docsReturnedPerSchool),
+    `${line.rssBeforeMiB} -> ${line.peakRssMiB} MiB`,
+  ]);
+}
+
+async function main(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'uso-night-'));
+  const root = await openStore({
+    uri: process.env.MONGODB_URI,
+    dbName: 'uso_bench',
+    dataDir,
+    timeoutMs: 10_000,
+    logger,
+  });
+  try {
+    for (const size of args.sizes.split(',').map(Number)) {
+      const db = root.client.db(`night_${size}_${randomBytes(3).toString('hex')}`);
+      await ensureIndexes(db);
+      await ensureRosters(db);
+      const store = storeFrom(root.client, db, root.kind);
+      try {
+        const la = generateLocalAuthority({ seed: size, schools: Math.max(1, Math.round(size / 600)) });
+        const people = la.schools.reduce((n, sc) => n + sc.students.length + sc.staff.length, 0);
+        for (const sc of la.schools)
+          await upsertSchool(db, {
+            dfeNumber: sc.dfeNumber,
+            name: sc.name,
+            laCode: sc.laCode,
+            acceptedReports: [...reportNames],
+          });
+        process.stderr.write(`${people} people in ${la.schools.length} schools on ${root.kind}...\n`);
+        await night(store, la, 'first', people);
+        ageOneNight(la);
+        await night(store, la, 'aged', people);
+      } finally {
+        await db.dropDatabase().catch(() => {});
+      }
+    }
+  } finally {
+    await root.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  const head = ['NIGHT', 'PEOPLE', 'SCHOOLS', 'TIME', 'WRITES', 'COMMANDS/SCHOOL', 'DOCS/SCHOOL', 'RSS'];
+  process.stderr.write(`${table([head, ...rows])}\n`);
+}
+
+await main();

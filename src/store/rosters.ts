@@ -1,0 +1,128 @@
+// A school's roster: the accounts associated with the school, packed (BSON, deflated) into one document keyed by
+// the school, so a run reads its school with one `_id` lookup. Any other query of `accounts` costs a scan of the
+// whole collection on the embedded store (FerretDB 1.24 decodes every account of the LA to filter them), which
+// would make a school's run cost grow with its LA instead of with the school.
+//
+// An epoch keeps a roster honest. Every account write moves the epoch of each school the account is at, once
+// before the write and once after it. A roster is used only when it was built at the current epoch; otherwise the
+// accounts are read from their collection and the roster is built again. A process that dies between the two
+// moves leaves the epoch moved, so its roster is rebuilt, never trusted stale.
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { Binary, BSON, type Db } from 'mongodb';
+
+export interface RosterDoc {
+  _id: string;
+  epoch: number;
+  /** The epoch the packed accounts were read or written at; they are current only while it equals `epoch`. */
+  builtAt?: number;
+  data?: Binary;
+  size?: number;
+}
+
+const coll = (db: Db) => db.collection<RosterDoc>('rosters');
+
+/** A packed roster above this is not kept (a document holds at most 16 MB): that school is read from its accounts. */
+const MAX_PACKED_BYTES = 12 * 2 ** 20;
+
+/** Set once every school with accounts has a roster entry: from then on, no entry means no accounts. */
+const COMPLETE_ID = 'rosters';
+const complete = new WeakMap<Db, true>();
+
+async function rostersComplete(db: Db): Promise<boolean> {
+  if (complete.has(db)) return true;
+  const mark = await db.collection<{ _id: string }>('globals').findOne({ _id: COMPLETE_ID });
+  if (mark) complete.set(db, true);
+  return Boolean(mark);
+}
+
+/** Records that every school with accounts now has a roster entry (after `moveEpochs` over all of them). */
+export async function markRostersComplete(db: Db): Promise<void> {
+  await db
+    .collection<{ _id: string; at: Date }>('globals')
+    .updateOne({ _id: COMPLETE_ID }, { $setOnInsert: { at: new Date() } }, { upsert: true });
+  complete.set(db, true);
+}
+
+/**
+ * Moves the epoch of each school (making its entry if need be), so a roster built before is not used again. `moved`
+ * counts the moves per school, for a run that wants to keep its roster after its own writes.
+ */
+export async function moveEpochs(
+  db: Db,
+  schools: Iterable<string>,
+  moved?: Map<string, number>,
+  options: { dropData?: boolean } = {},
+): Promise<void> {
+  const ids = [...new Set(schools)].sort();
+  if (ids.length === 0) return;
+  const update = options.dropData
+    ? { $inc: { epoch: 1 }, $unset: { data: '' as const, builtAt: '' as const, size: '' as const } }
+    : { $inc: { epoch: 1 } };
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await coll(db).bulkWrite(
+        ids.map((_id) => ({ updateOne: { filter: { _id }, update, upsert: true } })),
+        { ordered: true },
+      );
+      break;
+    } catch (err) {
+      // two writers making the same school's first entry at once: one insert loses, and the retry moves it
+      if ((err as { code?: number }).code !== 11000 || attempt > 2) throw err;
+    }
+  }
+  for (const id of ids) moved?.set(id, (moved.get(id) ?? 0) + 1);
+}
+
+/**
+ * The school's packed accounts, when they are current; otherwise only the epoch, to build the roster at. With no
+ * entry at all the school has no accounts, once every school with accounts is known to have one.
+ */
+export async function readRoster(
+  db: Db,
+  dfeNumber: string,
+): Promise<{ epoch: number; entries?: Record<string, unknown>[] }> {
+  const doc = await coll(db).findOne({ _id: dfeNumber });
+  if (!doc) return (await rostersComplete(db)) ? { epoch: 0, entries: [] } : { epoch: 0 };
+  if (doc.data && doc.builtAt === doc.epoch) return { epoch: doc.epoch, entries: unpack(db, doc.data) };
+  return { epoch: doc.epoch };
+}
+
+/** Keeps the school's accounts as read or written at `epoch`, unless the epoch has moved on since. */
+export async function saveRoster(
+  db: Db,
+  dfeNumber: string,
+  epoch: number,
+  entries: readonly Record<string, unknown>[],
+): Promise<boolean> {
+  const data = pack(db, entries);
+  if (data.length() > MAX_PACKED_BYTES) return false;
+  try {
+    const res = await coll(db).updateOne(
+      { _id: dfeNumber, epoch },
+      { $set: { builtAt: epoch, data, size: entries.length } },
+      { upsert: epoch === 0 },
+    );
+    return res.matchedCount + res.upsertedCount === 1;
+  } catch (err) {
+    // the entry was made by a writer meanwhile: its epoch has moved, so this roster is not current anyway
+    if ((err as { code?: number }).code === 11000) return false;
+    throw err;
+  }
+}
+
+function pack(db: Db, entries: readonly Record<string, unknown>[]): Binary {
+  const bson = BSON.serialize({ entries }, { ignoreUndefined: db.bsonOptions.ignoreUndefined ?? false });
+  return new Binary(deflateRawSync(bson, { level: 1 }));
+}
+
+function unpack(db: Db, data: Binary): Record<string, unknown>[] {
+  const { promoteBuffers, promoteLongs, promoteValues, bsonRegExp, useBigInt64 } = db.bsonOptions;
+  const doc = BSON.deserialize(inflateRawSync(data.buffer), {
+    promoteBuffers,
+    promoteLongs,
+    promoteValues,
+    bsonRegExp,
+    useBigInt64,
+  });
+  return doc.entries as Record<string, unknown>[];
+}
