@@ -8,9 +8,15 @@ export const reportNames = ['students', 'staff', 'contacts', 'groups', 'attendan
 export type ReportName = (typeof reportNames)[number];
 export const reportNameSchema = z.enum(reportNames);
 
+/** A real day of the Gregorian calendar (checked by arithmetic: exports hold thousands of dates). */
 function isCalendarDate(s: string): boolean {
-  const d = new Date(`${s}T00:00:00Z`);
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
+  const year = Number(s.slice(0, 4));
+  const month = Number(s.slice(5, 7));
+  const day = Number(s.slice(8, 10));
+  if (!(month >= 1 && month <= 12 && day >= 1)) return false;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = month === 2 ? (leap ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+  return day <= days;
 }
 
 export const isoDate = z

@@ -16,12 +16,16 @@
 import type { AnyBulkWriteOperation, Db, MongoBulkWriteError } from 'mongodb';
 import { writeErrorsOf } from './write-errors.js';
 import { markRostersComplete, moveEpochs, readRoster, saveRoster } from './rosters.js';
+import { scansEveryQuery } from './kind.js';
+import { schoolsInLa } from './schools.js';
 import { accountBlockKeys, BLOCK_KEYS_VERSION } from '../domain/blocking.js';
 import { accountStatus, type Account, type Association } from '../domain/model.js';
 import { candidateNumber, candidatePrefix, usernameCandidate } from '../domain/usernames.js';
 
 /** Statements per write command: well under FerretDB 1.24's pool of 100 connections. */
 export const WRITE_BATCH = 50;
+/** New accounts per insert command: one statement however many documents, so not bound by that pool. */
+const INSERT_BATCH = 250;
 
 /** Who made an account's latest change, kept on the account itself. */
 export interface ChangeStamp {
@@ -63,11 +67,11 @@ export function toDoc(a: Account): AccountDoc {
   };
 }
 
-/** An account as its school's roster keeps it: without what is derived from the rest or says who changed it. */
-export type RosterEntry = Omit<AccountDoc, 'schools' | 'blockKeys' | 'lastChange'>;
+/** An account as its school's roster keeps it: without its `schools` (the roster says that) or who changed it last. */
+export type RosterEntry = Omit<AccountDoc, 'schools' | 'lastChange'>;
 
 const rosterEntry = (d: AccountDoc): RosterEntry => {
-  const { schools: _s, blockKeys: _b, lastChange: _c, ...entry } = d;
+  const { schools: _s, lastChange: _c, ...entry } = d;
   return entry;
 };
 
@@ -87,7 +91,7 @@ export function fromDoc(d: RosterEntry): Account {
 const stable = (v: unknown) =>
   JSON.stringify(v, (_k, x: unknown) =>
     x && typeof x === 'object' && !Array.isArray(x)
-      ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => a.localeCompare(b)))
+      ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : 1)))
       : x,
   );
 
@@ -156,46 +160,69 @@ export async function accountsForSchool(db: Db, dfeNumber: string): Promise<Acco
   return (await schoolRoster(db, dfeNumber)).accounts;
 }
 
+/** A roster as a run read it: the accounts, and the epoch they were current at. */
+export interface RosterRead {
+  epoch: number;
+  accounts: readonly Account[];
+}
+
+/** The current rosters of the given schools (those whose roster is not current are left out). */
+export async function currentRosters(db: Db, schools: Iterable<string>): Promise<Map<string, RosterRead>> {
+  const out = new Map<string, RosterRead>();
+  for (const school of new Set(schools)) {
+    const r = await readRoster(db, school);
+    if (r.entries) out.set(school, { epoch: r.epoch, accounts: (r.entries as RosterEntry[]).map(fromDoc) });
+  }
+  return out;
+}
+
+/** The schools other than its own whose accounts a run's updates touch. */
+export const schoolsTouched = (dfeNumber: string, updates: readonly { before: Account; after: Account }[]) =>
+  [...new Set(updates.flatMap((u) => [...schoolsOf(u.before), ...schoolsOf(u.after)]))].filter((s) => s !== dfeNumber);
+
 /**
- * Keeps the school's roster after a run's own writes: the accounts read at `epoch`, with the run's updates and new
- * accounts applied the way the store applied them. Kept only when the epoch has moved by the run's writes alone; any
- * other writer meanwhile leaves it to be read again from the accounts.
+ * Keeps the rosters a run read after its own writes: each roster's accounts, with the run's updates and new accounts
+ * applied the way the store applied them. A roster is kept only when its epoch has moved by the run's writes alone;
+ * any other writer meanwhile leaves it to be read again from the accounts.
  */
-export async function keepRosterAfterRun(
+export async function keepRostersAfterRun(
   db: Db,
-  dfeNumber: string,
+  read: ReadonlyMap<string, RosterRead>,
   run: {
-    epoch: number;
     moved: ReadonlyMap<string, number>;
-    accounts: readonly Account[];
     updates: readonly { before: Account; after: Account }[];
     created: readonly Account[];
   },
-): Promise<boolean> {
-  const byName = new Map(run.accounts.map((a) => [a.username, rosterEntry(toDoc(a))]));
-  for (const { before, after } of run.updates) {
-    const update = accountUpdate(before, after);
-    if (!update) continue;
-    if (!schoolsOf(after).includes(dfeNumber)) {
-      byName.delete(after.username);
-      continue;
+): Promise<void> {
+  for (const [school, roster] of read) {
+    const moved = run.moved.get(school) ?? 0;
+    if (moved === 0) continue; // nothing written there: the roster is as it was
+    const byName = new Map(roster.accounts.map((a) => [a.username, rosterEntry(toDoc(a))]));
+    for (const { before, after } of run.updates) {
+      if (!schoolsOf(before).includes(school) && !schoolsOf(after).includes(school)) continue;
+      const update = accountUpdate(before, after);
+      if (!update) continue;
+      if (!schoolsOf(after).includes(school)) byName.delete(after.username);
+      else byName.set(after.username, updatedEntry(before, update));
     }
-    const entry: Record<string, unknown> = { ...rosterEntry(toDoc(before)) };
-    entry.assoc = { ...(entry.assoc as AccountDoc['assoc']) };
-    for (const [path, value] of Object.entries(update.$set)) {
-      if (path.startsWith('assoc.')) (entry.assoc as Record<string, unknown>)[path.slice(6)] = value;
-      else if (path !== 'blockKeys' && path !== 'lastChange' && path !== 'schools') entry[path] = value;
-    }
-    for (const path of Object.keys(update.$unset ?? {})) {
-      if (path.startsWith('assoc.')) delete (entry.assoc as Record<string, unknown>)[path.slice(6)];
-      else delete entry[path];
-    }
-    entry.version = before.version + 1;
-    byName.set(after.username, entry as RosterEntry);
+    for (const a of run.created) if (schoolsOf(a).includes(school)) byName.set(a.username, rosterEntry(toDoc(a)));
+    await saveRoster(db, school, roster.epoch + moved, [...byName.values()]);
   }
-  for (const a of run.created) if (schoolsOf(a).includes(dfeNumber)) byName.set(a.username, rosterEntry(toDoc(a)));
-  const epoch = run.epoch + (run.moved.get(dfeNumber) ?? 0);
-  return saveRoster(db, dfeNumber, epoch, [...byName.values()]);
+}
+
+/** The account as the store holds it after `update` (the fields `accountUpdate` sets and unsets, version + 1). */
+function updatedEntry(before: Account, update: NonNullable<ReturnType<typeof accountUpdate>>): RosterEntry {
+  const entry: Record<string, unknown> = { ...rosterEntry(toDoc(before)) };
+  const assoc: Record<string, unknown> = { ...(entry.assoc as AccountDoc['assoc']) };
+  for (const [path, value] of Object.entries(update.$set)) {
+    if (path.startsWith('assoc.')) assoc[path.slice(6)] = value;
+    else if (path !== 'lastChange' && path !== 'schools') entry[path] = value;
+  }
+  for (const path of Object.keys(update.$unset ?? {})) {
+    if (path.startsWith('assoc.')) delete assoc[path.slice(6)];
+    else delete entry[path];
+  }
+  return { ...entry, assoc, version: before.version + 1 } as RosterEntry;
 }
 
 /** Accounts under any of the block keys, or whose username starts with the given text (both indexed). */
@@ -213,13 +240,49 @@ export async function accountsByKeysOrUsername(
   return docs.map(fromDoc);
 }
 
-/** Accounts under any of the block keys that are not at the given school (its own are read apart). */
-export async function accountsUnderKeys(db: Db, blockKeys: readonly string[], notAt: string): Promise<Account[]> {
+/**
+ * The LA's accounts under any of the block keys that are not at the given school (its own are read apart). On the
+ * embedded store they come from the rosters of the LA's schools, one `_id` lookup each, when all are current: the
+ * query below would decode every account there is. A school's roster is decoded, filtered and let go before the next,
+ * so memory stays bounded by the largest school.
+ */
+export async function accountsUnderKeys(
+  db: Db,
+  laCode: string,
+  blockKeys: readonly string[],
+  notAt: string,
+): Promise<Account[]> {
+  if (scansEveryQuery(db)) {
+    const laSchools = (await schoolsInLa(db, laCode)).map((s) => s.dfeNumber);
+    const fromRosters = await underKeysFromRosters(db, laSchools, blockKeys, notAt);
+    if (fromRosters) return fromRosters;
+  }
   return (
     await coll(db)
       .find({ blockKeys: { $in: [...blockKeys] }, schools: { $ne: notAt } })
       .toArray()
   ).map(fromDoc);
+}
+
+async function underKeysFromRosters(
+  db: Db,
+  laSchools: readonly string[],
+  blockKeys: readonly string[],
+  notAt: string,
+): Promise<Account[] | undefined> {
+  const wanted = new Set(blockKeys);
+  const found = new Map<string, Account>();
+  for (const school of laSchools) {
+    if (school === notAt) continue;
+    const roster = await readRoster(db, school);
+    if (!roster.entries) return undefined;
+    for (const entry of roster.entries as RosterEntry[]) {
+      if (found.has(entry._id) || !entry.blockKeys?.some((k) => wanted.has(k))) continue;
+      if (docSchools(entry).includes(notAt)) continue;
+      found.set(entry._id, fromDoc(entry));
+    }
+  }
+  return [...found.values()];
 }
 
 export async function getAccount(db: Db, username: string): Promise<Account | undefined> {
@@ -366,9 +429,9 @@ export async function insertNewAccounts(
       chosen.push({ item: p, username });
     }
     const retry: typeof pending = [];
-    for (let i = 0; i < chosen.length; i += WRITE_BATCH) {
+    for (let i = 0; i < chosen.length; i += INSERT_BATCH) {
       options.signal?.throwIfAborted();
-      const batch = chosen.slice(i, i + WRITE_BATCH);
+      const batch = chosen.slice(i, i + INSERT_BATCH);
       const errors = new Map<number, { code?: number; errmsg?: string }>();
       const schools = batch.flatMap((c) => schoolsOf(c.item.account));
       await moveEpochs(db, schools, options.moved);
@@ -519,17 +582,22 @@ export async function ensureBlockKeys(db: Db): Promise<number> {
   if ((await globals.findOne({ _id: 'blockKeys' }))?.version === BLOCK_KEYS_VERSION) return 0;
   let rewritten = 0;
   let ops: AnyBulkWriteOperation<AccountDoc>[] = [];
+  const touched = new Set<string>();
   const flush = async () => {
     if (ops.length) rewritten += (await coll(db).bulkWrite(ops, { ordered: false })).modifiedCount;
     ops = [];
   };
   for await (const doc of coll(db).find({})) {
     const keys = toDoc(fromDoc(doc)).blockKeys;
-    if (JSON.stringify(keys) !== JSON.stringify(doc.blockKeys))
+    if (JSON.stringify(keys) !== JSON.stringify(doc.blockKeys)) {
       ops.push({ updateOne: { filter: { _id: doc._id }, update: { $set: { blockKeys: keys } } } });
+      for (const school of docSchools(doc)) touched.add(school);
+    }
     if (ops.length >= WRITE_BATCH) await flush();
   }
   await flush();
+  // rosters keep block keys too: theirs are read afresh
+  await moveEpochs(db, touched);
   await globals.replaceOne({ _id: 'blockKeys' }, { version: BLOCK_KEYS_VERSION }, { upsert: true });
   return rewritten;
 }

@@ -8,12 +8,13 @@ import { startEmbeddedFerretdb, type EmbeddedFerretdb } from './embedded.js';
 import { ensureIndexes } from './indexes.js';
 import { ensureBlockKeys, ensureRosters } from './accounts.js';
 import { monitorStore } from '../metrics.js';
+import { setStoreKind, type StoreKind } from './kind.js';
 
 export interface Store {
   client: MongoClient;
   db: Db;
   /** 'mongodb' when MONGODB_URI was given, 'ferretdb' for the embedded store. */
-  kind: 'mongodb' | 'ferretdb';
+  kind: StoreKind;
   embedded?: EmbeddedFerretdb;
   /** Resolves when the server answers a ping within the time given; rejects with the reason otherwise. */
   ping(timeoutMs?: number): Promise<void>;
@@ -83,6 +84,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
 }
 
 export function storeFrom(client: MongoClient, db: Db, kind: Store['kind'], embedded?: EmbeddedFerretdb): Store {
+  setStoreKind(db, kind);
   let closed = false;
   return {
     client,

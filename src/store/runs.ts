@@ -73,9 +73,12 @@ export async function recordPlan(
   id: string,
   plan: { outcomes: RecordOutcome[]; held: HeldChange[]; counts: RunDoc['counts'] },
 ): Promise<void> {
-  await db
-    .collection<{ _id: string; outcomes: RecordOutcome[]; held: HeldChange[] }>('runOutcomes')
-    .replaceOne({ _id: id }, { outcomes: keptOutcomes(plan.outcomes), held: plan.held }, { upsert: true });
+  const outcomes = keptOutcomes(plan.outcomes);
+  // a night with nothing to keep writes no outcomes document (a run without one has none)
+  if (outcomes.length || plan.held.length)
+    await db
+      .collection<{ _id: string; outcomes: RecordOutcome[]; held: HeldChange[] }>('runOutcomes')
+      .replaceOne({ _id: id }, { outcomes, held: plan.held }, { upsert: true });
   await coll(db).updateOne({ _id: id }, { $set: { counts: plan.counts } });
 }
 
@@ -109,10 +112,12 @@ export async function failRunningRun(
 /** Finishes a run. Outcomes and held changes (large) live in `runOutcomes` under the run id, keeping `runs` small. */
 export async function finishRun(db: Db, id: string, set: Partial<RunDoc>): Promise<void> {
   const { outcomes, held, ...rest } = set;
-  if (outcomes || held) {
+  const kept = keptOutcomes(outcomes ?? []);
+  // kept outcomes only grow between the plan and the finish, so nothing to keep now means none was written before
+  if (kept.length || held?.length) {
     await db
       .collection<{ _id: string; outcomes: RecordOutcome[]; held: HeldChange[] }>('runOutcomes')
-      .replaceOne({ _id: id }, { outcomes: keptOutcomes(outcomes ?? []), held: held ?? [] }, { upsert: true });
+      .replaceOne({ _id: id }, { outcomes: kept, held: held ?? [] }, { upsert: true });
   }
   await coll(db).updateOne({ _id: id }, { $set: { finishedAt: new Date(), ...rest } });
 }

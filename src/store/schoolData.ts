@@ -1,7 +1,7 @@
 // A school's contacts, groups and attendance from its accepted reports, kept in documents keyed by school (and
 // date, for attendance) so every read and write is an `_id` lookup, each holding its records deflated in one binary
-// field (as export chunks are). A report is rewritten only when its content hash changed, so re-processing the same
-// export writes nothing here.
+// field (as export chunks are). A report is rewritten only when the hash of its records as exported changed, so
+// re-processing the same export neither parses nor writes anything here.
 import { createHash } from 'node:crypto';
 import type { Binary, Db } from 'mongodb';
 import { chunkRecords, packRecords } from './exports.js';
@@ -26,17 +26,24 @@ export interface StoredRecords {
 const hashOf = (records: readonly unknown[]) => createHash('sha256').update(JSON.stringify(records)).digest('hex');
 const state = (db: Db) => db.collection<StateDoc>('globals');
 
+/** A report's records as exported, and how to parse them (only done when they changed). */
+export interface ReportRecords<T> {
+  exported: readonly unknown[];
+  parse: () => readonly T[];
+}
+
 /** Replaces the school's contacts or groups with a complete report. Returns the documents written. */
 export async function replaceSchoolRecords(
   db: Db,
   dfeNumber: string,
   report: 'contacts' | 'groups',
-  records: readonly (Contact | Group)[],
+  input: ReportRecords<Contact | Group>,
 ): Promise<number> {
   const id = `data:${dfeNumber}:${report}`;
-  const hash = hashOf(records);
+  const hash = hashOf(input.exported);
   const prior = await state(db).findOne({ _id: id });
   if (prior?.hash === hash) return 0;
+  const records = input.parse();
   const coll = db.collection<{ _id: string; data: Binary }>(report);
   const chunks = Math.ceil(records.length / CHUNK);
   for (let i = 0; i < chunks; i++)
@@ -73,16 +80,21 @@ export async function contactsOfPupil(db: Db, dfeNumber: string, personId: strin
 export async function storeAttendance(
   db: Db,
   dfeNumber: string,
-  marks: readonly AttendanceMark[],
+  input: ReportRecords<AttendanceMark>,
   keepFrom: string,
 ): Promise<number> {
   const id = `data:${dfeNumber}:attendance`;
   const prior = await state(db).findOne({ _id: id });
-  const hash = hashOf(marks);
-  const byDate = new Map<string, AttendanceMark[]>();
-  for (const m of marks) if (m.date >= keepFrom) byDate.set(m.date, [...(byDate.get(m.date) ?? []), m]);
+  const hash = hashOf(input.exported);
   const stale = (prior?.dates ?? []).filter((d) => d < keepFrom);
   if (prior?.hash === hash && stale.length === 0) return 0;
+  const byDate = new Map<string, AttendanceMark[]>();
+  for (const m of prior?.hash === hash ? [] : input.parse()) {
+    if (m.date < keepFrom) continue;
+    const day = byDate.get(m.date);
+    if (day) day.push(m);
+    else byDate.set(m.date, [m]);
+  }
   const coll = db.collection<{ _id: string; data: Binary }>('attendance');
   let writes = 0;
   if (prior?.hash !== hash) {

@@ -64,13 +64,24 @@ function clone(a: Account): Account {
   return structuredClone(a);
 }
 
-/** JSON with object keys sorted, so field order (as stored or as built) never reads as a change. */
-function stableJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)))
-      : v,
-  );
+/**
+ * Whether two values would serialise to the same JSON whatever their key order (a date equals its ISO text,
+ * undefined properties are absent): so field order, as stored or as built, never reads as a change.
+ */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a instanceof Date) return b instanceof Date ? a.getTime() === b.getTime() : a.toISOString() === b;
+  if (b instanceof Date) return b.toISOString() === a;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((x, i) => sameJson(x ?? null, b[i] ?? null));
+  }
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  const keys = Object.keys(x).filter((k) => x[k] !== undefined);
+  if (keys.length !== Object.keys(y).filter((k) => y[k] !== undefined).length) return false;
+  return keys.every((k) => sameJson(x[k], y[k]));
 }
 
 function settleStatus(a: Account): void {
@@ -255,11 +266,11 @@ function planLinkedPerson(state: Planning, p: MisPerson): boolean {
     });
     return true;
   }
-  const beforeState = stableJson(current);
+  const beforeState = clone(current);
   current.associations[idx] = next;
   applyPerson(current, p.fields);
   settleStatus(current);
-  if (stableJson(current) === beforeState) {
+  if (sameJson(current, beforeState)) {
     state.record({ report: p.report, personId: p.personId, outcome: 'unchanged', username: linked });
   } else {
     state.updates.push({ kind: p.fields.kind, username: linked, personId: p.personId, report: p.report });
@@ -550,7 +561,7 @@ function collectUpdates(state: Planning, held: ReadonlySet<string>): void {
   for (const [username, after] of state.drafts) {
     if (held.has(username)) continue;
     const original = state.before.get(username)!;
-    if (stableJson(after) === stableJson(original)) continue;
+    if (sameJson(after, original)) continue;
     after.updatedAt = state.input.now;
     state.result.updates.push({ before: original, after });
   }

@@ -10,7 +10,13 @@ import { audit } from '../store/audit.js';
 import { UsoError, asUsoError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { recordRun } from '../metrics.js';
-import { accountsUnderKeys, keepRosterAfterRun, schoolRoster } from '../store/accounts.js';
+import {
+  accountsUnderKeys,
+  currentRosters,
+  keepRostersAfterRun,
+  schoolRoster,
+  schoolsTouched,
+} from '../store/accounts.js';
 import { exportMeta, loadExport, markExportProcessed, saveExport, type ExportMeta } from '../store/exports.js';
 import { exclusionKeys } from '../store/exclusions.js';
 import { acquireLease, releaseLease, renewLease } from '../store/leases.js';
@@ -141,7 +147,7 @@ async function accountsForPlan(
   // a second query only when someone is new here (a night with no starters reads the school's accounts once), and it
   // returns only look-alikes from elsewhere: the school's own accounts are not sent twice
   if (keys.size === 0) return { all: own, own, epoch };
-  const elsewhere = await accountsUnderKeys(db, [...keys], dfeNumber);
+  const elsewhere = await accountsUnderKeys(db, laCode, [...keys], dfeNumber);
   return { all: [...own, ...elsewhere], own, epoch };
 }
 
@@ -284,29 +290,36 @@ async function runPlanned(
   }
   deps.signal?.throwIfAborted();
   await recordPlan(db, run._id, result);
+  // the rosters this run's writes touch are kept current from them: its own, and those of other schools it updates
+  const rosters = await currentRosters(db, schoolsTouched(dfeNumber, result.updates));
+  rosters.set(dfeNumber, { epoch: read.epoch, accounts: read.own });
   const applied = await timed('apply', () => applyPlan(db, result, { dfeNumber, runId: run._id, signal: deps.signal }));
-  if (applied.accountWrites > 0)
-    await keepRosterAfterRun(db, dfeNumber, {
-      epoch: read.epoch,
-      moved: applied.moved,
-      accounts: read.own,
-      updates: result.updates,
-      created: result.creates.flatMap((c) => {
-        const username = applied.created.get(c.personId);
-        return username ? [{ ...c.account, username }] : [];
-      }),
-    });
+  await keepRostersAfterRun(db, rosters, {
+    moved: applied.moved,
+    updates: result.updates,
+    created: result.creates.flatMap((c) => {
+      const username = applied.created.get(c.personId);
+      return username ? [{ ...c.account, username }] : [];
+    }),
+  });
   await timed('school_data', async () => {
     await saveHeldMatches(db, dfeNumber, run._id, result.matches, new Set(parsed.people.map((p) => p.personId)));
-    if (file.reports.contacts && !file.updatedSince)
-      await replaceSchoolRecords(db, dfeNumber, 'contacts', parseReport('contacts', file.reports.contacts).records);
-    if (file.reports.groups && !file.updatedSince)
-      await replaceSchoolRecords(db, dfeNumber, 'groups', parseReport('groups', file.reports.groups).records);
-    if (file.reports.attendance)
+    const { contacts, groups, attendance } = file.reports;
+    if (contacts && !file.updatedSince)
+      await replaceSchoolRecords(db, dfeNumber, 'contacts', {
+        exported: contacts,
+        parse: () => parseReport('contacts', contacts).records,
+      });
+    if (groups && !file.updatedSince)
+      await replaceSchoolRecords(db, dfeNumber, 'groups', {
+        exported: groups,
+        parse: () => parseReport('groups', groups).records,
+      });
+    if (attendance)
       await storeAttendance(
         db,
         dfeNumber,
-        parseReport('attendance', file.reports.attendance).records,
+        { exported: attendance, parse: () => parseReport('attendance', attendance).records },
         addDays(today, -school.settings.attendanceRetentionDays),
       );
   });

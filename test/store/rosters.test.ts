@@ -3,7 +3,15 @@
 // an older version, and after a writer that died between its write and its second epoch move.
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from 'mongodb';
-import { accountsForSchool, fromDoc, getAccount, updateAccounts, type AccountDoc } from '../../src/store/accounts.js';
+import {
+  accountsForSchool,
+  accountsUnderKeys,
+  fromDoc,
+  getAccount,
+  toDoc,
+  updateAccounts,
+  type AccountDoc,
+} from '../../src/store/accounts.js';
 import { moveEpochs, readRoster } from '../../src/store/rosters.js';
 import { upsertSchool } from '../../src/store/schools.js';
 import { restoreAccount, unallocatedAccounts } from '../../src/sync/admin.js';
@@ -54,12 +62,27 @@ describe('school rosters', () => {
         expect((await readRoster(ctx.store.db, s.dfeNumber)).entries).toBeDefined();
       }
       await expectRostersTrue();
+      // and every roster is current after the night, those of schools whose accounts another school's run wrote to
+      // (dual registrations) too
+      for (const s of la.schools) expect((await readRoster(ctx.store.db, s.dfeNumber)).entries).toBeDefined();
     }
     // a night with no change writes no roster and keeps it current
     const before = await readRoster(ctx.store.db, la.schools[0]!.dfeNumber);
     const again = await syncSchool(deps, la.schools[0]!.dfeNumber, { trigger: 'cli', today: la.today });
     expect(again.accountWrites).toBe(0);
     expect((await readRoster(ctx.store.db, la.schools[0]!.dfeNumber)).epoch).toBe(before.epoch);
+  });
+
+  it("look-alikes from the LA's rosters are the accounts the indexed query finds", async () => {
+    const [a] = la.schools.map((s) => s.dfeNumber) as [string];
+    const keys = [...new Set((await accountsForSchool(ctx.store.db, a)).flatMap((x) => toDoc(x).blockKeys))];
+    const viaRosters = await accountsUnderKeys(ctx.store.db, la.laCode, keys, a);
+    const viaQuery = await ctx.store.db
+      .collection<AccountDoc>('accounts')
+      .find({ blockKeys: { $in: keys }, schools: { $ne: a } })
+      .toArray();
+    expect(viaRosters.length).toBeGreaterThan(0);
+    expect(byName(viaRosters)).toEqual(byName(viaQuery.map(fromDoc)));
   });
 
   it('another writer makes the rosters it touches stale, and the next read builds them again', async () => {

@@ -109,10 +109,11 @@ describe('attendance retention', () => {
         session: 'AM' as const,
         mark: '/',
       }));
-    await storeAttendance(db, '2099100', marks(0, 39), day(5));
+    const asExported = (m: ReturnType<typeof marks>) => ({ exported: m, parse: () => m });
+    await storeAttendance(db, '2099100', asExported(marks(0, 39)), day(5));
     expect((await attendanceOf(db, '2099100')).map((m) => m.date)).toEqual(marks(5, 39).map((m) => m.date));
     // a later night: the window moves on, and the stored days before it are deleted, not just hidden
-    await storeAttendance(db, '2099100', marks(30, 49), day(15));
+    await storeAttendance(db, '2099100', asExported(marks(30, 49)), day(15));
     expect((await attendanceOf(db, '2099100')).map((m) => m.date)[0]).toBe(day(15));
     expect(
       await db
