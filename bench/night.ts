@@ -1,9 +1,11 @@
-// `npm run bench:night [-- --sizes 1000,10000,40000]`: whole nights of a generated LA, school after school as the
-// nightly job runs them: the first night (every account created), then an aged night (the generator's ageing:
-// leavers, starters, renames, class moves, staff changes). For each: seconds, account writes, what a school's run
-// costs the store (commands and documents returned, from the driver's command monitoring), and peak memory beside
-// the memory held before the night (the generated LA itself, which the service does not hold). JSON lines on
-// stdout, a table on stderr. Runs on the embedded FerretDB, or on MongoDB when MONGODB_URI is set.
+// `npm run bench:night [-- --sizes 1000,10000,40000] [-- --query-plan mongodb]`: whole nights of a generated LA,
+// school after school as the nightly job runs them: the first night (every account created), then an aged night
+// (the generator's ageing: leavers, starters, renames, class moves, staff changes). For each: seconds, account
+// writes, what a school's run costs the store (commands, documents returned and bytes, from the driver's command
+// monitoring), this process's CPU per school, and peak memory beside the memory held before the night (the
+// generated LA itself, which the service does not hold). `--query-plan mongodb` counts the queries MongoDB would be
+// sent (indexed look-alike and username queries) while running on the embedded store. JSON lines on stdout, a table
+// on stderr. Runs on the embedded FerretDB, or on MongoDB when MONGODB_URI is set.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +16,7 @@ import { table } from '../src/cli/table.js';
 import { createLogger } from '../src/log.js';
 import { ensureIndexes, openStore, storeFrom, type Store } from '../src/store/index.js';
 import { ensureRosters } from '../src/store/accounts.js';
+import { scansEveryQuery, setStoreKind } from '../src/store/kind.js';
 import { upsertSchool } from '../src/store/schools.js';
 import { ageOneNight, generateLocalAuthority, type SimLocalAuthority } from '../src/sync/integris/sim/generator.js';
 import { reportNames } from '../src/domain/records.js';
@@ -26,8 +29,9 @@ const args = z
       .string()
       .regex(/^\d+(,\d+)*$/)
       .default('1000,10000'),
+    'query-plan': z.enum(['mongodb', 'ferretdb']).optional(),
   })
-  .parse(parseArgs({ options: { sizes: { type: 'string' } } }).values);
+  .parse(parseArgs({ options: { sizes: { type: 'string' }, 'query-plan': { type: 'string' } } }).values);
 
 const logger = createLogger({ level: 'silent', pretty: false });
 const machine = { node: process.version, cores: availableParallelism() };
@@ -38,6 +42,7 @@ async function night(store: Store, la: SimLocalAuthority, label: string, people:
   const deps = { db: store.db, logger };
   const cost = storeCost(store.client);
   const rssBefore = process.memoryUsage().rss;
+  const cpuBefore = process.cpuUsage();
   const run = await measured(async () => {
     let writes = 0;
     let failed = 0;
@@ -54,6 +59,7 @@ async function night(store: Store, la: SimLocalAuthority, label: string, people:
   });
   const c = cost.take();
   cost.stop();
+  const cpu = process.cpuUsage(cpuBefore);
   const line = {
     name: `night_${label}`,
     size: people,
@@ -64,6 +70,8 @@ async function night(store: Store, la: SimLocalAuthority, label: string, people:
     commandsPerSchool: Math.round(c.commands / la.schools.length),
     docsReturnedPerSchool: Math.round(c.docs / la.schools.length),
     bytesPerSchool: Math.round(c.bytes / la.schools.length),
+    cpuMsPerSchool: Math.round((cpu.user + cpu.system) / 1000 / la.schools.length),
+    queryPlan: scansEveryQuery(store.db) ? 'ferretdb' : 'mongodb',
     rssBeforeMiB: mib(rssBefore),
     peakRssMiB: mib(run.peakRss),
     peakHeapMiB: mib(run.peakHeap),
@@ -79,6 +87,7 @@ async function night(store: Store, la: SimLocalAuthority, label: string, people:
     String(line.writes),
     String(line.commandsPerSchool),
     String(line.docsReturnedPerSchool),
+    String(line.cpuMsPerSchool),
     `${line.rssBeforeMiB} -> ${line.peakRssMiB} MiB`,
   ]);
 }
@@ -98,6 +107,8 @@ async function main(): Promise<void> {
       await ensureIndexes(db);
       await ensureRosters(db);
       const store = storeFrom(root.client, db, root.kind);
+      // the counts of MongoDB's query plans can be taken on the embedded store too (they do not depend on speed)
+      if (args['query-plan']) setStoreKind(db, args['query-plan']);
       try {
         const la = generateLocalAuthority({ seed: size, schools: Math.max(1, Math.round(size / 600)) });
         const people = la.schools.reduce((n, sc) => n + sc.students.length + sc.staff.length, 0);
@@ -120,7 +131,17 @@ async function main(): Promise<void> {
     await root.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
-  const head = ['NIGHT', 'PEOPLE', 'SCHOOLS', 'TIME', 'WRITES', 'COMMANDS/SCHOOL', 'DOCS/SCHOOL', 'RSS'];
+  const head = [
+    'NIGHT',
+    'PEOPLE',
+    'SCHOOLS',
+    'TIME',
+    'WRITES',
+    'COMMANDS/SCHOOL',
+    'DOCS/SCHOOL',
+    'CPU MS/SCHOOL',
+    'RSS',
+  ];
   process.stderr.write(`${table([head, ...rows])}\n`);
 }
 

@@ -3,18 +3,28 @@
 // It is built once from the Go module proxy into .tools/bin. `go install ...@v1.24.2` alone gives a binary that
 // panics at start ("Invalid build/version/version.txt file content"), because the module ships without its
 // generated version file; so the module source is downloaded, the version file written, and the command built.
+//
+// One fix is made to the source before building (PATCHES below). FerretDB 1.24's SQLite backend builds a collection's
+// unique `_id` index on `_ferretdb_sjson->"_id"` but finds, updates and deletes by `_id` with
+// `_ferretdb_sjson->'$._id'`. SQLite uses an expression index only for the same expression, so each of those read
+// the whole table: an update by `_id` took 53 ms at 10,000 accounts and grew with the collection. Built on the
+// lookup's own expression, the index serves them. (A store whose collections an unpatched build made keeps the
+// old index, and the scans, until it is made again.) A binary without a note of the patches it was built with is
+// built again; one given in FERRETDB_BIN is used as it is.
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
   cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readFileSync,
   rmSync,
   writeFileSync,
   chmodSync,
   readdirSync,
   statSync,
 } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,11 +47,36 @@ function makeWritable(dir) {
   }
 }
 
+export const PATCHES = [
+  {
+    file: 'internal/backends/sqlite/metadata/registry.go',
+    find: '\t\t\tcolumns[i] = fmt.Sprintf("%s->%s", DefaultColumn, strings.Join(fields, "->"))\n',
+    add:
+      '\t\t\tif key.Field == "_id" {\n' +
+      '\t\t\t\tcolumns[i] = IDColumn // uso-autoupdate: the expression `_id` lookups use, so SQLite searches the index\n' +
+      '\t\t\t}\n',
+  },
+];
+const patchesId = createHash('sha256').update(JSON.stringify(PATCHES)).digest('hex').slice(0, 16);
+const noteOf = (bin) => `${bin}.patches`;
+
+/** Applies each patch to the source tree (after the line it names); fails if a line is not where it was. */
+export function applyPatches(dir) {
+  for (const p of PATCHES) {
+    const path = join(dir, p.file);
+    const text = readFileSync(path, 'utf8');
+    if (text.split(p.find).length !== 2) throw new Error(`FerretDB patch: ${p.file} no longer has the line it changes`);
+    writeFileSync(path, text.replace(p.find, p.find + p.add));
+  }
+}
+
 export function ensureFerretdb(bin = process.env.FERRETDB_BIN || defaultFerretdbPath) {
-  if (existsSync(bin) && versionOf(bin) === FERRETDB_VERSION) return bin;
   if (process.env.FERRETDB_BIN) {
+    if (existsSync(bin) && versionOf(bin) === FERRETDB_VERSION) return bin;
     throw new Error(`FERRETDB_BIN=${bin} is not a FerretDB ${FERRETDB_VERSION} binary`);
   }
+  const note = existsSync(noteOf(bin)) ? readFileSync(noteOf(bin), 'utf8').trim() : undefined;
+  if (existsSync(bin) && versionOf(bin) === FERRETDB_VERSION && note === patchesId) return bin;
   const go = spawnSync('go', ['version'], { encoding: 'utf8' });
   if (go.status !== 0) {
     throw new Error(
@@ -60,6 +95,7 @@ export function ensureFerretdb(bin = process.env.FERRETDB_BIN || defaultFerretdb
     cpSync(info.Dir, work, { recursive: true });
     makeWritable(work);
     writeFileSync(join(work, 'build', 'version', 'version.txt'), `${FERRETDB_VERSION}\n`);
+    applyPatches(work);
     mkdirSync(dirname(bin), { recursive: true });
     execFileSync('go', ['build', '-o', bin, './cmd/ferretdb'], { cwd: work, stdio: ['ignore', 'inherit', 'inherit'] });
   } finally {
@@ -67,6 +103,7 @@ export function ensureFerretdb(bin = process.env.FERRETDB_BIN || defaultFerretdb
   }
   if (versionOf(bin) !== FERRETDB_VERSION)
     throw new Error(`the FerretDB build at ${bin} does not report ${FERRETDB_VERSION}`);
+  writeFileSync(noteOf(bin), `${patchesId}\n`);
   process.stderr.write(`FerretDB ${FERRETDB_VERSION} built at ${bin}\n`);
   return bin;
 }

@@ -389,14 +389,36 @@ export interface NewAccountsResult {
 /** Rounds of tries before one person's create is given up as failed; each round skips every name known taken. */
 const MAX_ROUNDS = 25;
 
-/** Usernames already taken among the candidates of the given bases (one query for all of them). */
+/**
+ * Usernames already taken among the candidates of the given bases (one query for all of them). On the embedded
+ * store a prefix query decodes every account there is, so there the candidates are looked up by `_id` instead, in
+ * groups, until each base has as many free names as it has people waiting.
+ */
 async function takenCandidates(db: Db, bases: readonly string[]): Promise<Set<string>> {
+  if (scansEveryQuery(db)) return takenByLookup(db, bases);
   const prefixes = [...new Set(bases.map(candidatePrefix))];
   const docs = await coll(db)
     .find({ $or: prefixes.map((p) => ({ _id: { $regex: `^${escape(p)}` } })) })
     .project<{ _id: string }>({ _id: 1 })
     .toArray();
   return new Set(docs.map((d) => d._id).filter((id) => bases.some((b) => candidateNumber(b, id) !== undefined)));
+}
+
+const LOOKUP_GROUP = 10;
+
+async function takenByLookup(db: Db, bases: readonly string[]): Promise<Set<string>> {
+  const taken = new Set<string>();
+  const waiting = new Map<string, number>();
+  for (const b of bases) waiting.set(b, (waiting.get(b) ?? 0) + 1);
+  for (const [base, count] of waiting) {
+    let free = 0;
+    for (let n = 1; free < count; n += LOOKUP_GROUP) {
+      const names = Array.from({ length: LOOKUP_GROUP }, (_, i) => usernameCandidate(base, n + i));
+      const found = await Promise.all(names.map((u) => coll(db).findOne({ _id: u }, { projection: { _id: 1 } })));
+      found.forEach((d, i) => (d ? taken.add(names[i]!) : free++));
+    }
+  }
+  return taken;
 }
 
 /**
