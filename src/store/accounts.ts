@@ -15,7 +15,7 @@
 // finishes and wedges the server. Filtering on `_id` alone still costs a collection scan there.
 import type { AnyBulkWriteOperation, Db, MongoBulkWriteError } from 'mongodb';
 import { writeErrorsOf } from './write-errors.js';
-import { markRostersComplete, moveEpochs, readRoster, saveRoster } from './rosters.js';
+import { markRostersComplete, moveEpochs, readRoster, rosterEntriesWithKeys, saveRoster } from './rosters.js';
 import { scansEveryQuery } from './kind.js';
 import { schoolsInLa } from './schools.js';
 import { accountBlockKeys, BLOCK_KEYS_VERSION } from '../domain/blocking.js';
@@ -69,6 +69,8 @@ export function toDoc(a: Account): AccountDoc {
 
 /** An account as its school's roster keeps it: without its `schools` (the roster says that) or who changed it last. */
 export type RosterEntry = Omit<AccountDoc, 'schools' | 'lastChange'>;
+
+const keysOfEntry = (e: Record<string, unknown>) => (e as RosterEntry).blockKeys ?? [];
 
 const rosterEntry = (d: AccountDoc): RosterEntry => {
   const { schools: _s, lastChange: _c, ...entry } = d;
@@ -151,7 +153,7 @@ export async function schoolRoster(db: Db, dfeNumber: string): Promise<{ epoch: 
   if (roster.entries) return { epoch: roster.epoch, accounts: (roster.entries as RosterEntry[]).map(fromDoc) };
   // `schools` only ever gains a school; an association undone since leaves the account out of the roster
   const docs = (await coll(db).find({ schools: dfeNumber }).toArray()).filter((d) => docSchools(d).includes(dfeNumber));
-  await saveRoster(db, dfeNumber, roster.epoch, docs.map(rosterEntry));
+  await saveRoster(db, dfeNumber, roster.epoch, docs.map(rosterEntry), keysOfEntry);
   return { epoch: roster.epoch, accounts: docs.map(fromDoc) };
 }
 
@@ -206,7 +208,7 @@ export async function keepRostersAfterRun(
       else byName.set(after.username, updatedEntry(before, update));
     }
     for (const a of run.created) if (schoolsOf(a).includes(school)) byName.set(a.username, rosterEntry(toDoc(a)));
-    await saveRoster(db, school, roster.epoch + moved, [...byName.values()]);
+    await saveRoster(db, school, roster.epoch + moved, [...byName.values()], keysOfEntry);
   }
 }
 
@@ -274,10 +276,10 @@ async function underKeysFromRosters(
   const found = new Map<string, Account>();
   for (const school of laSchools) {
     if (school === notAt) continue;
-    const roster = await readRoster(db, school);
-    if (!roster.entries) return undefined;
-    for (const entry of roster.entries as RosterEntry[]) {
-      if (found.has(entry._id) || !entry.blockKeys?.some((k) => wanted.has(k))) continue;
+    const entries = await rosterEntriesWithKeys(db, school, wanted);
+    if (!entries) return undefined;
+    for (const entry of entries as RosterEntry[]) {
+      if (found.has(entry._id)) continue;
       if (docSchools(entry).includes(notAt)) continue;
       found.set(entry._id, fromDoc(entry));
     }

@@ -15,7 +15,10 @@ export interface RosterDoc {
   epoch: number;
   /** The epoch the packed accounts were read or written at; they are current only while it equals `epoch`. */
   builtAt?: number;
+  /** The accounts: BSON documents one after another, deflated. */
   data?: Binary;
+  /** Each account's lookup (block) keys, in the same order: deflated JSON. */
+  keys?: Binary;
   size?: number;
 }
 
@@ -56,7 +59,7 @@ export async function moveEpochs(
   const ids = [...new Set(schools)].sort();
   if (ids.length === 0) return;
   const update = options.dropData
-    ? { $inc: { epoch: 1 }, $unset: { data: '' as const, builtAt: '' as const, size: '' as const } }
+    ? { $inc: { epoch: 1 }, $unset: { data: '' as const, keys: '' as const, builtAt: '' as const, size: '' as const } }
     : { $inc: { epoch: 1 } };
   for (let attempt = 0; ; attempt++) {
     try {
@@ -73,6 +76,10 @@ export async function moveEpochs(
   for (const id of ids) moved?.set(id, (moved.get(id) ?? 0) + 1);
 }
 
+/** Whether a roster entry holds accounts current at its epoch. */
+const current = (doc: RosterDoc): doc is RosterDoc & { data: Binary; keys: Binary } =>
+  Boolean(doc.data && doc.keys && doc.builtAt === doc.epoch);
+
 /**
  * The school's packed accounts, when they are current; otherwise only the epoch, to build the roster at. With no
  * entry at all the school has no accounts, once every school with accounts is known to have one.
@@ -83,23 +90,48 @@ export async function readRoster(
 ): Promise<{ epoch: number; entries?: Record<string, unknown>[] }> {
   const doc = await coll(db).findOne({ _id: dfeNumber });
   if (!doc) return (await rostersComplete(db)) ? { epoch: 0, entries: [] } : { epoch: 0 };
-  if (doc.data && doc.builtAt === doc.epoch) return { epoch: doc.epoch, entries: unpack(db, doc.data) };
+  if (current(doc)) return { epoch: doc.epoch, entries: unpack(db, doc.data) };
   return { epoch: doc.epoch };
 }
 
-/** Keeps the school's accounts as read or written at `epoch`, unless the epoch has moved on since. */
+/**
+ * The school's accounts with any of the given keys, when its roster is current (undefined otherwise). Only those
+ * accounts are decoded: the keys are packed apart, so looking through an LA's rosters costs little memory.
+ */
+export async function rosterEntriesWithKeys(
+  db: Db,
+  dfeNumber: string,
+  wanted: ReadonlySet<string>,
+): Promise<Record<string, unknown>[] | undefined> {
+  const doc = await coll(db).findOne({ _id: dfeNumber });
+  if (!doc) return (await rostersComplete(db)) ? [] : undefined;
+  if (!current(doc)) return undefined;
+  const keys = JSON.parse(inflateRawSync(doc.keys.buffer).toString('utf8')) as string[][];
+  const hits = new Set<number>();
+  keys.forEach((k, i) => {
+    if (k.some((x) => wanted.has(x))) hits.add(i);
+  });
+  return hits.size ? unpack(db, doc.data, hits) : [];
+}
+
+/**
+ * Keeps the school's accounts as read or written at `epoch`, unless the epoch has moved on since. `keysOf` gives the
+ * lookup keys of an entry, packed apart for `rosterEntriesWithKeys`.
+ */
 export async function saveRoster(
   db: Db,
   dfeNumber: string,
   epoch: number,
   entries: readonly Record<string, unknown>[],
+  keysOf: (entry: Record<string, unknown>) => readonly string[],
 ): Promise<boolean> {
   const data = pack(db, entries);
-  if (data.length() > MAX_PACKED_BYTES) return false;
+  const keys = new Binary(deflateRawSync(Buffer.from(JSON.stringify(entries.map(keysOf))), { level: 1 }));
+  if (data.length() + keys.length() > MAX_PACKED_BYTES) return false;
   try {
     const res = await coll(db).updateOne(
       { _id: dfeNumber, epoch },
-      { $set: { builtAt: epoch, data, size: entries.length } },
+      { $set: { builtAt: epoch, data, keys, size: entries.length } },
       { upsert: epoch === 0 },
     );
     return res.matchedCount + res.upsertedCount === 1;
@@ -110,19 +142,23 @@ export async function saveRoster(
   }
 }
 
+/** The entries as BSON documents one after another (each starts with its length), deflated. */
 function pack(db: Db, entries: readonly Record<string, unknown>[]): Binary {
-  const bson = BSON.serialize({ entries }, { ignoreUndefined: db.bsonOptions.ignoreUndefined ?? false });
-  return new Binary(deflateRawSync(bson, { level: 1 }));
+  const ignoreUndefined = db.bsonOptions.ignoreUndefined ?? false;
+  const docs = entries.map((e) => BSON.serialize(e, { ignoreUndefined }));
+  return new Binary(deflateRawSync(Buffer.concat(docs), { level: 1 }));
 }
 
-function unpack(db: Db, data: Binary): Record<string, unknown>[] {
+/** The packed entries, or only those at the given positions. */
+function unpack(db: Db, data: Binary, only?: ReadonlySet<number>): Record<string, unknown>[] {
   const { promoteBuffers, promoteLongs, promoteValues, bsonRegExp, useBigInt64 } = db.bsonOptions;
-  const doc = BSON.deserialize(inflateRawSync(data.buffer), {
-    promoteBuffers,
-    promoteLongs,
-    promoteValues,
-    bsonRegExp,
-    useBigInt64,
-  });
-  return doc.entries as Record<string, unknown>[];
+  const options = { promoteBuffers, promoteLongs, promoteValues, bsonRegExp, useBigInt64 };
+  const bytes = inflateRawSync(data.buffer);
+  const out: Record<string, unknown>[] = [];
+  for (let offset = 0, i = 0; offset < bytes.length; i++) {
+    const size = bytes.readInt32LE(offset);
+    if (!only || only.has(i)) out.push(BSON.deserialize(bytes.subarray(offset, offset + size), options));
+    offset += size;
+  }
+  return out;
 }

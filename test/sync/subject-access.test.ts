@@ -1,8 +1,7 @@
 // Subject access: everything held about a pupil registered at two schools, in one document.
 import { inject, describe, expect, it } from 'vitest';
 import { inflateRawSync } from 'node:zlib';
-import { Binary, BSON } from 'mongodb';
-import { chunkRecords } from '../../src/store/exports.js';
+import { Binary } from 'mongodb';
 import { upsertSchool } from '../../src/store/schools.js';
 import { syncSchool } from '../../src/sync/process.js';
 import { findSubject, subjectAccessReport } from '../../src/sync/subject-access.js';
@@ -71,18 +70,17 @@ describe('subject access', () => {
 
     // erasure: refused while the MIS still lists the pupil; with --and-exclude, nothing anywhere names them after
     const upn = dual.pupil.upn!;
-    // every document of every collection, with what binary fields hold (export chunks, school data) read out
+    // every document of every collection, with what its binary fields hold read out
     const scan = async () => {
       const found: string[] = [];
       for (const { name } of await db.listCollections().toArray()) {
         for (const doc of await db.collection(name).find({}).toArray()) {
-          const packed =
-            doc.data instanceof Binary
-              ? name === 'rosters'
-                ? BSON.deserialize(inflateRawSync(doc.data.buffer))
-                : chunkRecords({ data: doc.data })
-              : '';
-          const text = JSON.stringify(doc) + JSON.stringify(packed);
+          // every binary field deflated: export chunks and school data (JSON), rosters (BSON and their keys)
+          const packed = Object.values(doc)
+            .filter((v): v is Binary => v instanceof Binary)
+            .map((v) => inflateRawSync(v.buffer).toString('utf8'))
+            .join(' ');
+          const text = JSON.stringify(doc) + packed;
           if (text.includes(upn) || text.includes(unique)) found.push(`${name}: ${text.slice(0, 200)}`);
         }
       }
