@@ -1,8 +1,60 @@
 // What the benches share: an export file of a generated school, memory sampling, and the store's cost of a stretch
 // of work counted from the driver's command monitoring.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { BSON, type CommandStartedEvent, type CommandSucceededEvent, type MongoClient } from 'mongodb';
 import { reportNames, type ExportFile } from '../src/domain/records.js';
-import type { SimSchool } from '../src/sync/integris/sim/generator.js';
+import { ensureRosters } from '../src/store/accounts.js';
+import { ensureIndexes, openStore, storeFrom, type Store } from '../src/store/index.js';
+import type { Logger } from '../src/log.js';
+import { upsertSchool } from '../src/store/schools.js';
+import { generateLocalAuthority, type SimLocalAuthority, type SimSchool } from '../src/sync/integris/sim/generator.js';
+
+/** The store a bench runs on: MongoDB when MONGODB_URI is set, else an embedded one in a temporary folder. */
+export async function openBenchStore(logger: Logger): Promise<{ store: Store; close(): Promise<void> }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'uso-bench-'));
+  const store = await openStore({
+    uri: process.env.MONGODB_URI,
+    dbName: 'uso_bench',
+    dataDir,
+    timeoutMs: 10_000,
+    logger,
+  });
+  return {
+    store,
+    async close() {
+      await store.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * A generated LA of about `size` people (schools of about 600) in a fresh database of its own, its schools known
+ * and accepting every report. The caller drops the database.
+ */
+export async function laInFreshDatabase(
+  root: Pick<Store, 'client' | 'kind'>,
+  prefix: string,
+  size: number,
+): Promise<{ store: Store; la: SimLocalAuthority; people: number }> {
+  const db = root.client.db(`${prefix}_${size}_${randomBytes(3).toString('hex')}`);
+  await ensureIndexes(db);
+  await ensureRosters(db);
+  const store = storeFrom(root.client, db, root.kind);
+  const la = generateLocalAuthority({ seed: size, schools: Math.max(1, Math.round(size / 600)) });
+  const people = la.schools.reduce((n, sc) => n + sc.students.length + sc.staff.length, 0);
+  for (const sc of la.schools)
+    await upsertSchool(db, {
+      dfeNumber: sc.dfeNumber,
+      name: sc.name,
+      laCode: sc.laCode,
+      acceptedReports: [...reportNames],
+    });
+  return { store, la, people };
+}
 
 /** Samples RSS and heap while work runs. */
 export async function measured<T>(

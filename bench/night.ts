@@ -6,22 +6,16 @@
 // generated LA itself, which the service does not hold). `--query-plan mongodb` counts the queries MongoDB would be
 // sent (indexed look-alike and username queries) while running on the embedded store. JSON lines on stdout, a table
 // on stderr. Runs on the embedded FerretDB, or on MongoDB when MONGODB_URI is set.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { table } from '../src/cli/table.js';
 import { createLogger } from '../src/log.js';
-import { ensureIndexes, openStore, storeFrom, type Store } from '../src/store/index.js';
-import { ensureRosters } from '../src/store/accounts.js';
+import type { Store } from '../src/store/index.js';
 import { scansEveryQuery, setStoreKind } from '../src/store/kind.js';
-import { upsertSchool } from '../src/store/schools.js';
-import { ageOneNight, generateLocalAuthority, type SimLocalAuthority } from '../src/sync/integris/sim/generator.js';
-import { reportNames } from '../src/domain/records.js';
+import { ageOneNight, type SimLocalAuthority } from '../src/sync/integris/sim/generator.js';
 import { syncSchool } from '../src/sync/process.js';
-import { exportOf, measured, storeCost } from './lib.js';
+import { exportOf, laInFreshDatabase, measured, openBenchStore, storeCost } from './lib.js';
 
 const args = z
   .object({
@@ -109,43 +103,23 @@ async function night(store: Store, la: SimLocalAuthority, label: string, people:
 }
 
 async function main(): Promise<void> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'uso-night-'));
-  const root = await openStore({
-    uri: process.env.MONGODB_URI,
-    dbName: 'uso_bench',
-    dataDir,
-    timeoutMs: 10_000,
-    logger,
-  });
+  const { store: root, close } = await openBenchStore(logger);
   try {
     for (const size of args.sizes.split(',').map(Number)) {
-      const db = root.client.db(`night_${size}_${randomBytes(3).toString('hex')}`);
-      await ensureIndexes(db);
-      await ensureRosters(db);
-      const store = storeFrom(root.client, db, root.kind);
+      const { store, la, people } = await laInFreshDatabase(root, 'night', size);
       // the counts of MongoDB's query plans can be taken on the embedded store too (they do not depend on speed)
-      if (args['query-plan']) setStoreKind(db, args['query-plan']);
+      if (args['query-plan']) setStoreKind(store.db, args['query-plan']);
       try {
-        const la = generateLocalAuthority({ seed: size, schools: Math.max(1, Math.round(size / 600)) });
-        const people = la.schools.reduce((n, sc) => n + sc.students.length + sc.staff.length, 0);
-        for (const sc of la.schools)
-          await upsertSchool(db, {
-            dfeNumber: sc.dfeNumber,
-            name: sc.name,
-            laCode: sc.laCode,
-            acceptedReports: [...reportNames],
-          });
         process.stderr.write(`${people} people in ${la.schools.length} schools on ${root.kind}...\n`);
         await night(store, la, 'first', people);
         ageOneNight(la);
         await night(store, la, 'aged', people);
       } finally {
-        await db.dropDatabase().catch(() => {});
+        await store.db.dropDatabase().catch(() => {});
       }
     }
   } finally {
-    await root.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    await close();
   }
   const head = [
     'NIGHT',

@@ -1,22 +1,18 @@
 // `npm run bench [-- --quick] [-- --sizes 1000,10000]`: sync throughput, incremental cost, memory, and matching
 // accuracy and speed, each beside a baseline measured in the same run. JSON lines on stdout, a table on stderr.
 // Runs on the embedded FerretDB, or on MongoDB when MONGODB_URI is set.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { table } from '../src/cli/table.js';
 import { createLogger } from '../src/log.js';
-import { ensureIndexes, openStore, storeFrom, type Store } from '../src/store/index.js';
-import { ensureRosters, fromDoc, toDoc, type AccountDoc } from '../src/store/accounts.js';
-import { upsertSchool } from '../src/store/schools.js';
+import type { Store } from '../src/store/index.js';
+import { fromDoc, toDoc, type AccountDoc } from '../src/store/accounts.js';
 import { generateLocalAuthority, type SimSchool } from '../src/sync/integris/sim/generator.js';
-import { reportNames, type Student } from '../src/domain/records.js';
+import type { Student } from '../src/domain/records.js';
 import { processExport, syncSchool } from '../src/sync/process.js';
 import { evaluate, labelledSet, loadMatchSet, type MatchSet } from './matching.js';
-import { exportOf, measured, storeCost } from './lib.js';
+import { exportOf, laInFreshDatabase, measured, openBenchStore, storeCost } from './lib.js';
 
 const args = z
   .object({
@@ -92,20 +88,9 @@ function churn(school: SimSchool, index: number, seed: number): number {
 }
 
 async function syncBench(store: Store, size: number): Promise<void> {
-  const db = store.client.db(`bench_${size}_${randomBytes(3).toString('hex')}`);
-  await ensureIndexes(db);
-  await ensureRosters(db);
-  const s = storeFrom(store.client, db, store.kind);
+  const { store: s, la, people } = await laInFreshDatabase(store, 'bench', size);
+  const db = s.db;
   try {
-    const la = generateLocalAuthority({ seed: size, schools: Math.max(1, Math.round(size / 600)) });
-    const people = la.schools.reduce((n, sc) => n + sc.students.length + sc.staff.length, 0);
-    for (const sc of la.schools)
-      await upsertSchool(db, {
-        dfeNumber: sc.dfeNumber,
-        name: sc.name,
-        laCode: sc.laCode,
-        acceptedReports: [...reportNames],
-      });
     const deps = { db: s.db, logger };
     const cost = storeCost(store.client);
     const perSchool = (phase: string, c: { commands: number; docs: number }) => {
@@ -313,14 +298,7 @@ async function main(): Promise<void> {
     matchingBench(args.runs ?? 1, loadMatchSet(args['match-set']), 'none');
     return;
   }
-  const dataDir = mkdtempSync(join(tmpdir(), 'uso-bench-'));
-  const store = await openStore({
-    uri: process.env.MONGODB_URI,
-    dbName: 'uso_bench',
-    dataDir,
-    timeoutMs: 10_000,
-    logger,
-  });
+  const { store, close } = await openBenchStore(logger);
   const defaultSizes = args.quick ? [1000] : store.kind === 'mongodb' ? [1000, 10_000, 100_000] : [1000, 10_000];
   const sizes = args.sizes ? args.sizes.split(',').map(Number) : defaultSizes;
   try {
@@ -330,8 +308,7 @@ async function main(): Promise<void> {
     for (const size of sizes) await syncBench(store, size);
     matchingBench(args.runs ?? (args.quick ? 3 : 5), labelledSet(7, args.quick ? 2000 : 10_000), store.kind);
   } finally {
-    await store.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    await close();
   }
   const rows = results.map((r) => [
     String(r.name),

@@ -2,7 +2,7 @@
 // `sync --all` past a failing school, and Ctrl-C in the middle of a run.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
@@ -73,6 +73,7 @@ afterAll(async () => {
     .dropDatabase()
     .catch(() => {});
   await client.close();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('uso at the edges', () => {

@@ -1,5 +1,5 @@
 // The uso CLI in process against the test store: usage errors, JSON output, and the matching commands.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -25,6 +25,7 @@ afterAll(async () => {
     .dropDatabase()
     .catch(() => {});
   await client.close();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 /** The account.unallocated entries a run's approvals wrote. */

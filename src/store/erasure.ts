@@ -4,6 +4,7 @@
 import type { Db } from 'mongodb';
 import { chunkRecords, packRecords, type ExportChunk } from './exports.js';
 import type { StoredRecords } from './schoolData.js';
+import { packRunDetail, runDetailOf, type RunDetailDoc } from './runs.js';
 
 type Rec = Record<string, unknown>;
 
@@ -85,13 +86,15 @@ export async function eraseFromRuns(
     await db.collection<{ _id: string }>('runs').find({ dfeNumber }).project<{ _id: string }>({ _id: 1 }).toArray()
   ).map((r) => r._id);
   if (runIds.length === 0) return 0;
-  const coll = db.collection<{ _id: string; outcomes: Rec[]; held: Rec[] }>('runOutcomes');
+  const coll = db.collection<RunDetailDoc>('runOutcomes');
   let changed = 0;
   for (const doc of await coll.find({ _id: { $in: runIds } }).toArray()) {
-    const outcomes = (doc.outcomes ?? []).filter((o) => !ids.has(String(o.personId)) && o.username !== username);
-    const held = (doc.held ?? []).filter((h) => h.username !== username && !ids.has(String(h.personId)));
-    if (outcomes.length === (doc.outcomes ?? []).length && held.length === (doc.held ?? []).length) continue;
-    await coll.updateOne({ _id: doc._id }, { $set: { outcomes, held } });
+    const detail = runDetailOf(doc);
+    const outcomes = detail.outcomes.filter((o) => !ids.has(String(o.personId)) && o.username !== username);
+    const held = detail.held.filter((h) => h.username !== username && !ids.has(String(h.personId)));
+    if (outcomes.length === detail.outcomes.length && held.length === detail.held.length) continue;
+    // written whole and packed: the plain fields of a document kept before go with it
+    await coll.replaceOne({ _id: doc._id }, packRunDetail({ outcomes, held }));
     changed++;
   }
   return changed;

@@ -72,7 +72,8 @@ export const inventory: readonly CollectionRecord[] = [
   },
   {
     name: 'runOutcomes',
-    holds: "each record's outcome in a run, and the changes held for approval (accounts before and after)",
+    holds:
+      "each record's outcome in a run (all but `unchanged`, which are counted), and the changes held for approval (accounts before and after), packed (BSON, deflated) in one document per run",
     personal: 'MIS ids, usernames, reasons; held changes hold the account fields',
     why: '`who` and history answers; approving held changes',
     kept: 'RUN_OUTCOME_KEEP_DAYS',

@@ -4,7 +4,8 @@
 // The plan's outcomes are recorded before anything is applied, so a run that dies half way still says what it meant
 // to do, and `leaseOwner` ties a running run to the school lease that proves its process is alive.
 import { randomUUID } from 'node:crypto';
-import type { Db } from 'mongodb';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { Binary, BSON, type Db } from 'mongodb';
 import type { GuardFired, HeldChange, Outcome, RecordOutcome } from '../domain/outcomes.js';
 
 export interface RunDoc {
@@ -67,6 +68,34 @@ export async function startRun(db: Db, run: Omit<RunDoc, '_id' | 'startedAt' | '
 /** The outcomes a run keeps, one by one: all but `unchanged` (the run's counts keep those), so a quiet night writes little. */
 const keptOutcomes = (outcomes: readonly RecordOutcome[]) => outcomes.filter((o) => o.outcome !== 'unchanged');
 
+/** A run's outcomes and held changes as stored: packed (BSON, deflated) in `data`, or plain as kept before. */
+export interface RunDetailDoc {
+  _id: string;
+  data?: Binary;
+  outcomes?: RecordOutcome[];
+  held?: HeldChange[];
+}
+
+export interface RunDetail {
+  outcomes: RecordOutcome[];
+  held: HeldChange[];
+}
+
+const details = (db: Db) => db.collection<RunDetailDoc>('runOutcomes');
+
+/** One binary value instead of hundreds of sub-documents: far cheaper for the embedded store to write and read. */
+export const packRunDetail = (detail: RunDetail) => ({
+  data: new Binary(deflateRawSync(BSON.serialize(detail), { level: 1 })),
+});
+
+export function runDetailOf(doc: RunDetailDoc | null | undefined): RunDetail {
+  if (doc?.data) {
+    const d = BSON.deserialize(inflateRawSync(doc.data.buffer)) as Partial<RunDetail>;
+    return { outcomes: d.outcomes ?? [], held: d.held ?? [] };
+  }
+  return { outcomes: doc?.outcomes ?? [], held: doc?.held ?? [] };
+}
+
 /** Records what the run is about to apply (its outcomes and held changes) before it applies anything. */
 export async function recordPlan(
   db: Db,
@@ -76,9 +105,7 @@ export async function recordPlan(
   const outcomes = keptOutcomes(plan.outcomes);
   // a night with nothing to keep writes no outcomes document (a run without one has none)
   if (outcomes.length || plan.held.length)
-    await db
-      .collection<{ _id: string; outcomes: RecordOutcome[]; held: HeldChange[] }>('runOutcomes')
-      .replaceOne({ _id: id }, { outcomes, held: plan.held }, { upsert: true });
+    await details(db).replaceOne({ _id: id }, packRunDetail({ outcomes, held: plan.held }), { upsert: true });
   await coll(db).updateOne({ _id: id }, { $set: { counts: plan.counts } });
 }
 
@@ -114,11 +141,8 @@ export async function finishRun(db: Db, id: string, set: Partial<RunDoc>): Promi
   const { outcomes, held, ...rest } = set;
   const kept = keptOutcomes(outcomes ?? []);
   // kept outcomes only grow between the plan and the finish, so nothing to keep now means none was written before
-  if (kept.length || held?.length) {
-    await db
-      .collection<{ _id: string; outcomes: RecordOutcome[]; held: HeldChange[] }>('runOutcomes')
-      .replaceOne({ _id: id }, { outcomes: kept, held: held ?? [] }, { upsert: true });
-  }
+  if (kept.length || held?.length)
+    await details(db).replaceOne({ _id: id }, packRunDetail({ outcomes: kept, held: held ?? [] }), { upsert: true });
   await coll(db).updateOne({ _id: id }, { $set: { finishedAt: new Date(), ...rest } });
 }
 
@@ -126,10 +150,7 @@ export async function finishRun(db: Db, id: string, set: Partial<RunDoc>): Promi
 export async function getRun(db: Db, id: string): Promise<RunDoc | undefined> {
   const run = await coll(db).findOne({ _id: id });
   if (!run) return undefined;
-  const detail = await db
-    .collection<{ _id: string; outcomes: RecordOutcome[]; held: HeldChange[] }>('runOutcomes')
-    .findOne({ _id: id });
-  return { ...run, outcomes: detail?.outcomes ?? [], held: detail?.held ?? [] };
+  return { ...run, ...runDetailOf(await details(db).findOne({ _id: id })) };
 }
 
 export async function lastRun(db: Db, dfeNumber: string): Promise<RunDoc | undefined> {
@@ -178,10 +199,7 @@ export async function outcomesAbout(
     .toArray();
   const out: { runId: string; startedAt: Date; outcome: RecordOutcome }[] = [];
   for (const run of runs) {
-    const detail = await db
-      .collection<{ _id: string; outcomes: RecordOutcome[] }>('runOutcomes')
-      .findOne({ _id: run._id });
-    for (const o of detail?.outcomes ?? []) {
+    for (const o of runDetailOf(await details(db).findOne({ _id: run._id })).outcomes) {
       if ((person.personId && o.personId === person.personId) || (person.username && o.username === person.username)) {
         out.push({ runId: run._id, startedAt: run.startedAt, outcome: o });
       }

@@ -2,6 +2,8 @@
 import { IntegrisClient, type IntegrisClientOptions } from '../../src/sync/integris/client.js';
 import { generateLocalAuthority, type SimLocalAuthority } from '../../src/sync/integris/sim/generator.js';
 import { createSimulator, type Simulator } from '../../src/sync/integris/sim/simulator.js';
+import type { Db } from 'mongodb';
+import { upsertSchool } from '../../src/store/schools.js';
 
 export const SIM_BASE = 'https://integris.test/api/';
 
@@ -35,4 +37,10 @@ export function simulatedIntegris(
     ...options.client,
   });
   return { la, sim, client, waits };
+}
+
+/** Makes the LA's schools known to the store, each accepting the reports it shares. */
+export async function registerSchools(db: Db, la: SimLocalAuthority): Promise<void> {
+  for (const s of la.schools)
+    await upsertSchool(db, { dfeNumber: s.dfeNumber, name: s.name, laCode: s.laCode, acceptedReports: s.permissions });
 }

@@ -13,12 +13,11 @@ import {
   type AccountDoc,
 } from '../../src/store/accounts.js';
 import { moveEpochs, readRoster } from '../../src/store/rosters.js';
-import { upsertSchool } from '../../src/store/schools.js';
 import { restoreAccount, unallocatedAccounts } from '../../src/sync/admin.js';
 import { ageOneNight } from '../../src/sync/integris/sim/generator.js';
 import { syncSchool, type SyncDeps } from '../../src/sync/process.js';
 import type { Account } from '../../src/domain/model.js';
-import { simulatedIntegris } from '../helpers/integris.js';
+import { registerSchools, simulatedIntegris } from '../helpers/integris.js';
 import { silentLogger, useTestStore } from '../helpers/store.js';
 
 const ctx = useTestStore();
@@ -42,13 +41,7 @@ async function expectRostersTrue(): Promise<void> {
 
 beforeAll(async () => {
   deps = { db: ctx.store.db, logger: await silentLogger(), integris: client };
-  for (const s of la.schools)
-    await upsertSchool(ctx.store.db, {
-      dfeNumber: s.dfeNumber,
-      name: s.name,
-      laCode: s.laCode,
-      acceptedReports: s.permissions,
-    });
+  await registerSchools(ctx.store.db, la);
 });
 
 describe('school rosters', () => {

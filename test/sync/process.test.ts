@@ -5,11 +5,11 @@ import { acquireLease, releaseLease } from '../../src/store/leases.js';
 import { openMatches } from '../../src/store/matches.js';
 import { getRun } from '../../src/store/runs.js';
 import { attendanceOf, contactsOfPupil, groupsOf } from '../../src/store/schoolData.js';
-import { setGlobalPause, upsertSchool } from '../../src/store/schools.js';
+import { setGlobalPause } from '../../src/store/schools.js';
 import { decideHeldChanges, restoreAccount, unallocatedAccounts } from '../../src/sync/admin.js';
 import { ageOneNight } from '../../src/sync/integris/sim/generator.js';
 import { processExport, syncSchool, takeExport, type SyncDeps } from '../../src/sync/process.js';
-import { simulatedIntegris } from '../helpers/integris.js';
+import { registerSchools, simulatedIntegris } from '../helpers/integris.js';
 import { captureLogger } from '../helpers/log.js';
 import { useTestStore } from '../helpers/store.js';
 
@@ -21,13 +21,7 @@ let deps: SyncDeps;
 
 beforeAll(async () => {
   deps = { db: ctx.store.db, logger: log.logger, integris: client };
-  for (const s of la.schools)
-    await upsertSchool(ctx.store.db, {
-      dfeNumber: s.dfeNumber,
-      name: s.name,
-      laCode: s.laCode,
-      acceptedReports: s.permissions,
-    });
+  await registerSchools(ctx.store.db, la);
 });
 
 describe('processing exports into the store', () => {

@@ -2,11 +2,10 @@
 import { inject, describe, expect, it } from 'vitest';
 import { inflateRawSync } from 'node:zlib';
 import { Binary } from 'mongodb';
-import { upsertSchool } from '../../src/store/schools.js';
 import { syncSchool } from '../../src/sync/process.js';
 import { findSubject, subjectAccessReport } from '../../src/sync/subject-access.js';
 import { uso } from '../helpers/cli.js';
-import { simulatedIntegris } from '../helpers/integris.js';
+import { registerSchools, simulatedIntegris } from '../helpers/integris.js';
 import { captureLogger } from '../helpers/log.js';
 import { useTestStore } from '../helpers/store.js';
 
@@ -16,13 +15,7 @@ describe('subject access', () => {
   it('exports a dual-registered pupil: both associations, their MIS records, groups, attendance, outcomes and audit', async () => {
     const db = ctx.store.db;
     const { la, client } = simulatedIntegris({ schools: 4, seed: 3 });
-    for (const s of la.schools)
-      await upsertSchool(db, {
-        dfeNumber: s.dfeNumber,
-        name: s.name,
-        laCode: s.laCode,
-        acceptedReports: s.permissions,
-      });
+    await registerSchools(db, la);
     const dual = la.schools.flatMap((s) =>
       s.students.filter((p) => p.enrolmentStatus === 'S').map((p) => ({ school: s, pupil: p })),
     )[0]!;
