@@ -109,18 +109,22 @@ export async function recordPlan(
   await coll(db).updateOne({ _id: id }, { $set: { counts: plan.counts } });
 }
 
-/** Runs still marked running, of one school or of all. */
-export async function runningRuns(db: Db, dfeNumber?: string): Promise<RunDoc[]> {
-  return coll(db)
-    .find({ status: 'running', ...(dfeNumber ? { dfeNumber } : {}) })
+/**
+ * Runs of one school (or all) still marked running, and those settled after stopping since the given time, in one
+ * query (on the embedded store every query of `runs` reads the school's whole history of runs).
+ */
+export async function runsToRecover(
+  db: Db,
+  settledSince: Date,
+  dfeNumber?: string,
+): Promise<{ running: RunDoc[]; settled: RunDoc[] }> {
+  const docs = await coll(db)
+    .find({
+      ...(dfeNumber ? { dfeNumber } : {}),
+      $or: [{ status: 'running' }, { status: 'failed', settledAt: { $gte: settledSince } }],
+    })
     .toArray();
-}
-
-/** Runs settled after stopping half way since the given time (of one school, or all). */
-export async function recentlySettledRuns(db: Db, since: Date, dfeNumber?: string): Promise<RunDoc[]> {
-  return coll(db)
-    .find({ status: 'failed', settledAt: { $gte: since }, ...(dfeNumber ? { dfeNumber } : {}) })
-    .toArray();
+  return { running: docs.filter((d) => d.status === 'running'), settled: docs.filter((d) => d.status === 'failed') };
 }
 
 /** Marks a running run failed (once: a run that finished meanwhile is left as it is). */

@@ -8,7 +8,7 @@ import { accountsChangedByRun } from '../store/accounts.js';
 import { audit, auditedAccountsOfRun } from '../store/audit.js';
 import { moveEpochs } from '../store/rosters.js';
 import { getLease, leaseIsDead } from '../store/leases.js';
-import { failRunningRun, getRun, recentlySettledRuns, runningRuns, type RunDoc } from '../store/runs.js';
+import { failRunningRun, getRun, runsToRecover, type RunDoc } from '../store/runs.js';
 import { auditActionOf } from './apply.js';
 
 export const runLeaseKey = (dfeNumber: string) => `run:${dfeNumber}`;
@@ -92,7 +92,8 @@ export async function recoverInterruptedRuns(
 ): Promise<RecoveredRun[]> {
   const now = options.now ?? new Date();
   const recovered: RecoveredRun[] = [];
-  for (const run of await runningRuns(db, options.dfeNumber)) {
+  const { running, settled } = await runsToRecover(db, new Date(now.getTime() - RECHECK_MS), options.dfeNumber);
+  for (const run of running) {
     if (!(await interrupted(db, run, now))) continue;
     const r = await settleStoppedRun(db, run._id, {
       code: 'run_interrupted',
@@ -106,7 +107,7 @@ export async function recoverInterruptedRuns(
     );
   }
   // writes that landed after a run was settled (its last command was still executing) are audited on the next look
-  for (const run of await recentlySettledRuns(db, new Date(now.getTime() - RECHECK_MS), options.dfeNumber)) {
+  for (const run of settled) {
     const detail = await getRun(db, run._id);
     if (!detail) continue;
     const { auditedNow } = await auditUnaudited(db, detail);
