@@ -7,12 +7,13 @@
 // A school's accounts are read through its roster (store/rosters.ts): one packed document, current while its epoch
 // has not moved. So every write here moves the epoch of each school the account is at, before and after the write.
 // An update reads the account back: one another writer changed since it was read may be at a school the writer
-// did not know of, which is moved after the write (a run that dies in that moment has it moved
-// when the run is settled).
+// did not know of, which is moved after the write (a run that dies in that moment has it moved when the run is
+// settled).
 //
 // Writes go in batches of WRITE_BATCH: FerretDB 1.24 (SQLite) holds one pooled connection per statement of a
 // command until the command ends, from a pool of 100, so an `update` command of 100 or more statements never
-// finishes and wedges the server. Filtering on `_id` alone still costs a collection scan there.
+// finishes and wedges the server. Filtering on `_id` alone is an index search there (in the build
+// scripts/ensure-ferretdb.mjs makes); any other filter decodes every account.
 import type { AnyBulkWriteOperation, Db, MongoBulkWriteError } from 'mongodb';
 import { writeErrorsOf } from './write-errors.js';
 import { markRostersComplete, moveEpochs, readRoster, rosterEntriesWithKeys, saveRoster } from './rosters.js';
@@ -300,7 +301,7 @@ export interface WriteOptions {
   signal?: AbortSignal;
   /** Write only an account still at `before`'s version (a correction must not overwrite a later change). */
   ifUnchanged?: boolean;
-  /** Counts the roster epochs the writes moved, per school (see `keepRosterAfterRun`). */
+  /** Counts the roster epochs the writes moved, per school (see `keepRostersAfterRun`). */
   moved?: Map<string, number>;
 }
 
