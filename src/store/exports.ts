@@ -40,6 +40,8 @@ export interface ExportMeta {
   counts: Partial<Record<ReportName, number>>;
   completeness: ExportFile['completeness'];
   checksum: string;
+  /** Each report's SHA-256 of its records as JSON (what school data compares, without hashing them again). */
+  hashes?: Partial<Record<ReportName, string>>;
   processedAt?: Date;
   processedRunId?: string;
 }
@@ -47,11 +49,14 @@ export interface ExportMeta {
 export async function saveExport(db: Db, file: ExportFile): Promise<ExportMeta> {
   const hash = createHash('sha256');
   const counts: ExportMeta['counts'] = {};
+  const hashes: ExportMeta['hashes'] = {};
   for (const r of reportNames) {
     const records = file.reports[r];
     if (!records) continue;
     counts[r] = records.length;
-    hash.update(`${r}:${JSON.stringify(records)}`);
+    const json = JSON.stringify(records);
+    hash.update(`${r}:${json}`);
+    hashes[r] = createHash('sha256').update(json).digest('hex');
   }
   const last = await db
     .collection<ExportMeta>('exports')
@@ -70,6 +75,7 @@ export async function saveExport(db: Db, file: ExportFile): Promise<ExportMeta> 
       counts,
       completeness: file.completeness,
       checksum: hash.copy().digest('hex'),
+      hashes,
     };
     if (file.updatedSince) meta.updatedSince = file.updatedSince;
     const chunks = reportNames.flatMap((report) => {

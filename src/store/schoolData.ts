@@ -29,6 +29,8 @@ const state = (db: Db) => db.collection<StateDoc>('globals');
 /** A report's records as exported, and how to parse them (only done when they changed). */
 export interface ReportRecords<T> {
   exported: readonly unknown[];
+  /** Their hash, when the export already knows it (`hashOf` of the same records). */
+  hash?: string;
   parse: () => readonly T[];
 }
 
@@ -40,7 +42,7 @@ export async function replaceSchoolRecords(
   input: ReportRecords<Contact | Group>,
 ): Promise<number> {
   const id = `data:${dfeNumber}:${report}`;
-  const hash = hashOf(input.exported);
+  const hash = input.hash ?? hashOf(input.exported);
   const prior = await state(db).findOne({ _id: id });
   if (prior?.hash === hash) return 0;
   const records = input.parse();
@@ -85,7 +87,7 @@ export async function storeAttendance(
 ): Promise<number> {
   const id = `data:${dfeNumber}:attendance`;
   const prior = await state(db).findOne({ _id: id });
-  const hash = hashOf(input.exported);
+  const hash = input.hash ?? hashOf(input.exported);
   const stale = (prior?.dates ?? []).filter((d) => d < keepFrom);
   if (prior?.hash === hash && stale.length === 0) return 0;
   const byDate = new Map<string, AttendanceMark[]>();

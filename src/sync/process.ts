@@ -308,18 +308,24 @@ async function runPlanned(
     if (contacts && !file.updatedSince)
       await replaceSchoolRecords(db, dfeNumber, 'contacts', {
         exported: contacts,
+        hash: meta.hashes?.contacts,
         parse: () => parseReport('contacts', contacts).records,
       });
     if (groups && !file.updatedSince)
       await replaceSchoolRecords(db, dfeNumber, 'groups', {
         exported: groups,
+        hash: meta.hashes?.groups,
         parse: () => parseReport('groups', groups).records,
       });
     if (attendance)
       await storeAttendance(
         db,
         dfeNumber,
-        { exported: attendance, parse: () => parseReport('attendance', attendance).records },
+        {
+          exported: attendance,
+          hash: meta.hashes?.attendance,
+          parse: () => parseReport('attendance', attendance).records,
+        },
         addDays(today, -school.settings.attendanceRetentionDays),
       );
   });

@@ -55,6 +55,13 @@ describe('readers of packed documents', () => {
     expect(packed.reports).toEqual(JSON.parse(JSON.stringify(file.reports)));
     expect(await unpackAll(ctx.store.db, 'exportChunks')).toBeGreaterThan(0);
     expect(await loadExport(ctx.store.db, meta)).toEqual(packed);
+    // each report's hash is the one school data compares, so an unchanged report is neither parsed nor written again
+    const contacts = { exported: packed.reports.contacts!, parse: () => school.contacts };
+    expect(await replaceSchoolRecords(ctx.store.db, dfe, 'contacts', contacts)).toBeGreaterThan(0);
+    let parsed = false;
+    const again = { ...contacts, hash: meta.hashes?.contacts, parse: () => ((parsed = true), school.contacts) };
+    expect(await replaceSchoolRecords(ctx.store.db, dfe, 'contacts', again)).toBe(0);
+    expect(parsed).toBe(false);
   });
 
   it('contacts and groups read back the same, packed or plain', async () => {
