@@ -16,7 +16,14 @@
 // scripts/ensure-ferretdb.mjs makes); any other filter decodes every account.
 import type { AnyBulkWriteOperation, Db, MongoBulkWriteError } from 'mongodb';
 import { writeErrorsOf } from './write-errors.js';
-import { markRostersComplete, moveEpochs, readRoster, rosterEntriesWithKeys, saveRoster } from './rosters.js';
+import {
+  markRostersComplete,
+  moveEpochs,
+  readRoster,
+  rosterEntriesWithKeys,
+  rostersComplete,
+  saveRoster,
+} from './rosters.js';
 import { scansEveryQuery } from './kind.js';
 import { schoolsInLa } from './schools.js';
 import { accountBlockKeys, BLOCK_KEYS_VERSION } from '../domain/blocking.js';
@@ -586,7 +593,7 @@ export async function insertAccounts(db: Db, accounts: readonly Account[]): Prom
  * with no entry has no accounts, and its first run reads nothing. Run at start-up, beside `ensureBlockKeys`.
  */
 export async function ensureRosters(db: Db): Promise<void> {
-  if (await db.collection<{ _id: string }>('globals').findOne({ _id: 'rosters' })) return;
+  if (await rostersComplete(db)) return;
   const schools = new Set<string>();
   for await (const d of coll(db).find({}).project<Pick<AccountDoc, 'assoc'>>({ assoc: 1 }))
     for (const s of docSchools(d)) schools.add(s);

@@ -31,7 +31,8 @@ const MAX_PACKED_BYTES = 12 * 2 ** 20;
 const COMPLETE_ID = 'rosters';
 const complete = new WeakMap<Db, true>();
 
-async function rostersComplete(db: Db): Promise<boolean> {
+/** Whether every school with accounts is known to have a roster entry. */
+export async function rostersComplete(db: Db): Promise<boolean> {
   if (complete.has(db)) return true;
   const mark = await db.collection<{ _id: string }>('globals').findOne({ _id: COMPLETE_ID });
   if (mark) complete.set(db, true);
