@@ -155,14 +155,27 @@ export function changedFields(before: Account, after: Account): string[] {
   return [...new Set(keys.map((k) => (k.startsWith('assoc.') ? 'associations' : k)))].sort();
 }
 
-/** The school's accounts (those associated with it) and the roster epoch they are current at. */
-export async function schoolRoster(db: Db, dfeNumber: string): Promise<{ epoch: number; accounts: Account[] }> {
+/** A roster as read: its entries, and the epoch they were current at. */
+export interface RosterRead {
+  epoch: number;
+  entries: readonly RosterEntry[];
+}
+
+/**
+ * The school's accounts (those associated with it), with the roster they came from (kept after a run's writes by
+ * `keepRostersAfterRun`).
+ */
+export async function schoolRoster(db: Db, dfeNumber: string): Promise<RosterRead & { accounts: Account[] }> {
   const roster = await readRoster(db, dfeNumber);
-  if (roster.entries) return { epoch: roster.epoch, accounts: (roster.entries as RosterEntry[]).map(fromDoc) };
+  if (roster.entries) {
+    const entries = roster.entries as RosterEntry[];
+    return { epoch: roster.epoch, entries, accounts: entries.map(fromDoc) };
+  }
   // `schools` only ever gains a school; an association undone since leaves the account out of the roster
   const docs = (await coll(db).find({ schools: dfeNumber }).toArray()).filter((d) => docSchools(d).includes(dfeNumber));
-  await saveRoster(db, dfeNumber, roster.epoch, docs.map(rosterEntry), keysOfEntry);
-  return { epoch: roster.epoch, accounts: docs.map(fromDoc) };
+  const entries = docs.map(rosterEntry);
+  await saveRoster(db, dfeNumber, roster.epoch, entries, keysOfEntry);
+  return { epoch: roster.epoch, entries, accounts: docs.map(fromDoc) };
 }
 
 /** Accounts associated with the school. */
@@ -170,18 +183,12 @@ export async function accountsForSchool(db: Db, dfeNumber: string): Promise<Acco
   return (await schoolRoster(db, dfeNumber)).accounts;
 }
 
-/** A roster as a run read it: the accounts, and the epoch they were current at. */
-export interface RosterRead {
-  epoch: number;
-  accounts: readonly Account[];
-}
-
 /** The current rosters of the given schools (those whose roster is not current are left out). */
 export async function currentRosters(db: Db, schools: Iterable<string>): Promise<Map<string, RosterRead>> {
   const out = new Map<string, RosterRead>();
   for (const school of new Set(schools)) {
     const r = await readRoster(db, school);
-    if (r.entries) out.set(school, { epoch: r.epoch, accounts: (r.entries as RosterEntry[]).map(fromDoc) });
+    if (r.entries) out.set(school, { epoch: r.epoch, entries: r.entries as RosterEntry[] });
   }
   return out;
 }
@@ -207,7 +214,7 @@ export async function keepRostersAfterRun(
   for (const [school, roster] of read) {
     const moved = run.moved.get(school) ?? 0;
     if (moved === 0) continue; // nothing written there: the roster is as it was
-    const byName = new Map(roster.accounts.map((a) => [a.username, rosterEntry(toDoc(a))]));
+    const byName = new Map(roster.entries.map((e) => [e._id, e]));
     for (const { before, after } of run.updates) {
       if (!schoolsOf(before).includes(school) && !schoolsOf(after).includes(school)) continue;
       const update = accountUpdate(before, after);
@@ -351,18 +358,33 @@ export async function updateAccounts(
       // an account another writer changed since it was read may be at a school this batch did not know of: read
       // back, such a school is moved, and so (uncounted) are the known ones, so no run keeps a roster planned from
       // the older version
-      const stored = await Promise.all(batch.map((c) => coll(db).findOne({ _id: c.after.username })));
-      const changedMeanwhile = batch.flatMap((c, k) =>
-        stored[k] && stored[k].version !== c.before.version + 1
-          ? [...docSchools(stored[k]), ...schoolsOf(c.after)]
-          : [],
+      const stored = await accountsById(
+        db,
+        batch.map((c) => c.after.username),
       );
+      const changedMeanwhile = batch.flatMap((c) => {
+        const now = stored.get(c.after.username);
+        return now && now.version !== c.before.version + 1 ? [...docSchools(now), ...schoolsOf(c.after)] : [];
+      });
       await moveEpochs(db, schools, options.moved);
       await moveEpochs(db, changedMeanwhile);
     }
     await options.afterBatch?.(batch.map((c) => c.after.username));
   }
   return written;
+}
+
+/**
+ * Accounts by username: one `$in` query, or on the embedded store (where that decodes every account) one `_id`
+ * lookup each, sent together.
+ */
+async function accountsById(db: Db, usernames: readonly string[]): Promise<Map<string, AccountDoc>> {
+  const docs = scansEveryQuery(db)
+    ? await Promise.all(usernames.map((u) => coll(db).findOne({ _id: u })))
+    : await coll(db)
+        .find({ _id: { $in: [...usernames] } })
+        .toArray();
+  return new Map(docs.filter((d): d is AccountDoc => d !== null).map((d) => [d._id, d]));
 }
 
 /** Deletes an account only while it is still at the given version (an undone create that nothing has used). */

@@ -16,6 +16,7 @@ import {
   keepRostersAfterRun,
   schoolRoster,
   schoolsTouched,
+  type RosterRead,
 } from '../store/accounts.js';
 import { exportMeta, loadExport, markExportProcessed, saveExport, type ExportMeta } from '../store/exports.js';
 import { exclusionKeys } from '../store/exclusions.js';
@@ -135,8 +136,8 @@ async function accountsForPlan(
   dfeNumber: string,
   laCode: string,
   people: readonly MisPerson[],
-): Promise<{ all: Account[]; own: Account[]; epoch: number }> {
-  const { accounts: own, epoch } = await schoolRoster(db, dfeNumber);
+): Promise<{ all: Account[]; roster: RosterRead }> {
+  const { accounts: own, ...roster } = await schoolRoster(db, dfeNumber);
   const linked = new Set(
     own.flatMap((a) =>
       a.associations.filter((x) => x.dfeNumber === dfeNumber && x.misPersonId).map((x) => x.misPersonId!),
@@ -146,9 +147,9 @@ async function accountsForPlan(
   for (const p of people) if (!linked.has(p.personId)) for (const k of lookupBlockKeys(p.fields, laCode)) keys.add(k);
   // a second query only when someone is new here (a night with no starters reads the school's accounts once), and it
   // returns only look-alikes from elsewhere: the school's own accounts are not sent twice
-  if (keys.size === 0) return { all: own, own, epoch };
+  if (keys.size === 0) return { all: own, roster };
   const elsewhere = await accountsUnderKeys(db, laCode, [...keys], dfeNumber);
-  return { all: [...own, ...elsewhere], own, epoch };
+  return { all: [...own, ...elsewhere], roster };
 }
 
 export interface RunSummary {
@@ -292,7 +293,7 @@ async function runPlanned(
   await recordPlan(db, run._id, result);
   // the rosters this run's writes touch are kept current from them: its own, and those of other schools it updates
   const rosters = await currentRosters(db, schoolsTouched(dfeNumber, result.updates));
-  rosters.set(dfeNumber, { epoch: read.epoch, accounts: read.own });
+  rosters.set(dfeNumber, read.roster);
   const applied = await timed('apply', () => applyPlan(db, result, { dfeNumber, runId: run._id, signal: deps.signal }));
   await keepRostersAfterRun(db, rosters, {
     moved: applied.moved,
