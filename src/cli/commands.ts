@@ -39,7 +39,7 @@ import {
 import { createLogger } from '../log.js';
 import { integrisClient } from '../connections.js';
 import { dfeNumberSchema as dfe, exportFileSchema, reportNameSchema } from '../domain/records.js';
-import { mergeSettings, type Account } from '../domain/model.js';
+import { mergeSettings, newAccount, type Account } from '../domain/model.js';
 import { syncSchool, type RunSummary } from '../sync/process.js';
 import { schoolStatus } from '../sync/status.js';
 import { recoverInterruptedRuns } from '../sync/recovery.js';
@@ -347,24 +347,16 @@ export const commands: Record<string, Command> = {
           return;
         }
         lineOf.push(i + 1);
-        accounts.push({
-          ...fields,
-          username,
-          associations: associations.map((x) => ({
-            dfeNumber: x.dfeNumber,
-            laCode: schools.get(x.dfeNumber)!.laCode,
-            role: x.role ?? fields.kind,
-            status: 'active' as const,
-            source: x.source,
-            ...(x.misPersonId ? { misPersonId: x.misPersonId } : {}),
-            since: now.slice(0, 10),
-          })),
-          status: 'active',
-          createdAt: now,
-          updatedAt: now,
-          latestMoveOrCreateAt: now,
-          version: 0,
-        });
+        const made = associations.map((x) => ({
+          dfeNumber: x.dfeNumber,
+          laCode: schools.get(x.dfeNumber)!.laCode,
+          role: x.role ?? fields.kind,
+          status: 'active' as const,
+          source: x.source,
+          ...(x.misPersonId ? { misPersonId: x.misPersonId } : {}),
+          since: now.slice(0, 10),
+        }));
+        accounts.push({ ...newAccount(fields, made, now), username });
       });
       progress.done();
       const stored = await insertAccountsReporting(db, accounts);

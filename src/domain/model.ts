@@ -73,6 +73,19 @@ export interface Account extends PersonFields {
   version: number;
 }
 
+/** A new account for the person: active at its associations, made `now`, at version 0 (its username comes on insert). */
+export function newAccount(fields: PersonFields, associations: Association[], now: string): Omit<Account, 'username'> {
+  return {
+    ...fields,
+    associations,
+    status: 'active',
+    createdAt: now,
+    updatedAt: now,
+    latestMoveOrCreateAt: now,
+    version: 0,
+  };
+}
+
 export interface SchoolSettings {
   /** Hold unallocations above this share of the school's active MIS accounts of one kind... */
   unallocationThresholdPercent: number;

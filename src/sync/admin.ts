@@ -13,7 +13,7 @@ import { acquireLease, releaseLease } from '../store/leases.js';
 import { getRun, settleHeldState } from '../store/runs.js';
 import { getSchool } from '../store/schools.js';
 import { todayIn } from '../domain/dates.js';
-import type { Account, Association, School } from '../domain/model.js';
+import { newAccount, type Account, type Association, type School } from '../domain/model.js';
 import { usernameBase } from '../domain/usernames.js';
 
 async function schoolOrThrow(db: Db, dfeNumber: string): Promise<School> {
@@ -128,15 +128,7 @@ export async function createAnyway(db: Db, dfeNumber: string, personId: string, 
         {
           key: personId,
           base: usernameBase(match.person, school.settings.usernameFrom),
-          account: {
-            ...match.person,
-            associations: [associationFor(school, match, now.slice(0, 10))],
-            status: 'active',
-            createdAt: now,
-            updatedAt: now,
-            latestMoveOrCreateAt: now,
-            version: 0,
-          },
+          account: newAccount(match.person, [associationFor(school, match, now.slice(0, 10))], now),
         },
       ],
       { stamp: { actor, at: new Date() } },

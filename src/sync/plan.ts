@@ -17,6 +17,7 @@ import {
 import { findCandidates } from './match.js';
 import {
   accountStatus,
+  newAccount,
   PERSON_FIELDS,
   type Account,
   type Association,
@@ -324,15 +325,7 @@ function planNewcomer(state: Planning, p: MisPerson): void {
     return;
   }
   if (!createAnyway.has(p.personId) && matchExisting(state, p)) return;
-  const account: Omit<Account, 'username'> = {
-    ...p.fields,
-    associations: [misAssociation(school, p, undefined, today)],
-    status: 'active',
-    createdAt: now,
-    updatedAt: now,
-    latestMoveOrCreateAt: now,
-    version: 0,
-  };
+  const account = newAccount(p.fields, [misAssociation(school, p, undefined, today)], now);
   state.result.creates.push({
     personId: p.personId,
     usernameBase: usernameBase(p.fields, settings.usernameFrom),

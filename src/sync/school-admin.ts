@@ -10,6 +10,7 @@ import { getSchool, updateSchool } from '../store/schools.js';
 import {
   accountStatus,
   mergeSettings,
+  newAccount,
   type Account,
   type Association,
   type PersonKind,
@@ -74,15 +75,7 @@ export async function requestAccount(
       {
         key: 'request',
         base: usernameBase(person, school.settings.usernameFrom),
-        account: {
-          ...person,
-          associations: [association],
-          status: 'active',
-          createdAt: now,
-          updatedAt: now,
-          latestMoveOrCreateAt: now,
-          version: 0,
-        },
+        account: newAccount(person, [association], now),
       },
     ],
     { stamp: { actor, at: new Date() } },
