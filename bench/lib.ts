@@ -41,7 +41,7 @@ export async function laInFreshDatabase(
   size: number,
 ): Promise<{ store: Store; la: SimLocalAuthority; people: number }> {
   const db = root.client.db(`${prefix}_${size}_${randomBytes(3).toString('hex')}`);
-  await ensureIndexes(db);
+  await ensureIndexes(db, root.kind);
   await ensureRosters(db);
   const store = storeFrom(root.client, db, root.kind);
   const la = generateLocalAuthority({ seed: size, schools: Math.max(1, Math.round(size / 600)) });

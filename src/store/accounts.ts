@@ -33,7 +33,7 @@ import { candidateNumber, candidatePrefix, usernameCandidate } from '../domain/u
 /** Statements per write command: well under FerretDB 1.24's pool of 100 connections. */
 export const WRITE_BATCH = 50;
 /** New accounts per insert command: one statement however many documents, so not bound by that pool. */
-const INSERT_BATCH = 250;
+const INSERT_BATCH = 1000;
 
 /** Who made an account's latest change, kept on the account itself. */
 export interface ChangeStamp {

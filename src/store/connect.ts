@@ -77,10 +77,11 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     throw new UsoError('store_unavailable', `Cannot reach the store at ${redactUri(uri)}: ${reason}`, { cause: err });
   }
   const db = client.db(options.uri ? dbNameFrom(options.uri, options.dbName) : options.dbName);
-  await ensureIndexes(db);
+  const kind = embedded ? 'ferretdb' : 'mongodb';
+  await ensureIndexes(db, kind);
   await ensureBlockKeys(db);
   await ensureRosters(db);
-  return storeFrom(client, db, embedded ? 'ferretdb' : 'mongodb', embedded);
+  return storeFrom(client, db, kind, embedded);
 }
 
 export function storeFrom(client: MongoClient, db: Db, kind: Store['kind'], embedded?: EmbeddedFerretdb): Store {

@@ -122,7 +122,15 @@ export async function lastProcessedExport(db: Db, dfeNumber: string): Promise<Ex
   );
 }
 
-export async function loadExport(db: Db, meta: ExportMeta): Promise<ExportFile> {
+/**
+ * The stored export, or only the given reports of it (a run reads contacts and attendance only when they changed).
+ * Chunks are read by `_id`, the one lookup FerretDB 1.24 serves without scanning the collection, all at once.
+ */
+export async function loadExport(
+  db: Db,
+  meta: ExportMeta,
+  reports: readonly ReportName[] = reportNames,
+): Promise<ExportFile> {
   const file: ExportFile = {
     dfeNumber: meta.dfeNumber,
     exportedAt: meta.exportedAt,
@@ -131,22 +139,28 @@ export async function loadExport(db: Db, meta: ExportMeta): Promise<ExportFile> 
     completeness: meta.completeness,
   };
   if (meta.updatedSince) file.updatedSince = meta.updatedSince;
-  for (const report of Object.keys(meta.counts) as ReportName[]) {
-    // chunks are read by _id, the one lookup FerretDB 1.24 serves without scanning the collection
-    const records: unknown[] = [];
-    for (let i = 0; i * CHUNK < (meta.counts[report] ?? 0); i++) {
-      const chunk = await db.collection<ExportChunk>('exportChunks').findOne({ _id: chunkId(meta._id, report, i) });
-      if (chunk) records.push(...chunkRecords(chunk));
-    }
-    if (records.length !== meta.counts[report]) {
-      throw new UsoError(
-        'export_incomplete',
-        `stored export ${meta.dfeNumber}#${meta.seq} has ${records.length} ${report} records, expected ${meta.counts[report]}`,
-      );
-    }
-    file.reports[report] = records;
-  }
+  const wanted = reports.filter((r) => meta.counts[r] !== undefined);
+  const loaded = await Promise.all(wanted.map((r) => loadReport(db, meta, r)));
+  wanted.forEach((r, i) => (file.reports[r] = loaded[i]));
   return file;
+}
+
+/** One report of a stored export, checked against the count it was saved with. */
+export async function loadReport(db: Db, meta: ExportMeta, report: ReportName): Promise<unknown[]> {
+  const count = meta.counts[report] ?? 0;
+  const chunks = await Promise.all(
+    Array.from({ length: Math.ceil(count / CHUNK) }, (_, i) =>
+      db.collection<ExportChunk>('exportChunks').findOne({ _id: chunkId(meta._id, report, i) }),
+    ),
+  );
+  const records = chunks.flatMap((chunk) => (chunk ? chunkRecords(chunk) : []));
+  if (records.length !== count) {
+    throw new UsoError(
+      'export_incomplete',
+      `stored export ${meta.dfeNumber}#${meta.seq} has ${records.length} ${report} records, expected ${count}`,
+    );
+  }
+  return records;
 }
 
 export async function markExportProcessed(db: Db, meta: ExportMeta, runId: string): Promise<void> {

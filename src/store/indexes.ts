@@ -2,6 +2,7 @@
 // and from several processes. Only missing indexes (by name) are sent: FerretDB 1.24 panics ("slice bounds out of
 // range") on a createIndexes of several indexes that already exist once it has been restarted on its files.
 import type { Db, IndexDescription } from 'mongodb';
+import type { StoreKind } from './kind.js';
 
 export const collectionNames = [
   'schools',
@@ -69,7 +70,16 @@ export const indexSpecs: Record<CollectionName, IndexDescription[]> = {
   linkCodes: [{ key: { expiresAt: 1 }, name: 'expires' }],
 };
 
-export async function ensureIndexes(db: Db): Promise<void> {
+/**
+ * The indexes a store of this kind is given. The embedded FerretDB 1.24 (SQLite) looks documents up by `_id` alone and
+ * reads the whole collection for any other filter, so there a non-unique index is never read and only slows every
+ * write: it gets the unique ones, which keep their constraint.
+ */
+export function indexesFor(name: CollectionName, kind: StoreKind): IndexDescription[] {
+  return kind === 'mongodb' ? indexSpecs[name] : indexSpecs[name].filter((spec) => spec.unique);
+}
+
+export async function ensureIndexes(db: Db, kind: StoreKind): Promise<void> {
   const existing = new Set(
     await db
       .listCollections({}, { nameOnly: true })
@@ -79,8 +89,12 @@ export async function ensureIndexes(db: Db): Promise<void> {
   for (const name of collectionNames) {
     if (!existing.has(name)) await db.createCollection(name).catch(ignoreAlreadyExists);
     const have = new Set((await db.collection(name).listIndexes().toArray()).map((i) => i.name as string));
-    const missing = indexSpecs[name].filter((spec) => !have.has(spec.name!));
+    const wanted = indexesFor(name, kind);
+    const missing = wanted.filter((spec) => !have.has(spec.name!));
     if (missing.length > 0) await db.collection(name).createIndexes(missing);
+    // an embedded store made by an earlier version has the non-unique ones: they go, one at a time
+    for (const spec of indexSpecs[name])
+      if (have.has(spec.name!) && !wanted.includes(spec)) await db.collection(name).dropIndex(spec.name!);
   }
 }
 

@@ -28,10 +28,22 @@ const state = (db: Db) => db.collection<StateDoc>('globals');
 
 /** A report's records as exported, and how to parse them (only done when they changed). */
 export interface ReportRecords<T> {
-  exported: readonly unknown[];
+  /** The records, or how to read them: they are read only when their hash is not known or has changed. */
+  exported: readonly unknown[] | (() => Promise<readonly unknown[]>);
   /** Their hash, when the export already knows it (`hashOf` of the same records). */
   hash?: string;
-  parse: () => readonly T[];
+  parse: (exported: readonly unknown[]) => readonly T[];
+}
+
+/** The records and their hash, read only when asked for. */
+function recordsOf<T>(input: ReportRecords<T>) {
+  let read: Promise<readonly unknown[]> | undefined;
+  const exported = () =>
+    (read ??= typeof input.exported === 'function' ? input.exported() : Promise.resolve(input.exported));
+  return {
+    hash: async () => input.hash ?? hashOf(await exported()),
+    parsed: async () => input.parse(await exported()),
+  };
 }
 
 /** Replaces the school's contacts or groups with a complete report. Returns the documents written. */
@@ -42,10 +54,10 @@ export async function replaceSchoolRecords(
   input: ReportRecords<Contact | Group>,
 ): Promise<number> {
   const id = `data:${dfeNumber}:${report}`;
-  const hash = input.hash ?? hashOf(input.exported);
-  const prior = await state(db).findOne({ _id: id });
+  const given = recordsOf(input);
+  const [hash, prior] = await Promise.all([given.hash(), state(db).findOne({ _id: id })]);
   if (prior?.hash === hash) return 0;
-  const records = input.parse();
+  const records = await given.parsed();
   const coll = db.collection<{ _id: string; data: Binary }>(report);
   const chunks = Math.ceil(records.length / CHUNK);
   for (let i = 0; i < chunks; i++)
@@ -86,12 +98,12 @@ export async function storeAttendance(
   keepFrom: string,
 ): Promise<number> {
   const id = `data:${dfeNumber}:attendance`;
-  const prior = await state(db).findOne({ _id: id });
-  const hash = input.hash ?? hashOf(input.exported);
+  const given = recordsOf(input);
+  const [hash, prior] = await Promise.all([given.hash(), state(db).findOne({ _id: id })]);
   const stale = (prior?.dates ?? []).filter((d) => d < keepFrom);
   if (prior?.hash === hash && stale.length === 0) return 0;
   const byDate = new Map<string, AttendanceMark[]>();
-  for (const m of prior?.hash === hash ? [] : input.parse()) {
+  for (const m of prior?.hash === hash ? [] : await given.parsed()) {
     if (m.date < keepFrom) continue;
     const day = byDate.get(m.date);
     if (day) day.push(m);

@@ -239,12 +239,14 @@ function planLinkedPerson(state: Planning, p: MisPerson): boolean {
   const linked = state.byMisKey.get(key);
   if (!linked) return false;
   const left = p.endDate !== undefined && p.endDate <= leaveCutoff(state.input) ? p.endDate : undefined;
-  const current = state.draft(linked);
-  const idx = current.associations.findIndex((x) => x.source === 'mis' && misKey(x) === key);
-  const existing = current.associations[idx]!;
+  // read as it stands (drafted already or not); copied only when it changes
+  const seen = state.drafts.get(linked) ?? state.before.get(linked)!;
+  const idx = seen.associations.findIndex((x) => x.source === 'mis' && misKey(x) === key);
+  const existing = seen.associations[idx]!;
   const next = misAssociation(school, p, existing, today, left);
   if (left && existing.status === 'active') {
     // the person left: the rest of the record is still applied, the association ends
+    const current = state.draft(linked);
     current.associations[idx] = next;
     applyPerson(current, p.fields);
     settleStatus(current);
@@ -267,16 +269,21 @@ function planLinkedPerson(state: Planning, p: MisPerson): boolean {
     });
     return true;
   }
-  const beforeState = clone(current);
+  // the association, the person's fields and the status they give are all this can change
+  const unchanged =
+    sameJson(next, existing) &&
+    PERSON_FIELDS.every((k) => sameJson(seen[k], p.fields[k])) &&
+    seen.status === accountStatus(seen.associations);
+  if (unchanged) {
+    state.record({ report: p.report, personId: p.personId, outcome: 'unchanged', username: linked });
+    return true;
+  }
+  const current = state.draft(linked);
   current.associations[idx] = next;
   applyPerson(current, p.fields);
   settleStatus(current);
-  if (sameJson(current, beforeState)) {
-    state.record({ report: p.report, personId: p.personId, outcome: 'unchanged', username: linked });
-  } else {
-    state.updates.push({ kind: p.fields.kind, username: linked, personId: p.personId, report: p.report });
-    if (existing.status === 'ended') current.latestMoveOrCreateAt = now;
-  }
+  state.updates.push({ kind: p.fields.kind, username: linked, personId: p.personId, report: p.report });
+  if (existing.status === 'ended') current.latestMoveOrCreateAt = now;
   return true;
 }
 

@@ -18,7 +18,14 @@ import {
   schoolsTouched,
   type RosterRead,
 } from '../store/accounts.js';
-import { exportMeta, loadExport, markExportProcessed, saveExport, type ExportMeta } from '../store/exports.js';
+import {
+  exportMeta,
+  loadExport,
+  loadReport,
+  markExportProcessed,
+  saveExport,
+  type ExportMeta,
+} from '../store/exports.js';
 import { exclusionKeys } from '../store/exclusions.js';
 import { acquireLease, releaseLease, renewLease } from '../store/leases.js';
 import { createAnywayIds, saveHeldMatches } from '../store/matches.js';
@@ -53,7 +60,12 @@ export interface ProcessOptions {
   today?: IsoDate;
   /** Makes the run unique: a second run with the same key does nothing. */
   runKey?: string;
+  /** The export just saved by the caller, taken as it is instead of being read back. */
+  saved?: { meta: ExportMeta; file: ExportFile };
 }
+
+/** The reports a plan reads (groups give people their classes); contacts and attendance are read when they changed. */
+const PLANNED_REPORTS: readonly ReportName[] = ['students', 'staff', 'groups'];
 
 /** A school's run lease lives this long unless its heartbeat renews it (every third of it). */
 const LEASE_MS = 2 * 60_000;
@@ -64,6 +76,14 @@ export async function takeExport(
   dfeNumber: string,
   options: { file?: ExportFile; updatedSince?: string; today?: IsoDate } = {},
 ): Promise<ExportMeta> {
+  return (await takeExportFile(deps, dfeNumber, options)).meta;
+}
+
+async function takeExportFile(
+  deps: SyncDeps,
+  dfeNumber: string,
+  options: { file?: ExportFile; updatedSince?: string; today?: IsoDate },
+): Promise<{ meta: ExportMeta; file: ExportFile }> {
   const school = await getSchool(deps.db, dfeNumber);
   if (!school)
     throw new UsoError('not_found', `school ${dfeNumber} is not known: import it with \`uso schools import\``);
@@ -83,7 +103,7 @@ export async function takeExport(
   }
   if (file.dfeNumber !== dfeNumber)
     throw new UsoError('payload_invalid', `the export is for ${file.dfeNumber}, not ${dfeNumber}`);
-  return saveExport(deps.db, file);
+  return { meta: await saveExport(deps.db, file), file };
 }
 
 export interface ParsedExport {
@@ -95,7 +115,16 @@ export interface ParsedExport {
   file: ExportFile;
 }
 
-export function parseExport(file: ExportFile, acceptedReports: readonly ReportName[], today: IsoDate): ParsedExport {
+/**
+ * The export's people and invalid records, and whether it is complete. `counts` are the records each report holds as
+ * stored, for reports not read here; by default those of the file.
+ */
+export function parseExport(
+  file: ExportFile,
+  acceptedReports: readonly ReportName[],
+  today: IsoDate,
+  counts: Partial<Record<ReportName, number>> = countsOf(file),
+): ParsedExport {
   const invalid: InvalidRecord[] = [];
   const groups = file.reports.groups ? parseReport('groups', file.reports.groups) : undefined;
   if (groups) invalid.push(...groups.invalid);
@@ -115,9 +144,9 @@ export function parseExport(file: ExportFile, acceptedReports: readonly ReportNa
     if (!file.updatedSince) fullReports.add('staff');
   }
   let incompleteReason: string | undefined;
-  for (const report of Object.keys(file.reports) as ReportName[]) {
+  for (const report of Object.keys(counts) as ReportName[]) {
     const promised = file.completeness[report]?.totalRecords;
-    const got = file.reports[report]?.length ?? 0;
+    const got = counts[report] ?? 0;
     if (promised !== undefined && promised !== got) incompleteReason = `${report}: ${got} of ${promised} records`;
   }
   for (const report of ['students', 'staff'] as const) {
@@ -126,6 +155,9 @@ export function parseExport(file: ExportFile, acceptedReports: readonly ReportNa
   }
   return { people, invalid, fullReports, complete: incompleteReason === undefined, incompleteReason, file };
 }
+
+const countsOf = (file: ExportFile) =>
+  Object.fromEntries(Object.entries(file.reports).map(([r, records]) => [r, records?.length ?? 0]));
 
 /**
  * Loads every account the plan may touch: the school's own (from its roster, with the epoch it is current at) and
@@ -136,8 +168,9 @@ async function accountsForPlan(
   dfeNumber: string,
   laCode: string,
   people: readonly MisPerson[],
+  ownRoster: Promise<RosterRead & { accounts: Account[] }>,
 ): Promise<{ all: Account[]; roster: RosterRead }> {
-  const { accounts: own, ...roster } = await schoolRoster(db, dfeNumber);
+  const { accounts: own, ...roster } = await ownRoster;
   const linked = new Set(
     own.flatMap((a) =>
       a.associations.filter((x) => x.dfeNumber === dfeNumber && x.misPersonId).map((x) => x.misPersonId!),
@@ -181,7 +214,7 @@ export async function processExport(deps: SyncDeps, dfeNumber: string, options: 
     if (run) await finishRun(db, run._id, { status: 'skipped' });
     return { runId: run?._id ?? '', dfeNumber, status: 'skipped', counts: {}, outcomes: [], accountWrites: 0, note };
   }
-  const meta = await exportMeta(db, dfeNumber, options.seq);
+  const meta = options.saved?.meta ?? (await exportMeta(db, dfeNumber, options.seq));
   if (!meta)
     throw new UsoError('not_found', `no stored export for ${dfeNumber}${options.seq ? ` #${options.seq}` : ''}`);
 
@@ -253,9 +286,15 @@ async function runPlanned(
       timings[name] = Math.round(performance.now() - t);
     }
   };
-  const file = await timed('load', () => loadExport(db, meta));
-  const parsed = parseExport(file, school.acceptedReports, today);
-  const read = await timed('read', () => accountsForPlan(db, dfeNumber, school.laCode, parsed.people));
+  // the school's own accounts are read while the export is read and parsed
+  const ownRoster = schoolRoster(db, dfeNumber);
+  ownRoster.catch(() => {}); // awaited below; a failure before then is the run's, not an unhandled one
+  const file =
+    options.saved?.meta._id.equals(meta._id) === true
+      ? options.saved.file
+      : await timed('load', () => loadExport(db, meta, PLANNED_REPORTS));
+  const parsed = parseExport(file, school.acceptedReports, today, meta.counts);
+  const read = await timed('read', () => accountsForPlan(db, dfeNumber, school.laCode, parsed.people, ownRoster));
   const [exclusions, createAnyway] = await Promise.all([exclusionKeys(db, dfeNumber), createAnywayIds(db, dfeNumber)]);
   const result = await timed('plan', () =>
     plan({
@@ -294,42 +333,51 @@ async function runPlanned(
   // the rosters this run's writes touch are kept current from them: its own, and those of other schools it updates
   const rosters = await currentRosters(db, schoolsTouched(dfeNumber, result.updates));
   rosters.set(dfeNumber, read.roster);
-  const applied = await timed('apply', () => applyPlan(db, result, { dfeNumber, runId: run._id, signal: deps.signal }));
-  await keepRostersAfterRun(db, rosters, {
-    moved: applied.moved,
-    updates: result.updates,
-    created: result.creates.flatMap((c) => {
-      const username = applied.created.get(c.personId);
-      return username ? [{ ...c.account, username }] : [];
+  // the school's contacts, groups and attendance do not depend on its accounts: they are stored while the plan is
+  // applied (both finish before the run does, whichever fails)
+  const [applied] = await settledBoth(
+    timed('apply', async () => {
+      const done = await applyPlan(db, result, { dfeNumber, runId: run._id, signal: deps.signal });
+      await keepRostersAfterRun(db, rosters, {
+        moved: done.moved,
+        updates: result.updates,
+        created: result.creates.flatMap((c) => {
+          const username = done.created.get(c.personId);
+          return username ? [{ ...c.account, username }] : [];
+        }),
+      });
+      return done;
     }),
-  });
-  await timed('school_data', async () => {
-    await saveHeldMatches(db, dfeNumber, run._id, result.matches, new Set(parsed.people.map((p) => p.personId)));
-    const { contacts, groups, attendance } = file.reports;
-    if (contacts && !file.updatedSince)
-      await replaceSchoolRecords(db, dfeNumber, 'contacts', {
-        exported: contacts,
-        hash: meta.hashes?.contacts,
-        parse: () => parseReport('contacts', contacts).records,
-      });
-    if (groups && !file.updatedSince)
-      await replaceSchoolRecords(db, dfeNumber, 'groups', {
-        exported: groups,
-        hash: meta.hashes?.groups,
-        parse: () => parseReport('groups', groups).records,
-      });
-    if (attendance)
-      await storeAttendance(
-        db,
-        dfeNumber,
-        {
-          exported: attendance,
-          hash: meta.hashes?.attendance,
-          parse: () => parseReport('attendance', attendance).records,
-        },
-        addDays(today, -school.settings.attendanceRetentionDays),
-      );
-  });
+    timed('school_data', async () => {
+      await saveHeldMatches(db, dfeNumber, run._id, result.matches, new Set(parsed.people.map((p) => p.personId)));
+      const exported = (report: ReportName) => () =>
+        file.reports[report] ? Promise.resolve(file.reports[report]) : loadReport(db, meta, report);
+      const full = !file.updatedSince;
+      if (meta.counts.contacts !== undefined && full)
+        await replaceSchoolRecords(db, dfeNumber, 'contacts', {
+          exported: exported('contacts'),
+          hash: meta.hashes?.contacts,
+          parse: (records) => parseReport('contacts', records).records,
+        });
+      if (meta.counts.groups !== undefined && full)
+        await replaceSchoolRecords(db, dfeNumber, 'groups', {
+          exported: exported('groups'),
+          hash: meta.hashes?.groups,
+          parse: (records) => parseReport('groups', records).records,
+        });
+      if (meta.counts.attendance !== undefined)
+        await storeAttendance(
+          db,
+          dfeNumber,
+          {
+            exported: exported('attendance'),
+            hash: meta.hashes?.attendance,
+            parse: (records) => parseReport('attendance', records).records,
+          },
+          addDays(today, -school.settings.attendanceRetentionDays),
+        );
+    }),
+  );
   if (school.misChangePending) await updateSchool(db, dfeNumber, {}, ['misChangePending']);
   const note = parsed.incompleteReason
     ? `incomplete export (${parsed.incompleteReason}): unallocations held`
@@ -377,6 +425,14 @@ async function runPlanned(
   };
 }
 
+/** Waits for both, and fails with the first failure once both have finished (no write is left running). */
+async function settledBoth<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
+  const [x, y] = await Promise.allSettled([a, b]);
+  if (x.status === 'rejected') throw x.reason;
+  if (y.status === 'rejected') throw y.reason;
+  return [x.value, y.value];
+}
+
 /** A failed export shows in `uso status` and chat as a failed run of the school, with its coded reason. */
 export async function recordFailedExport(
   db: Db,
@@ -398,9 +454,9 @@ export async function syncSchool(
   dfeNumber: string,
   options: ProcessOptions & { file?: ExportFile; updatedSince?: string },
 ): Promise<RunSummary> {
-  let meta: ExportMeta;
+  let saved: { meta: ExportMeta; file: ExportFile };
   try {
-    meta = await takeExport(deps, dfeNumber, {
+    saved = await takeExportFile(deps, dfeNumber, {
       file: options.file,
       updatedSince: options.updatedSince,
       today: options.today,
@@ -408,5 +464,5 @@ export async function syncSchool(
   } catch (err) {
     throw await recordFailedExport(deps.db, dfeNumber, options.trigger, err);
   }
-  return processExport(deps, dfeNumber, { ...options, seq: meta.seq });
+  return processExport(deps, dfeNumber, { ...options, seq: saved.meta.seq, saved });
 }

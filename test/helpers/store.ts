@@ -12,7 +12,7 @@ export function useTestStore(): { readonly store: Store } {
     client = new MongoClient(inject('mongoUri'), { serverSelectionTimeoutMS: 5000 });
     await client.connect();
     const db = client.db(`t_${randomBytes(6).toString('hex')}`);
-    await ensureIndexes(db);
+    await ensureIndexes(db, inject('storeKind'));
     await ensureRosters(db);
     holder.store = storeFrom(client, db, inject('storeKind'));
   });
@@ -41,7 +41,7 @@ export function useFreshStoreEachTest(): { readonly store: Store } {
   });
   beforeEach(async () => {
     const db = client.db(`t_${randomBytes(6).toString('hex')}`);
-    await ensureIndexes(db);
+    await ensureIndexes(db, inject('storeKind'));
     await ensureRosters(db);
     holder.store = storeFrom(client, db, inject('storeKind'));
   });

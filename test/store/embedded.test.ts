@@ -68,13 +68,17 @@ describe('embedded FerretDB store', () => {
     expect(JSON.parse(readFileSync(join(dataDir, 'ferretdb.json'), 'utf8')).pid).toBe(store.embedded?.pid);
   });
 
-  it('creates indexes idempotently on every start', async () => {
+  it('creates its unique indexes idempotently on every start, and drops the others (never read there)', async () => {
     const dataDir = tempDir();
     const store = await open(dataDir);
+    // as a store made by an earlier version has it
+    await store.db.collection('accounts').createIndex({ schools: 1 }, { name: 'schools' });
     await store.close();
     const again = await open(dataDir);
-    const names = (await again.db.collection('accounts').listIndexes().toArray()).map((i) => i.name);
-    expect(names).toEqual(expect.arrayContaining(['_id_', 'schools', 'block_keys']));
+    const names = async (c: string) => (await again.db.collection(c).listIndexes().toArray()).map((i) => i.name);
+    expect(await names('accounts')).toEqual(['_id_']);
+    expect(await names('exports')).toEqual(['_id_', 'school_seq']);
+    expect(await names('runs')).toEqual(['_id_', 'run_key']);
     await expect(
       again.db.collection('schools').insertMany([{ _id: 'dup' as never }, { _id: 'dup' as never }]),
     ).rejects.toThrow(/duplicate key/);
