@@ -4,13 +4,16 @@
 // panics at start ("Invalid build/version/version.txt file content"), because the module ships without its
 // generated version file; so the module source is downloaded, the version file written, and the command built.
 //
-// One fix is made to the source before building (PATCHES below). FerretDB 1.24's SQLite backend builds a collection's
-// unique `_id` index on `_ferretdb_sjson->"_id"` but finds, updates and deletes by `_id` with
-// `_ferretdb_sjson->'$._id'`. SQLite uses an expression index only for the same expression, so each of those read
-// the whole table: an update by `_id` took 53 ms at 10,000 accounts and grew with the collection. Built on the
-// lookup's own expression, the index serves them. (A store whose collections an unpatched build made keeps the
-// old index, and the scans, until it is made again.) A binary without a note of the patches it was built with is
-// built again; one given in FERRETDB_BIN is used as it is.
+// Two fixes are made to the source before building (PATCHES below), both so that a lookup by `_id` reads one row:
+// - FerretDB 1.24's SQLite backend builds a collection's unique `_id` index on `_ferretdb_sjson->"_id"` but finds,
+//   updates and deletes by `_id` with `_ferretdb_sjson->'$._id'`. SQLite uses an expression index only for the same
+//   expression, so each of those read the whole table: an update by `_id` took 53 ms at 10,000 accounts and grew with
+//   the collection. Built on the lookup's own expression, the index serves them. (A store whose collections an
+//   unpatched build made keeps the old index, and the scans, until it is made again.)
+// - The backend narrows a query to one `_id` only when the filter has no other field, so `{_id, version}` (a write
+//   only at the version read) read the whole table. It now narrows any filter with an `_id` value; the handler
+//   applies the whole filter to what the backend returns, as it does for every filter it does not push down.
+// A binary without a note of the patches it was built with is built again; one given in FERRETDB_BIN is used as it is.
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
   cpSync,
@@ -56,17 +59,36 @@ export const PATCHES = [
       '\t\t\t\tcolumns[i] = IDColumn // uso-autoupdate: the expression `_id` lookups use, so SQLite searches the index\n' +
       '\t\t\t}\n',
   },
+  {
+    // the Query (not the Explain) of the SQLite collection: the only one followed directly by the where clause
+    file: 'internal/backends/sqlite/collection.go',
+    find:
+      '\tif params.Filter.Len() == 1 {\n' +
+      '\t\tv, _ := params.Filter.Get("_id")\n' +
+      '\t\tswitch v.(type) {\n' +
+      '\t\tcase string, types.ObjectID:\n' +
+      '\t\t\twhereClause = ',
+    replace:
+      '\tif params.Filter.Len() >= 1 { // uso-autoupdate: any filter with an `_id` value (the handler applies the rest)\n' +
+      '\t\tv, _ := params.Filter.Get("_id")\n' +
+      '\t\tswitch v.(type) {\n' +
+      '\t\tcase string, types.ObjectID:\n' +
+      '\t\t\twhereClause = ',
+  },
 ];
 const patchesId = createHash('sha256').update(JSON.stringify(PATCHES)).digest('hex').slice(0, 16);
 const noteOf = (bin) => `${bin}.patches`;
 
-/** Applies each patch to the source tree (after the line it names); fails if a line is not where it was. */
+/**
+ * Applies each patch to the source tree: text added after the lines it names, or put in their place. Fails if those
+ * lines are not there exactly once.
+ */
 export function applyPatches(dir) {
   for (const p of PATCHES) {
     const path = join(dir, p.file);
     const text = readFileSync(path, 'utf8');
     if (text.split(p.find).length !== 2) throw new Error(`FerretDB patch: ${p.file} no longer has the line it changes`);
-    writeFileSync(path, text.replace(p.find, p.find + p.add));
+    writeFileSync(path, text.replace(p.find, () => p.replace ?? p.find + p.add));
   }
 }
 

@@ -321,8 +321,9 @@ export interface WriteOptions {
 
 /**
  * Writes each account's changes since `before`, in batches; returns the number of accounts written. Accounts are
- * written by `_id` alone (the one filter the embedded store answers without decoding every account) and read back
- * by `_id`. With `ifUnchanged`, only accounts still at `before`'s version are written.
+ * found by `_id` (the one filter the embedded store answers without decoding every account) and their version. With
+ * `ifUnchanged`, only accounts still at `before`'s version are written; otherwise one changed meanwhile gets the
+ * fields this change sets written over whatever another writer did to the others.
  */
 export async function updateAccounts(
   db: Db,
@@ -349,23 +350,41 @@ export async function updateAccounts(
       written += (await coll(db).bulkWrite(ops, { ordered: false })).modifiedCount;
       await moveEpochs(db, schools, options.moved);
     } else {
-      written += (
-        await coll(db).bulkWrite(
-          batch.map((c) => ({ updateOne: { filter: { _id: c.after.username }, update: c.update } })),
-          { ordered: false },
-        )
-      ).modifiedCount;
-      // an account another writer changed since it was read may be at a school this batch did not know of: read
-      // back, such a school is moved, and so (uncounted) are the known ones, so no run keeps a roster planned from
-      // the older version
-      const stored = await accountsById(
-        db,
-        batch.map((c) => c.after.username),
+      // written first at the version read: where every account is still as read (the usual case), that is all
+      const asRead = await coll(db).bulkWrite(
+        batch.map((c) => ({
+          updateOne: { filter: { _id: c.after.username, version: c.before.version }, update: c.update },
+        })),
+        { ordered: false },
       );
-      const changedMeanwhile = batch.flatMap((c) => {
-        const now = stored.get(c.after.username);
-        return now && now.version !== c.before.version + 1 ? [...docSchools(now), ...schoolsOf(c.after)] : [];
-      });
+      written += asRead.modifiedCount;
+      let changedMeanwhile: string[] = [];
+      if (asRead.modifiedCount < batch.length) {
+        // another writer changed some since they were read: those get their changed fields written over what is
+        // there now, and are read back, so a school they gained meanwhile is moved, and so (uncounted) are the
+        // known ones, so no run keeps a roster planned from the older version
+        const stored = await accountsById(
+          db,
+          batch.map((c) => c.after.username),
+        );
+        const rest = batch.filter((c) => !stampedWith(stored.get(c.after.username), options.stamp));
+        if (rest.length) {
+          written += (
+            await coll(db).bulkWrite(
+              rest.map((c) => ({ updateOne: { filter: { _id: c.after.username }, update: c.update } })),
+              { ordered: false },
+            )
+          ).modifiedCount;
+          const now = await accountsById(
+            db,
+            rest.map((c) => c.after.username),
+          );
+          changedMeanwhile = rest.flatMap((c) => {
+            const doc = now.get(c.after.username);
+            return doc ? [...docSchools(doc), ...schoolsOf(c.after)] : [];
+          });
+        }
+      }
       await moveEpochs(db, schools, options.moved);
       await moveEpochs(db, changedMeanwhile);
     }
@@ -373,6 +392,13 @@ export async function updateAccounts(
   }
   return written;
 }
+
+/** Whether the stored account was last written with this stamp. */
+const stampedWith = (doc: AccountDoc | undefined, stamp: ChangeStamp) =>
+  doc?.lastChange !== undefined &&
+  doc.lastChange.actor === stamp.actor &&
+  doc.lastChange.runId === stamp.runId &&
+  new Date(doc.lastChange.at).getTime() === stamp.at.getTime();
 
 /**
  * Accounts by username: one `$in` query, or on the embedded store (where that decodes every account) one `_id`

@@ -203,9 +203,12 @@ export async function processExport(deps: SyncDeps, dfeNumber: string, options: 
   const { db, logger } = deps;
   const now = deps.now?.() ?? new Date();
   const today = options.today ?? todayIn(deps.timeZone ?? 'Europe/London', now);
-  const school = await getSchool(db, dfeNumber);
+  const [school, pause, latest] = await Promise.all([
+    getSchool(db, dfeNumber),
+    globalPause(db),
+    options.saved ? options.saved.meta : exportMeta(db, dfeNumber, options.seq),
+  ]);
   if (!school) throw new UsoError('not_found', `school ${dfeNumber} is not known`);
-  const pause = await globalPause(db);
   if (pause.paused || school.settings.paused) {
     const note = pause.paused
       ? `all runs are paused${pause.reason ? ` (${pause.reason})` : ''}`
@@ -214,7 +217,7 @@ export async function processExport(deps: SyncDeps, dfeNumber: string, options: 
     if (run) await finishRun(db, run._id, { status: 'skipped' });
     return { runId: run?._id ?? '', dfeNumber, status: 'skipped', counts: {}, outcomes: [], accountWrites: 0, note };
   }
-  const meta = options.saved?.meta ?? (await exportMeta(db, dfeNumber, options.seq));
+  const meta = latest;
   if (!meta)
     throw new UsoError('not_found', `no stored export for ${dfeNumber}${options.seq ? ` #${options.seq}` : ''}`);
 
@@ -286,16 +289,16 @@ async function runPlanned(
       timings[name] = Math.round(performance.now() - t);
     }
   };
-  // the school's own accounts are read while the export is read and parsed
-  const ownRoster = schoolRoster(db, dfeNumber);
-  ownRoster.catch(() => {}); // awaited below; a failure before then is the run's, not an unhandled one
+  // what the plan reads from the store is read while the export is read and parsed
+  const ownRoster = early(schoolRoster(db, dfeNumber));
+  const known = early(Promise.all([exclusionKeys(db, dfeNumber), createAnywayIds(db, dfeNumber)]));
   const file =
     options.saved?.meta._id.equals(meta._id) === true
       ? options.saved.file
       : await timed('load', () => loadExport(db, meta, PLANNED_REPORTS));
   const parsed = parseExport(file, school.acceptedReports, today, meta.counts);
   const read = await timed('read', () => accountsForPlan(db, dfeNumber, school.laCode, parsed.people, ownRoster));
-  const [exclusions, createAnyway] = await Promise.all([exclusionKeys(db, dfeNumber), createAnywayIds(db, dfeNumber)]);
+  const [exclusions, createAnyway] = await known;
   const result = await timed('plan', () =>
     plan({
       school,
@@ -329,13 +332,15 @@ async function runPlanned(
     };
   }
   deps.signal?.throwIfAborted();
-  await recordPlan(db, run._id, result);
+  // the outcomes are recorded before anything is written (what recovery audits from); with nothing to write, they
+  // are recorded once, at the end
+  if (result.creates.length || result.updates.length) await recordPlan(db, run._id, result);
   // the rosters this run's writes touch are kept current from them: its own, and those of other schools it updates
   const rosters = await currentRosters(db, schoolsTouched(dfeNumber, result.updates));
   rosters.set(dfeNumber, read.roster);
   // the school's contacts, groups and attendance do not depend on its accounts: they are stored while the plan is
   // applied (both finish before the run does, whichever fails)
-  const [applied] = await settledBoth(
+  const [applied] = await settledAll([
     timed('apply', async () => {
       const done = await applyPlan(db, result, { dfeNumber, runId: run._id, signal: deps.signal });
       await keepRostersAfterRun(db, rosters, {
@@ -348,36 +353,41 @@ async function runPlanned(
       });
       return done;
     }),
-    timed('school_data', async () => {
-      await saveHeldMatches(db, dfeNumber, run._id, result.matches, new Set(parsed.people.map((p) => p.personId)));
+    timed('school_data', () => {
       const exported = (report: ReportName) => () =>
         file.reports[report] ? Promise.resolve(file.reports[report]) : loadReport(db, meta, report);
       const full = !file.updatedSince;
-      if (meta.counts.contacts !== undefined && full)
-        await replaceSchoolRecords(db, dfeNumber, 'contacts', {
-          exported: exported('contacts'),
-          hash: meta.hashes?.contacts,
-          parse: (records) => parseReport('contacts', records).records,
-        });
-      if (meta.counts.groups !== undefined && full)
-        await replaceSchoolRecords(db, dfeNumber, 'groups', {
-          exported: exported('groups'),
-          hash: meta.hashes?.groups,
-          parse: (records) => parseReport('groups', records).records,
-        });
-      if (meta.counts.attendance !== undefined)
-        await storeAttendance(
-          db,
-          dfeNumber,
-          {
-            exported: exported('attendance'),
-            hash: meta.hashes?.attendance,
-            parse: (records) => parseReport('attendance', records).records,
-          },
-          addDays(today, -school.settings.attendanceRetentionDays),
-        );
+      return settledAll([
+        saveHeldMatches(db, dfeNumber, run._id, result.matches, new Set(parsed.people.map((p) => p.personId))),
+        meta.counts.contacts !== undefined && full
+          ? replaceSchoolRecords(db, dfeNumber, 'contacts', {
+              exported: exported('contacts'),
+              hash: meta.hashes?.contacts,
+              parse: (records) => parseReport('contacts', records).records,
+            })
+          : undefined,
+        meta.counts.groups !== undefined && full
+          ? replaceSchoolRecords(db, dfeNumber, 'groups', {
+              exported: exported('groups'),
+              hash: meta.hashes?.groups,
+              parse: (records) => parseReport('groups', records).records,
+            })
+          : undefined,
+        meta.counts.attendance !== undefined
+          ? storeAttendance(
+              db,
+              dfeNumber,
+              {
+                exported: exported('attendance'),
+                hash: meta.hashes?.attendance,
+                parse: (records) => parseReport('attendance', records).records,
+              },
+              addDays(today, -school.settings.attendanceRetentionDays),
+            )
+          : undefined,
+      ]);
     }),
-  );
+  ] as const);
   if (school.misChangePending) await updateSchool(db, dfeNumber, {}, ['misChangePending']);
   const note = parsed.incompleteReason
     ? `incomplete export (${parsed.incompleteReason}): unallocations held`
@@ -394,19 +404,21 @@ async function runPlanned(
     timings,
     ...(note ? { note } : {}),
   });
-  await markExportProcessed(db, meta, run._id);
-  // the run's end is an event for subscribers (counts only)
-  await audit(db, {
-    at: new Date(),
-    actor: 'sync',
-    action: 'run.finished',
-    dfeNumber,
-    runId: run._id,
-    detail: Object.entries(result.counts)
-      .filter(([, n]) => n)
-      .map(([k, n]) => `${k} ${n}`)
-      .join(', '),
-  });
+  await settledAll([
+    markExportProcessed(db, meta, run._id),
+    // the run's end is an event for subscribers (counts only)
+    audit(db, {
+      at: new Date(),
+      actor: 'sync',
+      action: 'run.finished',
+      dfeNumber,
+      runId: run._id,
+      detail: Object.entries(result.counts)
+        .filter(([, n]) => n)
+        .map(([k, n]) => `${k} ${n}`)
+        .join(', '),
+    }),
+  ]);
   logger.info(
     { dfeNumber, runId: run._id, counts: result.counts, writes: applied.accountWrites, ms: timings },
     'school run finished',
@@ -425,12 +437,19 @@ async function runPlanned(
   };
 }
 
-/** Waits for both, and fails with the first failure once both have finished (no write is left running). */
-async function settledBoth<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
-  const [x, y] = await Promise.allSettled([a, b]);
-  if (x.status === 'rejected') throw x.reason;
-  if (y.status === 'rejected') throw y.reason;
-  return [x.value, y.value];
+/** Waits for all, and fails with the first failure once all have finished (no write is left running). */
+async function settledAll<T extends readonly unknown[]>(work: T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  const settled = await Promise.allSettled(work);
+  for (const s of settled) if (s.status === 'rejected') throw s.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as {
+    -readonly [K in keyof T]: Awaited<T[K]>;
+  };
+}
+
+/** A read started ahead of its use: a failure before it is awaited is the run's, not an unhandled rejection. */
+function early<T>(read: Promise<T>): Promise<T> {
+  read.catch(() => {});
+  return read;
 }
 
 /** A failed export shows in `uso status` and chat as a failed run of the school, with its coded reason. */

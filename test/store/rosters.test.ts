@@ -101,12 +101,25 @@ describe('school rosters', () => {
       stamp: { actor: 'test', at: new Date() },
     });
     expect((await accountsForSchool(ctx.store.db, b)).map((x) => x.username)).toContain(account.username);
-    // another writer, still holding the version before, renames the account: b's roster must see the new name
-    await updateAccounts(ctx.store.db, [{ before: account, after: { ...account, legalSurname: 'Renamed' } }], {
-      stamp: { actor: 'test2', at: new Date() },
+    // another writer, still holding the version before, renames the account (and one it read as it still is): b's
+    // roster must see the new name, and each account is written once
+    const other = (await accountsForSchool(ctx.store.db, a)).find((x) => x.username !== account.username)!;
+    const written = await updateAccounts(
+      ctx.store.db,
+      [
+        { before: account, after: { ...account, legalSurname: 'Renamed' } },
+        { before: other, after: { ...other, legalSurname: 'Renamed too' } },
+      ],
+      { stamp: { actor: 'test2', at: new Date() } },
+    );
+    expect(written).toBe(2);
+    expect(await getAccount(ctx.store.db, other.username)).toMatchObject({
+      legalSurname: 'Renamed too',
+      version: other.version + 1,
     });
     const stored = (await getAccount(ctx.store.db, account.username))!;
     expect(stored.legalSurname).toBe('Renamed');
+    expect(stored.version).toBe(account.version + 2);
     expect(stored.associations.map((x) => x.dfeNumber)).toEqual(expect.arrayContaining([a, b]));
     await expectRostersTrue();
     expect((await accountsForSchool(ctx.store.db, b)).find((x) => x.username === account.username)?.legalSurname).toBe(
