@@ -88,7 +88,10 @@ export function applyPatches(dir) {
     const path = join(dir, p.file);
     const text = readFileSync(path, 'utf8');
     if (text.split(p.find).length !== 2) throw new Error(`FerretDB patch: ${p.file} no longer has the line it changes`);
-    writeFileSync(path, text.replace(p.find, () => p.replace ?? p.find + p.add));
+    writeFileSync(
+      path,
+      text.replace(p.find, () => p.replace ?? p.find + p.add),
+    );
   }
 }
 
