@@ -24,14 +24,12 @@ import {
   rostersComplete,
   saveRoster,
 } from './rosters.js';
-import { scansEveryQuery } from './kind.js';
+import { scansEveryQuery, WRITE_BATCH } from './kind.js';
 import { schoolsInLa } from './schools.js';
 import { accountBlockKeys, BLOCK_KEYS_VERSION } from '../domain/blocking.js';
 import { accountStatus, type Account, type Association } from '../domain/model.js';
 import { candidateNumber, candidatePrefix, usernameCandidate } from '../domain/usernames.js';
 
-/** Statements per write command: well under FerretDB 1.24's pool of 100 connections. */
-export const WRITE_BATCH = 50;
 /** New accounts per insert command: one statement however many documents, so not bound by that pool. */
 const INSERT_BATCH = 1000;
 
@@ -317,7 +315,36 @@ export interface WriteOptions {
   ifUnchanged?: boolean;
   /** Counts the roster epochs the writes moved, per school (see `keepRostersAfterRun`). */
   moved?: Map<string, number>;
+  /** The caller moves the epochs of every school written once before all its writes and once after (`aroundWrites`). */
+  epochsMoved?: boolean;
 }
+
+/**
+ * Runs several writes of accounts with the epochs of the schools they touch moved once before the first and once
+ * after the last, instead of around each batch: a roster built meanwhile is stale all the same, for fewer commands.
+ * On a failure the epochs are moved too (a run that dies first has them moved when it is settled).
+ */
+export async function aroundWrites<T>(
+  db: Db,
+  accounts: readonly Pick<Account, 'associations'>[],
+  moved: Map<string, number>,
+  writes: () => Promise<T>,
+): Promise<T> {
+  const schools = accounts.flatMap(schoolsOf);
+  await moveEpochs(db, schools, moved);
+  let result: T;
+  try {
+    result = await writes();
+  } catch (err) {
+    await moveEpochs(db, schools, moved).catch(() => {});
+    throw err;
+  }
+  await moveEpochs(db, schools, moved);
+  return result;
+}
+
+const moveUnlessCaller = (db: Db, schools: readonly string[], options: Pick<WriteOptions, 'moved' | 'epochsMoved'>) =>
+  options.epochsMoved ? Promise.resolve() : moveEpochs(db, schools, options.moved);
 
 /**
  * Writes each account's changes since `before`, in batches; returns the number of accounts written. Accounts are
@@ -342,13 +369,13 @@ export async function updateAccounts(
     options.signal?.throwIfAborted();
     const batch = pending.slice(i, i + WRITE_BATCH);
     const schools = batch.flatMap((c) => [...schoolsOf(c.before), ...schoolsOf(c.after)]);
-    await moveEpochs(db, schools, options.moved);
+    await moveUnlessCaller(db, schools, options);
     if (options.ifUnchanged) {
       const ops = batch.map((c) => ({
         updateOne: { filter: { _id: c.after.username, version: c.before.version }, update: c.update },
       }));
       written += (await coll(db).bulkWrite(ops, { ordered: false })).modifiedCount;
-      await moveEpochs(db, schools, options.moved);
+      await moveUnlessCaller(db, schools, options);
     } else {
       // written first at the version read: where every account is still as read (the usual case), that is all
       const asRead = await coll(db).bulkWrite(
@@ -385,7 +412,7 @@ export async function updateAccounts(
           });
         }
       }
-      await moveEpochs(db, schools, options.moved);
+      await moveUnlessCaller(db, schools, options);
       await moveEpochs(db, changedMeanwhile);
     }
     await options.afterBatch?.(batch.map((c) => c.after.username));
@@ -514,7 +541,7 @@ export async function insertNewAccounts(
       const batch = chosen.slice(i, i + INSERT_BATCH);
       const errors = new Map<number, { code?: number; errmsg?: string }>();
       const schools = batch.flatMap((c) => schoolsOf(c.item.account));
-      await moveEpochs(db, schools, options.moved);
+      await moveUnlessCaller(db, schools, options);
       try {
         await coll(db).insertMany(
           batch.map((c) => ({ ...toDoc({ ...c.item.account, username: c.username }), lastChange: options.stamp })),
@@ -526,7 +553,7 @@ export async function insertNewAccounts(
         if (list.length === 0) throw err;
         for (const e of list) errors.set(e.index, { code: e.code, errmsg: e.errmsg });
       }
-      await moveEpochs(db, schools, options.moved);
+      await moveUnlessCaller(db, schools, options);
       const written: { key: string; username: string }[] = [];
       batch.forEach((c, index) => {
         const error = errors.get(index);

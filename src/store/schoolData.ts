@@ -3,8 +3,9 @@
 // field (as export chunks are). A report is rewritten only when the hash of its records as exported changed, so
 // re-processing the same export neither parses nor writes anything here.
 import { createHash } from 'node:crypto';
-import type { Binary, Db } from 'mongodb';
+import type { AnyBulkWriteOperation, Binary, Db } from 'mongodb';
 import { chunkRecords, packRecords } from './exports.js';
+import { WRITE_BATCH } from './kind.js';
 import type { AttendanceMark, Contact, Group } from '../domain/records.js';
 
 interface StateDoc {
@@ -110,17 +111,20 @@ export async function storeAttendance(
     else byDate.set(m.date, [m]);
   }
   const coll = db.collection<{ _id: string; data: Binary }>('attendance');
-  let writes = 0;
-  if (prior?.hash !== hash) {
-    for (const [date, dayMarks] of byDate) {
-      await coll.replaceOne({ _id: `${dfeNumber}:${date}` }, { data: packRecords(dayMarks) }, { upsert: true });
-      writes++;
-    }
-  }
-  for (const date of stale) {
-    await coll.deleteOne({ _id: `${dfeNumber}:${date}` });
-    writes++;
-  }
+  // every day in one command (a statement each, by `_id`), in groups well under the embedded store's pool
+  const ops: AnyBulkWriteOperation<{ _id: string; data: Binary }>[] = [
+    ...(prior?.hash === hash ? [] : [...byDate]).map(([date, dayMarks]) => ({
+      replaceOne: {
+        filter: { _id: `${dfeNumber}:${date}` },
+        replacement: { data: packRecords(dayMarks) },
+        upsert: true,
+      },
+    })),
+    ...stale.map((date) => ({ deleteOne: { filter: { _id: `${dfeNumber}:${date}` } } })),
+  ];
+  for (let i = 0; i < ops.length; i += WRITE_BATCH)
+    await coll.bulkWrite(ops.slice(i, i + WRITE_BATCH), { ordered: true });
+  const writes = ops.length;
   const dates = [...new Set([...(prior?.dates ?? []).filter((d) => d >= keepFrom), ...byDate.keys()])].sort();
   await state(db).replaceOne({ _id: id }, { hash, dates }, { upsert: true });
   return writes;

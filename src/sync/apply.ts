@@ -6,7 +6,7 @@
 // that person's `invalid` outcome; it never stops the rest of the school's run.
 import type { Db } from 'mongodb';
 import { audit, type AuditEntry } from '../store/audit.js';
-import { changedFields, insertNewAccounts, updateAccounts, type ChangeStamp } from '../store/accounts.js';
+import { aroundWrites, changedFields, insertNewAccounts, updateAccounts, type ChangeStamp } from '../store/accounts.js';
 import type { Plan } from './plan.js';
 import type { RecordOutcome } from '../domain/outcomes.js';
 
@@ -46,51 +46,56 @@ export async function applyPlan(
   });
 
   const createdOutcome = new Map(plan.outcomes.filter((o) => o.outcome === 'created').map((o) => [o.personId, o]));
-  const { assigned, failed } = await insertNewAccounts(
-    db,
-    plan.creates.map((c) => ({ key: c.personId, base: c.usernameBase, account: c.account })),
-    {
+  const touched = [...plan.creates.map((c) => c.account), ...plan.updates.flatMap((u) => [u.before, u.after])];
+  return aroundWrites(db, touched, moved, async () => {
+    const { assigned, failed } = await insertNewAccounts(
+      db,
+      plan.creates.map((c) => ({ key: c.personId, base: c.usernameBase, account: c.account })),
+      {
+        stamp,
+        signal: ctx.signal,
+        moved,
+        epochsMoved: true,
+        afterBatch: async (written) => {
+          await audit(
+            db,
+            written.map((w) => entry(createdOutcome.get(w.key)!, w.username)),
+          );
+        },
+      },
+    );
+    for (const o of createdOutcome.values()) {
+      const username = assigned.get(o.personId);
+      if (username) o.username = username;
+      else {
+        o.outcome = 'invalid';
+        o.reason = failed.get(o.personId) ?? 'the account was not created';
+        plan.counts.created--;
+        plan.counts.invalid++;
+      }
+    }
+    const fieldsOf = new Map(plan.updates.map((u) => [u.after.username, changedFields(u.before, u.after)]));
+    const written = await updateAccounts(db, plan.updates, {
       stamp,
       signal: ctx.signal,
       moved,
-      afterBatch: async (written) => {
+      epochsMoved: true,
+      afterBatch: async (usernames) => {
+        // an account written with no outcome of its own (an absence within the grace period) is audited too
+        // each entry names the fields that changed (names only: the values are personal data)
         await audit(
           db,
-          written.map((w) => entry(createdOutcome.get(w.key)!, w.username)),
+          usernames.map((u) => {
+            const e = entry(
+              outcomeOf.get(u) ?? { report: 'students', personId: '', outcome: 'updated', reason: 'absence noted' },
+              u,
+            );
+            const fields = fieldsOf.get(u)?.join(', ');
+            return fields ? { ...e, detail: e.detail ? `${e.detail}; fields: ${fields}` : `fields: ${fields}` } : e;
+          }),
         );
       },
-    },
-  );
-  for (const o of createdOutcome.values()) {
-    const username = assigned.get(o.personId);
-    if (username) o.username = username;
-    else {
-      o.outcome = 'invalid';
-      o.reason = failed.get(o.personId) ?? 'the account was not created';
-      plan.counts.created--;
-      plan.counts.invalid++;
-    }
-  }
-  const fieldsOf = new Map(plan.updates.map((u) => [u.after.username, changedFields(u.before, u.after)]));
-  const written = await updateAccounts(db, plan.updates, {
-    stamp,
-    signal: ctx.signal,
-    moved,
-    afterBatch: async (usernames) => {
-      // an account written with no outcome of its own (an absence within the grace period) is audited too
-      // each entry names the fields that changed (names only: the values are personal data)
-      await audit(
-        db,
-        usernames.map((u) => {
-          const e = entry(
-            outcomeOf.get(u) ?? { report: 'students', personId: '', outcome: 'updated', reason: 'absence noted' },
-            u,
-          );
-          const fields = fieldsOf.get(u)?.join(', ');
-          return fields ? { ...e, detail: e.detail ? `${e.detail}; fields: ${fields}` : `fields: ${fields}` } : e;
-        }),
-      );
-    },
+    });
+    return { accountWrites: assigned.size + written, created: assigned, moved };
   });
-  return { accountWrites: assigned.size + written, created: assigned, moved };
 }

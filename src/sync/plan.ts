@@ -146,8 +146,8 @@ interface Planning {
   present: Set<string>;
   /** Accounts already linked to a person of this export at this school. */
   claimed: Set<string>;
-  /** Look-alike blocking in memory: the same keys the store indexes accounts under. */
-  blocks: Map<string, Account[]>;
+  /** Look-alike blocking in memory: the same keys the store indexes accounts under (made when first asked for). */
+  blocks(): Map<string, Account[]>;
   unallocations: PendingChange[];
   updates: Omit<PendingChange, 'reason'>[];
 }
@@ -198,14 +198,19 @@ function startPlanning(input: PlanInput): Planning {
     const u = byMisKey.get(`${school.dfeNumber}:${p.personId}`);
     if (u) claimed.add(u);
   }
-  const blocks = new Map<string, Account[]>();
-  for (const a of input.accounts) {
-    for (const k of accountBlockKeys(a, [...new Set(a.associations.map((x) => x.laCode))])) {
-      const list = blocks.get(k) ?? [];
-      list.push(a);
-      blocks.set(k, list);
+  // only a newcomer needs them: a night with none (the usual) never works out an account's keys
+  let blocks: Map<string, Account[]> | undefined;
+  const blocksOfAccounts = () => {
+    const made = new Map<string, Account[]>();
+    for (const a of input.accounts) {
+      for (const k of accountBlockKeys(a, [...new Set(a.associations.map((x) => x.laCode))])) {
+        const list = made.get(k) ?? [];
+        list.push(a);
+        made.set(k, list);
+      }
     }
-  }
+    return made;
+  };
   return {
     input,
     result,
@@ -223,7 +228,7 @@ function startPlanning(input: PlanInput): Planning {
     byMisKey,
     present,
     claimed,
-    blocks,
+    blocks: () => (blocks ??= blocksOfAccounts()),
     unallocations: [],
     updates: [],
   };
@@ -346,7 +351,7 @@ function matchExisting(state: Planning, p: MisPerson): boolean {
   const { school, today, now } = state.input;
   const { drafts, before, claimed } = state;
   const pool = new Set<Account>();
-  for (const k of lookupBlockKeys(p.fields, school.laCode)) for (const a of state.blocks.get(k) ?? []) pool.add(a);
+  for (const k of lookupBlockKeys(p.fields, school.laCode)) for (const a of state.blocks().get(k) ?? []) pool.add(a);
   // An account another MIS person of this school is linked to can still be shown (a duplicate MIS record is worth
   // a look) but is never linked without a person deciding, whether or not that person is in this export (a delta
   // export names only the changed). While a change of MIS is pending, the old MIS's links are there to be re-keyed.
