@@ -9,6 +9,7 @@ import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { generateLocalAuthority } from '../src/sync/integris/sim/generator.js';
 import type { ExportFile } from '../src/domain/records.js';
+import type { LeaseDoc } from '../src/store/leases.js';
 import { uso } from './helpers/cli.js';
 
 const dbName = `t_clir_${randomBytes(4).toString('hex')}`;
@@ -175,7 +176,10 @@ describe('uso at the edges', () => {
     expect(run.code).toBe(130);
     expect(run.err).toMatch(/SIGINT: stopping/);
     expect(last).toMatchObject({ status: 'failed', error: { code: 'run_interrupted' } });
-    expect(await db.collection('leases').findOne({ _id: `run:${other.dfeNumber}` } as never)).toBeNull();
+    // the lease is let go, saying the next runs should look for writes the stopped run had sent
+    const lease = await db.collection<LeaseDoc>('leases').findOne({ _id: `run:${other.dfeNumber}` });
+    expect(lease).toMatchObject({ released: true, expiresAt: new Date(0) });
+    expect(lease!.recoverUntil!.getTime()).toBeGreaterThan(Date.now());
     // every account written was audited, and a new run finishes the job
     const written = await db.collection('accounts').countDocuments({ schools: other.dfeNumber });
     expect(await db.collection('audit').countDocuments({ dfeNumber: other.dfeNumber, action: 'account.created' })).toBe(

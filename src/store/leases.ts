@@ -1,6 +1,11 @@
 // Per-school leases: two runs for one school never overlap, whichever process or worker starts them. A lease
 // expires, so a crashed holder does not block the school for ever; long runs renew it. A lease also names its
 // holder's host and process, so a holder on this host that died (kill -9) frees the school at once, not at expiry.
+//
+// A lease also says whether the holder before left anything to recover. A holder that finishes cleanly deletes it;
+// one that dies leaves it as it was; one whose run stopped and was settled leaves it let go, with a time until
+// which writes it had sent may still land. Whoever takes the lease next learns which, so a school's run looks for
+// runs to recover only when there may be one, instead of reading the school's run history every time.
 import { hostname } from 'node:os';
 import type { Db } from 'mongodb';
 
@@ -10,7 +15,22 @@ export interface LeaseDoc {
   expiresAt: Date;
   host?: string;
   pid?: number;
+  /** The last holder let go (a lease held by no one is left only when there is something to look for). */
+  released?: boolean;
+  /** Until then, whoever holds the lease looks for late writes of a run that stopped. */
+  recoverUntil?: Date;
 }
+
+/** A lease held, and what the holder before it left to recover. */
+export interface Lease {
+  key: string;
+  owner: string;
+  /** The holder before did not finish cleanly (it died, or its run stopped lately): look for runs to recover. */
+  recover: boolean;
+}
+
+/** How a holder lets go: it finished cleanly, its run stopped and was settled, or the next holder must look. */
+export type LetGo = 'clean' | { stopped: { recheckMs: number } } | 'recover';
 
 function processAlive(pid: number): boolean {
   try {
@@ -31,6 +51,60 @@ export async function getLease(db: Db, key: string): Promise<LeaseDoc | undefine
   return (await db.collection<LeaseDoc>('leases').findOne({ _id: key })) ?? undefined;
 }
 
+/** Takes the lease if it is free (or its holder is dead); undefined if someone else holds it. */
+export async function takeLease(
+  db: Db,
+  key: string,
+  owner: string,
+  ttlMs: number,
+  now = new Date(),
+): Promise<Lease | undefined> {
+  const coll = db.collection<LeaseDoc>('leases');
+  const mine = { owner, expiresAt: new Date(now.getTime() + ttlMs), host: hostname(), pid: process.pid };
+  const taken = (before: LeaseDoc | null): Lease => ({
+    key,
+    owner,
+    recover: before !== null && (!before.released || (before.recoverUntil ?? new Date(0)) > now),
+  });
+  try {
+    // no lease, or one expired: an upsert on an `_id` held by someone else fails as a duplicate
+    const before = await coll.findOneAndUpdate(
+      { _id: key, $or: [{ expiresAt: { $lt: now } }, { owner }] },
+      { $set: mine, $unset: { released: '' } },
+      { upsert: true, returnDocument: 'before' },
+    );
+    return taken(before);
+  } catch (err) {
+    if ((err as { code?: number }).code !== 11000) throw err; // 11000: held by someone else, the upsert collided
+  }
+  const held = await getLease(db, key);
+  if (!held || !leaseIsDead(held, now)) return undefined;
+  // the holder died: take the lease over from exactly that holder (a second taker finds the owner changed)
+  const res = await coll.updateOne({ _id: key, owner: held.owner }, { $set: mine, $unset: { released: '' } });
+  return res.modifiedCount === 1 ? taken(held) : undefined;
+}
+
+/** Lets the lease go, saying what the next holder should look for. */
+export async function letGo(db: Db, lease: Lease, how: LetGo, now = new Date()): Promise<void> {
+  const coll = db.collection<LeaseDoc>('leases');
+  const mine = { _id: lease.key, owner: lease.owner };
+  if (how === 'recover') {
+    await coll.updateOne(mine, { $set: { expiresAt: new Date(0) } });
+  } else if (how !== 'clean') {
+    await coll.updateOne(mine, {
+      $set: { expiresAt: new Date(0), released: true, recoverUntil: new Date(now.getTime() + how.stopped.recheckMs) },
+    });
+  } else {
+    const gone = await coll.deleteOne({
+      ...mine,
+      $or: [{ recoverUntil: { $exists: false } }, { recoverUntil: { $lte: now } }],
+    });
+    // a stopped run's late writes may still land: the time to look for them is kept
+    if (gone.deletedCount === 0) await coll.updateOne(mine, { $set: { expiresAt: new Date(0), released: true } });
+  }
+}
+
+/** Takes the lease if it is free (or its holder is dead). */
 export async function acquireLease(
   db: Db,
   key: string,
@@ -38,23 +112,7 @@ export async function acquireLease(
   ttlMs: number,
   now = new Date(),
 ): Promise<boolean> {
-  const coll = db.collection<LeaseDoc>('leases');
-  const mine = { owner, expiresAt: new Date(now.getTime() + ttlMs), host: hostname(), pid: process.pid };
-  try {
-    const res = await coll.findOneAndUpdate(
-      { _id: key, $or: [{ expiresAt: { $lt: now } }, { owner }] },
-      { $set: mine },
-      { upsert: true, returnDocument: 'after' },
-    );
-    if (res?.owner === owner) return true;
-  } catch (err) {
-    if ((err as { code?: number }).code !== 11000) throw err; // 11000: held by someone else, the upsert collided
-  }
-  const held = await getLease(db, key);
-  if (!held || !leaseIsDead(held, now)) return false;
-  // the holder died: take the lease over from exactly that holder (a second taker finds the owner changed)
-  const res = await coll.updateOne({ _id: key, owner: held.owner }, { $set: mine });
-  return res.modifiedCount === 1;
+  return (await takeLease(db, key, owner, ttlMs, now)) !== undefined;
 }
 
 export async function renewLease(db: Db, key: string, owner: string, ttlMs: number): Promise<boolean> {

@@ -9,7 +9,8 @@ import { claimHeldDecisions, heldDecisionsOf, markNotApplied } from '../store/he
 import { audit } from '../store/audit.js';
 import { addExclusion } from '../store/exclusions.js';
 import { getMatch, resolveMatch, setMatchUndo, setMatchUsername, type MatchDoc } from '../store/matches.js';
-import { acquireLease, releaseLease } from '../store/leases.js';
+import { letGo, takeLease } from '../store/leases.js';
+import { runLeaseKey } from './recovery.js';
 import { getRun, settleHeldState } from '../store/runs.js';
 import { getSchool } from '../store/schools.js';
 import { todayIn } from '../domain/dates.js';
@@ -114,9 +115,8 @@ export async function matchPerson(
  */
 export async function createAnyway(db: Db, dfeNumber: string, personId: string, actor: string): Promise<string> {
   const school = await schoolOrThrow(db, dfeNumber);
-  const owner = `admin:${randomUUID()}`;
-  if (!(await acquireLease(db, `run:${dfeNumber}`, owner, 60_000)))
-    throw new UsoError('run_in_progress', `a run for ${dfeNumber} is in progress: try again in a minute`);
+  const lease = await takeLease(db, runLeaseKey(dfeNumber), `admin:${randomUUID()}`, 60_000);
+  if (!lease) throw new UsoError('run_in_progress', `a run for ${dfeNumber} is in progress: try again in a minute`);
   try {
     const match = await openMatchOrThrow(db, dfeNumber, personId);
     if (!(await resolveMatch(db, dfeNumber, personId, 'created', actor)))
@@ -151,7 +151,8 @@ export async function createAnyway(db: Db, dfeNumber: string, personId: string, 
     });
     return username;
   } finally {
-    await releaseLease(db, `run:${dfeNumber}`, owner);
+    // what a run before left to recover is left for the next run
+    await letGo(db, lease, lease.recover ? 'recover' : 'clean');
   }
 }
 

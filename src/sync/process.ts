@@ -27,7 +27,7 @@ import {
   type ExportMeta,
 } from '../store/exports.js';
 import { exclusionKeys } from '../store/exclusions.js';
-import { acquireLease, releaseLease, renewLease } from '../store/leases.js';
+import { letGo, renewLease, takeLease, type LetGo } from '../store/leases.js';
 import { createAnywayIds, saveHeldMatches } from '../store/matches.js';
 import { finishRun, recordPlan, startRun, type RunDoc } from '../store/runs.js';
 import { replaceSchoolRecords, storeAttendance } from '../store/schoolData.js';
@@ -40,7 +40,7 @@ import { parseReport, type ExportFile, type InvalidRecord, type ReportName } fro
 import { lookupBlockKeys } from '../domain/blocking.js';
 import type { Account, School } from '../domain/model.js';
 import { plan, type Plan } from './plan.js';
-import { recoverInterruptedRuns, runLeaseKey, settleStoppedRun } from './recovery.js';
+import { RECHECK_MS, recoverInterruptedRuns, runLeaseKey, settleStoppedRun } from './recovery.js';
 
 export interface SyncDeps {
   db: Db;
@@ -222,18 +222,20 @@ export async function processExport(deps: SyncDeps, dfeNumber: string, options: 
     throw new UsoError('not_found', `no stored export for ${dfeNumber}${options.seq ? ` #${options.seq}` : ''}`);
 
   const owner = randomUUID();
-  const leaseKey = runLeaseKey(dfeNumber);
-  if (!(await acquireLease(db, leaseKey, owner, LEASE_MS))) {
-    throw new UsoError('run_in_progress', `a run for ${dfeNumber} is already in progress`);
-  }
-  const heartbeat = setInterval(() => void renewLease(db, leaseKey, owner, LEASE_MS).catch(() => {}), LEASE_MS / 3);
+  const lease = await takeLease(db, runLeaseKey(dfeNumber), owner, LEASE_MS);
+  if (!lease) throw new UsoError('run_in_progress', `a run for ${dfeNumber} is already in progress`);
+  const heartbeat = setInterval(() => void renewLease(db, lease.key, owner, LEASE_MS).catch(() => {}), LEASE_MS / 3);
   heartbeat.unref();
   const started = performance.now();
   const seconds = () => (performance.now() - started) / 1000;
   let runId: string | undefined;
+  // what the next run of the school looks for: until this one is settled, whatever the one before left
+  let leaving: LetGo = lease.recover ? 'recover' : 'clean';
   try {
-    // a run that an earlier process left half done is settled first, so this one (or a retry of its night) can go
-    await recoverInterruptedRuns(db, logger, { dfeNumber, now });
+    // a run that an earlier process left half done is settled first, so this one (or a retry of its night) can go;
+    // the lease says whether there may be one (its holder died, or a run stopped lately)
+    if (lease.recover) await recoverInterruptedRuns(db, logger, { dfeNumber, now });
+    leaving = 'clean';
     const run = await startRun(db, {
       dfeNumber,
       trigger: options.trigger,
@@ -259,13 +261,17 @@ export async function processExport(deps: SyncDeps, dfeNumber: string, options: 
     const e = asUsoError(err);
     if (runId) {
       recordRun({ status: 'failed', trigger: options.trigger, seconds: seconds() });
-      await settleStoppedRun(db, runId, { code: e.code, message: e.message }).catch(() => {});
+      // settled here, the next runs look for its late writes a while; unsettled, the next run settles it
+      leaving = await settleStoppedRun(db, runId, { code: e.code, message: e.message }).then(
+        (): LetGo => ({ stopped: { recheckMs: RECHECK_MS } }),
+        (): LetGo => 'recover',
+      );
       logger.error({ dfeNumber, runId, code: e.code }, 'school run failed');
     }
     throw e;
   } finally {
     clearInterval(heartbeat);
-    await releaseLease(db, leaseKey, owner).catch(() => {});
+    await letGo(db, lease, leaving).catch(() => {});
   }
 }
 

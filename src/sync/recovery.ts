@@ -82,7 +82,7 @@ export async function settleStoppedRun(
  * How long after settling a stopped run its writes are checked again: a command the dead process had sent can
  * still be executing on the server (FerretDB applies a batch statement by statement), so writes may land after it.
  */
-const RECHECK_MS = 15 * 60_000;
+export const RECHECK_MS = 15 * 60_000;
 
 /** Finds runs left `running` by a dead or stopped process (of one school, or all) and recovers each. */
 export async function recoverInterruptedRuns(

@@ -319,6 +319,55 @@ describe('a run that stops half way', () => {
     ]);
   });
 
+  it('is looked for by the next run only when the lease says there may be one, and for a while after a stop', async () => {
+    const db = ctx.store.db;
+    await school('2094022');
+    const watcher = new MongoClient(ctx.store.client.options.hosts.map((h) => `mongodb://${h.host}:${h.port}`)[0]!, {
+      directConnection: true,
+      monitorCommands: true,
+    });
+    await watcher.connect();
+    const watched: SyncDeps = { db: watcher.db(db.databaseName), logger: log.logger };
+    let historyReads = 0;
+    watcher.on('commandStarted', (e) => {
+      if (e.commandName === 'find' && e.command.find === 'runs') historyReads++;
+    });
+    const reads = async (run: () => Promise<unknown>) => {
+      historyReads = 0;
+      await run();
+      return historyReads;
+    };
+    try {
+      const file = exportOf('2094022', students(12, '3C', 'Quill'));
+      await syncSchool(watched, '2094022', { trigger: 'file', file, today: TODAY });
+      // the run before finished cleanly: nothing to look for
+      expect(await reads(() => processExport(watched, '2094022', { trigger: 'cli', today: TODAY }))).toBe(0);
+
+      // a run stopped by shutdown, settled by its own process
+      const stopping = new AbortController();
+      stopping.abort();
+      await expect(
+        processExport({ ...watched, signal: stopping.signal }, '2094022', { trigger: 'cli', today: TODAY }),
+      ).rejects.toMatchObject({ code: 'run_interrupted' });
+      const stopped = (await lastRun(db, '2094022'))!;
+      expect(stopped.status).toBe('failed');
+      // a write it had sent lands after it was settled
+      const late = (await accountsForSchool(db, '2094022'))[0]!;
+      await db
+        .collection('accounts')
+        .updateOne(
+          { _id: late.username as never },
+          { $set: { lastChange: { actor: 'sync', runId: stopped._id, at: new Date() } } },
+        );
+      // the next runs look for it (and audit it) while it may still land
+      expect(await reads(() => processExport(watched, '2094022', { trigger: 'cli', today: TODAY }))).toBeGreaterThan(0);
+      expect((await auditFor(db, { username: late.username })).map((e) => e.runId)).toContain(stopped._id);
+      expect(await reads(() => processExport(watched, '2094022', { trigger: 'cli', today: TODAY }))).toBeGreaterThan(0);
+    } finally {
+      await watcher.close();
+    }
+  });
+
   it('leaves nothing running after a recovery sweep', async () => {
     await recoverInterruptedRuns(ctx.store.db, log.logger);
     expect(await ctx.store.db.collection('runs').countDocuments({ status: 'running' })).toBe(0);
