@@ -32,19 +32,20 @@ export async function openBenchStore(logger: Logger): Promise<{ store: Store; cl
 }
 
 /**
- * A generated LA of about `size` people (schools of about 600) in a fresh database of its own, its schools known
- * and accepting every report. The caller drops the database.
+ * A generated LA of about `size` people (schools of about 600; generated from `seed`, by default the size) in a
+ * fresh database of its own, its schools known and accepting every report. The caller drops the database.
  */
 export async function laInFreshDatabase(
   root: Pick<Store, 'client' | 'kind'>,
   prefix: string,
   size: number,
+  seed = size,
 ): Promise<{ store: Store; la: SimLocalAuthority; people: number }> {
   const db = root.client.db(`${prefix}_${size}_${randomBytes(3).toString('hex')}`);
   await ensureIndexes(db, root.kind);
   await ensureRosters(db);
   const store = storeFrom(root.client, db, root.kind);
-  const la = generateLocalAuthority({ seed: size, schools: Math.max(1, Math.round(size / 600)) });
+  const la = generateLocalAuthority({ seed, schools: Math.max(1, Math.round(size / 600)) });
   const people = la.schools.reduce((n, sc) => n + sc.students.length + sc.staff.length, 0);
   for (const sc of la.schools)
     await upsertSchool(db, {

@@ -20,8 +20,8 @@ export interface ExportChunk {
   records?: unknown[];
 }
 
-export const packRecords = (records: readonly unknown[]) =>
-  new Binary(deflateRawSync(Buffer.from(JSON.stringify(records)), { level: 3 }));
+export const packRecords = (records: readonly unknown[]) => packJson(JSON.stringify(records));
+const packJson = (json: string) => new Binary(deflateRawSync(Buffer.from(json), { level: 3 }));
 
 export function chunkRecords(chunk: Pick<ExportChunk, 'data' | 'records'>): unknown[] {
   if (chunk.data) return JSON.parse(inflateRawSync(chunk.data.buffer).toString('utf8')) as unknown[];
@@ -50,6 +50,8 @@ export async function saveExport(db: Db, file: ExportFile): Promise<ExportMeta> 
   const hash = createHash('sha256');
   const counts: ExportMeta['counts'] = {};
   const hashes: ExportMeta['hashes'] = {};
+  // a report of one chunk is packed from the text it was hashed from
+  const packedWhole = new Map<ReportName, Binary>();
   for (const r of reportNames) {
     const records = file.reports[r];
     if (!records) continue;
@@ -57,6 +59,7 @@ export async function saveExport(db: Db, file: ExportFile): Promise<ExportMeta> 
     const json = JSON.stringify(records);
     hash.update(`${r}:${json}`);
     hashes[r] = createHash('sha256').update(json).digest('hex');
+    if (records.length <= CHUNK) packedWhole.set(r, packJson(json));
   }
   const last = await db
     .collection<ExportMeta>('exports')
@@ -87,7 +90,7 @@ export async function saveExport(db: Db, file: ExportFile): Promise<ExportMeta> 
           exportId: meta._id,
           report,
           index: i / CHUNK,
-          data: packRecords(records.slice(i, i + CHUNK)),
+          data: packedWhole.get(report) ?? packRecords(records.slice(i, i + CHUNK)),
         });
       return out;
     });

@@ -284,7 +284,7 @@ async function runPlanned(
   today: IsoDate,
   now: Date,
 ): Promise<RunSummary> {
-  const { db, logger } = deps;
+  const { db } = deps;
   const dfeNumber = school.dfeNumber;
   const timings: Record<string, number> = {};
   const timed = async <T>(name: string, fn: () => Promise<T> | T): Promise<T> => {
@@ -298,10 +298,60 @@ async function runPlanned(
   // what the plan reads from the store is read while the export is read and parsed
   const ownRoster = early(schoolRoster(db, dfeNumber));
   const known = early(Promise.all([exclusionKeys(db, dfeNumber), createAnywayIds(db, dfeNumber)]));
-  const file =
+  const loading = early(
     options.saved?.meta._id.equals(meta._id) === true
-      ? options.saved.file
-      : await timed('load', () => loadExport(db, meta, PLANNED_REPORTS));
+      ? Promise.resolve(options.saved.file)
+      : timed('load', () => loadExport(db, meta, PLANNED_REPORTS)),
+  );
+  // the school's contacts, groups and attendance depend on the export alone: they are stored (when they changed)
+  // while the plan is made and applied, and the run waits for them before it ends, whatever happens
+  const schoolData = options.dryRun
+    ? undefined
+    : early(timed('school_data', () => storeSchoolData(db, school, meta, loading, today)));
+  try {
+    return await planAndApply(
+      deps,
+      { school, meta, run, options, today, now, timings, timed },
+      {
+        ownRoster,
+        known,
+        loading,
+        schoolData,
+      },
+    );
+  } finally {
+    await schoolData?.catch(() => {});
+  }
+}
+
+interface RunContext {
+  school: School;
+  meta: ExportMeta;
+  run: RunDoc;
+  options: ProcessOptions;
+  today: IsoDate;
+  now: Date;
+  timings: Record<string, number>;
+  timed: <T>(name: string, fn: () => Promise<T> | T) => Promise<T>;
+}
+
+async function planAndApply(
+  deps: SyncDeps,
+  ctx: RunContext,
+  started: {
+    ownRoster: Promise<RosterRead & { accounts: Account[] }>;
+    known: Promise<[Set<string>, Set<string>]>;
+    loading: Promise<ExportFile>;
+    schoolData: Promise<unknown> | undefined;
+  },
+): Promise<RunSummary> {
+  const { db, logger } = deps;
+  const { school, meta, run, options, today, now, timings, timed } = ctx;
+  const dfeNumber = school.dfeNumber;
+  const { ownRoster, known } = started;
+  const file = await started.loading;
+  // the reads started above go out before the parse holds the thread, so the store answers them meanwhile
+  await new Promise((go) => setImmediate(go));
   const parsed = parseExport(file, school.acceptedReports, today, meta.counts);
   const read = await timed('read', () => accountsForPlan(db, dfeNumber, school.laCode, parsed.people, ownRoster));
   const [exclusions, createAnyway] = await known;
@@ -359,58 +409,26 @@ async function runPlanned(
       });
       return done;
     }),
-    timed('school_data', () => {
-      const exported = (report: ReportName) => () =>
-        file.reports[report] ? Promise.resolve(file.reports[report]) : loadReport(db, meta, report);
-      const full = !file.updatedSince;
-      return settledAll([
-        saveHeldMatches(db, dfeNumber, run._id, result.matches, new Set(parsed.people.map((p) => p.personId))),
-        meta.counts.contacts !== undefined && full
-          ? replaceSchoolRecords(db, dfeNumber, 'contacts', {
-              exported: exported('contacts'),
-              hash: meta.hashes?.contacts,
-              parse: (records) => parseReport('contacts', records).records,
-            })
-          : undefined,
-        meta.counts.groups !== undefined && full
-          ? replaceSchoolRecords(db, dfeNumber, 'groups', {
-              exported: exported('groups'),
-              hash: meta.hashes?.groups,
-              parse: (records) => parseReport('groups', records).records,
-            })
-          : undefined,
-        meta.counts.attendance !== undefined
-          ? storeAttendance(
-              db,
-              dfeNumber,
-              {
-                exported: exported('attendance'),
-                hash: meta.hashes?.attendance,
-                parse: (records) => parseReport('attendance', records).records,
-              },
-              addDays(today, -school.settings.attendanceRetentionDays),
-            )
-          : undefined,
-      ]);
-    }),
+    saveHeldMatches(db, dfeNumber, run._id, result.matches, new Set(parsed.people.map((p) => p.personId))),
+    started.schoolData,
   ] as const);
   if (school.misChangePending) await updateSchool(db, dfeNumber, {}, ['misChangePending']);
   const note = parsed.incompleteReason
     ? `incomplete export (${parsed.incompleteReason}): unallocations held`
     : undefined;
-  await finishRun(db, run._id, {
-    status: 'succeeded',
-    counts: result.counts,
-    outcomes: result.outcomes,
-    held: result.held,
-    ...(result.held.length ? { heldState: 'pending' as const } : {}),
-    ...(result.guards.length ? { guards: result.guards } : {}),
-    ...(parsed.incompleteReason ? { incomplete: parsed.incompleteReason } : {}),
-    accountWrites: applied.accountWrites,
-    timings,
-    ...(note ? { note } : {}),
-  });
   await settledAll([
+    finishRun(db, run._id, {
+      status: 'succeeded',
+      counts: result.counts,
+      outcomes: result.outcomes,
+      held: result.held,
+      ...(result.held.length ? { heldState: 'pending' as const } : {}),
+      ...(result.guards.length ? { guards: result.guards } : {}),
+      ...(parsed.incompleteReason ? { incomplete: parsed.incompleteReason } : {}),
+      accountWrites: applied.accountWrites,
+      timings,
+      ...(note ? { note } : {}),
+    }),
     markExportProcessed(db, meta, run._id),
     // the run's end is an event for subscribers (counts only)
     audit(db, {
@@ -441,6 +459,48 @@ async function runPlanned(
     ...(result.guards.length ? { guards: result.guards } : {}),
     ...(parsed.incompleteReason ? { incomplete: parsed.incompleteReason } : {}),
   };
+}
+
+/** Stores the school's contacts, groups and attendance from the export, each only when it changed. */
+function storeSchoolData(
+  db: Db,
+  school: School,
+  meta: ExportMeta,
+  loading: Promise<ExportFile>,
+  today: IsoDate,
+): Promise<unknown> {
+  const dfeNumber = school.dfeNumber;
+  // read only when its hash differs from what is stored: from the export in hand, or else from the store
+  const exported = (report: ReportName) => async () => (await loading).reports[report] ?? loadReport(db, meta, report);
+  const full = !meta.updatedSince;
+  return settledAll([
+    meta.counts.contacts !== undefined && full
+      ? replaceSchoolRecords(db, dfeNumber, 'contacts', {
+          exported: exported('contacts'),
+          hash: meta.hashes?.contacts,
+          parse: (records) => parseReport('contacts', records).records,
+        })
+      : undefined,
+    meta.counts.groups !== undefined && full
+      ? replaceSchoolRecords(db, dfeNumber, 'groups', {
+          exported: exported('groups'),
+          hash: meta.hashes?.groups,
+          parse: (records) => parseReport('groups', records).records,
+        })
+      : undefined,
+    meta.counts.attendance !== undefined
+      ? storeAttendance(
+          db,
+          dfeNumber,
+          {
+            exported: exported('attendance'),
+            hash: meta.hashes?.attendance,
+            parse: (records) => parseReport('attendance', records).records,
+          },
+          addDays(today, -school.settings.attendanceRetentionDays),
+        )
+      : undefined,
+  ]);
 }
 
 /** Waits for all, and fails with the first failure once all have finished (no write is left running). */
