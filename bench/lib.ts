@@ -94,27 +94,36 @@ export function exportOf(school: SimSchool, exportedAt: string): ExportFile {
 
 /**
  * What a stretch of work costs the store, whatever the store's speed: commands sent, documents returned and bytes
- * both ways (BSON sizes of commands and replies), from the driver's command monitoring.
+ * both ways (BSON sizes of commands and replies), from the driver's command monitoring. With `later`, sizes are
+ * worked out when the figures are taken, so measuring them does not slow the work being timed (the commands and
+ * replies are held till then: for short stretches, not for a night whose memory is measured).
  */
-export function storeCost(client: MongoClient) {
+export function storeCost(client: MongoClient, options: { later?: boolean } = {}) {
   let commands = 0;
   let docs = 0;
   let bytes = 0;
+  let seen: object[] = [];
+  const size = (d: object) => {
+    if (options.later) seen.push(d);
+    else bytes += BSON.calculateObjectSize(d as Record<string, unknown>);
+  };
   const started = (e: CommandStartedEvent) => {
     commands++;
-    bytes += BSON.calculateObjectSize(e.command);
+    size(e.command);
   };
   const succeeded = (e: CommandSucceededEvent) => {
     const reply = e.reply as { cursor?: { firstBatch?: unknown[]; nextBatch?: unknown[] } } | undefined;
     docs += (reply?.cursor?.firstBatch?.length ?? 0) + (reply?.cursor?.nextBatch?.length ?? 0);
-    bytes += BSON.calculateObjectSize((e.reply ?? {}) as Record<string, unknown>);
+    size((e.reply ?? {}) as object);
   };
   client.on('commandStarted', started);
   client.on('commandSucceeded', succeeded);
   return {
     take() {
+      for (const d of seen) bytes += BSON.calculateObjectSize(d as Record<string, unknown>);
       const taken = { commands, docs, bytes };
       commands = docs = bytes = 0;
+      seen = [];
       return taken;
     },
     stop() {

@@ -121,7 +121,7 @@ async function syncBench(store: Store, size: number): Promise<void> {
   const db = s.db;
   try {
     const deps = { db: s.db, logger };
-    const cost = storeCost(store.client);
+    const cost = storeCost(store.client, { later: true });
     const perSchool = (phase: string, c: { commands: number; docs: number }) => {
       emit(
         {
