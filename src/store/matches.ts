@@ -33,8 +33,10 @@ export async function saveHeldMatches(
   runId: string,
   held: readonly HeldMatch[],
   stillPresent: ReadonlySet<string>,
+  /** The school's open matches, when the run has read them already (`matchesForRun`). */
+  openRead?: readonly MatchDoc[],
 ): Promise<void> {
-  const open = await coll(db).find({ dfeNumber, status: 'open' }).toArray();
+  const open = openRead ?? (await coll(db).find({ dfeNumber, status: 'open' }).toArray());
   const heldIds = new Set(held.map((h) => h.personId));
   for (const h of held) {
     const prior = open.find((o) => o.misPersonId === h.personId);
@@ -94,13 +96,21 @@ export async function setMatchUsername(db: Db, dfeNumber: string, personId: stri
   await coll(db).updateOne({ _id: idOf(dfeNumber, personId), status: 'created' }, { $set: { username } });
 }
 
-/** People an admin chose to create whose account was not made (the action stopped half way): the next plan creates them. */
-export async function createAnywayIds(db: Db, dfeNumber: string): Promise<Set<string>> {
+/**
+ * What a run reads of a school's matches, in one query: those still open (to refresh or close), and the people an
+ * admin chose to create whose account was not made (the action stopped half way), whom the next plan creates.
+ */
+export async function matchesForRun(
+  db: Db,
+  dfeNumber: string,
+): Promise<{ open: MatchDoc[]; createAnyway: Set<string> }> {
   const docs = await coll(db)
-    .find({ dfeNumber, status: 'created', username: { $exists: false } })
-    .project<{ misPersonId: string }>({ misPersonId: 1 })
+    .find({ dfeNumber, $or: [{ status: 'open' }, { status: 'created', username: { $exists: false } }] })
     .toArray();
-  return new Set(docs.map((d) => d.misPersonId));
+  return {
+    open: docs.filter((d) => d.status === 'open'),
+    createAnyway: new Set(docs.filter((d) => d.status === 'created').map((d) => d.misPersonId)),
+  };
 }
 
 /** Keeps what undoing a decision needs: the account before it and its version after it. */

@@ -28,7 +28,7 @@ import {
 } from '../store/exports.js';
 import { exclusionKeys } from '../store/exclusions.js';
 import { letGo, renewLease, takeLease, type LetGo } from '../store/leases.js';
-import { createAnywayIds, saveHeldMatches } from '../store/matches.js';
+import { matchesForRun, saveHeldMatches, type MatchDoc } from '../store/matches.js';
 import { finishRun, recordPlan, startRun, type RunDoc } from '../store/runs.js';
 import { replaceSchoolRecords, storeAttendance } from '../store/schoolData.js';
 import { getSchool, globalPause, updateSchool } from '../store/schools.js';
@@ -297,7 +297,7 @@ async function runPlanned(
   };
   // what the plan reads from the store is read while the export is read and parsed
   const ownRoster = early(schoolRoster(db, dfeNumber));
-  const known = early(Promise.all([exclusionKeys(db, dfeNumber), createAnywayIds(db, dfeNumber)]));
+  const known = early(Promise.all([exclusionKeys(db, dfeNumber), matchesForRun(db, dfeNumber)]));
   const loading = early(
     options.saved?.meta._id.equals(meta._id) === true
       ? Promise.resolve(options.saved.file)
@@ -340,7 +340,7 @@ async function planAndApply(
   ctx: RunContext,
   started: {
     ownRoster: Promise<RosterRead & { accounts: Account[] }>;
-    known: Promise<[Set<string>, Set<string>]>;
+    known: Promise<[Set<string>, { open: MatchDoc[]; createAnyway: Set<string> }]>;
     loading: Promise<ExportFile>;
     schoolData: Promise<unknown> | undefined;
   },
@@ -354,7 +354,7 @@ async function planAndApply(
   await new Promise((go) => setImmediate(go));
   const parsed = parseExport(file, school.acceptedReports, today, meta.counts);
   const read = await timed('read', () => accountsForPlan(db, dfeNumber, school.laCode, parsed.people, ownRoster));
-  const [exclusions, createAnyway] = await known;
+  const [exclusions, matches] = await known;
   const result = await timed('plan', () =>
     plan({
       school,
@@ -364,7 +364,7 @@ async function planAndApply(
       complete: parsed.complete,
       accounts: read.all,
       exclusions,
-      createAnyway,
+      createAnyway: matches.createAnyway,
       today,
       now: now.toISOString(),
     }),
@@ -409,7 +409,14 @@ async function planAndApply(
       });
       return done;
     }),
-    saveHeldMatches(db, dfeNumber, run._id, result.matches, new Set(parsed.people.map((p) => p.personId))),
+    saveHeldMatches(
+      db,
+      dfeNumber,
+      run._id,
+      result.matches,
+      new Set(parsed.people.map((p) => p.personId)),
+      matches.open,
+    ),
     started.schoolData,
   ] as const);
   if (school.misChangePending) await updateSchool(db, dfeNumber, {}, ['misChangePending']);
