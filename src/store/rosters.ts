@@ -143,10 +143,16 @@ export async function saveRoster(
   }
 }
 
+/**
+ * The BSON an entry was decoded from, while the entry lives: an entry kept as it was read is packed again from it,
+ * not serialised again (a run that changes a few accounts keeps the rest of its school's roster as it found it).
+ */
+const bytesOf = new WeakMap<object, Uint8Array>();
+
 /** The entries as BSON documents one after another (each starts with its length), deflated. */
 function pack(db: Db, entries: readonly Record<string, unknown>[]): Binary {
   const ignoreUndefined = db.bsonOptions.ignoreUndefined ?? false;
-  const docs = entries.map((e) => BSON.serialize(e, { ignoreUndefined }));
+  const docs = entries.map((e) => bytesOf.get(e) ?? BSON.serialize(e, { ignoreUndefined }));
   return new Binary(deflateRawSync(Buffer.concat(docs), { level: 1 }));
 }
 
@@ -158,7 +164,12 @@ function unpack(db: Db, data: Binary, only?: ReadonlySet<number>): Record<string
   const out: Record<string, unknown>[] = [];
   for (let offset = 0, i = 0; offset < bytes.length; i++) {
     const size = bytes.readInt32LE(offset);
-    if (!only || only.has(i)) out.push(BSON.deserialize(bytes.subarray(offset, offset + size), options));
+    if (!only || only.has(i)) {
+      const raw = bytes.subarray(offset, offset + size);
+      const entry = BSON.deserialize(raw, options);
+      bytesOf.set(entry, raw);
+      out.push(entry);
+    }
     offset += size;
   }
   return out;
