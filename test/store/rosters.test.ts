@@ -2,7 +2,8 @@
 // accounts read straight from their collection, after runs, after other writers, after a writer that planned from
 // an older version, and after a writer that died between its write and its second epoch move.
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from 'mongodb';
+import { deflateRawSync } from 'node:zlib';
+import { Binary, BSON, type Db } from 'mongodb';
 import {
   accountsForSchool,
   accountsUnderKeys,
@@ -12,7 +13,7 @@ import {
   updateAccounts,
   type AccountDoc,
 } from '../../src/store/accounts.js';
-import { moveEpochs, readRoster } from '../../src/store/rosters.js';
+import { moveEpochs, readRoster, type RosterDoc } from '../../src/store/rosters.js';
 import { restoreAccount, unallocatedAccounts } from '../../src/sync/admin.js';
 import { ageOneNight } from '../../src/sync/integris/sim/generator.js';
 import { syncSchool, type SyncDeps } from '../../src/sync/process.js';
@@ -125,6 +126,22 @@ describe('school rosters', () => {
     expect((await accountsForSchool(ctx.store.db, b)).find((x) => x.username === account.username)?.legalSurname).toBe(
       'Renamed',
     );
+  });
+
+  it('reads a roster packed as BSON (as saved before), and keeps it as JSON from the next save', async () => {
+    const db = ctx.store.db;
+    const dfe = la.schools[0]!.dfeNumber;
+    const read = await readRoster(db, dfe);
+    expect(read.entries!.length).toBeGreaterThan(0);
+    const bson = Buffer.concat(read.entries!.map((e) => BSON.serialize(e)));
+    await db
+      .collection<RosterDoc>('rosters')
+      .updateOne({ _id: dfe }, { $set: { data: new Binary(deflateRawSync(bson)) }, $unset: { format: '' } });
+    expect((await readRoster(db, dfe)).entries).toEqual(read.entries);
+    await expectRostersTrue();
+    await syncSchool(deps, dfe, { trigger: 'cli', today: la.today });
+    expect((await db.collection<RosterDoc>('rosters').findOne({ _id: dfe }))?.format).toBe('json');
+    await expectRostersTrue();
   });
 
   it('a writer that died after its write and before its second move leaves the roster stale, never trusted', async () => {
