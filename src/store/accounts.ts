@@ -87,13 +87,19 @@ const rosterEntry = (d: AccountDoc): RosterEntry => {
 const schoolsOf = (a: Pick<Account, 'associations'>) => a.associations.map((x) => x.dfeNumber);
 const docSchools = (d: Pick<AccountDoc, 'assoc'>) => Object.values(d.assoc).map((x) => x.dfeNumber);
 
+/** The stored fields that are not the account's own (copied field by field: a run reads every account of a school). */
+const NOT_FIELDS = new Set(['_id', 'assoc', 'schools', 'blockKeys', 'lastChange']);
+
 export function fromDoc(d: RosterEntry): Account {
-  const { _id, assoc, schools: _s, blockKeys: _b, lastChange: _c, ...fields } = d as AccountDoc;
-  const associations = Object.keys(assoc)
-    .sort()
-    .map((k) => assoc[k]!);
+  const account: Record<string, unknown> = {};
+  for (const key in d) if (!NOT_FIELDS.has(key)) account[key] = (d as unknown as Record<string, unknown>)[key];
+  const keys = Object.keys(d.assoc);
+  const associations = keys.length === 1 ? [d.assoc[keys[0]!]!] : keys.sort().map((k) => d.assoc[k]!);
+  account.username = d._id;
+  account.associations = associations;
   // status follows the associations, whichever run wrote last
-  return { ...fields, username: _id, associations, status: accountStatus(associations) };
+  account.status = accountStatus(associations);
+  return account as unknown as Account;
 }
 
 const stable = (v: unknown) =>
