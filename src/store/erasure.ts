@@ -3,7 +3,7 @@
 // the account itself. Each function returns how many documents it changed.
 import type { Db } from 'mongodb';
 import { chunkRecords, packRecords, type ExportChunk } from './exports.js';
-import type { StoredRecords } from './schoolData.js';
+import { dropSchoolDataState, forgetSchoolDataHashes, type StoredRecords } from './schoolData.js';
 import { packRunDetail, runDetailOf, type RunDetailDoc } from './runs.js';
 
 type Rec = Record<string, unknown>;
@@ -65,13 +65,7 @@ export async function eraseFromSchoolData(db: Db, dfeNumber: string, ids: Readon
     }
   }
   // the stored content hashes no longer describe what is kept: the next export rewrites them
-  if (changed)
-    await db
-      .collection<{ _id: string }>('globals')
-      .updateMany(
-        { _id: { $in: ['contacts', 'groups', 'attendance'].map((r) => `data:${dfeNumber}:${r}`) } },
-        { $set: { hash: 'erased' } },
-      );
+  if (changed) await forgetSchoolDataHashes(db, dfeNumber);
   return changed;
 }
 
@@ -126,10 +120,12 @@ export async function eraseSchoolReports(
   reports: readonly string[],
 ): Promise<{ documents: number; exportChunks: number }> {
   let documents = 0;
-  for (const report of reports.filter((r) => r === 'contacts' || r === 'groups' || r === 'attendance')) {
+  for (const report of reports.filter((r): r is 'contacts' | 'groups' | 'attendance' =>
+    ['contacts', 'groups', 'attendance'].includes(r),
+  )) {
     documents += (await db.collection<{ _id: string }>(report).deleteMany({ _id: { $regex: `^${dfeNumber}:` } }))
       .deletedCount;
-    await db.collection<{ _id: string }>('globals').deleteOne({ _id: `data:${dfeNumber}:${report}` });
+    await dropSchoolDataState(db, dfeNumber, report);
   }
   const exportIds = (
     await db.collection('exports').find({ dfeNumber }).project<{ _id: unknown }>({ _id: 1 }).toArray()

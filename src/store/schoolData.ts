@@ -1,19 +1,31 @@
 // A school's contacts, groups and attendance from its accepted reports, kept in documents keyed by school (and
 // date, for attendance) so every read and write is an `_id` lookup, each holding its records deflated in one binary
 // field (as export chunks are). A report is rewritten only when the hash of its records as exported changed, so
-// re-processing the same export neither parses nor writes anything here.
+// re-processing the same export neither parses nor writes anything here. What is stored of the three (each one's
+// hash, and its chunks or days) is one document a school, `data:DFE`, read once a run (a store made by an earlier
+// version has one a report, `data:DFE:REPORT`: read while there is no school document, and folded into it).
 import { createHash } from 'node:crypto';
 import type { AnyBulkWriteOperation, Binary, Db } from 'mongodb';
 import { chunkRecords, packRecords } from './exports.js';
 import { WRITE_BATCH } from './kind.js';
 import type { AttendanceMark, Contact, Group } from '../domain/records.js';
 
-interface StateDoc {
-  _id: string;
+type DataReport = 'contacts' | 'groups' | 'attendance';
+const DATA_REPORTS: readonly DataReport[] = ['contacts', 'groups', 'attendance'];
+
+/** What is stored of one report: the hash of its records as exported, and its chunks (or days, for attendance). */
+interface ReportState {
   hash: string;
   chunks?: number;
   dates?: string[];
 }
+
+/** What is stored of the school's three reports (a report never stored is absent). */
+export type SchoolDataState = Partial<Record<DataReport, ReportState>>;
+
+type StateDoc = { _id: string } & SchoolDataState & Partial<ReportState>;
+const stateId = (dfeNumber: string) => `data:${dfeNumber}`;
+const legacyId = (dfeNumber: string, report: DataReport) => `data:${dfeNumber}:${report}`;
 
 const CHUNK = 5000;
 
@@ -26,6 +38,58 @@ export interface StoredRecords {
 }
 const hashOf = (records: readonly unknown[]) => createHash('sha256').update(JSON.stringify(records)).digest('hex');
 const state = (db: Db) => db.collection<StateDoc>('globals');
+
+/**
+ * What is stored of the school's contacts, groups and attendance. With `fold`, a school kept the earlier way (a
+ * document a report) gets its one document now, so its next runs read one; readers only read.
+ */
+export async function schoolDataState(
+  db: Db,
+  dfeNumber: string,
+  options: { fold?: boolean } = {},
+): Promise<SchoolDataState> {
+  const doc = await state(db).findOne({ _id: stateId(dfeNumber) });
+  if (doc) {
+    const { _id, ...kept } = doc;
+    return kept;
+  }
+  const legacy = await Promise.all(DATA_REPORTS.map((r) => state(db).findOne({ _id: legacyId(dfeNumber, r) })));
+  const found: SchoolDataState = {};
+  DATA_REPORTS.forEach((r, i) => {
+    const d = legacy[i];
+    if (d?.hash !== undefined)
+      found[r] = {
+        hash: d.hash,
+        ...(d.chunks !== undefined ? { chunks: d.chunks } : {}),
+        ...(d.dates ? { dates: d.dates } : {}),
+      };
+  });
+  if (options.fold) {
+    // made once, as found: a writer that made it first keeps what it wrote
+    await state(db)
+      .insertOne({ _id: stateId(dfeNumber), ...found })
+      .catch(ignoreDuplicate);
+    await state(db).deleteMany({ _id: { $in: DATA_REPORTS.map((r) => legacyId(dfeNumber, r)) } });
+  }
+  return found;
+}
+
+/** Records what is now stored of one report (the school's document is made by whichever writer comes first). */
+async function setReportState(db: Db, dfeNumber: string, report: DataReport, kept: ReportState): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await state(db).updateOne({ _id: stateId(dfeNumber) }, { $set: { [report]: kept } }, { upsert: true });
+      return;
+    } catch (err) {
+      // two writers making the school's document at once: one insert loses, and its retry updates it
+      if ((err as { code?: number }).code !== 11000 || attempt > 2) throw err;
+    }
+  }
+}
+
+function ignoreDuplicate(err: { code?: number }): void {
+  if (err.code !== 11000) throw err;
+}
 
 /** A report's records as exported, and how to parse them (only done when they changed). */
 export interface ReportRecords<T> {
@@ -53,10 +117,12 @@ export async function replaceSchoolRecords(
   dfeNumber: string,
   report: 'contacts' | 'groups',
   input: ReportRecords<Contact | Group>,
+  /** What is stored of the school's reports, when the caller has read it (`schoolDataState`). */
+  stored?: SchoolDataState,
 ): Promise<number> {
-  const id = `data:${dfeNumber}:${report}`;
   const given = recordsOf(input);
-  const [hash, prior] = await Promise.all([given.hash(), state(db).findOne({ _id: id })]);
+  const [hash, known] = await Promise.all([given.hash(), stored ?? schoolDataState(db, dfeNumber, { fold: true })]);
+  const prior = known[report];
   if (prior?.hash === hash) return 0;
   const records = await given.parsed();
   const coll = db.collection<{ _id: string; data: Binary }>(report);
@@ -68,12 +134,12 @@ export async function replaceSchoolRecords(
       { upsert: true },
     );
   for (let i = chunks; i < (prior?.chunks ?? 0); i++) await coll.deleteOne({ _id: `${dfeNumber}:${i}` });
-  await state(db).replaceOne({ _id: id }, { hash, chunks }, { upsert: true });
+  await setReportState(db, dfeNumber, report, { hash, chunks });
   return chunks;
 }
 
 async function readChunks<T>(db: Db, dfeNumber: string, report: 'contacts' | 'groups'): Promise<T[]> {
-  const prior = await state(db).findOne({ _id: `data:${dfeNumber}:${report}` });
+  const prior = (await schoolDataState(db, dfeNumber))[report];
   const out: T[] = [];
   for (let i = 0; i < (prior?.chunks ?? 0); i++) {
     const doc = await db.collection<StoredRecords>(report).findOne({ _id: `${dfeNumber}:${i}` });
@@ -97,10 +163,12 @@ export async function storeAttendance(
   dfeNumber: string,
   input: ReportRecords<AttendanceMark>,
   keepFrom: string,
+  /** What is stored of the school's reports, when the caller has read it (`schoolDataState`). */
+  stored?: SchoolDataState,
 ): Promise<number> {
-  const id = `data:${dfeNumber}:attendance`;
   const given = recordsOf(input);
-  const [hash, prior] = await Promise.all([given.hash(), state(db).findOne({ _id: id })]);
+  const [hash, known] = await Promise.all([given.hash(), stored ?? schoolDataState(db, dfeNumber, { fold: true })]);
+  const prior = known.attendance;
   const stale = (prior?.dates ?? []).filter((d) => d < keepFrom);
   if (prior?.hash === hash && stale.length === 0) return 0;
   const byDate = new Map<string, AttendanceMark[]>();
@@ -126,12 +194,12 @@ export async function storeAttendance(
     await coll.bulkWrite(ops.slice(i, i + WRITE_BATCH), { ordered: true });
   const writes = ops.length;
   const dates = [...new Set([...(prior?.dates ?? []).filter((d) => d >= keepFrom), ...byDate.keys()])].sort();
-  await state(db).replaceOne({ _id: id }, { hash, dates }, { upsert: true });
+  await setReportState(db, dfeNumber, 'attendance', { hash, dates });
   return writes;
 }
 
 export async function attendanceOf(db: Db, dfeNumber: string, personId?: string): Promise<AttendanceMark[]> {
-  const prior = await state(db).findOne({ _id: `data:${dfeNumber}:attendance` });
+  const prior = (await schoolDataState(db, dfeNumber)).attendance;
   const out: AttendanceMark[] = [];
   for (const date of prior?.dates ?? []) {
     const doc = await db.collection<StoredRecords>('attendance').findOne({ _id: `${dfeNumber}:${date}` });
@@ -139,4 +207,21 @@ export async function attendanceOf(db: Db, dfeNumber: string, personId?: string)
     for (const m of marks) if (!personId || m.studentPersonId === personId) out.push(m);
   }
   return out;
+}
+
+/** Marks what is stored of the school's reports as no longer what was exported (after an erasure): the next export rewrites it. */
+export async function forgetSchoolDataHashes(db: Db, dfeNumber: string): Promise<void> {
+  const known = await schoolDataState(db, dfeNumber, { fold: true });
+  const stored = DATA_REPORTS.filter((r) => known[r]);
+  if (stored.length)
+    await state(db).updateOne(
+      { _id: stateId(dfeNumber) },
+      { $set: Object.fromEntries(stored.map((r) => [`${r}.hash`, 'erased'])) },
+    );
+}
+
+/** Forgets that one of the school's reports is stored (its records were erased). */
+export async function dropSchoolDataState(db: Db, dfeNumber: string, report: DataReport): Promise<void> {
+  await schoolDataState(db, dfeNumber, { fold: true });
+  await state(db).updateOne({ _id: stateId(dfeNumber) }, { $unset: { [report]: '' } });
 }

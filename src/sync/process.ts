@@ -30,7 +30,7 @@ import { exclusionKeys } from '../store/exclusions.js';
 import { letGo, renewLease, takeLease, type LetGo } from '../store/leases.js';
 import { matchesForRun, saveHeldMatches, type MatchDoc } from '../store/matches.js';
 import { finishRun, recordPlan, startRun, type RunDoc } from '../store/runs.js';
-import { replaceSchoolRecords, storeAttendance } from '../store/schoolData.js';
+import { replaceSchoolRecords, schoolDataState, storeAttendance } from '../store/schoolData.js';
 import { getSchool, globalPause, updateSchool } from '../store/schools.js';
 import { applyPlan } from './apply.js';
 import { addDays, todayIn, type IsoDate } from '../domain/dates.js';
@@ -469,7 +469,7 @@ async function planAndApply(
 }
 
 /** Stores the school's contacts, groups and attendance from the export, each only when it changed. */
-function storeSchoolData(
+async function storeSchoolData(
   db: Db,
   school: School,
   meta: ExportMeta,
@@ -480,20 +480,33 @@ function storeSchoolData(
   // read only when its hash differs from what is stored: from the export in hand, or else from the store
   const exported = (report: ReportName) => async () => (await loading).reports[report] ?? loadReport(db, meta, report);
   const full = !meta.updatedSince;
+  const stored = await schoolDataState(db, dfeNumber, { fold: true });
   return settledAll([
     meta.counts.contacts !== undefined && full
-      ? replaceSchoolRecords(db, dfeNumber, 'contacts', {
-          exported: exported('contacts'),
-          hash: meta.hashes?.contacts,
-          parse: (records) => parseReport('contacts', records).records,
-        })
+      ? replaceSchoolRecords(
+          db,
+          dfeNumber,
+          'contacts',
+          {
+            exported: exported('contacts'),
+            hash: meta.hashes?.contacts,
+            parse: (records) => parseReport('contacts', records).records,
+          },
+          stored,
+        )
       : undefined,
     meta.counts.groups !== undefined && full
-      ? replaceSchoolRecords(db, dfeNumber, 'groups', {
-          exported: exported('groups'),
-          hash: meta.hashes?.groups,
-          parse: (records) => parseReport('groups', records).records,
-        })
+      ? replaceSchoolRecords(
+          db,
+          dfeNumber,
+          'groups',
+          {
+            exported: exported('groups'),
+            hash: meta.hashes?.groups,
+            parse: (records) => parseReport('groups', records).records,
+          },
+          stored,
+        )
       : undefined,
     meta.counts.attendance !== undefined
       ? storeAttendance(
@@ -505,6 +518,7 @@ function storeSchoolData(
             parse: (records) => parseReport('attendance', records).records,
           },
           addDays(today, -school.settings.attendanceRetentionDays),
+          stored,
         )
       : undefined,
   ]);

@@ -11,6 +11,7 @@ import {
   contactsOfPupil,
   groupsOf,
   replaceSchoolRecords,
+  schoolDataState,
   storeAttendance,
 } from '../../src/store/schoolData.js';
 import { generateLocalAuthority } from '../../src/sync/integris/sim/generator.js';
@@ -97,6 +98,38 @@ describe('readers of packed documents', () => {
     expect(await unpackAll(ctx.store.db, 'attendance', 'marks')).toBeGreaterThan(0);
     expect(await attendanceOf(ctx.store.db, dfe)).toEqual(all);
     expect(await attendanceOf(ctx.store.db, dfe, pupil)).toEqual(one);
+  });
+
+  it('what is stored of the three reports reads the same from the one document a school as from one a report', async () => {
+    const db = ctx.store.db;
+    const marks = school.attendance;
+    const raw = (r: 'contacts' | 'groups') => ({ exported: school[r], parse: () => school[r] });
+    await replaceSchoolRecords(db, dfe, 'contacts', raw('contacts'));
+    await replaceSchoolRecords(db, dfe, 'groups', raw('groups'));
+    await storeAttendance(db, dfe, { exported: marks, parse: () => marks }, '2000-01-01');
+    const read = async () => ({
+      contacts: await contactsOf(db, dfe),
+      groups: await groupsOf(db, dfe),
+      attendance: await attendanceOf(db, dfe),
+    });
+    const before = await read();
+    const stored = await schoolDataState(db, dfe);
+    expect(Object.keys(stored).sort()).toEqual(['attendance', 'contacts', 'groups']);
+    // as an earlier version kept it: a document a report
+    const globals = db.collection<{ _id: string }>('globals');
+    await globals.deleteOne({ _id: `data:${dfe}` });
+    for (const [report, state] of Object.entries(stored))
+      await globals.insertOne({ _id: `data:${dfe}:${report}`, ...state });
+    expect(await schoolDataState(db, dfe)).toEqual(stored);
+    expect(await read()).toEqual(before);
+    // the next write folds them into one, and finds nothing changed
+    let parsed = false;
+    const unchanged = { exported: school.contacts, parse: () => ((parsed = true), school.contacts) };
+    expect(await replaceSchoolRecords(db, dfe, 'contacts', unchanged)).toBe(0);
+    expect(parsed).toBe(false);
+    expect(await globals.countDocuments({ _id: { $regex: `^data:${dfe}:` } })).toBe(0);
+    expect(await schoolDataState(db, dfe)).toEqual(stored);
+    expect(await read()).toEqual(before);
   });
 
   it("a run's outcomes read back the same, packed or plain", async () => {
