@@ -171,10 +171,10 @@ export const inventory: readonly CollectionRecord[] = [
   },
   {
     name: 'leases',
-    holds: 'which process runs which school',
+    holds: 'which process runs which school, and whether the run before left anything to recover',
     personal: 'none',
     why: 'one run per school at a time',
-    kept: 'while held',
+    kept: 'while held; after a run that stopped or died, until the next run of the school',
   },
   {
     name: 'globals',
