@@ -482,32 +482,21 @@ async function storeSchoolData(
   const full = !meta.updatedSince;
   const stored = await schoolDataState(db, dfeNumber, { fold: true });
   return settledAll([
-    meta.counts.contacts !== undefined && full
-      ? replaceSchoolRecords(
-          db,
-          dfeNumber,
-          'contacts',
-          {
-            exported: exported('contacts'),
-            hash: meta.hashes?.contacts,
-            parse: (records) => parseReport('contacts', records).records,
-          },
-          stored,
-        )
-      : undefined,
-    meta.counts.groups !== undefined && full
-      ? replaceSchoolRecords(
-          db,
-          dfeNumber,
-          'groups',
-          {
-            exported: exported('groups'),
-            hash: meta.hashes?.groups,
-            parse: (records) => parseReport('groups', records).records,
-          },
-          stored,
-        )
-      : undefined,
+    ...(['contacts', 'groups'] as const).map((report) =>
+      meta.counts[report] !== undefined && full
+        ? replaceSchoolRecords(
+            db,
+            dfeNumber,
+            report,
+            {
+              exported: exported(report),
+              hash: meta.hashes?.[report],
+              parse: (records) => parseReport(report, records).records,
+            },
+            stored,
+          )
+        : undefined,
+    ),
     meta.counts.attendance !== undefined
       ? storeAttendance(
           db,
