@@ -69,7 +69,10 @@ export async function schoolDataState(
     await state(db)
       .insertOne({ _id: stateId(dfeNumber), ...found })
       .catch(ignoreDuplicate);
-    await state(db).deleteMany({ _id: { $in: DATA_REPORTS.map((r) => legacyId(dfeNumber, r)) } });
+    // by `_id` each (a filter of several would read the whole collection on the embedded store)
+    await Promise.all(
+      DATA_REPORTS.filter((_, i) => legacy[i]).map((r) => state(db).deleteOne({ _id: legacyId(dfeNumber, r) })),
+    );
   }
   return found;
 }
