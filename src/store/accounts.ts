@@ -319,8 +319,6 @@ export interface WriteOptions {
   signal?: AbortSignal;
   /** Write only an account still at `before`'s version (a correction must not overwrite a later change). */
   ifUnchanged?: boolean;
-  /** Counts the roster epochs the writes moved, per school (see `keepRostersAfterRun`). */
-  moved?: Map<string, number>;
   /** The caller moves the epochs of every school written once before all its writes and once after (`aroundWrites`). */
   epochsMoved?: boolean;
 }
@@ -349,8 +347,8 @@ export async function aroundWrites<T>(
   return result;
 }
 
-const moveUnlessCaller = (db: Db, schools: readonly string[], options: Pick<WriteOptions, 'moved' | 'epochsMoved'>) =>
-  options.epochsMoved ? Promise.resolve() : moveEpochs(db, schools, options.moved);
+const moveUnlessCaller = (db: Db, schools: readonly string[], options: Pick<WriteOptions, 'epochsMoved'>) =>
+  options.epochsMoved ? Promise.resolve() : moveEpochs(db, schools);
 
 /**
  * Writes each account's changes since `before`, in batches; returns the number of accounts written. Accounts are

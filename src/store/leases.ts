@@ -104,26 +104,11 @@ export async function letGo(db: Db, lease: Lease, how: LetGo, now = new Date()):
   }
 }
 
-/** Takes the lease if it is free (or its holder is dead). */
-export async function acquireLease(
-  db: Db,
-  key: string,
-  owner: string,
-  ttlMs: number,
-  now = new Date(),
-): Promise<boolean> {
-  return (await takeLease(db, key, owner, ttlMs, now)) !== undefined;
-}
-
 export async function renewLease(db: Db, key: string, owner: string, ttlMs: number): Promise<boolean> {
   const res = await db
     .collection<LeaseDoc>('leases')
     .updateOne({ _id: key, owner }, { $set: { expiresAt: new Date(Date.now() + ttlMs) } });
   return res.matchedCount === 1;
-}
-
-export async function releaseLease(db: Db, key: string, owner: string): Promise<void> {
-  await db.collection<LeaseDoc>('leases').deleteOne({ _id: key, owner });
 }
 
 /**

@@ -47,15 +47,14 @@ export async function applyPlan(
 
   const createdOutcome = new Map(plan.outcomes.filter((o) => o.outcome === 'created').map((o) => [o.personId, o]));
   const touched = [...plan.creates.map((c) => c.account), ...plan.updates.flatMap((u) => [u.before, u.after])];
+  // the epochs are moved around all the writes, here, not around each batch
+  const writing = { stamp, signal: ctx.signal, epochsMoved: true };
   return aroundWrites(db, touched, moved, async () => {
     const { assigned, failed } = await insertNewAccounts(
       db,
       plan.creates.map((c) => ({ key: c.personId, base: c.usernameBase, account: c.account })),
       {
-        stamp,
-        signal: ctx.signal,
-        moved,
-        epochsMoved: true,
+        ...writing,
         afterBatch: async (written) => {
           await audit(
             db,
@@ -76,10 +75,7 @@ export async function applyPlan(
     }
     const fieldsOf = new Map(plan.updates.map((u) => [u.after.username, changedFields(u.before, u.after)]));
     const written = await updateAccounts(db, plan.updates, {
-      stamp,
-      signal: ctx.signal,
-      moved,
-      epochsMoved: true,
+      ...writing,
       afterBatch: async (usernames) => {
         // an account written with no outcome of its own (an absence within the grace period) is audited too
         // each entry names the fields that changed (names only: the values are personal data)

@@ -13,7 +13,7 @@ import {
 } from '../../src/store/accounts.js';
 import { auditedAccountsOfRun } from '../../src/store/audit.js';
 import { firstSighting, forgetSighting } from '../../src/store/events.js';
-import { acquireLease, getLease, releaseLease, renewLease } from '../../src/store/leases.js';
+import { getLease, letGo, renewLease, takeLease } from '../../src/store/leases.js';
 import { failRunningRun, finishRun, getRun, recordPlan, startRun } from '../../src/store/runs.js';
 
 const TODAY = '2026-11-27';
@@ -117,22 +117,23 @@ export function accountsContract(db: () => Db): void {
 export function leasesContract(db: () => Db): void {
   describe('leases', () => {
     it('is held by one owner at a time, renewed by it, and free once released or expired', async () => {
-      expect(await acquireLease(db(), 'run:c1', 'a', 60_000)).toBe(true);
-      expect(await acquireLease(db(), 'run:c1', 'b', 60_000)).toBe(false);
+      const a = await takeLease(db(), 'run:c1', 'a', 60_000);
+      expect(a).toBeDefined();
+      expect(await takeLease(db(), 'run:c1', 'b', 60_000)).toBeUndefined();
       expect(await renewLease(db(), 'run:c1', 'a', 60_000)).toBe(true);
       expect(await renewLease(db(), 'run:c1', 'b', 60_000)).toBe(false);
-      await releaseLease(db(), 'run:c1', 'a');
-      expect(await acquireLease(db(), 'run:c1', 'b', 1, new Date(Date.now() - 10_000))).toBe(true); // already expired
-      expect(await acquireLease(db(), 'run:c1', 'c', 60_000)).toBe(true);
+      await letGo(db(), a!, 'clean');
+      expect(await takeLease(db(), 'run:c1', 'b', 1, new Date(Date.now() - 10_000))).toBeDefined(); // already expired
+      expect(await takeLease(db(), 'run:c1', 'c', 60_000)).toBeDefined();
       expect((await getLease(db(), 'run:c1'))?.owner).toBe('c');
     });
 
     it('is taken over at once from a holder whose process on this host has died', async () => {
-      expect(await acquireLease(db(), 'run:c2', 'dead', 60_000)).toBe(true);
+      expect(await takeLease(db(), 'run:c2', 'dead', 60_000)).toBeDefined();
       await db()
         .collection('leases')
         .updateOne({ _id: 'run:c2' } as never, { $set: { pid: 2 ** 22 + 12345 } }); // no such process
-      expect(await acquireLease(db(), 'run:c2', 'alive', 60_000)).toBe(true);
+      expect(await takeLease(db(), 'run:c2', 'alive', 60_000)).toBeDefined();
     });
   });
 }

@@ -1,7 +1,7 @@
 // The sync against the real store (FerretDB here): export through the simulator, process, re-process, age a night.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { getAccount, accountsForSchool } from '../../src/store/accounts.js';
-import { acquireLease, releaseLease } from '../../src/store/leases.js';
+import { letGo, takeLease } from '../../src/store/leases.js';
 import { openMatches } from '../../src/store/matches.js';
 import { getRun } from '../../src/store/runs.js';
 import { attendanceOf, contactsOfPupil, groupsOf } from '../../src/store/schoolData.js';
@@ -53,11 +53,12 @@ describe('processing exports into the store', () => {
   });
 
   it('keeps two runs of one school apart, and a repeated job key does nothing', async () => {
-    expect(await acquireLease(ctx.store.db, `run:${first.dfeNumber}`, 'someone-else', 60_000)).toBe(true);
+    const held = await takeLease(ctx.store.db, `run:${first.dfeNumber}`, 'someone-else', 60_000);
+    expect(held).toBeDefined();
     await expect(processExport(deps, first.dfeNumber, { trigger: 'cli', today: la.today })).rejects.toMatchObject({
       code: 'run_in_progress',
     });
-    await releaseLease(ctx.store.db, `run:${first.dfeNumber}`, 'someone-else');
+    await letGo(ctx.store.db, held!, 'clean');
     const once = await processExport(deps, first.dfeNumber, {
       trigger: 'nightly',
       today: la.today,

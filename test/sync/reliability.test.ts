@@ -6,7 +6,7 @@ import { match } from '../../src/bot/actions.js';
 import { grantRole } from '../../src/bot/access.js';
 import { accountsForSchool, getAccount, insertAccounts, insertNewAccounts } from '../../src/store/accounts.js';
 import { auditFor } from '../../src/store/audit.js';
-import { acquireLease } from '../../src/store/leases.js';
+import { takeLease } from '../../src/store/leases.js';
 import { openMatches } from '../../src/store/matches.js';
 import { getRun, lastRun, startRun } from '../../src/store/runs.js';
 import { upsertSchool } from '../../src/store/schools.js';
@@ -287,7 +287,7 @@ describe('a run that stops half way', () => {
         { _id: 'half.done' as never },
         { $set: { lastChange: { actor: 'sync', runId: dead._id, at: new Date() } } },
       );
-    expect(await acquireLease(db, 'run:2094020', 'gone', 1, new Date(Date.now() - 60_000))).toBe(true); // expired already
+    expect(await takeLease(db, 'run:2094020', 'gone', 1, new Date(Date.now() - 60_000))).toBeDefined(); // expired already
 
     const retry = await processExport(deps, '2094020', { trigger: 'nightly', today: TODAY, runKey: '2094020:night' });
     expect(retry.status).toBe('succeeded');
