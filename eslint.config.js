@@ -84,6 +84,21 @@ export default tseslint.config(
     },
   },
   {
+    // a bulk write goes out only through the helper that splits it under the embedded store's statement limit
+    files: ['src/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
+    ignores: ['src/store/bulk.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "MemberExpression[property.name='bulkWrite']",
+          message:
+            'send bulk writes through bulkWriteInBatches (src/store/bulk.ts): 100 statements wedge the embedded store',
+        },
+      ],
+    },
+  },
+  {
     files: ['test/**', 'bench/**', 'scripts/**'],
     rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
   },

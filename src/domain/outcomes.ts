@@ -32,6 +32,8 @@ export interface NewAccount {
   personId: string;
   usernameBase: string;
   account: Omit<Account, 'username'>;
+  /** An admin said to create this person although they look like someone: their names claim nothing. */
+  deliberate?: true;
 }
 
 /** A change held for an admin: the account before and after it; approval applies it only if `before` still holds. */

@@ -15,6 +15,7 @@
 // finishes and wedges the server. Filtering on `_id` alone is an index search there (in the build
 // scripts/ensure-ferretdb.mjs makes); any other filter decodes every account.
 import type { AnyBulkWriteOperation, Db, MongoBulkWriteError } from 'mongodb';
+import { bulkWriteInBatches } from './bulk.js';
 import { writeErrorsOf } from './write-errors.js';
 import {
   markRostersComplete,
@@ -27,6 +28,8 @@ import {
 import { scansEveryQuery, WRITE_BATCH } from './kind.js';
 import { schoolsInLa } from './schools.js';
 import { accountBlockKeys, BLOCK_KEYS_VERSION } from '../domain/blocking.js';
+import { accountIdentityKeys } from '../domain/identity.js';
+import { releaseIdentities } from './identities.js';
 import { accountStatus, type Account, type Association } from '../domain/model.js';
 import { candidateNumber, candidatePrefix, usernameCandidate } from '../domain/usernames.js';
 
@@ -378,11 +381,12 @@ export async function updateAccounts(
       const ops = batch.map((c) => ({
         updateOne: { filter: { _id: c.after.username, version: c.before.version }, update: c.update },
       }));
-      written += (await coll(db).bulkWrite(ops, { ordered: false })).modifiedCount;
+      written += (await bulkWriteInBatches(coll(db), ops, { ordered: false })).modifiedCount;
       await moveUnlessCaller(db, schools, options);
     } else {
       // written first at the version read: where every account is still as read (the usual case), that is all
-      const asRead = await coll(db).bulkWrite(
+      const asRead = await bulkWriteInBatches(
+        coll(db),
         batch.map((c) => ({
           updateOne: { filter: { _id: c.after.username, version: c.before.version }, update: c.update },
         })),
@@ -401,7 +405,8 @@ export async function updateAccounts(
         const rest = batch.filter((c) => !stampedWith(stored.get(c.after.username), options.stamp));
         if (rest.length) {
           written += (
-            await coll(db).bulkWrite(
+            await bulkWriteInBatches(
+              coll(db),
               rest.map((c) => ({ updateOne: { filter: { _id: c.after.username }, update: c.update } })),
               { ordered: false },
             )
@@ -465,6 +470,8 @@ export async function eraseAccount(db: Db, username: string): Promise<boolean> {
   await moveEpochs(db, schools, undefined, { dropData: true });
   const deleted = (await coll(db).deleteOne({ _id: username })).deletedCount === 1;
   await moveEpochs(db, schools, undefined, { dropData: true });
+  // the claims on its identity (pseudonymous, but keyed by the person) go with it
+  await releaseIdentities(db, username, accountIdentityKeys(fromDoc(doc)));
   return deleted;
 }
 
@@ -680,6 +687,11 @@ export async function ensureRosters(db: Db): Promise<void> {
   await markRostersComplete(db);
 }
 
+/** Every account with who changed it last, one at a time (a whole-store check: memory stays that of one account). */
+export async function* allAccounts(db: Db): AsyncGenerator<{ account: Account; lastChange?: ChangeStamp }> {
+  for await (const d of coll(db).find({})) yield { account: fromDoc(d), lastChange: d.lastChange };
+}
+
 export async function countAccounts(db: Db): Promise<number> {
   return coll(db).countDocuments();
 }
@@ -695,7 +707,7 @@ export async function ensureBlockKeys(db: Db): Promise<number> {
   let ops: AnyBulkWriteOperation<AccountDoc>[] = [];
   const touched = new Set<string>();
   const flush = async () => {
-    if (ops.length) rewritten += (await coll(db).bulkWrite(ops, { ordered: false })).modifiedCount;
+    if (ops.length) rewritten += (await bulkWriteInBatches(coll(db), ops, { ordered: false })).modifiedCount;
     ops = [];
   };
   for await (const doc of coll(db).find({})) {

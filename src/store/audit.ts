@@ -37,6 +37,20 @@ export async function auditedAccountsOfRun(db: Db, runId: string): Promise<Set<s
   return new Set(docs.map((d) => d.username).filter((u): u is string => !!u));
 }
 
+/** Every (username, actor, run) the audit names: what a whole-store check compares accounts' last changes with. */
+export async function auditedChanges(db: Db): Promise<Set<string>> {
+  const seen = new Set<string>();
+  const entries = db
+    .collection<AuditEntry>('audit')
+    .find({})
+    .project<Pick<AuditEntry, 'username' | 'actor' | 'runId'>>({ username: 1, actor: 1, runId: 1 });
+  for await (const e of entries) if (e.username) seen.add(auditedChangeKey(e.username, e.actor, e.runId));
+  return seen;
+}
+
+export const auditedChangeKey = (username: string, actor: string, runId?: string) =>
+  `${username}\u0000${actor}\u0000${runId ?? ''}`;
+
 export interface AuditQuery {
   dfeNumber?: string;
   username?: string;

@@ -27,6 +27,7 @@ export const collectionNames = [
   'chatAdmins',
   'teamsConversations',
   'rosters',
+  'identities',
 ] as const;
 export type CollectionName = (typeof collectionNames)[number];
 
@@ -45,6 +46,7 @@ export const indexSpecs: Record<CollectionName, IndexDescription[]> = {
   chatAdmins: [],
   teamsConversations: [],
   rosters: [],
+  identities: [],
   runs: [
     { key: { dfeNumber: 1, startedAt: -1 }, name: 'school_started' },
     { key: { runKey: 1 }, name: 'run_key', unique: true, sparse: true },

@@ -29,6 +29,14 @@ export const inventory: readonly CollectionRecord[] = [
     kept: 'rebuilt from accounts whenever its epoch has moved; `uso person erase` drops the packed accounts of every school the person was at',
   },
   {
+    name: 'identities',
+    holds:
+      "one claim per identity key (a pupil's UPN; legal names and birth date within an LA), naming the account that holds it",
+    personal: 'pseudonymous: each key is a truncated SHA-256 of the UPN or of the names and birth date, never the text',
+    why: 'so two runs creating the same person at once (a dual registration, a move, a second post) make one account',
+    kept: "while the account carries the key; a claim whose account lost the key is taken over; `uso person erase` removes the account's claims",
+  },
+  {
     name: 'exports',
     holds: 'metadata of each stored Integris export: school, sequence, time, counts, checksum',
     personal: 'none',

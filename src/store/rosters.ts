@@ -9,6 +9,7 @@
 // moves leaves the epoch moved, so its roster is rebuilt, never trusted stale.
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { Binary, BSON, type Db } from 'mongodb';
+import { bulkWriteInBatches } from './bulk.js';
 
 export interface RosterDoc {
   _id: string;
@@ -66,7 +67,8 @@ export async function moveEpochs(
     : { $inc: { epoch: 1 } };
   for (let attempt = 0; ; attempt++) {
     try {
-      await coll(db).bulkWrite(
+      await bulkWriteInBatches(
+        coll(db),
         ids.map((_id) => ({ updateOne: { filter: { _id }, update, upsert: true } })),
         { ordered: true },
       );

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { AnyBulkWriteOperation, Binary, Db } from 'mongodb';
 import { chunkRecords, packRecords } from './exports.js';
-import { WRITE_BATCH } from './kind.js';
+import { bulkWriteInBatches } from './bulk.js';
 import type { AttendanceMark, Contact, Group } from '../domain/records.js';
 
 type DataReport = 'contacts' | 'groups' | 'attendance';
@@ -193,8 +193,7 @@ export async function storeAttendance(
     })),
     ...stale.map((date) => ({ deleteOne: { filter: { _id: `${dfeNumber}:${date}` } } })),
   ];
-  for (let i = 0; i < ops.length; i += WRITE_BATCH)
-    await coll.bulkWrite(ops.slice(i, i + WRITE_BATCH), { ordered: true });
+  await bulkWriteInBatches(coll, ops, { ordered: true });
   const writes = ops.length;
   const dates = [...new Set([...(prior?.dates ?? []).filter((d) => d >= keepFrom), ...byDate.keys()])].sort();
   await setReportState(db, dfeNumber, 'attendance', { hash, dates });

@@ -6,12 +6,31 @@
 // that person's `invalid` outcome; it never stops the rest of the school's run.
 import type { Db } from 'mongodb';
 import { audit, type AuditEntry } from '../store/audit.js';
-import { aroundWrites, changedFields, insertNewAccounts, updateAccounts, type ChangeStamp } from '../store/accounts.js';
-import type { Plan } from './plan.js';
-import type { RecordOutcome } from '../domain/outcomes.js';
+import {
+  aroundWrites,
+  changedFields,
+  deleteAccountIfUnchanged,
+  getAccount,
+  insertNewAccounts,
+  updateAccounts,
+  type ChangeStamp,
+} from '../store/accounts.js';
+import {
+  claimIdentities,
+  handOnIdentities,
+  noteIdentities,
+  releaseIdentities,
+  type LostClaim,
+} from '../store/identities.js';
+import { settleLostCreate, type Plan } from './plan.js';
+import type { HeldMatch, NewAccount, RecordOutcome } from '../domain/outcomes.js';
+import { accountIdentityKeys, identityKeys } from '../domain/identity.js';
+import type { School } from '../domain/model.js';
 
 export interface ApplyResult {
   accountWrites: number;
+  /** People held for matching after the writes: their new account lost its identity to one made meanwhile. */
+  held?: HeldMatch[];
   /** MIS person id -> username of each account created. */
   created: Map<string, string>;
   /** The roster epochs the writes moved, per school. */
@@ -28,9 +47,11 @@ export function auditActionOf(outcome: RecordOutcome['outcome']): string | undef
 export async function applyPlan(
   db: Db,
   plan: Plan,
-  ctx: { dfeNumber: string; runId: string; actor?: string; signal?: AbortSignal },
+  ctx: { school: School; runId: string; actor?: string; signal?: AbortSignal; now?: string },
 ): Promise<ApplyResult> {
   const actor = ctx.actor ?? 'sync';
+  const { school } = ctx;
+  const dfeNumber = school.dfeNumber;
   const stamp: ChangeStamp = { actor, runId: ctx.runId, at: new Date() };
   const moved = new Map<string, number>();
   const outcomeOf = new Map<string, RecordOutcome>();
@@ -39,26 +60,43 @@ export async function applyPlan(
     at: new Date(),
     actor,
     action: auditActionOf(o.outcome)!,
-    dfeNumber: ctx.dfeNumber,
+    dfeNumber,
     username,
     runId: ctx.runId,
     ...(o.reason && o.outcome !== 'created' ? { detail: o.reason } : {}),
   });
 
   const createdOutcome = new Map(plan.outcomes.filter((o) => o.outcome === 'created').map((o) => [o.personId, o]));
+  const createOf = new Map(plan.creates.map((c) => [c.personId, c]));
+  const lostCreates: { create: NewAccount; username: string; lost: LostClaim }[] = [];
   const touched = [...plan.creates.map((c) => c.account), ...plan.updates.flatMap((u) => [u.before, u.after])];
   // the epochs are moved around all the writes, here, not around each batch
   const writing = { stamp, signal: ctx.signal, epochsMoved: true };
-  return aroundWrites(db, touched, moved, async () => {
+  const result: ApplyResult = await aroundWrites(db, touched, moved, async () => {
     const { assigned, failed } = await insertNewAccounts(
       db,
       plan.creates.map((c) => ({ key: c.personId, base: c.usernameBase, account: c.account })),
       {
         ...writing,
         afterBatch: async (written) => {
+          // each new account claims its identity keys across the LA; one that another run made at the same time
+          // is settled after the writes (linked to that account, or held), and is not audited as created meanwhile
+          const lost = await claimIdentities(
+            db,
+            written.map((w) => ({
+              ref: w.key,
+              username: w.username,
+              keys: keysOfCreate(createOf.get(w.key)!, school),
+            })),
+            (username, key) => accountCarries(db, username, key),
+          );
+          for (const w of written) {
+            const l = lost.get(w.key);
+            if (l) lostCreates.push({ create: createOf.get(w.key)!, username: w.username, lost: l });
+          }
           await audit(
             db,
-            written.map((w) => entry(createdOutcome.get(w.key)!, w.username)),
+            written.filter((w) => !lost.has(w.key)).map((w) => entry(createdOutcome.get(w.key)!, w.username)),
           );
         },
       },
@@ -94,4 +132,96 @@ export async function applyPlan(
     });
     return { accountWrites: assigned.size + written, created: assigned, moved };
   });
+  for (const lost of lostCreates)
+    await settleLost(db, plan, result, lost, {
+      school,
+      runId: ctx.runId,
+      stamp,
+      now: ctx.now ?? stamp.at.toISOString(),
+      audit: (o, username) => audit(db, entry(o, username)),
+    });
+  // the accounts the run linked claim what identifies them, where nobody holds it yet
+  await noteLinkedIdentities(db, plan, school);
+  return result;
+}
+
+/** The identity keys a planned create claims (a create an admin asked for despite a look-alike claims no names). */
+const keysOfCreate = (c: NewAccount, school: School) =>
+  identityKeys(c.account, school.laCode, { names: !c.deliberate });
+
+/** Whether the account still carries the identity key (a claim is kept only as long as that holds). */
+async function accountCarries(db: Db, username: string, key: string): Promise<boolean> {
+  const account = await getAccount(db, username);
+  return account !== undefined && accountIdentityKeys(account).includes(key);
+}
+
+/**
+ * A new account that lost an identity key to an account made at the same time (by another school's run, another
+ * worker, the CLI): it is withdrawn, and its person linked to that account or held for matching beside it, as the
+ * plan would have decided had it seen the account. An account withdrawn cannot be unless nothing has used it yet:
+ * otherwise it is kept, and `uso doctor` lists the pair.
+ */
+async function settleLost(
+  db: Db,
+  plan: Plan,
+  result: ApplyResult,
+  { create, username, lost }: { create: NewAccount; username: string; lost: LostClaim },
+  ctx: {
+    school: School;
+    runId: string;
+    stamp: ChangeStamp;
+    now: string;
+    audit: (o: RecordOutcome, username: string) => Promise<void>;
+  },
+): Promise<void> {
+  const outcome = plan.outcomes.find((o) => o.outcome === 'created' && o.personId === create.personId)!;
+  const holder = await getAccount(db, lost.holder);
+  const settled = holder ? settleLostCreate(ctx.school, create, holder, ctx.now) : ({ kind: 'keep' } as const);
+  if (settled.kind === 'keep' || !(await deleteAccountIfUnchanged(db, username, 0))) {
+    await ctx.audit(outcome, username);
+    return;
+  }
+  result.created.delete(create.personId);
+  result.accountWrites--;
+  const keys = keysOfCreate(create, ctx.school);
+  const why = `made at the same time as ${lost.holder} elsewhere, which carries the same identity`;
+  await audit(db, {
+    at: new Date(),
+    actor: ctx.stamp.actor,
+    action: 'identity.withdrawn',
+    dfeNumber: ctx.school.dfeNumber,
+    username,
+    runId: ctx.runId,
+    detail: `${why}: ${settled.kind === 'link' ? 'linked to it' : 'held for matching'}`,
+  });
+  plan.counts.created--;
+  if (settled.kind === 'link') {
+    const written = await updateAccounts(db, [{ before: holder!, after: settled.after }], { stamp: ctx.stamp });
+    await handOnIdentities(db, username, lost.holder, keys);
+    Object.assign(outcome, {
+      outcome: 'auto_matched',
+      username: lost.holder,
+      reason: [...settled.candidate.reasons, why].join('; '),
+    });
+    plan.counts.auto_matched++;
+    result.accountWrites += written;
+    await ctx.audit(outcome, lost.holder);
+  } else {
+    await releaseIdentities(db, username, keys);
+    delete outcome.username;
+    Object.assign(outcome, {
+      outcome: 'held_for_matching',
+      candidates: settled.match.candidates,
+      reason: `looks like ${lost.holder}, ${why}`,
+    });
+    plan.counts.held_for_matching++;
+    (result.held ??= []).push(settled.match);
+  }
+}
+
+/** Accounts the plan linked to an MIS person note the identity keys they now carry. */
+async function noteLinkedIdentities(db: Db, plan: Plan, school: School): Promise<void> {
+  const linked = new Set(plan.outcomes.filter((o) => o.outcome === 'auto_matched').map((o) => o.username));
+  for (const { after } of plan.updates)
+    if (linked.has(after.username)) await noteIdentities(db, after.username, identityKeys(after, school.laCode));
 }

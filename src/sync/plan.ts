@@ -4,7 +4,7 @@
 import { addDays, daysBetween, type IsoDate } from '../domain/dates.js';
 import type { InvalidRecord } from '../domain/records.js';
 import type { MisPerson } from './integris/people.js';
-import { accountBlockKeys, lookupBlockKeys } from '../domain/blocking.js';
+import { accountBlockKeys, lookupBlockKeys, type Candidate } from '../domain/blocking.js';
 import {
   outcomes,
   type GuardFired,
@@ -14,7 +14,7 @@ import {
   type Outcome,
   type RecordOutcome,
 } from '../domain/outcomes.js';
-import { findCandidates } from './match.js';
+import { findCandidates, scoreCandidate } from './match.js';
 import {
   accountStatus,
   newAccount,
@@ -336,12 +336,14 @@ function planNewcomer(state: Planning, p: MisPerson): void {
     });
     return;
   }
-  if (!createAnyway.has(p.personId) && matchExisting(state, p)) return;
+  const deliberate = createAnyway.has(p.personId);
+  if (!deliberate && matchExisting(state, p)) return;
   const account = newAccount(p.fields, [misAssociation(school, p, undefined, today)], now);
   state.result.creates.push({
     personId: p.personId,
     usernameBase: usernameBase(p.fields, settings.usernameFrom),
     account,
+    ...(deliberate ? { deliberate: true as const } : {}),
   });
   state.record({ report: p.report, personId: p.personId, outcome: 'created' });
 }
@@ -373,22 +375,8 @@ function matchExisting(state: Planning, p: MisPerson): boolean {
   const byUpn = free.find((c) => c.reasons.includes('same UPN'));
   const certain = byUpn ?? (candidates.length === 1 && free.length === 1 && free[0]!.certain ? free[0] : undefined);
   if (certain) {
-    const account = state.draft(certain.username);
-    const elsewhere = account.associations.some((x) => x.status === 'active' && x.dfeNumber !== school.dfeNumber);
-    // a manual association here (an account requested ahead of the export) becomes the MIS one
-    const manualIdx = account.associations.findIndex(
-      (x) =>
-        x.dfeNumber === school.dfeNumber &&
-        (x.source === 'manual' || (school.misChangePending && x.status === 'active')),
-    );
-    const assoc = misAssociation(school, p, undefined, today);
     // the MIS association as the next run will see it (its start date is the MIS's), so one run settles the account
-    if (manualIdx >= 0) account.associations[manualIdx] = assoc;
-    else account.associations.push(assoc);
-    applyPerson(account, p.fields);
-    const wasUnallocated = account.status === 'unallocated';
-    settleStatus(account);
-    if (manualIdx < 0 && (elsewhere || wasUnallocated)) account.latestMoveOrCreateAt = now;
+    linkAccount(state.draft(certain.username), school, misAssociation(school, p, undefined, today), p.fields, now);
     claimed.add(certain.username);
     state.byMisKey.set(`${school.dfeNumber}:${p.personId}`, certain.username);
     state.record({
@@ -416,6 +404,65 @@ function matchExisting(state: Planning, p: MisPerson): boolean {
     reason: `looks like ${candidates.length} existing account(s)`,
   });
   return true;
+}
+
+/** Links an MIS person to an account the rules say they certainly are: their association, and their details. */
+function linkAccount(account: Account, school: School, assoc: Association, fields: PersonFields, now: string): void {
+  const elsewhere = account.associations.some((x) => x.status === 'active' && x.dfeNumber !== school.dfeNumber);
+  // a manual association here (an account requested ahead of the export) becomes the MIS one
+  const manualIdx = account.associations.findIndex(
+    (x) =>
+      x.dfeNumber === school.dfeNumber &&
+      (x.source === 'manual' || (Boolean(school.misChangePending) && x.status === 'active')),
+  );
+  if (manualIdx >= 0) account.associations[manualIdx] = assoc;
+  else account.associations.push(assoc);
+  applyPerson(account, fields);
+  const wasUnallocated = account.status === 'unallocated';
+  settleStatus(account);
+  if (manualIdx < 0 && (elsewhere || wasUnallocated)) account.latestMoveOrCreateAt = now;
+}
+
+/** What becomes of a planned create that lost one of its identity keys to an account made meanwhile. */
+export type LostCreate =
+  | { kind: 'link'; after: Account; candidate: Candidate }
+  | { kind: 'hold'; match: HeldMatch; candidate: Candidate }
+  | { kind: 'keep' };
+
+/**
+ * A create that lost an identity key (its UPN, or its names and birth date in the LA) to `holder`, an account another
+ * run made or linked while this one planned: the plan's own rules decide, as if the plan had seen the holder. The
+ * same person, certainly, and the holder free here: linked to it. Alike but not certainly, or the holder linked to
+ * someone else here: held for matching with the holder as the candidate. Not alike at all (two UPNs): kept.
+ */
+export function settleLostCreate(school: School, create: NewAccount, holder: Account, now: string): LostCreate {
+  const assoc = create.account.associations.find((x) => x.dfeNumber === school.dfeNumber);
+  const fields = { kind: create.account.kind } as PersonFields;
+  for (const key of PERSON_FIELDS)
+    if (create.account[key] !== undefined) Object.assign(fields, { [key]: create.account[key] });
+  const candidate = assoc && scoreCandidate(fields, holder);
+  if (!assoc || !candidate) return { kind: 'keep' };
+  const taken = holder.associations.some(
+    (x) =>
+      x.dfeNumber === school.dfeNumber &&
+      x.source === 'mis' &&
+      x.status === 'active' &&
+      x.misPersonId !== create.personId,
+  );
+  if (candidate.certain && !taken) {
+    const after = clone(holder);
+    linkAccount(after, school, assoc, fields, now);
+    after.updatedAt = now;
+    return { kind: 'link', after, candidate };
+  }
+  const match: HeldMatch = {
+    personId: create.personId,
+    report: assoc.role === 'pupil' ? 'students' : 'staff',
+    person: fields,
+    startDate: assoc.since,
+    candidates: [candidate],
+  };
+  return { kind: 'hold', match, candidate };
 }
 
 /**

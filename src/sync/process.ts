@@ -398,7 +398,12 @@ async function planAndApply(
   // applied (both finish before the run does, whichever fails)
   const [applied] = await settledAll([
     timed('apply', async () => {
-      const done = await applyPlan(db, result, { dfeNumber, runId: run._id, signal: deps.signal });
+      const done = await applyPlan(db, result, {
+        school,
+        runId: run._id,
+        signal: deps.signal,
+        now: now.toISOString(),
+      });
       await keepRostersAfterRun(db, rosters, {
         moved: done.moved,
         updates: result.updates,
@@ -419,6 +424,9 @@ async function planAndApply(
     ),
     started.schoolData,
   ] as const);
+  // people whose new account lost its identity to one made meanwhile by another run are held beside it
+  if (applied.held?.length)
+    await saveHeldMatches(db, dfeNumber, run._id, applied.held, new Set(parsed.people.map((p) => p.personId)), []);
   if (school.misChangePending) await updateSchool(db, dfeNumber, {}, ['misChangePending']);
   const note = parsed.incompleteReason
     ? `incomplete export (${parsed.incompleteReason}): unallocations held`

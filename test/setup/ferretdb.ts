@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { createLogger } from '../../src/log.js';
 import { startEmbeddedFerretdb, type EmbeddedFerretdb } from '../../src/store/embedded.js';
+import { writeGuardProxy } from './write-guard.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -15,11 +16,13 @@ declare module 'vitest' {
 }
 
 let ferret: EmbeddedFerretdb | undefined;
+let guard: Awaited<ReturnType<typeof writeGuardProxy>> | undefined;
 let dataDir: string | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
   if (process.env.MONGODB_URI) {
-    project.provide('mongoUri', process.env.MONGODB_URI);
+    guard = await writeGuardProxy(process.env.MONGODB_URI);
+    project.provide('mongoUri', guard.uri);
     project.provide('storeKind', 'mongodb');
     return;
   }
@@ -29,11 +32,21 @@ export async function setup(project: TestProject): Promise<void> {
     logger: createLogger({ level: 'silent', pretty: false }),
     timeoutMs: 30_000,
   });
-  project.provide('mongoUri', ferret.uri);
+  // every test's connection goes through the guard, which refuses a write command too big for the store
+  guard = await writeGuardProxy(ferret.uri);
+  project.provide('mongoUri', guard.uri);
   project.provide('storeKind', 'ferretdb');
 }
 
 export async function teardown(): Promise<void> {
+  const oversized = guard?.oversized ?? [];
+  await guard?.close();
   await ferret?.stop();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  if (oversized.length)
+    throw new Error(
+      `write commands too big for the store were sent (refused by the guard): ${oversized
+        .map((w) => `${w.command} ${w.collection} with ${w.statements} statements`)
+        .join('; ')}`,
+    );
 }
