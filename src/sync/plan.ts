@@ -121,6 +121,31 @@ function misAssociation(
   return assoc;
 }
 
+/** How strongly a registration speaks for a person's details: single or main first, then subsidiary, then guest. */
+const REGISTRATION_RANK: Record<string, number> = { C: 0, M: 0, S: 1, G: 2 };
+
+/**
+ * Whether this school's MIS record gives the account its details (names, birth date, UPN, ...). An account at
+ * several schools at once (a dual registration, a second post) takes them from one: the main or single registration
+ * before a subsidiary or guest one, then the longest-standing, then the lowest DfE number. Otherwise each school's
+ * run would write its own spelling over the other's, night after night, and no re-run would ever be a no-op.
+ */
+export function detailsComeFrom(account: Pick<Account, 'associations'>, dfeNumber: string): boolean {
+  const rank = (x: Association) =>
+    [REGISTRATION_RANK[x.enrolmentStatus ?? 'C'] ?? 0, x.since ?? '', x.dfeNumber] as const;
+  let lead: Association | undefined;
+  for (const x of account.associations) {
+    if (x.source !== 'mis' || x.status !== 'active') continue;
+    if (!lead) {
+      lead = x;
+      continue;
+    }
+    const [a, b] = [rank(x), rank(lead)];
+    if (a[0] < b[0] || (a[0] === b[0] && (a[1] < b[1] || (a[1] === b[1] && a[2] < b[2])))) lead = x;
+  }
+  return !lead || lead.dfeNumber === dfeNumber;
+}
+
 /** A planned change of one kind for one person, before the guard decides whether it goes ahead or is held. */
 interface PendingChange {
   kind: PersonKind;
@@ -253,7 +278,7 @@ function planLinkedPerson(state: Planning, p: MisPerson): boolean {
     // the person left: the rest of the record is still applied, the association ends
     const current = state.draft(linked);
     current.associations[idx] = next;
-    applyPerson(current, p.fields);
+    if (detailsComeFrom(current, school.dfeNumber)) applyPerson(current, p.fields);
     settleStatus(current);
     state.unallocations.push({
       kind: p.fields.kind,
@@ -274,10 +299,15 @@ function planLinkedPerson(state: Planning, p: MisPerson): boolean {
     });
     return true;
   }
-  // the association, the person's fields and the status they give are all this can change
+  // the association, the person's fields (where this school gives them) and the status they give are all this can
+  // change
+  const leads = detailsComeFrom(
+    { associations: seen.associations.map((x, i) => (i === idx ? next : x)) },
+    school.dfeNumber,
+  );
   const unchanged =
     sameJson(next, existing) &&
-    PERSON_FIELDS.every((k) => sameJson(seen[k], p.fields[k])) &&
+    (!leads || PERSON_FIELDS.every((k) => sameJson(seen[k], p.fields[k]))) &&
     seen.status === accountStatus(seen.associations);
   if (unchanged) {
     state.record({ report: p.report, personId: p.personId, outcome: 'unchanged', username: linked });
@@ -285,7 +315,7 @@ function planLinkedPerson(state: Planning, p: MisPerson): boolean {
   }
   const current = state.draft(linked);
   current.associations[idx] = next;
-  applyPerson(current, p.fields);
+  if (leads) applyPerson(current, p.fields);
   settleStatus(current);
   state.updates.push({ kind: p.fields.kind, username: linked, personId: p.personId, report: p.report });
   if (existing.status === 'ended') current.latestMoveOrCreateAt = now;
@@ -417,7 +447,7 @@ function linkAccount(account: Account, school: School, assoc: Association, field
   );
   if (manualIdx >= 0) account.associations[manualIdx] = assoc;
   else account.associations.push(assoc);
-  applyPerson(account, fields);
+  if (detailsComeFrom(account, school.dfeNumber)) applyPerson(account, fields);
   const wasUnallocated = account.status === 'unallocated';
   settleStatus(account);
   if (manualIdx < 0 && (elsewhere || wasUnallocated)) account.latestMoveOrCreateAt = now;

@@ -332,6 +332,25 @@ describe('plan: exclusions, moves, dual registration and staff', () => {
     ]);
   });
 
+  it("takes a dual-registered pupil's details from the main registration: the subsidiary school's spelling never overwrites them, so each school's re-run is a no-op", () => {
+    const main = pupil({ upn: 'B801200005001', enrolmentStatus: 'M', legalForename: 'Zoë' });
+    const subsidiary = { ...main, personId: 'SUB1', fields: { ...main.fields, legalForename: 'Zoe' } };
+    subsidiary.association = { ...main.association, enrolmentStatus: 'S' };
+    const account = linkedAccount('dual.reg', main, nearby);
+    const linked = applyInMemory([account], plan(input({ school: here, people: [subsidiary], accounts: [account] })));
+    const atBoth = linked.find((a) => a.username === 'dual.reg')!;
+    expect(atBoth.associations).toHaveLength(2);
+    expect(atBoth.legalForename).toBe('Zoë');
+    // each school's run again: nothing to write, whichever goes first
+    expect(plan(input({ school: here, people: [subsidiary], accounts: [atBoth] })).updates).toEqual([]);
+    expect(plan(input({ school: nearby, people: [main], accounts: [atBoth] })).updates).toEqual([]);
+    // the main registration's own change of spelling is still applied
+    const renamed = { ...main, fields: { ...main.fields, legalForename: 'Zoey' } };
+    expect(plan(input({ school: nearby, people: [renamed], accounts: [atBoth] })).updates[0]!.after.legalForename).toBe(
+      'Zoey',
+    );
+  });
+
   it('keeps both associations of a dual-registered pupil; a guest never displaces the main one', () => {
     const main = pupil({ upn: 'B801200005001', enrolmentStatus: 'M' });
     const account = linkedAccount('dual.reg', main, nearby);
