@@ -26,6 +26,7 @@ const statusByCode: Partial<Record<ErrorCode, 400 | 401 | 403 | 404 | 409 | 415 
   not_found: 404,
   run_in_progress: 409,
   stale_action: 409,
+  not_alike: 409,
   store_unavailable: 503,
   store_timeout: 503,
 };

@@ -20,6 +20,7 @@ export type ErrorCode =
   | 'run_in_progress'
   | 'school_paused'
   | 'stale_action'
+  | 'not_alike'
   | 'usage'
   | 'internal';
 

@@ -213,7 +213,7 @@ function chatChoiceRule(ctx: ActionContext, actor: Actor): AccountChoiceRule {
 export async function match(
   ctx: ActionContext,
   actor: Actor,
-  input: { dfeNumber: string; personId: string; username: string },
+  input: { dfeNumber: string; personId: string; username: string; force?: { reason: string } },
 ): Promise<View> {
   await authorise(ctx.db, actor, input.dfeNumber, 'contact');
   await matchPerson(
@@ -223,6 +223,8 @@ export async function match(
     input.username,
     actorKey(actor),
     actor.platform === 'cli' ? undefined : chatChoiceRule(ctx, actor),
+    // only the operator's CLI may link an account that does not look like the person, with a reason
+    actor.platform === 'cli' && input.force ? { force: input.force } : {},
   );
   return {
     kind: 'decided',

@@ -624,17 +624,29 @@ export const commands: Record<string, Command> = {
     },
   },
   match: {
-    usage: 'match DFE PERSON_ID --to USERNAME | --create | --exclude',
-    summary: 'Decide a held person: link to an account, create a new one, or exclude the name',
-    options: { to: { type: 'string' }, create: { type: 'boolean' }, exclude: { type: 'boolean' } },
+    usage: 'match DFE PERSON_ID --to USERNAME [--force --reason TEXT] | --create | --exclude',
+    summary:
+      'Decide a held person: link to an account (one that does not look like them only with --force and a reason, audited), create a new one, or exclude the name',
+    options: {
+      to: { type: 'string' },
+      create: { type: 'boolean' },
+      exclude: { type: 'boolean' },
+      force: { type: 'boolean' },
+      reason: { type: 'string' },
+    },
     async run(ctx, { positionals, values }) {
       const dfeNumber = dfe.parse(positionals[0]);
       const personId = z.string({ error: 'PERSON_ID is required' }).min(1).parse(positionals[1]);
       const chosen = [values.to, values.create, values.exclude].filter(Boolean).length;
       if (chosen !== 1) throw new UsoError('usage', 'give exactly one of --to USERNAME, --create or --exclude');
       const actions = { db: (await ctx.store()).db };
+      if ((values.force || values.reason !== undefined) && typeof values.to !== 'string')
+        throw new UsoError('usage', '--force and --reason go with --to USERNAME');
+      if (values.force && !(typeof values.reason === 'string' && values.reason.trim()))
+        throw new UsoError('usage', '--force needs --reason TEXT: why this account is the person (it is audited)');
       if (typeof values.to === 'string') {
-        await match(actions, cliActor(ctx), { dfeNumber, personId, username: values.to });
+        const force = values.force ? { reason: String(values.reason).trim().slice(0, 500) } : undefined;
+        await match(actions, cliActor(ctx), { dfeNumber, personId, username: values.to, ...(force ? { force } : {}) });
         return {
           human: `Linked ${personId} to ${values.to}.`,
           json: { dfeNumber, personId, decision: 'matched', username: values.to },

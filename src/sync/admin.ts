@@ -16,6 +16,7 @@ import { getSchool } from '../store/schools.js';
 import { todayIn } from '../domain/dates.js';
 import { newAccount, type Account, type Association, type School } from '../domain/model.js';
 import { usernameBase } from '../domain/usernames.js';
+import { scoreCandidate } from './match.js';
 
 async function schoolOrThrow(db: Db, dfeNumber: string): Promise<School> {
   const school = await getSchool(db, dfeNumber);
@@ -67,6 +68,7 @@ export async function matchPerson(
   username: string,
   actor: string,
   mayChoose: AccountChoiceRule = anyAccountOfTheLa,
+  options: { force?: { reason: string } } = {},
 ): Promise<Account> {
   const school = await schoolOrThrow(db, dfeNumber);
   const match = await openMatchOrThrow(db, dfeNumber, personId);
@@ -79,6 +81,13 @@ export async function matchPerson(
       `account ${username} was not offered for MIS person ${personId}, and you may not choose it: it belongs to a school you do not act for`,
     );
   }
+  // an account chosen by hand must look like the person by the same rules as the candidates (names, birth date, UPN):
+  // linking another child's record to it would have the next run write that child's details over it
+  if (!isCandidate && !scoreCandidate(match.person, before) && !options.force)
+    throw new UsoError(
+      'not_alike',
+      `account ${username} does not look like MIS person ${personId} (names, birth date or UPN differ): check the person; an operator sure of it links with --force --reason TEXT`,
+    );
   if (
     before.associations.some(
       (x) => x.dfeNumber === dfeNumber && x.source === 'mis' && x.status === 'active' && x.misPersonId !== personId,
@@ -104,7 +113,7 @@ export async function matchPerson(
     action: 'match.linked',
     dfeNumber,
     username,
-    detail: `MIS person ${personId}`,
+    detail: `MIS person ${personId}${options.force ? `; forced although not alike: ${options.force.reason}` : ''}`,
   });
   return after;
 }

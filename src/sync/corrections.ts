@@ -9,7 +9,7 @@ import { removeExclusion } from '../store/exclusions.js';
 import { deleteHeldDecision, heldDecisionsOf } from '../store/heldDecisions.js';
 import { getMatch, reopenMatch, type MatchDoc } from '../store/matches.js';
 import { getRun, reopenHeld } from '../store/runs.js';
-import { accountStatus, type Account } from '../domain/model.js';
+import { accountStatus, PERSON_FIELDS, type Account, type PersonFields } from '../domain/model.js';
 import { todayIn } from '../domain/dates.js';
 
 /** How long a decision can be undone. */
@@ -77,13 +77,15 @@ export async function unmatchPerson(
     // the account as it was, with the version moving on
     after = { ...structuredClone(match.undo.before), version: current.version, updatedAt: now.toISOString() };
   } else {
-    // changed since by something else: only the association the match made goes
+    // changed since (the next run wrote the person's details over it, or something else changed it): the association
+    // the match made goes, and the account's own details come back
     after = structuredClone(current);
     after.associations = after.associations.filter(
       (x) => !(x.dfeNumber === dfeNumber && x.source === 'mis' && x.misPersonId === personId),
     );
     after.status = accountStatus(after.associations);
     after.updatedAt = now.toISOString();
+    if (match.undo?.before) restoreDetails(after, match.undo.before, match.person, username);
   }
   const written = await updateAccounts(db, [{ before: current, after }], {
     stamp: { actor, at: now },
@@ -101,6 +103,26 @@ export async function unmatchPerson(
     detail: `MIS person ${personId}`,
   });
   return username;
+}
+
+/**
+ * Puts back the details (names, birth date, UPN, ...) an account had before a match, on `after`. A detail now
+ * different from both what it was and what the matched person's record says was changed by someone else since: the
+ * undo is refused, naming those details (never their values), rather than leave one child's details on another's
+ * account or overwrite a person's correction.
+ */
+function restoreDetails(after: Account, before: Account, matched: PersonFields, username: string): void {
+  const same = (a: unknown, b: unknown) => (a ?? null) === (b ?? null);
+  const changedElsewhere = PERSON_FIELDS.filter((k) => !same(after[k], before[k]) && !same(after[k], matched[k]));
+  if (changedElsewhere.length)
+    throw new UsoError(
+      'stale_action',
+      `${username}'s ${changedElsewhere.join(', ')} changed since the match by something other than the matched record: it cannot be undone safely; correct the account and decide it again`,
+    );
+  for (const k of PERSON_FIELDS) {
+    if (before[k] === undefined) delete after[k];
+    else (after as unknown as Record<string, unknown>)[k] = before[k];
+  }
 }
 
 /** Undoes a create: only while the new account is as it was made (nothing has used or changed it). */
