@@ -44,6 +44,8 @@ import { syncSchool, type RunSummary } from '../sync/process.js';
 import { schoolStatus } from '../sync/status.js';
 import { recoverInterruptedRuns } from '../sync/recovery.js';
 import { unmatchPerson, unrestoreAccount } from '../sync/corrections.js';
+import { checkStore, repairStore } from '../sync/doctor.js';
+import { schoolsOfViolation, VIOLATION_WORDS } from '../domain/invariants.js';
 import { requestAccount } from '../sync/school-admin.js';
 import { todayIn } from '../domain/dates.js';
 import { runRetention } from '../sync/retention.js';
@@ -542,6 +544,34 @@ export const commands: Record<string, Command> = {
       return {
         human: `Erased ${report.username} (${report.schools.join(', ')}): account ${r.account}, export chunks ${r.exportChunks}, school data ${r.schoolData}, run records ${r.runOutcomes}, matches and decisions ${r.matches}, audit entries ${r.audit}${report.excludedAt.length ? `; name excluded at ${report.excludedAt.join(', ')}` : ''}. An audit tombstone records the erasure.`,
         json: report,
+      };
+    },
+  },
+  doctor: {
+    usage: 'doctor [--fix]',
+    summary:
+      'Check every account against one person, one account (a UPN on two accounts, an account with two MIS persons of a school, an MIS person on two accounts, an unaudited write); --fix merges or holds them, audited',
+    options: { fix: { type: 'boolean' } },
+    async run(ctx, { values }) {
+      const v = z.object({ fix: z.boolean().optional() }).parse(values);
+      const { db } = await ctx.store();
+      const found = await checkStore(db);
+      const repairs = v.fix ? await repairStore(db, ctx.actor, found.violations) : [];
+      const left = v.fix ? await checkStore(db) : found;
+      const lines = [
+        `${found.accounts} accounts checked: ${found.violations.length} problem(s) of identity, ${found.unaudited.length} account(s) whose last change is not audited.`,
+        ...found.violations.map(
+          (x) => `- ${VIOLATION_WORDS[x.kind]}: ${x.usernames.join(', ')} (${schoolsOfViolation(x).join(', ')})`,
+        ),
+        ...(found.unaudited.length ? [`- not audited: ${found.unaudited.slice(0, 20).join(', ')}`] : []),
+        ...repairs.map((r) => `${r.action}: ${r.detail}`),
+        ...(v.fix ? [`${left.violations.length} problem(s) left.`] : []),
+        ...(!v.fix && found.violations.length ? ['Run `uso doctor --fix` to merge or hold them.'] : []),
+      ];
+      return {
+        human: lines.join('\n'),
+        json: { ...found, repairs, ...(v.fix ? { left: left.violations } : {}) },
+        ...(left.violations.length ? { exitCode: 1 } : {}),
       };
     },
   },
