@@ -16,6 +16,7 @@ import { createSlack, slackInstallRoutes } from './bot/slack/index.js';
 import { createTeams } from './bot/teams/index.js';
 import { todayIn } from './domain/dates.js';
 import { runRetention } from './sync/retention.js';
+import { checkStore, identityProblemsByLa } from './sync/doctor.js';
 import { erasureDay } from './sync/revocation.js';
 import { deliverEvents, fanOut } from './sync/outbound.js';
 import { apiRoutes } from './api/index.js';
@@ -148,7 +149,14 @@ export async function startService(
     async () => {
       const today = todayIn(config.TZ);
       await alerts.checkExportsArriving(store.db, today);
-      await queueLaDigests(store.db, today);
+      // the whole store checked against one person, one account: what breaks it is in each LA's digest
+      const identity = await checkStore(store.db);
+      if (identity.violations.length || identity.unaudited.length)
+        logger.warn(
+          { violations: identity.violations.length, unaudited: identity.unaudited.length },
+          'identity check found accounts to repair: uso doctor',
+        );
+      await queueLaDigests(store.db, today, identityProblemsByLa(identity.violations));
     },
     { concurrency: 1 },
   );

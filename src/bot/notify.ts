@@ -2,6 +2,7 @@
 // and conversation) and the LA admins' morning digest (with each school's open alerts; alerts.ts says them).
 // Messages go through the outbox.
 import type { Db } from 'mongodb';
+import { VIOLATION_WORDS, type IdentityViolation } from '../domain/invariants.js';
 import { schoolStatus } from '../sync/status.js';
 import type { RunSummary } from '../sync/process.js';
 import { conversationsOfSchool } from './access.js';
@@ -59,7 +60,12 @@ const ALERT_WORDS: Record<string, (detail?: string) => string> = {
  * The morning digest for each LA admin: the schools of their LA that need someone. One per admin per day, to their
  * Slack DM or their personal Teams chat with the bot (Teams can only start one the admin has opened).
  */
-export async function queueLaDigests(db: Db, today: string): Promise<number> {
+export async function queueLaDigests(
+  db: Db,
+  today: string,
+  /** What the night's identity check found, per LA (`identityProblemsByLa`). */
+  identity: ReadonlyMap<string, ReadonlyMap<IdentityViolation['kind'], number>> = new Map(),
+): Promise<number> {
   const admins = await laAdmins(db);
   const statuses = admins.length ? (await schoolStatus(db)).schools : [];
   const paused = admins.length ? (await listSubscribers(db)).filter((s) => s.pausedAt && !s.revokedAt) : [];
@@ -92,6 +98,11 @@ export async function queueLaDigests(db: Db, today: string): Promise<number> {
         lines.push(
           `• event subscriber ${bold(sub.name)} is paused: ${sub.pauseReason ?? 'deliveries kept failing'} (the operator resumes it with \`uso subscribers resume\`)`,
         );
+    const problems = identity.get(admin.laCode);
+    if (problems?.size)
+      lines.push(
+        `• ${bold('one person, one account')}: ${[...problems].map(([kind, n]) => `${VIOLATION_WORDS[kind]}: ${n}`).join(', ')} (the operator lists them with \`uso doctor\` and repairs them with \`uso doctor --fix\`)`,
+      );
     if (lines.length === 0) continue;
     const text = `Good morning. ${lines.length} school(s) in LA ${admin.laCode} need someone:\n${lines.slice(0, 40).join('\n')}${lines.length > 40 ? `\n…and ${lines.length - 40} more` : ''}`;
     if (await enqueue(db, `digest:${today}:${admin.actor}`, { platform, workspace, conversation }, { text })) queued++;

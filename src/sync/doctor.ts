@@ -6,7 +6,7 @@ import { audit, auditedChangeKey, auditedChanges } from '../store/audit.js';
 import { handOnIdentities } from '../store/identities.js';
 import { saveHeldMatches } from '../store/matches.js';
 import { accountIdentityKeys } from '../domain/identity.js';
-import { IdentityCheck, VIOLATION_WORDS, type IdentityViolation } from '../domain/invariants.js';
+import { IdentityCheck, schoolsOfViolation, VIOLATION_WORDS, type IdentityViolation } from '../domain/invariants.js';
 import { accountStatus, PERSON_FIELDS, type Account, type PersonFields } from '../domain/model.js';
 import type { HeldMatch } from '../domain/outcomes.js';
 
@@ -27,6 +27,20 @@ export async function checkStore(db: Db): Promise<StoreCheck> {
       unaudited.push(account.username);
   }
   return { accounts: check.accounts, violations: check.violations(), unaudited };
+}
+
+/** The identity problems of each LA (by LA code), counted by kind: what an LA admin's digest says. */
+export function identityProblemsByLa(
+  found: readonly IdentityViolation[],
+): Map<string, Map<IdentityViolation['kind'], number>> {
+  const byLa = new Map<string, Map<IdentityViolation['kind'], number>>();
+  for (const v of found)
+    for (const la of new Set(schoolsOfViolation(v).map((d) => d.slice(0, 3)))) {
+      const counts = byLa.get(la) ?? new Map<IdentityViolation['kind'], number>();
+      counts.set(v.kind, (counts.get(v.kind) ?? 0) + 1);
+      byLa.set(la, counts);
+    }
+  return byLa;
 }
 
 export interface Repair {

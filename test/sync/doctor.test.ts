@@ -4,7 +4,10 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { getAccount, insertAccounts } from '../../src/store/accounts.js';
 import { auditFor } from '../../src/store/audit.js';
 import { getMatch } from '../../src/store/matches.js';
-import { checkStore } from '../../src/sync/doctor.js';
+import { checkStore, identityProblemsByLa } from '../../src/sync/doctor.js';
+import { grantRole } from '../../src/bot/access.js';
+import { queueLaDigests } from '../../src/bot/notify.js';
+import { upsertSchool } from '../../src/store/schools.js';
 import { uso } from '../helpers/cli.js';
 import { linkedAccount, pupil, school } from '../helpers/people.js';
 import { useTestStore } from '../helpers/store.js';
@@ -39,6 +42,21 @@ describe('uso doctor', () => {
     expect(res.out).toContain('one UPN on two or more accounts: nia.owusu, nia.owusu2 (2092000, 2092001)');
     expect(res.out).toContain('one account carrying two MIS persons of one school: ada.owusu (2092000)');
     expect(res.out).not.toMatch(/Nia|Owusu/);
+  });
+
+  it("says what it finds in the LA admins' morning digest", async () => {
+    const db = ctx.store.db;
+    for (const s of [first, second])
+      await upsertSchool(db, { dfeNumber: s.dfeNumber, name: s.name, laCode: s.laCode, acceptedReports: ['students'] });
+    await grantRole(db, { platform: 'cli', userId: 'ops', displayName: 'ops' }, first.dfeNumber, 'slack:T8:ULA', 'la');
+    const found = await checkStore(db);
+    expect(await queueLaDigests(db, '2026-12-01', identityProblemsByLa(found.violations))).toBe(1);
+    const digest = await db.collection('outbox').findOne({ _id: 'digest:2026-12-01:slack:T8:ULA' as never });
+    expect(digest?.message.text).toContain(
+      'one UPN on two or more accounts: 1, one account carrying two MIS persons of one school: 1',
+    );
+    expect(digest?.message.text).toContain('uso doctor --fix');
+    expect(digest?.message.text).not.toMatch(/Nia|Owusu/);
   });
 
   it('--fix merges the duplicate into the older account and holds the extra person, audited; then all is well', async () => {
