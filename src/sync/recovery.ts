@@ -4,7 +4,11 @@
 // and applies whatever the interrupted one did not, so nothing is lost and nothing is applied twice.
 import type { Db } from 'mongodb';
 import type { Logger } from '../log.js';
-import { accountsChangedByRun } from '../store/accounts.js';
+import { accountsChangedByRun, deleteAccountIfUnchanged, getAccount } from '../store/accounts.js';
+import { claimIdentities, releaseIdentities } from '../store/identities.js';
+import { accountIdentityKeys } from '../domain/identity.js';
+import type { Account } from '../domain/model.js';
+import { scoreCandidate } from './match.js';
 import { audit, auditedAccountsOfRun } from '../store/audit.js';
 import { moveEpochs } from '../store/rosters.js';
 import { getLease, leaseIsDead } from '../store/leases.js';
@@ -38,7 +42,13 @@ async function auditUnaudited(db: Db, run: RunDoc): Promise<{ written: number; a
   );
   const audited = await auditedAccountsOfRun(db, run._id);
   const planned = new Map((run.outcomes ?? []).filter((o) => o.username).map((o) => [o.username!, o]));
-  const missing = written.filter((w) => !audited.has(w.username));
+  const unaudited = written.filter((w) => !audited.has(w.username));
+  const withdrawn = await claimUnaudited(
+    db,
+    run,
+    unaudited.filter((w) => w.created),
+  );
+  const missing = unaudited.filter((w) => !withdrawn.has(w.username));
   if (missing.length) {
     await audit(
       db,
@@ -58,6 +68,44 @@ async function auditUnaudited(db: Db, run: RunDoc): Promise<{ written: number; a
     );
   }
   return { written: written.length, auditedNow: missing.length };
+}
+
+/**
+ * New accounts the run made but did not get to claim and audit (it died between the two) claim their identity now.
+ * One that lost to an account made meanwhile elsewhere, and looks like it, is withdrawn while nothing has used it:
+ * the next run re-plans its person, who is then linked to that account or held beside it. Returns those withdrawn.
+ */
+async function claimUnaudited(db: Db, run: RunDoc, created: readonly { username: string }[]): Promise<Set<string>> {
+  const withdrawn = new Set<string>();
+  const accounts = (await Promise.all(created.map((c) => getAccount(db, c.username)))).filter(
+    (a): a is Account => a !== undefined,
+  );
+  const lost = await claimIdentities(
+    db,
+    accounts.map((a) => ({ ref: a.username, username: a.username, keys: accountIdentityKeys(a) })),
+    async (username, key) => {
+      const holder = await getAccount(db, username);
+      return holder !== undefined && accountIdentityKeys(holder).includes(key);
+    },
+  );
+  for (const account of accounts) {
+    const l = lost.get(account.username);
+    const holder = l && (await getAccount(db, l.holder));
+    if (!l || !holder || !scoreCandidate(account, holder)) continue;
+    if (!(await deleteAccountIfUnchanged(db, account.username, 0))) continue;
+    await releaseIdentities(db, account.username, l.won);
+    withdrawn.add(account.username);
+    await audit(db, {
+      at: new Date(),
+      actor: 'sync',
+      action: 'identity.withdrawn',
+      dfeNumber: run.dfeNumber,
+      username: account.username,
+      runId: run._id,
+      detail: `made at the same time as ${l.holder} elsewhere, which carries the same identity: the next run links or holds the person`,
+    });
+  }
+  return withdrawn;
 }
 
 /**
