@@ -177,13 +177,19 @@ async function settleLost(
   const outcome = plan.outcomes.find((o) => o.outcome === 'created' && o.personId === create.personId)!;
   const holder = await getAccount(db, lost.holder);
   const settled = holder ? settleLostCreate(ctx.school, create, holder, ctx.now) : ({ kind: 'keep' } as const);
+  const keys = keysOfCreate(create, ctx.school);
   if (settled.kind === 'keep' || !(await deleteAccountIfUnchanged(db, username, 0))) {
+    // kept (another person after all, or already in use): it holds what it can of the keys it did not reach
+    await noteIdentities(
+      db,
+      username,
+      keys.filter((k) => k !== lost.key && !lost.won.includes(k)),
+    );
     await ctx.audit(outcome, username);
     return;
   }
   result.created.delete(create.personId);
   result.accountWrites--;
-  const keys = keysOfCreate(create, ctx.school);
   const why = `made at the same time as ${lost.holder} elsewhere, which carries the same identity`;
   await audit(db, {
     at: new Date(),
