@@ -86,6 +86,13 @@ export interface StoreFigures {
   outboxCounts(): Promise<{ pending: number; failed: number }>;
 }
 
+/** How far the outbound events' cursor was left behind the newest audit entry at its last pass (0: caught up). */
+export const fanOutLag = new Gauge({
+  name: 'uso_events_fanout_lag_seconds',
+  help: 'Seconds between the newest settled audit entry and the outbound events cursor after the last fan-out pass',
+  registers: [processRegistry],
+});
+
 /** A registry for one app: the process-wide metrics and gauges read from its store when scraped. */
 export function appRegistry(figures: StoreFigures): Registry {
   const fromStore = new Registry();

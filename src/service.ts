@@ -19,6 +19,7 @@ import { runRetention } from './sync/retention.js';
 import { checkStore, identityProblemsByLa } from './sync/doctor.js';
 import { erasureDay } from './sync/revocation.js';
 import { deliverEvents, fanOut } from './sync/outbound.js';
+import { exclusively } from './sync/exclusive.js';
 import { apiRoutes } from './api/index.js';
 
 export interface Service {
@@ -117,19 +118,23 @@ export async function startService(
   routes.push(apiRoutes({ db: store.db, perMinute: config.API_RATE_PER_MINUTE }));
   const app = createApp({ store, logger, routes });
   // subscribers' events: new audit entries fanned out and delivered every minute, and at once after a run
+  // (each holds a lease in the store while it runs: one delivery loop across every worker, however long a pass takes)
   scheduler.agenda.define(
     'events:deliver',
-    async () => {
-      await fanOut(store.db);
-      await deliverEvents(store.db, { logger });
-    },
+    async () =>
+      void (await exclusively(store.db, 'job:events:deliver', async () => {
+        await fanOut(store.db, { logger });
+        await deliverEvents(store.db, { logger });
+      })),
     { concurrency: 1 },
   );
   let server: Server;
   // the outbox is delivered every minute, and at once after something is queued by a run
-  scheduler.agenda.define('outbox:deliver', async () => void (await deliverDue(store.db, senders, logger)), {
-    concurrency: 1,
-  });
+  scheduler.agenda.define(
+    'outbox:deliver',
+    async () => void (await exclusively(store.db, 'job:outbox:deliver', () => deliverDue(store.db, senders, logger))),
+    { concurrency: 1 },
+  );
   const retention = {
     exportKeepNights: config.EXPORT_KEEP_NIGHTS,
     runOutcomeKeepDays: config.RUN_OUTCOME_KEEP_DAYS,

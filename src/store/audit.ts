@@ -1,5 +1,5 @@
 // The audit trail: who changed what, and when, for every account change and admin action.
-import type { Db } from 'mongodb';
+import { ObjectId, type Db } from 'mongodb';
 
 export interface AuditEntry {
   at: Date;
@@ -80,12 +80,28 @@ export async function auditEntries(db: Db, query: AuditQuery, limit: number): Pr
     .toArray();
 }
 
-/** Entries from a time on, oldest first, with their ids (the outbound event log). */
-export async function auditSince(db: Db, from: Date, limit: number): Promise<(AuditEntry & { id: string })[]> {
+/**
+ * Entries that reached the store after the entry `after` (by `_id`, which the writer makes as it sends the insert, so
+ * it follows the order entries arrive in) and before `until`, oldest first, at most `limit`, with their ids. The
+ * outbound fan-out pages through the audit with it, never reading an entry twice.
+ */
+export async function auditAfter(
+  db: Db,
+  after: string | Date | undefined,
+  until: Date,
+  limit: number,
+): Promise<(AuditEntry & { id: string })[]> {
+  const from =
+    after instanceof Date ? { $gte: ObjectId.createFromTime(Math.floor(after.getTime() / 1000)) } : undefined;
   const docs = await db
-    .collection<AuditEntry & { _id: { toHexString(): string } }>('audit')
-    .find({ at: { $gte: from } })
-    .sort({ at: 1, _id: 1 })
+    .collection<AuditEntry & { _id: ObjectId }>('audit')
+    .find({
+      _id: {
+        ...(typeof after === 'string' ? { $gt: new ObjectId(after) } : (from ?? {})),
+        $lt: ObjectId.createFromTime(Math.ceil(until.getTime() / 1000)),
+      },
+    })
+    .sort({ _id: 1 })
     .limit(limit)
     .toArray();
   return docs.map(({ _id, ...e }) => ({ ...e, id: _id.toHexString() }));

@@ -1,6 +1,7 @@
 // Outbound events waiting for, or given to, each subscriber: one document per subscriber and event, so an event is
 // queued once however often it is seen, and delivered in the order it happened.
 import type { Db } from 'mongodb';
+import { bulkWriteInBatches } from './bulk.js';
 import { insertUnlessPresent } from './write-errors.js';
 
 export interface OutboundEvent {
@@ -46,13 +47,23 @@ export async function queueDeliveries(db: Db, subscriberId: string, events: read
   return queued;
 }
 
-/** The subscriber's oldest undelivered event, if any. */
-export async function nextDelivery(db: Db, subscriberId: string): Promise<DeliveryDoc | undefined> {
-  return (await coll(db).find({ subscriberId, status: 'pending' }).sort({ order: 1 }).limit(1).next()) ?? undefined;
+/**
+ * The subscriber's oldest undelivered events, in order, at most `limit`: one read for a page of deliveries (on the
+ * embedded store every read but by `_id` reads the collection, so a read per event would cost a scan each).
+ */
+export async function pendingDeliveries(db: Db, subscriberId: string, limit: number): Promise<DeliveryDoc[]> {
+  return coll(db).find({ subscriberId, status: 'pending' }).sort({ order: 1 }).limit(limit).toArray();
 }
 
-export async function markDelivered(db: Db, id: string, at: Date): Promise<void> {
-  await coll(db).updateOne({ _id: id }, { $set: { status: 'sent', sentAt: at }, $inc: { attempts: 1 } });
+/** Marks deliveries sent, by `_id`, in commands the store takes. */
+export async function markDelivered(db: Db, ids: readonly string[], at: Date): Promise<void> {
+  await bulkWriteInBatches(
+    coll(db),
+    ids.map((_id) => ({
+      updateOne: { filter: { _id }, update: { $set: { status: 'sent' as const, sentAt: at }, $inc: { attempts: 1 } } },
+    })),
+    { ordered: false },
+  );
 }
 
 export async function markAttemptFailed(

@@ -140,3 +140,35 @@ export async function claimOnce(
 export async function releaseClaim(db: Db, key: string): Promise<void> {
   await db.collection<{ _id: string }>('leases').deleteOne({ _id: key });
 }
+
+/**
+ * Takes a lease by a unique insert (one winner however many take it at once, on either store), or from a holder that
+ * died (its lease expired, or its process on this host is gone); false while a live holder has it.
+ */
+export async function takeExclusive(
+  db: Db,
+  key: string,
+  owner: string,
+  ttlMs: number,
+  now = new Date(),
+): Promise<boolean> {
+  const coll = db.collection<LeaseDoc>('leases');
+  const mine = { _id: key, owner, expiresAt: new Date(now.getTime() + ttlMs), host: hostname(), pid: process.pid };
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await coll.insertOne(mine);
+      return true;
+    } catch (err) {
+      if ((err as { code?: number }).code !== 11000) throw err;
+    }
+    const held = await getLease(db, key);
+    if (held && !leaseIsDead(held, now)) return false;
+    // the holder died: its lease goes (exactly that holder's: a second taker deletes nothing), then one insert wins
+    if (held) await coll.deleteOne({ _id: key, owner: held.owner });
+  }
+  return false;
+}
+
+export async function releaseExclusive(db: Db, key: string, owner: string): Promise<void> {
+  await db.collection<LeaseDoc>('leases').deleteOne({ _id: key, owner });
+}

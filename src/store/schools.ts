@@ -95,10 +95,21 @@ export async function schoolIdsOfLa(db: Db, laCode: string): Promise<string[]> {
 }
 
 /** A named position kept by the service (how far a job has read), in `globals`. */
-export async function getCursor(db: Db, id: string): Promise<Date | undefined> {
-  return (await db.collection<{ _id: string; at: Date }>('globals').findOne({ _id: id }))?.at ?? undefined;
+/** A cursor through the audit: the last entry passed (its id and time), and how far behind the newest it was left. */
+export interface AuditCursor {
+  /** Absent on a cursor kept by an earlier version, which kept only a time. */
+  entryId?: string;
+  at: Date;
+  lagSeconds?: number;
 }
 
-export async function setCursor(db: Db, id: string, at: Date): Promise<void> {
-  await db.collection<{ _id: string; at: Date }>('globals').replaceOne({ _id: id }, { at }, { upsert: true });
+export async function getAuditCursor(db: Db, id: string): Promise<AuditCursor | undefined> {
+  const doc = await db.collection<{ _id: string } & AuditCursor>('globals').findOne({ _id: id });
+  if (!doc) return undefined;
+  const { _id, ...cursor } = doc;
+  return cursor;
+}
+
+export async function setAuditCursor(db: Db, id: string, cursor: AuditCursor): Promise<void> {
+  await db.collection<{ _id: string } & AuditCursor>('globals').replaceOne({ _id: id }, cursor, { upsert: true });
 }

@@ -6,14 +6,16 @@
 // secrets while one rotates), retries with jittered backoff, and pauses a subscriber that keeps failing.
 import type { Db } from 'mongodb';
 import type { Logger } from '../log.js';
-import { auditSince } from '../store/audit.js';
+import { auditAfter, type AuditEntry } from '../store/audit.js';
 import { getAccount } from '../store/accounts.js';
-import { getCursor, getSchool, setCursor } from '../store/schools.js';
+import { getAuditCursor, getSchool, setAuditCursor } from '../store/schools.js';
+import { fanOutLag } from '../metrics.js';
 import {
   markAttemptFailed,
   markDelivered,
-  nextDelivery,
+  pendingDeliveries,
   queueDeliveries,
+  type DeliveryDoc,
   type OutboundEvent,
 } from '../store/deliveries.js';
 import { listSubscribers, pauseSubscriber, type SubscriberDoc } from '../store/subscribers.js';
@@ -35,9 +37,16 @@ export const EVENT_OF: Record<string, string> = {
   'run.finished': 'run.finished',
 };
 
-/** Audit entries are re-read this far back each time, so one written late by another process is not missed. */
-const OVERLAP_MS = 2 * 60_000;
+/**
+ * Entries younger than this are left for the next pass: an entry's id is made as its insert is sent, and an insert
+ * still under way (at most the store's watchdog, 60 s by default) may land behind one already read.
+ */
+export const SETTLE_MS = 90_000;
+/** Audit entries read per page. */
+const PAGE = 1000;
 const CURSOR = 'outbound:cursor';
+/** A cursor this far behind the newest entry is said in the LA digest and logged. */
+export const LAG_ALERT_SECONDS = 3600;
 
 const wants = (s: SubscriberDoc, type: string) =>
   s.events.some((p) => p === type || p === '*' || (p.endsWith('.*') && type.startsWith(p.slice(0, -1))));
@@ -83,17 +92,63 @@ export function accountFor(
   };
 }
 
-/** Turns new audit entries into events and queues each for the subscribers it concerns; returns the events queued. */
-export async function fanOut(db: Db, now = new Date()): Promise<number> {
+export interface FanOutOptions {
+  now?: Date;
+  /** Entries younger than this wait for the next pass (SETTLE_MS; tests that wrote everything already pass 0). */
+  settleMs?: number;
+  /** A pass stops after this long, its cursor where it got to: the next pass goes on from there. */
+  budgetMs?: number;
+  logger?: Logger;
+}
+
+/**
+ * Turns new audit entries into events and queues each for the subscribers it concerns; returns the events queued.
+ * It pages through the audit by entry id after its cursor, which moves past every page it reads: however many
+ * entries a night writes, nothing is read twice and nothing is skipped.
+ */
+export async function fanOut(db: Db, options: FanOutOptions = {}): Promise<number> {
+  const now = options.now ?? new Date();
+  const until = new Date(now.getTime() - (options.settleMs ?? SETTLE_MS));
+  const started = performance.now();
   const subscribers = (await listSubscribers(db)).filter((s) => !s.revokedAt);
-  const cursor = (await getCursor(db, CURSOR)) ?? now;
-  const entries = await auditSince(db, new Date(cursor.getTime() - OVERLAP_MS), 5000);
-  if (entries.length === 0) return 0;
+  const cursor = await getAuditCursor(db, CURSOR);
+  // a cursor kept by an earlier version holds a time only: from a little before it (what was queued is not again)
+  let after: string | Date = cursor?.entryId ?? new Date((cursor?.at ?? now).getTime() - 2 * 60_000);
+  let lastAt = cursor?.at ?? now;
   const schools = new Map<string, School | undefined>();
   const schoolOf = async (d: string) => {
     if (!schools.has(d)) schools.set(d, await getSchool(db, d));
     return schools.get(d);
   };
+  let total = 0;
+  let behind = false;
+  for (;;) {
+    const entries = await auditAfter(db, after, until, PAGE);
+    if (entries.length === 0) break;
+    total += await queuePage(db, entries, subscribers, schoolOf);
+    const last = entries.at(-1)!;
+    after = last.id;
+    lastAt = last.at;
+    behind = entries.length === PAGE;
+    await setAuditCursor(db, CURSOR, { entryId: last.id, at: last.at });
+    if (!behind || performance.now() - started > (options.budgetMs ?? 45_000)) break;
+  }
+  // how far behind the newest settled entry the cursor was left: 0 when it read everything there was
+  const lagSeconds = behind ? Math.max(0, Math.round((until.getTime() - lastAt.getTime()) / 1000)) : 0;
+  fanOutLag.set(lagSeconds);
+  if (typeof after === 'string') await setAuditCursor(db, CURSOR, { entryId: after, at: lastAt, lagSeconds });
+  if (lagSeconds > LAG_ALERT_SECONDS)
+    options.logger?.warn({ lagSeconds }, 'outbound events are behind the audit by over an hour');
+  return total;
+}
+
+/** Queues the events of one page of audit entries for the subscribers they concern. */
+async function queuePage(
+  db: Db,
+  entries: readonly (AuditEntry & { id: string })[],
+  subscribers: readonly SubscriberDoc[],
+  schoolOf: (dfeNumber: string) => Promise<School | undefined>,
+): Promise<number> {
   const queued = new Map<string, OutboundEvent[]>();
   for (const entry of entries) {
     const type = EVENT_OF[entry.action];
@@ -126,7 +181,6 @@ export async function fanOut(db: Db, now = new Date()): Promise<number> {
   }
   let total = 0;
   for (const [id, events] of queued) total += await queueDeliveries(db, id, events);
-  await setCursor(db, CURSOR, entries.at(-1)!.at);
   return total;
 }
 
@@ -140,44 +194,51 @@ export interface DeliveryOptions {
   timeoutMs?: number;
 }
 
-/** Posts each subscriber's due events in order; returns how many were delivered. */
-export async function deliverEvents(db: Db, options: DeliveryOptions): Promise<{ sent: number; failed: number }> {
+/** Deliveries read at once per subscriber. */
+const DELIVERY_PAGE = 100;
+
+/**
+ * Posts each subscriber's due events in order; returns how many were delivered and how many attempts failed. Each
+ * subscriber goes on its own (a slow or failing one delays only itself); a pass stops after `budgetMs`.
+ */
+export async function deliverEvents(
+  db: Db,
+  options: DeliveryOptions & { budgetMs?: number },
+): Promise<{ sent: number; failed: number }> {
+  const started = performance.now();
+  const within = () => performance.now() - started < (options.budgetMs ?? 45_000);
+  const active = (await listSubscribers(db)).filter((s) => !s.revokedAt && !s.pausedAt);
+  const results = await Promise.all(active.map((s) => deliverTo(db, s, options, within)));
+  return results.reduce((a, b) => ({ sent: a.sent + b.sent, failed: a.failed + b.failed }), { sent: 0, failed: 0 });
+}
+
+async function deliverTo(
+  db: Db,
+  s: SubscriberDoc,
+  options: DeliveryOptions,
+  within: () => boolean,
+): Promise<{ sent: number; failed: number }> {
   const send = options.fetch ?? fetch;
   const now = options.now ?? (() => new Date());
   const random = options.random ?? Math.random;
   const pauseAfter = options.pauseAfterMs ?? 24 * 3600_000;
   let sent = 0;
-  let failed = 0;
-  for (const s of await listSubscribers(db)) {
-    if (s.revokedAt || s.pausedAt) continue;
-    for (;;) {
-      const d = await nextDelivery(db, s._id);
-      if (!d || d.nextAttemptAt > now()) break;
-      const body = JSON.stringify(d.event);
-      let error: string | undefined;
-      try {
-        const res = await send(s.url, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            'uso-signature': integrisSignatureHeader(body, s.secrets, Math.floor(now().getTime() / 1000)),
-            'uso-event-id': d.event.id,
-            'uso-event-type': d.event.type,
-          },
-          body,
-          signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
-        });
-        if (!res.ok) error = `HTTP ${res.status}`;
-        await res.body?.cancel().catch(() => {});
-      } catch (err) {
-        error = (err as Error).name === 'TimeoutError' ? 'timed out' : 'unreachable';
+  while (within()) {
+    const page = await pendingDeliveries(db, s._id, DELIVERY_PAGE);
+    const delivered: string[] = [];
+    let stopped = false;
+    for (const d of page) {
+      if (d.nextAttemptAt > now() || !within()) {
+        stopped = true;
+        break;
       }
+      const error = await post(send, s, d, now(), options.timeoutMs);
       if (!error) {
-        await markDelivered(db, d._id, now());
-        sent++;
+        delivered.push(d._id);
         continue;
       }
-      failed++;
+      await markDelivered(db, delivered, now());
+      sent += delivered.length;
       // exponential backoff with jitter, at most an hour; later events wait behind this one (order is kept)
       const base = Math.min(3600_000, 30_000 * 2 ** d.attempts);
       await markAttemptFailed(db, d, error, new Date(now().getTime() + base * (0.8 + 0.4 * random())), now());
@@ -185,8 +246,41 @@ export async function deliverEvents(db: Db, options: DeliveryOptions): Promise<{
         await pauseSubscriber(db, s._id, `deliveries failing since ${d.firstFailedAt.toISOString()} (${error})`);
         options.logger.warn({ subscriber: s._id, error }, 'subscriber paused: deliveries keep failing');
       }
-      break;
+      return { sent, failed: 1 };
     }
+    await markDelivered(db, delivered, now());
+    sent += delivered.length;
+    if (stopped || page.length < DELIVERY_PAGE) break;
   }
-  return { sent, failed };
+  return { sent, failed: 0 };
+}
+
+/** Posts one event; undefined when the subscriber took it, else why not. A redirect is never followed. */
+async function post(
+  send: typeof fetch,
+  s: SubscriberDoc,
+  d: DeliveryDoc,
+  at: Date,
+  timeoutMs = 10_000,
+): Promise<string | undefined> {
+  const body = JSON.stringify(d.event);
+  try {
+    const res = await send(s.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'uso-signature': integrisSignatureHeader(body, s.secrets, Math.floor(at.getTime() / 1000)),
+        'uso-event-id': d.event.id,
+        'uso-event-type': d.event.type,
+      },
+      body,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    await res.body?.cancel().catch(() => {});
+    if (res.status >= 300 && res.status < 400) return `HTTP ${res.status}: redirects are not followed`;
+    return res.ok ? undefined : `HTTP ${res.status}`;
+  } catch (err) {
+    return (err as Error).name === 'TimeoutError' ? 'timed out' : 'unreachable';
+  }
 }

@@ -114,7 +114,7 @@ describe('outbound events and the read API', () => {
     const first = [];
     for (const s of [a, b])
       first.push(await syncSchool({ db, logger }, s.dfeNumber, { trigger: 'file', file: file(s), today: la.today }));
-    await fanOut(db);
+    await fanOut(db, { settleMs: 0 });
     let clock = new Date();
     const deliver = () => deliverEvents(db, { logger, now: () => clock, random: () => 0.5 });
     await deliver();
@@ -125,7 +125,7 @@ describe('outbound events and the read API', () => {
       file: file(a, a.students.slice(1), `${la.today}T19:00:00Z`),
       today: la.today,
     });
-    await fanOut(db);
+    await fanOut(db, { settleMs: 0 });
     await deliver();
     // the receiver got (and verified) A's events, in order: the leaver created, then unallocated
     const events = receiver.events();
@@ -224,7 +224,7 @@ describe('outbound events and the read API', () => {
       file: file(b, b.students, `${la.today}T20:00:00Z`),
       today: la.today,
     });
-    await fanOut(db);
+    await fanOut(db, { settleMs: 0 });
     let clock = new Date();
     const deliver = () => deliverEvents(db, { logger: captureLogger().logger, now: () => clock, random: () => 0.5 });
     expect((await deliver()).failed).toBe(1);

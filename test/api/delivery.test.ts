@@ -1,0 +1,113 @@
+// Outbound events at the level of a night: the fan-out pages through any number of audit entries without stalling,
+// each subscriber is delivered on its own (a slow one delays only itself), a redirect is a failed delivery (never
+// followed), and one delivery loop runs at a time across workers.
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, describe, expect, it } from 'vitest';
+import { audit, type AuditEntry } from '../../src/store/audit.js';
+import { deliveriesOf } from '../../src/store/deliveries.js';
+import { upsertSchool } from '../../src/store/schools.js';
+import { addSubscriber } from '../../src/store/subscribers.js';
+import { exclusively } from '../../src/sync/exclusive.js';
+import { deliverEvents, fanOut } from '../../src/sync/outbound.js';
+import { captureLogger } from '../helpers/log.js';
+import { useFreshStoreEachTest } from '../helpers/store.js';
+
+const ctx = useFreshStoreEachTest();
+const servers: Server[] = [];
+afterAll(async () => {
+  for (const s of servers) await new Promise((ok) => s.close(ok));
+});
+
+/** A local receiver answering after `delayMs` with `status`; records the event ids it was sent, in order. */
+async function receiver(delayMs = 0, status = 200, headers: Record<string, string> = {}) {
+  const ids: string[] = [];
+  const server = createServer((req: IncomingMessage, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      ids.push((JSON.parse(body) as { id: string }).id);
+      setTimeout(() => res.writeHead(status, headers).end(), delayMs);
+    });
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  servers.push(server);
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, ids };
+}
+
+async function runsFinished(count: number, dfeNumber = '2092000'): Promise<void> {
+  await upsertSchool(ctx.store.db, { dfeNumber, name: 'S', laCode: '209', acceptedReports: ['students'] });
+  const at = new Date();
+  const entries: AuditEntry[] = Array.from({ length: count }, (_, i) => ({
+    at,
+    actor: 'sync',
+    action: 'run.finished',
+    dfeNumber,
+    runId: `run-${String(i).padStart(6, '0')}`,
+    detail: 'created 1',
+  }));
+  await audit(ctx.store.db, entries);
+}
+
+const subscriber = (url: string) =>
+  addSubscriber(ctx.store.db, {
+    name: 'n',
+    url,
+    events: ['run.finished'],
+    scope: { laCode: '209' },
+    reports: ['students'],
+  });
+
+describe('outbound events across a night', () => {
+  it('queues every one of 6,000 entries written within a second, each once, and a later pass only what is new', async () => {
+    const sub = await subscriber('http://127.0.0.1:9/');
+    await runsFinished(6000);
+    expect(await fanOut(ctx.store.db, { settleMs: 0 })).toBe(6000);
+    await runsFinished(10);
+    expect(await fanOut(ctx.store.db, { settleMs: 0 })).toBe(10);
+    expect(await fanOut(ctx.store.db, { settleMs: 0 })).toBe(0);
+    const queued = await deliveriesOf(ctx.store.db, sub.id);
+    expect(new Set(queued.map((d) => d.event.id)).size).toBe(6010);
+  });
+
+  it('a slow subscriber delays only itself; a redirect is a failed delivery, its target never reached', async () => {
+    const slow = await receiver(400);
+    const fast = await receiver();
+    const target = await receiver();
+    const redirecting = await receiver(0, 307, { location: target.url });
+    const [s, f, r] = [await subscriber(slow.url), await subscriber(fast.url), await subscriber(redirecting.url)];
+    await runsFinished(20);
+    await fanOut(ctx.store.db, { settleMs: 0 });
+    const pass = deliverEvents(ctx.store.db, { logger: captureLogger().logger, budgetMs: 1500 });
+    // the fast subscriber has everything while the slow one is still on its first few
+    for (let i = 0; i < 50 && fast.ids.length < 20; i++) await new Promise((go) => setTimeout(go, 50));
+    expect(fast.ids).toHaveLength(20);
+    expect(slow.ids.length).toBeLessThan(10);
+    await pass;
+    // in order, each once
+    expect(fast.ids).toEqual([...fast.ids].sort());
+    expect(new Set(slow.ids).size).toBe(slow.ids.length);
+    expect(target.ids).toEqual([]);
+    const [first] = await deliveriesOf(ctx.store.db, r.id);
+    expect(first).toMatchObject({ status: 'pending', lastError: 'HTTP 307: redirects are not followed' });
+    expect((await deliveriesOf(ctx.store.db, f.id)).every((d) => d.status === 'sent')).toBe(true);
+    expect((await deliveriesOf(ctx.store.db, s.id)).some((d) => d.status === 'pending')).toBe(true);
+  });
+
+  it('runs one delivery loop at a time, however many workers start one', async () => {
+    let running = 0;
+    let most = 0;
+    const loop = () =>
+      exclusively(ctx.store.db, 'job:events:deliver', async () => {
+        running++;
+        most = Math.max(most, running);
+        await new Promise((go) => setTimeout(go, 200));
+        running--;
+      });
+    const ran = await Promise.all(Array.from({ length: 6 }, loop));
+    expect(ran.filter(Boolean)).toHaveLength(1);
+    expect(most).toBe(1);
+    // and once it has finished, the next one runs
+    expect(await loop()).toBe(true);
+  });
+});
