@@ -1,28 +1,46 @@
-// A service receiving uso-autoupdate events: checks each delivery's signature (HMAC-SHA256 of "<t>.<body>" with
-// one of the secrets, within 5 minutes) and answers 200; anything else gets 401. Run:
-//   USO_SECRETS=whsec_... PORT=8080 node examples/event-receiver.mjs
-import { createHmac, timingSafeEqual } from 'node:crypto';
+// A service receiving uso-autoupdate events, verified as Standard Webhooks with the published `standardwebhooks`
+// library (webhook-id, webhook-timestamp within 5 minutes, webhook-signature with any of the secrets), each event
+// taken once: a repeat of an id seen in the last 10 minutes is answered 200 and dropped. Anything else gets 401. Run:
+//   USO_SECRETS=whsec_...[,whsec_...] PORT=8080 node examples/event-receiver.mjs
 import { createServer } from 'node:http';
+import { pathToFileURL } from 'node:url';
+import { Webhook } from 'standardwebhooks';
 
-const secrets = (process.env.USO_SECRETS ?? '').split(',').filter(Boolean);
+const verifiers = (process.env.USO_SECRETS ?? '')
+  .split(',')
+  .filter(Boolean)
+  .map((s) => new Webhook(s));
+const seen = new Map(); // webhook-id -> when it was first taken
 
-export function verify(header = '', body, now = Date.now() / 1000) {
-  const parts = header.split(',').map((p) => p.trim().split('='));
-  const t = Number(parts.find(([k]) => k === 't')?.[1]);
-  if (!Number.isInteger(t) || Math.abs(now - t) > 300) return false;
-  const given = parts.filter(([k]) => k === 'v1').map(([, v]) => Buffer.from(v ?? '', 'hex'));
-  return secrets.some((s) => {
-    const want = createHmac('sha256', s).update(`${t}.${body}`).digest();
-    return given.some((g) => g.length === want.length && timingSafeEqual(g, want));
-  });
+/** The event when the delivery is signed with one of the secrets and fresh; undefined otherwise. */
+export function verify(headers, body) {
+  for (const v of verifiers) {
+    try {
+      return v.verify(body, headers);
+    } catch {
+      // not this secret: try the next (during a rotation)
+    }
+  }
+  return undefined;
 }
 
-createServer((req, res) => {
-  let body = '';
-  req.on('data', (chunk) => (body += chunk));
-  req.on('end', () => {
-    const ok = verify(req.headers['uso-signature'], body);
-    if (ok) console.log(body); // one verified event per line: {"id","type","occurredAt","dfeNumber","data"}
-    res.writeHead(ok ? 200 : 401).end();
-  });
-}).listen(Number(process.env.PORT ?? 8080), '127.0.0.1', () => console.error('listening'));
+/** True the first time an id is taken; repeats (a retry after a lost answer, a replay) are dropped. */
+export function firstTime(id, now = Date.now()) {
+  for (const [k, at] of seen) if (now - at > 10 * 60_000) seen.delete(k);
+  if (seen.has(id)) return false;
+  seen.set(id, now);
+  return true;
+}
+
+// run as a program (imported, it only lends its two functions)
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href)
+  createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', () => {
+      const event = verify(req.headers, body);
+      if (!event) return void res.writeHead(401).end();
+      if (firstTime(req.headers['webhook-id'])) console.log(body); // one event per line: {"id","type","occurredAt","dfeNumber","data"}
+      res.writeHead(200).end();
+    });
+  }).listen(Number(process.env.PORT ?? 8080), '127.0.0.1', () => console.error('listening'));

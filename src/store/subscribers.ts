@@ -33,7 +33,7 @@ export async function addSubscriber(
   input: Pick<SubscriberDoc, 'name' | 'url' | 'events' | 'scope' | 'reports'>,
 ): Promise<{ id: string; secret: string; apiKey: string }> {
   const id = randomUUID();
-  const secret = `whsec_${randomBytes(24).toString('base64url')}`;
+  const secret = `whsec_${randomBytes(24).toString('base64')}`; // standard base64, as Standard Webhooks' libraries read it
   const apiKey = `uso_${randomBytes(24).toString('base64url')}`;
   await coll(db).insertOne({
     _id: id,
@@ -69,7 +69,7 @@ export async function revokeSubscriber(db: Db, id: string): Promise<boolean> {
 export async function rotateSecret(db: Db, id: string): Promise<string | undefined> {
   const sub = await getSubscriber(db, id);
   if (!sub) return undefined;
-  const secret = `whsec_${randomBytes(24).toString('base64url')}`;
+  const secret = `whsec_${randomBytes(24).toString('base64')}`; // standard base64, as Standard Webhooks' libraries read it
   await coll(db).updateOne({ _id: id }, { $set: { secrets: [secret, ...sub.secrets.slice(0, 1)] } });
   return secret;
 }

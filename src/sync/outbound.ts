@@ -21,6 +21,7 @@ import {
 import { listSubscribers, pauseSubscriber, type SubscriberDoc } from '../store/subscribers.js';
 import type { Account, School } from '../domain/model.js';
 import { integrisSignatureHeader } from './integris/signature.js';
+import { standardWebhookHeaders } from './standard-webhooks.js';
 
 /** The event each audited action is, for subscribers. */
 export const EVENT_OF: Record<string, string> = {
@@ -264,12 +265,15 @@ async function post(
   timeoutMs = 10_000,
 ): Promise<string | undefined> {
   const body = JSON.stringify(d.event);
+  const timestamp = Math.floor(at.getTime() / 1000);
   try {
     const res = await send(s.url, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
-        'uso-signature': integrisSignatureHeader(body, s.secrets, Math.floor(at.getTime() / 1000)),
+        ...standardWebhookHeaders(d.event.id, body, s.secrets, timestamp),
+        // the scheme subscribers verified before Standard Webhooks, sent beside it while they move over
+        'uso-signature': integrisSignatureHeader(body, s.secrets, timestamp),
         'uso-event-id': d.event.id,
         'uso-event-type': d.event.type,
       },

@@ -111,3 +111,35 @@ describe('outbound events across a night', () => {
     expect(await loop()).toBe(true);
   });
 });
+
+describe('Standard Webhooks', () => {
+  it('deliveries verify with the published standardwebhooks library, whichever secret of a rotation it holds', async () => {
+    const { Webhook } = await import('standardwebhooks');
+    const { standardWebhookHeaders } = await import('../../src/sync/standard-webhooks.js');
+    const body = JSON.stringify({ id: 'evt_1', type: 'run.finished' });
+    const now = Math.floor(Date.now() / 1000);
+    const [old, next] = [
+      'whsec_' + Buffer.alloc(24, 7).toString('base64'),
+      'whsec_' + Buffer.alloc(24, 9).toString('base64'),
+    ];
+    const headers = standardWebhookHeaders('evt_1', body, [old!, next!], now);
+    expect(new Webhook(old!).verify(body, headers)).toEqual(JSON.parse(body));
+    expect(new Webhook(next!).verify(body, headers)).toEqual(JSON.parse(body));
+    expect(() => new Webhook('whsec_' + Buffer.alloc(24, 1).toString('base64')).verify(body, headers)).toThrow();
+    expect(() => new Webhook(old!).verify(`${body} `, headers)).toThrow();
+    // a secret made before (URL-safe base64) signs with the same key bytes as its standard spelling
+    const urlSafe = 'whsec_' + Buffer.from([251, 255, 190, 1, 2, 3]).toString('base64url');
+    const standard = 'whsec_' + Buffer.from([251, 255, 190, 1, 2, 3]).toString('base64');
+    expect(new Webhook(standard).verify(body, standardWebhookHeaders('evt_1', body, [urlSafe], now))).toBeTruthy();
+  });
+
+  it('the example receiver drops a repeated event id', async () => {
+    process.env.USO_SECRETS = '';
+    const { firstTime } = (await import('../../examples/event-receiver.mjs' as string)) as {
+      firstTime: (id: string, now?: number) => boolean;
+    };
+    expect(firstTime('evt_a', 1_000)).toBe(true);
+    expect(firstTime('evt_a', 2_000)).toBe(false);
+    expect(firstTime('evt_b', 2_000)).toBe(true);
+  });
+});
