@@ -45,6 +45,7 @@ import { schoolStatus } from '../sync/status.js';
 import { recoverInterruptedRuns } from '../sync/recovery.js';
 import { unmatchPerson, unrestoreAccount } from '../sync/corrections.js';
 import { checkStore, repairStore } from '../sync/doctor.js';
+import { checkDestinationUrl, resolveDestination } from '../sync/destinations.js';
 import { schoolsOfViolation, VIOLATION_WORDS } from '../domain/invariants.js';
 import { requestAccount } from '../sync/school-admin.js';
 import { todayIn } from '../domain/dates.js';
@@ -978,7 +979,7 @@ export const commands: Record<string, Command> = {
   },
   'subscribers add': {
     usage:
-      'subscribers add NAME URL --events account.*,school.*,run.finished [--schools DFE,... | --la CODE] [--reports students,staff,...]',
+      'subscribers add NAME URL --events account.*,school.*,run.finished [--schools DFE,... | --la CODE] [--reports students,staff,...] [--allow-http] [--allow-private]',
     summary:
       'Register a service that receives signed events and reads the API; prints its signing secret and API key once',
     options: {
@@ -986,6 +987,8 @@ export const commands: Record<string, Command> = {
       schools: { type: 'string' },
       la: { type: 'string' },
       reports: { type: 'string' },
+      'allow-http': { type: 'boolean' },
+      'allow-private': { type: 'boolean' },
     },
     async run(ctx, { positionals, values }) {
       const list = (v: unknown) =>
@@ -1022,6 +1025,14 @@ export const commands: Record<string, Command> = {
           la: values.la,
           ...(list(values.reports) ? { reports: list(values.reports) } : {}),
         });
+      // https to a public address only, unless the operator says otherwise for this subscriber (checked again at
+      // every delivery)
+      const policy = { allowHttp: values['allow-http'] === true, allowPrivate: values['allow-private'] === true };
+      await (async () => resolveDestination(checkDestinationUrl(v.url, policy), policy))().catch((err: unknown) => {
+        throw err instanceof UsoError
+          ? new UsoError('usage', err.message)
+          : new UsoError('usage', `URL: ${String(err)}`);
+      });
       const { db } = await ctx.store();
       const made = await addSubscriber(db, {
         name: v.name,
@@ -1029,8 +1040,21 @@ export const commands: Record<string, Command> = {
         events: v.events,
         scope: v.schools ? { schools: v.schools } : { laCode: v.la! },
         reports: v.reports,
+        ...(policy.allowHttp ? { allowHttp: true } : {}),
+        ...(policy.allowPrivate ? { allowPrivate: true } : {}),
       });
-      await audit(db, { at: new Date(), actor: ctx.actor, action: 'subscriber.added', detail: `${made.id} ${v.name}` });
+      const allowed = [
+        policy.allowHttp ? 'plain http allowed' : '',
+        policy.allowPrivate ? 'internal addresses allowed' : '',
+      ]
+        .filter(Boolean)
+        .join(', ');
+      await audit(db, {
+        at: new Date(),
+        actor: ctx.actor,
+        action: 'subscriber.added',
+        detail: `${made.id} ${v.name}${allowed ? ` (${allowed})` : ''}`,
+      });
       return {
         human: `Subscriber ${made.id} added.\nSigning secret (shown once): ${made.secret}\nAPI key (shown once): ${made.apiKey}`,
         json: made,

@@ -22,6 +22,10 @@ export interface SubscriberDoc {
   /** Deliveries stopped after failing for too long; resumed with `uso subscribers resume`. */
   pausedAt?: Date;
   pauseReason?: string;
+  /** The operator allowed plain http to this subscriber's host (else https only). */
+  allowHttp?: boolean;
+  /** The operator allowed loopback, private or link-local addresses for this subscriber (else public only). */
+  allowPrivate?: boolean;
 }
 
 const coll = (db: Db) => db.collection<SubscriberDoc>('subscribers');
@@ -30,7 +34,7 @@ export const hashKey = (key: string) => createHash('sha256').update(key).digest(
 /** Adds a subscriber; its signing secret and API key are returned once, here, and never shown again. */
 export async function addSubscriber(
   db: Db,
-  input: Pick<SubscriberDoc, 'name' | 'url' | 'events' | 'scope' | 'reports'>,
+  input: Pick<SubscriberDoc, 'name' | 'url' | 'events' | 'scope' | 'reports' | 'allowHttp' | 'allowPrivate'>,
 ): Promise<{ id: string; secret: string; apiKey: string }> {
   const id = randomUUID();
   const secret = `whsec_${randomBytes(24).toString('base64')}`; // standard base64, as Standard Webhooks' libraries read it

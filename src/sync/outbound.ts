@@ -22,6 +22,8 @@ import { listSubscribers, pauseSubscriber, type SubscriberDoc } from '../store/s
 import type { Account, School } from '../domain/model.js';
 import { integrisSignatureHeader } from './integris/signature.js';
 import { standardWebhookHeaders } from './standard-webhooks.js';
+import { postToDestination } from './destinations.js';
+import { UsoError } from '../errors.js';
 
 /** The event each audited action is, for subscribers. */
 export const EVENT_OF: Record<string, string> = {
@@ -186,7 +188,6 @@ async function queuePage(
 }
 
 export interface DeliveryOptions {
-  fetch?: typeof fetch;
   now?: () => Date;
   random?: () => number;
   logger: Logger;
@@ -219,7 +220,6 @@ async function deliverTo(
   options: DeliveryOptions,
   within: () => boolean,
 ): Promise<{ sent: number; failed: number }> {
-  const send = options.fetch ?? fetch;
   const now = options.now ?? (() => new Date());
   const random = options.random ?? Math.random;
   const pauseAfter = options.pauseAfterMs ?? 24 * 3600_000;
@@ -233,7 +233,7 @@ async function deliverTo(
         stopped = true;
         break;
       }
-      const error = await post(send, s, d, now(), options.timeoutMs);
+      const error = await post(s, d, now(), options.timeoutMs);
       if (!error) {
         delivered.push(d._id);
         continue;
@@ -256,35 +256,35 @@ async function deliverTo(
   return { sent, failed: 0 };
 }
 
-/** Posts one event; undefined when the subscriber took it, else why not. A redirect is never followed. */
-async function post(
-  send: typeof fetch,
-  s: SubscriberDoc,
-  d: DeliveryDoc,
-  at: Date,
-  timeoutMs = 10_000,
-): Promise<string | undefined> {
+/**
+ * Posts one event to the subscriber's address, checked again now (https unless allowed, no internal address unless
+ * allowed, resolved and connected to as checked); undefined when the subscriber took it, else why not. A redirect is
+ * never followed: it is a failed delivery.
+ */
+async function post(s: SubscriberDoc, d: DeliveryDoc, at: Date, timeoutMs = 10_000): Promise<string | undefined> {
   const body = JSON.stringify(d.event);
   const timestamp = Math.floor(at.getTime() / 1000);
   try {
-    const res = await send(s.url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        ...standardWebhookHeaders(d.event.id, body, s.secrets, timestamp),
-        // the scheme subscribers verified before Standard Webhooks, sent beside it while they move over
-        'uso-signature': integrisSignatureHeader(body, s.secrets, timestamp),
-        'uso-event-id': d.event.id,
-        'uso-event-type': d.event.type,
+    const status = await postToDestination(
+      s.url,
+      { allowHttp: s.allowHttp, allowPrivate: s.allowPrivate },
+      {
+        headers: {
+          'content-type': 'application/json',
+          ...standardWebhookHeaders(d.event.id, body, s.secrets, timestamp),
+          // the scheme subscribers verified before Standard Webhooks, sent beside it while they move over
+          'uso-signature': integrisSignatureHeader(body, s.secrets, timestamp),
+          'uso-event-id': d.event.id,
+          'uso-event-type': d.event.type,
+        },
+        body,
+        timeoutMs,
       },
-      body,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    await res.body?.cancel().catch(() => {});
-    if (res.status >= 300 && res.status < 400) return `HTTP ${res.status}: redirects are not followed`;
-    return res.ok ? undefined : `HTTP ${res.status}`;
+    );
+    if (status >= 300 && status < 400) return `HTTP ${status}: redirects are not followed`;
+    return status >= 200 && status < 300 ? undefined : `HTTP ${status}`;
   } catch (err) {
+    if (err instanceof UsoError) return `refused: ${err.message}`;
     return (err as Error).name === 'TimeoutError' ? 'timed out' : 'unreachable';
   }
 }

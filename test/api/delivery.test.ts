@@ -56,6 +56,9 @@ const subscriber = (url: string) =>
     events: ['run.finished'],
     scope: { laCode: '209' },
     reports: ['students'],
+    // the test's receivers listen on loopback over plain http: allowed for these subscribers, as an operator may
+    allowHttp: true,
+    allowPrivate: true,
   });
 
 describe('outbound events across a night', () => {
@@ -141,5 +144,67 @@ describe('Standard Webhooks', () => {
     expect(firstTime('evt_a', 1_000)).toBe(true);
     expect(firstTime('evt_a', 2_000)).toBe(false);
     expect(firstTime('evt_b', 2_000)).toBe(true);
+  });
+});
+
+describe('safe destinations', () => {
+  it('refuses, at every delivery, an address that is not public https unless the operator allowed it', async () => {
+    const local = await receiver();
+    const port = new URL(local.url).port;
+    const db = ctx.store.db;
+    const plain = await addSubscriber(db, {
+      name: 'p',
+      url: local.url,
+      events: ['run.finished'],
+      scope: { laCode: '209' },
+      reports: ['students'],
+    });
+    const loopbackByName = await addSubscriber(db, {
+      name: 'l',
+      url: `http://localhost:${port}/`,
+      events: ['run.finished'],
+      scope: { laCode: '209' },
+      reports: ['students'],
+      allowHttp: true,
+    });
+    await runsFinished(1);
+    await fanOut(db, { settleMs: 0 });
+    await deliverEvents(db, { logger: captureLogger().logger });
+    expect(local.ids).toEqual([]);
+    expect((await deliveriesOf(db, plain.id))[0]?.lastError).toMatch(/^refused: the subscriber URL must be https/);
+    expect((await deliveriesOf(db, loopbackByName.id))[0]?.lastError).toMatch(
+      /^refused: localhost resolves to an internal address/,
+    );
+  });
+
+  it('uso subscribers add refuses loopback, metadata, private and credential-bearing URLs, and audits what it allows', async () => {
+    const { uso } = await import('../helpers/cli.js');
+    const { auditEntries } = await import('../../src/store/audit.js');
+    const { inject } = await import('vitest');
+    process.env.MONGODB_URI = `${inject('mongoUri').replace(/\/?$/, '/')}${ctx.store.db.databaseName}`;
+    try {
+      const add = (url: string, ...flags: string[]) =>
+        uso('subscribers', 'add', 'svc', url, '--events', 'run.finished', '--la', '209', ...flags);
+      for (const [url, why] of [
+        ['http://127.0.0.1:9/', /must be https/],
+        ['https://127.0.0.1:9/', /internal address/],
+        ['https://169.254.169.254/latest/', /internal address/],
+        ['https://10.1.2.3/', /internal address/],
+        ['https://[::1]/', /internal address/],
+        ['https://[::ffff:192.168.0.1]/', /internal address/],
+        ['https://user:pw@example.org/', /credentials/],
+      ] as const) {
+        const res = await add(url);
+        expect(res.code, url).toBe(2);
+        expect(res.err, url).toMatch(why);
+      }
+      expect((await add('http://127.0.0.1:9/', '--allow-private')).code).toBe(2);
+      const allowed = await add('http://127.0.0.1:9/', '--allow-http', '--allow-private');
+      expect(allowed.code, allowed.err).toBe(0);
+      const [entry] = await auditEntries(ctx.store.db, { action: 'subscriber.added' }, 1);
+      expect(entry?.detail).toContain('(plain http allowed, internal addresses allowed)');
+    } finally {
+      delete process.env.MONGODB_URI;
+    }
   });
 });

@@ -80,6 +80,8 @@ describe('outbound events and the read API', () => {
       });
     // A's service hears about A's pupils and staff; B's only about B, through a server that fails once
     const subA = await addSubscriber(db, {
+      allowHttp: true,
+      allowPrivate: true,
       name: 'learning platform',
       url: 'http://placeholder',
       events: ['account.*'],
@@ -102,6 +104,8 @@ describe('outbound events and the read API', () => {
     await new Promise<void>((ok) => flaky.listen(0, '127.0.0.1', ok));
     servers.push(flaky);
     const subB = await addSubscriber(db, {
+      allowHttp: true,
+      allowPrivate: true,
       name: 'b messaging',
       url: `http://127.0.0.1:${(flaky.address() as AddressInfo).port}/`,
       events: ['account.*', 'run.finished'],
@@ -213,6 +217,8 @@ describe('outbound events and the read API', () => {
     await new Promise<void>((ok) => down.listen(0, '127.0.0.1', ok));
     servers.push(down);
     const sub = await addSubscriber(db, {
+      allowHttp: true,
+      allowPrivate: true,
       name: 'Staff mail',
       url: `http://127.0.0.1:${(down.address() as AddressInfo).port}/`,
       events: ['run.finished'],
@@ -241,6 +247,8 @@ describe('outbound events and the read API', () => {
   it('limits each key to its rate, with Retry-After', async () => {
     const db = ctx.store.db;
     const sub = await addSubscriber(db, {
+      allowHttp: true,
+      allowPrivate: true,
       name: 'r',
       url: 'http://x',
       events: ['*'],
