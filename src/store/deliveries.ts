@@ -90,3 +90,50 @@ export async function deliveriesOf(db: Db, subscriberId: string): Promise<Delive
 export async function deleteDeliveredBefore(db: Db, cutoff: Date): Promise<number> {
   return (await coll(db).deleteMany({ status: 'sent', sentAt: { $lt: cutoff } })).deletedCount;
 }
+
+/** The events about an account sent to subscribers: which, what and when (never the payloads). */
+export async function deliveriesAbout(
+  db: Db,
+  username: string,
+): Promise<
+  { subscriberId: string; eventId: string; type: string; occurredAt: string; status: string; sentAt?: Date }[]
+> {
+  const docs = await coll(db)
+    .find({ 'event.data.account.username': username })
+    .project<Pick<DeliveryDoc, 'subscriberId' | 'event' | 'status' | 'sentAt'>>({
+      subscriberId: 1,
+      event: 1,
+      status: 1,
+      sentAt: 1,
+    })
+    .toArray();
+  return docs.map((d) => ({
+    subscriberId: d.subscriberId,
+    eventId: d.event.id,
+    type: d.event.type,
+    occurredAt: d.event.occurredAt,
+    status: d.status,
+    ...(d.sentAt ? { sentAt: d.sentAt } : {}),
+  }));
+}
+
+/**
+ * Erasure of a person from the deliveries: those not sent yet are removed (never sent now), those sent keep only
+ * which event went to whom and when, their payload replaced. Returns how many were removed and redacted.
+ */
+export async function eraseDeliveriesAbout(db: Db, username: string): Promise<{ removed: number; redacted: number }> {
+  const about = { 'event.data.account.username': username };
+  const removed = (await coll(db).deleteMany({ ...about, status: 'pending' })).deletedCount;
+  const redacted = (
+    await coll(db).updateMany({ ...about, status: 'sent' }, { $set: { 'event.data': { erased: true } } })
+  ).modifiedCount;
+  return { removed, redacted };
+}
+
+/** Retention: the undelivered events of subscribers revoked (nothing will ever be sent to them). */
+export async function deletePendingOf(db: Db, subscriberIds: readonly string[]): Promise<number> {
+  let removed = 0;
+  for (const subscriberId of subscriberIds)
+    removed += (await coll(db).deleteMany({ subscriberId, status: 'pending' })).deletedCount;
+  return removed;
+}

@@ -204,7 +204,7 @@ export const inventory: readonly CollectionRecord[] = [
     holds: 'events queued for or delivered to each subscriber',
     personal: 'the account fields of the reports both the subscriber and the school accept',
     why: 'delivery at least once, in order, with retries',
-    kept: '35 days after delivery',
+    kept: "35 days after delivery; a revoked subscriber's undelivered events at the next retention; `uso person erase` removes the person's pending events and keeps of the sent ones only which event went where and when",
   },
   {
     name: 'agendaJobs',

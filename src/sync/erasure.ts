@@ -7,6 +7,7 @@ import { UsoError } from '../errors.js';
 import { audit } from '../store/audit.js';
 import { addExclusion } from '../store/exclusions.js';
 import { lastProcessedExport, loadExport } from '../store/exports.js';
+import { eraseDeliveriesAbout } from '../store/deliveries.js';
 import { eraseAccount } from '../store/accounts.js';
 import {
   eraseAuditOf,
@@ -63,7 +64,16 @@ export async function erasePerson(
       'forbidden',
       `${account.username} is still in the current MIS export of ${listedAt.join(', ')}: the next run would make them again. Remove them in the MIS first, or erase with --and-exclude to also put the name on that school's exclusion list`,
     );
-  const removed = { exportChunks: 0, schoolData: 0, runOutcomes: 0, matches: 0, audit: 0, account: 0 };
+  const removed = {
+    exportChunks: 0,
+    schoolData: 0,
+    runOutcomes: 0,
+    matches: 0,
+    audit: 0,
+    account: 0,
+    deliveriesRemoved: 0,
+    deliveriesRedacted: 0,
+  };
   const schools = [...new Set(account.associations.map((x) => x.dfeNumber))];
   for (const dfeNumber of schools) {
     const ids = new Set(
@@ -76,6 +86,10 @@ export async function erasePerson(
   }
   for (const dfeNumber of listedAt)
     await addExclusion(db, dfeNumber, account.legalForename, account.legalSurname, actor);
+  // events about them: a pending one is never sent now; a sent one keeps only what went to whom, and when
+  const deliveries = await eraseDeliveriesAbout(db, account.username);
+  removed.deliveriesRemoved = deliveries.removed;
+  removed.deliveriesRedacted = deliveries.redacted;
   removed.audit = await eraseAuditOf(db, account.username);
   removed.account = (await eraseAccount(db, account.username)) ? 1 : 0;
   // the tombstone: who erased which username, when; nothing else about the person

@@ -5,7 +5,8 @@
 // usernames and actions, no personal details beyond that.
 import type { Db } from 'mongodb';
 import { audit } from '../store/audit.js';
-import { deleteDeliveredBefore } from '../store/deliveries.js';
+import { deleteDeliveredBefore, deletePendingOf } from '../store/deliveries.js';
+import { listSubscribers } from '../store/subscribers.js';
 import { createLogger, type Logger } from '../log.js';
 import { eraseWithdrawnData } from './revocation.js';
 import {
@@ -39,6 +40,8 @@ export interface RetentionReport {
   /** Schools whose data was erased after a revoke, and reports erased after they stopped being shared. */
   revokedSchools: number;
   erasedReports: number;
+  /** Undelivered events of revoked subscribers, removed. */
+  revokedSubscriberEvents?: number;
 }
 
 export async function runRetention(
@@ -67,8 +70,12 @@ export async function runRetention(
     erasedReports: 0,
   };
   if (dryRun) return report;
-  // delivered subscriber events go with the delivered chat messages
+  // delivered subscriber events go with the delivered chat messages; a revoked subscriber's undelivered ones at once
   report.sentMessages += await deleteDeliveredBefore(db, new Date(now.getTime() - SENT_MESSAGE_KEEP_DAYS * 86_400_000));
+  report.revokedSubscriberEvents = await deletePendingOf(
+    db,
+    (await listSubscribers(db)).filter((s) => s.revokedAt).map((s) => s._id),
+  );
   const withdrawn = await eraseWithdrawnData(db, settings.revokeGraceDays, {
     now,
     logger: options.logger ?? createLogger({ level: 'silent' }),

@@ -9,6 +9,8 @@ import { accountsForSchool, getAccount } from '../store/accounts.js';
 import { audit, auditEntries, type AuditEntry } from '../store/audit.js';
 import { exportsOfSchool, loadExport } from '../store/exports.js';
 import { outcomesAbout } from '../store/runs.js';
+import { deliveriesAbout } from '../store/deliveries.js';
+import { listSubscribers } from '../store/subscribers.js';
 import { attendanceOf, contactsOfPupil, groupsOf } from '../store/schoolData.js';
 
 export interface SubjectAccessReport {
@@ -25,6 +27,15 @@ export interface SubjectAccessReport {
     runOutcomes: { runId: string; startedAt: string; outcome: unknown }[];
   }[];
   audit: AuditEntry[];
+  /** Which services were sent (or are due) which events about the person, and when: never the payloads. */
+  sharedWith: {
+    subscriber: string;
+    eventId: string;
+    type: string;
+    occurredAt: string;
+    status: string;
+    sentAt?: Date;
+  }[];
 }
 
 /** Finds the account: by username, or by a school's MIS person id. */
@@ -91,6 +102,11 @@ export async function subjectAccessReport(db: Db, account: Account, actor: strin
     });
   }
   const entries = await auditEntries(db, { username: account.username }, 10_000);
+  const names = new Map((await listSubscribers(db)).map((s) => [s._id, s.name]));
+  const sharedWith = (await deliveriesAbout(db, account.username)).map(({ subscriberId, ...d }) => ({
+    subscriber: `${names.get(subscriberId) ?? 'removed subscriber'} (${subscriberId})`,
+    ...d,
+  }));
   await audit(db, {
     at: new Date(),
     actor,
@@ -98,7 +114,7 @@ export async function subjectAccessReport(db: Db, account: Account, actor: strin
     username: account.username,
     detail: 'subject access export',
   });
-  return { generatedAt: new Date().toISOString(), account, schools, audit: entries };
+  return { generatedAt: new Date().toISOString(), account, schools, audit: entries, sharedWith };
 }
 
 /** An outcome matched by both person id and username is listed once. */

@@ -208,3 +208,79 @@ describe('safe destinations', () => {
     }
   });
 });
+
+describe('deliveries and data protection', () => {
+  it("erasure removes a person's pending events and redacts the sent ones; subject access lists what went where; retention drops a revoked subscriber's queue", async () => {
+    const db = ctx.store.db;
+    const { insertAccounts } = await import('../../src/store/accounts.js');
+    const { markDelivered } = await import('../../src/store/deliveries.js');
+    const { erasePerson } = await import('../../src/sync/erasure.js');
+    const { subjectAccessReport } = await import('../../src/sync/subject-access.js');
+    const { runRetention } = await import('../../src/sync/retention.js');
+    const { revokeSubscriber } = await import('../../src/store/subscribers.js');
+    const { linkedAccount, pupil, school } = await import('../helpers/people.js');
+    const here = school('2092000');
+    await upsertSchool(db, { dfeNumber: here.dfeNumber, name: 'S', laCode: '209', acceptedReports: ['students'] });
+    const account = linkedAccount('ada.erased', pupil({ legalForename: 'Ada', legalSurname: 'Erased' }), here);
+    await insertAccounts(db, [account]);
+    const [sentTo, queuedFor] = [
+      await addSubscriber(db, {
+        name: 'Mail',
+        url: 'https://mail.example.org/',
+        events: ['account.*'],
+        scope: { laCode: '209' },
+        reports: ['students'],
+      }),
+      await addSubscriber(db, {
+        name: 'VLE',
+        url: 'https://vle.example.org/',
+        events: ['account.*'],
+        scope: { laCode: '209' },
+        reports: ['students'],
+      }),
+    ];
+    for (const action of ['account.created', 'account.updated'])
+      await audit(db, { at: new Date(), actor: 'sync', action, dfeNumber: here.dfeNumber, username: 'ada.erased' });
+    expect(await fanOut(db, { settleMs: 0 })).toBe(4);
+    const [firstSent] = await deliveriesOf(db, sentTo.id);
+    await markDelivered(db, [firstSent!._id], new Date());
+    const report = await subjectAccessReport(db, account, 'cli:dpo');
+    expect(report.sharedWith.map((x) => [x.subscriber.split(' ')[0], x.type, x.status]).sort()).toEqual([
+      ['Mail', 'account.created', 'sent'],
+      ['Mail', 'account.updated', 'pending'],
+      ['VLE', 'account.created', 'pending'],
+      ['VLE', 'account.updated', 'pending'],
+    ]);
+    expect(JSON.stringify(report.sharedWith)).not.toContain('Erased');
+    await erasePerson(db, account, 'cli:dpo');
+    const left = [...(await deliveriesOf(db, sentTo.id)), ...(await deliveriesOf(db, queuedFor.id))];
+    expect(left).toHaveLength(1);
+    expect(left[0]).toMatchObject({
+      status: 'sent',
+      event: { id: firstSent!.event.id, type: 'account.created', data: { erased: true } },
+    });
+    expect(JSON.stringify(left)).not.toContain('Erased');
+    // a revoked subscriber's queue goes at the next retention
+    await audit(db, { at: new Date(), actor: 'sync', action: 'run.finished', dfeNumber: here.dfeNumber, runId: 'r1' });
+    const watcher = await addSubscriber(db, {
+      name: 'W',
+      url: 'https://w.example.org/',
+      events: ['run.finished'],
+      scope: { laCode: '209' },
+      reports: ['students'],
+    });
+    await audit(db, {
+      at: new Date(Date.now() + 1000),
+      actor: 'sync',
+      action: 'run.finished',
+      dfeNumber: here.dfeNumber,
+      runId: 'r2',
+    });
+    await fanOut(db, { settleMs: 0, now: new Date(Date.now() + 2000) });
+    expect(await deliveriesOf(db, watcher.id)).toHaveLength(1);
+    await revokeSubscriber(db, watcher.id);
+    const kept = await runRetention(db, { exportKeepNights: 5, runOutcomeKeepDays: 400, revokeGraceDays: 30 });
+    expect(kept.revokedSubscriberEvents).toBe(1);
+    expect(await deliveriesOf(db, watcher.id)).toEqual([]);
+  });
+});
