@@ -1,5 +1,6 @@
-// `npm run bench [-- --quick] [-- --sizes 1000,10000] [-- --cold]`: sync throughput, incremental cost, memory, and matching
-// accuracy and speed, each beside a baseline measured in the same run. JSON lines on stdout, a table on stderr.
+// `npm run bench [-- --quick] [-- --sizes 1000,10000] [-- --cold] [-- --events N]`: sync throughput, incremental cost,
+// memory, matching accuracy and speed, and outbound events over a night (`--events N`: only those, at N people), each
+// beside a baseline measured in the same run. JSON lines on stdout, a table on stderr.
 // Runs on the embedded FerretDB, or on MongoDB when MONGODB_URI is set.
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -13,6 +14,7 @@ import type { Student } from '../src/domain/records.js';
 import { processExport, syncSchool } from '../src/sync/process.js';
 import { evaluate, labelledSet, loadMatchSet, type MatchSet } from './matching.js';
 import { exportOf, laInFreshDatabase, measured, openBenchStore, storeCost } from './lib.js';
+import { eventsNight } from './events.js';
 
 const args = z
   .object({
@@ -24,6 +26,8 @@ const args = z
     runs: z.coerce.number().int().min(1).max(9).optional(),
     'match-set': z.string().min(1).optional(),
     cold: z.boolean().default(false),
+    /** Only the events night, at this many people. */
+    events: z.coerce.number().int().min(100).max(200_000).optional(),
   })
   .parse(
     parseArgs({
@@ -33,6 +37,7 @@ const args = z
         runs: { type: 'string' },
         'match-set': { type: 'string' },
         cold: { type: 'boolean' },
+        events: { type: 'string' },
       },
     }).values,
   );
@@ -321,6 +326,32 @@ function matchingBench(runs: number, set: MatchSet, kind: string): void {
   );
 }
 
+/** Events of a whole night delivered to a verifying receiver, beside the rate the night wrote its audit at. */
+async function eventsBench(store: Store, size: number): Promise<void> {
+  const f = await eventsNight(store, size, logger);
+  const kind = store.kind;
+  emit(
+    {
+      name: 'event_delivery',
+      size: f.people,
+      value: f.deliveredPerSecond,
+      unit: 'events/s',
+      baseline: 'audit_writes_per_s',
+      baselineValue: f.auditPerSecond,
+    },
+    kind,
+  );
+  emit({ name: 'event_fanout', size: f.people, value: f.fanOutPerSecond, unit: 'events/s' }, kind);
+  emit(
+    { name: 'events_created_once_in_order', size: f.createdExpected, value: f.createdReceivedOnce, unit: 'events' },
+    kind,
+  );
+  emit({ name: 'events_duplicates', size: f.people, value: f.duplicates, unit: 'events' }, kind);
+  emit({ name: 'events_out_of_order', size: f.people, value: f.outOfOrder, unit: 'events' }, kind);
+  emit({ name: 'events_unverified', size: f.people, value: f.refused, unit: 'deliveries' }, kind);
+  emit({ name: 'events_leavers_received', size: f.leaversExpected, value: f.leaversReceived, unit: 'events' }, kind);
+}
+
 async function main(): Promise<void> {
   if (args['match-set']) {
     // a labelled set from a file: matching figures only, no store
@@ -334,9 +365,13 @@ async function main(): Promise<void> {
     process.stderr.write(
       `uso-autoupdate bench on ${store.kind}, node ${machine.node}, ${machine.cores} cores; sizes ${sizes.join(', ')}\n`,
     );
-    if (!args.cold) await warmUp(store);
-    for (const size of sizes) await syncBench(store, size);
-    matchingBench(args.runs ?? (args.quick ? 3 : 5), labelledSet(7, args.quick ? 2000 : 10_000), store.kind);
+    if (args.events) await eventsBench(store, args.events);
+    else {
+      if (!args.cold) await warmUp(store);
+      for (const size of sizes) await syncBench(store, size);
+      matchingBench(args.runs ?? (args.quick ? 3 : 5), labelledSet(7, args.quick ? 2000 : 10_000), store.kind);
+      await eventsBench(store, args.quick ? 1000 : 10_000);
+    }
   } finally {
     await close();
   }

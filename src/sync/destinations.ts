@@ -4,8 +4,8 @@
 // the subscriber is added and again at every delivery, after DNS resolution, and the connection goes to exactly the
 // address checked (a name that resolves elsewhere by then cannot redirect it). Redirects are never followed.
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
 import { UsoError } from '../errors.js';
 
@@ -49,6 +49,10 @@ export function isInternalAddress(address: string): boolean {
   if (family === 0) return true;
   return internal.check(address, family === 4 ? 'ipv4' : 'ipv6');
 }
+
+// connections are kept open between deliveries (a subscriber takes a night's events one after another); a socket is
+// only ever opened to an address checked as below
+const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
 
 /** The URL's own problems (scheme, credentials), whatever it resolves to; throws `payload_invalid` with the reason. */
 export function checkDestinationUrl(text: string, policy: DestinationPolicy = {}): URL {
@@ -109,6 +113,7 @@ export async function postToDestination(
         method: 'POST',
         headers: { ...init.headers, 'content-length': String(Buffer.byteLength(init.body)) },
         lookup: pinned,
+        agent: url.protocol === 'https:' ? agents.https : agents.http,
         timeout: init.timeoutMs,
       },
       (res) => {
