@@ -182,6 +182,11 @@ const attendanceRoute = createRoute({
   },
 });
 
+/** The caller's address, where the server knows it (behind a proxy, the proxy's). */
+const clientAddress = (c: Context) =>
+  (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress ??
+  'unknown';
+
 const fail = (c: Context, status: 401 | 403 | 404 | 429, error: string, message: string) =>
   c.json({ error, message }, status);
 
@@ -220,20 +225,35 @@ export function apiRoutes(deps: ApiDeps): (app: Hono) => void {
   api.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   const limited = limiter(deps.perMinute ?? 120);
 
-  // every API request: a key that is ours and not revoked, within its rate
+  // a refused read is audited (who, which school, the status: counts, never what was asked for by name)
+  const refused = (actor: string, path: string, status: number) => {
+    const dfeNumber = /\/schools\/(\d{7})(?:\/|$)/.exec(path)?.[1];
+    return audit(db, {
+      at: new Date(),
+      actor,
+      action: 'api.refused',
+      ...(dfeNumber ? { dfeNumber } : {}),
+      detail: `HTTP ${status}`,
+    });
+  };
+  // every API request: a key that is ours and not revoked, within its rate; requests without one are limited too,
+  // per address, so keys cannot be guessed at speed
   api.use('/schools/*', async (c, next) => {
     const header = c.req.header('authorization') ?? '';
     const key = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
     const subscriber = key ? await subscriberByKey(db, key) : undefined;
-    if (!subscriber || subscriber.revokedAt)
-      return fail(c, 401, 'signature_invalid', 'a valid API key is required (Authorization: Bearer KEY)');
-    const wait = limited(subscriber._id);
+    const wait = limited(subscriber && !subscriber.revokedAt ? subscriber._id : `unknown:${clientAddress(c)}`);
     if (wait !== undefined) {
       c.header('retry-after', String(wait));
       return fail(c, 429, 'rate_limited', `too many requests: try again in ${wait} s`);
     }
+    if (!subscriber || subscriber.revokedAt) {
+      await refused('api:unknown', c.req.path, 401);
+      return fail(c, 401, 'signature_invalid', 'a valid API key is required (Authorization: Bearer KEY)');
+    }
     c.set('subscriber', subscriber);
     await next();
+    if (c.res.status === 403 || c.res.status === 404) await refused(`api:${subscriber._id}`, c.req.path, c.res.status);
   });
 
   /** The school, when the key may read it: 403 outside its scope, 404 unknown. */

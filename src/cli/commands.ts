@@ -12,6 +12,7 @@ import {
   listSubscribers,
   resumeSubscriber,
   revokeSubscriber,
+  rotateApiKey,
   rotateSecret,
 } from '../store/subscribers.js';
 import { deliveriesOf } from '../store/deliveries.js';
@@ -1110,11 +1111,19 @@ export const commands: Record<string, Command> = {
     },
   },
   'subscribers rotate': {
-    usage: 'subscribers rotate ID',
-    summary: 'A new signing secret; events are signed with it and the previous one until the next rotation',
-    async run(ctx, { positionals }) {
+    usage: 'subscribers rotate ID [--api-key]',
+    summary:
+      'A new signing secret (events are signed with it and the previous one until the next rotation); with --api-key, a new API key alone (the old one stops at once)',
+    options: { 'api-key': { type: 'boolean' } },
+    async run(ctx, { positionals, values }) {
       const id = z.string({ error: 'ID is required' }).min(1).parse(positionals[0]);
       const { db } = await ctx.store();
+      if (values['api-key']) {
+        const apiKey = await rotateApiKey(db, id);
+        if (!apiKey) throw new UsoError('not_found', `no subscriber ${id}`);
+        await audit(db, { at: new Date(), actor: ctx.actor, action: 'subscriber.key_rotated', detail: id });
+        return { human: `New API key (shown once): ${apiKey}`, json: { id, apiKey } };
+      }
       const secret = await rotateSecret(db, id);
       if (!secret) throw new UsoError('not_found', `no subscriber ${id}`);
       await audit(db, { at: new Date(), actor: ctx.actor, action: 'subscriber.rotated', detail: id });

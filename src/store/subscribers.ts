@@ -78,6 +78,13 @@ export async function rotateSecret(db: Db, id: string): Promise<string | undefin
   return secret;
 }
 
+/** A new API key alone (the old one stops working at once; the signing secrets stay); undefined for no such subscriber. */
+export async function rotateApiKey(db: Db, id: string): Promise<string | undefined> {
+  const apiKey = `uso_${randomBytes(24).toString('base64url')}`;
+  const res = await coll(db).updateOne({ _id: id }, { $set: { apiKeyHash: hashKey(apiKey) } });
+  return res.matchedCount === 1 ? apiKey : undefined;
+}
+
 export async function pauseSubscriber(db: Db, id: string, reason: string): Promise<boolean> {
   return (
     (

@@ -3,7 +3,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { auditEntries } from '../../src/store/audit.js';
 import { createApp, loggedPath } from '../../src/app.js';
 import { apiRoutes } from '../../src/api/index.js';
 import { upsertSchool } from '../../src/store/schools.js';
@@ -13,6 +14,7 @@ import { generateLocalAuthority } from '../../src/sync/integris/sim/generator.js
 import { deliverEvents, fanOut } from '../../src/sync/outbound.js';
 import { syncSchool } from '../../src/sync/process.js';
 import type { ExportFile } from '../../src/domain/records.js';
+import { uso } from '../helpers/cli.js';
 import { captureLogger } from '../helpers/log.js';
 import { grantRole } from '../../src/bot/access.js';
 import { queueLaDigests } from '../../src/bot/notify.js';
@@ -270,5 +272,54 @@ describe('outbound events and the read API', () => {
         ).status,
       );
     expect(statuses).toEqual([404, 404, 404, 429, 429]);
+  });
+
+  it('audits refused reads, limits guessed keys, and rotates an API key alone', async () => {
+    const db = ctx.store.db;
+    const sub = await addSubscriber(db, {
+      name: 'k',
+      url: 'https://k.example.org/',
+      events: ['*'],
+      scope: { laCode: '874' },
+      reports: ['students'],
+    });
+    const app = createApp({
+      store: ctx.store,
+      logger: captureLogger().logger,
+      routes: [apiRoutes({ db, perMinute: 3 })],
+    });
+    const get = (path: string, key: string) => app.request(path, { headers: { authorization: `Bearer ${key}` } });
+    // outside its scope: 403, audited as a refusal naming the school and the status
+    expect((await get('/api/v1/schools/3302000/accounts', sub.apiKey)).status).toBe(403);
+    const [refusal] = await auditEntries(db, { action: 'api.refused' }, 1);
+    expect(refusal).toMatchObject({ actor: `api:${sub.id}`, dfeNumber: '3302000', detail: 'HTTP 403' });
+    // keys guessed at speed: 401 each, audited, then limited like any key
+    const unknownBefore = (await auditEntries(db, { action: 'api.refused', actor: 'api:unknown' }, 100)).length;
+    const guesses = [];
+    for (let i = 0; i < 5; i++)
+      guesses.push((await get(`/api/v1/schools/${a.dfeNumber}/accounts`, `uso_guess${i}`)).status);
+    expect(guesses).toEqual([401, 401, 401, 429, 429]);
+    expect((await auditEntries(db, { action: 'api.refused', actor: 'api:unknown' }, 100)).length - unknownBefore).toBe(
+      3,
+    );
+    // a new key alone: the old one stops at once, the signing secret stays
+    const before = (await db.collection('subscribers').findOne({ _id: sub.id as never }))?.secrets;
+    process.env.MONGODB_URI = `${inject('mongoUri').replace(/\/?$/, '/')}${db.databaseName}`;
+    try {
+      const rotated = await uso('subscribers', 'rotate', sub.id, '--api-key', '--json');
+      expect(rotated.code, rotated.err).toBe(0);
+      const fresh = createApp({
+        store: ctx.store,
+        logger: captureLogger().logger,
+        routes: [apiRoutes({ db, perMinute: 30 })],
+      });
+      const read = (key: string) =>
+        fresh.request(`/api/v1/schools/${a.dfeNumber}/accounts`, { headers: { authorization: `Bearer ${key}` } });
+      expect((await read(sub.apiKey)).status).toBe(401);
+      expect((await read(rotated.json().apiKey)).status).not.toBe(401);
+      expect((await db.collection('subscribers').findOne({ _id: sub.id as never }))?.secrets).toEqual(before);
+    } finally {
+      delete process.env.MONGODB_URI;
+    }
   });
 });
