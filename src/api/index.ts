@@ -44,8 +44,9 @@ const Account = z
   .object({
     username: z.string(),
     kind: z.enum(['pupil', 'staff']),
-    legalForename: z.string(),
-    legalSurname: z.string(),
+    // absent only for someone who left the school before the service kept what they were when they left
+    legalForename: z.string().optional(),
+    legalSurname: z.string().optional(),
     preferredForename: z.string().optional(),
     preferredSurname: z.string().optional(),
     dateOfBirth: z.string().optional(),
@@ -56,7 +57,8 @@ const Account = z
     school: z.array(Association),
   })
   .openapi('Account', {
-    description: 'An account as the subscriber may see it: only the fields of reports it and the school accept',
+    description:
+      'An account as the subscriber may see it: only the fields of reports it and the school accept; someone who left the school as they were when they left (status unallocated, updatedAt when they left)',
   });
 
 const dfeParam = z
@@ -286,12 +288,12 @@ export function apiRoutes(deps: ApiDeps): (app: Hono) => void {
     const school = await schoolFor(c, dfeNumber);
     if (school instanceof Response) return school as never;
     const since = updatedSince ? new Date(updatedSince).toISOString() : undefined;
+    // `updatedSince` asks of each account as this school's subscribers see it (someone who left: when they left)
     const visible = (await accountsForSchool(db, dfeNumber))
-      .filter((a) => !since || a.updatedAt >= since)
       .sort((a, b) => (a.username < b.username ? -1 : a.username > b.username ? 1 : 0))
       .filter((a) => !after || a.username > after)
       .map((a) => accountFor(a, school, c.get('subscriber').reports))
-      .filter((a): a is NonNullable<typeof a> => !!a);
+      .filter((a): a is NonNullable<typeof a> => !!a && (!since || String(a.updatedAt) >= since));
     const page = visible.slice(0, limit);
     await audited(c, dfeNumber, 'accounts', page.length);
     return c.json(

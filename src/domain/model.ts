@@ -30,6 +30,11 @@ export interface Association {
   /** A non-MIS account kept on purpose: why, and when to list it for review again. */
   keptReason?: string;
   reviewOn?: IsoDate;
+  /**
+   * The person's details when this association ended, and when: what this school's subscribers go on seeing of
+   * someone who left (never what another school records of them now).
+   */
+  leftAs?: { at: string; fields: Partial<PersonFields> };
 }
 
 export interface PersonFields {
@@ -72,6 +77,14 @@ export interface Account extends PersonFields {
   /** Optimistic concurrency: every write checks and bumps it. */
   version: number;
 }
+
+/** The details an account carries now, for the record an association keeps when it ends. */
+export function detailsOf(account: Pick<Account, PersonKeys>): Partial<PersonFields> {
+  const out: Partial<PersonFields> = {};
+  for (const k of PERSON_FIELDS) if (account[k] !== undefined) Object.assign(out, { [k]: account[k] });
+  return out;
+}
+type PersonKeys = (typeof PERSON_FIELDS)[number];
 
 /** A new account for the person: active at its associations, made `now`, at version 0 (its username comes on insert). */
 export function newAccount(fields: PersonFields, associations: Association[], now: string): Omit<Account, 'username'> {

@@ -57,7 +57,11 @@ export const inScope = (s: SubscriberDoc, dfeNumber: string | undefined) =>
   !!dfeNumber &&
   ((s.scope.schools?.includes(dfeNumber) ?? false) || (!!s.scope.laCode && dfeNumber.startsWith(s.scope.laCode)));
 
-/** The account as a subscriber may see it: the fields of the reports both it and the school accept, at that school. */
+/**
+ * The account as a subscriber may see it: the fields of the reports both it and the school accept, at that school.
+ * Someone who has left the school is seen as they were when they left (the record their association kept then), never
+ * as another school records them now; one who left before such records were kept is seen without personal details.
+ */
 export function accountFor(
   account: Account,
   school: School,
@@ -68,18 +72,29 @@ export function accountFor(
   const report = role === 'pupil' ? 'students' : 'staff';
   if (!reports.includes(report) || !school.acceptedReports.includes(report)) return undefined;
   const groups = reports.includes('groups') && school.acceptedReports.includes('groups');
+  const stillHere = here.length === 0 || here.some((x) => x.status === 'active');
+  const left = stillHere
+    ? undefined
+    : here
+        .filter((x) => x.leftAs)
+        .sort((a, b) => a.leftAs!.at.localeCompare(b.leftAs!.at))
+        .at(-1)?.leftAs;
+  const details: Partial<Account> = stillHere ? account : (left?.fields ?? {});
   return {
     username: account.username,
     kind: account.kind,
-    legalForename: account.legalForename,
-    legalSurname: account.legalSurname,
-    ...(account.preferredForename ? { preferredForename: account.preferredForename } : {}),
-    ...(account.preferredSurname ? { preferredSurname: account.preferredSurname } : {}),
-    ...(account.dateOfBirth ? { dateOfBirth: account.dateOfBirth } : {}),
-    ...(account.upn ? { upn: account.upn } : {}),
-    ...(account.email ? { email: account.email } : {}),
-    status: account.status,
-    updatedAt: account.updatedAt,
+    ...(details.legalForename ? { legalForename: details.legalForename } : {}),
+    ...(details.legalSurname ? { legalSurname: details.legalSurname } : {}),
+    ...(details.preferredForename ? { preferredForename: details.preferredForename } : {}),
+    ...(details.preferredSurname ? { preferredSurname: details.preferredSurname } : {}),
+    ...(details.dateOfBirth ? { dateOfBirth: details.dateOfBirth } : {}),
+    ...(details.upn ? { upn: details.upn } : {}),
+    ...(details.email ? { email: details.email } : {}),
+    // at this school: someone who left is unallocated here, whatever they are elsewhere
+    status: stillHere ? account.status : 'unallocated',
+    updatedAt: stillHere
+      ? account.updatedAt
+      : (left?.at ?? `${here.at(-1)?.until ?? account.updatedAt.slice(0, 10)}T00:00:00.000Z`),
     school: here.map((x) => ({
       dfeNumber: x.dfeNumber,
       role: x.role,

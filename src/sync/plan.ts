@@ -17,6 +17,7 @@ import {
 import { findCandidates, scoreCandidate } from './match.js';
 import {
   accountStatus,
+  detailsOf,
   newAccount,
   PERSON_FIELDS,
   type Account,
@@ -279,6 +280,7 @@ function planLinkedPerson(state: Planning, p: MisPerson): boolean {
     const current = state.draft(linked);
     current.associations[idx] = next;
     if (detailsComeFrom(current, school.dfeNumber)) applyPerson(current, p.fields);
+    next.leftAs = { at: now, fields: detailsOf(current) };
     settleStatus(current);
     state.unallocations.push({
       kind: p.fields.kind,
@@ -525,6 +527,7 @@ function planAbsences(state: Planning): void {
       if (daysBetween(assoc.absentSince, today) < school.settings.graceDays) continue; // within the grace period
       assoc.status = 'ended';
       assoc.until = assoc.absentSince;
+      assoc.leftAs = { at: state.input.now, fields: detailsOf(current) };
       settleStatus(current);
       state.unallocations.push({
         kind: x.role,
