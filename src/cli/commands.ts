@@ -1070,7 +1070,10 @@ export const commands: Record<string, Command> = {
       const subs = await listSubscribers(db);
       const rows = [];
       for (const s of subs) {
-        const pending = (await deliveriesOf(db, s._id)).filter((d) => d.status === 'pending').length;
+        const waiting = (await deliveriesOf(db, s._id)).filter((d) => d.status === 'pending');
+        const pending = waiting.length;
+        // why the oldest waiting event has not gone (a refused address, a redirect, an error answer)
+        const lastError = waiting.find((d) => d.lastError)?.lastError;
         rows.push({
           id: s._id,
           name: s.name,
@@ -1080,12 +1083,15 @@ export const commands: Record<string, Command> = {
           reports: s.reports,
           state: s.revokedAt ? 'revoked' : s.pausedAt ? `paused: ${s.pauseReason ?? ''}` : 'active',
           pending,
+          ...(lastError ? { lastError } : {}),
+          ...(s.allowHttp ? { allowHttp: true } : {}),
+          ...(s.allowPrivate ? { allowPrivate: true } : {}),
         });
       }
       return {
         human:
           table([
-            ['ID', 'NAME', 'SCOPE', 'EVENTS', 'STATE', 'PENDING'],
+            ['ID', 'NAME', 'SCOPE', 'EVENTS', 'STATE', 'PENDING', 'LAST FAILURE'],
             ...rows.map((r) => [
               r.id,
               r.name,
@@ -1093,6 +1099,7 @@ export const commands: Record<string, Command> = {
               r.events.join(','),
               r.state,
               String(r.pending),
+              r.lastError ?? '',
             ]),
           ]) || 'No subscribers.',
         json: rows,

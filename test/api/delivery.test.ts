@@ -93,6 +93,16 @@ describe('outbound events across a night', () => {
     expect(target.ids).toEqual([]);
     const [first] = await deliveriesOf(ctx.store.db, r.id);
     expect(first).toMatchObject({ status: 'pending', lastError: 'HTTP 307: redirects are not followed' });
+    // and the operator sees why in the list
+    const { uso } = await import('../helpers/cli.js');
+    const { inject } = await import('vitest');
+    process.env.MONGODB_URI = `${inject('mongoUri').replace(/\/?$/, '/')}${ctx.store.db.databaseName}`;
+    try {
+      const listed = (await uso('subscribers', 'list', '--json')).json() as { id: string; lastError?: string }[];
+      expect(listed.find((x) => x.id === r.id)?.lastError).toBe('HTTP 307: redirects are not followed');
+    } finally {
+      delete process.env.MONGODB_URI;
+    }
     expect((await deliveriesOf(ctx.store.db, f.id)).every((d) => d.status === 'sent')).toBe(true);
     expect((await deliveriesOf(ctx.store.db, s.id)).some((d) => d.status === 'pending')).toBe(true);
   });
