@@ -200,7 +200,7 @@ export async function listMatches(ctx: ActionContext, actor: Actor, dfeNumber: s
  * From chat, an account that was not offered as a candidate may be chosen only if it is in the school's LA and
  * either unallocated or held only at schools the decider acts for: a forged button cannot bind another school's pupil.
  */
-function chatChoiceRule(ctx: ActionContext, actor: Actor): AccountChoiceRule {
+export function chatChoiceRule(ctx: ActionContext, actor: Actor): AccountChoiceRule {
   return async (account, school) => {
     if (!account.associations.some((x) => x.laCode === school.laCode)) return false;
     const active = new Set(account.associations.filter((x) => x.status === 'active').map((x) => x.dfeNumber));

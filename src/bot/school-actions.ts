@@ -30,7 +30,7 @@ import {
 import type { IsoDate } from '../domain/dates.js';
 import type { ReportName } from '../domain/records.js';
 import { actorKey, authorise, conversationsOfSchool, type Actor } from './access.js';
-import { listHeld, listMatches, listUnallocated, type ActionContext } from './actions.js';
+import { chatChoiceRule, listHeld, listMatches, listUnallocated, type ActionContext } from './actions.js';
 import type { ButtonData } from './chat-actions.js';
 import { messageFor } from './notify.js';
 import { enqueue } from './outbox.js';
@@ -185,7 +185,13 @@ export async function searchAccounts(
   await authorise(ctx.db, actor, input.dfeNumber, 'contact');
   const school = await getSchool(ctx.db, input.dfeNumber);
   if (!school || input.text.trim().length < 2) return [];
-  return (await searchLaAccounts(ctx.db, school.laCode, input.text)).map((a) => {
+  // only accounts the actor may choose (unallocated in the LA, or held only at schools they act for; an LA admin's
+  // whole LA): a contact finds nobody who is at another school, so a child cannot be located by name
+  const mayChoose = chatChoiceRule(ctx, actor);
+  const found = [];
+  for (const a of await searchLaAccounts(ctx.db, school.laCode, input.text))
+    if (await mayChoose(a, school)) found.push(a);
+  return found.map((a) => {
     const active = [...new Set(a.associations.filter((x) => x.status === 'active').map((x) => x.dfeNumber))];
     return {
       username: a.username,
@@ -205,7 +211,12 @@ export async function confirmMatch(
   if (!match || match.status !== 'open')
     throw new UsoError('stale_action', `MIS person ${input.personId} is no longer waiting to be matched`);
   const account = await getAccount(ctx.db, input.username);
-  if (!account) throw new UsoError('not_found', `account ${input.username} does not exist`);
+  const school = await getSchool(ctx.db, input.dfeNumber);
+  // an offered candidate, or an account the actor may choose; anything else is refused the same way whether or not
+  // it exists, so a forged choice learns nothing
+  const offered = match.candidates.some((c) => c.username === input.username);
+  if (!account || !school || !(offered || (await chatChoiceRule(ctx, actor)(account, school))))
+    throw new UsoError('forbidden', 'you may not choose that account for this person');
   return {
     kind: 'confirm_match',
     dfeNumber: input.dfeNumber,

@@ -5,7 +5,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { createLinkCode } from '../../src/bot/access.js';
 import { createSlack } from '../../src/bot/slack/app.js';
-import { getAccount } from '../../src/store/accounts.js';
+import { getAccount, insertAccounts } from '../../src/store/accounts.js';
+import { linkedAccount, pupil, school as school_ } from '../helpers/people.js';
 import { getMatch } from '../../src/store/matches.js';
 import { requestAccount } from '../../src/sync/school-admin.js';
 import type { ExportFile } from '../../src/domain/records.js';
@@ -433,6 +434,28 @@ describe('Slack', () => {
     expect(options.options.find((o) => o.value === right)!.text.text).toMatch(
       /Tommy Whitfield-Oduya \(.+\) · born \? · 2092000/,
     );
+
+    // another school's pupil with a like surname is never offered to this school's admins, and a forged choice of
+    // them is refused without a word about them
+    await insertAccounts(db, [
+      linkedAccount(
+        'tomas.whitfield',
+        pupil({ legalForename: 'Tomas', legalSurname: 'Whitfield-Odell', dateOfBirth: '2014-02-02' }),
+        school_('2092777'),
+      ),
+    ]);
+    const offered = await suggest('uso_match_other', menuBlock.block_id!, 'whitfield-od');
+    expect(offered.options.map((o) => o.value)).not.toContain('tomas.whitfield');
+    expect(JSON.stringify(offered)).not.toContain('Odell');
+    const said: string[] = [];
+    const record = (b: unknown) => (said.push(JSON.stringify(b)), true);
+    nock('https://slack.com').persist().post(/.*/, record).reply(200, { ok: true });
+    nock('https://hooks.slack.com').persist().post(/.*/, record).reply(200, { ok: true });
+    await choose('uso_match_other', menuBlock.block_id!, 'tomas.whitfield');
+    await vi_waitFor(() => said.length > 0);
+    expect(said.join('\n')).toContain('you may not choose that account');
+    expect(said.join('\n')).not.toMatch(/Odell|Tomas|2014/);
+    nock.cleanAll();
 
     // choosing it shows the account before matching; the match then lands on it
     shown = undefined;

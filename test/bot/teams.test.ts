@@ -9,7 +9,8 @@ import { notifyRun, queueLaDigests } from '../../src/bot/notify.js';
 import { deliverDue, outboxItem } from '../../src/bot/outbox.js';
 import { createTeams } from '../../src/bot/teams/app.js';
 import { cardProblems, type AdaptiveCard } from '../../src/bot/views/cards.js';
-import { getAccount } from '../../src/store/accounts.js';
+import { getAccount, insertAccounts } from '../../src/store/accounts.js';
+import { linkedAccount, pupil, school as school_ } from '../helpers/people.js';
 import { getMatch } from '../../src/store/matches.js';
 import { getSchool, updateSchool } from '../../src/store/schools.js';
 import { requestAccount } from '../../src/sync/school-admin.js';
@@ -551,8 +552,26 @@ describe('Teams', () => {
     expect(res.status).toBe(200);
     const results = ((await res.json()) as { value: { results: { title: string; value: string }[] } }).value.results;
     expect(results.map((r) => r.value)).toContain(right);
+    // another school's pupil with a like surname is never offered, and a forged choice of them is refused without a
+    // word about them
+    await insertAccounts(db, [
+      linkedAccount(
+        'tomas.whitfield',
+        pupil({ legalForename: 'Tomas', legalSurname: 'Whitfield-Odell', dateOfBirth: '2014-02-02' }),
+        school_('2092777'),
+      ),
+    ]);
+    const again = await send(searchInvoke('uso.accounts', 'whitfield-od', { from: CONTACT }));
+    const offered = JSON.stringify(await again.json());
+    expect(offered).not.toContain('tomas.whitfield');
+    expect(offered).not.toContain('Odell');
     // the chosen account arrives with the button (associatedInputs); it is shown before the match
     const show = actionsIn(searchCard).find((a) => a.verb === 'uso.chooseAccount')!;
+    const forged = JSON.stringify(
+      (await press({ ...show, data: { ...show.data, u: 'tomas.whitfield' } }, { from: CONTACT })).body,
+    );
+    expect(forged).toContain('you may not choose that account');
+    expect(forged).not.toMatch(/Odell|Tomas|2014/);
     const confirm = (await press({ ...show, data: { ...show.data, u: right } }, { from: CONTACT })).body.value;
     expect(JSON.stringify(confirm)).toContain(`(${right}), born unknown?`);
     await press(
