@@ -8,6 +8,7 @@ import { createSlack } from '../../src/bot/slack/app.js';
 import { getAccount, insertAccounts } from '../../src/store/accounts.js';
 import { linkedAccount, pupil, school as school_ } from '../helpers/people.js';
 import { getMatch } from '../../src/store/matches.js';
+import { removeExclusion } from '../../src/store/exclusions.js';
 import { requestAccount } from '../../src/sync/school-admin.js';
 import type { ExportFile } from '../../src/domain/records.js';
 import { syncSchool } from '../../src/sync/process.js';
@@ -522,6 +523,23 @@ describe('Slack', () => {
       ),
     ).toBe('');
     await vi_waitFor(() => said.isDone());
+    // a forged form naming another channel: the answer goes to the person who submitted it, privately, never there
+    const channels: string[] = [];
+    nock('https://slack.com')
+      .post('/api/chat.postMessage', (b) => (channels.push(String(b.channel)), true))
+      .reply(200, { ok: true, ts: '2' });
+    await submit(
+      'uso_form_exclusion',
+      { d: school.dfeNumber, ch: 'CSOMEONE_ELSES' },
+      {
+        forename: { forename: { value: 'Forged' } },
+        surname: { surname: { value: 'Channel' } },
+        dob: { dob: { selected_date: null } },
+      },
+    );
+    await vi_waitFor(() => channels.length > 0);
+    expect(channels).toEqual(['UHEAD']);
+    await removeExclusion(db, school.dfeNumber, 'Forged', 'Channel');
     const testPupil = { ...lookAlike('TEST-1', 'Pupil'), legalForename: 'Test', dateOfBirth: '2016-05-01' };
     const night = async (seq: number) => {
       await db.collection('leases').deleteMany({});

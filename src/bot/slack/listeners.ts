@@ -13,7 +13,7 @@ import type {
 import type { Db } from 'mongodb';
 import { isUsoError } from '../../errors.js';
 import type { Logger } from '../../log.js';
-import { unlinkConversation, type Actor } from '../access.js';
+import { conversationsOfSchool, unlinkConversation, type Actor } from '../access.js';
 import * as actions from '../actions.js';
 import { parseButtonData, selection, type ButtonData, type ChatAction, type FormId } from '../chat-actions.js';
 import { newAccountsCsv } from '../csv.js';
@@ -361,7 +361,16 @@ export const formSubmitted =
     try {
       const done = render(await submitForm(deps.ctx, actor, id, meta, modalValues(view.state.values)));
       await ack();
-      if (meta.ch) await client.chat.postMessage({ channel: meta.ch, text: done.text, blocks: done.blocks as never });
+      // the answer goes where the form came from only when that is a channel linked to the school in this workspace
+      // (the metadata comes back from the client and could name any channel); otherwise to the person, privately
+      const team = actor.workspace;
+      const linked =
+        meta.ch !== undefined &&
+        (await conversationsOfSchool(deps.ctx.db, meta.d)).some(
+          (l) => l.platform === 'slack' && l.workspace === team && l.conversation === meta.ch,
+        );
+      const channel = linked ? meta.ch! : actor.userId;
+      await client.chat.postMessage({ channel, text: done.text, blocks: done.blocks as never });
     } catch (err) {
       if (err instanceof FormErrors) return ack({ response_action: 'errors', errors: err.fields });
       if (!isUsoError(err)) throw err;
