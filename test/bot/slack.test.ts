@@ -1,7 +1,7 @@
 // Signed Slack requests into the Hono app, with only Slack's Web API intercepted (nock).
 import { createHmac } from 'node:crypto';
 import nock from 'nock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { createLinkCode } from '../../src/bot/access.js';
 import { createSlack } from '../../src/bot/slack/app.js';
@@ -33,6 +33,8 @@ import { useFreshStoreEachTest } from '../helpers/store.js';
 const ctx = useFreshStoreEachTest();
 const SECRET = 'slack-signing-secret';
 let app: ReturnType<typeof createApp>;
+/** What Bolt and the Web API client logged (at debug level) in the current case. */
+let slackLog: ReturnType<typeof captureLogger>;
 
 function sign(body: string, ts = Math.floor(Date.now() / 1000)) {
   return {
@@ -126,9 +128,10 @@ beforeEach(async () => {
   await seedChatSchool(db, [['NEW-TOM', 'Whitfield']]);
   await linkSlackChannel(ctx.store.db);
   const scheduler = await chatScheduler(db);
+  slackLog = captureLogger('debug');
   const slack = createSlack({
     db,
-    logger: captureLogger().logger,
+    logger: slackLog.logger,
     signingSecret: SECRET,
     token: 'xoxb-test',
     botUserId: 'UBOT',
@@ -136,6 +139,14 @@ beforeEach(async () => {
     scheduler,
   });
   app = createApp({ store: ctx.store, logger: captureLogger().logger, routes: [slack.routes] });
+});
+
+// whatever a case did, the chat SDK's log (at debug level, where it logs request bodies) names no pupil
+afterEach(() => {
+  const text = slackLog.text();
+  const names = [...school.students.map((p) => p.legalSurname), 'Whitfield'].filter((n) => n.length >= 6);
+  for (const name of names) expect(text, 'a pupil name reached the log').not.toMatch(new RegExp(`\\b${name}\\b`));
+  expect(text).not.toMatch(/\b\d{4}-\d{2}-\d{2}\b.*born|[A-Z]\d{12}/);
 });
 
 describe('Slack', () => {

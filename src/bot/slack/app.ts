@@ -27,18 +27,31 @@ export interface SlackOptions {
   senders?: ChatSenders;
 }
 
+/**
+ * What of one of Bolt's (or the Web API client's) log arguments may be logged: an error's message, and of a text the
+ * part before any payload it quotes (at debug level they log request and response bodies: messages with pupils' names,
+ * usernames, birth years). Objects are never logged, at any level: they are those bodies.
+ */
+export function loggableText(m: unknown): string {
+  if (m instanceof Error)
+    return m.message
+      .split('\n')[0]!
+      .replace(/[{["'].*$/s, '')
+      .slice(0, 200);
+  if (typeof m !== 'string') return `[${m === null ? 'null' : typeof m}]`;
+  return m
+    .split('\n')[0]!
+    .replace(/[{["'`].*$/s, '…')
+    .slice(0, 200);
+}
+
 /** Bolt's logger interface over the service's logger: its messages become JSON lines with `source: bolt`. */
-function boltLogger(logger: Logger): BoltLogger {
+export function boltLogger(logger: Logger): BoltLogger {
   const child = logger.child({ source: 'bolt' });
   const line =
     (level: 'debug' | 'info' | 'warn' | 'error') =>
     (...msgs: unknown[]) =>
-      child[level](
-        msgs
-          .map((m) => (m instanceof Error ? m.message : typeof m === 'string' ? m : JSON.stringify(m)))
-          .join(' ')
-          .slice(0, 1000),
-      );
+      child[level](msgs.map(loggableText).join(' ').slice(0, 500));
   return {
     debug: line('debug'),
     info: line('info'),
