@@ -597,6 +597,7 @@ export const commands: Record<string, Command> = {
       const rows = [
         ['KIND', report.dryRun ? 'WOULD REMOVE' : 'REMOVED'],
         ['export files', String(report.exports)],
+        ['export files never processed', String(report.unprocessedExports)],
         ['run outcomes', String(report.runOutcomes)],
         ['sent chat messages', String(report.sentMessages)],
         ['link codes', String(report.linkCodes)],

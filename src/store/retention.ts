@@ -18,6 +18,18 @@ export async function exportsBeyond(
   return [...bySchool.values()].flatMap((list) => list.sort((a, b) => b.seq - a.seq).slice(keep));
 }
 
+/** Exports never processed (a paused school's, a failed run's) saved before the cutoff: kept no longer than that. */
+export async function unprocessedExportsBefore(
+  db: Db,
+  cutoff: Date,
+): Promise<{ _id: ObjectId; dfeNumber: string; seq: number }[]> {
+  return db
+    .collection<{ _id: ObjectId; dfeNumber: string; seq: number; processedAt?: Date; savedAt: Date }>('exports')
+    .find({ processedAt: { $exists: false }, savedAt: { $lt: cutoff } })
+    .project<{ _id: ObjectId; dfeNumber: string; seq: number }>({ _id: 1, dfeNumber: 1, seq: 1 })
+    .toArray();
+}
+
 /** Deletes exports and every chunk of them; returns the chunks deleted. */
 export async function deleteExports(db: Db, ids: readonly ObjectId[]): Promise<number> {
   if (ids.length === 0) return 0;

@@ -14,7 +14,7 @@ import { lastProcessedExport } from '../store/exports.js';
 import { audit } from '../store/audit.js';
 import { runByKey } from '../store/runs.js';
 import { claimOnce, releaseClaim } from '../store/leases.js';
-import { getSchool, listSchools, updateSchool, upsertSchool } from '../store/schools.js';
+import { getSchool, globalPause, listSchools, updateSchool, upsertSchool } from '../store/schools.js';
 import { todayIn } from '../domain/dates.js';
 import type { IntegrisClient } from './integris/client.js';
 import { processExport, recordFailedExport, takeExport, type RunSummary } from './process.js';
@@ -167,24 +167,25 @@ export class Scheduler {
       await this.options.onNothingAccepted?.(dfeNumber);
       return;
     }
+    const deps = {
+      db,
+      logger: this.options.logger,
+      integris: this.options.integris,
+      timeZone: this.options.timeZone,
+      now: this.now,
+    };
+    // a paused school (or every school paused) exports nothing: its run is recorded as skipped, and no copy of the
+    // school's data is taken that nothing would use
+    if (school.settings.paused || (await globalPause(db)).paused) {
+      await processExport(deps, dfeNumber, { trigger });
+      return;
+    }
     const runKey = trigger === 'nightly' ? this.nightKey(dfeNumber) : undefined;
     if (runKey && !(await this.claimNight(runKey))) return; // another worker has this night
     const updatedSince = trigger === 'webhook' ? (await lastProcessedExport(db, dfeNumber))?.exportedAt : undefined;
     let meta;
     try {
-      meta = await this.withTouch(job, () =>
-        takeExport(
-          {
-            db,
-            logger: this.options.logger,
-            integris: this.options.integris,
-            timeZone: this.options.timeZone,
-            now: this.now,
-          },
-          dfeNumber,
-          { updatedSince },
-        ),
-      );
+      meta = await this.withTouch(job, () => takeExport(deps, dfeNumber, { updatedSince }));
     } catch (err) {
       // a failed export is a failed run in `uso status`; Agenda retries the job with backoff
       const e = await recordFailedExport(

@@ -27,6 +27,7 @@ import {
   type ExportMeta,
 } from '../store/exports.js';
 import { exclusionKeys } from '../store/exclusions.js';
+import { deleteExports } from '../store/retention.js';
 import { letGo, renewLease, takeLease, type LetGo } from '../store/leases.js';
 import { matchesForRun, saveHeldMatches, type MatchDoc } from '../store/matches.js';
 import { finishRun, recordPlan, startRun, type RunDoc } from '../store/runs.js';
@@ -567,5 +568,8 @@ export async function syncSchool(
   } catch (err) {
     throw await recordFailedExport(deps.db, dfeNumber, options.trigger, err);
   }
-  return processExport(deps, dfeNumber, { ...options, seq: saved.meta.seq, saved });
+  const run = await processExport(deps, dfeNumber, { ...options, seq: saved.meta.seq, saved });
+  // a dry run, or a run a pause skipped, leaves no export behind: nothing was done with it
+  if (options.dryRun || run.status === 'skipped') await deleteExports(deps.db, [saved.meta._id]);
+  return run;
 }

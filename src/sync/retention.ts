@@ -1,6 +1,7 @@
 // The retention job: children's data is kept only as long as it is needed. Run daily by the scheduler and at once by
 // `uso retention`; idempotent (a second run removes nothing), and audited as counts. It removes processed export
-// files beyond the newest few per school (never one that has not been processed), the per-record outcomes of old
+// files beyond the newest few per school, exports never processed once they are as old as the newest kept would be
+// (a paused school's, a failed run's: UNPROCESSED_KEEP_DAYS), the per-record outcomes of old
 // runs (their counts stay on the run), and the service's finished bookkeeping. The audit itself is kept: it holds
 // usernames and actions, no personal details beyond that.
 import type { Db } from 'mongodb';
@@ -14,6 +15,7 @@ import {
   deleteRunOutcomes,
   exportsBeyond,
   finishedBookkeeping,
+  unprocessedExportsBefore,
   runOutcomesBefore,
 } from '../store/retention.js';
 
@@ -26,12 +28,17 @@ export interface RetentionSettings {
   revokeGraceDays: number;
 }
 
+/** An export never processed is kept this long at most (a run that failed is retried well within it). */
+export const UNPROCESSED_KEEP_DAYS = 14;
+
 /** Delivered chat messages are kept this long, so run summaries posted in that time can still be updated in place. */
 const SENT_MESSAGE_KEEP_DAYS = 35;
 
 export interface RetentionReport {
   dryRun: boolean;
   exports: number;
+  /** Exports never processed, older than UNPROCESSED_KEEP_DAYS. */
+  unprocessedExports: number;
   exportChunks?: number;
   runOutcomes: number;
   sentMessages: number;
@@ -52,6 +59,7 @@ export async function runRetention(
   const now = options.now ?? new Date();
   const dryRun = options.dryRun ?? false;
   const exports = await exportsBeyond(db, settings.exportKeepNights);
+  const unprocessed = await unprocessedExportsBefore(db, new Date(now.getTime() - UNPROCESSED_KEEP_DAYS * 86_400_000));
   const outcomes = await runOutcomesBefore(db, new Date(now.getTime() - settings.runOutcomeKeepDays * 86_400_000));
   const bookkeeping = await finishedBookkeeping(
     db,
@@ -62,6 +70,7 @@ export async function runRetention(
   const report: RetentionReport = {
     dryRun,
     exports: exports.length,
+    unprocessedExports: unprocessed.length,
     runOutcomes: outcomes.length,
     sentMessages: bookkeeping.outbox,
     linkCodes: bookkeeping.linkCodes,
@@ -85,7 +94,7 @@ export async function runRetention(
   report.erasedReports = withdrawn.reports.reduce((n, r) => n + r.reports.length, 0);
   report.exportChunks = await deleteExports(
     db,
-    exports.map((e) => e._id),
+    [...exports, ...unprocessed].map((e) => e._id),
   );
   await deleteRunOutcomes(db, outcomes);
   const removed = Object.entries(report).filter(([k, v]) => k !== 'dryRun' && v);

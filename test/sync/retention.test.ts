@@ -13,7 +13,7 @@ import * as alerts from '../../src/bot/alerts.js';
 import { queueLaDigests } from '../../src/bot/notify.js';
 import { Scheduler } from '../../src/sync/jobs.js';
 import { erasureDay } from '../../src/sync/revocation.js';
-import { processExport, syncSchool } from '../../src/sync/process.js';
+import { processExport, syncSchool, takeExport } from '../../src/sync/process.js';
 import { runRetention } from '../../src/sync/retention.js';
 import { simulatedIntegris } from '../helpers/integris.js';
 import { captureLogger } from '../helpers/log.js';
@@ -40,9 +40,9 @@ describe('retention', () => {
         .sort({ seq: 1 })
         .toArray();
     expect((await exports()).map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-    // an export stored but not processed yet is kept whatever its age
-    const waiting = await syncSchool(deps, s.dfeNumber, { trigger: 'cli', today: la.today, dryRun: true });
-    expect(waiting.status).toBe('dry_run');
+    // an export stored but not processed yet is kept (until the bound for those: see retention-gaps.test.ts)
+    const waiting = await takeExport(deps, s.dfeNumber, { today: la.today });
+    expect(waiting.processedAt).toBeUndefined();
 
     const settings = { exportKeepNights: 3, runOutcomeKeepDays: 400, revokeGraceDays: 14 };
     const preview = await runRetention(db, settings, { dryRun: true });
