@@ -3,6 +3,7 @@
 // Messages go through the outbox.
 import type { Db } from 'mongodb';
 import { VIOLATION_WORDS, type IdentityViolation } from '../domain/invariants.js';
+import { fanOutCursor, LAG_ALERT_SECONDS } from '../sync/outbound.js';
 import { schoolStatus } from '../sync/status.js';
 import type { RunSummary } from '../sync/process.js';
 import { conversationsOfSchool } from './access.js';
@@ -67,6 +68,7 @@ export async function queueLaDigests(
   identity: ReadonlyMap<string, ReadonlyMap<IdentityViolation['kind'], number>> = new Map(),
 ): Promise<number> {
   const admins = await laAdmins(db);
+  const lagSeconds = admins.length ? ((await fanOutCursor(db))?.lagSeconds ?? 0) : 0;
   const statuses = admins.length ? (await schoolStatus(db)).schools : [];
   const paused = admins.length ? (await listSubscribers(db)).filter((s) => s.pausedAt && !s.revokedAt) : [];
   const alertsBySchool = new Map<string, string[]>();
@@ -98,6 +100,10 @@ export async function queueLaDigests(
         lines.push(
           `• event subscriber ${bold(sub.name)} is paused: ${sub.pauseReason ?? 'deliveries kept failing'} (the operator resumes it with \`uso subscribers resume\`)`,
         );
+    if (lagSeconds > LAG_ALERT_SECONDS)
+      lines.push(
+        `• events to the services that trust USO are ${Math.round(lagSeconds / 360) / 10} h behind the changes (see \`uso_events_fanout_lag_seconds\`)`,
+      );
     const problems = identity.get(admin.laCode);
     if (problems?.size)
       lines.push(

@@ -110,6 +110,9 @@ export function accountFor(
   };
 }
 
+/** Where the fan-out's cursor stands, and how far behind it was left at its last pass. */
+export const fanOutCursor = (db: Db) => getAuditCursor(db, CURSOR);
+
 export interface FanOutOptions {
   now?: Date;
   /** Entries younger than this wait for the next pass (SETTLE_MS; tests that wrote everything already pass 0). */

@@ -294,3 +294,23 @@ describe('deliveries and data protection', () => {
     expect(await deliveriesOf(db, watcher.id)).toEqual([]);
   });
 });
+
+describe('fan-out lag', () => {
+  it("says in the LA admins' digest when events are over an hour behind", async () => {
+    const db = ctx.store.db;
+    const { grantRole } = await import('../../src/bot/access.js');
+    const { queueLaDigests } = await import('../../src/bot/notify.js');
+    await upsertSchool(db, { dfeNumber: '2092000', name: 'S', laCode: '209', acceptedReports: ['students'] });
+    await grantRole(db, { platform: 'cli', userId: 'ops', displayName: 'ops' }, '2092000', 'slack:T8:ULA', 'la');
+    await db
+      .collection('globals')
+      .replaceOne(
+        { _id: 'outbound:cursor' as never },
+        { entryId: '0'.repeat(24), at: new Date(), lagSeconds: 7200 },
+        { upsert: true },
+      );
+    expect(await queueLaDigests(db, '2026-12-01')).toBe(1);
+    const digest = await db.collection('outbox').findOne({ _id: 'digest:2026-12-01:slack:T8:ULA' as never });
+    expect(digest?.message.text).toContain('events to the services that trust USO are 2 h behind');
+  });
+});
