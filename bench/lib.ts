@@ -5,12 +5,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BSON, type CommandStartedEvent, type CommandSucceededEvent, type MongoClient } from 'mongodb';
-import { reportNames, type ExportFile } from '../src/domain/records.js';
+import { reportNames } from '../src/domain/records.js';
 import { ensureRosters } from '../src/store/accounts.js';
 import { ensureIndexes, openStore, storeFrom, type Store } from '../src/store/index.js';
 import type { Logger } from '../src/log.js';
 import { upsertSchool } from '../src/store/schools.js';
-import { generateLocalAuthority, type SimLocalAuthority, type SimSchool } from '../src/sync/integris/sim/generator.js';
+import { generateLocalAuthority, type SimLocalAuthority } from '../src/sync/integris/sim/generator.js';
 
 /** The store a bench runs on: MongoDB when MONGODB_URI is set, else an embedded one in a temporary folder. */
 export async function openBenchStore(logger: Logger): Promise<{ store: Store; close(): Promise<void> }> {
@@ -77,20 +77,7 @@ export async function measured<T>(
   }
 }
 
-export function exportOf(school: SimSchool, exportedAt: string): ExportFile {
-  const file: ExportFile = {
-    dfeNumber: school.dfeNumber,
-    exportedAt,
-    source: 'integris',
-    reports: {},
-    completeness: {},
-  };
-  for (const r of reportNames) {
-    file.reports[r] = school[r];
-    file.completeness[r] = { totalRecords: school[r].length, pages: Math.ceil(school[r].length / 500) };
-  }
-  return file;
-}
+export { exportOf } from '../src/sync/integris/sim/export-file.js';
 
 /**
  * What a stretch of work costs the store, whatever the store's speed: commands sent, documents returned and bytes

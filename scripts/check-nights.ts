@@ -24,9 +24,8 @@ import { upsertSchool } from '../src/store/schools.js';
 import { checkStore } from '../src/sync/doctor.js';
 import { ageOneNight, generateLocalAuthority, type SimLocalAuthority } from '../src/sync/integris/sim/generator.js';
 import { processExport, takeExport, type SyncDeps } from '../src/sync/process.js';
-import type { ExportFile } from '../src/domain/records.js';
+import { exportOf } from '../src/sync/integris/sim/export-file.js';
 
-const reportNames = ['students', 'staff', 'contacts', 'groups', 'attendance'] as const;
 const logger = createLogger({ level: 'silent', pretty: false });
 
 const count = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -103,21 +102,6 @@ function shareAcrossSchools(la: SimLocalAuthority, rnd: () => number): void {
       dateOfBirth: model.dateOfBirth,
     });
   });
-}
-
-function exportOf(school: SimLocalAuthority['schools'][number], exportedAt: string): ExportFile {
-  const file: ExportFile = {
-    dfeNumber: school.dfeNumber,
-    exportedAt,
-    source: 'integris',
-    reports: {},
-    completeness: {},
-  };
-  for (const r of reportNames) {
-    file.reports[r] = school[r];
-    file.completeness[r] = { totalRecords: school[r].length, pages: Math.ceil(school[r].length / 500) };
-  }
-  return file;
 }
 
 // ---- a worker: runs the schools it is given, C at once, one JSON line per school done ----
