@@ -22,6 +22,7 @@ export const schoolImportSchema = z.array(
           paused: z.boolean(),
           exportTime: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/),
           attendanceRetentionDays: z.number().int().min(1).max(400),
+          leaverVisibleDays: z.number().int().min(0).max(3650),
         })
         .partial()
         .optional(),

@@ -117,6 +117,8 @@ export interface SchoolSettings {
   exportTime: string;
   /** Days of attendance marks kept. */
   attendanceRetentionDays: number;
+  /** Days after someone leaves during which the school's subscribers still see them (as they were when they left). */
+  leaverVisibleDays: number;
 }
 
 export const defaultSchoolSettings: SchoolSettings = {
@@ -129,6 +131,7 @@ export const defaultSchoolSettings: SchoolSettings = {
   paused: false,
   exportTime: '18:00',
   attendanceRetentionDays: 35,
+  leaverVisibleDays: 365,
 };
 
 export interface School {

@@ -137,3 +137,8 @@ export async function deletePendingOf(db: Db, subscriberIds: readonly string[]):
     removed += (await coll(db).deleteMany({ subscriberId, status: 'pending' })).deletedCount;
   return removed;
 }
+
+/** A school's undelivered events (its grant revoked past the grace period: nothing of it may go now). */
+export async function deletePendingAboutSchool(db: Db, dfeNumber: string): Promise<number> {
+  return (await coll(db).deleteMany({ 'event.dfeNumber': dfeNumber, status: 'pending' })).deletedCount;
+}

@@ -66,6 +66,7 @@ export function accountFor(
   account: Account,
   school: School,
   reports: readonly string[],
+  now = new Date(),
 ): Record<string, unknown> | undefined {
   const here = account.associations.filter((x) => x.dfeNumber === school.dfeNumber);
   const role = here.at(-1)?.role ?? account.kind;
@@ -79,6 +80,10 @@ export function accountFor(
         .filter((x) => x.leftAs)
         .sort((a, b) => a.leftAs!.at.localeCompare(b.leftAs!.at))
         .at(-1)?.leftAs;
+  // and once the school's time for seeing leavers has passed, not at all
+  const leftOn = left?.at ?? (here.at(-1)?.until ? `${here.at(-1)!.until}T00:00:00.000Z` : undefined);
+  const visibleDays = school.settings.leaverVisibleDays ?? 365;
+  if (!stillHere && leftOn && Date.parse(leftOn) + visibleDays * 86_400_000 < now.getTime()) return undefined;
   const details: Partial<Account> = stillHere ? account : (left?.fields ?? {});
   return {
     username: account.username,

@@ -3,6 +3,7 @@
 // accounts leave it as leavers do (held behind the usual guard); a report no longer shared or accepted has its
 // stored data erased. Run by the daily retention job; each erasure is audited, once.
 import type { Db } from 'mongodb';
+import { deletePendingAboutSchool } from '../store/deliveries.js';
 import type { Logger } from '../log.js';
 import { audit } from '../store/audit.js';
 import { deleteSchoolExports, eraseSchoolReports } from '../store/erasure.js';
@@ -49,6 +50,8 @@ export async function eraseWithdrawnData(
     ) {
       const data = await eraseSchoolReports(db, school.dfeNumber, reportNames);
       const files = await deleteSchoolExports(db, school.dfeNumber);
+      // events about the school not yet delivered go too (those its accounts leaving queue now are not about data)
+      await deletePendingAboutSchool(db, school.dfeNumber);
       // the school's accounts leave it as leavers do: over the school's threshold they are held for its head
       if (school.acceptedReports.some((r) => r === 'students' || r === 'staff'))
         await syncSchool({ db, logger: options.logger }, school.dfeNumber, {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { apiRoutes } from '../../src/api/index.js';
 import { allAccounts } from '../../src/store/accounts.js';
-import { upsertSchool } from '../../src/store/schools.js';
+import { getSchool, updateSchool, upsertSchool } from '../../src/store/schools.js';
 import { addSubscriber } from '../../src/store/subscribers.js';
 import { generateLocalAuthority } from '../../src/sync/integris/sim/generator.js';
 import { syncSchool } from '../../src/sync/process.js';
@@ -82,5 +82,13 @@ describe('ex-pupils through the read API', () => {
     // a delta since the pupil left does not list them again for B's changes
     const since = (await get(`/accounts?limit=500&updatedSince=${encodeURIComponent(leftAt)}`)).accounts;
     expect(since.map((x: { username: string }) => x.username)).not.toContain(username);
+    // once the school's time for seeing leavers has passed, not at all
+    await updateSchool(db, a.dfeNumber, {
+      settings: { ...(await getSchool(db, a.dfeNumber))!.settings, leaverVisibleDays: 0 },
+    });
+    expect((await get(`/accounts/${username}`)).error).toBe('not_found');
+    expect((await get('/accounts?limit=500')).accounts.map((x: { username: string }) => x.username)).not.toContain(
+      username,
+    );
   });
 });
