@@ -219,8 +219,8 @@ export interface DeliveryOptions {
   timeoutMs?: number;
 }
 
-/** Deliveries read at once per subscriber. */
-const DELIVERY_PAGE = 100;
+/** Deliveries read at once per subscriber: one read of a page costs a scan of the collection on the embedded store. */
+const DELIVERY_PAGE = 1000;
 
 /**
  * Posts each subscriber's due events in order; returns how many were delivered and how many attempts failed. Each
