@@ -11,7 +11,7 @@ import { openMatches } from '../../src/store/matches.js';
 import { getRun, lastRun, startRun } from '../../src/store/runs.js';
 import { upsertSchool } from '../../src/store/schools.js';
 import type { ExportFile, Student } from '../../src/domain/records.js';
-import { processExport, syncSchool, type SyncDeps } from '../../src/sync/process.js';
+import { processExport, syncSchool, takeExport, type SyncDeps } from '../../src/sync/process.js';
 import { recoverInterruptedRuns } from '../../src/sync/recovery.js';
 import { captureLogger } from '../helpers/log.js';
 import { stallProxy } from '../helpers/stall-proxy.js';
@@ -267,7 +267,7 @@ describe('a run that stops half way', () => {
     await school('2094020');
     const file = exportOf('2094020', students(30, '2B', 'Pryce'));
     // a process that died after writing: a running run with a dead lease, one account written but not audited
-    await syncSchool(deps, '2094020', { trigger: 'file', file, today: TODAY, dryRun: true });
+    await takeExport(deps, '2094020', { file, today: TODAY });
     const dead = (await startRun(db, {
       dfeNumber: '2094020',
       trigger: 'nightly',
