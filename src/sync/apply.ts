@@ -150,7 +150,7 @@ const keysOfCreate = (c: NewAccount, school: School) =>
   identityKeys(c.account, school.laCode, { names: !c.deliberate });
 
 /** Whether the account still carries the identity key (a claim is kept only as long as that holds). */
-async function accountCarries(db: Db, username: string, key: string): Promise<boolean> {
+export async function accountCarries(db: Db, username: string, key: string): Promise<boolean> {
   const account = await getAccount(db, username);
   return account !== undefined && accountIdentityKeys(account).includes(key);
 }

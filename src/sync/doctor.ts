@@ -7,7 +7,7 @@ import { handOnIdentities } from '../store/identities.js';
 import { saveHeldMatches } from '../store/matches.js';
 import { accountIdentityKeys } from '../domain/identity.js';
 import { IdentityCheck, schoolsOfViolation, VIOLATION_WORDS, type IdentityViolation } from '../domain/invariants.js';
-import { accountStatus, PERSON_FIELDS, type Account, type PersonFields } from '../domain/model.js';
+import { accountStatus, detailsOf, type Account, type PersonFields } from '../domain/model.js';
 import type { HeldMatch } from '../domain/outcomes.js';
 
 export interface StoreCheck {
@@ -192,8 +192,7 @@ async function holdExtraPersons(
   after.status = accountStatus(after.associations);
   after.updatedAt = at.toISOString();
   await updateAccounts(db, [{ before: account, after }], { stamp: { actor, at } });
-  const person = { kind: account.kind } as PersonFields;
-  for (const k of PERSON_FIELDS) if (account[k] !== undefined) Object.assign(person, { [k]: account[k] });
+  const person = { kind: account.kind, ...detailsOf(account) } as PersonFields;
   const holds: HeldMatch[] = extra.map((x) => ({
     personId: x.misPersonId!,
     report: x.role === 'pupil' ? 'students' : 'staff',

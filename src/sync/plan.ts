@@ -469,9 +469,7 @@ export type LostCreate =
  */
 export function settleLostCreate(school: School, create: NewAccount, holder: Account, now: string): LostCreate {
   const assoc = create.account.associations.find((x) => x.dfeNumber === school.dfeNumber);
-  const fields = { kind: create.account.kind } as PersonFields;
-  for (const key of PERSON_FIELDS)
-    if (create.account[key] !== undefined) Object.assign(fields, { [key]: create.account[key] });
+  const fields = { kind: create.account.kind, ...detailsOf(create.account) } as PersonFields;
   const candidate = assoc && scoreCandidate(fields, holder);
   if (!assoc || !candidate) return { kind: 'keep' };
   const taken = holder.associations.some(

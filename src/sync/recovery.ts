@@ -13,7 +13,7 @@ import { audit, auditedAccountsOfRun } from '../store/audit.js';
 import { moveEpochs } from '../store/rosters.js';
 import { getLease, leaseIsDead } from '../store/leases.js';
 import { failRunningRun, getRun, runsToRecover, type RunDoc } from '../store/runs.js';
-import { auditActionOf } from './apply.js';
+import { accountCarries, auditActionOf } from './apply.js';
 
 export const runLeaseKey = (dfeNumber: string) => `run:${dfeNumber}`;
 
@@ -83,10 +83,7 @@ async function claimUnaudited(db: Db, run: RunDoc, created: readonly { username:
   const lost = await claimIdentities(
     db,
     accounts.map((a) => ({ ref: a.username, username: a.username, keys: accountIdentityKeys(a) })),
-    async (username, key) => {
-      const holder = await getAccount(db, username);
-      return holder !== undefined && accountIdentityKeys(holder).includes(key);
-    },
+    (username, key) => accountCarries(db, username, key),
   );
   for (const account of accounts) {
     const l = lost.get(account.username);
