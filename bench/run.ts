@@ -342,6 +342,7 @@ async function eventsBench(store: Store, size: number): Promise<void> {
     kind,
   );
   emit({ name: 'event_fanout', size: f.people, value: f.fanOutPerSecond, unit: 'events/s' }, kind);
+  emit({ name: 'events_drained_after_night', size: f.people, value: f.drainSeconds, unit: 's' }, kind);
   emit(
     { name: 'events_created_once_in_order', size: f.createdExpected, value: f.createdReceivedOnce, unit: 'events' },
     kind,
@@ -349,7 +350,17 @@ async function eventsBench(store: Store, size: number): Promise<void> {
   emit({ name: 'events_duplicates', size: f.people, value: f.duplicates, unit: 'events' }, kind);
   emit({ name: 'events_out_of_order', size: f.people, value: f.outOfOrder, unit: 'events' }, kind);
   emit({ name: 'events_unverified', size: f.people, value: f.refused, unit: 'deliveries' }, kind);
-  emit({ name: 'events_leavers_received', size: f.leaversExpected, value: f.leaversReceived, unit: 'events' }, kind);
+  // the second night's unallocations (its leavers, and pupils who moved school) as the audit has them, and received
+  emit({ name: 'events_leavers', size: f.people, value: f.leavers, unit: 'people' }, kind);
+  emit(
+    {
+      name: 'events_unallocated_received',
+      size: f.unallocationsAudited,
+      value: f.unallocationsReceived,
+      unit: 'events',
+    },
+    kind,
+  );
 }
 
 async function main(): Promise<void> {

@@ -15,7 +15,8 @@ import { storeOptions } from '../src/connections.js';
 import { createLogger } from '../src/log.js';
 import { openStore } from '../src/store/index.js';
 import { upsertSchool } from '../src/store/schools.js';
-import { addSubscriber } from '../src/store/subscribers.js';
+import { addSubscriber, getSubscriber } from '../src/store/subscribers.js';
+import { preApprove } from '../src/sync/sharing.js';
 import { generateLocalAuthority } from '../src/sync/integris/sim/generator.js';
 import { syncSchool } from '../src/sync/process.js';
 
@@ -54,7 +55,7 @@ try {
       },
     });
   }
-  const { apiKey } = await addSubscriber(store.db, {
+  const { apiKey, id } = await addSubscriber(store.db, {
     name: 'fuzz',
     url: 'http://127.0.0.1:9/',
     events: ['*'],
@@ -62,6 +63,8 @@ try {
     scope: { laCode: la.laCode },
     reports: ['students', 'staff', 'contacts', 'groups', 'attendance'],
   });
+  // pre-approved by the LA, as every school allows by default: real data is answered
+  await preApprove(store.db, (await getSubscriber(store.db, id))!, 'fuzz');
   const app = createApp({ store, logger, routes: [apiRoutes({ db: store.db, perMinute: 1_000_000 })] });
   const server = await new Promise<ReturnType<typeof serve>>((ok) => {
     const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => ok(s));

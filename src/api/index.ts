@@ -10,6 +10,7 @@ import { accountsForSchool, getAccount } from '../store/accounts.js';
 import { audit } from '../store/audit.js';
 import { attendanceOf, contactsOf, groupsOf } from '../store/schoolData.js';
 import { getSchool } from '../store/schools.js';
+import { isApproved } from '../store/sharing.js';
 import { subscriberByKey, type SubscriberDoc } from '../store/subscribers.js';
 import { accountFor, inScope } from '../sync/outbound.js';
 import type { School } from '../domain/model.js';
@@ -72,7 +73,10 @@ const errors = {
     description: 'No key, or a key that is not valid or was revoked',
     content: { 'application/json': { schema: ErrorBody } },
   },
-  403: { description: 'The key is not scoped to this school', content: { 'application/json': { schema: ErrorBody } } },
+  403: {
+    description: 'The key is not scoped to this school, or the school has not approved this service',
+    content: { 'application/json': { schema: ErrorBody } },
+  },
   404: {
     description: 'No such school, account or accepted report',
     content: { 'application/json': { schema: ErrorBody } },
@@ -262,6 +266,9 @@ export function apiRoutes(deps: ApiDeps): (app: Hono) => void {
   const schoolFor = async (c: Context<Env>, dfeNumber: string): Promise<School | Response> => {
     if (!inScope(c.get('subscriber'), dfeNumber))
       return fail(c, 403, 'forbidden', `this key is not scoped to school ${dfeNumber}`);
+    // the school decides: nothing of it is answered until it approved this service, and nothing once it revoked it
+    if (!(await isApproved(db, dfeNumber, c.get('subscriber')._id)))
+      return fail(c, 403, 'forbidden', `school ${dfeNumber} has not approved sharing its data with this service`);
     const school = await getSchool(db, dfeNumber);
     return school ?? fail(c, 404, 'not_found', `school ${dfeNumber} is not known`);
   };
@@ -292,7 +299,7 @@ export function apiRoutes(deps: ApiDeps): (app: Hono) => void {
     const visible = (await accountsForSchool(db, dfeNumber))
       .sort((a, b) => (a.username < b.username ? -1 : a.username > b.username ? 1 : 0))
       .filter((a) => !after || a.username > after)
-      .map((a) => accountFor(a, school, c.get('subscriber').reports))
+      .map((a) => accountFor(a, school, c.get('subscriber')))
       .filter((a): a is NonNullable<typeof a> => !!a && (!since || String(a.updatedAt) >= since));
     const page = visible.slice(0, limit);
     await audited(c, dfeNumber, 'accounts', page.length);
@@ -312,7 +319,7 @@ export function apiRoutes(deps: ApiDeps): (app: Hono) => void {
     const account = await getAccount(db, username);
     const visible =
       account && account.associations.some((x) => x.dfeNumber === dfeNumber)
-        ? accountFor(account, school, c.get('subscriber').reports)
+        ? accountFor(account, school, c.get('subscriber'))
         : undefined;
     if (!visible)
       return fail(c, 404, 'not_found', `no account ${username} at ${dfeNumber} that this key may read`) as never;

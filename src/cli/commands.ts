@@ -15,7 +15,7 @@ import {
   rotateApiKey,
   rotateSecret,
 } from '../store/subscribers.js';
-import { deliveriesOf } from '../store/deliveries.js';
+import { queueState } from '../store/deliveries.js';
 import { addExclusion, listExclusions, removeExclusion } from '../store/exclusions.js';
 import { getSchool, listSchools, setGlobalPause, updateSchool, upsertSchool } from '../store/schools.js';
 import { audit, auditEntries } from '../store/audit.js';
@@ -1071,10 +1071,8 @@ export const commands: Record<string, Command> = {
       const subs = await listSubscribers(db);
       const rows = [];
       for (const s of subs) {
-        const waiting = (await deliveriesOf(db, s._id)).filter((d) => d.status === 'pending');
-        const pending = waiting.length;
-        // why the oldest waiting event has not gone (a refused address, a redirect, an error answer)
-        const lastError = waiting.find((d) => d.lastError)?.lastError;
+        // how many wait, and why the oldest has not gone (a refused address, a redirect, an error answer)
+        const { pending, lastError } = await queueState(db, s._id);
         rows.push({
           id: s._id,
           name: s.name,

@@ -119,6 +119,8 @@ export interface SchoolSettings {
   attendanceRetentionDays: number;
   /** Days after someone leaves during which the school's subscribers still see them (as they were when they left). */
   leaverVisibleDays: number;
+  /** The LA may pre-approve a service to receive this school's data (the head can still decline it at any time). */
+  laPreApproval: boolean;
 }
 
 export const defaultSchoolSettings: SchoolSettings = {
@@ -132,6 +134,7 @@ export const defaultSchoolSettings: SchoolSettings = {
   exportTime: '18:00',
   attendanceRetentionDays: 35,
   leaverVisibleDays: 365,
+  laPreApproval: true,
 };
 
 export interface School {

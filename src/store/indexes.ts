@@ -28,6 +28,8 @@ export const collectionNames = [
   'teamsConversations',
   'rosters',
   'identities',
+  'deliveries',
+  'sharing',
 ] as const;
 export type CollectionName = (typeof collectionNames)[number];
 
@@ -47,6 +49,15 @@ export const indexSpecs: Record<CollectionName, IndexDescription[]> = {
   teamsConversations: [],
   rosters: [],
   identities: [],
+  sharing: [
+    { key: { dfeNumber: 1 }, name: 'school' },
+    { key: { state: 1 }, name: 'state' },
+  ],
+  deliveries: [
+    { key: { subscriberId: 1, doneAt: 1 }, name: 'subscriber_open' },
+    { key: { doneAt: 1 }, name: 'done' },
+    { key: { 'events.data.account.username': 1 }, name: 'about_account' },
+  ],
   runs: [
     { key: { dfeNumber: 1, startedAt: -1 }, name: 'school_started' },
     { key: { runKey: 1 }, name: 'run_key', unique: true, sparse: true },

@@ -200,11 +200,19 @@ export const inventory: readonly CollectionRecord[] = [
     kept: 'until revoked',
   },
   {
+    name: 'sharing',
+    holds:
+      "each school's decision about each subscriber (approved, declined, revoked) with every receipt: who decided, when, through what, and the reports, fields and purpose decided on",
+    personal: 'the name and chat user id of whoever decided',
+    why: 'nothing of a school goes to a service until the school approved it (the school is the data controller)',
+    kept: 'while the subscriber is registered; the audit keeps each decision',
+  },
+  {
     name: 'deliveries',
-    holds: 'events queued for or delivered to each subscriber',
+    holds: "each subscriber's queue of events, in segments of up to 500, with how far each was delivered",
     personal: 'the account fields of the reports both the subscriber and the school accept',
     why: 'delivery at least once, in order, with retries',
-    kept: "35 days after delivery; a revoked subscriber's undelivered events at the next retention; `uso person erase` removes the person's pending events and keeps of the sent ones only which event went where and when",
+    kept: "35 days after a segment's last event was delivered; a revoked subscriber's undelivered events are withdrawn at the next retention; `uso person erase` withdraws the person's pending events and keeps of the sent ones only which event went where and when",
   },
   {
     name: 'agendaJobs',

@@ -101,6 +101,10 @@ export interface AuditCursor {
   entryId?: string;
   at: Date;
   lagSeconds?: number;
+  /** The outbound fan-out's last finished page (its pages number the subscribers' queue segments). */
+  page?: number;
+  /** A page the fan-out began to queue and has not finished: the next pass queues it again, to `through`. */
+  queuing?: { page: number; through: string };
 }
 
 export async function getAuditCursor(db: Db, id: string): Promise<AuditCursor | undefined> {

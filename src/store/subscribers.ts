@@ -14,6 +14,12 @@ export interface SubscriberDoc {
   scope: { schools?: string[]; laCode?: string };
   /** The reports its data may come from (data minimisation): never more than a school accepted. */
   reports: ReportName[];
+  /** The optional account fields it asked for (absent on a subscriber added before it could ask: all of them). */
+  fields?: OptionalField[];
+  /** Why it wants the data, as schools see it when they decide. */
+  purpose?: string;
+  /** Added as pre-approved by the LA: approved at each school that allows the LA to pre-approve. */
+  preApproved?: boolean;
   /** Signing secrets, newest first: two while one is being rotated. */
   secrets: string[];
   apiKeyHash: string;
@@ -28,13 +34,30 @@ export interface SubscriberDoc {
   allowPrivate?: boolean;
 }
 
+/** Account fields a subscriber gets only when it asks for them (names, username and the school's record always). */
+export const OPTIONAL_FIELDS = ['dateOfBirth', 'upn', 'email'] as const;
+export type OptionalField = (typeof OPTIONAL_FIELDS)[number];
+export const fieldsOf = (s: Pick<SubscriberDoc, 'fields'>): readonly OptionalField[] => s.fields ?? OPTIONAL_FIELDS;
+
 const coll = (db: Db) => db.collection<SubscriberDoc>('subscribers');
 export const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
 
 /** Adds a subscriber; its signing secret and API key are returned once, here, and never shown again. */
 export async function addSubscriber(
   db: Db,
-  input: Pick<SubscriberDoc, 'name' | 'url' | 'events' | 'scope' | 'reports' | 'allowHttp' | 'allowPrivate'>,
+  input: Pick<
+    SubscriberDoc,
+    | 'name'
+    | 'url'
+    | 'events'
+    | 'scope'
+    | 'reports'
+    | 'allowHttp'
+    | 'allowPrivate'
+    | 'fields'
+    | 'purpose'
+    | 'preApproved'
+  >,
 ): Promise<{ id: string; secret: string; apiKey: string }> {
   const id = randomUUID();
   const secret = `whsec_${randomBytes(24).toString('base64')}`; // standard base64, as Standard Webhooks' libraries read it

@@ -11,14 +11,16 @@ import { getAccount } from '../store/accounts.js';
 import { getAuditCursor, getSchool, setAuditCursor } from '../store/schools.js';
 import { fanOutLag } from '../metrics.js';
 import {
-  markAttemptFailed,
-  markDelivered,
-  pendingDeliveries,
-  queueDeliveries,
-  type DeliveryDoc,
+  isWithdrawn,
+  nextSegment,
+  queueSegments,
+  recordDelivered,
+  recordFailure,
+  upgradeQueues,
   type OutboundEvent,
 } from '../store/deliveries.js';
-import { listSubscribers, pauseSubscriber, type SubscriberDoc } from '../store/subscribers.js';
+import { approvalKey, approvals } from '../store/sharing.js';
+import { fieldsOf, listSubscribers, pauseSubscriber, type SubscriberDoc } from '../store/subscribers.js';
 import type { Account, School } from '../domain/model.js';
 import { integrisSignatureHeader } from './integris/signature.js';
 import { standardWebhookHeaders } from './standard-webhooks.js';
@@ -45,6 +47,8 @@ export const EVENT_OF: Record<string, string> = {
  * still under way (at most the store's watchdog, 60 s by default) may land behind one already read.
  */
 export const SETTLE_MS = 90_000;
+/** Accounts read at once while a page is queued. */
+const ACCOUNT_READS_AT_ONCE = 8;
 /** Audit entries read per page. */
 const PAGE = 1000;
 const CURSOR = 'outbound:cursor';
@@ -65,9 +69,11 @@ export const inScope = (s: SubscriberDoc, dfeNumber: string | undefined) =>
 export function accountFor(
   account: Account,
   school: School,
-  reports: readonly string[],
+  subscriber: Pick<SubscriberDoc, 'reports' | 'fields'>,
   now = new Date(),
 ): Record<string, unknown> | undefined {
+  const { reports } = subscriber;
+  const asked = new Set<string>(fieldsOf(subscriber));
   const here = account.associations.filter((x) => x.dfeNumber === school.dfeNumber);
   const role = here.at(-1)?.role ?? account.kind;
   const report = role === 'pupil' ? 'students' : 'staff';
@@ -92,9 +98,9 @@ export function accountFor(
     ...(details.legalSurname ? { legalSurname: details.legalSurname } : {}),
     ...(details.preferredForename ? { preferredForename: details.preferredForename } : {}),
     ...(details.preferredSurname ? { preferredSurname: details.preferredSurname } : {}),
-    ...(details.dateOfBirth ? { dateOfBirth: details.dateOfBirth } : {}),
-    ...(details.upn ? { upn: details.upn } : {}),
-    ...(details.email ? { email: details.email } : {}),
+    ...(details.dateOfBirth && asked.has('dateOfBirth') ? { dateOfBirth: details.dateOfBirth } : {}),
+    ...(details.upn && asked.has('upn') ? { upn: details.upn } : {}),
+    ...(details.email && asked.has('email') ? { email: details.email } : {}),
     // at this school: someone who left is unallocated here, whatever they are elsewhere
     status: stillHere ? account.status : 'unallocated',
     updatedAt: stillHere
@@ -136,11 +142,13 @@ export async function fanOut(db: Db, options: FanOutOptions = {}): Promise<numbe
   const now = options.now ?? new Date();
   const until = new Date(now.getTime() - (options.settleMs ?? SETTLE_MS));
   const started = performance.now();
+  await upgradeQueues(db, now);
   const subscribers = (await listSubscribers(db)).filter((s) => !s.revokedAt);
   const cursor = await getAuditCursor(db, CURSOR);
   // a cursor kept by an earlier version holds a time only: from a little before it (what was queued is not again)
   let after: string | Date = cursor?.entryId ?? new Date((cursor?.at ?? now).getTime() - 2 * 60_000);
   let lastAt = cursor?.at ?? now;
+  let page = cursor?.page ?? 0;
   const schools = new Map<string, School | undefined>();
   const schoolOf = async (d: string) => {
     if (!schools.has(d)) schools.set(d, await getSchool(db, d));
@@ -148,21 +156,37 @@ export async function fanOut(db: Db, options: FanOutOptions = {}): Promise<numbe
   };
   let total = 0;
   let behind = false;
+  // a page a pass began to queue but did not finish is queued again, exactly the entries it had
+  let unfinished = cursor?.queuing;
   for (;;) {
-    const entries = await auditAfter(db, after, until, PAGE);
-    if (entries.length === 0) break;
-    total += await queuePage(db, entries, subscribers, schoolOf);
-    const last = entries.at(-1)!;
-    after = last.id;
-    lastAt = last.at;
-    behind = entries.length === PAGE;
-    await setAuditCursor(db, CURSOR, { entryId: last.id, at: last.at });
+    let entries = await auditAfter(db, after, until, PAGE);
+    if (unfinished) entries = entries.filter((e) => e.id <= unfinished!.through);
+    if (entries.length === 0 && !unfinished) break;
+    const last = entries.at(-1);
+    const number = unfinished?.page ?? page + 1;
+    if (last) {
+      if (!unfinished)
+        await setAuditCursor(db, CURSOR, {
+          ...(typeof after === 'string' ? { entryId: after } : {}),
+          at: lastAt,
+          page,
+          queuing: { page: number, through: last.id },
+        });
+      total += await queuePage(db, number, entries, subscribers, schoolOf, now);
+      after = last.id;
+      lastAt = last.at;
+    }
+    page = number;
+    // after a page queued again, go on to what came after it
+    behind = entries.length === PAGE || !!unfinished;
+    unfinished = undefined;
+    await setAuditCursor(db, CURSOR, { ...(typeof after === 'string' ? { entryId: after } : {}), at: lastAt, page });
     if (!behind || performance.now() - started > (options.budgetMs ?? 45_000)) break;
   }
   // how far behind the newest settled entry the cursor was left: 0 when it read everything there was
   const lagSeconds = behind ? Math.max(0, Math.round((until.getTime() - lastAt.getTime()) / 1000)) : 0;
   fanOutLag.set(lagSeconds);
-  if (typeof after === 'string') await setAuditCursor(db, CURSOR, { entryId: after, at: lastAt, lagSeconds });
+  if (typeof after === 'string') await setAuditCursor(db, CURSOR, { entryId: after, at: lastAt, page, lagSeconds });
   if (lagSeconds > LAG_ALERT_SECONDS)
     options.logger?.warn({ lagSeconds }, 'outbound events are behind the audit by over an hour');
   return total;
@@ -171,26 +195,52 @@ export async function fanOut(db: Db, options: FanOutOptions = {}): Promise<numbe
 /** Queues the events of one page of audit entries for the subscribers they concern. */
 async function queuePage(
   db: Db,
+  page: number,
   entries: readonly (AuditEntry & { id: string })[],
   subscribers: readonly SubscriberDoc[],
   schoolOf: (dfeNumber: string) => Promise<School | undefined>,
+  now: Date,
 ): Promise<number> {
   const queued = new Map<string, OutboundEvent[]>();
+  // only subscribers the school has approved: nothing of a school is queued before it says yes
+  const approved = await approvals(db);
+  const audienceOf = (entry: AuditEntry, type: string | undefined) =>
+    !type || !entry.dfeNumber
+      ? []
+      : subscribers.filter(
+          (s) =>
+            entry.at >= s.createdAt &&
+            wants(s, type) &&
+            inScope(s, entry.dfeNumber) &&
+            approved.has(approvalKey(entry.dfeNumber!, s._id)),
+        );
+  // the page's accounts, read a few at a time by `_id` (each its own indexed read)
+  const usernames = [
+    ...new Set(
+      entries
+        .filter(
+          (e) => e.username && EVENT_OF[e.action]?.startsWith('account.') && audienceOf(e, EVENT_OF[e.action]).length,
+        )
+        .map((e) => e.username!),
+    ),
+  ];
+  const accounts = new Map<string, Account | undefined>();
+  for (let i = 0; i < usernames.length; i += ACCOUNT_READS_AT_ONCE)
+    await Promise.all(
+      usernames.slice(i, i + ACCOUNT_READS_AT_ONCE).map(async (u) => accounts.set(u, await getAccount(db, u))),
+    );
   for (const entry of entries) {
     const type = EVENT_OF[entry.action];
-    if (!type || !entry.dfeNumber) continue;
-    const audience = subscribers.filter(
-      (s) => entry.at >= s.createdAt && wants(s, type) && inScope(s, entry.dfeNumber),
-    );
-    if (audience.length === 0) continue;
-    const school = await schoolOf(entry.dfeNumber);
+    const audience = audienceOf(entry, type);
+    if (!type || audience.length === 0) continue;
+    const school = await schoolOf(entry.dfeNumber!);
     if (!school) continue;
-    const account = type.startsWith('account.') && entry.username ? await getAccount(db, entry.username) : undefined;
+    const account = type.startsWith('account.') && entry.username ? accounts.get(entry.username) : undefined;
     if (type.startsWith('account.') && !account) continue; // erased since: nothing is sent about them
     for (const s of audience) {
       let data: Record<string, unknown>;
       if (account) {
-        const visible = accountFor(account, school, s.reports);
+        const visible = accountFor(account, school, s);
         if (!visible) continue;
         data = { account: visible, ...(type === 'account.updated' && entry.detail ? { changed: entry.detail } : {}) };
       } else if (type === 'run.finished') data = { runId: entry.runId, summary: entry.detail ?? '' };
@@ -202,12 +252,12 @@ async function queuePage(
         dfeNumber: entry.dfeNumber,
         data,
       };
-      queued.set(s._id, [...(queued.get(s._id) ?? []), event]);
+      const list = queued.get(s._id) ?? [];
+      if (list.length === 0) queued.set(s._id, list);
+      list.push(event);
     }
   }
-  let total = 0;
-  for (const [id, events] of queued) total += await queueDeliveries(db, id, events);
-  return total;
+  return queueSegments(db, page, queued, now);
 }
 
 export interface DeliveryOptions {
@@ -219,9 +269,6 @@ export interface DeliveryOptions {
   timeoutMs?: number;
 }
 
-/** Deliveries read at once per subscriber: one read of a page costs a scan of the collection on the embedded store. */
-const DELIVERY_PAGE = 1000;
-
 /**
  * Posts each subscriber's due events in order; returns how many were delivered and how many attempts failed. Each
  * subscriber goes on its own (a slow or failing one delays only itself); a pass stops after `budgetMs`.
@@ -232,14 +279,17 @@ export async function deliverEvents(
 ): Promise<{ sent: number; failed: number }> {
   const started = performance.now();
   const within = () => performance.now() - started < (options.budgetMs ?? 45_000);
+  const lastPage = (await fanOutCursor(db))?.page ?? 0;
   const active = (await listSubscribers(db)).filter((s) => !s.revokedAt && !s.pausedAt);
-  const results = await Promise.all(active.map((s) => deliverTo(db, s, options, within)));
+  const results = await Promise.all(active.map((s) => deliverTo(db, s, lastPage, options, within)));
   return results.reduce((a, b) => ({ sent: a.sent + b.sent, failed: a.failed + b.failed }), { sent: 0, failed: 0 });
 }
 
+/** Delivers a subscriber's queue segment by segment, each event in turn, recording each segment's progress once. */
 async function deliverTo(
   db: Db,
   s: SubscriberDoc,
+  lastPage: number,
   options: DeliveryOptions,
   within: () => boolean,
 ): Promise<{ sent: number; failed: number }> {
@@ -248,33 +298,30 @@ async function deliverTo(
   const pauseAfter = options.pauseAfterMs ?? 24 * 3600_000;
   let sent = 0;
   while (within()) {
-    const page = await pendingDeliveries(db, s._id, DELIVERY_PAGE);
-    const delivered: string[] = [];
-    let stopped = false;
-    for (const d of page) {
-      if (d.nextAttemptAt > now() || !within()) {
-        stopped = true;
-        break;
-      }
-      const error = await post(s, d, now(), options.timeoutMs);
+    const seg = await nextSegment(db, s._id, lastPage);
+    if (!seg || seg.nextAttemptAt > now()) break;
+    let next = seg.sent;
+    for (; next < seg.events.length && within(); next++) {
+      const event = seg.events[next]!;
+      if (isWithdrawn(event)) continue;
+      const error = await post(s, event, now(), options.timeoutMs);
       if (!error) {
-        delivered.push(d._id);
+        sent++;
         continue;
       }
-      await markDelivered(db, delivered, now());
-      sent += delivered.length;
       // exponential backoff with jitter, at most an hour; later events wait behind this one (order is kept)
-      const base = Math.min(3600_000, 30_000 * 2 ** d.attempts);
-      await markAttemptFailed(db, d, error, new Date(now().getTime() + base * (0.8 + 0.4 * random())), now());
-      if (d.firstFailedAt && now().getTime() - d.firstFailedAt.getTime() > pauseAfter) {
-        await pauseSubscriber(db, s._id, `deliveries failing since ${d.firstFailedAt.toISOString()} (${error})`);
+      const attempts = next === seg.sent ? seg.attempts : 0;
+      const base = Math.min(3600_000, 30_000 * 2 ** attempts);
+      const retryAt = new Date(now().getTime() + base * (0.8 + 0.4 * random()));
+      const { firstFailedAt } = await recordFailure(db, seg, next, error, retryAt, now());
+      if (now().getTime() - firstFailedAt.getTime() > pauseAfter) {
+        await pauseSubscriber(db, s._id, `deliveries failing since ${firstFailedAt.toISOString()} (${error})`);
         options.logger.warn({ subscriber: s._id, error }, 'subscriber paused: deliveries keep failing');
       }
       return { sent, failed: 1 };
     }
-    await markDelivered(db, delivered, now());
-    sent += delivered.length;
-    if (stopped || page.length < DELIVERY_PAGE) break;
+    await recordDelivered(db, seg, next, now());
+    if (next < seg.events.length) break; // out of time: the next pass goes on from here
   }
   return { sent, failed: 0 };
 }
@@ -284,8 +331,8 @@ async function deliverTo(
  * allowed, resolved and connected to as checked); undefined when the subscriber took it, else why not. A redirect is
  * never followed: it is a failed delivery.
  */
-async function post(s: SubscriberDoc, d: DeliveryDoc, at: Date, timeoutMs = 10_000): Promise<string | undefined> {
-  const body = JSON.stringify(d.event);
+async function post(s: SubscriberDoc, event: OutboundEvent, at: Date, timeoutMs = 10_000): Promise<string | undefined> {
+  const body = JSON.stringify(event);
   const timestamp = Math.floor(at.getTime() / 1000);
   try {
     const status = await postToDestination(
@@ -294,11 +341,11 @@ async function post(s: SubscriberDoc, d: DeliveryDoc, at: Date, timeoutMs = 10_0
       {
         headers: {
           'content-type': 'application/json',
-          ...standardWebhookHeaders(d.event.id, body, s.secrets, timestamp),
+          ...standardWebhookHeaders(event.id, body, s.secrets, timestamp),
           // the scheme subscribers verified before Standard Webhooks, sent beside it while they move over
           'uso-signature': integrisSignatureHeader(body, s.secrets, timestamp),
-          'uso-event-id': d.event.id,
-          'uso-event-type': d.event.type,
+          'uso-event-id': event.id,
+          'uso-event-type': event.type,
         },
         body,
         timeoutMs,

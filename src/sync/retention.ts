@@ -84,6 +84,7 @@ export async function runRetention(
   report.revokedSubscriberEvents = await deletePendingOf(
     db,
     (await listSubscribers(db)).filter((s) => s.revokedAt).map((s) => s._id),
+    now,
   );
   const withdrawn = await eraseWithdrawnData(db, settings.revokeGraceDays, {
     now,

@@ -9,8 +9,9 @@ import { deliveriesOf } from '../../src/store/deliveries.js';
 import { upsertSchool } from '../../src/store/schools.js';
 import { addSubscriber } from '../../src/store/subscribers.js';
 import { exclusively } from '../../src/sync/exclusive.js';
-import { deliverEvents, fanOut } from '../../src/sync/outbound.js';
+import { deliverEvents, fanOut, fanOutCursor } from '../../src/sync/outbound.js';
 import { captureLogger } from '../helpers/log.js';
+import { approvedAt } from '../helpers/sharing.js';
 import { useFreshStoreEachTest } from '../helpers/store.js';
 
 const ctx = useFreshStoreEachTest();
@@ -49,8 +50,8 @@ async function runsFinished(count: number, dfeNumber = '2092000'): Promise<void>
   await audit(ctx.store.db, entries);
 }
 
-const subscriber = (url: string) =>
-  addSubscriber(ctx.store.db, {
+async function subscriber(url: string) {
+  const made = await addSubscriber(ctx.store.db, {
     name: 'n',
     url,
     events: ['run.finished'],
@@ -60,6 +61,9 @@ const subscriber = (url: string) =>
     allowHttp: true,
     allowPrivate: true,
   });
+  await approvedAt(ctx.store.db, made.id, ['2092000']);
+  return made;
+}
 
 describe('outbound events across a night', () => {
   it('queues every one of 6,000 entries written within a second, each once, and a later pass only what is new', async () => {
@@ -71,6 +75,78 @@ describe('outbound events across a night', () => {
     expect(await fanOut(ctx.store.db, { settleMs: 0 })).toBe(0);
     const queued = await deliveriesOf(ctx.store.db, sub.id);
     expect(new Set(queued.map((d) => d.event.id)).size).toBe(6010);
+  });
+
+  it('a fan-out pass killed part-way through a page queues that page again: nothing twice, nothing lost, in order', async () => {
+    const db = ctx.store.db;
+    const [a, b] = [await receiver(), await receiver()];
+    const [subA, subB] = [await subscriber(a.url), await subscriber(b.url)];
+    await runsFinished(5);
+    await fanOut(db, { settleMs: 0 });
+    const before = await fanOutCursor(db);
+    await runsFinished(7);
+    await fanOut(db, { settleMs: 0 });
+    const after = await fanOutCursor(db);
+    // the pass died after queuing A's share of its page and before B's, its cursor still naming the page it was on
+    const { setAuditCursor } = await import('../../src/store/schools.js');
+    await db.collection('deliveries').deleteMany({ subscriberId: subB.id, page: after!.page });
+    await setAuditCursor(db, 'outbound:cursor', {
+      entryId: before!.entryId!,
+      at: before!.at,
+      page: before!.page!,
+      queuing: { page: after!.page!, through: after!.entryId! },
+    });
+    await runsFinished(3);
+    await fanOut(db, { settleMs: 0 });
+    await deliverEvents(db, { logger: captureLogger().logger });
+    for (const [r, sub] of [
+      [a, subA],
+      [b, subB],
+    ] as const) {
+      expect(r.ids).toHaveLength(15);
+      expect(new Set(r.ids).size).toBe(15);
+      expect(r.ids).toEqual([...r.ids].sort());
+      expect((await deliveriesOf(db, sub.id)).every((d) => d.status === 'sent')).toBe(true);
+    }
+  });
+
+  it('a queue kept by an earlier version (a document per event) is delivered on from where it was', async () => {
+    const db = ctx.store.db;
+    const r = await receiver();
+    const sub = await subscriber(r.url);
+    const event = (n: number) => ({
+      id: `evt_legacy_${n}`,
+      type: 'run.finished',
+      occurredAt: `2026-11-0${n}T18:00:00.000Z`,
+      dfeNumber: '2092000',
+      data: { runId: `r${n}`, summary: '' },
+    });
+    await db.collection<{ _id: string }>('deliveries').insertMany(
+      [1, 2, 3, 4].map((n) => ({
+        _id: `${sub.id}|evt_legacy_${n}`,
+        subscriberId: sub.id,
+        order: `${event(n).occurredAt}|${event(n).id}`,
+        event: event(n),
+        status: n <= 2 ? 'sent' : 'pending',
+        attempts: n <= 2 ? 1 : 0,
+        nextAttemptAt: new Date(0),
+        ...(n <= 2 ? { sentAt: new Date('2026-11-05T00:00:00Z') } : {}),
+      })),
+    );
+    await runsFinished(1);
+    await fanOut(db, { settleMs: 0 });
+    await deliverEvents(db, { logger: captureLogger().logger });
+    expect(r.ids.slice(0, 2)).toEqual(['evt_legacy_3', 'evt_legacy_4']);
+    expect(r.ids).toHaveLength(3);
+    const queue = await deliveriesOf(db, sub.id);
+    expect(queue.map((d) => [d.event.id.slice(0, 12), d.status])).toEqual([
+      ['evt_legacy_1', 'sent'],
+      ['evt_legacy_2', 'sent'],
+      ['evt_legacy_3', 'sent'],
+      ['evt_legacy_4', 'sent'],
+      [r.ids[2]!.slice(0, 12), 'sent'],
+    ]);
+    expect(await db.collection('deliveries').countDocuments({ events: { $exists: false } })).toBe(0);
   });
 
   it('a slow subscriber delays only itself; a redirect is a failed delivery, its target never reached', async () => {
@@ -177,6 +253,7 @@ describe('safe destinations', () => {
       reports: ['students'],
       allowHttp: true,
     });
+    for (const s of [plain, loopbackByName]) await approvedAt(db, s.id, ['2092000']);
     await runsFinished(1);
     await fanOut(db, { settleMs: 0 });
     await deliverEvents(db, { logger: captureLogger().logger });
@@ -223,7 +300,8 @@ describe('deliveries and data protection', () => {
   it("erasure removes a person's pending events and redacts the sent ones; subject access lists what went where; retention drops a revoked subscriber's queue", async () => {
     const db = ctx.store.db;
     const { insertAccounts } = await import('../../src/store/accounts.js');
-    const { markDelivered } = await import('../../src/store/deliveries.js');
+    const { nextSegment, recordDelivered } = await import('../../src/store/deliveries.js');
+    const { fanOutCursor } = await import('../../src/sync/outbound.js');
     const { erasePerson } = await import('../../src/sync/erasure.js');
     const { subjectAccessReport } = await import('../../src/sync/subject-access.js');
     const { runRetention } = await import('../../src/sync/retention.js');
@@ -249,11 +327,14 @@ describe('deliveries and data protection', () => {
         reports: ['students'],
       }),
     ];
+    for (const s of [sentTo, queuedFor]) await approvedAt(db, s.id, [here.dfeNumber]);
     for (const action of ['account.created', 'account.updated'])
       await audit(db, { at: new Date(), actor: 'sync', action, dfeNumber: here.dfeNumber, username: 'ada.erased' });
     expect(await fanOut(db, { settleMs: 0 })).toBe(4);
     const [firstSent] = await deliveriesOf(db, sentTo.id);
-    await markDelivered(db, [firstSent!._id], new Date());
+    // Mail has taken the first of its two events
+    const segment = await nextSegment(db, sentTo.id, (await fanOutCursor(db))!.page!);
+    await recordDelivered(db, segment!, 1, new Date());
     const report = await subjectAccessReport(db, account, 'cli:dpo');
     expect(report.sharedWith.map((x) => [x.subscriber.split(' ')[0], x.type, x.status]).sort()).toEqual([
       ['Mail', 'account.created', 'sent'],
@@ -279,6 +360,7 @@ describe('deliveries and data protection', () => {
       scope: { laCode: '209' },
       reports: ['students'],
     });
+    await approvedAt(db, watcher.id, [here.dfeNumber]);
     await audit(db, {
       at: new Date(Date.now() + 1000),
       actor: 'sync',
@@ -292,6 +374,48 @@ describe('deliveries and data protection', () => {
     const kept = await runRetention(db, { exportKeepNights: 5, runOutcomeKeepDays: 400, revokeGraceDays: 30 });
     expect(kept.revokedSubscriberEvents).toBe(1);
     expect(await deliveriesOf(db, watcher.id)).toEqual([]);
+  });
+});
+
+describe('a queue with gaps', () => {
+  it('an event erased while it waited is never sent; delivery passes over the gap and goes on in order', async () => {
+    const db = ctx.store.db;
+    const { insertAccounts } = await import('../../src/store/accounts.js');
+    const { erasePerson } = await import('../../src/sync/erasure.js');
+    const { linkedAccount, pupil, school } = await import('../helpers/people.js');
+    const here = school('2092000');
+    await upsertSchool(db, { dfeNumber: here.dfeNumber, name: 'S', laCode: '209', acceptedReports: ['students'] });
+    const names = ['ann.first', 'bea.second', 'cai.third'];
+    const accounts = names.map((u, i) =>
+      linkedAccount(u, pupil({ legalForename: `P${i}`, legalSurname: 'Gap' }), here),
+    );
+    await insertAccounts(db, accounts);
+    const r = await receiver();
+    const sub = await addSubscriber(db, {
+      name: 'gap',
+      url: r.url,
+      events: ['account.*'],
+      scope: { laCode: '209' },
+      reports: ['students'],
+      allowHttp: true,
+      allowPrivate: true,
+    });
+    await approvedAt(db, sub.id, [here.dfeNumber]);
+    for (const username of names)
+      await audit(db, {
+        at: new Date(),
+        actor: 'sync',
+        action: 'account.created',
+        dfeNumber: here.dfeNumber,
+        username,
+      });
+    await fanOut(db, { settleMs: 0 });
+    const queued = (await deliveriesOf(db, sub.id)).map((d) => d.event.id);
+    await erasePerson(db, accounts[1]!, 'cli:dpo');
+    await deliverEvents(db, { logger: captureLogger().logger });
+    expect(r.ids).toEqual([queued[0], queued[2]]);
+    expect((await deliveriesOf(db, sub.id)).map((d) => d.status)).toEqual(['sent', 'sent']);
+    expect(await deliverEvents(db, { logger: captureLogger().logger })).toEqual({ sent: 0, failed: 0 });
   });
 });
 

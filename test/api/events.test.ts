@@ -9,6 +9,7 @@ import { createApp, loggedPath } from '../../src/app.js';
 import { apiRoutes } from '../../src/api/index.js';
 import { upsertSchool } from '../../src/store/schools.js';
 import { addSubscriber, revokeSubscriber } from '../../src/store/subscribers.js';
+import { approvedAt } from '../helpers/sharing.js';
 import { deliveriesOf } from '../../src/store/deliveries.js';
 import { generateLocalAuthority } from '../../src/sync/integris/sim/generator.js';
 import { deliverEvents, fanOut } from '../../src/sync/outbound.js';
@@ -90,6 +91,7 @@ describe('outbound events and the read API', () => {
       scope: { schools: [a.dfeNumber] },
       reports: ['students', 'staff'],
     });
+    await approvedAt(db, subA.id, [a.dfeNumber]);
     const receiver = await startReceiver(subA.secret);
     await db.collection('subscribers').updateOne({ _id: subA.id as never }, { $set: { url: receiver.url } });
     const seenByB: { id: string; status: number }[] = [];
@@ -114,6 +116,7 @@ describe('outbound events and the read API', () => {
       scope: { schools: [b.dfeNumber] },
       reports: ['students'],
     });
+    await approvedAt(db, subB.id, [b.dfeNumber]);
 
     // night 1: everyone is created; night 2: one of A's pupils has left
     const leaver = a.students[0]!;
@@ -227,6 +230,7 @@ describe('outbound events and the read API', () => {
       scope: { laCode: '874' },
       reports: ['staff'],
     });
+    await approvedAt(db, sub.id, [b.dfeNumber]);
     await syncSchool({ db, logger: captureLogger().logger }, b.dfeNumber, {
       trigger: 'file',
       file: file(b, b.students, `${la.today}T20:00:00Z`),
@@ -257,6 +261,7 @@ describe('outbound events and the read API', () => {
       scope: { laCode: '874' },
       reports: ['students'],
     });
+    await approvedAt(db, sub.id, [a.dfeNumber]);
     const app = createApp({
       store: ctx.store,
       logger: captureLogger().logger,
@@ -283,6 +288,7 @@ describe('outbound events and the read API', () => {
       scope: { laCode: '874' },
       reports: ['students'],
     });
+    await approvedAt(db, sub.id, [a.dfeNumber]);
     const app = createApp({
       store: ctx.store,
       logger: captureLogger().logger,

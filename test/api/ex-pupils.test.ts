@@ -6,6 +6,7 @@ import { apiRoutes } from '../../src/api/index.js';
 import { allAccounts } from '../../src/store/accounts.js';
 import { getSchool, updateSchool, upsertSchool } from '../../src/store/schools.js';
 import { addSubscriber } from '../../src/store/subscribers.js';
+import { approvedAt } from '../helpers/sharing.js';
 import { generateLocalAuthority } from '../../src/sync/integris/sim/generator.js';
 import { syncSchool } from '../../src/sync/process.js';
 import type { ExportFile } from '../../src/domain/records.js';
@@ -41,6 +42,7 @@ describe('ex-pupils through the read API', () => {
       scope: { schools: [a.dfeNumber] },
       reports: ['students'],
     });
+    await approvedAt(db, sub.id, [a.dfeNumber]);
     const sync = (s: typeof a, students: typeof a.students, at: string) =>
       syncSchool({ db, logger }, s.dfeNumber, { trigger: 'file', file: file(s, students, at), today: la.today });
     await sync(a, a.students, `${la.today}T18:00:00Z`);
