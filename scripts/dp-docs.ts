@@ -3,6 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { dataProtectionDoc } from '../src/store/dp-doc.js';
 import { configSchema } from '../src/config.js';
+import { apiRoutes, chatViews, cliCommands, ROLES } from '../src/disclosures.js';
 
 const shape = configSchema.shape as Record<
   string,
@@ -15,5 +16,10 @@ const setting = (key: string) => ({
 });
 writeFileSync(
   new URL('../docs/data-protection.md', import.meta.url),
-  dataProtectionDoc(['EXPORT_KEEP_NIGHTS', 'RUN_OUTCOME_KEEP_DAYS', 'REVOKE_GRACE_DAYS'].map(setting)),
+  dataProtectionDoc(['EXPORT_KEEP_NIGHTS', 'RUN_OUTCOME_KEEP_DAYS', 'REVOKE_GRACE_DAYS'].map(setting), {
+    roles: ROLES,
+    chatViews,
+    cliCommands,
+    apiRoutes,
+  }),
 );

@@ -39,3 +39,44 @@ export function createLogger(
   }
   return pino(base);
 }
+
+/**
+ * What of a chat SDK's log argument may be logged: an error's message, and of a text the part before any payload it
+ * quotes (at debug level the SDKs log request and response bodies: messages with pupils' names, usernames, birth
+ * years). Objects are never logged, at any level: they are those bodies.
+ */
+export function loggableText(m: unknown): string {
+  if (m instanceof Error)
+    return m.message
+      .split('\n')[0]!
+      .replace(/[{["'].*$/s, '')
+      .slice(0, 200);
+  if (typeof m !== 'string') return `[${m === null ? 'null' : typeof m}]`;
+  return m
+    .split('\n')[0]!
+    .replace(/[{["'`].*$/s, '…')
+    .slice(0, 200);
+}
+
+/**
+ * The service's console goes to its log, through `loggableText`: libraries without a logger of their own (the Teams
+ * SDKs, botbuilder and teams-ai, write errors and warnings with `console`, payloads included) log only that much.
+ */
+export function routeConsoleTo(logger: Logger): void {
+  const child = logger.child({ source: 'console' });
+  // the first argument is the library's own words; any later one that is not an error is data it passes along
+  const line =
+    (level: 'debug' | 'info' | 'warn' | 'error') =>
+    (...args: unknown[]) =>
+      child[level](
+        args
+          .map((a, i) => (i === 0 || a instanceof Error ? loggableText(a) : `[${a === null ? 'null' : typeof a}]`))
+          .join(' ')
+          .slice(0, 500),
+      );
+  console.log = line('info');
+  console.info = line('info');
+  console.warn = line('warn');
+  console.error = line('error');
+  console.debug = line('debug');
+}

@@ -7,6 +7,9 @@ import { configSchema } from '../src/config.js';
 import { dataProtectionDoc } from '../src/store/dp-doc.js';
 import { inventory } from '../src/store/inventory.js';
 import { JOB_COLLECTION } from '../src/sync/jobs.js';
+import { apiRoutes, chatViews, cliCommands, ROLES } from '../src/disclosures.js';
+import { commands } from '../src/cli/commands.js';
+import { createLogger } from '../src/log.js';
 
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {
@@ -38,7 +41,24 @@ describe('record of processing', () => {
       description: shape[key]!.description ?? '',
     }));
     expect(readFileSync(new URL('../docs/data-protection.md', import.meta.url), 'utf8')).toBe(
-      dataProtectionDoc(settings),
+      dataProtectionDoc(settings, { roles: ROLES, chatViews, cliCommands, apiRoutes }),
     );
+  });
+});
+
+describe('who sees what', () => {
+  it('lists every CLI command and every API route (chat views: the compiler wants every kind)', async () => {
+    expect(Object.keys(cliCommands).sort()).toEqual(Object.keys(commands).sort());
+    const { apiRoutes: routes } = await import('../src/api/index.js');
+    const { createApp } = await import('../src/app.js');
+    const app = createApp({
+      store: { db: {} as never, client: {} as never, kind: 'mongodb', close: async () => {} } as never,
+      logger: createLogger({ level: 'silent' }),
+      routes: [routes({ db: {} as never, perMinute: 1 })],
+    });
+    const doc = (await (await app.request('/api/v1/openapi.json')).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(apiRoutes).sort()).toEqual(Object.keys(doc.paths).sort());
+    for (const d of [...Object.values(chatViews), ...Object.values(cliCommands), ...Object.values(apiRoutes)])
+      expect(Object.keys(d.seenBy).length).toBeGreaterThan(0);
   });
 });

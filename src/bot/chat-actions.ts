@@ -28,6 +28,10 @@ export const buttonData = z.object({
   c: z.literal(1).optional(),
   /** Which form a button opens. */
   form: z.enum(['exclusion', 'request', 'keep', 'settings']).optional(),
+  /** A subscriber (a service asking for the school's data). */
+  s: z.string().uuid().optional(),
+  /** Whether the LA may pre-approve services for the school. */
+  o: z.enum(['allow', 'refuse']).optional(),
 });
 export type ButtonData = z.infer<typeof buttonData>;
 
@@ -69,6 +73,13 @@ export const chatActions = {
   openForm: { slack: 'uso_open_form', teams: 'uso.openForm' },
   /** The school's latest run summary (Teams: where a confirmation's Cancel goes back to). */
   summary: { slack: 'uso_summary', teams: 'uso.summary' },
+  /** The services asking for the school's data, with the school's decisions. */
+  sharing: { slack: 'uso_sharing', teams: 'uso.sharing' },
+  approveSharing: { slack: 'uso_sharing_approve', teams: 'uso.sharingApprove' },
+  declineSharing: { slack: 'uso_sharing_decline', teams: 'uso.sharingDecline' },
+  revokeSharing: { slack: 'uso_sharing_revoke', teams: 'uso.sharingRevoke' },
+  /** The head allows or stops the LA's pre-approval for the school (the data's `o`). */
+  preApproval: { slack: 'uso_sharing_pre_approval', teams: 'uso.sharingPreApproval' },
 } as const;
 
 export type ChatAction = keyof typeof chatActions;

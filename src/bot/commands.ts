@@ -17,6 +17,7 @@ import {
 import * as actions from './actions.js';
 import type { Form, View } from './view-model.js';
 import * as school from './school-actions.js';
+import { sharing } from './sharing-actions.js';
 import { formFor } from './forms.js';
 import { getSchool } from '../store/schools.js';
 
@@ -31,6 +32,10 @@ export const COMMANDS = [
   ['exclusions [school]', 'names never to get an account, with Remove and Add'],
   ['request [school]', 'ask for an account before the MIS has the person (a form)'],
   ['settings [school]', "the school's reports, grace days, thresholds and pause; heads change them"],
+  [
+    'sharing [school]',
+    "the services asking for the school's data: what, why, and the head's approval with its receipt",
+  ],
   ['unallocated [school]', 'accounts that lost their school, with Restore'],
   ['non-mis [school]', 'accounts at the school that the MIS does not list'],
   ['run [school]', 'run the school now'],
@@ -87,6 +92,7 @@ export async function runCommand(ctx: actions.ActionContext, actor: Actor, input
     const forSchool: Record<string, (dfe: string) => Promise<CommandReply>> = {
       exclusions: async (dfe) => ({ view: await school.exclusions(ctx, actor, dfe) }),
       settings: async (dfe) => ({ view: await school.settings(ctx, actor, dfe) }),
+      sharing: async (dfe) => ({ view: await sharing(ctx, actor, dfe) }),
       request: async (dfe) => {
         await authorise(ctx.db, actor, dfe, 'contact');
         return { form: await formFor(ctx, actor, { d: dfe, form: 'request' }) };

@@ -329,21 +329,26 @@ export async function changeSettings(
 }
 
 /** Posts a line to every conversation of the school, once per change. */
-async function announce(db: Db, dfeNumber: string, text: string): Promise<void> {
+export async function announce(
+  db: Db,
+  dfeNumber: string,
+  text: string,
+  topic: { key: string; title: string } = { key: 'settings', title: 'settings changed' },
+): Promise<void> {
   const school = await getSchool(db, dfeNumber);
   const view: View = {
     kind: 'notice',
     dfeNumber,
     schoolName: school?.name ?? dfeNumber,
     tone: 'info',
-    title: 'settings changed',
+    title: topic.title,
     detail: text,
   };
   const at = Date.now();
   for (const link of await conversationsOfSchool(db, dfeNumber))
     await enqueue(
       db,
-      `settings:${dfeNumber}:${at}:${link._id}`,
+      `${topic.key}:${dfeNumber}:${at}:${link._id}`,
       { platform: link.platform, workspace: link.workspace, conversation: link.conversation },
       messageFor(link.platform, view),
     );

@@ -179,6 +179,7 @@ export type View =
       paused: boolean;
       mis: string;
     }
+  | SharingView
   | NoticeView
   | { kind: 'restored'; dfeNumber: string; username: string; by: string }
   | {
@@ -384,3 +385,41 @@ export function listControlsOf(
       : []),
   ];
 }
+
+/** The services that ask for a school's data, each with what it asks for, why, and the school's decision. */
+export interface SharingView {
+  kind: 'sharing';
+  dfeNumber: string;
+  schoolName: string;
+  /** Whether the LA may pre-approve services for this school. */
+  laPreApproval: boolean;
+  /** The receipt of the decision just made, in words. */
+  done?: string;
+  requests: {
+    subscriberId: string;
+    name: string;
+    purpose: string;
+    /** Reports and fields, in words. */
+    wants: string;
+    state: 'requested' | 'approved' | 'declined' | 'revoked';
+    /** Who decided, when and how, in words (the receipt). */
+    decided?: string;
+  }[];
+}
+
+/** What a school can decide about a service as it stands: approve or decline a request, revoke an approval, and
+ * approve one it refused before. */
+export function sharingChoices(
+  state: SharingView['requests'][number]['state'],
+): { label: string; action: 'approveSharing' | 'declineSharing' | 'revokeSharing'; positive: boolean }[] {
+  if (state === 'approved') return [{ label: 'Revoke', action: 'revokeSharing', positive: false }];
+  const approve = { label: 'Approve', action: 'approveSharing', positive: true } as const;
+  return state === 'requested' ? [approve, { label: 'Decline', action: 'declineSharing', positive: false }] : [approve];
+}
+
+export const SHARING_STATE_WORDS: Record<SharingView['requests'][number]['state'], string> = {
+  requested: 'asks for data: nothing is shared until the head approves',
+  approved: 'approved',
+  declined: 'declined',
+  revoked: 'revoked',
+};

@@ -9,7 +9,9 @@ import { openMatches } from '../store/matches.js';
 import { getRun } from '../store/runs.js';
 import {
   addSubscriber,
+  getSubscriber,
   listSubscribers,
+  OPTIONAL_FIELDS,
   resumeSubscriber,
   revokeSubscriber,
   rotateApiKey,
@@ -51,12 +53,15 @@ import { schoolsOfViolation, VIOLATION_WORDS } from '../domain/invariants.js';
 import { requestAccount } from '../sync/school-admin.js';
 import { todayIn } from '../domain/dates.js';
 import { runRetention } from '../sync/retention.js';
+import { describeShare, preApprove } from '../sync/sharing.js';
+import { announcePreApproval } from '../bot/sharing-actions.js';
 import { findSubject, subjectAccessReport } from '../sync/subject-access.js';
 import { erasePerson } from '../sync/erasure.js';
 import { writeFileSync } from 'node:fs';
 import { accountLineSchema, readInput, readJsonInput, schoolImportSchema } from './inputs.js';
 import { progressBar } from './progress.js';
 import { table } from './table.js';
+import { sharingCommands } from './sharing-commands.js';
 
 const isoDay = z.iso.date('expected a date YYYY-MM-DD');
 
@@ -140,6 +145,7 @@ async function getRunOrThrow(db: Db, runId: string) {
 const MAX_LISTED = 20;
 
 export const commands: Record<string, Command> = {
+  ...sharingCommands,
   'link-code': {
     usage: 'link-code DFE',
     summary: 'Print a one-time code that links a Slack channel or Teams conversation to the school (/uso link CODE)',
@@ -981,7 +987,7 @@ export const commands: Record<string, Command> = {
   },
   'subscribers add': {
     usage:
-      'subscribers add NAME URL --events account.*,school.*,run.finished [--schools DFE,... | --la CODE] [--reports students,staff,...] [--allow-http] [--allow-private]',
+      'subscribers add NAME URL --events account.*,school.*,run.finished [--schools DFE,... | --la CODE] --purpose TEXT [--reports students,staff,...] [--fields dateOfBirth,upn,email] [--pre-approved] [--allow-http] [--allow-private]',
     summary:
       'Register a service that receives signed events and reads the API; prints its signing secret and API key once',
     options: {
@@ -989,6 +995,9 @@ export const commands: Record<string, Command> = {
       schools: { type: 'string' },
       la: { type: 'string' },
       reports: { type: 'string' },
+      fields: { type: 'string' },
+      purpose: { type: 'string' },
+      'pre-approved': { type: 'boolean' },
       'allow-http': { type: 'boolean' },
       'allow-private': { type: 'boolean' },
     },
@@ -1017,6 +1026,11 @@ export const commands: Record<string, Command> = {
             .regex(/^\d{3}$/, 'expected a 3-digit LA code')
             .optional(),
           reports: z.array(reportNameSchema).default(['students', 'staff']),
+          fields: z.array(z.enum(OPTIONAL_FIELDS)).default([]),
+          purpose: z
+            .string({ error: '--purpose is required: schools read it when they decide' })
+            .min(10, '--purpose: say what the service does with the data, in a sentence')
+            .max(300),
         })
         .refine((x) => !!x.schools !== !!x.la, 'give --schools or --la (one of them)')
         .parse({
@@ -1026,6 +1040,8 @@ export const commands: Record<string, Command> = {
           schools: list(values.schools),
           la: values.la,
           ...(list(values.reports) ? { reports: list(values.reports) } : {}),
+          ...(list(values.fields) ? { fields: list(values.fields) } : {}),
+          purpose: values.purpose,
         });
       // https to a public address only, unless the operator says otherwise for this subscriber (checked again at
       // every delivery)
@@ -1042,6 +1058,9 @@ export const commands: Record<string, Command> = {
         events: v.events,
         scope: v.schools ? { schools: v.schools } : { laCode: v.la! },
         reports: v.reports,
+        fields: v.fields,
+        purpose: v.purpose,
+        ...(values['pre-approved'] === true ? { preApproved: true } : {}),
         ...(policy.allowHttp ? { allowHttp: true } : {}),
         ...(policy.allowPrivate ? { allowPrivate: true } : {}),
       });
@@ -1057,9 +1076,16 @@ export const commands: Record<string, Command> = {
         action: 'subscriber.added',
         detail: `${made.id} ${v.name}${allowed ? ` (${allowed})` : ''}`,
       });
+      // pre-approved: approved at each school in scope that allows it, and each of them told; the others wait
+      const preApproved =
+        values['pre-approved'] === true ? await preApprove(db, (await getSubscriber(db, made.id))!, ctx.actor) : [];
+      await announcePreApproval({ db }, preApproved, v.name, describeShare(v));
+      const waiting = preApproved.length
+        ? `Pre-approved at ${preApproved.length} school(s), each told; any other school in scope decides with /uso sharing.`
+        : 'Nothing of a school reaches it until the school approves it (/uso sharing).';
       return {
-        human: `Subscriber ${made.id} added.\nSigning secret (shown once): ${made.secret}\nAPI key (shown once): ${made.apiKey}`,
-        json: made,
+        human: `Subscriber ${made.id} added.\nSigning secret (shown once): ${made.secret}\nAPI key (shown once): ${made.apiKey}\n${waiting}`,
+        json: { ...made, preApprovedAt: preApproved },
       };
     },
   },

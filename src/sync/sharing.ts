@@ -123,7 +123,7 @@ export async function decideSharing(
 }
 
 /** What a receipt covers, in words: reports and fields, and why. */
-export const describeShare = (r: Pick<SharingReceipt, 'reports' | 'fields' | 'purpose'>) =>
+export const describeShare = (r: { reports: readonly string[]; fields: readonly string[]; purpose: string }) =>
   `reports ${r.reports.join(', ') || 'none'}; fields ${['names', 'username', ...r.fields].join(', ')}; for ${r.purpose}`;
 
 /**

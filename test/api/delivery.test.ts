@@ -271,7 +271,19 @@ describe('safe destinations', () => {
     process.env.MONGODB_URI = `${inject('mongoUri').replace(/\/?$/, '/')}${ctx.store.db.databaseName}`;
     try {
       const add = (url: string, ...flags: string[]) =>
-        uso('subscribers', 'add', 'svc', url, '--events', 'run.finished', '--la', '209', ...flags);
+        uso(
+          'subscribers',
+          'add',
+          'svc',
+          url,
+          '--events',
+          'run.finished',
+          '--la',
+          '209',
+          '--purpose',
+          'run notices for the helpdesk',
+          ...flags,
+        );
       for (const [url, why] of [
         ['http://127.0.0.1:9/', /must be https/],
         ['https://127.0.0.1:9/', /internal address/],

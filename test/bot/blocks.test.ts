@@ -84,6 +84,21 @@ describe('Block Kit rendering', () => {
           heldChanges: [],
         })),
       },
+      {
+        kind: 'sharing',
+        dfeNumber: '2093456',
+        schoolName: 'Hill School',
+        laPreApproval: true,
+        done: 'Reading: approved by Head on 2026-12-07 09:00 UTC, in chat: reports students; fields names, username; for reading',
+        requests: Array.from({ length: 40 }, (_, i) => ({
+          subscriberId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+          name: `Service ${i} ${'x'.repeat(120)}`,
+          purpose: 'p'.repeat(300),
+          wants: `reports students, staff; fields names, username, dateOfBirth; for ${'p'.repeat(300)}`,
+          state: (['requested', 'approved', 'declined', 'revoked'] as const)[i % 4]!,
+          ...(i % 4 ? { decided: `approved by Head on 2026-12-07 09:00 UTC, in chat: ${'w'.repeat(400)}` } : {}),
+        })),
+      },
     ];
     for (const v of views) expect(blockKitProblems(render(v)), v.kind).toEqual([]);
   });

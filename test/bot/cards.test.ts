@@ -88,6 +88,21 @@ describe('Adaptive Cards', () => {
       },
       { kind: 'restored', dfeNumber: '2093456', username: 'a.b', by: 'Head' },
       { kind: 'run_queued', dfeNumber: '2093456', by: 'Head' },
+      {
+        kind: 'sharing',
+        dfeNumber: '2093456',
+        schoolName: 'Hill School',
+        laPreApproval: true,
+        done: 'Reading: approved by Head on 2026-12-07 09:00 UTC, in chat: reports students; fields names, username; for reading',
+        requests: Array.from({ length: 40 }, (_, i) => ({
+          subscriberId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+          name: `Service ${i} ${'x'.repeat(120)}`,
+          purpose: 'p'.repeat(300),
+          wants: `reports students, staff; fields names, username, dateOfBirth; for ${'p'.repeat(300)}`,
+          state: (['requested', 'approved', 'declined', 'revoked'] as const)[i % 4]!,
+          ...(i % 4 ? { decided: `approved by Head on 2026-12-07 09:00 UTC, in chat: ${'w'.repeat(400)}` } : {}),
+        })),
+      },
     ];
     for (const v of views) {
       expect(cardProblems(renderCard(v)), v.kind).toEqual([]);

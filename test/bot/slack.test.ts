@@ -937,6 +937,113 @@ async function submit(callbackId: string, meta: object, values: object): Promise
   return text ? (JSON.parse(text) as unknown) : '';
 }
 
+describe('Slack: schools approve the services that get their data', () => {
+  it('a service gets nothing of the school until its head approves it from chat; the receipt is shown; a revoke stops events and API reads at once', async () => {
+    const db = ctx.store.db;
+    const { addSubscriber } = await import('../../src/store/subscribers.js');
+    const { audit } = await import('../../src/store/audit.js');
+    const { deliveriesOf } = await import('../../src/store/deliveries.js');
+    const { fanOut } = await import('../../src/sync/outbound.js');
+    const { apiRoutes } = await import('../../src/api/index.js');
+    const api = createApp({
+      store: ctx.store,
+      logger: captureLogger().logger,
+      routes: [apiRoutes({ db, perMinute: 100 })],
+    });
+    const sub = await addSubscriber(db, {
+      name: 'Reading platform',
+      url: 'https://reading.example.org/uso',
+      events: ['run.finished'],
+      scope: { laCode: school.laCode },
+      reports: ['students'],
+      fields: ['dateOfBirth'],
+      purpose: 'reading logins for pupils, grouped by class',
+    });
+    const read = () =>
+      api.request(`/api/v1/schools/${school.dfeNumber}/accounts`, {
+        headers: { authorization: `Bearer ${sub.apiKey}` },
+      });
+    const runFinished = (runId: string) =>
+      audit(db, { at: new Date(), actor: 'sync', action: 'run.finished', dfeNumber: school.dfeNumber, runId });
+    const queued = async () => (await deliveriesOf(db, sub.id)).map((d) => d.status);
+
+    // asked, not approved: nothing queued, nothing answered
+    await runFinished('before');
+    await fanOut(db, { settleMs: 0 });
+    expect(await queued()).toEqual([]);
+    expect((await read()).status).toBe(403);
+
+    // the head sees the request, what it wants and why
+    const listed = (await (await slash('sharing')).json()) as {
+      text: string;
+      blocks: { text?: { text: string }; elements?: { action_id: string; value: string }[] }[];
+    };
+    const words = listed.blocks.map((b) => b.text?.text ?? '').join('\n');
+    expect(words).toContain('*Reading platform*: asks for data: nothing is shared until the head approves');
+    expect(words).toContain('reports students; fields names, username, dateOfBirth; for reading logins for pupils');
+    const approve = listed.blocks.flatMap((b) => b.elements ?? []).find((e) => e.action_id === 'uso_sharing_approve')!;
+    expect(JSON.parse(approve.value)).toEqual({ d: school.dfeNumber, s: sub.id });
+
+    // a contact may not approve; nothing changes
+    await grantRole(
+      db,
+      { platform: 'cli', userId: 'ops', displayName: 'ops' },
+      school.dfeNumber,
+      'slack:T1:UCONTACT',
+      'contact',
+    );
+    const refused = nock('https://slack.com')
+      .post('/api/chat.postEphemeral', (b) => b.user === 'UCONTACT' && /head/.test(String(b.text)))
+      .reply(200, { ok: true });
+    await click('uso_sharing_approve', approve.value, 'UCONTACT');
+    await vi_waitFor(() => refused.isDone());
+    expect((await read()).status).toBe(403);
+
+    // the head approves: the receipt says who, when and exactly what
+    let shown = '';
+    const approved = nock('https://slack.com')
+      .post('/api/chat.update', (b) => {
+        shown = JSON.stringify(b.blocks);
+        return true;
+      })
+      .reply(200, { ok: true, channel: 'C1', ts: '1700000000.000200' });
+    await click('uso_sharing_approve', approve.value);
+    await vi_waitFor(() => approved.isDone());
+    expect(shown).toMatch(
+      /Reading platform: approved by uhead on \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC, in chat: reports students; fields names, username, dateOfBirth; for reading logins/,
+    );
+    expect((await read()).status).toBe(200);
+    await runFinished('after');
+    await fanOut(db, { settleMs: 0 });
+    expect(await queued()).toEqual(['pending']);
+
+    // revoked: the queued event is withdrawn and the API refuses at once
+    const revokeButton = (
+      (await (await slash('sharing')).json()) as { blocks: { elements?: { action_id: string; value: string }[] }[] }
+    ).blocks
+      .flatMap((b) => b.elements ?? [])
+      .find((e) => e.action_id === 'uso_sharing_revoke')!;
+    const revoked = nock('https://slack.com')
+      .post('/api/chat.update', (b) => /revoked by uhead/.test(JSON.stringify(b.blocks)))
+      .reply(200, { ok: true, channel: 'C1', ts: '1700000000.000200' });
+    await click('uso_sharing_revoke', revokeButton.value);
+    await vi_waitFor(() => revoked.isDone());
+    expect((await read()).status).toBe(403);
+    expect(await queued()).toEqual([]);
+    await runFinished('revoked');
+    await fanOut(db, { settleMs: 0 });
+    expect(await queued()).toEqual([]);
+    // every decision audited and said in the school's channel
+    const { auditEntries } = await import('../../src/store/audit.js');
+    expect((await auditEntries(db, { dfeNumber: school.dfeNumber }, 50)).map((e) => e.action)).toEqual(
+      expect.arrayContaining(['sharing.approved', 'sharing.revoked']),
+    );
+    expect(
+      await db.collection('outbox').countDocuments({ _id: { $regex: `^sharing:${school.dfeNumber}:` } as never }),
+    ).toBe(2);
+  });
+});
+
 async function vi_waitFor(check: () => boolean, ms = 5000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!check()) {

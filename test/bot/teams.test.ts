@@ -1,7 +1,7 @@
 // Signed Bot Framework activities into the Hono app's /api/messages, with only Microsoft's HTTP endpoints
 // intercepted (nock): the OpenID metadata and keys, the login token endpoint, and the Bot Connector.
 import nock from 'nock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { conversationsOfSchool, createLinkCode, grantRole } from '../../src/bot/access.js';
 import { slackSender } from '../../src/bot/slack/sender.js';
@@ -47,7 +47,26 @@ let bc: ReturnType<typeof connector>;
 let token: ReturnType<typeof serveBotToken>;
 const slack = slackSender('xoxb-test');
 /** Everything the bot and the HTTP shell log in this file. */
-const log = captureLogger();
+/** The service's log at debug level, and whatever the Teams SDKs (botbuilder, teams-ai) write to the console. */
+const log = captureLogger('debug');
+const consoleOut: string[] = [];
+beforeEach(() => {
+  for (const level of ['log', 'info', 'warn', 'error', 'debug'] as const)
+    vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
+      consoleOut.push(args.map((a) => (a instanceof Error ? `${a.message} ${a.stack}` : JSON.stringify(a))).join(' '));
+    });
+});
+// whatever a case did, neither the service's log nor the SDKs' console output names a pupil, a birth date or a UPN
+afterEach(() => {
+  vi.restoreAllMocks();
+  const text = `${log.text()}\n${consoleOut.join('\n')}`;
+  consoleOut.length = 0;
+  const names = [...school.students.map((p) => p.legalSurname), 'Whitfield'].filter((n) => n.length >= 6);
+  for (const name of names) expect(text, 'a pupil name reached the log').not.toMatch(new RegExp(`\\b${name}\\b`));
+  const births = school.students.map((p) => p.dateOfBirth).filter(Boolean);
+  for (const born of births) expect(text, 'a birth date reached the log').not.toContain(born);
+  expect(text).not.toMatch(/\b[A-Z]\d{12}\b/);
+});
 
 async function send(activity: object, token?: string | null): Promise<Response> {
   const auth: Record<string, string> =
@@ -263,6 +282,54 @@ describe('Teams', () => {
       value: expect.stringMatching(/already matched/),
     });
     expect(again.updates).toHaveLength(0);
+  });
+
+  it('the head approves a service from Teams, the receipt is shown to the channel; a contact may not; a revoke stops the API at once', async () => {
+    await linkChannel();
+    await grantContact();
+    const db = ctx.store.db;
+    const { addSubscriber } = await import('../../src/store/subscribers.js');
+    const { apiRoutes } = await import('../../src/api/index.js');
+    const { createApp } = await import('../../src/app.js');
+    const api = createApp({
+      store: ctx.store,
+      logger: captureLogger().logger,
+      routes: [apiRoutes({ db, perMinute: 100 })],
+    });
+    const sub = await addSubscriber(db, {
+      name: 'Staff rota',
+      url: 'https://rota.example.org/uso',
+      events: ['account.*'],
+      scope: { schools: [school.dfeNumber] },
+      reports: ['staff'],
+      purpose: 'staff logins to the rota',
+    });
+    const read = async () =>
+      (
+        await api.request(`/api/v1/schools/${school.dfeNumber}/accounts`, {
+          headers: { authorization: `Bearer ${sub.apiKey}` },
+        })
+      ).status;
+    expect(await read()).toBe(403);
+    const listed = cardIn(await say('sharing'))!;
+    expect(JSON.stringify(listed)).toContain('Staff rota');
+    const approve = actionsIn(listed).find((b) => b.verb === 'uso.sharingApprove')!;
+    expect(approve.data).toEqual({ d: school.dfeNumber, s: sub.id });
+    const byContact = await press(approve, { from: CONTACT });
+    expect(byContact.body).toMatchObject({
+      type: 'application/vnd.microsoft.activity.message',
+      value: expect.stringMatching(/head/),
+    });
+    expect(await read()).toBe(403);
+    const { body, updates } = await press(approve, { replyToId: 'card-sharing-1' });
+    expect(JSON.stringify(body.value)).toMatch(
+      /Staff rota: approved by Hazel Head on \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC, in chat: reports staff; fields names, username, dateOfBirth, upn, email; for staff logins/,
+    );
+    expect(updates).toHaveLength(1);
+    expect(await read()).toBe(200);
+    const revoke = actionsIn(cardIn(await say('sharing'))!).find((b) => b.verb === 'uso.sharingRevoke')!;
+    await press(revoke, { replyToId: 'card-sharing-2' });
+    expect(await read()).toBe(403);
   });
 
   it('refuses people without a role at the school, and old or forged card data, without changing anything', async () => {

@@ -4,7 +4,7 @@ import { App, LogLevel, type Logger as BoltLogger } from '@slack/bolt';
 import type { Db } from 'mongodb';
 import type { Hono } from 'hono';
 import { firstSighting } from '../../store/events.js';
-import type { Logger } from '../../log.js';
+import { loggableText, type Logger } from '../../log.js';
 import type * as actions from '../actions.js';
 import type { ChatSenders } from '../outbox.js';
 import { HonoReceiver } from './receiver.js';
@@ -25,24 +25,6 @@ export interface SlackOptions {
   botId?: string;
   /** The service's senders (read at each decision), so a decision here refreshes summaries on other platforms too. */
   senders?: ChatSenders;
-}
-
-/**
- * What of one of Bolt's (or the Web API client's) log arguments may be logged: an error's message, and of a text the
- * part before any payload it quotes (at debug level they log request and response bodies: messages with pupils' names,
- * usernames, birth years). Objects are never logged, at any level: they are those bodies.
- */
-export function loggableText(m: unknown): string {
-  if (m instanceof Error)
-    return m.message
-      .split('\n')[0]!
-      .replace(/[{["'].*$/s, '')
-      .slice(0, 200);
-  if (typeof m !== 'string') return `[${m === null ? 'null' : typeof m}]`;
-  return m
-    .split('\n')[0]!
-    .replace(/[{["'`].*$/s, '…')
-    .slice(0, 200);
 }
 
 /** Bolt's logger interface over the service's logger: its messages become JSON lines with `source: bolt`. */

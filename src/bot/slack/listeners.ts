@@ -33,6 +33,8 @@ import {
   type SlackMessage,
 } from '../views/blocks.js';
 import * as school from '../school-actions.js';
+import { decideSharingFor, setPreApprovalFor, sharing } from '../sharing-actions.js';
+import type { SharingState } from '../../store/sharing.js';
 import { FormErrors, formFor, submitForm } from '../forms.js';
 
 export interface SlackDeps {
@@ -168,6 +170,14 @@ const oneHeld =
     decision: true,
   });
 
+/** A school's decision about a service: the list as it stands, the receipt above it. */
+const sharingDecision =
+  (decision: SharingState): Act =>
+  async (deps, actor, d) => ({
+    message: render(await decideSharingFor(deps.ctx, actor, { dfeNumber: d.d, subscriberId: d.s ?? '', decision })),
+    decision: false,
+  });
+
 /** What each button does (Slack's own confirm dialog guards exclude, restore, approve and reject). */
 export const buttonActs: Record<ChatAction, Act> = {
   approveOne: oneHeld('approved'),
@@ -256,6 +266,14 @@ export const buttonActs: Record<ChatAction, Act> = {
   matches: listOf((ctx, actor, d) => actions.listMatches(ctx, actor, d.d)),
   unallocated: listOf((ctx, actor, d) => actions.listUnallocated(ctx, actor, d.d, d.f)),
   summary: listOf((ctx, actor, d) => actions.runSummary(ctx, actor, d.d)),
+  sharing: listOf((ctx, actor, d) => sharing(ctx, actor, d.d)),
+  approveSharing: sharingDecision('approved'),
+  declineSharing: sharingDecision('declined'),
+  revokeSharing: sharingDecision('revoked'),
+  preApproval: async (deps, actor, d) => ({
+    message: render(await setPreApprovalFor(deps.ctx, actor, d.d, d.o)),
+    decision: false,
+  }),
 };
 
 /** A button press: ack at once, act, then show the outcome in place of the message (or privately, if refused). */

@@ -18,6 +18,8 @@ import {
   type FormId,
 } from '../chat-actions.js';
 import * as school from '../school-actions.js';
+import { decideSharingFor, setPreApprovalFor, sharing } from '../sharing-actions.js';
+import type { SharingState } from '../../store/sharing.js';
 import { FormErrors, formFor, submitForm } from '../forms.js';
 import { COMMANDS, runCommand } from '../commands.js';
 import { refreshSummaries } from '../notify.js';
@@ -180,6 +182,14 @@ const listOf =
   (list: (ctx: actions.ActionContext, actor: Actor, d: ButtonData) => Promise<View>): Act =>
   async (deps, actor, d) => ({ card: view(await list(deps.ctx, actor, d), d.page), forEveryone: false });
 
+/** A school's decision about a service: the list as it stands, the receipt above it, for everyone. */
+const sharingDecision =
+  (decision: SharingState): Act =>
+  async (deps, actor, d) => ({
+    card: view(await decideSharingFor(deps.ctx, actor, { dfeNumber: d.d, subscriberId: d.s ?? '', decision })),
+    forEveryone: true,
+  });
+
 /** What each button does. The guarded ones (confirmedActions) first ask, on a card only the clicker sees. */
 export const cardActs: Record<ChatAction, Act> = {
   match: decision((ctx, actor, d) =>
@@ -265,6 +275,14 @@ export const cardActs: Record<ChatAction, Act> = {
   summary: async (deps, actor, d) => ({
     card: view(await actions.runSummary(deps.ctx, actor, d.d)),
     forEveryone: false,
+  }),
+  sharing: listOf((ctx, actor, d) => sharing(ctx, actor, d.d)),
+  approveSharing: sharingDecision('approved'),
+  declineSharing: sharingDecision('declined'),
+  revokeSharing: sharingDecision('revoked'),
+  preApproval: async (deps, actor, d) => ({
+    card: view(await setPreApprovalFor(deps.ctx, actor, d.d, d.o)),
+    forEveryone: true,
   }),
 };
 

@@ -13,6 +13,8 @@ import {
   HOW_WORDS,
   heldChangeWhat,
   listControlsOf,
+  sharingChoices,
+  SHARING_STATE_WORDS,
 } from '../view-model.js';
 import { chatActions, forms, selection, type ButtonData } from '../chat-actions.js';
 import type { SchoolStatus } from '../../sync/status.js';
@@ -573,6 +575,54 @@ export function render(view: View, page = 0): SlackMessage {
           { type: 'actions', elements: [add] },
           ...listControls(chatActions.exclusions.slack, { d: view.dfeNumber }, p, pages, undefined, false),
         ],
+      };
+    }
+    case 'sharing': {
+      const { slice, page: p, pages } = pageOf(view.requests, page, PAGE_SIZES.accounts);
+      const preApproval = view.laPreApproval
+        ? button('Stop LA pre-approval', chatActions.preApproval.slack, { d: view.dfeNumber, o: 'refuse' })
+        : button('Allow LA pre-approval', chatActions.preApproval.slack, { d: view.dfeNumber, o: 'allow' });
+      return {
+        text: `Services asking for the data of ${view.schoolName}`,
+        blocks: [
+          ...(view.done ? [{ type: 'section' as const, text: md(esc(view.done)) }, { type: 'divider' as const }] : []),
+          {
+            type: 'section' as const,
+            text: md(
+              `*Services asking for the data of ${esc(view.schoolName)}*: ${view.requests.length || 'none'}${pages > 1 ? `. Page ${p + 1} of ${pages}.` : '.'} The LA ${view.laPreApproval ? 'may' : 'may not'} pre-approve services for the school.`,
+            ),
+          },
+          ...slice.flatMap((r): Block[] => [
+            {
+              type: 'section',
+              text: md(
+                `*${esc(r.name)}*: ${SHARING_STATE_WORDS[r.state]}
+${esc(r.wants)}${
+                  r.decided
+                    ? `
+_${esc(r.decided)}_`
+                    : ''
+                }`,
+              ),
+            },
+            {
+              type: 'actions',
+              elements: sharingChoices(r.state).map((c) =>
+                button(
+                  c.label,
+                  chatActions[c.action].slack,
+                  { d: view.dfeNumber, s: r.subscriberId },
+                  c.positive ? 'primary' : 'danger',
+                  c.positive
+                    ? confirmDialog(`Share with ${r.name}?`, r.wants, 'Approve', 'primary')
+                    : confirmDialog(`${c.label} ${r.name}?`, 'Nothing more of the school goes to it.', c.label),
+                ),
+              ),
+            },
+          ]),
+          { type: 'actions' as const, elements: [preApproval] },
+          ...listControls(chatActions.sharing.slack, { d: view.dfeNumber }, p, pages, undefined, false),
+        ].slice(0, LIMITS.blocks),
       };
     }
     case 'confirm_match':

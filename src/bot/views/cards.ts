@@ -15,6 +15,8 @@ import {
   HOW_WORDS,
   heldChangeWhat,
   listControlsOf,
+  sharingChoices,
+  SHARING_STATE_WORDS,
 } from '../view-model.js';
 import { chatActions, forms, selection, type ButtonData, type ConfirmedAction } from '../chat-actions.js';
 
@@ -552,6 +554,44 @@ export function renderCard(view: View, page = 0): AdaptiveCard {
         [
           exec('Add a name', chatActions.openForm.teams, { d: view.dfeNumber, form: 'exclusion' }, 'positive'),
           ...listControls(chatActions.exclusions.teams, { d: view.dfeNumber }, p, pages, undefined, false),
+        ],
+      );
+    }
+    case 'sharing': {
+      const { slice, page: p, pages } = pageOf(view.requests, page, CARD_PAGE_SIZES.accounts);
+      return card(
+        [
+          ...(view.done ? [text(esc(view.done), { weight: 'Bolder' })] : []),
+          text(
+            `Services asking for the data of ${esc(view.schoolName)}: ${view.requests.length || 'none'}${pages > 1 ? ` (page ${p + 1} of ${pages})` : ''}. The LA ${view.laPreApproval ? 'may' : 'may not'} pre-approve services for the school.`,
+            { weight: 'Bolder' },
+          ),
+          ...slice.map((r): Element => ({
+            type: 'Container',
+            separator: true,
+            items: [
+              text(`**${esc(r.name)}**: ${SHARING_STATE_WORDS[r.state]}`),
+              text(esc(r.wants)),
+              ...(r.decided ? [text(esc(r.decided), { isSubtle: true })] : []),
+              {
+                type: 'ActionSet',
+                actions: sharingChoices(r.state).map((c) =>
+                  exec(
+                    c.label,
+                    chatActions[c.action].teams,
+                    { d: view.dfeNumber, s: r.subscriberId },
+                    c.positive ? 'positive' : 'destructive',
+                  ),
+                ),
+              },
+            ],
+          })),
+        ],
+        [
+          view.laPreApproval
+            ? exec('Stop LA pre-approval', chatActions.preApproval.teams, { d: view.dfeNumber, o: 'refuse' })
+            : exec('Allow LA pre-approval', chatActions.preApproval.teams, { d: view.dfeNumber, o: 'allow' }),
+          ...listControls(chatActions.sharing.teams, { d: view.dfeNumber }, p, pages, undefined, false),
         ],
       );
     }
