@@ -33,9 +33,8 @@ import {
   type SlackMessage,
 } from '../views/blocks.js';
 import * as school from '../school-actions.js';
-import { decideSharingFor, setPreApprovalFor, sharing } from '../sharing-actions.js';
-import type { SharingState } from '../../store/sharing.js';
-import { FormErrors, formFor, submitForm } from '../forms.js';
+import { actionDefs } from '../action-defs.js';
+import { FormErrors, submitForm } from '../forms.js';
 
 export interface SlackDeps {
   db: Db;
@@ -113,168 +112,16 @@ type ButtonArgs = Pick<
   'ack' | 'body' | 'action' | 'client'
 >;
 
-/**
- * What a button shows in place of its message (none: the message stays as it is), and whether it was a decision
- * (the school's summaries refresh).
- */
-interface ButtonOutcome {
-  message?: SlackMessage;
-  decision: boolean;
+/** One message of several views, top first: what was just done, then the list it was done on as it stands now. */
+function stackedMessage(views: readonly View[], page = 0): SlackMessage {
+  const messages = views.map((v, i) => render(v, i === views.length - 1 ? page : 0));
+  return {
+    text: messages[0]!.text,
+    blocks: messages
+      .flatMap((m, i) => (i === 0 ? m.blocks : [{ type: 'divider' as const }, ...m.blocks]))
+      .slice(0, LIMITS.blocks),
+  };
 }
-
-/** What a button's handler gets: the deps, who clicked, the button's data, and where (for a file upload). */
-type Act = (
-  deps: SlackDeps,
-  actor: Actor,
-  d: ButtonData,
-  where: { channel?: string; client?: ButtonArgs['client']; triggerId?: string },
-) => Promise<ButtonOutcome>;
-
-/** One line saying what was just decided, above the list it was decided on (as it stands now). */
-const above = (top: SlackMessage, list: SlackMessage): SlackMessage => ({
-  text: top.text,
-  blocks: [...top.blocks, { type: 'divider' as const }, ...list.blocks].slice(0, LIMITS.blocks),
-});
-
-const selected = (d: ButtonData) => (d.sel ?? '').split(',').filter(Boolean);
-
-/** A decision about a held person replaces the list it was made on with who decided what, above those still waiting. */
-const personDecision =
-  (decide: (ctx: actions.ActionContext, actor: Actor, d: ButtonData) => Promise<View>): Act =>
-  async (deps, actor, d) => ({
-    message: above(render(await decide(deps.ctx, actor, d)), render(await actions.listMatches(deps.ctx, actor, d.d))),
-    decision: true,
-  });
-const decisionOf =
-  (act: (ctx: actions.ActionContext, actor: Actor, d: ButtonData) => Promise<View>): Act =>
-  async (deps, actor, d) => ({ message: render(await act(deps.ctx, actor, d)), decision: true });
-const listOf =
-  (list: (ctx: actions.ActionContext, actor: Actor, d: ButtonData) => Promise<View>): Act =>
-  async (deps, actor, d) => ({ message: render(await list(deps.ctx, actor, d), d.page ?? 0), decision: false });
-
-/** One person's held change decided: who decided what, above the list as it stands now. */
-const oneHeld =
-  (decision: 'approved' | 'rejected'): Act =>
-  async (deps, actor, d) => ({
-    message: above(
-      render(
-        await actions.decideOneHeld(deps.ctx, actor, {
-          dfeNumber: d.d,
-          runId: d.r ?? '',
-          username: d.u ?? '',
-          decision,
-        }),
-      ),
-      render(await actions.listHeld(deps.ctx, actor, { dfeNumber: d.d, runId: d.r ?? '', filter: d.f }), d.page ?? 0),
-    ),
-    decision: true,
-  });
-
-/** A school's decision about a service: the list as it stands, the receipt above it. */
-const sharingDecision =
-  (decision: SharingState): Act =>
-  async (deps, actor, d) => ({
-    message: render(await decideSharingFor(deps.ctx, actor, { dfeNumber: d.d, subscriberId: d.s ?? '', decision })),
-    decision: false,
-  });
-
-/** What each button does (Slack's own confirm dialog guards exclude, restore, approve and reject). */
-export const buttonActs: Record<ChatAction, Act> = {
-  approveOne: oneHeld('approved'),
-  rejectOne: oneHeld('rejected'),
-  held: listOf((ctx, actor, d) =>
-    actions.listHeld(ctx, actor, { dfeNumber: d.d, ...(d.r ? { runId: d.r } : {}), filter: d.f }),
-  ),
-  restoreSelected: async (deps, actor, d) => ({
-    message: above(
-      render(await actions.restoreMany(deps.ctx, actor, { dfeNumber: d.d, usernames: selected(d) })),
-      render(await actions.listUnallocated(deps.ctx, actor, d.d, d.f), d.page ?? 0),
-    ),
-    decision: true,
-  }),
-  nonMis: listOf((ctx, actor, d) => actions.listNonMis(ctx, actor, d.d, d.f)),
-  newAccounts: listOf((ctx, actor, d) =>
-    actions.listNewAccounts(ctx, actor, { dfeNumber: d.d, ...(d.r ? { runId: d.r } : {}), filter: d.f }),
-  ),
-  newAccountsFile: async (deps, actor, d, where) => {
-    const view = await actions.listNewAccounts(deps.ctx, actor, {
-      dfeNumber: d.d,
-      ...(d.r ? { runId: d.r } : {}),
-      filter: d.f,
-    });
-    if (where.channel && where.client)
-      await where.client.files.uploadV2({
-        channel_id: where.channel,
-        filename: `new-accounts-${view.dfeNumber}-${view.scope.replace(/[^0-9-]/g, '') || 'list'}.csv`,
-        title: `New accounts at ${view.dfeNumber}, ${view.scope}`,
-        content: newAccountsCsv(view),
-        initial_comment: `${view.accounts.length} new account(s) at ${view.dfeNumber}, ${view.scope}, for login slips.`,
-      });
-    return { decision: false };
-  },
-  undo: async (deps, actor, d) => {
-    const { done, list } = await school.undoFromChat(deps.ctx, actor, d);
-    return { message: above(render(done), render(list)), decision: true };
-  },
-  exclusions: listOf((ctx, actor, d) => school.exclusions(ctx, actor, d.d)),
-  removeExclusion: async (deps, actor, d) => ({
-    message: above(
-      render(await school.removeExclusionFor(deps.ctx, actor, { dfeNumber: d.d, key: d.x ?? '' })),
-      render(await school.exclusions(deps.ctx, actor, d.d)),
-    ),
-    decision: true,
-  }),
-  otherAccount: async (deps, actor, d) => ({
-    message: render(
-      await school.confirmMatch(deps.ctx, actor, { dfeNumber: d.d, personId: d.p ?? '', username: d.u ?? '' }),
-    ),
-    decision: false,
-  }),
-  chooseAccount: async (deps, actor, d) => ({
-    message: render(
-      await school.confirmMatch(deps.ctx, actor, { dfeNumber: d.d, personId: d.p ?? '', username: d.u ?? '' }),
-    ),
-    decision: false,
-  }),
-  retire: async (deps, actor, d) => ({
-    message: above(
-      render(await school.retire(deps.ctx, actor, { dfeNumber: d.d, username: d.u ?? '' })),
-      render(await actions.listNonMis(deps.ctx, actor, d.d)),
-    ),
-    decision: true,
-  }),
-  openForm: async (deps, actor, d, where) => {
-    const form = await formFor(deps.ctx, actor, d);
-    if (where.client && where.triggerId)
-      await where.client.views.open({
-        trigger_id: where.triggerId,
-        view: modalView(form, where.channel) as never,
-      });
-    return { decision: false };
-  },
-  invalid: listOf((ctx, actor, d) =>
-    actions.listInvalid(ctx, actor, { dfeNumber: d.d, ...(d.r ? { runId: d.r } : {}) }),
-  ),
-  match: personDecision((ctx, actor, d) =>
-    actions.match(ctx, actor, { dfeNumber: d.d, personId: d.p ?? '', username: d.u ?? '' }),
-  ),
-  create: personDecision((ctx, actor, d) => actions.createNew(ctx, actor, { dfeNumber: d.d, personId: d.p ?? '' })),
-  exclude: personDecision((ctx, actor, d) => actions.exclude(ctx, actor, { dfeNumber: d.d, personId: d.p ?? '' })),
-  restore: decisionOf((ctx, actor, d) => actions.restore(ctx, actor, { dfeNumber: d.d, username: d.u ?? '' })),
-  approve: decisionOf((ctx, actor, d) => actions.approveHeldChanges(ctx, actor, d.r ?? '', { dfeNumber: d.d })),
-  reject: decisionOf((ctx, actor, d) => actions.rejectHeldChanges(ctx, actor, d.r ?? '', { dfeNumber: d.d })),
-  matches: listOf((ctx, actor, d) => actions.listMatches(ctx, actor, d.d)),
-  unallocated: listOf((ctx, actor, d) => actions.listUnallocated(ctx, actor, d.d, d.f)),
-  summary: listOf((ctx, actor, d) => actions.runSummary(ctx, actor, d.d)),
-  sharing: listOf((ctx, actor, d) => sharing(ctx, actor, d.d)),
-  approveSharing: sharingDecision('approved'),
-  declineSharing: sharingDecision('declined'),
-  revokeSharing: sharingDecision('revoked'),
-  preApproval: async (deps, actor, d) => ({
-    message: render(await setPreApprovalFor(deps.ctx, actor, d.d, d.o)),
-    decision: false,
-  }),
-};
 
 /** A button press: ack at once, act, then show the outcome in place of the message (or privately, if refused). */
 export const button =
@@ -292,17 +139,28 @@ export const button =
       const ticked = tickedIn(body);
       const data = ticked ? { ...parsed, sel: ticked.join(',') } : parsed;
       const triggerId = (body as { trigger_id?: string }).trigger_id;
-      const outcome = await buttonActs[action](deps, actor, data, {
-        ...(channel ? { channel } : {}),
-        ...(triggerId ? { triggerId } : {}),
-        client,
-      });
-      const message =
-        outcome.decision && outcome.message
-          ? await afterDecision(deps, data, channel, ts, outcome.message)
-          : outcome.message;
-      if (message && channel && ts)
-        await client.chat.update({ channel, ts, text: message.text, blocks: message.blocks });
+      const effect = await actionDefs[action].run(deps.ctx, actor, data);
+      if (effect.kind === 'file') {
+        if (channel)
+          await client.files.uploadV2({
+            channel_id: channel,
+            filename: `new-accounts-${effect.view.dfeNumber}-${effect.view.scope.replace(/[^0-9-]/g, '') || 'list'}.csv`,
+            title: `New accounts at ${effect.view.dfeNumber}, ${effect.view.scope}`,
+            content: newAccountsCsv(effect.view),
+            initial_comment: `${effect.view.accounts.length} new account(s) at ${effect.view.dfeNumber}, ${effect.view.scope}, for login slips.`,
+          });
+        return;
+      }
+      if (effect.kind === 'form') {
+        if (triggerId)
+          await client.views.open({ trigger_id: triggerId, view: modalView(effect.form, channel) as never });
+        return;
+      }
+      // the search is a menu on the person in Slack: a press without the account picked is not one we made
+      if (effect.kind === 'search') throw new OutOfDate();
+      const shown = stackedMessage(effect.views, effect.page);
+      const message = effect.decision ? await afterDecision(deps, data, channel, ts, shown) : shown;
+      if (channel && ts) await client.chat.update({ channel, ts, text: message.text, blocks: message.blocks });
     } catch (err) {
       if (!isUsoError(err) && !(err instanceof OutOfDate)) throw err;
       const text = err instanceof OutOfDate ? 'That button is out of date; run the command again.' : err.message;

@@ -1,5 +1,6 @@
 // Where every Slack listener is wired to the Bolt App, in one place: the /uso command, one handler per button (the
-// action ids in chat-actions.ts), the lists' tick boxes, the account search's options, each form's modal, the App Home, and the bot's removal from a channel.
+// actions of action-defs.ts), the lists' tick boxes, the account search's options, each form's modal, the App Home, and the bot's removal from a channel.
+import { actionDefs, type ChatActionDef } from '../action-defs.js';
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { chatActions, forms, selection, type ChatAction, type FormId } from '../chat-actions.js';
 import {
@@ -15,9 +16,9 @@ import {
 
 export function register(app: App, deps: SlackDeps): void {
   app.command('/uso', slashCommand(deps));
-  for (const action of Object.keys(chatActions) as ChatAction[]) {
-    app.action<BlockAction<ButtonAction>>(chatActions[action].slack, button(deps, action));
-  }
+  // one handler per action of the shared table, which says what each does on both platforms
+  for (const [action, def] of Object.entries(actionDefs) as [ChatAction, ChatActionDef][])
+    app.action<BlockAction<ButtonAction>>(def.ids.slack, button(deps, action));
   app.action(selection.slack, tick);
   app.options(chatActions.otherAccount.slack, accountOptions(deps) as never);
   for (const id of Object.keys(forms) as FormId[]) app.view(forms[id].slack, formSubmitted(deps, id) as never);

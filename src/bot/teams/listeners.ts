@@ -8,19 +8,12 @@ import type { Db } from 'mongodb';
 import { z } from 'zod';
 import { isUsoError } from '../../errors.js';
 import type { Logger } from '../../log.js';
-import { authorise, onlySchoolOf, schoolOfConversation, unlinkConversation, type Actor } from '../access.js';
+import { onlySchoolOf, schoolOfConversation, unlinkConversation, type Actor } from '../access.js';
 import * as actions from '../actions.js';
-import {
-  parseButtonData,
-  type ButtonData,
-  type ChatAction,
-  type ConfirmedAction,
-  type FormId,
-} from '../chat-actions.js';
+import { parseButtonData, type ChatAction, type ConfirmedAction, type FormId } from '../chat-actions.js';
 import * as school from '../school-actions.js';
-import { decideSharingFor, setPreApprovalFor, sharing } from '../sharing-actions.js';
-import type { SharingState } from '../../store/sharing.js';
-import { FormErrors, formFor, submitForm } from '../forms.js';
+import { actionDefs, needsConfirming, type ActionEffect } from '../action-defs.js';
+import { FormErrors, submitForm } from '../forms.js';
 import { COMMANDS, runCommand } from '../commands.js';
 import { refreshSummaries } from '../notify.js';
 import type { ChatSenders } from '../outbox.js';
@@ -134,169 +127,29 @@ export interface CardOutcome {
   changed?: boolean;
 }
 
-type Act = (deps: TeamsDeps, actor: Actor, d: ButtonData) => Promise<CardOutcome>;
+/** One card of several views, top first: what was just done, then the list it was done on as it stands now. */
+function stackedCard(views: readonly View[], page = 0): AdaptiveCard {
+  const cards = views.map((v, i) => renderCard(v, i === views.length - 1 ? page : 0));
+  return cards.slice(1).reduce((top, next) => stacked(top, next), cards[0]!);
+}
 
-const view = (v: View, page?: number) => renderCard(v, page);
-
-/** A decision about a held person replaces the list it was made on with who decided what, above those still waiting. */
-const decision =
-  (decide: (ctx: actions.ActionContext, actor: Actor, d: ButtonData) => Promise<View>): Act =>
-  async (deps, actor, d) => ({
-    card: stacked(
-      view(await decide(deps.ctx, actor, d)),
-      view(await actions.listMatches(deps.ctx, actor, d.d), d.page),
-    ),
-    forEveryone: true,
-    changed: true,
-  });
-
-const heldDecision =
-  (decide: typeof actions.approveHeldChanges): Act =>
-  async (deps, actor, d) => ({
-    card: view(await decide(deps.ctx, actor, d.r ?? '', { dfeNumber: d.d })),
-    forEveryone: true,
-    changed: true,
-  });
-
-/** One person's held change decided: who decided what, above the list as it stands now. */
-const oneHeld =
-  (decision: 'approved' | 'rejected'): Act =>
-  async (deps, actor, d) => ({
-    card: stacked(
-      view(
-        await actions.decideOneHeld(deps.ctx, actor, {
-          dfeNumber: d.d,
-          runId: d.r ?? '',
-          username: d.u ?? '',
-          decision,
-        }),
-      ),
-      view(await actions.listHeld(deps.ctx, actor, { dfeNumber: d.d, runId: d.r ?? '', filter: d.f }), d.page),
-    ),
-    forEveryone: true,
-    changed: true,
-  });
-
-/** A list, shown to whoever asked for it. */
-const listOf =
-  (list: (ctx: actions.ActionContext, actor: Actor, d: ButtonData) => Promise<View>): Act =>
-  async (deps, actor, d) => ({ card: view(await list(deps.ctx, actor, d), d.page), forEveryone: false });
-
-/** A school's decision about a service: the list as it stands, the receipt above it, for everyone. */
-const sharingDecision =
-  (decision: SharingState): Act =>
-  async (deps, actor, d) => ({
-    card: view(await decideSharingFor(deps.ctx, actor, { dfeNumber: d.d, subscriberId: d.s ?? '', decision })),
-    forEveryone: true,
-  });
-
-/** What each button does. The guarded ones (confirmedActions) first ask, on a card only the clicker sees. */
-export const cardActs: Record<ChatAction, Act> = {
-  match: decision((ctx, actor, d) =>
-    actions.match(ctx, actor, { dfeNumber: d.d, personId: d.p ?? '', username: d.u ?? '' }),
-  ),
-  create: decision((ctx, actor, d) => actions.createNew(ctx, actor, { dfeNumber: d.d, personId: d.p ?? '' })),
-  exclude: decision((ctx, actor, d) => actions.exclude(ctx, actor, { dfeNumber: d.d, personId: d.p ?? '' })),
-  restore: async (deps, actor, d) => {
-    const restored = await actions.restore(deps.ctx, actor, { dfeNumber: d.d, username: d.u ?? '' });
-    return {
-      card: stacked(view(restored), view(await actions.listUnallocated(deps.ctx, actor, d.d))),
-      forEveryone: true,
-      changed: true,
-    };
-  },
-  approve: heldDecision(actions.approveHeldChanges),
-  reject: heldDecision(actions.rejectHeldChanges),
-  approveOne: oneHeld('approved'),
-  rejectOne: oneHeld('rejected'),
-  held: listOf((ctx, actor, d) =>
-    actions.listHeld(ctx, actor, { dfeNumber: d.d, ...(d.r ? { runId: d.r } : {}), filter: d.f }),
-  ),
-  restoreSelected: async (deps, actor, d) => ({
-    card: stacked(
-      view(
-        await actions.restoreMany(deps.ctx, actor, {
-          dfeNumber: d.d,
-          usernames: (d.sel ?? '').split(',').filter(Boolean),
-        }),
-      ),
-      view(await actions.listUnallocated(deps.ctx, actor, d.d, d.f), d.page),
-    ),
-    forEveryone: true,
-    changed: true,
-  }),
-  matches: listOf((ctx, actor, d) => actions.listMatches(ctx, actor, d.d)),
-  unallocated: listOf((ctx, actor, d) => actions.listUnallocated(ctx, actor, d.d, d.f)),
-  nonMis: listOf((ctx, actor, d) => actions.listNonMis(ctx, actor, d.d, d.f)),
-  newAccounts: listOf((ctx, actor, d) =>
-    actions.listNewAccounts(ctx, actor, { dfeNumber: d.d, ...(d.r ? { runId: d.r } : {}), filter: d.f }),
-  ),
-  newAccountsFile: async (deps, actor, d) => ({
-    card: newAccountsTable(
-      await actions.listNewAccounts(deps.ctx, actor, { dfeNumber: d.d, ...(d.r ? { runId: d.r } : {}), filter: d.f }),
-      d.page,
-    ),
-    forEveryone: false,
-  }),
-  undo: async (deps, actor, d) => {
-    const { done, list } = await school.undoFromChat(deps.ctx, actor, d);
-    return { card: stacked(view(done), view(list)), forEveryone: true, changed: true };
-  },
-  exclusions: listOf((ctx, actor, d) => school.exclusions(ctx, actor, d.d)),
-  removeExclusion: async (deps, actor, d) => ({
-    card: stacked(
-      view(await school.removeExclusionFor(deps.ctx, actor, { dfeNumber: d.d, key: d.x ?? '' })),
-      view(await school.exclusions(deps.ctx, actor, d.d)),
-    ),
-    forEveryone: true,
-  }),
-  otherAccount: async (deps, actor, d) => {
-    await authorise(deps.db, actor, d.d, 'contact');
-    return { card: otherAccountCard(d.d, d.p ?? ''), forEveryone: false };
-  },
-  chooseAccount: async (deps, actor, d) => ({
-    card: view(
-      await school.confirmMatch(deps.ctx, actor, { dfeNumber: d.d, personId: d.p ?? '', username: d.u ?? '' }),
-    ),
-    forEveryone: false,
-  }),
-  retire: async (deps, actor, d) => ({
-    card: stacked(
-      view(await school.retire(deps.ctx, actor, { dfeNumber: d.d, username: d.u ?? '' })),
-      view(await actions.listNonMis(deps.ctx, actor, d.d)),
-    ),
-    forEveryone: true,
-    changed: true,
-  }),
-  openForm: async (deps, actor, d) => ({ card: formCard(await formFor(deps.ctx, actor, d)), forEveryone: false }),
-  invalid: listOf((ctx, actor, d) =>
-    actions.listInvalid(ctx, actor, { dfeNumber: d.d, ...(d.r ? { runId: d.r } : {}) }),
-  ),
-  summary: async (deps, actor, d) => ({
-    card: view(await actions.runSummary(deps.ctx, actor, d.d)),
-    forEveryone: false,
-  }),
-  sharing: listOf((ctx, actor, d) => sharing(ctx, actor, d.d)),
-  approveSharing: sharingDecision('approved'),
-  declineSharing: sharingDecision('declined'),
-  revokeSharing: sharingDecision('revoked'),
-  preApproval: async (deps, actor, d) => ({
-    card: view(await setPreApprovalFor(deps.ctx, actor, d.d, d.o)),
-    forEveryone: true,
-  }),
-};
-
-const confirmation: Record<ConfirmedAction, { need: 'contact' | 'head'; subject: (d: ButtonData) => string }> = {
-  exclude: { need: 'contact', subject: (d) => `MIS person ${d.p}` },
-  restore: { need: 'contact', subject: (d) => d.u ?? 'The account' },
-  approve: { need: 'head', subject: (d) => `The held changes of run ${d.r}` },
-  reject: { need: 'head', subject: (d) => `The held changes of run ${d.r}` },
-  retire: { need: 'contact', subject: (d) => d.u ?? 'The account' },
-  restoreSelected: {
-    need: 'contact',
-    subject: (d) => `${(d.sel ?? '').split(',').filter(Boolean).length} ticked account(s)`,
-  },
-};
+/** What an action comes to on Teams: the card to answer with, and whether it replaces the clicked card for everyone. */
+function outcomeOf(effect: ActionEffect): CardOutcome {
+  switch (effect.kind) {
+    case 'views':
+      return {
+        card: stackedCard(effect.views, effect.page),
+        forEveryone: effect.forEveryone,
+        changed: effect.decision,
+      };
+    case 'file':
+      return { card: newAccountsTable(effect.view, effect.page), forEveryone: false };
+    case 'form':
+      return { card: formCard(effect.form), forEveryone: false };
+    case 'search':
+      return { card: otherAccountCard(effect.dfeNumber, effect.personId), forEveryone: false };
+  }
+}
 
 /**
  * A card button (`Action.Execute`): check the data, act as the clicker, keep the school's summaries current after a
@@ -311,12 +164,10 @@ export const cardAction =
     if (!data) return OUT_OF_DATE;
     const actor = actorOf(context.activity);
     try {
-      let outcome: CardOutcome;
-      if (action in confirmation && data.c !== 1) {
-        const guard = confirmation[action as ConfirmedAction];
-        await authorise(deps.db, actor, data.d, guard.need); // only someone who may decide is asked
-        outcome = { card: confirmationFor(action as ConfirmedAction, data, guard.subject(data)), forEveryone: false };
-      } else outcome = await cardActs[action](deps, actor, data);
+      const subject = await needsConfirming(deps.ctx, actor, action, data);
+      const outcome: CardOutcome = subject
+        ? { card: confirmationFor(action as ConfirmedAction, data, subject), forEveryone: false }
+        : outcomeOf(await actionDefs[action].run(deps.ctx, actor, data));
       let card = outcome.card;
       if (outcome.changed) {
         const clicked = {

@@ -1,8 +1,9 @@
 // Where every Teams listener is wired to the teams-ai Application, in one place: lifecycle, messages, card buttons
-// (one per action in chat-actions.ts), form submissions, the account search, and the catch-all for cards from older versions of the bot.
+// (one per action of action-defs.ts), form submissions, the account search, and the catch-all for cards from older versions of the bot.
+import { actionDefs, type ChatActionDef } from '../action-defs.js';
 import type { Application, TurnState } from '@microsoft/teams-ai';
 import { ActivityTypes } from 'botbuilder';
-import { chatActions, forms, type ChatAction, type FormId } from '../chat-actions.js';
+import { forms, type ChatAction, type FormId } from '../chat-actions.js';
 import { ACCOUNT_SEARCH } from '../views/cards.js';
 import {
   accountSearch,
@@ -21,9 +22,9 @@ export function register(app: Application<TurnState>, deps: TeamsDeps): void {
   app.conversationUpdate('membersAdded', membersAdded(deps));
   app.conversationUpdate('membersRemoved', membersRemoved(deps));
   app.activity(ActivityTypes.Message, message(deps));
-  for (const action of Object.keys(chatActions) as ChatAction[]) {
-    app.adaptiveCards.actionExecute(chatActions[action].teams, cardAction(deps, action) as never);
-  }
+  // one handler per action of the shared table, which says what each does on both platforms
+  for (const [action, def] of Object.entries(actionDefs) as [ChatAction, ChatActionDef][])
+    app.adaptiveCards.actionExecute(def.ids.teams, cardAction(deps, action) as never);
   for (const id of Object.keys(forms) as FormId[])
     app.adaptiveCards.actionExecute(forms[id].teams, formSubmitted(deps, id) as never);
   app.adaptiveCards.search(ACCOUNT_SEARCH, accountSearch(deps) as never);
