@@ -937,6 +937,48 @@ async function submit(callbackId: string, meta: object, values: object): Promise
   return text ? (JSON.parse(text) as unknown) : '';
 }
 
+describe('Slack: one behaviour per action, as on Teams', () => {
+  it('a restore shows the unallocated list again; removing an exclusion refreshes the posted summary', async () => {
+    const db = ctx.store.db;
+    await nightWithLeaversPosted();
+    const list = (await (await slash('unallocated')).json()) as {
+      blocks: { accessory?: { action_id: string; value: string } }[];
+    };
+    const restoreButton = list.blocks.map((b) => b.accessory).find((a) => a?.action_id === 'uso_restore')!;
+    const username = JSON.parse(restoreButton.value).u as string;
+    let shown = '';
+    const restored = nock('https://slack.com')
+      .post('/api/chat.update', (b) => {
+        if (b.ts !== '1700000000.000200') return false;
+        shown = JSON.stringify(b.blocks);
+        return true;
+      })
+      .reply(200, { ok: true });
+    const refreshedOnRestore = nock('https://slack.com')
+      .post('/api/chat.update', (b) => b.ts === '1700000000.000100')
+      .reply(200, { ok: true });
+    await click('uso_restore', restoreButton.value);
+    await vi_waitFor(() => restored.isDone() && refreshedOnRestore.isDone());
+    expect(shown).toContain(`${username}\` was restored`);
+    expect(shown).toContain(`Unallocated accounts at ${school.dfeNumber}`);
+
+    const { addExclusion } = await import('../../src/store/exclusions.js');
+    await addExclusion(db, school.dfeNumber, 'Nobody', 'Ever', 'slack:T1:UHEAD');
+    const listed = (await (await slash('exclusions')).json()) as {
+      blocks: { accessory?: { action_id: string; value: string } }[];
+    };
+    const remove = listed.blocks.map((b) => b.accessory).find((a) => a?.action_id === 'uso_exclusion_remove')!;
+    const removed = nock('https://slack.com')
+      .post('/api/chat.update', (b) => b.ts === '1700000000.000200')
+      .reply(200, { ok: true });
+    const refreshedOnRemove = nock('https://slack.com')
+      .post('/api/chat.update', (b) => b.ts === '1700000000.000100')
+      .reply(200, { ok: true });
+    await click('uso_exclusion_remove', remove.value);
+    await vi_waitFor(() => removed.isDone() && refreshedOnRemove.isDone());
+  });
+});
+
 describe('Slack: schools approve the services that get their data', () => {
   it('a service gets nothing of the school until its head approves it from chat; the receipt is shown; a revoke stops events and API reads at once', async () => {
     const db = ctx.store.db;

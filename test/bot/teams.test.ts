@@ -562,6 +562,29 @@ describe('Teams', () => {
     expect((await getAccount(ctx.store.db, username))!.status).toBe('active');
   });
 
+  it('one behaviour per action, as on Slack: a restore shows the unallocated list again; removing an exclusion refreshes the posted summaries', async () => {
+    await linkChannel();
+    await linkSlackChannel(ctx.store.db);
+    await nightWithLeaversPosted();
+    const restore = actionsIn(cardIn(await say('unallocated'))!).find((b) => b.verb === 'uso.restore')!;
+    nock('https://slack.com').post('/api/chat.update').reply(200, { ok: true });
+    const restored = await press({ ...restore, data: { ...restore.data, c: 1 } }, { replyToId: 'card-list' });
+    expect(JSON.stringify(restored.body.value)).toContain(`Unallocated accounts at ${school.dfeNumber}`);
+
+    const { addExclusion } = await import('../../src/store/exclusions.js');
+    await addExclusion(ctx.store.db, school.dfeNumber, 'Nobody', 'Ever', 'teams:x');
+    const remove = actionsIn(cardIn(await say('exclusions'))!).find((b) => b.verb === 'uso.exclusionRemove')!;
+    const slackRefresh = nock('https://slack.com')
+      .post('/api/chat.update', (b) => b.ts === '1700000000.000900')
+      .reply(200, { ok: true });
+    const removed = await press(remove, { replyToId: 'card-exclusions' });
+    expect(slackRefresh.isDone()).toBe(true);
+    const summary = await ctx.store.db
+      .collection<{ messageId: string }>('outbox')
+      .findOne({ platform: 'teams', _id: { $regex: /^summary:/ } as never });
+    expect(removed.updates.map((u) => u.id).sort()).toEqual(['card-exclusions', summary!.messageId].sort());
+  });
+
   it('restores the ticked accounts of the unallocated list after confirming', async () => {
     await linkChannel();
     await linkSlackChannel(ctx.store.db);
