@@ -63,6 +63,13 @@ export default tseslint.config(
               'errors, log, metrics and config sit under every layer',
             ),
             layer(
+              ['src/bot/*.ts', 'src/bot/views/**'],
+              ['src/bot/slack', 'src/bot/teams'],
+              'chat outside an adapter is platform-neutral: nothing in bot/ but an adapter imports an adapter',
+            ),
+            layer('src/bot/slack', ['src/bot/teams'], 'one chat adapter never imports the other'),
+            layer('src/bot/teams', ['src/bot/slack'], 'one chat adapter never imports the other'),
+            layer(
               ['src/sync/plan.ts', 'src/sync/match.ts', 'src/bot/views'],
               ['src/store', 'src/sync/process.ts', 'src/sync/jobs.ts'],
               'the pure core does no I/O',

@@ -17,7 +17,7 @@ import { openAlerts } from '../store/alerts.js';
 import { listSubscribers } from '../store/subscribers.js';
 import { render } from './views/blocks.js';
 import { renderCard } from './views/cards.js';
-import { personalConversation } from './teams/conversations.js';
+import { personalConversationOf } from '../store/chatConversations.js';
 
 /** A view as each platform shows it: Block Kit on Slack, an Adaptive Card on Teams (the Slack text as its summary). */
 export function messageFor(platform: 'slack' | 'teams', view: View): ChatMessage {
@@ -82,7 +82,7 @@ export async function queueLaDigests(
     const [platform, workspace, ...rest] = admin.actor.split(':');
     const userId = rest.join(':'); // Teams user ids contain a colon
     if ((platform !== 'slack' && platform !== 'teams') || !workspace || !userId || !admin.laCode) continue;
-    const conversation = platform === 'slack' ? userId : await personalConversation(db, workspace, userId);
+    const conversation = platform === 'slack' ? userId : await personalConversationOf(db, workspace, userId);
     if (!conversation) continue;
     const bold = (s: string) => (platform === 'slack' ? `*${s}*` : `**${s}**`);
     const lines: string[] = [];

@@ -3,12 +3,12 @@
 // the address recorded in DATA_DIR instead of opening the same SQLite files twice; a record left by a crash is
 // detected (dead pid or no answer) and replaced.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, openSync, closeSync, readFileSync, writeFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, closeSync, readFileSync, writeFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MongoClient } from 'mongodb';
-import { ensureFerretdb } from '../../scripts/ensure-ferretdb.mjs';
+import { fileURLToPath } from 'node:url';
 import { UsoError } from '../errors.js';
 import type { Logger } from '../log.js';
 
@@ -105,6 +105,19 @@ function statSafe(path: string): number | undefined {
 
 const uriFor = (port: number) => `mongodb://127.0.0.1:${port}/`;
 
+/** Where `npm run ferretdb` (scripts/ensure-ferretdb.mjs, run by the npm scripts first) builds FerretDB. */
+export const DEFAULT_FERRETDB_BIN = fileURLToPath(new URL('../../.tools/bin/ferretdb', import.meta.url));
+
+/** The FerretDB binary the launcher configured (FERRETDB_BIN, else where the build puts it); it must be there. */
+function ferretdbBinary(configured: string | undefined): string {
+  const bin = configured || process.env.FERRETDB_BIN || DEFAULT_FERRETDB_BIN;
+  if (existsSync(bin)) return bin;
+  throw new UsoError(
+    'ferretdb_unavailable',
+    `the embedded store's FerretDB is not at ${bin}: build it with \`npm run ferretdb\` (needs Go; the npm scripts do this first), point FERRETDB_BIN at a FerretDB 1.24 binary, or set MONGODB_URI to a MongoDB instance`,
+  );
+}
+
 export async function startEmbeddedFerretdb(options: {
   dataDir: string;
   logger: Logger;
@@ -125,12 +138,7 @@ export async function startEmbeddedFerretdb(options: {
     }
     if (existing) options.logger.warn({ pid: existing.pid }, 'replacing a stale embedded FerretDB record');
 
-    let bin: string;
-    try {
-      bin = ensureFerretdb(options.bin);
-    } catch (err) {
-      throw new UsoError('ferretdb_unavailable', (err as Error).message, { cause: err });
-    }
+    const bin = ferretdbBinary(options.bin);
     const port = await freePort();
     const logFd = openSync(join(dataDir, 'ferretdb.log'), 'a');
     const child = spawn(

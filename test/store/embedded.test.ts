@@ -35,6 +35,21 @@ function alive(pid: number): boolean {
 }
 
 describe('embedded FerretDB store', () => {
+  it('takes FerretDB from where the launcher configured it, and says how to get one when it is not there', async () => {
+    await expect(
+      openStore({
+        dbName: 'uso',
+        dataDir: tempDir(),
+        timeoutMs: 5000,
+        logger: captureLogger().logger,
+        ferretdbBin: '/nowhere/ferretdb',
+      }),
+    ).rejects.toMatchObject({
+      code: 'ferretdb_unavailable',
+      message: expect.stringMatching(/not at \/nowhere\/ferretdb: build it with `npm run ferretdb`.*MONGODB_URI/),
+    });
+  });
+
   it('starts, records its address, and stops leaving no process or record behind', async () => {
     const dataDir = tempDir();
     const store = await open(dataDir);

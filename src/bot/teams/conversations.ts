@@ -7,7 +7,6 @@ import {
   conversationReferenceOf,
   conversationsOfTeam,
   forgetConversationReferences,
-  personalConversationOf,
   saveConversationReference,
   type StoredReference,
 } from '../../store/chatConversations.js';
@@ -61,11 +60,6 @@ export async function conversationReference(
   conversation: string,
 ): Promise<Partial<ConversationReference> | undefined> {
   return (await conversationReferenceOf(db, tenant, conversation)) as Partial<ConversationReference> | undefined;
-}
-
-/** The user's personal chat with the bot, if they have ever opened it. */
-export async function personalConversation(db: Db, tenant: string, userId: string): Promise<string | undefined> {
-  return personalConversationOf(db, tenant, userId);
 }
 
 /**
