@@ -9,7 +9,7 @@ import type { Logger } from './log.js';
 import { openStore, type Store } from './store/index.js';
 import type { IntegrisClient } from './sync/integris/client.js';
 import { integrisClient, storeOptions } from './connections.js';
-import { Scheduler } from './sync/jobs.js';
+import { JOB, Scheduler } from './sync/jobs.js';
 import { integrisWebhookRoutes } from './webhooks/index.js';
 import { alerts, deliverDue, notifyRun, queueLaDigests, type ChatSenders } from './bot/index.js';
 import { createSlack, slackInstallRoutes } from './bot/slack/index.js';
@@ -41,12 +41,12 @@ export async function startService(
   const shutdown = new AbortController();
   // whatever a run or a grant change queues for chat is delivered at once
   const deliverIfQueued = async (queued: number) => {
-    if (queued > 0) await scheduler.agenda.now('outbox:deliver');
+    if (queued > 0) await scheduler.agenda.now(JOB.deliverOutbox);
   };
   const scheduler = new Scheduler({
     signal: shutdown.signal,
     onRun: async (run) => {
-      await scheduler.agenda.now('events:deliver');
+      await scheduler.agenda.now(JOB.deliverEvents);
       let queued = await notifyRun(store.db, run);
       if (run.status === 'succeeded') queued += await alerts.runSucceeded(store.db, run.dfeNumber);
       await deliverIfQueued(queued);
@@ -120,9 +120,9 @@ export async function startService(
   // subscribers' events: new audit entries fanned out and delivered every minute, and at once after a run
   // (each holds a lease in the store while it runs: one delivery loop across every worker, however long a pass takes)
   scheduler.agenda.define(
-    'events:deliver',
+    JOB.deliverEvents,
     async () =>
-      void (await exclusively(store.db, 'job:events:deliver', async () => {
+      void (await exclusively(store.db, `job:${JOB.deliverEvents}`, async () => {
         await fanOut(store.db, { logger });
         await deliverEvents(store.db, { logger });
       })),
@@ -131,8 +131,9 @@ export async function startService(
   let server: Server;
   // the outbox is delivered every minute, and at once after something is queued by a run
   scheduler.agenda.define(
-    'outbox:deliver',
-    async () => void (await exclusively(store.db, 'job:outbox:deliver', () => deliverDue(store.db, senders, logger))),
+    JOB.deliverOutbox,
+    async () =>
+      void (await exclusively(store.db, `job:${JOB.deliverOutbox}`, () => deliverDue(store.db, senders, logger))),
     { concurrency: 1 },
   );
   const retention = {
@@ -141,7 +142,7 @@ export async function startService(
     revokeGraceDays: config.REVOKE_GRACE_DAYS,
   };
   scheduler.agenda.define(
-    'retention',
+    JOB.retention,
     async () => {
       const report = await runRetention(store.db, retention, { logger });
       logger.info({ ...report }, 'retention job finished');
@@ -150,7 +151,7 @@ export async function startService(
   );
   // each school-day morning: schools whose exports stopped arriving are told, then LA admins get their digest
   scheduler.agenda.define(
-    'chat:digest',
+    JOB.digest,
     async () => {
       const today = todayIn(config.TZ);
       await alerts.checkExportsArriving(store.db, today);
@@ -167,10 +168,10 @@ export async function startService(
   );
   try {
     await scheduler.start();
-    await scheduler.agenda.every('1 minute', 'outbox:deliver');
-    await scheduler.agenda.every('1 minute', 'events:deliver');
-    await scheduler.agenda.every('0 8 * * 1-5', 'chat:digest', undefined, { timezone: config.TZ });
-    await scheduler.agenda.every('30 2 * * *', 'retention', undefined, { timezone: config.TZ });
+    await scheduler.agenda.every('1 minute', JOB.deliverOutbox);
+    await scheduler.agenda.every('1 minute', JOB.deliverEvents);
+    await scheduler.agenda.every('0 8 * * 1-5', JOB.digest, undefined, { timezone: config.TZ });
+    await scheduler.agenda.every('30 2 * * *', JOB.retention, undefined, { timezone: config.TZ });
     server = await new Promise<Server>((ok) => {
       const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => ok(s as Server));
     });

@@ -1,11 +1,12 @@
 // The audit trail: who changed what, and when, for every account change and admin action.
 import { ObjectId, type Db } from 'mongodb';
+import type { AuditAction } from '../domain/audit-actions.js';
 
 export interface AuditEntry {
   at: Date;
   /** `sync` for the nightly engine; `cli:<user>`, `slack:<team>:<user>`, `teams:<tenant>:<user>` for people. */
   actor: string;
-  action: string;
+  action: AuditAction;
   dfeNumber?: string;
   username?: string;
   runId?: string;
@@ -56,7 +57,7 @@ export interface AuditQuery {
   username?: string;
   actor?: string;
   /** One kind of entry (`account.restored`, ...). */
-  action?: string;
+  action?: AuditAction;
   since?: Date;
   /** For the next page: entries strictly older than this. */
   before?: Date;

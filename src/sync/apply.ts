@@ -4,6 +4,7 @@
 // reconciled by `recoverInterruptedRuns`. Applying the same plan twice, or re-planning the same export, writes
 // nothing the second time: the plan only lists accounts that differ. A person whose account cannot be written is
 // that person's `invalid` outcome; it never stops the rest of the school's run.
+import type { AuditAction } from '../domain/audit-actions.js';
 import type { Db } from 'mongodb';
 import { audit, type AuditEntry } from '../store/audit.js';
 import {
@@ -38,7 +39,7 @@ export interface ApplyResult {
 }
 
 /** The audit action for a record's outcome, when the outcome changes an account. */
-export function auditActionOf(outcome: RecordOutcome['outcome']): string | undefined {
+export function auditActionOf(outcome: RecordOutcome['outcome']): AuditAction | undefined {
   if (outcome === 'created' || outcome === 'updated' || outcome === 'auto_matched' || outcome === 'unallocated')
     return `account.${outcome}`;
   return undefined;

@@ -63,6 +63,18 @@ interface ProcessJobData {
   runKey?: string;
 }
 
+/** Every Agenda job's name: the scheduler's own, and those the service defines beside them. */
+export const JOB = {
+  export: 'integris:export',
+  process: 'integris:process',
+  discover: 'integris:discover',
+  recover: 'runs:recover',
+  deliverEvents: 'events:deliver',
+  deliverOutbox: 'outbox:deliver',
+  digest: 'chat:digest',
+  retention: 'retention',
+} as const;
+
 /** The weekday cron for a school's HH:MM export time (local time of the scheduler's zone). */
 export function nightlyCron(exportTime: string): string {
   const [hh, mm] = exportTime.split(':');
@@ -82,16 +94,16 @@ export class Scheduler {
       defaultLockLifetime: 10 * 60_000,
     });
     const backoff = exponential({ delay: 60_000, maxDelay: 30 * 60_000, maxRetries: 5, jitter: 0.2 });
-    this.agenda.define<ExportJobData>('integris:export', (job) => this.exportJob(job), {
+    this.agenda.define<ExportJobData>(JOB.export, (job) => this.exportJob(job), {
       concurrency: options.concurrency,
       backoff,
     });
-    this.agenda.define<ProcessJobData>('integris:process', (job) => this.processJob(job), {
+    this.agenda.define<ProcessJobData>(JOB.process, (job) => this.processJob(job), {
       concurrency: options.concurrency,
       backoff,
     });
-    this.agenda.define('integris:discover', () => this.discover(), { concurrency: 1 });
-    this.agenda.define('runs:recover', async () => void (await recoverInterruptedRuns(options.db, options.logger)), {
+    this.agenda.define(JOB.discover, () => this.discover(), { concurrency: 1 });
+    this.agenda.define(JOB.recover, async () => void (await recoverInterruptedRuns(options.db, options.logger)), {
       concurrency: 1,
     });
     this.agenda.on('error', (err) => options.logger.error({ err: { message: err.message } }, 'scheduler error'));
@@ -113,9 +125,9 @@ export class Scheduler {
     // runs a stopped process left `running` are settled at once, and then every few minutes (a lease may expire later)
     await recoverInterruptedRuns(this.options.db, this.options.logger);
     await this.agenda.start();
-    await this.agenda.every('5 minutes', 'runs:recover');
+    await this.agenda.every('5 minutes', JOB.recover);
     if (this.options.integris)
-      await this.agenda.every('0 * * * *', 'integris:discover', undefined, { timezone: this.options.timeZone });
+      await this.agenda.every('0 * * * *', JOB.discover, undefined, { timezone: this.options.timeZone });
     for (const school of await listSchools(this.options.db)) {
       if (school.grant.state !== 'revoked') await this.scheduleNightly(school.dfeNumber, school.settings.exportTime);
     }
@@ -128,26 +140,26 @@ export class Scheduler {
   /** Registers a school's weekday export; an existing schedule is left as it is (insertOnly keeps a running job locked). */
   async scheduleNightly(dfeNumber: string, exportTime: string): Promise<void> {
     await this.agenda
-      .create<ExportJobData>('integris:export', { dfeNumber, trigger: 'nightly' })
+      .create<ExportJobData>(JOB.export, { dfeNumber, trigger: 'nightly' })
       .repeatEvery(nightlyCron(exportTime), { timezone: this.options.timeZone })
       .unique({ 'data.dfeNumber': dfeNumber, 'data.trigger': 'nightly' }, { insertOnly: true })
       .save();
   }
 
   async unscheduleNightly(dfeNumber: string): Promise<void> {
-    await this.agenda.cancel({ name: 'integris:export', data: { dfeNumber, trigger: 'nightly' } });
+    await this.agenda.cancel({ name: JOB.export, data: { dfeNumber, trigger: 'nightly' } });
   }
 
   /** A force run: the same export and process jobs, now. */
   async runNow(dfeNumber: string): Promise<void> {
-    await this.agenda.now<ExportJobData>('integris:export', { dfeNumber, trigger: 'force' });
+    await this.agenda.now<ExportJobData>(JOB.export, { dfeNumber, trigger: 'force' });
   }
 
   /** Gathers a school's change notifications: many within the window give one run. */
   async recordsChanged(dfeNumber: string): Promise<void> {
     const window = this.options.coalesceMs ?? 2 * 60_000;
     await this.agenda
-      .create<ExportJobData>('integris:export', { dfeNumber, trigger: 'webhook' })
+      .create<ExportJobData>(JOB.export, { dfeNumber, trigger: 'webhook' })
       .unique({ 'data.dfeNumber': dfeNumber, 'data.trigger': 'webhook' })
       .debounce(window, { maxWait: window * 5 })
       .save();
@@ -201,8 +213,8 @@ export class Scheduler {
     }
     const delay = trigger === 'nightly' ? this.options.processDelayMinutes * 60_000 : 0;
     const data: ProcessJobData = { dfeNumber, seq: meta.seq, trigger, ...(runKey ? { runKey } : {}) };
-    if (delay > 0) await this.agenda.schedule(new Date(this.now().getTime() + delay), 'integris:process', data);
-    else await this.agenda.now('integris:process', data);
+    if (delay > 0) await this.agenda.schedule(new Date(this.now().getTime() + delay), JOB.process, data);
+    else await this.agenda.now(JOB.process, data);
   }
 
   private async processJob(job: Job<ProcessJobData>): Promise<void> {

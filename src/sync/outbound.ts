@@ -4,6 +4,7 @@
 // schools and reports the subscriber is scoped to (data minimisation: never more than the school shared), and
 // queues them. Delivery posts them in order, signed as our Integris check expects (t=...,v1=... HMAC-SHA256, both
 // secrets while one rotates), retries with jittered backoff, and pauses a subscriber that keeps failing.
+import type { AuditAction } from '../domain/audit-actions.js';
 import type { Db } from 'mongodb';
 import type { Logger } from '../log.js';
 import { auditAfter, type AuditEntry } from '../store/audit.js';
@@ -28,7 +29,7 @@ import { postToDestination } from './destinations.js';
 import { UsoError } from '../errors.js';
 
 /** The event each audited action is, for subscribers. */
-export const EVENT_OF: Record<string, string> = {
+export const EVENT_OF: Partial<Record<AuditAction, string>> = {
   'account.created': 'account.created',
   'match.created': 'account.created',
   'account.requested': 'account.created',

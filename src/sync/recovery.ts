@@ -2,6 +2,7 @@
 // died or was stopped) gets an audit entry for every account it wrote but did not get to audit (each write stamps
 // its run on the account), and is then marked failed with `run_interrupted`. The next run re-plans the same export
 // and applies whatever the interrupted one did not, so nothing is lost and nothing is applied twice.
+import type { AuditAction } from '../domain/audit-actions.js';
 import type { Db } from 'mongodb';
 import type { Logger } from '../log.js';
 import { accountsChangedByRun, deleteAccountIfUnchanged, getAccount } from '../store/accounts.js';
@@ -54,7 +55,8 @@ async function auditUnaudited(db: Db, run: RunDoc): Promise<{ written: number; a
       db,
       missing.map((w) => {
         const o = planned.get(w.username);
-        const action = (o && auditActionOf(o.outcome)) ?? (w.created ? 'account.created' : 'account.updated');
+        const action: AuditAction =
+          (o && auditActionOf(o.outcome)) ?? (w.created ? 'account.created' : 'account.updated');
         return {
           at: w.at,
           actor: 'sync',

@@ -340,7 +340,7 @@ describe('deliveries and data protection', () => {
       }),
     ];
     for (const s of [sentTo, queuedFor]) await approvedAt(db, s.id, [here.dfeNumber]);
-    for (const action of ['account.created', 'account.updated'])
+    for (const action of ['account.created', 'account.updated'] as const)
       await audit(db, { at: new Date(), actor: 'sync', action, dfeNumber: here.dfeNumber, username: 'ada.erased' });
     expect(await fanOut(db, { settleMs: 0 })).toBe(4);
     const [firstSent] = await deliveriesOf(db, sentTo.id);
