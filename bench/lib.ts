@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BSON, type CommandStartedEvent, type CommandSucceededEvent, type MongoClient } from 'mongodb';
 import { reportNames } from '../src/domain/records.js';
-import { ensureRosters } from '../src/store/accounts.js';
+import { ensureRosters } from '../src/store/account-scans.js';
 import { ensureIndexes, openStore, storeFrom, type Store } from '../src/store/index.js';
 import type { Logger } from '../src/log.js';
 import { upsertSchool } from '../src/store/schools.js';

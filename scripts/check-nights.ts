@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { MongoClient } from 'mongodb';
 import { z } from 'zod';
 import { createLogger } from '../src/log.js';
-import { ensureRosters } from '../src/store/accounts.js';
+import { ensureRosters } from '../src/store/account-scans.js';
 import { ensureIndexes, openStore, storeFrom } from '../src/store/index.js';
 import { setStoreKind, type StoreKind } from '../src/store/kind.js';
 import { upsertSchool } from '../src/store/schools.js';

@@ -6,7 +6,7 @@ import { UsoError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { startEmbeddedFerretdb, type EmbeddedFerretdb } from './embedded.js';
 import { ensureIndexes } from './indexes.js';
-import { ensureBlockKeys, ensureRosters } from './accounts.js';
+import { ensureBlockKeys, ensureRosters } from './account-scans.js';
 import { monitorStore } from '../metrics.js';
 import { setStoreKind, type StoreKind } from './kind.js';
 

@@ -4,7 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from 'mongodb';
 import { UsoError } from '../errors.js';
-import { accountsForSchool, changedFields, getAccount, insertNewAccounts, updateAccounts } from '../store/accounts.js';
+import { accountsForSchool, changedFields, getAccount, updateAccounts } from '../store/accounts.js';
+import { insertNewAccounts } from '../store/account-inserts.js';
 import { claimHeldDecisions, heldDecisionsOf, markNotApplied } from '../store/heldDecisions.js';
 import { audit } from '../store/audit.js';
 import { addExclusion } from '../store/exclusions.js';

@@ -12,10 +12,10 @@ import {
   changedFields,
   deleteAccountIfUnchanged,
   getAccount,
-  insertNewAccounts,
   updateAccounts,
   type ChangeStamp,
 } from '../store/accounts.js';
+import { insertNewAccounts } from '../store/account-inserts.js';
 import {
   claimIdentities,
   handOnIdentities,

@@ -1,7 +1,8 @@
 // The LA's identity, checked over the whole store: what `uso doctor` lists, the nightly digest reports and the
 // LA-night checker asserts. It reads every account once (streamed) and the audit once.
 import type { Db } from 'mongodb';
-import { allAccounts, getAccount, updateAccounts } from '../store/accounts.js';
+import { getAccount, updateAccounts } from '../store/accounts.js';
+import { allAccounts } from '../store/account-scans.js';
 import { audit, auditedChangeKey, auditedChanges } from '../store/audit.js';
 import { handOnIdentities } from '../store/identities.js';
 import { saveHeldMatches } from '../store/matches.js';

@@ -5,7 +5,8 @@
 import type { AuditAction } from '../domain/audit-actions.js';
 import type { Db } from 'mongodb';
 import type { Logger } from '../log.js';
-import { accountsChangedByRun, deleteAccountIfUnchanged, getAccount } from '../store/accounts.js';
+import { deleteAccountIfUnchanged, getAccount } from '../store/accounts.js';
+import { accountsChangedByRun } from '../store/account-inserts.js';
 import { claimIdentities, releaseIdentities } from '../store/identities.js';
 import { accountIdentityKeys } from '../domain/identity.js';
 import type { Account } from '../domain/model.js';

@@ -4,7 +4,8 @@
 // MIS). Each is audited.
 import type { Db } from 'mongodb';
 import { UsoError } from '../errors.js';
-import { getAccount, insertNewAccounts, updateAccounts } from '../store/accounts.js';
+import { getAccount, updateAccounts } from '../store/accounts.js';
+import { insertNewAccounts } from '../store/account-inserts.js';
 import { audit } from '../store/audit.js';
 import { getSchool, updateSchool } from '../store/schools.js';
 import {

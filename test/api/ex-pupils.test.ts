@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { apiRoutes } from '../../src/api/index.js';
-import { allAccounts } from '../../src/store/accounts.js';
+import { allAccounts } from '../../src/store/account-scans.js';
 import { getSchool, updateSchool, upsertSchool } from '../../src/store/schools.js';
 import { addSubscriber } from '../../src/store/subscribers.js';
 import { approvedAt } from '../helpers/sharing.js';

@@ -1,7 +1,7 @@
 // The school both chat suites work on: one generated school, an account made by hand ahead of the MIS under a short
 // form of a pupil's name, and newcomers in the first export who look like it (held for matching, not certain).
 import type { Db } from 'mongodb';
-import { insertAccounts } from '../../src/store/accounts.js';
+import { insertAccounts } from '../../src/store/account-inserts.js';
 import { upsertSchool } from '../../src/store/schools.js';
 import { generateLocalAuthority } from '../../src/sync/integris/sim/generator.js';
 import type { ExportFile } from '../../src/domain/records.js';

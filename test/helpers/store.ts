@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { MongoClient } from 'mongodb';
 import { afterAll, afterEach, beforeAll, beforeEach, inject } from 'vitest';
 import { storeFrom, ensureIndexes, type Store } from '../../src/store/index.js';
-import { ensureRosters } from '../../src/store/accounts.js';
+import { ensureRosters } from '../../src/store/account-scans.js';
 
 export function useTestStore(): { readonly store: Store } {
   const holder: { store?: Store } = {};

@@ -1,7 +1,8 @@
 // Stored derived keys: block keys made by an older rule are re-derived once, at start-up, and then left alone.
 import { describe, expect, it } from 'vitest';
 import { BLOCK_KEYS_VERSION } from '../../src/domain/blocking.js';
-import { ensureBlockKeys, insertAccounts } from '../../src/store/accounts.js';
+import { ensureBlockKeys } from '../../src/store/account-scans.js';
+import { insertAccounts } from '../../src/store/account-inserts.js';
 import { useTestStore } from '../helpers/store.js';
 
 const ctx = useTestStore();

@@ -3,14 +3,8 @@
 import type { Db } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import type { Account } from '../../src/domain/model.js';
-import {
-  accountsChangedByRun,
-  accountsForSchool,
-  getAccount,
-  insertAccounts,
-  insertNewAccounts,
-  updateAccounts,
-} from '../../src/store/accounts.js';
+import { accountsForSchool, getAccount, updateAccounts } from '../../src/store/accounts.js';
+import { accountsChangedByRun, insertAccounts, insertNewAccounts } from '../../src/store/account-inserts.js';
 import { auditedAccountsOfRun } from '../../src/store/audit.js';
 import { firstSighting, forgetSighting } from '../../src/store/events.js';
 import { getLease, letGo, renewLease, takeLease } from '../../src/store/leases.js';

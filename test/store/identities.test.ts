@@ -1,7 +1,8 @@
 // Identity claims: one winner per key whoever claims at once; a claimer stops at its first loss; a claim whose account
 // no longer carries the key is taken over; an erased account's claims go with it.
 import { describe, expect, it } from 'vitest';
-import { eraseAccount, insertAccounts } from '../../src/store/accounts.js';
+import { eraseAccount } from '../../src/store/accounts.js';
+import { insertAccounts } from '../../src/store/account-inserts.js';
 import { claimIdentities } from '../../src/store/identities.js';
 import { accountIdentityKeys, identityKeys, nameBirthKey, upnKey } from '../../src/domain/identity.js';
 import { linkedAccount, pupil, school } from '../helpers/people.js';

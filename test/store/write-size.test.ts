@@ -6,7 +6,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ensureBlockKeys, ensureRosters, accountsForSchool } from '../../src/store/accounts.js';
+import { accountsForSchool } from '../../src/store/accounts.js';
+import { ensureBlockKeys, ensureRosters } from '../../src/store/account-scans.js';
 import { uso } from '../helpers/cli.js';
 import { useTestStore } from '../helpers/store.js';
 

@@ -1,7 +1,8 @@
 // `uso doctor`: a store that already breaks one person, one account (written before the identity claims, or by
 // hand) is found, and --fix merges the duplicates or holds the extra person, every step audited.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { getAccount, insertAccounts } from '../../src/store/accounts.js';
+import { getAccount } from '../../src/store/accounts.js';
+import { insertAccounts } from '../../src/store/account-inserts.js';
 import { auditFor } from '../../src/store/audit.js';
 import { getMatch } from '../../src/store/matches.js';
 import { checkStore, identityProblemsByLa } from '../../src/sync/doctor.js';

@@ -1,7 +1,8 @@
 // One person, one account across the LA, whatever runs at once: schools sharing people (dual registrations, a
 // pupil new at two schools, a member of staff with a second post, twins and namesakes) processed all together.
 import { describe, expect, it } from 'vitest';
-import { allAccounts, getAccount } from '../../src/store/accounts.js';
+import { getAccount } from '../../src/store/accounts.js';
+import { allAccounts } from '../../src/store/account-scans.js';
 import { openMatches } from '../../src/store/matches.js';
 import { checkStore } from '../../src/sync/doctor.js';
 import { generateLocalAuthority } from '../../src/sync/integris/sim/generator.js';

@@ -2,7 +2,8 @@
 // operator forces it with a reason (audited), and undoing a match after the next run has written the person's
 // details over the account puts the account's own details back.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { getAccount, allAccounts } from '../../src/store/accounts.js';
+import { getAccount } from '../../src/store/accounts.js';
+import { allAccounts } from '../../src/store/account-scans.js';
 import { auditFor } from '../../src/store/audit.js';
 import { getMatch } from '../../src/store/matches.js';
 import { upsertSchool } from '../../src/store/schools.js';

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { Command } from '../command.js';
 import { UsoError } from '../../errors.js';
-import { insertAccountsReporting } from '../../store/accounts.js';
+import { insertAccountsReporting } from '../../store/account-inserts.js';
 import { openMatches } from '../../store/matches.js';
 import { addExclusion, listExclusions, removeExclusion } from '../../store/exclusions.js';
 import { listSchools } from '../../store/schools.js';

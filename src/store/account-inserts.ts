@@ -1,0 +1,219 @@
+// New accounts into the store: a run's new starters under usernames no other account holds (found in rounds,
+// looked up by `_id`), an import's lines with what was refused, and the accounts a run made, for its summary.
+import type { Db, MongoBulkWriteError } from 'mongodb';
+import { writeErrorsOf } from './write-errors.js';
+import { moveEpochs } from './rosters.js';
+import { scansEveryQuery } from './kind.js';
+import type { Account } from '../domain/model.js';
+import { candidateNumber, candidatePrefix, usernameCandidate } from '../domain/usernames.js';
+import {
+  INSERT_BATCH,
+  type ChangeStamp,
+  type AccountDoc,
+  coll,
+  escape,
+  toDoc,
+  schoolsOf,
+  docSchools,
+  type WriteOptions,
+  moveUnlessCaller,
+} from './accounts.js';
+
+export interface NewAccountsResult {
+  /** Key -> the username the account was created under. */
+  assigned: Map<string, string>;
+  /** Key -> why no account could be made (the rest are unaffected). */
+  failed: Map<string, string>;
+}
+
+/** Rounds of tries before one person's create is given up as failed; each round skips every name known taken. */
+export const MAX_ROUNDS = 25;
+
+/**
+ * Usernames already taken among the candidates of the given bases (one query for all of them). On the embedded
+ * store a prefix query decodes every account there is, so there the candidates are looked up by `_id` instead, in
+ * groups, until each base has as many free names as it has people waiting.
+ */
+export async function takenCandidates(db: Db, bases: readonly string[]): Promise<Set<string>> {
+  if (scansEveryQuery(db)) return takenByLookup(db, bases);
+  const prefixes = [...new Set(bases.map(candidatePrefix))];
+  const docs = await coll(db)
+    .find({ $or: prefixes.map((p) => ({ _id: { $regex: `^${escape(p)}` } })) })
+    .project<{ _id: string }>({ _id: 1 })
+    .toArray();
+  return new Set(docs.map((d) => d._id).filter((id) => bases.some((b) => candidateNumber(b, id) !== undefined)));
+}
+
+export const LOOKUP_GROUP = 10;
+
+export async function takenByLookup(db: Db, bases: readonly string[]): Promise<Set<string>> {
+  const taken = new Set<string>();
+  const waiting = new Map<string, number>();
+  for (const b of bases) waiting.set(b, (waiting.get(b) ?? 0) + 1);
+  for (const [base, count] of waiting) {
+    let free = 0;
+    for (let n = 1; free < count; n += LOOKUP_GROUP) {
+      const names = Array.from({ length: LOOKUP_GROUP }, (_, i) => usernameCandidate(base, n + i));
+      const found = await Promise.all(names.map((u) => coll(db).findOne({ _id: u }, { projection: { _id: 1 } })));
+      found.forEach((d, i) => (d ? taken.add(names[i]!) : free++));
+    }
+  }
+  return taken;
+}
+
+/**
+ * Inserts new accounts under the first free username from each one's base (base, base2, base3, ...), in the order
+ * given, so the same store state gives the same usernames. The unique `_id` decides; after a collision the names
+ * already taken for that base are read once and skipped, so a hundredth namesake costs one extra round, not a
+ * hundred. A person whose account cannot be written is reported in `failed` and never stops the others.
+ */
+export async function insertNewAccounts(
+  db: Db,
+  items: readonly { key: string; base: string; account: Omit<Account, 'username'> }[],
+  options: Omit<WriteOptions, 'afterBatch'> & {
+    afterBatch?: (written: { key: string; username: string }[]) => Promise<void>;
+  },
+): Promise<NewAccountsResult> {
+  const assigned = new Map<string, string>();
+  const failed = new Map<string, string>();
+  const next = new Map(items.map((p) => [p.key, 1]));
+  const taken = new Set<string>();
+  let pending = [...items];
+  for (let round = 0; round < MAX_ROUNDS && pending.length > 0; round++) {
+    const used = new Set<string>();
+    const chosen: { item: (typeof items)[number]; username: string }[] = [];
+    for (const p of pending) {
+      let n = next.get(p.key)!;
+      while (taken.has(usernameCandidate(p.base, n)) || used.has(usernameCandidate(p.base, n))) n++;
+      const username = usernameCandidate(p.base, n);
+      next.set(p.key, n);
+      used.add(username);
+      chosen.push({ item: p, username });
+    }
+    const retry: typeof pending = [];
+    for (let i = 0; i < chosen.length; i += INSERT_BATCH) {
+      options.signal?.throwIfAborted();
+      const batch = chosen.slice(i, i + INSERT_BATCH);
+      const errors = new Map<number, { code?: number; errmsg?: string }>();
+      const schools = batch.flatMap((c) => schoolsOf(c.item.account));
+      await moveUnlessCaller(db, schools, options);
+      try {
+        await coll(db).insertMany(
+          batch.map((c) => ({ ...toDoc({ ...c.item.account, username: c.username }), lastChange: options.stamp })),
+          { ordered: false },
+        );
+      } catch (err) {
+        // only per-document write errors are answered here; a failed command (a timeout, a lost connection) is not
+        const list = writeErrorsOf(err);
+        if (list.length === 0) throw err;
+        for (const e of list) errors.set(e.index, { code: e.code, errmsg: e.errmsg });
+      }
+      await moveUnlessCaller(db, schools, options);
+      const written: { key: string; username: string }[] = [];
+      batch.forEach((c, index) => {
+        const error = errors.get(index);
+        if (!error) {
+          assigned.set(c.item.key, c.username);
+          written.push({ key: c.item.key, username: c.username });
+        } else if (error.code === 11000) {
+          taken.add(c.username);
+          retry.push(c.item);
+        } else failed.set(c.item.key, `the account could not be stored: ${error.errmsg ?? `error ${error.code}`}`);
+      });
+      if (written.length) await options.afterBatch?.(written);
+    }
+    if (retry.length)
+      for (const u of await takenCandidates(
+        db,
+        retry.map((p) => p.base),
+      ))
+        taken.add(u);
+    pending = retry;
+  }
+  for (const p of pending)
+    failed.set(p.key, `no free username from ${p.base} after ${MAX_ROUNDS} tries (others took each one first)`);
+  return { assigned, failed };
+}
+
+/** Accounts whose latest change was made by the run: what a crashed run wrote. */
+export async function accountsChangedByRun(
+  db: Db,
+  runId: string,
+): Promise<{ username: string; created: boolean; at: Date; schools: string[] }[]> {
+  const docs = await coll(db)
+    .find({ 'lastChange.runId': runId })
+    .project<Pick<AccountDoc, '_id' | 'version' | 'assoc'> & { lastChange: ChangeStamp }>({
+      _id: 1,
+      version: 1,
+      lastChange: 1,
+      assoc: 1,
+    })
+    .toArray();
+  // a new account is inserted at version 0; every update bumps it
+  return docs.map((d) => ({
+    username: d._id,
+    created: d.version === 0,
+    at: d.lastChange.at,
+    schools: docSchools(d),
+  }));
+}
+
+/**
+ * Inserts accounts batch by batch, carrying on past a batch with errors, and says exactly what was stored: the
+ * count inserted and, for each account that was not, its index and why.
+ */
+export async function insertAccountsReporting(
+  db: Db,
+  accounts: readonly Account[],
+): Promise<{ inserted: number; failed: { index: number; reason: string }[] }> {
+  let inserted = 0;
+  const failed: { index: number; reason: string }[] = [];
+  for (let i = 0; i < accounts.length; i += 1000) {
+    const batch = accounts.slice(i, i + 1000);
+    const schools = batch.flatMap(schoolsOf);
+    await moveEpochs(db, schools);
+    try {
+      inserted += (await coll(db).insertMany(batch.map(toDoc), { ordered: false })).insertedCount;
+    } catch (err) {
+      const list = writeErrorsOf(err);
+      if (list.length === 0) {
+        // the whole command failed: read back which of the batch did land, so the count stays exact
+        const landed = new Set(
+          (
+            await coll(db)
+              .find({ _id: { $in: batch.map((a) => a.username) } })
+              .project<{ _id: string }>({ _id: 1 })
+              .toArray()
+          ).map((d) => d._id),
+        );
+        batch.forEach((a, j) =>
+          landed.has(a.username)
+            ? inserted++
+            : failed.push({ index: i + j, reason: `not stored: ${(err as Error).message}` }),
+        );
+        continue;
+      }
+      inserted += (err as MongoBulkWriteError).insertedCount;
+      for (const e of list)
+        failed.push({
+          index: i + e.index,
+          reason: e.code === 11000 ? 'username already exists' : `write failed (${e.errmsg ?? e.code})`,
+        });
+    } finally {
+      await moveEpochs(db, schools);
+    }
+  }
+  return { inserted, failed };
+}
+
+export async function insertAccounts(db: Db, accounts: readonly Account[]): Promise<void> {
+  for (let i = 0; i < accounts.length; i += 1000) {
+    const batch = accounts.slice(i, i + 1000);
+    await moveEpochs(db, batch.flatMap(schoolsOf));
+    try {
+      await coll(db).insertMany(batch.map(toDoc), { ordered: false });
+    } finally {
+      await moveEpochs(db, batch.flatMap(schoolsOf));
+    }
+  }
+}
