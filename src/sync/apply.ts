@@ -23,7 +23,8 @@ import {
   releaseIdentities,
   type LostClaim,
 } from '../store/identities.js';
-import { settleLostCreate, type Plan } from './plan.js';
+import { type Plan } from './plan-types.js';
+import { settleLostCreate } from './plan-accounts.js';
 import type { HeldMatch, NewAccount, RecordOutcome } from '../domain/outcomes.js';
 import { accountIdentityKeys, identityKeys } from '../domain/identity.js';
 import type { School } from '../domain/model.js';

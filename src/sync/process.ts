@@ -40,7 +40,8 @@ import { groupsByPerson, staffToPerson, studentToPerson, type MisPerson } from '
 import { parseReport, type ExportFile, type InvalidRecord, type ReportName } from '../domain/records.js';
 import { lookupBlockKeys } from '../domain/blocking.js';
 import type { Account, School } from '../domain/model.js';
-import { plan, type Plan } from './plan.js';
+import { plan } from './plan.js';
+import { type Plan } from './plan-types.js';
 import { RECHECK_MS, recoverInterruptedRuns, runLeaseKey, settleStoppedRun } from './recovery.js';
 
 export interface SyncDeps {

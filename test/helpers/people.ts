@@ -7,7 +7,7 @@ import {
   type School,
   type SchoolSettings,
 } from '../../src/domain/model.js';
-import type { Plan, PlanInput } from '../../src/sync/plan.js';
+import type { Plan, PlanInput } from '../../src/sync/plan-types.js';
 import { usernameCandidates } from '../../src/domain/usernames.js';
 
 export const TODAY = '2026-11-27';

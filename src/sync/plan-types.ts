@@ -1,0 +1,38 @@
+// What a school's plan takes and gives: the MIS people and the accounts it is planned against, and the changes,
+// outcomes and held decisions it comes to.
+import type { IsoDate } from '../domain/dates.js';
+import type { InvalidRecord } from '../domain/records.js';
+import type { MisPerson } from './integris/people.js';
+import type { GuardFired, HeldChange, HeldMatch, NewAccount, Outcome, RecordOutcome } from '../domain/outcomes.js';
+import type { Account, School } from '../domain/model.js';
+
+export interface PlanInput {
+  school: School;
+  people: readonly MisPerson[];
+  invalid: readonly InvalidRecord[];
+  /** Full reports present in this export: only these can reveal leavers by absence. */
+  fullReports: ReadonlySet<'students' | 'staff'>;
+  /** False when any report is short of what the source promised: nothing is unallocated then. */
+  complete: boolean;
+  /** Accounts associated with this school, and look-alike candidates from the school's LA. */
+  accounts: readonly Account[];
+  /** Normalised "forename|surname" keys never to create ("forename|surname|YYYY-MM-DD" for one birth date). */
+  exclusions: ReadonlySet<string>;
+  /** People an admin said to create even though they look like someone. */
+  createAnyway: ReadonlySet<string>;
+  today: IsoDate;
+  /** ISO timestamp written on changed accounts. */
+  now: string;
+}
+
+export interface Plan {
+  outcomes: RecordOutcome[];
+  creates: NewAccount[];
+  /** Existing accounts as read and in their new state. */
+  updates: { before: Account; after: Account }[];
+  held: HeldChange[];
+  /** The guards that held changes, with their numbers. */
+  guards: GuardFired[];
+  matches: HeldMatch[];
+  counts: Record<Outcome, number>;
+}
