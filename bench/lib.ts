@@ -10,7 +10,8 @@ import { ensureRosters } from '../src/store/account-scans.js';
 import { ensureIndexes, openStore, storeFrom, type Store } from '../src/store/index.js';
 import type { Logger } from '../src/log.js';
 import { upsertSchool } from '../src/store/schools.js';
-import { generateLocalAuthority, type SimLocalAuthority } from '../src/sync/integris/sim/generator.js';
+import { generateLocalAuthority } from '../src/sync/integris/sim/generator.js';
+import { type SimLocalAuthority } from '../src/sync/integris/sim/types.js';
 
 /** The store a bench runs on: MongoDB when MONGODB_URI is set, else an embedded one in a temporary folder. */
 export async function openBenchStore(logger: Logger): Promise<{ store: Store; close(): Promise<void> }> {

@@ -13,7 +13,8 @@ import { table } from '../src/cli/table.js';
 import { createLogger } from '../src/log.js';
 import type { Store } from '../src/store/index.js';
 import { scansEveryQuery, setStoreKind } from '../src/store/kind.js';
-import { ageOneNight, type SimLocalAuthority } from '../src/sync/integris/sim/generator.js';
+import { ageOneNight } from '../src/sync/integris/sim/generator.js';
+import { type SimLocalAuthority } from '../src/sync/integris/sim/types.js';
 import { syncSchool } from '../src/sync/process.js';
 import { exportOf, laInFreshDatabase, measured, openBenchStore, storeCost } from './lib.js';
 

@@ -22,7 +22,8 @@ import { ensureIndexes, openStore, storeFrom } from '../src/store/index.js';
 import { setStoreKind, type StoreKind } from '../src/store/kind.js';
 import { upsertSchool } from '../src/store/schools.js';
 import { checkStore } from '../src/sync/doctor.js';
-import { ageOneNight, generateLocalAuthority, type SimLocalAuthority } from '../src/sync/integris/sim/generator.js';
+import { ageOneNight, generateLocalAuthority } from '../src/sync/integris/sim/generator.js';
+import { type SimLocalAuthority } from '../src/sync/integris/sim/types.js';
 import { processExport, takeExport, type SyncDeps } from '../src/sync/process.js';
 import { exportOf } from '../src/sync/integris/sim/export-file.js';
 

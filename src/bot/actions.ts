@@ -6,10 +6,9 @@ import type { Db } from 'mongodb';
 import { isUsoError, UsoError } from '../errors.js';
 import { getAccount } from '../store/accounts.js';
 import { openMatches } from '../store/matches.js';
-import { getRun, lastSucceededRun } from '../store/runs.js';
+import { lastSucceededRun } from '../store/runs.js';
 import {
   createAnyway,
-  decideHeldChanges,
   type AccountChoiceRule,
   excludePerson,
   matchPerson,
@@ -17,19 +16,16 @@ import {
   restoreAccount,
   unallocatedAccounts,
 } from '../sync/admin.js';
-import type { Account } from '../domain/model.js';
 import { schoolStatus, type SchoolStatus } from '../sync/status.js';
 import { actorKey, authorise, schoolsOf, type Actor } from './access.js';
 import { getSchool } from '../store/schools.js';
 import type { RunSummary } from '../sync/process.js';
 import type { RunDoc } from '../store/runs.js';
 import {
-  changedFieldsOf,
   guardText,
   maskDob,
   nameOf,
   OUTCOME_WORDS,
-  type AccountRowView,
   type CandidateView,
   type FoundView,
   type KindFilter,
@@ -40,49 +36,14 @@ import {
 import { heldDecisionCount } from '../store/heldDecisions.js';
 import {
   findPeople,
-  heldChangesOfRun,
   invalidRecordsOfRun,
   newAccountsOfRun,
   newAccountsSince,
   type NewAccountRow,
 } from '../sync/people.js';
-import { runsWithPendingHeld } from '../store/runs.js';
 import { todayIn, type IsoDate } from '../domain/dates.js';
-
-export interface ActionContext {
-  db: Db;
-  /** Days before a refused report's data is erased (said when a head refuses one). */
-  revokeGraceDays?: number;
-  scheduler?: { runNow(dfeNumber: string): Promise<void> };
-}
-
-/** A pupil's year and registration group, or a staff member's first role, at the school. */
-function groupAt(a: Account, dfeNumber: string): string | undefined {
-  const here =
-    a.associations.find((x) => x.dfeNumber === dfeNumber && x.status === 'active') ??
-    a.associations.filter((x) => x.dfeNumber === dfeNumber).at(-1);
-  if (!here) return undefined;
-  if (here.role === 'staff') return here.roles?.[0];
-  return [here.yearGroup && `Year ${here.yearGroup}`, here.registrationGroup].filter(Boolean).join(', ') || undefined;
-}
-
-function accountRow(a: Account, dfeNumber: string): AccountRowView {
-  const here = a.associations.filter((x) => x.dfeNumber === dfeNumber).at(-1);
-  const group = groupAt(a, dfeNumber);
-  const dob = maskDob(a.dateOfBirth);
-  return {
-    username: a.username,
-    name: nameOf(a),
-    role: here?.role ?? a.kind,
-    ...(dob ? { maskedDob: dob } : {}),
-    ...(group ? { group } : {}),
-    ...(here?.until ? { until: here.until } : {}),
-    ...(here?.since ? { since: here.since } : {}),
-  };
-}
-
-const byRole = <T extends { role: string }>(rows: T[], filter: KindFilter) =>
-  filter ? rows.filter((r) => r.role === filter) : rows;
+import { type ActionContext, groupAt, accountRow, byRole } from './action-base.js';
+import { listHeld } from './held-actions.js';
 
 type RunFacts = Pick<RunSummary, 'runId' | 'dfeNumber' | 'status' | 'note'> & {
   counts: Partial<Record<string, number>>;
@@ -340,127 +301,6 @@ export async function restoreMany(
   return { kind: 'restored_many', dfeNumber: input.dfeNumber, restored, refused, by: actor.displayName };
 }
 
-/** The run a held-changes action is about, checked to be of the school the actor acts for (a button names both). */
-async function runOfSchool(
-  ctx: ActionContext,
-  actor: Actor,
-  runId: string,
-  dfeNumber: string | undefined,
-  need: 'read' | 'head',
-) {
-  const run = await getRun(ctx.db, runId);
-  if (!run || (dfeNumber !== undefined && run.dfeNumber !== dfeNumber))
-    throw new UsoError('not_found', `run ${runId} does not exist${dfeNumber ? ` at ${dfeNumber}` : ''}`);
-  await authorise(ctx.db, actor, run.dfeNumber, need);
-  return run;
-}
-
-async function decideHeld(
-  ctx: ActionContext,
-  actor: Actor,
-  input: { runId: string; dfeNumber?: string; only?: readonly string[] },
-  decision: 'approved' | 'rejected',
-): Promise<Extract<View, { kind: 'held_decided' }>> {
-  await runOfSchool(ctx, actor, input.runId, input.dfeNumber, 'head');
-  const r = await decideHeldChanges(ctx.db, input.runId, decision, actorKey(actor), input.only);
-  return {
-    kind: 'held_decided',
-    runId: input.runId,
-    dfeNumber: r.dfeNumber,
-    decision,
-    applied: r.applied,
-    stale: r.stale,
-    decided: r.decided,
-    remaining: r.remaining,
-    ...(input.only ? { only: true } : {}),
-    by: actor.displayName,
-  };
-}
-
-/** Applies the held changes of a run: all still undecided, or only those of the named accounts. */
-export const approveHeldChanges = (
-  ctx: ActionContext,
-  actor: Actor,
-  runId: string,
-  opts: { dfeNumber?: string; only?: readonly string[] } = {},
-) => decideHeld(ctx, actor, { runId, ...opts }, 'approved');
-/** Discards the held changes of a run: all still undecided, or only those of the named accounts. */
-export const rejectHeldChanges = (
-  ctx: ActionContext,
-  actor: Actor,
-  runId: string,
-  opts: { dfeNumber?: string; only?: readonly string[] } = {},
-) => decideHeld(ctx, actor, { runId, ...opts }, 'rejected');
-
-/** The run whose held changes a school is asked about: the one named, or its latest run still holding some. */
-async function heldRunId(ctx: ActionContext, dfeNumber: string, runId: string | undefined): Promise<string> {
-  if (runId) return runId;
-  const pending = await runsWithPendingHeld(ctx.db, dfeNumber);
-  const latest = pending[0]?._id ?? (await lastSucceededRun(ctx.db, dfeNumber))?._id;
-  if (!latest) throw new UsoError('not_found', `school ${dfeNumber} has no held changes`);
-  return latest;
-}
-
-/** The changes a run held, person by person: what would happen to each, and what has been decided. */
-export async function listHeld(
-  ctx: ActionContext,
-  actor: Actor,
-  input: { dfeNumber: string; runId?: string; filter?: KindFilter },
-): Promise<Extract<View, { kind: 'held' }>> {
-  await authorise(ctx.db, actor, input.dfeNumber, 'read');
-  const runId = await heldRunId(ctx, input.dfeNumber, input.runId);
-  await runOfSchool(ctx, actor, runId, input.dfeNumber, 'read');
-  const { run, changes } = await heldChangesOfRun(ctx.db, runId);
-  const heldReason = new Map(
-    (run.outcomes ?? []).filter((o) => o.username && o.outcome.startsWith('held_')).map((o) => [o.username!, o.reason]),
-  );
-  const rows = changes.map(({ change, state, by }) => {
-    const role =
-      change.before.associations.find((x) => x.dfeNumber === run.dfeNumber && x.source === 'mis')?.role ??
-      change.before.kind;
-    const group = groupAt(change.before, run.dfeNumber);
-    const dob = maskDob(change.before.dateOfBirth);
-    return {
-      username: change.username,
-      name: nameOf(change.before),
-      ...(dob ? { maskedDob: dob } : {}),
-      role,
-      ...(group ? { group } : {}),
-      change: change.kind,
-      fields: change.kind === 'update' ? changedFieldsOf(change.before, change.after, run.dfeNumber) : [],
-      ...(heldReason.get(change.username) ? { reason: heldReason.get(change.username)! } : {}),
-      state,
-      ...(by ? { by } : {}),
-    };
-  });
-  return {
-    kind: 'held',
-    dfeNumber: run.dfeNumber,
-    runId,
-    guards: (run.guards ?? []).map((g) => guardText(g, run.incomplete)),
-    ...(input.filter ? { filter: input.filter } : {}),
-    // still to decide first, then by name
-    changes: byRole(rows, input.filter).sort(
-      (a, b) => Number(a.state !== 'held') - Number(b.state !== 'held') || a.name.localeCompare(b.name),
-    ),
-    open: changes.filter((c) => c.state === 'held').length,
-  };
-}
-
-/** Approves or rejects one person's held change, from the list. */
-export async function decideOneHeld(
-  ctx: ActionContext,
-  actor: Actor,
-  input: { dfeNumber: string; runId: string; username: string; decision: 'approved' | 'rejected' },
-): Promise<Extract<View, { kind: 'held_decided' }>> {
-  return decideHeld(
-    ctx,
-    actor,
-    { runId: input.runId, dfeNumber: input.dfeNumber, only: [input.username] },
-    input.decision,
-  );
-}
-
 function newAccountView(r: NewAccountRow): NewAccountView {
   const dob = maskDob(r.account.dateOfBirth);
   const group =
@@ -632,3 +472,7 @@ export const schoolCommands: Record<string, (ctx: ActionContext, actor: Actor, d
   invalid: (ctx, actor, d) => listInvalid(ctx, actor, { dfeNumber: d }),
   run: runNow,
 };
+
+// what callers reach through this module (`actions.listHeld`, `actions.ActionContext`)
+export type { ActionContext } from './action-base.js';
+export { approveHeldChanges, decideOneHeld, listHeld, rejectHeldChanges } from './held-actions.js';

@@ -8,7 +8,7 @@ import { getSchool } from '../store/schools.js';
 import { isoDate as isoDateSchema, reportNameSchema } from '../domain/records.js';
 import { todayIn, addDays } from '../domain/dates.js';
 import type { Actor } from './access.js';
-import type { ActionContext } from './actions.js';
+import type { ActionContext } from './action-base.js';
 import type { ButtonData, FormId } from './chat-actions.js';
 import * as school from './school-actions.js';
 import type { Form, View } from './view-model.js';

@@ -30,7 +30,9 @@ import {
 import type { IsoDate } from '../domain/dates.js';
 import type { ReportName } from '../domain/records.js';
 import { actorKey, authorise, conversationsOfSchool, type Actor } from './access.js';
-import { chatChoiceRule, listHeld, listMatches, listUnallocated, type ActionContext } from './actions.js';
+import { chatChoiceRule, listMatches, listUnallocated } from './actions.js';
+import { listHeld } from './held-actions.js';
+import { type ActionContext } from './action-base.js';
 import type { ButtonData } from './chat-actions.js';
 import { messageFor } from './notify.js';
 import { enqueue } from './outbox.js';

@@ -8,7 +8,7 @@ import { getSchool } from '../store/schools.js';
 import type { SharingReceipt, SharingState } from '../store/sharing.js';
 import { describeShare, sharingRequests, decideSharing, setPreApproval } from '../sync/sharing.js';
 import { actorKey, authorise, roleAt, type Actor } from './access.js';
-import type { ActionContext } from './actions.js';
+import type { ActionContext } from './action-base.js';
 import { announce } from './school-actions.js';
 import type { SharingView } from './view-model.js';
 

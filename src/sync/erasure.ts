@@ -17,6 +17,8 @@ import {
   eraseMatchesAndDecisions,
 } from '../store/erasure.js';
 import type { Account } from '../domain/model.js';
+import { addDays, type IsoDate } from '../domain/dates.js';
+import { getSchool } from '../store/schools.js';
 
 export interface ErasureReport {
   username: string;
@@ -33,8 +35,12 @@ export interface ErasureReport {
   excludedAt: string[];
 }
 
-/** The schools whose latest processed export still lists the person. */
-async function stillExported(db: Db, account: Account): Promise<string[]> {
+/**
+ * The schools whose latest processed export still lists the person as there: a record whose leaving date (a pupil's
+ * `leavingDate`, a member of staff's `employmentEndDate`) is past the school's grace days is a leaver the next run
+ * unallocates, never makes again, so it does not stop an erasure.
+ */
+async function stillExported(db: Db, account: Account, today: IsoDate): Promise<string[]> {
   const schools: string[] = [];
   for (const dfeNumber of new Set(account.associations.map((x) => x.dfeNumber))) {
     const ids = new Set(
@@ -44,8 +50,16 @@ async function stillExported(db: Db, account: Account): Promise<string[]> {
     const meta = await lastProcessedExport(db, dfeNumber);
     if (!meta) continue;
     const file = await loadExport(db, meta);
+    const cutoff = addDays(today, -((await getSchool(db, dfeNumber))?.settings.graceDays ?? 0));
+    const current = (rec: Record<string, unknown>) => {
+      const left = rec['leavingDate'] ?? rec['employmentEndDate'];
+      return !(typeof left === 'string' && left <= cutoff);
+    };
     const listed = (['students', 'staff'] as const).some((r) =>
-      (file.reports[r] ?? []).some((rec) => ids.has(String((rec as { personId?: unknown }).personId ?? ''))),
+      (file.reports[r] ?? []).some(
+        (rec) =>
+          ids.has(String((rec as { personId?: unknown }).personId ?? '')) && current(rec as Record<string, unknown>),
+      ),
     );
     if (listed) schools.push(dfeNumber);
   }
@@ -56,9 +70,13 @@ export async function erasePerson(
   db: Db,
   account: Account,
   actor: string,
-  options: { andExclude?: boolean } = {},
+  options: { andExclude?: boolean; today?: IsoDate } = {},
 ): Promise<ErasureReport> {
-  const listedAt = await stillExported(db, account);
+  const listedAt = await stillExported(
+    db,
+    account,
+    options.today ?? (new Date().toISOString().slice(0, 10) as IsoDate),
+  );
   if (listedAt.length && !options.andExclude)
     throw new UsoError(
       'forbidden',

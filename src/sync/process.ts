@@ -18,31 +18,25 @@ import {
   schoolsTouched,
   type RosterRead,
 } from '../store/accounts.js';
-import {
-  exportMeta,
-  loadExport,
-  loadReport,
-  markExportProcessed,
-  saveExport,
-  type ExportMeta,
-} from '../store/exports.js';
+import { exportMeta, loadExport, markExportProcessed, saveExport, type ExportMeta } from '../store/exports.js';
 import { exclusionKeys } from '../store/exclusions.js';
 import { deleteExports } from '../store/retention.js';
 import { letGo, renewLease, takeLease, type LetGo } from '../store/leases.js';
 import { matchesForRun, saveHeldMatches, type MatchDoc } from '../store/matches.js';
 import { finishRun, recordPlan, startRun, type RunDoc } from '../store/runs.js';
-import { replaceSchoolRecords, schoolDataState, storeAttendance } from '../store/schoolData.js';
 import { getSchool, globalPause, updateSchool } from '../store/schools.js';
 import { applyPlan } from './apply.js';
 import { addDays, todayIn, type IsoDate } from '../domain/dates.js';
 import type { IntegrisClient } from './integris/client.js';
-import { groupsByPerson, staffToPerson, studentToPerson, type MisPerson } from './integris/people.js';
-import { parseReport, type ExportFile, type InvalidRecord, type ReportName } from '../domain/records.js';
+import { type MisPerson } from './integris/people.js';
+import { type ExportFile, type ReportName } from '../domain/records.js';
 import { lookupBlockKeys } from '../domain/blocking.js';
 import type { Account, School } from '../domain/model.js';
 import { plan } from './plan.js';
 import { type Plan } from './plan-types.js';
 import { RECHECK_MS, recoverInterruptedRuns, runLeaseKey, settleStoppedRun } from './recovery.js';
+import { parseExport } from './parse-export.js';
+import { storeSchoolData, settledAll } from './school-data.js';
 
 export interface SyncDeps {
   db: Db;
@@ -107,59 +101,6 @@ async function takeExportFile(
     throw new UsoError('payload_invalid', `the export is for ${file.dfeNumber}, not ${dfeNumber}`);
   return { meta: await saveExport(deps.db, file), file };
 }
-
-export interface ParsedExport {
-  people: MisPerson[];
-  invalid: InvalidRecord[];
-  fullReports: Set<'students' | 'staff'>;
-  complete: boolean;
-  incompleteReason?: string;
-  file: ExportFile;
-}
-
-/**
- * The export's people and invalid records, and whether it is complete. `counts` are the records each report holds as
- * stored, for reports not read here; by default those of the file.
- */
-export function parseExport(
-  file: ExportFile,
-  acceptedReports: readonly ReportName[],
-  today: IsoDate,
-  counts: Partial<Record<ReportName, number>> = countsOf(file),
-): ParsedExport {
-  const invalid: InvalidRecord[] = [];
-  const groups = file.reports.groups ? parseReport('groups', file.reports.groups) : undefined;
-  if (groups) invalid.push(...groups.invalid);
-  const byPerson = groupsByPerson(groups?.records ?? []);
-  const people: MisPerson[] = [];
-  const fullReports = new Set<'students' | 'staff'>();
-  if (file.reports.students) {
-    const r = parseReport('students', file.reports.students);
-    invalid.push(...r.invalid);
-    people.push(...r.records.map((s) => studentToPerson(s, byPerson)));
-    if (!file.updatedSince) fullReports.add('students');
-  }
-  if (file.reports.staff) {
-    const r = parseReport('staff', file.reports.staff);
-    invalid.push(...r.invalid);
-    people.push(...r.records.map((s) => staffToPerson(s, byPerson, today)));
-    if (!file.updatedSince) fullReports.add('staff');
-  }
-  let incompleteReason: string | undefined;
-  for (const report of Object.keys(counts) as ReportName[]) {
-    const promised = file.completeness[report]?.totalRecords;
-    const got = counts[report] ?? 0;
-    if (promised !== undefined && promised !== got) incompleteReason = `${report}: ${got} of ${promised} records`;
-  }
-  for (const report of ['students', 'staff'] as const) {
-    if (acceptedReports.includes(report) && !file.reports[report] && !file.updatedSince)
-      incompleteReason ??= `${report}: accepted but missing from the export`;
-  }
-  return { people, invalid, fullReports, complete: incompleteReason === undefined, incompleteReason, file };
-}
-
-const countsOf = (file: ExportFile) =>
-  Object.fromEntries(Object.entries(file.reports).map(([r, records]) => [r, records?.length ?? 0]));
 
 /**
  * Loads every account the plan may touch: the school's own (from its roster, with the epoch it is current at) and
@@ -475,60 +416,6 @@ async function planAndApply(
     ...(note ? { note } : {}),
     ...(result.guards.length ? { guards: result.guards } : {}),
     ...(parsed.incompleteReason ? { incomplete: parsed.incompleteReason } : {}),
-  };
-}
-
-/** Stores the school's contacts, groups and attendance from the export, each only when it changed. */
-async function storeSchoolData(
-  db: Db,
-  school: School,
-  meta: ExportMeta,
-  loading: Promise<ExportFile>,
-  today: IsoDate,
-): Promise<unknown> {
-  const dfeNumber = school.dfeNumber;
-  // read only when its hash differs from what is stored: from the export in hand, or else from the store
-  const exported = (report: ReportName) => async () => (await loading).reports[report] ?? loadReport(db, meta, report);
-  const full = !meta.updatedSince;
-  const stored = await schoolDataState(db, dfeNumber, { fold: true });
-  return settledAll([
-    ...(['contacts', 'groups'] as const).map((report) =>
-      meta.counts[report] !== undefined && full
-        ? replaceSchoolRecords(
-            db,
-            dfeNumber,
-            report,
-            {
-              exported: exported(report),
-              hash: meta.hashes?.[report],
-              parse: (records) => parseReport(report, records).records,
-            },
-            stored,
-          )
-        : undefined,
-    ),
-    meta.counts.attendance !== undefined
-      ? storeAttendance(
-          db,
-          dfeNumber,
-          {
-            exported: exported('attendance'),
-            hash: meta.hashes?.attendance,
-            parse: (records) => parseReport('attendance', records).records,
-          },
-          addDays(today, -school.settings.attendanceRetentionDays),
-          stored,
-        )
-      : undefined,
-  ]);
-}
-
-/** Waits for all, and fails with the first failure once all have finished (no write is left running). */
-async function settledAll<T extends readonly unknown[]>(work: T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
-  const settled = await Promise.allSettled(work);
-  for (const s of settled) if (s.status === 'rejected') throw s.reason;
-  return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as {
-    -readonly [K in keyof T]: Awaited<T[K]>;
   };
 }
 

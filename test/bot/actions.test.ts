@@ -8,7 +8,8 @@ import {
   schoolOfConversation,
   type Actor,
 } from '../../src/bot/access.js';
-import { approveHeldChanges, createNew, listMatches, match, status } from '../../src/bot/actions.js';
+import { createNew, listMatches, match, status } from '../../src/bot/actions.js';
+import { approveHeldChanges } from '../../src/bot/held-actions.js';
 import { upsertSchool } from '../../src/store/schools.js';
 import { render } from '../../src/bot/views/blocks.js';
 import { renderCard } from '../../src/bot/views/cards.js';

@@ -1,6 +1,7 @@
 // The in-process Integris simulator wired to a client, with waits recorded instead of slept.
 import { IntegrisClient, type IntegrisClientOptions } from '../../src/sync/integris/client.js';
-import { generateLocalAuthority, type SimLocalAuthority } from '../../src/sync/integris/sim/generator.js';
+import { generateLocalAuthority } from '../../src/sync/integris/sim/generator.js';
+import { type SimLocalAuthority } from '../../src/sync/integris/sim/types.js';
 import { createSimulator, type Simulator } from '../../src/sync/integris/sim/simulator.js';
 import type { Db } from 'mongodb';
 import { upsertSchool } from '../../src/store/schools.js';

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { serve } from '@hono/node-server';
 import { z } from 'zod';
-import { generateLocalAuthority, type SimLocalAuthority } from './sim/generator.js';
+import { generateLocalAuthority } from './sim/generator.js';
+import { type SimLocalAuthority } from './sim/types.js';
 import { createSimulator } from './sim/simulator.js';
 
 const usage = `Usage: npm run simulate -- [--schools N] [--seed N] [--port N] [--data DIR] [--client-id ID] [--client-secret S]

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { academicYearStart } from '../../../src/domain/dates.js';
-import { ageOneNight, generateLocalAuthority, type ChangeKind } from '../../../src/sync/integris/sim/generator.js';
+import { ageOneNight, generateLocalAuthority } from '../../../src/sync/integris/sim/generator.js';
+import { type ChangeKind } from '../../../src/sync/integris/sim/types.js';
 import { isValidUpn } from '../../../src/domain/upn.js';
 
 describe('synthetic local authority', () => {

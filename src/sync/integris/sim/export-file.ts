@@ -1,7 +1,7 @@
 // A simulated school's whole export as the service stores it (every report, complete), for runs fed from files:
 // the benchmarks and the LA-night checker.
 import { reportNames, type ExportFile } from '../../../domain/records.js';
-import type { SimSchool } from './generator.js';
+import type { SimSchool } from './types.js';
 
 export function exportOf(school: SimSchool, exportedAt: string): ExportFile {
   const file: ExportFile = {

@@ -4,58 +4,9 @@
 import { Faker, base, en, en_GB } from '@faker-js/faker';
 import { academicYearStart, addDays, isWeekday, type IsoDate } from '../../../domain/dates.js';
 import { makeUpn } from '../../../domain/upn.js';
-import type { AttendanceMark, Contact, Group, ReportName, Staff, Student } from '../../../domain/records.js';
+import type { AttendanceMark, Contact, ReportName, Staff, Student } from '../../../domain/records.js';
 import { forenamesBySex, placeWords, shortForms, staffRoles, subjects, surnames } from './names.js';
-
-export interface SimSchool {
-  dfeNumber: string;
-  name: string;
-  laCode: string;
-  phase: 'primary' | 'secondary';
-  grantedAt: string;
-  permissions: ReportName[];
-  revoked: boolean;
-  students: Student[];
-  staff: Staff[];
-  contacts: Contact[];
-  groups: Group[];
-  attendance: AttendanceMark[];
-  /** Record id -> when it last changed; drives `updatedSince`. */
-  updatedAt: Record<string, string>;
-  /** Pupils who left and are no longer reported; one may return. */
-  formerStudents: Student[];
-  /** Last UPN serial issued per two-digit year, so every UPN is unique. */
-  upnSerials: Record<string, number>;
-}
-
-export interface SimLocalAuthority {
-  laCode: string;
-  seed: number;
-  today: IsoDate;
-  night: number;
-  nextId: number;
-  schools: SimSchool[];
-}
-
-export type ChangeKind =
-  | 'leaver'
-  | 'staff_leaver'
-  | 'new_starter'
-  | 'future_starter'
-  | 'name_change'
-  | 'class_change'
-  | 'moved_school'
-  | 'returning_pupil'
-  | 'twins'
-  | 'staff_second_school';
-
-export interface Change {
-  kind: ChangeKind;
-  dfeNumber: string;
-  personId: string;
-  /** For moves and second schools: the other school. */
-  otherDfeNumber?: string;
-}
+import type { SimSchool, SimLocalAuthority, Change } from './types.js';
 
 const allReports: ReportName[] = ['students', 'staff', 'contacts', 'groups', 'attendance'];
 const yearLabels = ['R', '1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11', '12', '13'];

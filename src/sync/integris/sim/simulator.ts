@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Hono } from 'hono';
 import { integrisSignatureHeader } from '../signature.js';
 import { reportNames, type ReportName } from '../../../domain/records.js';
-import type { SimLocalAuthority, SimSchool } from './generator.js';
+import type { SimLocalAuthority, SimSchool } from './types.js';
 
 export interface SimulatorFaults {
   /** The next N data requests answer 429 with Retry-After (Infinity: every one). */
