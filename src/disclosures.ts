@@ -49,7 +49,8 @@ export const chatViews: Record<View['kind'], Disclosure> = {
   },
   decided: { shows: "a decision: the held person's name and the username matched or created", seenBy: decisionSeen },
   accounts: {
-    shows: 'unallocated or non-MIS accounts of the school: name, username, role, when they left',
+    shows:
+      "the school's leavers (and the other schools where one is still active) or its non-MIS accounts: name, username, role, when they left",
     seenBy: admins,
   },
   restored: { shows: 'the username restored', seenBy: decisionSeen },
@@ -106,7 +107,7 @@ export const cliCommands: Record<string, Disclosure> = {
   status: operator('counts'),
   matches: operator('held people and their candidates: names, usernames, masked birth dates, schools'),
   match: operator('the person and account decided'),
-  unallocated: operator('unallocated accounts: name, username, when they left'),
+  unallocated: operator("the school's leavers: name, username, when they left"),
   restore: operator('the username restored'),
   exclusions: operator('names on the exclusion list, masked birth dates'),
   unmatch: operator('the username and person corrected'),

@@ -24,6 +24,11 @@ export function accountRow(a: Account, dfeNumber: string): AccountRowView {
   const here = a.associations.filter((x) => x.dfeNumber === dfeNumber).at(-1);
   const group = groupAt(a, dfeNumber);
   const dob = maskDob(a.dateOfBirth);
+  const elsewhere = [
+    ...new Set(
+      a.associations.filter((x) => x.dfeNumber !== dfeNumber && x.status === 'active').map((x) => x.dfeNumber),
+    ),
+  ];
   return {
     username: a.username,
     name: nameOf(a),
@@ -32,6 +37,7 @@ export function accountRow(a: Account, dfeNumber: string): AccountRowView {
     ...(group ? { group } : {}),
     ...(here?.until ? { until: here.until } : {}),
     ...(here?.since ? { since: here.since } : {}),
+    ...(here?.status === 'ended' && elsewhere.length ? { activeElsewhere: elsewhere } : {}),
   };
 }
 

@@ -51,6 +51,8 @@ export interface AccountRowView extends PersonSummary {
   /** Left on (unallocated) or here since (non-MIS). */
   until?: string;
   since?: string;
+  /** A leaver still active at these other schools (they keep their access there). */
+  activeElsewhere?: string[];
 }
 
 /** A new login to hand out. */

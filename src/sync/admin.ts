@@ -313,9 +313,13 @@ export async function decideHeldChanges(
   return { dfeNumber: run.dfeNumber, decided: claimed, applied, stale, remaining };
 }
 
+/** The school's leavers: accounts whose association with it ended and did not come back (restorable there). */
 export async function unallocatedAccounts(db: Db, dfeNumber: string): Promise<Account[]> {
+  // a leaver still active at another school is one too: restorable here as much as one with no school left
   return (await accountsForSchool(db, dfeNumber)).filter(
-    (a) => a.status === 'unallocated' && a.associations.some((x) => x.dfeNumber === dfeNumber && x.status === 'ended'),
+    (a) =>
+      a.associations.some((x) => x.dfeNumber === dfeNumber && x.status === 'ended') &&
+      !a.associations.some((x) => x.dfeNumber === dfeNumber && x.status === 'active'),
   );
 }
 

@@ -139,3 +139,53 @@ describe('actions', () => {
     if (view.kind === 'held_decided') expect(view.applied).toBeGreaterThan(0);
   });
 });
+
+describe('leavers still active at another school', () => {
+  it('are listed with the school they are still at, and restorable from chat', async () => {
+    const db = ctx.store.db;
+    const { insertAccounts } = await import('../../src/store/account-inserts.js');
+    const { actionDefs } = await import('../../src/bot/action-defs.js');
+    const { listUnallocated } = await import('../../src/bot/actions.js');
+    const { getAccount } = await import('../../src/store/accounts.js');
+    const at = (s: typeof school, status: 'active' | 'ended') => ({
+      dfeNumber: s.dfeNumber,
+      laCode: s.laCode,
+      role: 'pupil' as const,
+      status,
+      source: 'mis' as const,
+      misPersonId: `DUAL-${s.dfeNumber}`,
+      since: '2025-09-01',
+      ...(status === 'ended' ? { until: '2026-11-30' } : {}),
+    });
+    await insertAccounts(db, [
+      {
+        username: 'dual.leaver',
+        kind: 'pupil',
+        legalForename: 'Dual',
+        legalSurname: 'Leaver',
+        associations: [at(school, 'ended'), at(sister, 'active')],
+        status: 'active',
+        createdAt: '2025-09-01T00:00:00Z',
+        updatedAt: '2026-11-30T00:00:00Z',
+        latestMoveOrCreateAt: '2025-09-01T00:00:00Z',
+        version: 0,
+      },
+    ]);
+    const listed = (await listUnallocated({ db }, operator, school.dfeNumber)) as Extract<
+      Awaited<ReturnType<typeof listUnallocated>>,
+      { kind: 'accounts' }
+    >;
+    const row = listed.accounts.find((a) => a.username === 'dual.leaver');
+    expect(row).toMatchObject({ until: '2026-11-30', activeElsewhere: [sister.dfeNumber] });
+    expect(JSON.stringify(render(listed))).toContain(`still active at ${sister.dfeNumber}`);
+    expect(JSON.stringify(renderCard(listed))).toContain(`still active at ${sister.dfeNumber}`);
+    await actionDefs.restore.run({ db }, operator, { d: school.dfeNumber, u: 'dual.leaver', c: 1 });
+    const restored = await getAccount(db, 'dual.leaver');
+    expect(
+      restored!.associations
+        .filter((x) => x.status === 'active')
+        .map((x) => x.dfeNumber)
+        .sort(),
+    ).toEqual([school.dfeNumber, sister.dfeNumber].sort());
+  });
+});

@@ -173,7 +173,7 @@ export function accountsMessage(view: Extract<View, { kind: 'accounts' }>, page:
     blocks.push({
       type: 'section',
       text: md(
-        `*${esc(a.name)}* \`${a.username}\` · ${a.role}${a.group ? `, ${esc(a.group)}` : ''}${a.until ? ` · left ${a.until}` : a.since ? ` · since ${a.since}` : ''}`,
+        `*${esc(a.name)}* \`${a.username}\` · ${a.role}${a.group ? `, ${esc(a.group)}` : ''}${a.until ? ` · left ${a.until}` : a.since ? ` · since ${a.since}` : ''}${a.activeElsewhere ? ` · still active at ${a.activeElsewhere.join(', ')}` : ''}`,
       ),
       ...(view.list === 'unallocated'
         ? {

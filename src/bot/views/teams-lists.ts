@@ -104,7 +104,7 @@ export function accountsCard(view: Extract<View, { kind: 'accounts' }>, page: nu
         separator: true,
         items: [
           text(
-            `**${esc(a.name)}** (${a.username}) · ${a.role}${a.group ? `, ${esc(a.group)}` : ''}${a.until ? ` · left ${a.until}` : a.since ? ` · since ${a.since}` : ''}`,
+            `**${esc(a.name)}** (${a.username}) · ${a.role}${a.group ? `, ${esc(a.group)}` : ''}${a.until ? ` · left ${a.until}` : a.since ? ` · since ${a.since}` : ''}${a.activeElsewhere ? ` · still active at ${a.activeElsewhere.join(', ')}` : ''}`,
           ),
           {
             type: 'ActionSet' as const,

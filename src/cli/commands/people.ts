@@ -156,7 +156,7 @@ export const peopleCommands: Record<string, Command> = {
   },
   unallocated: accountList(
     'unallocated DFE',
-    'Accounts whose association with the school ended and that have no other',
+    "The school's leavers: accounts whose association with it ended (with no school left, or still active at another), restorable here",
     unallocatedAccounts,
     'UNTIL',
   ),
