@@ -7,6 +7,7 @@ import { getAccount } from '../store/accounts.js';
 import { getSchool } from '../store/schools.js';
 import { isoDate as isoDateSchema, reportNameSchema } from '../domain/records.js';
 import { todayIn, addDays } from '../domain/dates.js';
+import { KNOWN_MIS } from '../domain/model.js';
 import type { Actor } from './access.js';
 import type { ActionContext } from './action-base.js';
 import type { ButtonData, FormId } from './chat-actions.js';
@@ -59,7 +60,7 @@ export const formSchemas = {
     preProvision: days,
     paused: z.enum(['yes', 'no']),
     pauseReason: optionalText,
-    movedToIntegris: z.enum(['yes', 'no']).optional(),
+    movedFrom: z.enum(['no', ...KNOWN_MIS.filter((m) => m !== 'integris')]).optional(),
   }),
 } satisfies Record<FormId, z.ZodType>;
 
@@ -180,21 +181,24 @@ export async function formFor(ctx: ActionContext, actor: Actor, data: ButtonData
             initial: view.paused ? 'yes' : 'no',
           },
           { name: 'pauseReason', label: 'Why paused (if pausing)', kind: 'text', optional: true },
-          ...(view.mis === 'integris'
-            ? []
-            : [
-                {
-                  name: 'movedToIntegris',
-                  label: `The school has moved from ${view.mis} to Integris`,
-                  kind: 'choice' as const,
-                  optional: true,
-                  options: [
-                    { value: 'no', label: 'No' },
-                    { value: 'yes', label: 'Yes: re-key accounts from the next export' },
-                  ],
-                  initial: 'no',
-                },
-              ]),
+          // a school recorded as on Integris may have only just moved to it: the head says from which MIS, and the next
+          // export re-keys its accounts instead of replacing them
+          {
+            name: 'movedFrom',
+            label:
+              view.mis === 'integris'
+                ? 'The school has just moved to Integris from another MIS'
+                : `The school has moved from ${view.mis} to Integris`,
+            kind: 'choice' as const,
+            optional: true,
+            options: [
+              { value: 'no', label: 'No change of MIS' },
+              ...KNOWN_MIS.filter(
+                (m) => m !== 'integris' && (view.mis === 'integris' || m === view.mis || m === 'other'),
+              ).map((m) => ({ value: m, label: `Yes, from ${m}: re-key accounts from the next export` })),
+            ],
+            initial: 'no',
+          },
         ],
       };
     }
@@ -266,7 +270,7 @@ export async function submitForm(
           paused: st.paused === 'yes',
         },
         ...(st.pauseReason ? { pauseReason: st.pauseReason } : {}),
-        ...(st.movedToIntegris === 'yes' ? { movedToIntegris: true } : {}),
+        ...(st.movedFrom && st.movedFrom !== 'no' ? { movedToIntegrisFrom: st.movedFrom } : {}),
       });
     }
   }

@@ -174,3 +174,17 @@ export function mergeSettings(
     ...rest,
   };
 }
+
+/** The MIS a school may be recorded on (`schools set-mis`, a head's "we moved to Integris from ..."). */
+export const KNOWN_MIS = [
+  'integris',
+  'sims',
+  'arbor',
+  'bromcom',
+  'scholarpack',
+  'isams',
+  'pupil-asset',
+  'engage',
+  'other',
+] as const;
+export type KnownMis = (typeof KNOWN_MIS)[number];

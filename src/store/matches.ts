@@ -3,6 +3,7 @@ import type { Db } from 'mongodb';
 import type { Candidate } from '../domain/blocking.js';
 import type { Account, PersonFields } from '../domain/model.js';
 import type { HeldMatch } from '../domain/outcomes.js';
+import { bulkWriteInBatches } from './bulk.js';
 
 export interface MatchDoc {
   _id: string;
@@ -21,6 +22,8 @@ export interface MatchDoc {
   username?: string;
   /** For undo: the account as it was before the decision, and its version right after it. */
   undo?: { before?: Account; afterVersion: number };
+  /** An admin undid a match of this person: the plan holds them for a person to decide, never links them itself. */
+  keepHeld?: boolean;
 }
 
 const coll = (db: Db) => db.collection<MatchDoc>('matches');
@@ -53,6 +56,7 @@ export async function saveHeldMatches(
         status: 'open',
         heldAt: prior?.heldAt ?? new Date(),
         runId,
+        ...(prior?.keepHeld ? { keepHeld: true } : {}),
       },
       { upsert: true },
     );
@@ -103,13 +107,14 @@ export async function setMatchUsername(db: Db, dfeNumber: string, personId: stri
 export async function matchesForRun(
   db: Db,
   dfeNumber: string,
-): Promise<{ open: MatchDoc[]; createAnyway: Set<string> }> {
+): Promise<{ open: MatchDoc[]; createAnyway: Set<string>; keepHeld: Set<string> }> {
   const docs = await coll(db)
     .find({ dfeNumber, $or: [{ status: 'open' }, { status: 'created', username: { $exists: false } }] })
     .toArray();
   return {
     open: docs.filter((d) => d.status === 'open'),
     createAnyway: new Set(docs.filter((d) => d.status === 'created').map((d) => d.misPersonId)),
+    keepHeld: new Set(docs.filter((d) => d.status === 'open' && d.keepHeld).map((d) => d.misPersonId)),
   };
 }
 
@@ -132,7 +137,45 @@ export async function reopenMatch(
 ): Promise<boolean> {
   const res = await coll(db).updateOne(
     { _id: idOf(dfeNumber, personId), status: from },
-    { $set: { status: 'open' }, $unset: { resolvedBy: '', resolvedAt: '', username: '', undo: '' } },
+    // held until a person decides: the plan never links them itself again (it may have, if the match was automatic)
+    { $set: { status: 'open', keepHeld: true }, $unset: { resolvedBy: '', resolvedAt: '', username: '', undo: '' } },
   );
   return res.modifiedCount === 1;
+}
+
+/**
+ * Keeps the newcomers a run linked by itself as decided matches (by `sync`), with what undoing one needs: the account
+ * before the run and its version after it. `uso unmatch` then undoes an automatic link as it does a person's.
+ */
+export async function recordAutoLinks(
+  db: Db,
+  dfeNumber: string,
+  runId: string,
+  links: readonly (HeldMatch & { username: string; before: Account })[],
+  at: Date,
+): Promise<void> {
+  await bulkWriteInBatches(
+    coll(db),
+    links.map((l) => ({
+      replaceOne: {
+        filter: { _id: idOf(dfeNumber, l.personId) },
+        replacement: {
+          dfeNumber,
+          misPersonId: l.personId,
+          kind: l.report,
+          person: l.person,
+          startDate: l.startDate,
+          candidates: l.candidates,
+          status: 'matched' as const,
+          heldAt: at,
+          runId,
+          resolvedBy: 'sync',
+          resolvedAt: at,
+          username: l.username,
+          undo: { before: l.before, afterVersion: l.before.version + 1 },
+        },
+        upsert: true,
+      },
+    })),
+  );
 }

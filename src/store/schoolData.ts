@@ -78,7 +78,26 @@ export async function schoolDataState(
 }
 
 /** Records what is now stored of one report (the school's document is made by whichever writer comes first). */
+/** The state writes under way, per school: one at a time (see setReportState). */
+const stateWrites = new Map<string, Promise<void>>();
+
+/**
+ * Records one report's state in the school's state document. The run stores contacts, groups and attendance at once,
+ * and the embedded store applies a `$set` by rewriting the whole document it read, so two of them at once can lose
+ * one another's field: a school's writes here go one after another.
+ */
 async function setReportState(db: Db, dfeNumber: string, report: DataReport, kept: ReportState): Promise<void> {
+  const previous = stateWrites.get(dfeNumber) ?? Promise.resolve();
+  const mine = previous.catch(() => {}).then(() => writeReportState(db, dfeNumber, report, kept));
+  stateWrites.set(dfeNumber, mine);
+  try {
+    await mine;
+  } finally {
+    if (stateWrites.get(dfeNumber) === mine) stateWrites.delete(dfeNumber);
+  }
+}
+
+async function writeReportState(db: Db, dfeNumber: string, report: DataReport, kept: ReportState): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
       await state(db).updateOne({ _id: stateId(dfeNumber) }, { $set: { [report]: kept } }, { upsert: true });

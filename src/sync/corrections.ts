@@ -83,6 +83,10 @@ export async function unmatchPerson(
     after.associations = after.associations.filter(
       (x) => !(x.dfeNumber === dfeNumber && x.source === 'mis' && x.misPersonId === personId),
     );
+    // the association kept by hand that the match turned into the MIS one (an account requested ahead) comes back
+    const keptByHand = match.undo?.before?.associations.find((x) => x.dfeNumber === dfeNumber && x.source === 'manual');
+    if (keptByHand && !after.associations.some((x) => x.dfeNumber === dfeNumber && x.source === 'manual'))
+      after.associations.push(keptByHand);
     after.status = accountStatus(after.associations);
     after.updatedAt = now.toISOString();
     if (match.undo?.before) restoreDetails(after, match.undo.before, match.person, username);

@@ -20,6 +20,8 @@ export interface PlanInput {
   exclusions: ReadonlySet<string>;
   /** People an admin said to create even though they look like someone. */
   createAnyway: ReadonlySet<string>;
+  /** MIS people an admin unlinked from an automatic match: held for a person to decide, never linked again by the plan. */
+  keepHeld?: ReadonlySet<string>;
   today: IsoDate;
   /** ISO timestamp written on changed accounts. */
   now: string;
@@ -34,5 +36,7 @@ export interface Plan {
   /** The guards that held changes, with their numbers. */
   guards: GuardFired[];
   matches: HeldMatch[];
+  /** Newcomers linked to the one account they certainly are: kept as decided matches, so a person can undo one. */
+  autoLinked: (HeldMatch & { username: string; before: Account })[];
   counts: Record<Outcome, number>;
 }

@@ -92,6 +92,7 @@ function startPlanning(input: PlanInput): Planning {
     held: [],
     guards: [],
     matches: [],
+    autoLinked: [],
     counts: Object.fromEntries(outcomes.map((o) => [o, 0])) as Record<Outcome, number>,
   };
   const before = new Map(input.accounts.map((a) => [a.username, a]));
@@ -288,8 +289,19 @@ function matchExisting(state: Planning, p: MisPerson): boolean {
   );
   const free = candidates.filter((c) => !taken(drafts.get(c.username) ?? before.get(c.username)!));
   const byUpn = free.find((c) => c.reasons.includes('same UPN'));
-  const certain = byUpn ?? (candidates.length === 1 && free.length === 1 && free[0]!.certain ? free[0] : undefined);
+  const sure = byUpn ?? (candidates.length === 1 && free.length === 1 && free[0]!.certain ? free[0] : undefined);
+  // someone an admin unlinked from such a match waits for a person, however sure the match looks
+  const certain = state.input.keepHeld?.has(p.personId) ? undefined : sure;
   if (certain) {
+    state.result.autoLinked.push({
+      personId: p.personId,
+      report: p.report,
+      person: p.fields,
+      startDate: p.startDate,
+      candidates,
+      username: certain.username,
+      before: before.get(certain.username)!,
+    });
     // the MIS association as the next run will see it (its start date is the MIS's), so one run settles the account
     linkAccount(state.draft(certain.username), school, misAssociation(school, p, undefined, today), p.fields, now);
     claimed.add(certain.username);

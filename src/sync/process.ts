@@ -22,7 +22,7 @@ import { exportMeta, loadExport, markExportProcessed, saveExport, type ExportMet
 import { exclusionKeys } from '../store/exclusions.js';
 import { deleteExports } from '../store/retention.js';
 import { letGo, renewLease, takeLease, type LetGo } from '../store/leases.js';
-import { matchesForRun, saveHeldMatches, type MatchDoc } from '../store/matches.js';
+import { matchesForRun, recordAutoLinks, saveHeldMatches } from '../store/matches.js';
 import { finishRun, recordPlan, startRun, type RunDoc } from '../store/runs.js';
 import { getSchool, globalPause, updateSchool } from '../store/schools.js';
 import { applyPlan } from './apply.js';
@@ -283,7 +283,7 @@ async function planAndApply(
   ctx: RunContext,
   started: {
     ownRoster: Promise<RosterRead & { accounts: Account[] }>;
-    known: Promise<[Set<string>, { open: MatchDoc[]; createAnyway: Set<string> }]>;
+    known: Promise<[Set<string>, Awaited<ReturnType<typeof matchesForRun>>]>;
     loading: Promise<ExportFile>;
     schoolData: Promise<unknown> | undefined;
   },
@@ -308,6 +308,7 @@ async function planAndApply(
       accounts: read.all,
       exclusions,
       createAnyway: matches.createAnyway,
+      keepHeld: matches.keepHeld,
       today,
       now: now.toISOString(),
     }),
@@ -367,6 +368,12 @@ async function planAndApply(
     ),
     started.schoolData,
   ] as const);
+  // the newcomers this run linked by itself, as decided matches a person can undo (those the apply kept linked)
+  const linked = new Set(
+    result.outcomes.filter((o) => o.outcome === 'auto_matched').map((o) => `${o.personId}|${o.username}`),
+  );
+  const autoLinks = result.autoLinked.filter((l) => linked.has(`${l.personId}|${l.username}`));
+  if (autoLinks.length) await recordAutoLinks(db, dfeNumber, run._id, autoLinks, now);
   // people whose new account lost its identity to one made meanwhile by another run are held beside it
   if (applied.held?.length)
     await saveHeldMatches(db, dfeNumber, run._id, applied.held, new Set(parsed.people.map((p) => p.personId)), []);

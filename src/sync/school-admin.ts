@@ -179,6 +179,8 @@ export interface SettingsChange {
   refuse?: ReportName[];
   /** "We changed MIS to Integris": the next export re-keys accounts instead of churning them (as `schools set-mis`). */
   movedToIntegris?: boolean;
+  /** The same, saying from which MIS (a school recorded as on Integris already may have just moved to it). */
+  movedToIntegrisFrom?: string;
 }
 
 /** Changes a school's own settings; returns the school as it is now and a line for each change (said to the school). */
@@ -220,12 +222,14 @@ export async function changeSchoolSettings(
           : `${SETTING_WORDS[key] ?? key}: ${String(was)} -> ${String(value)}`,
       );
   }
+  const from =
+    change.movedToIntegrisFrom ?? (change.movedToIntegris && school.mis !== 'integris' ? school.mis : undefined);
   const misChange =
-    change.movedToIntegris && school.mis !== 'integris'
-      ? { mis: 'integris', misChangePending: { from: school.mis, at: new Date().toISOString() } }
+    from && from !== 'integris'
+      ? { mis: 'integris', misChangePending: { from, at: new Date().toISOString() } }
       : undefined;
   if (misChange)
-    said.push(`MIS changed from ${school.mis} to Integris: the next export re-keys accounts instead of replacing them`);
+    said.push(`MIS changed from ${from} to Integris: the next export re-keys accounts instead of replacing them`);
   if (said.length === 0) return { school, said };
   const order: ReportName[] = ['students', 'staff', 'contacts', 'groups', 'attendance'];
   const acceptedReports = order.filter((r) => accepted.has(r));
@@ -251,7 +255,7 @@ export async function changeSchoolSettings(
       actor,
       action: 'school.mis_changed',
       dfeNumber,
-      detail: `${school.mis} -> integris`,
+      detail: `${from} -> integris`,
     });
   // the audit names what changed, never a person
   await audit(db, { at: new Date(), actor, action: 'school.settings', dfeNumber, detail: said.join('; ') });

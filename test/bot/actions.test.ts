@@ -189,3 +189,41 @@ describe('leavers still active at another school', () => {
     ).toEqual([school.dfeNumber, sister.dfeNumber].sort());
   });
 });
+
+describe('a change of MIS, from chat', () => {
+  it('lets a head say the school has just moved to Integris from another MIS, though it is recorded as on Integris', async () => {
+    const db = ctx.store.db;
+    const { formFor, submitForm } = await import('../../src/bot/forms.js');
+    const { getSchool } = await import('../../src/store/schools.js');
+    expect((await getSchool(db, school.dfeNumber))!.mis).toBe('integris');
+    const form = await formFor({ db }, head, { d: school.dfeNumber, form: 'settings' });
+    const moved = form.fields.find((f) => f.name === 'movedFrom')!;
+    expect(moved.label).toBe('The school has just moved to Integris from another MIS');
+    expect(moved.options?.map((o) => o.value)).toEqual(expect.arrayContaining(['no', 'sims', 'arbor', 'other']));
+    const values = Object.fromEntries(form.fields.map((f) => [f.name, f.initial ?? ''])) as Record<string, string>;
+    await expect(
+      submitForm({ db }, contact, 'settings', { d: school.dfeNumber }, { ...values, movedFrom: 'sims' }),
+    ).rejects.toMatchObject({ code: 'forbidden' });
+    await submitForm({ db }, head, 'settings', { d: school.dfeNumber }, { ...values, movedFrom: 'sims' });
+    expect((await getSchool(db, school.dfeNumber))!.misChangePending).toMatchObject({ from: 'sims' });
+    expect(
+      await db.collection('audit').findOne({ action: 'school.mis_changed', dfeNumber: school.dfeNumber }),
+    ).toMatchObject({
+      detail: 'sims -> integris',
+    });
+  });
+
+  it('records only a MIS it knows from the CLI', async () => {
+    const { uso } = await import('../helpers/cli.js');
+    const { inject } = await import('vitest');
+    process.env.MONGODB_URI = `${inject('mongoUri').replace(/\/?$/, '/')}${ctx.store.db.databaseName}`;
+    try {
+      const refused = await uso('schools', 'set-mis', sister.dfeNumber, 'banana');
+      expect(refused.code).toBe(2);
+      expect(refused.err).toMatch(/MIS is one of integris, sims, arbor/);
+      expect((await uso('schools', 'set-mis', sister.dfeNumber, 'Arbor')).code).toBe(0);
+    } finally {
+      delete process.env.MONGODB_URI;
+    }
+  });
+});

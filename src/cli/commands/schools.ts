@@ -6,7 +6,7 @@ import { getSchool, listSchools, setGlobalPause, updateSchool, upsertSchool } fr
 import { audit } from '../../store/audit.js';
 import { alerts, createLinkCode, grantRole } from '../../bot/index.js';
 import { dfeNumberSchema as dfe, reportNameSchema } from '../../domain/records.js';
-import { mergeSettings } from '../../domain/model.js';
+import { KNOWN_MIS, mergeSettings } from '../../domain/model.js';
 import { readJsonInput, schoolImportSchema } from '../inputs.js';
 import { table } from '../table.js';
 import { cliActor } from './shared.js';
@@ -160,11 +160,13 @@ export const schoolsCommands: Record<string, Command> = {
     },
   },
   'schools set-mis': {
-    usage: 'schools set-mis DFE MIS   (e.g. integris)',
+    usage: `schools set-mis DFE MIS   (${KNOWN_MIS.join(', ')})`,
     summary: 'Record that a school changed MIS: its first export then re-keys accounts instead of churning them',
     async run(ctx, { positionals }) {
       const dfeNumber = dfe.parse(positionals[0]);
-      const mis = z.string({ error: 'MIS is required' }).min(2).toLowerCase().parse(positionals[1]);
+      const mis = z
+        .enum(KNOWN_MIS, { error: `MIS is one of ${KNOWN_MIS.join(', ')}` })
+        .parse(positionals[1]?.toLowerCase());
       const { db } = await ctx.store();
       const school = await getSchool(db, dfeNumber);
       if (!school) throw new UsoError('not_found', `school ${dfeNumber} is not known`);
