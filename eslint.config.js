@@ -11,7 +11,18 @@ const base = ['src/errors.ts', 'src/log.ts', 'src/metrics.ts', 'src/config.ts'];
 const layer = (target, from, message) => ({ target, from, message });
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'data/**', 'dist/**', '.tools/**', 'coverage/**', 'scripts/ensure-ferretdb.mjs'] },
+  {
+    ignores: [
+      'node_modules/**',
+      'data/**',
+      'dist/**',
+      '.tools/**',
+      'coverage/**',
+      'reports/**',
+      '.stryker-tmp/**',
+      'scripts/ensure-ferretdb.mjs',
+    ],
+  },
   ...tseslint.configs.recommended,
   {
     plugins: { 'import-x': importX },

@@ -18,6 +18,11 @@ export interface Candidate {
   score: number;
   /** Same UPN, or same legal names and date of birth: safe to link without asking when it is the only candidate. */
   certain: boolean;
+  /**
+   * Same legal names, and the account has no date of birth (an account requested without one): safe to link only when
+   * it was requested at the person's own school and nobody else looks like them.
+   */
+  sameNamesNoBirthDate?: boolean;
   reasons: string[];
 }
 

@@ -69,7 +69,9 @@ function surnameSimilarity(a: MatchablePerson, b: MatchablePerson): { score: num
 }
 
 function dateOfBirthSimilarity(a?: string, b?: string): { score: number; reason?: string } {
-  if (!a || !b) return { score: 0.5, reason: 'date of birth not known for both' };
+  if (!a && !b) return { score: 0.5, reason: 'date of birth known for neither' };
+  if (!b) return { score: 0.5, reason: 'the account has no date of birth' };
+  if (!a) return { score: 0.5, reason: 'the MIS record has no date of birth' };
   if (a === b) return { score: 1, reason: 'same date of birth' };
   if (swapDayMonth(a) === b) return { score: 0.85, reason: 'day and month of birth swapped' };
   // one digit off, or two neighbouring digits the wrong way round (03-21 for 03-12), is a slip; anything more is
@@ -145,8 +147,6 @@ export function scoreCandidate(
   if (dob.reason) reasons.push(dob.reason);
   if (dob.score === 1 && sur.score === 1 && fore.score < 1)
     reasons.push('same surname and birthday, forename not the same: could be a twin or sibling');
-  if (dob.score === 1 && sur.score === 1 && fore.score < 1)
-    reasons.push('same surname and birthday, forename not the same: could be a twin or sibling');
   if (genderClash) reasons.push('recorded gender differs');
   else if (person.gender && person.gender === account.gender) reasons.push('same gender');
   if (
@@ -155,11 +155,18 @@ export function scoreCandidate(
   ) {
     reasons.push('names differ only in accents or punctuation');
   }
-  const certain =
+  const sameNames =
     normaliseName(person.legalForename) === normaliseName(account.legalForename) &&
-    normaliseName(person.legalSurname) === normaliseName(account.legalSurname) &&
-    dob.score === 1;
-  return { username: account.username, score, certain, reasons };
+    normaliseName(person.legalSurname) === normaliseName(account.legalSurname);
+  const certain = sameNames && dob.score === 1;
+  const noBirthDate = sameNames && !account.dateOfBirth && !!person.dateOfBirth;
+  return {
+    username: account.username,
+    score,
+    certain,
+    ...(noBirthDate ? { sameNamesNoBirthDate: true } : {}),
+    reasons,
+  };
 }
 
 /** Every look-alike among the accounts, best first. */

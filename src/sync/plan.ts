@@ -3,7 +3,7 @@
 // is what makes re-running an export a no-op and lets tests state each rule as a table of cases.
 import { addDays, daysBetween } from '../domain/dates.js';
 import type { MisPerson } from './integris/people.js';
-import { accountBlockKeys, lookupBlockKeys } from '../domain/blocking.js';
+import { accountBlockKeys, lookupBlockKeys, type Candidate } from '../domain/blocking.js';
 import { outcomes, type HeldChange, type Outcome, type RecordOutcome } from '../domain/outcomes.js';
 import { findCandidates } from './match.js';
 import {
@@ -289,7 +289,14 @@ function matchExisting(state: Planning, p: MisPerson): boolean {
   );
   const free = candidates.filter((c) => !taken(drafts.get(c.username) ?? before.get(c.username)!));
   const byUpn = free.find((c) => c.reasons.includes('same UPN'));
-  const sure = byUpn ?? (candidates.length === 1 && free.length === 1 && free[0]!.certain ? free[0] : undefined);
+  // the one candidate, certain; or one requested here without a birth date under exactly the person's names
+  const only = candidates.length === 1 && free.length === 1 ? free[0]! : undefined;
+  const requestedHere = (c: Candidate) =>
+    (drafts.get(c.username) ?? before.get(c.username))!.associations.some(
+      (x) => x.dfeNumber === school.dfeNumber && x.source === 'manual' && x.status === 'active',
+    );
+  const sure =
+    byUpn ?? (only && (only.certain || (only.sameNamesNoBirthDate && requestedHere(only))) ? only : undefined);
   // someone an admin unlinked from such a match waits for a person, however sure the match looks
   const certain = state.input.keepHeld?.has(p.personId) ? undefined : sure;
   if (certain) {

@@ -223,6 +223,27 @@ describe('plan: leavers', () => {
     ]);
   });
 
+  it('links a request made without a birth date when the names agree, it was made at this school and nobody else looks alike', () => {
+    const asked = (username: string, at = here) =>
+      manualAccount(username, { at, legalForename: 'Priya', legalSurname: 'Sharma' });
+    const p = pupil({ legalForename: 'Priya', legalSurname: 'Sharma', dateOfBirth: '2014-06-01' });
+    const linked = plan(input({ school: here, people: [p], accounts: [asked('asked.here')] }));
+    expect(outcomeOf(linked, p.personId)).toMatchObject({ outcome: 'auto_matched', username: 'asked.here' });
+    expect(linked.updates[0]!.after).toMatchObject({ dateOfBirth: '2014-06-01' });
+    // asked for at another school: a person decides, told which side has no birth date
+    const elsewhere = plan(input({ school: here, people: [p], accounts: [asked('asked.nearby', nearby)] }));
+    expect(outcomeOf(elsewhere, p.personId)).toMatchObject({ outcome: 'held_for_matching' });
+    expect(elsewhere.matches[0]!.candidates[0]!.reasons).toContain('the account has no date of birth');
+    // two requests alike: a person decides
+    const two = plan(input({ school: here, people: [p], accounts: [asked('asked.one'), asked('asked.two')] }));
+    expect(outcomeOf(two, p.personId)).toMatchObject({ outcome: 'held_for_matching' });
+    // a different forename is never linked by itself, birth date or not
+    const other = pupil({ legalForename: 'Priyanka', legalSurname: 'Sharma', dateOfBirth: '2014-06-01' });
+    expect(
+      outcomeOf(plan(input({ school: here, people: [other], accounts: [asked('asked.x')] })), other.personId)?.outcome,
+    ).not.toBe('auto_matched');
+  });
+
   it('treats an invalid record as present: bad input never unallocates', () => {
     const p = pupil({ personId: 'S-bad' });
     const result = plan(
