@@ -4,7 +4,8 @@
 // touches, audited by the operation it calls, and answers with a view model for the renderers.
 import type { Db } from 'mongodb';
 import { UsoError } from '../errors.js';
-import { getAccount } from '../store/accounts.js';
+import { accountsForSchool, getAccount } from '../store/accounts.js';
+import { normaliseName } from '../domain/names.js';
 import { addExclusion, listExclusions, removeExclusionKey } from '../store/exclusions.js';
 import { getMatch } from '../store/matches.js';
 import { getSchool } from '../store/schools.js';
@@ -145,12 +146,28 @@ export async function addExclusionFor(
     input.dateOfBirth,
   );
   await audit(ctx.db, { at: new Date(), actor: actorKey(actor), action: 'exclusion.add', dfeNumber: input.dfeNumber });
+  // the list stops new accounts only: someone who has one already keeps it, and is told so with what to do
+  const key = (forename: string, surname: string) => `${normaliseName(forename)}|${normaliseName(surname)}`;
+  const already = (await accountsForSchool(ctx.db, input.dfeNumber)).filter(
+    (a) =>
+      a.associations.some((x) => x.dfeNumber === input.dfeNumber && x.status === 'active') &&
+      key(a.legalForename, a.legalSurname) === key(input.forename, input.surname) &&
+      (!input.dateOfBirth || !a.dateOfBirth || a.dateOfBirth === input.dateOfBirth),
+  );
+  const byHand = (a: (typeof already)[number]) =>
+    a.associations.some((x) => x.dfeNumber === input.dfeNumber && x.status === 'active' && x.source === 'manual');
+  const has = already.map((a) =>
+    byHand(a)
+      ? `\`${a.username}\` already has an account here, kept by hand: the list does not take it away; unallocate it from \`non-mis\` if they should have no access.`
+      : `\`${a.username}\` already has an account here from the MIS: the list does not take it away; they keep it until the MIS no longer lists them.`,
+  );
+  const said = added
+    ? `${input.forename} ${input.surname}${input.dateOfBirth ? ` (born ${maskDob(input.dateOfBirth)})` : ''} is on the exclusion list: no account will be made for them.`
+    : `${input.forename} ${input.surname} was already on the exclusion list.`;
   return {
     kind: 'undone',
     dfeNumber: input.dfeNumber,
-    text: added
-      ? `${input.forename} ${input.surname}${input.dateOfBirth ? ` (born ${maskDob(input.dateOfBirth)})` : ''} is on the exclusion list: no account will be made for them.`
-      : `${input.forename} ${input.surname} was already on the exclusion list.`,
+    text: [said, ...has].join(' '),
     by: actor.displayName,
   };
 }

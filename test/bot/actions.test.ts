@@ -227,3 +227,31 @@ describe('a change of MIS, from chat', () => {
     }
   });
 });
+
+describe('an exclusion of someone who has an account', () => {
+  it('says so, naming the account and what to do, instead of only "added"', async () => {
+    const db = ctx.store.db;
+    const { addExclusionFor } = await import('../../src/bot/school-actions.js');
+    const { accountsForSchool } = await import('../../src/store/accounts.js');
+    const account = (await accountsForSchool(db, school.dfeNumber)).find((a) =>
+      a.associations.some((x) => x.dfeNumber === school.dfeNumber && x.source === 'mis' && x.status === 'active'),
+    )!;
+    const done = await addExclusionFor({ db }, operator, {
+      dfeNumber: school.dfeNumber,
+      forename: account.legalForename.toUpperCase(),
+      surname: account.legalSurname,
+    });
+    expect(done).toMatchObject({ kind: 'undone' });
+    expect((done as { text: string }).text).toContain(
+      `\`${account.username}\` already has an account here from the MIS: the list does not take it away`,
+    );
+    const nobody = await addExclusionFor({ db }, operator, {
+      dfeNumber: school.dfeNumber,
+      forename: 'Nobody',
+      surname: 'Atall',
+    });
+    expect((nobody as { text: string }).text).toBe(
+      'Nobody Atall is on the exclusion list: no account will be made for them.',
+    );
+  });
+});
