@@ -237,7 +237,8 @@ export async function newAccountsOfRun(db: Db, runId: string): Promise<{ run: Ru
     if (!a) continue;
     if (o.outcome === 'created') rows.push(rowFor(a, run.dfeNumber, 'created', a.createdAt));
     else if (o.outcome === 'future_starter') rows.push(rowFor(a, run.dfeNumber, 'pre_provisioned', a.createdAt));
-    else if (a.latestMoveOrCreateAt >= started) rows.push(rowFor(a, run.dfeNumber, 'moved_in', a.latestMoveOrCreateAt));
+    // linked by this very run: new at the school whenever the account's own stamp says it moved (it may predate the run)
+    else rows.push(rowFor(a, run.dfeNumber, 'moved_in', started));
   }
   return { run, rows: newestFirst(rows) };
 }

@@ -66,6 +66,15 @@ describe('unmatch of an automatic link', () => {
       resolvedBy: 'sync',
       username: 'asked.ahead',
     });
+    // the run's new accounts (and its login slips) hold the account it moved in, and the summary counts as many
+    const { newAccountsOfRun } = await import('../../src/sync/people.js');
+    const { rows } = await newAccountsOfRun(db, first.runId);
+    expect(rows.find((r) => r.account.username === 'asked.ahead')).toMatchObject({ how: 'moved_in' });
+    const { summaryOf, runFactsOf } = await import('../../src/bot/actions.js');
+    const { getRun } = await import('../../src/store/runs.js');
+    const { render } = await import('../../src/bot/views/blocks.js');
+    const summary = render(await summaryOf(db, runFactsOf((await getRun(db, first.runId))!)));
+    expect(JSON.stringify(summary)).toContain(`${rows.length} new accounts`);
 
     process.env.MONGODB_URI = `${inject('mongoUri').replace(/\/?$/, '/')}${db.databaseName}`;
     try {

@@ -239,9 +239,9 @@ export function render(view: View, page = 0): SlackMessage {
         ...(view.openMatches > 0
           ? [button(`${view.openMatches} to match`, chatActions.matches.slack, { d: view.dfeNumber, page: 0 })]
           : []),
-        ...(c.created || c.future_starter || c.auto_matched
+        ...(c.created || c.auto_matched
           ? [
-              button(`${(c.created ?? 0) + (c.future_starter ?? 0)} new accounts`, chatActions.newAccounts.slack, {
+              button(`${(c.created ?? 0) + (c.auto_matched ?? 0)} new accounts`, chatActions.newAccounts.slack, {
                 d: view.dfeNumber,
                 r: view.runId,
                 page: 0,

@@ -51,9 +51,9 @@ export function renderCard(view: View, page = 0): AdaptiveCard {
               exec('Reject all', chatActions.reject.teams, { d: view.dfeNumber, r: view.runId }),
             ]
           : []),
-        ...(c.created || c.future_starter || c.auto_matched
+        ...(c.created || c.auto_matched
           ? [
-              exec(`${(c.created ?? 0) + (c.future_starter ?? 0)} new accounts`, chatActions.newAccounts.teams, {
+              exec(`${(c.created ?? 0) + (c.auto_matched ?? 0)} new accounts`, chatActions.newAccounts.teams, {
                 d: view.dfeNumber,
                 r: view.runId,
                 page: 0,
