@@ -75,6 +75,9 @@ const heldOf = (ctx: actions.ActionContext, actor: Actor, d: ButtonData) =>
   actions.listHeld(ctx, actor, { dfeNumber: d.d, ...(d.r ? { runId: d.r } : {}), filter: d.f });
 const unallocatedOf = (ctx: actions.ActionContext, actor: Actor, d: ButtonData) =>
   actions.listUnallocated(ctx, actor, d.d, d.f);
+/** One person's held change decided, from the list. */
+const oneHeld = (decision: 'approved' | 'rejected') => (ctx: actions.ActionContext, actor: Actor, d: ButtonData) =>
+  actions.decideOneHeld(ctx, actor, { dfeNumber: d.d, runId: d.r ?? '', username: d.u ?? '', decision });
 const selected = (d: ButtonData) => (d.sel ?? '').split(',').filter(Boolean);
 const sharingDecision =
   (decision: 'approved' | 'declined' | 'revoked'): Run =>
@@ -135,34 +138,8 @@ export const actionDefs: Record<ChatAction, ChatActionDef> = {
     confirm: { subject: (d) => `The held changes of run ${d.r}` },
     run: decided((ctx, actor, d) => actions.rejectHeldChanges(ctx, actor, d.r ?? '', { dfeNumber: d.d })),
   },
-  approveOne: {
-    ids: chatActions.approveOne,
-    need: 'head',
-    run: decided(
-      (ctx, actor, d) =>
-        actions.decideOneHeld(ctx, actor, {
-          dfeNumber: d.d,
-          runId: d.r ?? '',
-          username: d.u ?? '',
-          decision: 'approved',
-        }),
-      heldOf,
-    ),
-  },
-  rejectOne: {
-    ids: chatActions.rejectOne,
-    need: 'head',
-    run: decided(
-      (ctx, actor, d) =>
-        actions.decideOneHeld(ctx, actor, {
-          dfeNumber: d.d,
-          runId: d.r ?? '',
-          username: d.u ?? '',
-          decision: 'rejected',
-        }),
-      heldOf,
-    ),
-  },
+  approveOne: { ids: chatActions.approveOne, need: 'head', run: decided(oneHeld('approved'), heldOf) },
+  rejectOne: { ids: chatActions.rejectOne, need: 'head', run: decided(oneHeld('rejected'), heldOf) },
   held: { ids: chatActions.held, need: 'read', run: list(heldOf) },
   matches: { ids: chatActions.matches, need: 'read', run: list(matchesOf) },
   unallocated: { ids: chatActions.unallocated, need: 'read', run: list(unallocatedOf) },
