@@ -2,21 +2,15 @@
 // receipts), and a decision taken on a school's written request (`--request` says which, and goes on the receipt).
 // Heads decide in chat (`/uso sharing`); everything here goes through the same actions, audit and announcements.
 import { z } from 'zod';
-import type { Actor } from '../bot/access.js';
 import { decideSharingFor, receiptText, setPreApprovalFor } from '../bot/sharing-actions.js';
 import { dfeNumberSchema as dfe } from '../domain/records.js';
 import { UsoError } from '../errors.js';
 import { listSchools } from '../store/schools.js';
 import type { SharingState } from '../store/sharing.js';
 import { sharingRequests } from '../sync/sharing.js';
-import type { CliContext, Command } from './command.js';
+import type { Command } from './command.js';
+import { cliActor } from './commands/shared.js';
 import { table } from './table.js';
-
-const cliActor = (ctx: CliContext): Actor => ({
-  platform: 'cli',
-  userId: ctx.actor.replace(/^cli:/, ''),
-  displayName: ctx.actor,
-});
 
 const decision = (state: SharingState, verb: string, summary: string): Command => ({
   usage: `sharing ${verb} DFE SUBSCRIBER_ID --request TEXT`,
