@@ -5,6 +5,7 @@
 import type { Db } from 'mongodb';
 import { isUsoError, UsoError } from '../errors.js';
 import { getAccount } from '../store/accounts.js';
+import { movedInAt } from '../domain/model.js';
 import { openMatches } from '../store/matches.js';
 import { lastSucceededRun } from '../store/runs.js';
 import {
@@ -420,7 +421,8 @@ export async function who(
         account: {
           username: a.username,
           status: a.status,
-          latestMoveOrCreateAt: a.latestMoveOrCreateAt,
+          // at the school the person was found at: a move elsewhere is not one here
+          latestMoveOrCreateAt: movedInAt(a, hit.dfeNumber),
           associations: a.associations
             .filter((x) => schools.includes(x.dfeNumber) || x.status === 'active')
             .map((x) => {

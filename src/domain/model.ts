@@ -35,6 +35,8 @@ export interface Association {
    * someone who left (never what another school records of them now).
    */
   leftAs?: { at: string; fields: Partial<PersonFields> };
+  /** When the account last came to this school: made here, moved in, linked or back (the seed's "latest move or create"). */
+  movedInAt?: string;
 }
 
 export interface PersonFields {
@@ -188,3 +190,11 @@ export const KNOWN_MIS = [
   'other',
 ] as const;
 export type KnownMis = (typeof KNOWN_MIS)[number];
+
+/** The account's "latest move or create" at a school: its association's own, else (kept before schools had one) the account's. */
+export function movedInAt(account: Pick<Account, 'associations' | 'latestMoveOrCreateAt'>, dfeNumber: string): string {
+  const here =
+    account.associations.find((x) => x.dfeNumber === dfeNumber && x.status === 'active') ??
+    account.associations.filter((x) => x.dfeNumber === dfeNumber).at(-1);
+  return here?.movedInAt ?? account.latestMoveOrCreateAt;
+}

@@ -99,8 +99,13 @@ export async function matchPerson(
   const now = new Date().toISOString();
   const after: Account = structuredClone(before);
   const elsewhere = after.associations.some((x) => x.status === 'active' && x.dfeNumber !== dfeNumber);
+  const replaced = after.associations.find((x) => x.dfeNumber === dfeNumber && x.source === 'manual');
   after.associations = after.associations.filter((x) => !(x.dfeNumber === dfeNumber && x.source === 'manual'));
-  after.associations.push(associationFor(school, match, todayIn('Europe/London')));
+  // the latest move or create here: the request's, when one is made the MIS one; else now
+  after.associations.push({
+    ...associationFor(school, match, todayIn('Europe/London')),
+    movedInAt: replaced ? (replaced.movedInAt ?? before.latestMoveOrCreateAt) : now,
+  });
   after.status = 'active';
   after.updatedAt = now;
   if (elsewhere || before.status === 'unallocated') after.latestMoveOrCreateAt = now;
@@ -191,7 +196,7 @@ export async function restoreAccount(db: Db, username: string, dfeNumber: string
     throw new UsoError('not_found', `${username} was never at ${dfeNumber}`);
   }
   const after = structuredClone(before);
-  const restored: Association = { ...ended, status: 'active', source: 'manual' };
+  const restored: Association = { ...ended, status: 'active', source: 'manual', movedInAt: new Date().toISOString() };
   delete restored.until;
   delete restored.absentSince;
   // one association per school and source: the restored one replaces the ended one (and any manual one there)

@@ -10,7 +10,7 @@ import { heldDecisionsOf } from '../store/heldDecisions.js';
 import { getMatch } from '../store/matches.js';
 import { getRun, outcomesAbout, type RunDoc } from '../store/runs.js';
 import { UsoError } from '../errors.js';
-import type { Account, PersonKind } from '../domain/model.js';
+import { movedInAt, type Account, type PersonKind } from '../domain/model.js';
 import type { HeldChange, Outcome, RecordOutcome } from '../domain/outcomes.js';
 import { nameQueryScore } from '../domain/search.js';
 import type { IsoDate } from '../domain/dates.js';
@@ -216,10 +216,15 @@ export async function newAccountsSince(
     if (!active) return undefined;
     if (restored.has(a.username) && active.source === 'manual')
       return rowFor(a, dfeNumber, 'restored', restored.get(a.username)!);
-    if (a.createdAt.slice(0, 10) >= since)
+    // this school's own stamp: made here, or moved in here (a second post elsewhere is neither, here)
+    const madeHere = active.movedInAt === undefined || active.movedInAt === a.createdAt;
+    if (madeHere && a.createdAt.slice(0, 10) >= since)
       return rowFor(a, dfeNumber, active.since > today ? 'pre_provisioned' : 'created', a.createdAt);
-    if (a.latestMoveOrCreateAt.slice(0, 10) >= since && active.source === 'mis')
-      return rowFor(a, dfeNumber, 'moved_in', a.latestMoveOrCreateAt);
+    const moved = movedInAt(a, dfeNumber);
+    if (!madeHere && moved.slice(0, 10) >= since && active.source === 'mis')
+      return rowFor(a, dfeNumber, 'moved_in', moved);
+    if (madeHere && active.movedInAt === undefined && moved.slice(0, 10) >= since && active.source === 'mis')
+      return rowFor(a, dfeNumber, 'moved_in', moved); // kept before schools had their own stamp
     return undefined;
   });
   return newestFirst(rows);

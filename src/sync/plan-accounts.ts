@@ -66,6 +66,7 @@ export function misAssociation(
     misPersonId: p.personId,
     since: p.startDate,
     seenAt: existing?.seenAt ?? today,
+    ...(existing?.movedInAt ? { movedInAt: existing.movedInAt } : {}),
   };
   for (const k of ['enrolmentStatus', 'yearGroup', 'registrationGroup', 'roles', 'groups'] as const) {
     const v = p.association[k];
@@ -115,8 +116,11 @@ export function linkAccount(
       x.dfeNumber === school.dfeNumber &&
       (x.source === 'manual' || (Boolean(school.misChangePending) && x.status === 'active')),
   );
-  if (manualIdx >= 0) account.associations[manualIdx] = assoc;
-  else account.associations.push(assoc);
+  // the association's "latest move or create": the request's, when one is made the MIS one; else now
+  const replaced = manualIdx >= 0 ? account.associations[manualIdx] : undefined;
+  const stamped = { ...assoc, movedInAt: replaced?.movedInAt ?? (replaced ? account.latestMoveOrCreateAt : now) };
+  if (manualIdx >= 0) account.associations[manualIdx] = stamped;
+  else account.associations.push(stamped);
   if (detailsComeFrom(account, school.dfeNumber)) applyPerson(account, fields);
   const wasUnallocated = account.status === 'unallocated';
   settleStatus(account);

@@ -200,7 +200,8 @@ function planLinkedPerson(state: Planning, p: MisPerson): boolean {
     return true;
   }
   const current = state.draft(linked);
-  current.associations[idx] = next;
+  // back at the school: that is its latest move here
+  current.associations[idx] = existing.status === 'ended' ? { ...next, movedInAt: now } : next;
   if (leads) applyPerson(current, p.fields);
   settleStatus(current);
   state.updates.push({ kind: p.fields.kind, username: linked, personId: p.personId, report: p.report });
@@ -254,7 +255,7 @@ function planNewcomer(state: Planning, p: MisPerson): void {
   }
   const deliberate = createAnyway.has(p.personId);
   if (!deliberate && matchExisting(state, p)) return;
-  const account = newAccount(p.fields, [misAssociation(school, p, undefined, today)], now);
+  const account = newAccount(p.fields, [{ ...misAssociation(school, p, undefined, today), movedInAt: now }], now);
   state.result.creates.push({
     personId: p.personId,
     usernameBase: usernameBase(p.fields, settings.usernameFrom),

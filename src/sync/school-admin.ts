@@ -58,6 +58,7 @@ export async function requestAccount(
     status: 'active',
     source: 'manual',
     since: request.startDate,
+    movedInAt: now,
     ...(request.group
       ? request.kind === 'pupil'
         ? { registrationGroup: request.group }
