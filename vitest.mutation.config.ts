@@ -7,6 +7,7 @@ export default defineConfig({
     include: [
       'test/sync/plan.test.ts',
       'test/sync/plan.property.test.ts',
+      'test/sync/plan-accounts.test.ts',
       'test/sync/match.test.ts',
       'test/domain/**/*.test.ts',
     ],
