@@ -75,6 +75,8 @@ const heldOf = (ctx: actions.ActionContext, actor: Actor, d: ButtonData) =>
   actions.listHeld(ctx, actor, { dfeNumber: d.d, ...(d.r ? { runId: d.r } : {}), filter: d.f });
 const unallocatedOf = (ctx: actions.ActionContext, actor: Actor, d: ButtonData) =>
   actions.listUnallocated(ctx, actor, d.d, d.f);
+const nonMisOf = (ctx: actions.ActionContext, actor: Actor, d: ButtonData) => actions.listNonMis(ctx, actor, d.d, d.f);
+const exclusionsOf = (ctx: actions.ActionContext, actor: Actor, d: ButtonData) => school.exclusions(ctx, actor, d.d);
 /** One person's held change decided, from the list. */
 const oneHeld = (decision: 'approved' | 'rejected') => (ctx: actions.ActionContext, actor: Actor, d: ButtonData) =>
   actions.decideOneHeld(ctx, actor, { dfeNumber: d.d, runId: d.r ?? '', username: d.u ?? '', decision });
@@ -146,7 +148,7 @@ export const actionDefs: Record<ChatAction, ChatActionDef> = {
   nonMis: {
     ids: chatActions.nonMis,
     need: 'read',
-    run: list((ctx, actor, d) => actions.listNonMis(ctx, actor, d.d, d.f)),
+    run: list(nonMisOf),
   },
   newAccounts: {
     ids: chatActions.newAccounts,
@@ -180,14 +182,14 @@ export const actionDefs: Record<ChatAction, ChatActionDef> = {
   exclusions: {
     ids: chatActions.exclusions,
     need: 'read',
-    run: list((ctx, actor, d) => school.exclusions(ctx, actor, d.d)),
+    run: list(exclusionsOf),
   },
   removeExclusion: {
     ids: chatActions.removeExclusion,
     need: 'contact',
     run: decided(
       (ctx, actor, d) => school.removeExclusionFor(ctx, actor, { dfeNumber: d.d, key: d.x ?? '' }),
-      (ctx, actor, d) => school.exclusions(ctx, actor, d.d),
+      exclusionsOf,
     ),
   },
   otherAccount: {
@@ -213,10 +215,7 @@ export const actionDefs: Record<ChatAction, ChatActionDef> = {
     ids: chatActions.retire,
     need: 'contact',
     confirm: { subject: (d) => d.u ?? 'The account' },
-    run: decided(
-      (ctx, actor, d) => school.retire(ctx, actor, { dfeNumber: d.d, username: d.u ?? '' }),
-      (ctx, actor, d) => actions.listNonMis(ctx, actor, d.d),
-    ),
+    run: decided((ctx, actor, d) => school.retire(ctx, actor, { dfeNumber: d.d, username: d.u ?? '' }), nonMisOf),
   },
   openForm: {
     ids: chatActions.openForm,

@@ -5,7 +5,7 @@
 import type { Db } from 'mongodb';
 import { UsoError } from '../errors.js';
 import { accountsForSchool, getAccount } from '../store/accounts.js';
-import { normaliseName } from '../domain/names.js';
+import { personNameKey } from '../domain/names.js';
 import { addExclusion, listExclusions, removeExclusionKey } from '../store/exclusions.js';
 import { getMatch } from '../store/matches.js';
 import { getSchool } from '../store/schools.js';
@@ -146,12 +146,12 @@ export async function addExclusionFor(
     input.dateOfBirth,
   );
   await audit(ctx.db, { at: new Date(), actor: actorKey(actor), action: 'exclusion.add', dfeNumber: input.dfeNumber });
-  // the list stops new accounts only: someone who has one already keeps it, and is told so with what to do
-  const key = (forename: string, surname: string) => `${normaliseName(forename)}|${normaliseName(surname)}`;
+  // the list stops new accounts only: someone who has one already keeps it, and is told so with what to do (names
+  // compared as the list compares them)
   const already = (await accountsForSchool(ctx.db, input.dfeNumber)).filter(
     (a) =>
       a.associations.some((x) => x.dfeNumber === input.dfeNumber && x.status === 'active') &&
-      key(a.legalForename, a.legalSurname) === key(input.forename, input.surname) &&
+      personNameKey(a.legalForename, a.legalSurname) === personNameKey(input.forename, input.surname) &&
       (!input.dateOfBirth || !a.dateOfBirth || a.dateOfBirth === input.dateOfBirth),
   );
   const byHand = (a: (typeof already)[number]) =>

@@ -17,7 +17,7 @@ import {
   eraseMatchesAndDecisions,
 } from '../store/erasure.js';
 import type { Account } from '../domain/model.js';
-import { addDays, type IsoDate } from '../domain/dates.js';
+import { addDays, todayIn, type IsoDate } from '../domain/dates.js';
 import { getSchool } from '../store/schools.js';
 
 export interface ErasureReport {
@@ -72,11 +72,7 @@ export async function erasePerson(
   actor: string,
   options: { andExclude?: boolean; today?: IsoDate } = {},
 ): Promise<ErasureReport> {
-  const listedAt = await stillExported(
-    db,
-    account,
-    options.today ?? (new Date().toISOString().slice(0, 10) as IsoDate),
-  );
+  const listedAt = await stillExported(db, account, options.today ?? todayIn('Europe/London'));
   if (listedAt.length && !options.andExclude)
     throw new UsoError(
       'forbidden',

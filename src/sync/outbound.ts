@@ -145,6 +145,8 @@ export async function fanOut(db: Db, options: FanOutOptions = {}): Promise<numbe
   const started = performance.now();
   await upgradeQueues(db, now);
   const subscribers = (await listSubscribers(db)).filter((s) => !s.revokedAt);
+  // the schools' approvals, read once a pass like the subscribers
+  const approved = await approvals(db);
   const cursor = await getAuditCursor(db, CURSOR);
   // a cursor kept by an earlier version holds a time only: from a little before it (what was queued is not again)
   let after: string | Date = cursor?.entryId ?? new Date((cursor?.at ?? now).getTime() - 2 * 60_000);
@@ -173,7 +175,7 @@ export async function fanOut(db: Db, options: FanOutOptions = {}): Promise<numbe
           page,
           queuing: { page: number, through: last.id },
         });
-      total += await queuePage(db, number, entries, subscribers, schoolOf, now);
+      total += await queuePage(db, number, entries, subscribers, approved, schoolOf, now);
       after = last.id;
       lastAt = last.at;
     }
@@ -199,42 +201,37 @@ async function queuePage(
   page: number,
   entries: readonly (AuditEntry & { id: string })[],
   subscribers: readonly SubscriberDoc[],
+  approved: ReadonlySet<string>,
   schoolOf: (dfeNumber: string) => Promise<School | undefined>,
   now: Date,
 ): Promise<number> {
   const queued = new Map<string, OutboundEvent[]>();
-  // only subscribers the school has approved: nothing of a school is queued before it says yes
-  const approved = await approvals(db);
-  const audienceOf = (entry: AuditEntry, type: string | undefined) =>
-    !type || !entry.dfeNumber
-      ? []
-      : subscribers.filter(
-          (s) =>
-            entry.at >= s.createdAt &&
-            wants(s, type) &&
-            inScope(s, entry.dfeNumber) &&
-            approved.has(approvalKey(entry.dfeNumber!, s._id)),
-        );
+  // each entry's event and audience: only subscribers the school has approved (nothing of a school is queued before
+  // it says yes)
+  const planned = entries.flatMap((entry) => {
+    const type = EVENT_OF[entry.action];
+    const dfeNumber = entry.dfeNumber;
+    if (!type || !dfeNumber) return [];
+    const audience = subscribers.filter(
+      (s) =>
+        entry.at >= s.createdAt &&
+        wants(s, type) &&
+        inScope(s, dfeNumber) &&
+        approved.has(approvalKey(dfeNumber, s._id)),
+    );
+    return audience.length ? [{ entry, type, dfeNumber, audience }] : [];
+  });
   // the page's accounts, read a few at a time by `_id` (each its own indexed read)
   const usernames = [
-    ...new Set(
-      entries
-        .filter(
-          (e) => e.username && EVENT_OF[e.action]?.startsWith('account.') && audienceOf(e, EVENT_OF[e.action]).length,
-        )
-        .map((e) => e.username!),
-    ),
+    ...new Set(planned.filter((p) => p.entry.username && p.type.startsWith('account.')).map((p) => p.entry.username!)),
   ];
   const accounts = new Map<string, Account | undefined>();
   for (let i = 0; i < usernames.length; i += ACCOUNT_READS_AT_ONCE)
     await Promise.all(
       usernames.slice(i, i + ACCOUNT_READS_AT_ONCE).map(async (u) => accounts.set(u, await getAccount(db, u))),
     );
-  for (const entry of entries) {
-    const type = EVENT_OF[entry.action];
-    const audience = audienceOf(entry, type);
-    if (!type || audience.length === 0) continue;
-    const school = await schoolOf(entry.dfeNumber!);
+  for (const { entry, type, dfeNumber, audience } of planned) {
+    const school = await schoolOf(dfeNumber);
     if (!school) continue;
     const account = type.startsWith('account.') && entry.username ? accounts.get(entry.username) : undefined;
     if (type.startsWith('account.') && !account) continue; // erased since: nothing is sent about them
@@ -253,9 +250,8 @@ async function queuePage(
         dfeNumber: entry.dfeNumber,
         data,
       };
-      const list = queued.get(s._id) ?? [];
-      if (list.length === 0) queued.set(s._id, list);
-      list.push(event);
+      if (!queued.has(s._id)) queued.set(s._id, []);
+      queued.get(s._id)!.push(event);
     }
   }
   return queueSegments(db, page, queued, now);

@@ -216,15 +216,13 @@ export async function newAccountsSince(
     if (!active) return undefined;
     if (restored.has(a.username) && active.source === 'manual')
       return rowFor(a, dfeNumber, 'restored', restored.get(a.username)!);
-    // this school's own stamp: made here, or moved in here (a second post elsewhere is neither, here)
-    const madeHere = active.movedInAt === undefined || active.movedInAt === a.createdAt;
+    // this school's own stamp: made here (its stamp is the account's creation; kept before schools had a stamp of
+    // their own, any account), or moved in here (a second post elsewhere is neither, here)
+    const madeHere = (active.movedInAt ?? a.createdAt) === a.createdAt;
     if (madeHere && a.createdAt.slice(0, 10) >= since)
       return rowFor(a, dfeNumber, active.since > today ? 'pre_provisioned' : 'created', a.createdAt);
     const moved = movedInAt(a, dfeNumber);
-    if (!madeHere && moved.slice(0, 10) >= since && active.source === 'mis')
-      return rowFor(a, dfeNumber, 'moved_in', moved);
-    if (madeHere && active.movedInAt === undefined && moved.slice(0, 10) >= since && active.source === 'mis')
-      return rowFor(a, dfeNumber, 'moved_in', moved); // kept before schools had their own stamp
+    if (moved.slice(0, 10) >= since && active.source === 'mis') return rowFor(a, dfeNumber, 'moved_in', moved);
     return undefined;
   });
   return newestFirst(rows);

@@ -1,5 +1,6 @@
 // Data protection and integrity: subject access, erasure, retention, and one person, one account checked.
 import { z } from 'zod';
+import type { Db } from 'mongodb';
 import type { Command } from '../command.js';
 import { dfeNumberSchema as dfe } from '../../domain/records.js';
 import { checkStore, repairStore } from '../../sync/doctor.js';
@@ -9,6 +10,14 @@ import { findSubject, subjectAccessReport } from '../../sync/subject-access.js';
 import { erasePerson } from '../../sync/erasure.js';
 import { writeFileSync } from 'node:fs';
 import { table } from '../table.js';
+
+/** The person a data-protection command is about: a username, or a school and MIS person id. */
+const subjectOf = (db: Db, username: string | undefined, v: { school?: string; person?: string }) =>
+  findSubject(db, {
+    ...(username ? { username } : {}),
+    ...(v.school ? { dfeNumber: v.school } : {}),
+    ...(v.person ? { personId: v.person } : {}),
+  });
 
 export const dataCommands: Record<string, Command> = {
   'person export': {
@@ -20,11 +29,7 @@ export const dataCommands: Record<string, Command> = {
         .object({ school: dfe.optional(), person: z.string().min(1).optional(), out: z.string().min(1).optional() })
         .parse(values);
       const { db } = await ctx.store();
-      const account = await findSubject(db, {
-        ...(positionals[0] ? { username: positionals[0] } : {}),
-        ...(v.school ? { dfeNumber: v.school } : {}),
-        ...(v.person ? { personId: v.person } : {}),
-      });
+      const account = await subjectOf(db, positionals[0], v);
       const report = await subjectAccessReport(db, account, ctx.actor);
       const text = `${JSON.stringify(report, null, 2)}\n`;
       if (v.out) writeFileSync(v.out, text, { mode: 0o600 });
@@ -46,11 +51,7 @@ export const dataCommands: Record<string, Command> = {
         .object({ school: dfe.optional(), person: z.string().min(1).optional(), 'and-exclude': z.boolean().optional() })
         .parse(values);
       const { db } = await ctx.store();
-      const account = await findSubject(db, {
-        ...(positionals[0] ? { username: positionals[0] } : {}),
-        ...(v.school ? { dfeNumber: v.school } : {}),
-        ...(v.person ? { personId: v.person } : {}),
-      });
+      const account = await subjectOf(db, positionals[0], v);
       const report = await erasePerson(db, account, ctx.actor, { andExclude: v['and-exclude'] === true });
       const r = report.removed;
       return {
