@@ -248,7 +248,10 @@ const withdraw = (e: QueuedItem, why: WithdrawnEvent['withdrawn']): WithdrawnEve
 
 /**
  * Rewrites the events of the segments `filter` finds: `change` answers an event's replacement, or undefined to keep
- * it. Only `events` is written, so a delivery under way (which writes `sent`) is not undone. Returns the count changed.
+ * it. Only `events` is written, so on MongoDB a delivery under way (which writes `sent`) is not undone. The embedded
+ * store applies a `$set` by rewriting the document it read, so a delivery's write at the same moment can put the old
+ * events back: each segment is read again after the write and rewritten until nothing is left to change (a lost
+ * delivery write only means events sent again, which delivery at least once allows). Returns the count changed.
  */
 async function rewriteEvents(
   db: Db,
@@ -257,22 +260,28 @@ async function rewriteEvents(
   options: { finishedAt?: Date } = {},
 ): Promise<{ sent: number; pending: number }> {
   const counts = { sent: 0, pending: 0 };
-  for (const seg of await coll(db).find(filter).toArray()) {
-    let changed = false;
-    const events = seg.events.map((e, i) => {
-      const next = change(e, i < seg.sent);
-      if (!next) return e;
-      changed = true;
-      counts[i < seg.sent ? 'sent' : 'pending']++;
-      return next;
-    });
-    // a segment with nothing left to send is done (retention drops it in time) when the caller says so
-    const finished = options.finishedAt && events.slice(seg.sent).every(isWithdrawn);
-    if (changed)
+  for (const found of await coll(db).find(filter).toArray()) {
+    let seg: SegmentDoc | null = found;
+    for (let attempt = 0; seg && attempt < 5; attempt++) {
+      const current: SegmentDoc = seg;
+      let changed = false;
+      const events = current.events.map((e, i) => {
+        const next = change(e, i < current.sent);
+        if (!next) return e;
+        changed = true;
+        // counted as first found: a rewrite after a lost write is the same change
+        if (attempt === 0) counts[i < current.sent ? 'sent' : 'pending']++;
+        return next;
+      });
+      if (!changed) break;
+      // a segment with nothing left to send is done (retention drops it in time) when the caller says so
+      const finished = options.finishedAt && events.slice(current.sent).every(isWithdrawn);
       await coll(db).updateOne(
-        { _id: seg._id },
+        { _id: current._id },
         { $set: { events, ...(finished ? { doneAt: options.finishedAt } : {}) } },
       );
+      seg = await coll(db).findOne({ _id: current._id });
+    }
   }
   return counts;
 }
