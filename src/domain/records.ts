@@ -21,7 +21,7 @@ function isCalendarDate(s: string): boolean {
 
 export const isoDate = z
   .string({ error: (i) => (i.input === undefined ? 'is required' : 'expected a date YYYY-MM-DD') })
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date YYYY-MM-DD')
+  .regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'expected a date YYYY-MM-DD', abort: true })
   .refine(isCalendarDate, 'is not a real calendar date');
 
 const id = z
