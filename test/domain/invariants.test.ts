@@ -150,14 +150,11 @@ describe('account shapes', () => {
     expect(Object.keys(details)).not.toContain('middleNames');
   });
 
-  it('settings fill in from the defaults and take the old name of the held-changes minimum', () => {
+  it('settings fill in from the defaults', () => {
     expect(mergeSettings(undefined)).toEqual(defaultSchoolSettings);
     expect(mergeSettings({})).toEqual(defaultSchoolSettings);
     expect(mergeSettings({ graceDays: 5 })).toEqual({ ...defaultSchoolSettings, graceDays: 5 });
-    expect(mergeSettings({ unallocationThresholdMin: 9 })).toEqual({ ...defaultSchoolSettings, heldChangesMin: 9 });
-    expect(mergeSettings({ unallocationThresholdMin: 9, heldChangesMin: 3 }).heldChangesMin).toBe(3);
-    expect(mergeSettings({ unallocationThresholdMin: 0 }).heldChangesMin).toBe(0);
-    expect(mergeSettings({ unallocationThresholdMin: 9 })).not.toHaveProperty('unallocationThresholdMin');
+    expect(mergeSettings({ heldChangesMin: 0 }).heldChangesMin).toBe(0);
   });
 
   it('reads the latest move or create of the school asked about, active association first', () => {

@@ -88,6 +88,8 @@ describe('identity keys', () => {
     expect(upnKey('B801200005001')).not.toBe(upnKey('B801200005002'));
     expect(upnKey('B801200005001')).toMatch(/^u:[A-Za-z0-9_-]{32}$/);
     expect(upnKey('B801200005001')).not.toContain('801200005001');
+    // the store holds these keys: they must read the same in every version
+    expect(upnKey('b801200005001')).toBe('u:MwjnTx4UCgW87j4iOxetkF60KNVZxWQX');
   });
 
   it('keys names and birth date within an LA, folding case and accents; none without all three', () => {
@@ -121,6 +123,9 @@ describe('identity keys', () => {
     );
     expect(accountIdentityKeys({ ...person, associations: [] })).toEqual([upnKey(person.upn!)]);
     expect(accountIdentityKeys({ ...person, upn: ' ', associations: [] })).toEqual([]);
+    expect(accountIdentityKeys({ ...person, upn: undefined, associations: [at('8012000')] })).toEqual([
+      nameBirthKey(person, '801'),
+    ]);
   });
 
   it('keys are sorted so claimers of overlapping keys take them in one order', () => {

@@ -205,3 +205,37 @@ describe('who-is search', () => {
     expect(nameQueryScore('amelia jo', amelia)).toBeCloseTo(0.95, 10);
   });
 });
+
+describe('Soundex codes, letter by letter', () => {
+  it('codes each consonant as American Soundex does, and drops vowels, h, w and y', () => {
+    const codes: Record<string, string> = {
+      b: '1',
+      f: '1',
+      p: '1',
+      v: '1',
+      c: '2',
+      g: '2',
+      j: '2',
+      k: '2',
+      q: '2',
+      s: '2',
+      x: '2',
+      z: '2',
+      d: '3',
+      t: '3',
+      l: '4',
+      m: '5',
+      n: '5',
+      r: '6',
+    };
+    for (const letter of 'abcdefghijklmnopqrstuvwxyz')
+      expect(soundex(`o${letter}`), letter).toBe(`O${codes[letter] ?? '0'}00`);
+  });
+
+  it('an h or a w between two letters of one code does not separate them; a vowel does', () => {
+    expect(soundex('pwf')).toBe('P000');
+    expect(soundex('phf')).toBe('P000');
+    expect(soundex('pef')).toBe('P100');
+    expect(soundex('sws')).toBe('S000');
+  });
+});

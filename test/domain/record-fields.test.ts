@@ -208,3 +208,68 @@ describe('the envelope', () => {
     ).toBe(false);
   });
 });
+
+describe('codes from their lists, one by one', () => {
+  it('enrolment statuses C, M, S and G', () => {
+    for (const status of ['C', 'M', 'S', 'G'])
+      expect(problems('students', { ...student, enrolmentStatus: status })).toEqual([]);
+    expect(problems('students', { ...student, enrolmentStatus: '' })).toEqual([
+      'enrolmentStatus: expected enrolment status C, M, S or G',
+    ]);
+  });
+
+  it('group types, and e-mail addresses of staff and contacts', () => {
+    const group = { groupId: 'G1', name: '10A', academicYear: '2025/26', staffPersonIds: [], studentPersonIds: [] };
+    for (const type of ['registration', 'teaching', 'year', 'house', 'other'])
+      expect(problems('groups', { ...group, type })).toEqual([]);
+    expect(problems('groups', { ...group, type: '' })).toHaveLength(1);
+    expect(problems('staff', { ...staff, email: 'nope' })).toEqual(['email: is not an email address']);
+    expect(problems('staff', { ...staff, email: 'ruth@example.org' })).toEqual([]);
+    const contact = { contactId: 'C1', forename: 'Jo', surname: 'Hughes', phones: [], relationships: [] };
+    expect(problems('contacts', { ...contact, email: 'nope' })).toEqual(['email: is not an email address']);
+    expect(problems('contacts', { ...contact, phones: [{ type: 'mobile' }] })).toHaveLength(1);
+    expect(problems('contacts', { ...contact, phones: [{ type: 'mobile', number: '07700 900000' }] })).toEqual([]);
+  });
+
+  it('a bad staff record is reported by its personId, a bad record without one by its place', () => {
+    expect(parseReport('staff', [{ ...staff, legalSurname: '' }]).invalid[0]).toMatchObject({ id: 'T1' });
+    expect(parseReport('students', [{ ...student, personId: 7 }]).invalid[0]).toMatchObject({ id: '#0' });
+    expect(parseReport('students', [['S1']]).invalid[0]).toMatchObject({ id: '#0', field: '(record)' });
+  });
+
+  it('dates are whole: nothing before or after the day', () => {
+    expect(isoDate.safeParse('x2025-01-01').success).toBe(false);
+    expect(isoDate.safeParse('2025-01-01x').success).toBe(false);
+  });
+
+  it('pages, LA codes and completeness are counted from zero, and LA codes are three digits exactly', () => {
+    const meta = { page: 1, pageSize: 100, totalRecords: 0, totalPages: 0 };
+    expect(pageSchema.safeParse({ data: [], meta: { ...meta, totalPages: -1 } }).success).toBe(false);
+    expect(pageSchema.safeParse({ data: [], meta: { ...meta, totalPages: 3 } }).success).toBe(true);
+    const granted = { dfeNumber: '8012000', name: 'A', laCode: '801', grantedAt: 'x', permissions: [] };
+    expect(grantedSchoolSchema.safeParse({ ...granted, laCode: '8012' }).success).toBe(false);
+    expect(grantedSchoolSchema.safeParse({ ...granted, laCode: 'x801' }).success).toBe(false);
+    const file = {
+      dfeNumber: '8012000',
+      exportedAt: '2025-12-01T18:00:00+00:00',
+      source: 'integris',
+      reports: {},
+      completeness: {},
+    };
+    expect(exportFileSchema.safeParse({ ...file, updatedSince: '2025-12-01T17:00:00+01:00' }).success).toBe(true);
+    expect(exportFileSchema.safeParse({ ...file, updatedSince: 'yesterday' }).success).toBe(false);
+    expect(exportFileSchema.safeParse({ ...file, reports: { students: 'all' } }).success).toBe(false);
+    expect(
+      exportFileSchema.safeParse({ ...file, completeness: { students: { totalRecords: 3, pages: 1 } } }).success,
+    ).toBe(true);
+    expect(
+      exportFileSchema.safeParse({ ...file, completeness: { students: { totalRecords: -1, pages: 1 } } }).success,
+    ).toBe(false);
+    expect(
+      exportFileSchema.safeParse({ ...file, completeness: { students: { totalRecords: 3, pages: -1 } } }).success,
+    ).toBe(false);
+    expect(exportFileSchema.safeParse({ ...file, completeness: { students: { totalRecords: 3 } } }).success).toBe(
+      false,
+    );
+  });
+});

@@ -36,3 +36,20 @@ describe('UPN check letters', () => {
     );
   });
 });
+
+describe('UPN shape', () => {
+  it('is the whole string: nothing before or after it', () => {
+    expect(isValidUpn(' B801200005001')).toBe(false);
+    expect(isValidUpn('B801200005001 ')).toBe(false);
+    expect(isValidUpn('XB801200005001')).toBe(false);
+    expect(isValidUpn('B8012000050011')).toBe(false);
+  });
+
+  it('a check body must be digits but for a letter of the alphabet at the end', () => {
+    expect(() => upnCheckLetter('8012000050A1')).toThrow('invalid UPN body');
+    expect(() => upnCheckLetter('80120000500I')).toThrow('invalid UPN body');
+    expect(() => upnCheckLetter('80120000500a')).toThrow('invalid UPN body');
+    // a shape-valid UPN whose last letter is not in the check alphabet is not valid, and does not throw
+    expect(isValidUpn('A80120000500O')).toBe(false);
+  });
+});
