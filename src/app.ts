@@ -8,6 +8,7 @@ import type { Store } from './store/index.js';
 import { appRegistry, recordRequest } from './metrics.js';
 import { heldChangesPending, schoolsByLastRun } from './store/stats.js';
 import { outboxCounts } from './store/outbox.js';
+import { homeRoute } from './home.js';
 
 export interface AppDeps {
   store: Store;
@@ -81,6 +82,7 @@ export function createApp({ store, logger, routes = [] }: AppDeps): Hono {
   });
   app.get('/metrics', async (c) => c.body(await metrics.metrics(), 200, { 'content-type': metrics.contentType }));
 
+  homeRoute(app, store);
   for (const mount of routes) mount(app);
 
   app.notFound((c) => c.json({ error: 'not_found' }, 404));

@@ -80,8 +80,8 @@ export async function runCli(
     signal: interrupt.signal,
     actor: `cli:${userInfo().username}`,
     out: io.out,
-    async store() {
-      store ??= await openStore(storeOptions(config, logger));
+    async store(options = {}) {
+      store ??= await openStore({ ...storeOptions(config, logger), ...options });
       return store;
     },
   };

@@ -17,6 +17,7 @@ import { todayIn } from './domain/dates.js';
 import { generateLocalAuthority } from './sync/integris/sim/generator.js';
 import { createSimulator } from './sync/integris/sim/simulator.js';
 import { syncSchool, type RunSummary } from './sync/process.js';
+import { nextSteps, stageSecondNight } from './demo-story.js';
 
 const argsSchema = z.object({
   schools: z.coerce.number({ error: 'expected a number of schools' }).int().min(1).max(200).default(6),
@@ -67,53 +68,32 @@ async function main(): Promise<void> {
       await updateSchool(service.store.db, dfeNumber, { acceptedReports: school.grant.permissions });
   }
   const deps = { db: service.store.db, logger, integris: integrisClient(config, logger), timeZone: config.TZ };
-  const progress = progressBar(la.schools.length, true);
-  const runs: RunSummary[] = [];
-  const failures: string[] = [];
-  const queue = la.schools.map((s) => s.dfeNumber);
-  const worker = async () => {
-    for (let dfe = queue.shift(); dfe; dfe = queue.shift()) {
-      try {
-        runs.push(await syncSchool(deps, dfe, { trigger: 'force' }));
-      } catch (err) {
-        failures.push(`${dfe}: ${(err as Error).message}`);
-      }
-      progress.tick(dfe);
-    }
-  };
-  const started = performance.now();
-  await Promise.all(Array.from({ length: config.SYNC_CONCURRENCY }, worker));
-  progress.done();
-  const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  const columns = [
-    'created',
-    'updated',
-    'unchanged',
-    'auto_matched',
-    'held_for_matching',
-    'future_starter',
-    'unallocated',
-    'held_unallocation',
-    'invalid',
-  ] as const;
-  const rows = runs
-    .sort((a, b) => a.dfeNumber.localeCompare(b.dfeNumber))
-    .map((r) => [
-      r.dfeNumber,
-      la.schools.find((s) => s.dfeNumber === r.dfeNumber)!.name,
-      ...columns.map((c) => String((r.counts as Record<string, number>)[c] ?? 0)),
-    ]);
-  const header = ['DFE', 'SCHOOL', ...columns];
-  process.stdout.write(
-    `\nFirst sync of ${runs.length} schools (${granted.length} grants discovered) in ${seconds}s:\n${table([header, ...rows])}\n`,
+  const nameOf = (dfe: string) => la.schools.find((s) => s.dfeNumber === dfe)!.name;
+  const first = await runNight(
+    deps,
+    la.schools.map((s) => s.dfeNumber),
+    la.today,
+    config.SYNC_CONCURRENCY,
   );
-  for (const f of failures) process.stdout.write(`failed ${f}\n`);
+  process.stdout.write(
+    `\nFirst night: ${first.runs.length} schools (${granted.length} grants discovered) in ${first.seconds}s. Everyone gets an account:\n${nightTable(first.runs, nameOf)}\n`,
+  );
+  const staged = stageSecondNight(la);
+  const second = await runNight(
+    deps,
+    la.schools.map((s) => s.dfeNumber),
+    la.today,
+    config.SYNC_CONCURRENCY,
+  );
+  process.stdout.write(
+    `\nSecond night (${la.today}) in ${second.seconds}s: leavers, starters, a move between schools, a look-alike, a bad record:\n${nightTable(second.runs, nameOf)}\n\n${nextSteps(second.runs, staged).join('\n')}\n`,
+  );
+  for (const f of [...first.failures, ...second.failures]) process.stdout.write(`failed ${f}\n`);
   process.stdout.write(
     [
       '',
-      `Serving ${service.url} (GET /readyz, POST /webhooks/integris, GET /api/v1/openapi.json). The nightly schedule is registered for every school.`,
-      `In another terminal (same DATA_DIR): npm run uso -- status   |   npm run uso -- matches ${la.schools[0]!.dfeNumber}`,
-      'Ctrl-C stops the service and the embedded store.',
+      `Serving ${service.url}: open it in a browser (what this is, health, the API document, metrics). The nightly schedule is registered for every school.`,
+      'Run the commands above in another terminal (same directory: the CLI joins this store). Ctrl-C stops the service and the embedded store.',
       '',
     ].join('\n'),
   );
@@ -121,6 +101,56 @@ async function main(): Promise<void> {
     simServer.close();
     await service.stop();
   });
+}
+
+/** One night: every school exported and processed, a few at a time. */
+async function runNight(
+  deps: Parameters<typeof syncSchool>[0],
+  schools: string[],
+  today: string,
+  concurrency: number,
+): Promise<{ runs: RunSummary[]; failures: string[]; seconds: string }> {
+  const progress = progressBar(schools.length, true);
+  const runs: RunSummary[] = [];
+  const failures: string[] = [];
+  const queue = [...schools];
+  const worker = async () => {
+    for (let dfe = queue.shift(); dfe; dfe = queue.shift()) {
+      try {
+        runs.push(await syncSchool(deps, dfe, { trigger: 'force', today }));
+      } catch (err) {
+        failures.push(`${dfe}: ${(err as Error).message}`);
+      }
+      progress.tick(dfe);
+    }
+  };
+  const started = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  progress.done();
+  return { runs, failures, seconds: ((performance.now() - started) / 1000).toFixed(1) };
+}
+
+const COLUMNS = [
+  'created',
+  'updated',
+  'unchanged',
+  'auto_matched',
+  'held_for_matching',
+  'future_starter',
+  'unallocated',
+  'held_unallocation',
+  'invalid',
+] as const;
+
+function nightTable(runs: RunSummary[], nameOf: (dfe: string) => string): string {
+  const rows = [...runs]
+    .sort((a, b) => a.dfeNumber.localeCompare(b.dfeNumber))
+    .map((r) => [
+      r.dfeNumber,
+      nameOf(r.dfeNumber),
+      ...COLUMNS.map((c) => String((r.counts as Record<string, number>)[c] ?? 0)),
+    ]);
+  return table([['DFE', 'SCHOOL', ...COLUMNS], ...rows]);
 }
 
 await main();

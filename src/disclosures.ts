@@ -132,6 +132,13 @@ export const cliCommands: Record<string, Disclosure> = {
   'sharing pre-approval': operator('none'),
   pause: operator('none'),
   resume: operator('none'),
+  discover: operator('none'),
+  'migrate status': operator('none'),
+  'migrate run': operator('none'),
+  'store backup': operator(
+    'none on screen: the file holds the whole store, everyone in it (keep it as the store is kept)',
+  ),
+  'store restore': operator('counts'),
 };
 
 /** The read API (paths under /api/v1): a subscriber's key, only at schools that approved it, only what it asked for. */

@@ -2,6 +2,8 @@
 export type ErrorCode =
   | 'config_invalid'
   | 'store_unavailable'
+  | 'port_unavailable'
+  | 'store_too_new'
   | 'store_timeout'
   | 'run_interrupted'
   | 'store_conflict'

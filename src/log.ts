@@ -62,7 +62,14 @@ export function loggableText(m: unknown): string {
  * The service's console goes to its log, through `loggableText`: libraries without a logger of their own (the Teams
  * SDKs, botbuilder and teams-ai, write errors and warnings with `console`, payloads included) log only that much.
  */
-export function routeConsoleTo(logger: Logger): void {
+export function routeConsoleTo(logger: Logger): () => void {
+  const saved = {
+    log: console.log,
+    info: console.info,
+    warn: console.warn,
+    error: console.error,
+    debug: console.debug,
+  };
   const child = logger.child({ source: 'console' });
   // the first argument is the library's own words; any later one that is not an error is data it passes along
   const line =
@@ -79,4 +86,5 @@ export function routeConsoleTo(logger: Logger): void {
   console.warn = line('warn');
   console.error = line('error');
   console.debug = line('debug');
+  return () => Object.assign(console, saved);
 }

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
+import { UsoError } from './errors.js';
 import { openStore, type Store } from './store/index.js';
 import type { IntegrisClient } from './sync/integris/client.js';
 import { integrisClient, storeOptions } from './connections.js';
@@ -16,8 +17,8 @@ import { createSlack, slackInstallRoutes } from './bot/slack/index.js';
 import { createTeams } from './bot/teams/index.js';
 import { todayIn } from './domain/dates.js';
 import { runRetention } from './sync/retention.js';
+import { grantAlerts } from './grant-alerts.js';
 import { checkStore, identityProblemsByLa } from './sync/doctor.js';
-import { erasureDay } from './sync/revocation.js';
 import { deliverEvents, fanOut } from './sync/outbound.js';
 import { exclusively } from './sync/exclusive.js';
 import { apiRoutes } from './api/index.js';
@@ -35,6 +36,7 @@ export async function startService(
   extra: { integris?: IntegrisClient; processEvery?: number } = {},
 ): Promise<Service> {
   const store = await openStore(storeOptions(config, logger));
+  const integris = extra.integris ?? integrisClient(config, logger);
   // each chat adapter adds its outbox sender when it is configured
   const senders: ChatSenders = {};
   // aborted first at shutdown, so runs in progress stop at a batch boundary and are settled before the store closes
@@ -52,24 +54,10 @@ export async function startService(
       await deliverIfQueued(queued);
     },
     onRunFailed: async (dfeNumber, code) => deliverIfQueued(await alerts.runFailed(store.db, dfeNumber, code)),
-    onRevoked: async (dfeNumber) =>
-      deliverIfQueued(
-        await alerts.grantRevoked(store.db, dfeNumber, erasureDay(new Date().toISOString(), config.REVOKE_GRACE_DAYS)),
-      ),
-    onGranted: async (dfeNumber) => deliverIfQueued(await alerts.grantRestored(store.db, dfeNumber)),
-    onNothingAccepted: async (dfeNumber) => deliverIfQueued(await alerts.nothingAccepted(store.db, dfeNumber)),
-    onReportsChanged: async (dfeNumber, change) =>
-      deliverIfQueued(
-        await alerts.reportsChanged(
-          store.db,
-          dfeNumber,
-          change,
-          erasureDay(new Date().toISOString(), config.REVOKE_GRACE_DAYS),
-        ),
-      ),
+    ...grantAlerts(store.db, config.REVOKE_GRACE_DAYS, deliverIfQueued),
     db: store.db,
     logger,
-    integris: extra.integris ?? integrisClient(config, logger),
+    integris,
     timeZone: config.TZ,
     concurrency: config.SYNC_CONCURRENCY,
     processDelayMinutes: config.PROCESS_DELAY_MINUTES,
@@ -172,9 +160,9 @@ export async function startService(
     await scheduler.agenda.every('1 minute', JOB.deliverEvents);
     await scheduler.agenda.every('0 8 * * 1-5', JOB.digest, undefined, { timezone: config.TZ });
     await scheduler.agenda.every('30 2 * * *', JOB.retention, undefined, { timezone: config.TZ });
-    server = await new Promise<Server>((ok) => {
-      const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => ok(s as Server));
-    });
+    server = await listen(app.fetch, config.HOST, config.PORT);
+    // grants given since the last run are seen now, not at the next hour
+    if (integris) await scheduler.agenda.now(JOB.discover);
   } catch (err) {
     await scheduler.stop().catch(() => {});
     await store.close();
@@ -203,4 +191,21 @@ export async function startService(
       return stopping;
     },
   };
+}
+
+/** Listens on the port, or fails with one line saying why (a port in use is the usual cause). */
+async function listen(fetch: Parameters<typeof serve>[0]['fetch'], hostname: string, port: number): Promise<Server> {
+  return new Promise<Server>((ok, fail) => {
+    const s = serve({ fetch, port, hostname }, () => ok(s as Server)) as Server;
+    s.once('error', (err: NodeJS.ErrnoException) => {
+      s.close();
+      const why =
+        err.code === 'EADDRINUSE'
+          ? `port ${port} on ${hostname} is already in use (another uso-autoupdate or demo?): stop it or set PORT`
+          : err.code === 'EACCES'
+            ? `not allowed to listen on port ${port} on ${hostname}: choose a port above 1023 or run behind a proxy`
+            : `cannot listen on ${hostname}:${port} (${err.code ?? err.message})`;
+      fail(new UsoError('port_unavailable', why, { cause: err }));
+    });
+  });
 }

@@ -23,6 +23,25 @@ describe('app', () => {
     expect(JSON.stringify(lines)).not.toContain('B801200005001');
   });
 
+  it('answers / with a page saying what this is, whether it is ready, and where the API and metrics are', async () => {
+    const app = createApp({ store: ctx.store, logger: captureLogger().logger });
+    const home = await app.request('/');
+    expect(home.status).toBe(200);
+    expect(home.headers.get('content-type')).toMatch(/^text\/html/);
+    const page = await home.text();
+    expect(page).toContain('<html lang="en">');
+    expect(page).toContain(`Ready: the store (${ctx.store.kind}) answers.`);
+    for (const link of ['/healthz', '/readyz', '/metrics', '/api/v1/openapi.json'])
+      expect(page).toContain(`href="${link}"`);
+    const down = createApp({
+      store: { ...ctx.store, ping: () => Promise.reject(new Error('no answer')) },
+      logger: captureLogger().logger,
+    });
+    const unready = await down.request('/');
+    expect(unready.status).toBe(503);
+    expect(await unready.text()).toContain('Not ready: the store does not answer.');
+  });
+
   it('maps coded errors to statuses in one place and hides internal messages', async () => {
     const { logger } = captureLogger();
     const app = createApp({

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { generateLocalAuthority } from '../src/sync/integris/sim/generator.js';
 import type { ExportFile } from '../src/domain/records.js';
 import type { LeaseDoc } from '../src/store/leases.js';
+import { requireFreshBuild } from './helpers/build.js';
 import { uso } from './helpers/cli.js';
 
 const dbName = `t_clir_${randomBytes(4).toString('hex')}`;
@@ -36,7 +37,9 @@ function exportOf(s: typeof big): string {
   return file(`export-${s.dfeNumber}.json`, JSON.stringify(body));
 }
 
-/** The real `bin/uso.js` in a child process, its stdout read through a pipe. */
+beforeAll(requireFreshBuild);
+
+/** The real `bin/uso.js` (the built CLI) in a child process, its stdout read through a pipe. */
 function usoProcess(
   args: string[],
   onStarted?: (child: ReturnType<typeof spawn>) => void,

@@ -1,15 +1,18 @@
-// The real entry point as a child process: start-up errors, serving, and a clean stop.
+// The built entry point (dist/main.js, as `npm start` runs it) as a child process: start-up errors, serving, and a
+// clean stop.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { requireFreshBuild } from './helpers/build.js';
 import { freePort } from '../src/store/index.js';
 
 const root = new URL('..', import.meta.url).pathname;
 
 function run(env: Record<string, string>, untilOutput?: RegExp) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, ['dist/main.js'], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'info', ...env },
   });
@@ -28,6 +31,8 @@ function run(env: Record<string, string>, untilOutput?: RegExp) {
   return { child, exit, ready, out: () => ({ stdout, stderr }) };
 }
 
+beforeAll(requireFreshBuild);
+
 describe('main', () => {
   it('stops with exit code 2 and one message naming the bad variables, no stack trace', async () => {
     const p = run({ PORT: '0x', SYNC_CONCURRENCY: '1000' });
@@ -45,6 +50,27 @@ describe('main', () => {
       'uso-autoupdate cannot start: Cannot reach the store at mongodb://127.0.0.1:1/x: connect ECONNREFUSED 127.0.0.1:1\n',
     );
     expect(Date.now() - started).toBeLessThan(20_000);
+  });
+
+  it('stops with one line and leaves no FerretDB behind when its port is taken', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'uso-main-'));
+    const taken = createServer();
+    try {
+      const port = await freePort();
+      await new Promise<void>((ok) => taken.listen(port, '127.0.0.1', ok));
+      const p = run({ DATA_DIR: dataDir, PORT: String(port) });
+      expect(await p.exit).toBe(1);
+      const { stdout, stderr } = p.out();
+      expect(stderr).toBe(
+        `uso-autoupdate cannot start: port ${port} on 127.0.0.1 is already in use (another uso-autoupdate or demo?): stop it or set PORT\n`,
+      );
+      const pid = Number(/"pid":(\d+),"port"/.exec(stdout)?.[1]);
+      expect(pid > 0, 'the embedded store was started').toBe(true);
+      expect(() => process.kill(pid, 0), 'and stopped again').toThrow();
+    } finally {
+      taken.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('serves on the embedded store (and Teams, once configured) and leaves no FerretDB behind after SIGTERM', async () => {

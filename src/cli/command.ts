@@ -5,7 +5,8 @@ import type { Store } from '../store/index.js';
 
 export interface CliContext {
   config: Config;
-  store(): Promise<Store>;
+  /** Opens the store once (migrating it to this build's schema unless told only to check). */
+  store(options?: { migrations?: 'apply' | 'check' }): Promise<Store>;
   actor: string;
   json: boolean;
   out(text: string): void;

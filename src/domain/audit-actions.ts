@@ -38,6 +38,7 @@ export const AUDIT_ACTIONS = [
   'schools.imported',
   'service.paused',
   'service.resumed',
+  'store.restored',
   // chat
   'chat.linked',
   'chat.unlinked',

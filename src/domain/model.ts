@@ -165,16 +165,9 @@ export function accountStatus(associations: readonly Association[]): Account['st
   return associations.some((x) => x.status === 'active') ? 'active' : 'unallocated';
 }
 
-/** Settings as stored, over the defaults. `unallocationThresholdMin` is the name `heldChangesMin` had before. */
-export function mergeSettings(
-  partial: (Partial<SchoolSettings> & { unallocationThresholdMin?: number }) | undefined,
-): SchoolSettings {
-  const { unallocationThresholdMin, ...rest } = partial ?? {};
-  return {
-    ...defaultSchoolSettings,
-    ...(unallocationThresholdMin !== undefined ? { heldChangesMin: unallocationThresholdMin } : {}),
-    ...rest,
-  };
+/** Settings as stored, over the defaults (a store of an earlier shape is migrated first: store/migrations.ts). */
+export function mergeSettings(partial: Partial<SchoolSettings> | undefined): SchoolSettings {
+  return { ...defaultSchoolSettings, ...partial };
 }
 
 /** The MIS a school may be recorded on (`schools set-mis`, a head's "we moved to Integris from ..."). */

@@ -7,6 +7,7 @@ import type { Logger } from '../log.js';
 import { startEmbeddedFerretdb, type EmbeddedFerretdb } from './embedded.js';
 import { ensureIndexes } from './indexes.js';
 import { ensureBlockKeys, ensureRosters } from './account-scans.js';
+import { migrate, migrationStatus } from './migrations.js';
 import { monitorStore } from '../metrics.js';
 import { setStoreKind, type StoreKind } from './kind.js';
 
@@ -30,6 +31,11 @@ export interface StoreOptions {
   opTimeoutMs?: number;
   ferretdbBin?: string;
   logger: Logger;
+  /**
+   * `apply` (the default): brings the store to this build's schema version first; `check`: only refuses a store newer
+   * than this build (`uso migrate status` looks before anything is changed).
+   */
+  migrations?: 'apply' | 'check';
 }
 
 /** The URI with any password removed, for messages. */
@@ -78,10 +84,31 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   }
   const db = client.db(options.uri ? dbNameFrom(options.uri, options.dbName) : options.dbName);
   const kind = embedded ? 'ferretdb' : 'mongodb';
+  try {
+    await prepareStore(db, kind, options.logger, options.migrations);
+  } catch (err) {
+    await client.close().catch(() => {});
+    await embedded?.stop();
+    throw err;
+  }
+  return storeFrom(client, db, kind, embedded);
+}
+
+/**
+ * What every opening of a store does first (and a restore after it): the schema brought to this build's version (or
+ * only checked), indexes made, block keys and rosters derived where their rule changed.
+ */
+export async function prepareStore(
+  db: Db,
+  kind: StoreKind,
+  logger: Logger,
+  migrations: 'apply' | 'check' = 'apply',
+): Promise<void> {
+  if (migrations === 'check') await migrationStatus(db);
+  else await migrate(db, logger);
   await ensureIndexes(db, kind);
   await ensureBlockKeys(db);
   await ensureRosters(db);
-  return storeFrom(client, db, kind, embedded);
 }
 
 export function storeFrom(client: MongoClient, db: Db, kind: Store['kind'], embedded?: EmbeddedFerretdb): Store {

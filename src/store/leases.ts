@@ -172,3 +172,9 @@ export async function takeExclusive(
 export async function releaseExclusive(db: Db, key: string, owner: string): Promise<void> {
   await db.collection<LeaseDoc>('leases').deleteOne({ _id: key, owner });
 }
+
+/** The schools whose run is in progress now: a run lease (`run:DFE`) held, and its holder alive. */
+export async function runsInProgress(db: Db): Promise<string[]> {
+  const leases = await db.collection<LeaseDoc>('leases').find({}).toArray();
+  return leases.filter((l) => l._id.startsWith('run:') && !l.released && !leaseIsDead(l)).map((l) => l._id.slice(4));
+}

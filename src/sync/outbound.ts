@@ -17,7 +17,6 @@ import {
   queueSegments,
   recordDelivered,
   recordFailure,
-  upgradeQueues,
   type OutboundEvent,
 } from '../store/deliveries.js';
 import { approvalKey, approvals } from '../store/sharing.js';
@@ -143,7 +142,6 @@ export async function fanOut(db: Db, options: FanOutOptions = {}): Promise<numbe
   const now = options.now ?? new Date();
   const until = new Date(now.getTime() - (options.settleMs ?? SETTLE_MS));
   const started = performance.now();
-  await upgradeQueues(db, now);
   const subscribers = (await listSubscribers(db)).filter((s) => !s.revokedAt);
   // the schools' approvals, read once a pass like the subscribers
   const approved = await approvals(db);

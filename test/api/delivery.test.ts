@@ -13,6 +13,7 @@ import { deliverEvents, fanOut, fanOutCursor } from '../../src/sync/outbound.js'
 import { captureLogger } from '../helpers/log.js';
 import { approvedAt } from '../helpers/sharing.js';
 import { useFreshStoreEachTest } from '../helpers/store.js';
+import { migrate } from '../../src/store/migrations.js';
 
 const ctx = useFreshStoreEachTest();
 const servers: Server[] = [];
@@ -133,6 +134,14 @@ describe('outbound events across a night', () => {
         ...(n <= 2 ? { sentAt: new Date('2026-11-05T00:00:00Z') } : {}),
       })),
     );
+    // the store as that version left it: at schema version 1, the queues' migration to come
+    await db
+      .collection<{ _id: string; version: number; applied: [] }>('globals')
+      .replaceOne({ _id: 'schema' }, { version: 1, applied: [] }, { upsert: true });
+    expect((await migrate(db, captureLogger().logger)).map((m) => m.name)).toEqual([
+      'event-queue-segments',
+      'association-moved-in',
+    ]);
     await runsFinished(1);
     await fanOut(db, { settleMs: 0 });
     await deliverEvents(db, { logger: captureLogger().logger });

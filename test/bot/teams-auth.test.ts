@@ -3,7 +3,8 @@
 // logged once, and no signed activity of any shape gets a 5xx.
 import fc from 'fast-check';
 import nock from 'nock';
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { routeConsoleTo } from '../../src/log.js';
 import { createApp } from '../../src/app.js';
 import { TokenGate } from '../../src/bot/teams/adapter.js';
 import { createTeams } from '../../src/bot/teams/app.js';
@@ -97,7 +98,13 @@ describe('Teams token check', () => {
 });
 
 describe('Teams under fuzzed activities', () => {
-  beforeAll(freshApp);
+  // as main.ts does: the Bot Framework library's console output goes to the service's log
+  let restoreConsole: () => void;
+  beforeAll(async () => {
+    restoreConsole = routeConsoleTo(log.logger);
+    await freshApp();
+  });
+  afterAll(() => restoreConsole());
   beforeEach(async () => {
     nock.cleanAll();
     await serveBotFrameworkKeys();

@@ -1,10 +1,11 @@
 // The Slack surface: a Bolt App behind the Web-standard Hono receiver (receiver.ts), its listeners (listeners.ts)
 // wired in one place (register.ts), the outbox sender, and Bolt's logging into the service's log.
-import { App, LogLevel, type Logger as BoltLogger } from '@slack/bolt';
+import { App } from '@slack/bolt';
 import type { Db } from 'mongodb';
 import type { Hono } from 'hono';
 import { firstSighting } from '../../store/events.js';
-import { loggableText, type Logger } from '../../log.js';
+import type { Logger } from '../../log.js';
+import { boltLogger } from './bolt-logger.js';
 import type * as actions from '../actions.js';
 import type { ChatSenders } from '../outbox.js';
 import { HonoReceiver } from './receiver.js';
@@ -25,24 +26,6 @@ export interface SlackOptions {
   botId?: string;
   /** The service's senders (read at each decision), so a decision here refreshes summaries on other platforms too. */
   senders?: ChatSenders;
-}
-
-/** Bolt's logger interface over the service's logger: its messages become JSON lines with `source: bolt`. */
-export function boltLogger(logger: Logger): BoltLogger {
-  const child = logger.child({ source: 'bolt' });
-  const line =
-    (level: 'debug' | 'info' | 'warn' | 'error') =>
-    (...msgs: unknown[]) =>
-      child[level](msgs.map(loggableText).join(' ').slice(0, 500));
-  return {
-    debug: line('debug'),
-    info: line('info'),
-    warn: line('warn'),
-    error: line('error'),
-    setLevel: () => {},
-    getLevel: () => LogLevel.INFO,
-    setName: () => {},
-  };
 }
 
 export function createSlack(options: SlackOptions) {
@@ -86,7 +69,9 @@ export function createSlack(options: SlackOptions) {
     clientOptions: { rejectRateLimitedCalls: true, timeout: 10_000, retryConfig: { retries: 1 } },
   });
   // the outbox's Slack sender: the one workspace's token, or each workspace's installation
-  const sender = slackSender(options.token ?? (async (team) => (await installationFor(options.db, team))?.botToken));
+  const sender = slackSender(options.token ?? (async (team) => (await installationFor(options.db, team))?.botToken), {
+    logger: options.logger,
+  });
   register(app, {
     db: options.db,
     logger: options.logger,

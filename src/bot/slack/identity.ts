@@ -6,6 +6,7 @@
 // when it starts and once when it ends.
 import { WebClient } from '@slack/web-api';
 import type { Logger } from '../../log.js';
+import { boltLogger } from './bolt-logger.js';
 
 export interface BotIdentity {
   botToken: string;
@@ -22,7 +23,12 @@ export function singleWorkspaceAuthorize(
 ) {
   const client =
     options.client ??
-    new WebClient(token, { timeout: 3000, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true });
+    new WebClient(token, {
+      timeout: 3000,
+      retryConfig: { retries: 0 },
+      rejectRateLimitedCalls: true,
+      logger: boltLogger(logger),
+    });
   const now = options.now ?? Date.now;
   let known: BotIdentity | undefined;
   let lastTry = -Infinity;

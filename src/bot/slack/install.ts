@@ -3,6 +3,7 @@
 // The OAuth state is signed and expires, so a redirect cannot be forged or replayed later.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { WebClient } from '@slack/web-api';
+import { boltLogger } from './bolt-logger.js';
 import type { Hono } from 'hono';
 import type { Db } from 'mongodb';
 import type { Logger } from '../../log.js';
@@ -54,7 +55,7 @@ export function slackInstallRoutes(options: {
           '<p>This installation link has expired or is not valid: start again from the Add to Slack button.</p>',
           400,
         );
-      const res = await new WebClient().oauth.v2.access({
+      const res = await new WebClient(undefined, { logger: boltLogger(options.logger) }).oauth.v2.access({
         client_id: options.clientId,
         client_secret: options.clientSecret,
         code,

@@ -1,6 +1,8 @@
 // Slack's side of the outbox seam: chat.postMessage with a bot token. Rate limits fail fast (the outbox waits
 // out Retry-After) instead of blocking the delivery job.
 import { WebClient, ErrorCode } from '@slack/web-api';
+import type { Logger } from '../../log.js';
+import { boltLogger } from './bolt-logger.js';
 import { RateLimitedError, UndeliverableError, type ChatSender, type OutboxItem } from '../outbox.js';
 
 /** Slack's answers that no retry can change. */
@@ -24,7 +26,7 @@ function deliveryError(err: unknown): unknown {
 /** `token`: one workspace's bot token, or a lookup of each workspace's (multi-workspace installs). */
 export function slackSender(
   token: string | ((workspace: string) => Promise<string | undefined>),
-  options: { fetch?: typeof fetch } = {},
+  options: { fetch?: typeof fetch; logger?: Logger } = {},
 ): ChatSender {
   const clients = new Map<string, WebClient>();
   const clientFor = async (workspace: string) => {
@@ -38,6 +40,7 @@ export function slackSender(
           rejectRateLimitedCalls: true,
           retryConfig: { retries: 0 },
           ...(options.fetch ? { fetch: options.fetch } : {}),
+          ...(options.logger ? { logger: boltLogger(options.logger) } : {}),
         } as ConstructorParameters<typeof WebClient>[1])),
       );
     return client;

@@ -6,6 +6,8 @@ import { runsCommands } from './runs.js';
 import { dataCommands } from './data.js';
 import { subscribersCommands } from './subscribers.js';
 import { sharingCommands } from '../sharing-commands.js';
+import { migrateCommands } from './migrate.js';
+import { backupCommands } from './backup.js';
 
 export const commands: Record<string, Command> = {
   ...schoolsCommands,
@@ -14,4 +16,6 @@ export const commands: Record<string, Command> = {
   ...dataCommands,
   ...subscribersCommands,
   ...sharingCommands,
+  ...migrateCommands,
+  ...backupCommands,
 };

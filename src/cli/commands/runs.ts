@@ -7,6 +7,8 @@ import { auditEntries } from '../../store/audit.js';
 import { approveHeldChanges, listHeld, listInvalid, rejectHeldChanges } from '../../bot/index.js';
 import { createLogger } from '../../log.js';
 import { integrisClient } from '../../connections.js';
+import { Scheduler } from '../../sync/jobs.js';
+import { grantAlerts } from '../../grant-alerts.js';
 import { dfeNumberSchema as dfe, exportFileSchema } from '../../domain/records.js';
 import { syncSchool, type RunSummary } from '../../sync/process.js';
 import { schoolStatus } from '../../sync/status.js';
@@ -17,6 +19,52 @@ import { table } from '../table.js';
 import { isoDay, runHuman, cliActor, kindFilter, onlyList, getRunOrThrow } from './shared.js';
 
 export const runsCommands: Record<string, Command> = {
+  discover: {
+    usage: 'discover',
+    summary: 'Ask Integris now which schools have granted Datashare access (the service asks every hour and at start)',
+    async run(ctx) {
+      const { db } = await ctx.store();
+      const logger = createLogger({ level: 'silent', pretty: false });
+      const integris = integrisClient(ctx.config, logger);
+      if (!integris)
+        throw new UsoError(
+          'usage',
+          'Integris is not configured: set INTEGRIS_BASE_URL, INTEGRIS_CLIENT_ID and INTEGRIS_CLIENT_SECRET',
+        );
+      // admins are told of new and withdrawn grants as the hourly discovery tells them: the service sends what is queued
+      const scheduler = new Scheduler({
+        db,
+        logger,
+        integris,
+        timeZone: ctx.config.TZ,
+        concurrency: 1,
+        processDelayMinutes: ctx.config.PROCESS_DELAY_MINUTES,
+        ...grantAlerts(db, ctx.config.REVOKE_GRACE_DAYS, async () => {}),
+      });
+      try {
+        await scheduler.agenda.ready;
+        const found = await scheduler.discover();
+        const schools = (await listSchools(db)).filter((s) => s.grant.state === 'granted');
+        const waiting = schools.filter((s) => s.acceptedReports.length === 0).map((s) => s.dfeNumber);
+        const lines = [
+          `${schools.length} schools have granted access; ${found.granted.length} new, ${found.revoked.length} withdrawn.`,
+          ...found.granted.map((d) => `  granted: ${d}`),
+          ...found.revoked.map((d) => `  withdrawn: ${d}`),
+          ...(waiting.length
+            ? [
+                `${waiting.length} accept no report yet (nothing is read until a head accepts, or: uso schools set DFE --accepted-reports students,staff).`,
+              ]
+            : []),
+        ];
+        return {
+          human: lines.join('\n'),
+          json: { ...found, grantedSchools: schools.length, acceptingNothing: waiting },
+        };
+      } finally {
+        await scheduler.stop();
+      }
+    },
+  },
   sync: {
     usage: 'sync DFE|--all [--file EXPORT.json] [--dry-run] [--today YYYY-MM-DD]',
     summary: 'Export a school from Integris (or take an export file) and process it now',
