@@ -97,6 +97,7 @@ export const cliCommands: Record<string, Disclosure> = {
   'schools list': operator('none'),
   'schools set': operator('none'),
   'schools set-mis': operator('none'),
+  'accounts list': operator("the school's accounts: name, username, year or role, latest move or create"),
   'accounts import': operator('the lines it could not take: line number and reason'),
   sync: operator('counts; with --json the run summary (names and usernames of the people it changed)'),
   audit: operator('who did what and when: usernames and chat user ids, never names or birth dates'),

@@ -317,3 +317,55 @@ export async function searchLaAccounts(db: Db, laCode: string, text: string, lim
     .slice(0, limit)
     .map((f) => f.account);
 }
+
+/** One account of a school's user list, with the seed's "latest move or create" at that school. */
+export interface SchoolAccountRow {
+  username: string;
+  name: string;
+  role: PersonKind;
+  /** Year and registration group of a pupil, roles of a member of staff. */
+  group?: string;
+  source: 'mis' | 'manual';
+  /** When the account was made here, or last moved, linked, came back or was restored here. */
+  latestMoveOrCreate: string;
+}
+
+/**
+ * The school's user list (the seed's User list/search): every account active at the school, newest "latest move or
+ * create" first; narrowed to those moved in or made since a day, to one kind, or to a name or username typed.
+ */
+export async function schoolAccountList(
+  db: Db,
+  dfeNumber: string,
+  options: { since?: IsoDate; kind?: PersonKind; query?: string } = {},
+): Promise<SchoolAccountRow[]> {
+  const rows: SchoolAccountRow[] = [];
+  for (const a of await accountsForSchool(db, dfeNumber)) {
+    const here = a.associations.find((x) => x.dfeNumber === dfeNumber && x.status === 'active');
+    if (!here || (options.kind && here.role !== options.kind)) continue;
+    const stamp = movedInAt(a, dfeNumber);
+    if (options.since && stamp.slice(0, 10) < options.since) continue;
+    const names = [a.legalForename, a.legalSurname, a.preferredForename, a.preferredSurname, a.middleNames];
+    if (
+      options.query &&
+      !a.username.includes(options.query.toLowerCase()) &&
+      nameQueryScore(options.query, names) === 0
+    )
+      continue;
+    const group =
+      here.role === 'pupil'
+        ? [here.yearGroup && `Year ${here.yearGroup}`, here.registrationGroup].filter(Boolean).join(', ')
+        : (here.roles ?? []).join(', ');
+    rows.push({
+      username: a.username,
+      name: `${a.preferredForename ?? a.legalForename} ${a.preferredSurname ?? a.legalSurname}`,
+      role: here.role,
+      ...(group ? { group } : {}),
+      source: here.source,
+      latestMoveOrCreate: stamp,
+    });
+  }
+  return rows.sort(
+    (x, y) => y.latestMoveOrCreate.localeCompare(x.latestMoveOrCreate) || x.username.localeCompare(y.username),
+  );
+}

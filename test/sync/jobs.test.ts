@@ -59,6 +59,8 @@ afterEach(async () => {
   for (const s of schedulers.splice(0)) await s.stop().catch(() => {});
 });
 
+let nightlyCase = 0;
+
 describe('Scheduler', () => {
   it.each([
     ['before the spring change, Friday', '2027-03-26T12:00:00Z', '2027-03-26T18:00:00.000Z'],
@@ -67,7 +69,7 @@ describe('Scheduler', () => {
     ['after it, the Monday in winter time', '2027-10-29T19:00:00Z', '2027-11-01T18:00:00.000Z'],
   ])('schedules 18:00 London on weekdays: %s', async (_name, now, expected) => {
     vi.useFakeTimers({ toFake: ['Date'], now: new Date(now) });
-    const dfe = `209${String(9000 + Math.floor(Math.random() * 999))}`;
+    const dfe = `2099${String(100 + nightlyCase++)}`; // a school of its own per case
     await scheduler().scheduleNightly(dfe, '18:00');
     const job = await ctx.store.db
       .collection(JOB_COLLECTION)

@@ -13,6 +13,7 @@ import { dfeNumberSchema as dfe } from '../../domain/records.js';
 import { newAccount, type Account } from '../../domain/model.js';
 import { unmatchPerson, unrestoreAccount } from '../../sync/corrections.js';
 import { requestAccount } from '../../sync/school-admin.js';
+import { schoolAccountList } from '../../sync/people.js';
 import { todayIn } from '../../domain/dates.js';
 import { accountLineSchema, readInput } from '../inputs.js';
 import { progressBar } from '../progress.js';
@@ -20,6 +21,43 @@ import { table } from '../table.js';
 import { isoDay, accountList, cliActor, kindFilter, MAX_LISTED } from './shared.js';
 
 export const peopleCommands: Record<string, Command> = {
+  'accounts list': {
+    usage: 'accounts list DFE [--since YYYY-MM-DD] [--pupils|--staff] [--name TEXT]',
+    summary:
+      "The school's accounts, newest 'latest move or create' first: made here, moved in, linked, back or restored since a day",
+    options: {
+      since: { type: 'string' },
+      pupils: { type: 'boolean' },
+      staff: { type: 'boolean' },
+      name: { type: 'string' },
+    },
+    async run(ctx, { positionals, values }) {
+      const dfeNumber = dfe.parse(positionals[0]);
+      const since = values.since === undefined ? undefined : isoDay.parse(values.since);
+      const query = typeof values.name === 'string' && values.name.trim() ? values.name.trim() : undefined;
+      const kind = kindFilter(values);
+      const rows = await schoolAccountList((await ctx.store()).db, dfeNumber, {
+        ...(since ? { since } : {}),
+        ...(kind ? { kind } : {}),
+        ...(query ? { query } : {}),
+      });
+      return {
+        human:
+          table([
+            ['USERNAME', 'NAME', 'KIND', 'YEAR/ROLE', 'SOURCE', 'LATEST MOVE OR CREATE'],
+            ...rows.map((r) => [
+              r.username,
+              r.name,
+              r.role,
+              r.group ?? '',
+              r.source,
+              r.latestMoveOrCreate.slice(0, 16).replace('T', ' '),
+            ]),
+          ]) || `No accounts at ${dfeNumber}${since ? ` moved in or made since ${since}` : ''}.`,
+        json: { dfeNumber, ...(since ? { since } : {}), accounts: rows },
+      };
+    },
+  },
   'accounts import': {
     usage:
       'accounts import FILE   (JSON Lines of {username, kind, legalForename, legalSurname, ..., associations: [{dfeNumber, role?, source, misPersonId?}]})',
