@@ -6,7 +6,17 @@ import tseslint from 'typescript-eslint';
 import importX from 'eslint-plugin-import-x';
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 
-const entry = ['src/app.ts', 'src/service.ts', 'src/cli.ts', 'src/cli', 'src/main.ts', 'src/demo.ts', 'src/entry.ts'];
+const entry = [
+  'src/app.ts',
+  'src/home.ts',
+  'src/grant-alerts.ts',
+  'src/service.ts',
+  'src/cli.ts',
+  'src/cli',
+  'src/main.ts',
+  'src/demo.ts',
+  'src/entry.ts',
+];
 const base = ['src/errors.ts', 'src/log.ts', 'src/metrics.ts', 'src/config.ts'];
 const layer = (target, from, message) => ({ target, from, message });
 
@@ -40,22 +50,22 @@ export default tseslint.config(
           zones: [
             layer(
               'src/domain',
-              ['src/store', 'src/sync', 'src/bot', 'src/webhooks', 'src/api', ...entry, ...base],
+              ['src/store', 'src/sync', 'src/bot', 'src/webhooks', 'src/api', 'src/web', ...entry, ...base],
               'domain is the bottom layer: pure rules and types, importing nothing else of ours',
             ),
             layer(
               'src/store',
-              ['src/sync', 'src/bot', 'src/webhooks', 'src/api', ...entry],
+              ['src/sync', 'src/bot', 'src/webhooks', 'src/api', 'src/web', ...entry],
               'store imports only domain (and the base modules): stored documents must not depend on the sync or chat',
             ),
             layer(
               'src/sync',
-              ['src/bot', 'src/webhooks', 'src/api', ...entry],
+              ['src/bot', 'src/webhooks', 'src/api', 'src/web', ...entry],
               'sync imports domain and store, never chat, webhooks, the API or the entry points',
             ),
             layer(
               'src/bot',
-              ['src/webhooks', 'src/api', ...entry],
+              ['src/webhooks', 'src/api', 'src/web', ...entry],
               'chat imports domain, store and sync, never webhooks, the API or the entry points',
             ),
             layer(
@@ -69,8 +79,13 @@ export default tseslint.config(
               'the read API imports domain, store and sync, never chat, webhooks or the entry points',
             ),
             layer(
+              'src/web',
+              ['src/webhooks', 'src/api', 'src/bot/slack', 'src/bot/teams', ...entry],
+              'the console imports domain, store, sync and platform-neutral chat (the same actions), never an adapter, webhooks, the API or the entry points',
+            ),
+            layer(
               base,
-              ['src/domain', 'src/store', 'src/sync', 'src/bot', 'src/webhooks', 'src/api', ...entry],
+              ['src/domain', 'src/store', 'src/sync', 'src/bot', 'src/webhooks', 'src/api', 'src/web', ...entry],
               'errors, log, metrics and config sit under every layer',
             ),
             layer(
@@ -87,6 +102,7 @@ export default tseslint.config(
                 'src/sync/plan-types.ts',
                 'src/sync/match.ts',
                 'src/bot/views',
+                'src/web/pages.tsx',
               ],
               ['src/store', 'src/sync/process.ts', 'src/sync/jobs.ts'],
               'the pure core does no I/O',
@@ -98,12 +114,12 @@ export default tseslint.config(
   },
   {
     // small rooms: a module that grows past this is split by what it does
-    files: ['src/**/*.ts'],
+    files: ['src/**/*.ts', 'src/**/*.tsx'],
     rules: { 'max-lines': ['error', { max: 500 }] },
   },
   {
     // nothing outside the store builds a query or names a collection
-    files: ['src/**/*.ts'],
+    files: ['src/**/*.ts', 'src/**/*.tsx'],
     ignores: ['src/store/**'],
     rules: {
       'no-restricted-properties': [

@@ -82,8 +82,9 @@ export function createApp({ store, logger, routes = [] }: AppDeps): Hono {
   });
   app.get('/metrics', async (c) => c.body(await metrics.metrics(), 200, { 'content-type': metrics.contentType }));
 
-  homeRoute(app, store);
   for (const mount of routes) mount(app);
+  // after the route groups: the console, when there is one, answers / itself
+  homeRoute(app, store);
 
   app.notFound((c) => c.json({ error: 'not_found' }, 404));
   app.onError((err, c) => {

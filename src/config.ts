@@ -148,6 +148,31 @@ export const configSchema = z
       .default('MultiTenant')
       .describe('Bot app registration type. A SingleTenant bot answers only TEAMS_TENANT_ID.'),
     TEAMS_TENANT_ID: z.uuid('expected a tenant id (a GUID)').optional().describe('Tenant id for a SingleTenant bot.'),
+    WEB_PUBLIC_URL: z
+      .url('expected the https:// address people open the console at')
+      .optional()
+      .describe(
+        'Public address of the web console (https://uso.example.org), for sign-in redirects. Set with WEB_SESSION_SECRET and a sign-in provider to serve the console.',
+      ),
+    WEB_SESSION_SECRET: z
+      .string()
+      .min(32, 'expected at least 32 characters')
+      .optional()
+      .describe('Secret that signs the console session cookie (32 characters or more).'),
+    WEB_SLACK_CLIENT_ID: optionalText.describe('"Sign in with Slack" (OpenID Connect) client id, for the console.'),
+    WEB_SLACK_CLIENT_SECRET: optionalText.describe('"Sign in with Slack" client secret.'),
+    WEB_SLACK_ISSUER: z
+      .url()
+      .default('https://slack.com')
+      .describe('OpenID issuer of "Sign in with Slack" (change only to test against another provider).'),
+    WEB_ENTRA_CLIENT_ID: optionalText.describe('Microsoft Entra ID app (multi-tenant) client id, for the console.'),
+    WEB_ENTRA_CLIENT_SECRET: optionalText.describe('Microsoft Entra ID app client secret.'),
+    WEB_ENTRA_AUTHORITY: z
+      .string()
+      .default('https://login.microsoftonline.com/{tenant}/v2.0')
+      .describe(
+        "OpenID issuer of Microsoft sign-in, {tenant} standing for the organisation's tenant id or domain (asked on the sign-in page).",
+      ),
   })
   .superRefine((c, ctx) => {
     const requireAll = (group: string, keys: (keyof typeof c)[]) => {
@@ -160,6 +185,11 @@ export const configSchema = z
     requireAll('Integris', ['INTEGRIS_BASE_URL', 'INTEGRIS_CLIENT_ID', 'INTEGRIS_CLIENT_SECRET']);
     requireAll('Slack OAuth', ['SLACK_CLIENT_ID', 'SLACK_CLIENT_SECRET', 'SLACK_STATE_SECRET']);
     requireAll('Teams', ['TEAMS_APP_ID', 'TEAMS_APP_PASSWORD']);
+    requireAll('Slack sign-in', ['WEB_SLACK_CLIENT_ID', 'WEB_SLACK_CLIENT_SECRET']);
+    requireAll('Microsoft sign-in', ['WEB_ENTRA_CLIENT_ID', 'WEB_ENTRA_CLIENT_SECRET']);
+    if (c.WEB_SLACK_CLIENT_ID || c.WEB_ENTRA_CLIENT_ID)
+      for (const k of ['WEB_PUBLIC_URL', 'WEB_SESSION_SECRET'] as const)
+        if (!c[k]) ctx.addIssue({ code: 'custom', path: [k], message: 'required when a console sign-in is set' });
     if ((c.SLACK_BOT_TOKEN || c.SLACK_CLIENT_ID) && !c.SLACK_SIGNING_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['SLACK_SIGNING_SECRET'], message: 'required when Slack is configured' });
     }

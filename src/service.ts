@@ -22,6 +22,8 @@ import { checkStore, identityProblemsByLa } from './sync/doctor.js';
 import { deliverEvents, fanOut } from './sync/outbound.js';
 import { exclusively } from './sync/exclusive.js';
 import { apiRoutes } from './api/index.js';
+import { consoleRoutes } from './web/console.js';
+import type { OidcSettings } from './web/oidc.js';
 
 export interface Service {
   store: Store;
@@ -104,6 +106,17 @@ export async function startService(
     senders.teams = teams.sender;
   }
   routes.push(apiRoutes({ db: store.db, perMinute: config.API_RATE_PER_MINUTE }));
+  const oidc = consoleSettings(config);
+  if (oidc && config.WEB_SESSION_SECRET)
+    routes.push(
+      consoleRoutes({
+        db: store.db,
+        logger,
+        oidc,
+        sessionSecret: config.WEB_SESSION_SECRET,
+        ctx: { db: store.db, scheduler, revokeGraceDays: config.REVOKE_GRACE_DAYS },
+      }),
+    );
   const app = createApp({ store, logger, routes });
   // subscribers' events: new audit entries fanned out and delivered every minute, and at once after a run
   // (each holds a lease in the store while it runs: one delivery loop across every worker, however long a pass takes)
@@ -208,4 +221,30 @@ async function listen(fetch: Parameters<typeof serve>[0]['fetch'], hostname: str
       fail(new UsoError('port_unavailable', why, { cause: err }));
     });
   });
+}
+
+/** The console's sign-in settings, when a public address and at least one provider are configured. */
+function consoleSettings(config: Config): OidcSettings | undefined {
+  if (!config.WEB_PUBLIC_URL || !(config.WEB_SLACK_CLIENT_ID || config.WEB_ENTRA_CLIENT_ID)) return undefined;
+  return {
+    publicUrl: config.WEB_PUBLIC_URL,
+    ...(config.WEB_SLACK_CLIENT_ID && config.WEB_SLACK_CLIENT_SECRET
+      ? {
+          slack: {
+            issuer: config.WEB_SLACK_ISSUER,
+            clientId: config.WEB_SLACK_CLIENT_ID,
+            clientSecret: config.WEB_SLACK_CLIENT_SECRET,
+          },
+        }
+      : {}),
+    ...(config.WEB_ENTRA_CLIENT_ID && config.WEB_ENTRA_CLIENT_SECRET
+      ? {
+          entra: {
+            authority: config.WEB_ENTRA_AUTHORITY,
+            clientId: config.WEB_ENTRA_CLIENT_ID,
+            clientSecret: config.WEB_ENTRA_CLIENT_SECRET,
+          },
+        }
+      : {}),
+  };
 }

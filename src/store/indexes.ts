@@ -30,10 +30,16 @@ export const collectionNames = [
   'identities',
   'deliveries',
   'sharing',
+  'webSessions',
+  'webLogins',
+  'teamsUsers',
 ] as const;
 export type CollectionName = (typeof collectionNames)[number];
 
 export const indexSpecs: Record<CollectionName, IndexDescription[]> = {
+  webSessions: [],
+  webLogins: [],
+  teamsUsers: [],
   schools: [{ key: { laCode: 1 }, name: 'laCode' }],
   accounts: [
     { key: { schools: 1 }, name: 'schools' },

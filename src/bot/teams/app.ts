@@ -9,6 +9,9 @@ import type { ChatSender, ChatSenders } from '../outbox.js';
 import { processActivity, teamsAdapter, TokenGate, type TeamsAuth } from './adapter.js';
 import { register } from './register.js';
 import { teamsSender } from './sender.js';
+import { tenantOf } from './conversations.js';
+import { recordTeamsUser } from '../../store/web-sessions.js';
+import type { Activity } from 'botbuilder';
 
 export interface TeamsOptions extends TeamsAuth {
   db: Db;
@@ -48,11 +51,25 @@ export function createTeams(options: TeamsOptions) {
         processActivity(
           c,
           adapter,
-          (context) => app.run(context).then(() => undefined),
+          async (context) => {
+            await knowTeamsUser(db, context.activity);
+            await app.run(context);
+          },
           (reason) => logger.warn({ reason }, 'teams request refused: token not valid'),
           gate,
         ),
       );
     },
   };
+}
+
+const known = new Set<string>();
+/** Keeps the Teams id of each user beside their directory id, once per process, for the console's Microsoft sign-in. */
+async function knowTeamsUser(db: Db, activity: Partial<Activity>): Promise<void> {
+  const tenant = tenantOf(activity);
+  const aad = activity.from?.aadObjectId;
+  const userId = activity.from?.id;
+  if (!tenant || !aad || !userId || known.has(`${tenant}:${aad}`)) return;
+  await recordTeamsUser(db, tenant, aad, userId);
+  known.add(`${tenant}:${aad}`);
 }

@@ -1,0 +1,302 @@
+// The web console: the LA's schools at a glance and each school's decisions, for the people who act for them in chat,
+// signed in with the same Slack or Microsoft account. Every view reads through the same role checks as chat, and
+// every form runs the same action definition a chat button does (bot/action-defs.ts), so what may be done, what it
+// does and how it is audited cannot differ between chat and the console.
+import { timingSafeEqual } from 'node:crypto';
+import type { Context, Hono } from 'hono';
+import { deleteCookie, getSignedCookie, setSignedCookie } from 'hono/cookie';
+import { secureHeaders } from 'hono/secure-headers';
+import type { Db } from 'mongodb';
+import { isUsoError, UsoError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { actionDefs } from '../bot/action-defs.js';
+import type { ActionContext } from '../bot/action-base.js';
+import { authorise, schoolsOf, type Actor } from '../bot/access.js';
+import { buttonData, type ChatAction } from '../bot/chat-actions.js';
+import * as actions from '../bot/actions.js';
+import { newAccountsCsv } from '../bot/index.js';
+import type { View } from '../bot/view-model.js';
+import { dfeNumberSchema } from '../domain/records.js';
+import { schoolStatus } from '../sync/status.js';
+import { schoolAccountList } from '../sync/people.js';
+import {
+  createWebSession,
+  endWebSession,
+  saveWebLogin,
+  takeWebLogin,
+  teamsUserId,
+  webSession,
+  type WebSession,
+} from '../store/web-sessions.js';
+import { finishSignIn, identityOf, issuerOf, startSignIn, type OidcSettings, type Provider } from './oidc.js';
+import { BoardPage, MessagePage, SchoolPage, SignInPage, type BoardSort, type Who } from './pages.js';
+
+export interface ConsoleOptions {
+  db: Db;
+  logger: Logger;
+  oidc: OidcSettings;
+  sessionSecret: string;
+  ctx: ActionContext;
+  /** How long a sign-in lasts (default 8 hours). */
+  sessionTtlMs?: number;
+}
+
+const COOKIE = 'uso_session';
+/** What a console form may do: the decisions of chat, nothing else. */
+const FORM_ACTIONS = new Set<ChatAction>([
+  'match',
+  'create',
+  'exclude',
+  'restore',
+  'approve',
+  'reject',
+  'approveOne',
+  'rejectOne',
+  'undo',
+]);
+
+const actorOf = (s: WebSession): Actor => ({ ...s.identity });
+const whoOf = (s: WebSession): Who => ({ name: s.identity.displayName, csrf: s.csrf });
+const sameText = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+
+export function consoleRoutes(options: ConsoleOptions): (app: Hono) => void {
+  const { db, logger, oidc } = options;
+  const ttlMs = options.sessionTtlMs ?? 8 * 3_600_000;
+  const secure = oidc.publicUrl.startsWith('https:');
+
+  const sessionOf = async (c: Context): Promise<WebSession | undefined> => {
+    const id = await getSignedCookie(c, options.sessionSecret, COOKIE);
+    return id ? webSession(db, id) : undefined;
+  };
+  /** The session of a POST whose form carries its CSRF token; refused otherwise. */
+  const postedSession = async (c: Context): Promise<{ session: WebSession; form: Record<string, string> }> => {
+    const session = await sessionOf(c);
+    const body = await c.req.parseBody();
+    const form = Object.fromEntries(
+      Object.entries(body).filter((e): e is [string, string] => typeof e[1] === 'string'),
+    );
+    if (!session || !form.csrf || !sameText(form.csrf, session.csrf))
+      throw new UsoError('forbidden', 'this form has expired or did not come from this console: open the page again');
+    return { session, form };
+  };
+
+  const signInPage = (c: Context, error?: string, status: 200 | 400 | 403 = 200) =>
+    c.html(<SignInPage slack={!!oidc.slack} entra={!!oidc.entra} error={error} />, status);
+
+  return (app) => {
+    app.use('/signin', secureHeaders());
+    app.use('/auth/*', secureHeaders());
+    app.use('/signout', secureHeaders());
+    app.use('/schools/*', secureHeaders());
+
+    app.get('/signin', (c) => signInPage(c));
+
+    app.post('/auth/:provider', async (c) => {
+      const provider = c.req.param('provider');
+      if (provider !== 'slack' && provider !== 'entra') return c.notFound();
+      const body = await c.req.parseBody();
+      try {
+        const issuer = issuerOf(oidc, provider, typeof body.tenant === 'string' ? body.tenant : undefined);
+        const started = await startSignIn(oidc, provider, issuer);
+        const state = await saveWebLogin(db, {
+          provider,
+          issuer,
+          codeVerifier: started.codeVerifier,
+          nonce: started.nonce,
+        });
+        return c.redirect(started.redirect(state), 303);
+      } catch (err) {
+        if (!isUsoError(err)) throw err;
+        return signInPage(c, err.message, 400);
+      }
+    });
+
+    app.get('/auth/callback', async (c) => {
+      const state = c.req.query('state') ?? '';
+      const login = state ? await takeWebLogin(db, state) : undefined;
+      if (!login) return signInPage(c, 'That sign-in has expired or was already used: sign in again.', 400);
+      if (c.req.query('error')) return signInPage(c, 'The sign-in was cancelled or refused.', 400);
+      try {
+        const signedIn = await finishSignIn(
+          oidc,
+          { ...login, provider: login.provider as Provider, state },
+          new URL(c.req.url),
+        );
+        const teamsId =
+          signedIn.provider === 'entra' ? await teamsUserId(db, signedIn.workspace, signedIn.subject) : undefined;
+        const session = await createWebSession(db, identityOf(signedIn, teamsId), ttlMs);
+        await setSignedCookie(c, COOKIE, session._id, options.sessionSecret, {
+          httpOnly: true,
+          secure,
+          sameSite: 'Lax',
+          path: '/',
+          maxAge: Math.floor(ttlMs / 1000),
+        });
+        logger.info({ platform: session.identity.platform }, 'console sign-in');
+        return c.redirect('/', 303);
+      } catch (err) {
+        logger.warn({ err: { message: (err as Error).message } }, 'console sign-in refused');
+        return signInPage(c, 'The sign-in could not be checked: sign in again.', 400);
+      }
+    });
+
+    app.post('/signout', async (c) => {
+      try {
+        const { session } = await postedSession(c);
+        await endWebSession(db, session._id);
+      } catch (err) {
+        if (!isUsoError(err)) throw err;
+      }
+      deleteCookie(c, COOKIE, { path: '/', secure });
+      return c.redirect('/signin', 303);
+    });
+
+    app.get('/', secureHeaders(), async (c) => {
+      const session = await sessionOf(c);
+      if (!session) return c.redirect('/signin', 303);
+      const actor = actorOf(session);
+      const mine = new Map((await schoolsOf(db, actor)).map((s) => [s.dfeNumber, s.role]));
+      const status = await schoolStatus(db);
+      const filter = (c.req.query('q') ?? '').trim().toLowerCase();
+      const sortBy =
+        (['school', 'status', 'held', 'matches', 'export'] as const).find((k) => k === c.req.query('sort')) ?? 'school';
+      const rows = status.schools
+        .filter((s) => mine.has(s.dfeNumber))
+        .filter((s) => !filter || s.name.toLowerCase().includes(filter) || s.dfeNumber.includes(filter))
+        .map((s) => ({ ...s, role: mine.get(s.dfeNumber)! }));
+      rows.sort(boardOrder(sortBy));
+      return c.html(
+        <BoardPage
+          who={whoOf(session)}
+          schools={rows}
+          sort={sortBy}
+          filter={filter}
+          now={new Date()}
+          paused={status.paused}
+        />,
+      );
+    });
+
+    const schoolPage = async (c: Context, session: WebSession, dfeNumber: string, done?: View, error?: string) => {
+      const actor = actorOf(session);
+      await authorise(db, actor, dfeNumber, 'read');
+      const role = (await schoolsOf(db, actor)).find((s) => s.dfeNumber === dfeNumber)?.role ?? 'reader';
+      const [status] = (await schoolStatus(db, dfeNumber)).schools;
+      if (!status) throw new UsoError('not_found', `school ${dfeNumber} is not known`);
+      const held = await Promise.all(
+        status.heldChanges.map(
+          (h) =>
+            actions.listHeld(options.ctx, actor, { dfeNumber, runId: h.runId }) as Promise<
+              Extract<View, { kind: 'held' }>
+            >,
+        ),
+      );
+      const matches = (await actions.listMatches(options.ctx, actor, dfeNumber)) as Extract<View, { kind: 'matches' }>;
+      const since = /^\d{4}-\d{2}-\d{2}$/.test(c.req.query('since') ?? '') ? c.req.query('since') : undefined;
+      const accounts = await schoolAccountList(db, dfeNumber, since ? { since } : {});
+      return c.html(
+        <SchoolPage
+          who={whoOf(session)}
+          status={status}
+          role={role}
+          held={held}
+          matches={matches}
+          accounts={accounts}
+          since={since}
+          done={done}
+          error={error}
+        />,
+        error ? 409 : 200,
+      );
+    };
+
+    /** A refusal as a page: 403 for what the signed-in person may not see or do, 404 for what is not there. */
+    const refused = (c: Context, session: WebSession | undefined, err: UsoError) =>
+      c.html(
+        <MessagePage
+          title={err.code === 'not_found' ? 'Not found' : 'Not allowed'}
+          text={err.message}
+          who={session ? whoOf(session) : undefined}
+        />,
+        err.code === 'not_found' ? 404 : 403,
+      );
+
+    app.get('/schools/:dfe', async (c) => {
+      const session = await sessionOf(c);
+      if (!session) return c.redirect('/signin', 303);
+      const dfe = dfeNumberSchema.safeParse(c.req.param('dfe'));
+      if (!dfe.success) return refused(c, session, new UsoError('not_found', 'there is no such school'));
+      try {
+        return await schoolPage(c, session, dfe.data);
+      } catch (err) {
+        if (isUsoError(err, 'forbidden') || isUsoError(err, 'not_found')) return refused(c, session, err);
+        throw err;
+      }
+    });
+
+    app.get('/schools/:dfe/new-accounts.csv', async (c) => {
+      const session = await sessionOf(c);
+      if (!session) return c.redirect('/signin', 303);
+      const dfe = dfeNumberSchema.safeParse(c.req.param('dfe'));
+      if (!dfe.success) return refused(c, session, new UsoError('not_found', 'there is no such school'));
+      try {
+        const view = await actions.listNewAccounts(options.ctx, actorOf(session), { dfeNumber: dfe.data });
+        return c.body(newAccountsCsv(view), 200, {
+          'content-type': 'text/csv; charset=utf-8',
+          'content-disposition': `attachment; filename="new-accounts-${dfe.data}.csv"`,
+          'cache-control': 'no-store',
+        });
+      } catch (err) {
+        if (isUsoError(err, 'forbidden') || isUsoError(err, 'not_found')) return refused(c, session, err);
+        throw err;
+      }
+    });
+
+    app.post('/schools/:dfe/actions/:action', async (c) => {
+      let posted: Awaited<ReturnType<typeof postedSession>>;
+      try {
+        posted = await postedSession(c);
+      } catch (err) {
+        if (isUsoError(err, 'forbidden')) return refused(c, await sessionOf(c), err);
+        throw err;
+      }
+      const { session, form } = posted;
+      const action = c.req.param('action') as ChatAction;
+      if (!FORM_ACTIONS.has(action)) return refused(c, session, new UsoError('not_found', 'there is no such action'));
+      const { csrf: _csrf, ...fields } = form;
+      const data = buttonData.safeParse({ ...fields, d: c.req.param('dfe') });
+      if (!data.success)
+        return refused(c, session, new UsoError('not_found', 'that form is not one this console made'));
+      const actor = actorOf(session);
+      try {
+        await authorise(db, actor, data.data.d, actionDefs[action].need);
+        const effect = await actionDefs[action].run(options.ctx, actor, data.data);
+        const done = effect.kind === 'views' ? effect.views[0] : undefined;
+        return await schoolPage(c, session, data.data.d, done);
+      } catch (err) {
+        if (!isUsoError(err)) throw err;
+        if (err.code === 'forbidden' || err.code === 'not_found') return refused(c, session, err);
+        return schoolPage(c, session, data.data.d, undefined, err.message);
+      }
+    });
+  };
+}
+
+type BoardRow = Awaited<ReturnType<typeof schoolStatus>>['schools'][number];
+const held = (s: BoardRow) => s.heldChanges.reduce((n, h) => n + h.count, 0);
+
+function boardOrder(sort: BoardSort): (a: BoardRow, b: BoardRow) => number {
+  const byName = (a: BoardRow, b: BoardRow) => a.name.localeCompare(b.name);
+  switch (sort) {
+    case 'status':
+      return (a, b) => Number(b.lastRun?.status === 'failed') - Number(a.lastRun?.status === 'failed') || byName(a, b);
+    case 'held':
+      return (a, b) => held(b) - held(a) || byName(a, b);
+    case 'matches':
+      return (a, b) => b.openMatches - a.openMatches || byName(a, b);
+    case 'export':
+      return (a, b) => (a.lastExport?.exportedAt ?? '').localeCompare(b.lastExport?.exportedAt ?? '') || byName(a, b);
+    default:
+      return byName;
+  }
+}

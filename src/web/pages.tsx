@@ -1,0 +1,431 @@
+// The console's pages, server-rendered with Hono's JSX: readable without JavaScript, one h1 a page, tables with
+// captions and header cells, every form with its CSRF token. Pure: each page is a function of what it shows.
+import type { Child, FC } from 'hono/jsx';
+import type { SchoolStatus } from '../sync/status.js';
+import type { SchoolAccountRow } from '../sync/people.js';
+import type { View } from '../bot/view-model.js';
+import { heldDecidedText } from '../bot/view-model.js';
+import type { ChatAction } from '../bot/chat-actions.js';
+
+const STYLE = `
+body{font:16px/1.5 system-ui,sans-serif;margin:0;color:#1b1b1b;background:#fff}
+header,main,footer{max-width:72rem;margin:0 auto;padding:0 1rem}
+header{display:flex;justify-content:space-between;align-items:center;border-bottom:1px solid #ccc}
+a{color:#0b5394}a:focus,button:focus,input:focus,select:focus{outline:3px solid #ffbf47;outline-offset:1px}
+table{border-collapse:collapse;width:100%;margin:1rem 0}caption{text-align:left;font-weight:600;padding:.25rem 0}
+th,td{border-bottom:1px solid #ddd;padding:.35rem .5rem;text-align:left;vertical-align:top}
+th{background:#f3f3f3}.num{text-align:right}.bad{color:#a4001d;font-weight:600}.ok{color:#0a6b2d}
+button{font:inherit;padding:.25rem .75rem;border:1px solid #555;border-radius:3px;background:#f7f7f7;cursor:pointer}
+button.primary{background:#0b5394;color:#fff;border-color:#0b5394}.notice{background:#eef6ff;border-left:4px solid #0b5394;padding:.5rem 1rem}
+.error{background:#fdecee;border-left:4px solid #a4001d;padding:.5rem 1rem}form.inline{display:inline}
+.skip{position:absolute;left:-10000px}.skip:focus{left:1rem;top:1rem;background:#fff;padding:.5rem}
+label{display:inline-block;margin-right:.5rem}
+`;
+
+export interface Who {
+  name: string;
+  csrf: string;
+}
+
+export const Layout: FC<{ title: string; who?: Who; children?: Child }> = ({ title, who, children }) => (
+  <html lang="en">
+    <head>
+      <meta charset="utf-8" />
+      <meta name="viewport" content="width=device-width, initial-scale=1" />
+      <title>{`${title} · uso-autoupdate`}</title>
+      <style>{STYLE}</style>
+    </head>
+    <body>
+      <a class="skip" href="#main">
+        Skip to the content
+      </a>
+      <header>
+        <p>
+          <a href="/">uso-autoupdate</a>
+        </p>
+        {who ? (
+          <form method="post" action="/signout" class="inline">
+            <input type="hidden" name="csrf" value={who.csrf} />
+            <span>Signed in as {who.name} </span>
+            <button type="submit">Sign out</button>
+          </form>
+        ) : null}
+      </header>
+      <main id="main">
+        <h1>{title}</h1>
+        {children}
+      </main>
+    </body>
+  </html>
+);
+
+export const SignInPage: FC<{ slack: boolean; entra: boolean; error?: string }> = ({ slack, entra, error }) => (
+  <Layout title="Sign in">
+    <p>
+      Sign in with the account you use for your school's Slack or Microsoft Teams: you see the schools you act for
+      there.
+    </p>
+    {error ? (
+      <p class="error" role="alert">
+        {error}
+      </p>
+    ) : null}
+    {slack ? (
+      <form method="post" action="/auth/slack">
+        <button type="submit" class="primary">
+          Sign in with Slack
+        </button>
+      </form>
+    ) : null}
+    {entra ? (
+      <form method="post" action="/auth/entra">
+        <p>
+          <label for="tenant">Your organisation's domain or tenant id</label>
+          <input id="tenant" name="tenant" type="text" autocomplete="organization" required />
+        </p>
+        <button type="submit" class="primary">
+          Sign in with Microsoft
+        </button>
+      </form>
+    ) : null}
+  </Layout>
+);
+
+export const MessagePage: FC<{ title: string; text: string; who?: Who }> = ({ title, text, who }) => (
+  <Layout title={title} who={who}>
+    <p>{text}</p>
+    <p>
+      <a href="/">Back to your schools</a>
+    </p>
+  </Layout>
+);
+
+const age = (iso: string | undefined, now: Date) =>
+  iso ? `${Math.max(0, Math.floor((now.getTime() - Date.parse(iso)) / 86_400_000))} d` : 'never';
+
+export type BoardSort = 'school' | 'status' | 'held' | 'matches' | 'export';
+
+export const BoardPage: FC<{
+  who: Who;
+  schools: (SchoolStatus & { role: string })[];
+  sort: BoardSort;
+  filter: string;
+  now: Date;
+  paused: boolean;
+}> = ({ who, schools, sort, filter, now, paused }) => {
+  const failed = schools.filter((s) => s.lastRun?.status === 'failed').length;
+  const held = schools.reduce((n, s) => n + s.heldChanges.reduce((m, h) => m + h.count, 0), 0);
+  const matches = schools.reduce((n, s) => n + s.openMatches, 0);
+  return (
+    <Layout title="Your schools" who={who}>
+      {paused ? <p class="error">Every school's runs are paused.</p> : null}
+      <p>
+        {schools.length} school(s); {failed} whose last run failed; {held} change(s) held for a head; {matches}{' '}
+        person(s) to match.
+      </p>
+      <form method="get" action="/">
+        <label for="q">School name or DfE number</label>
+        <input id="q" name="q" type="search" value={filter} />
+        <label for="sort">Sort by</label>
+        <select id="sort" name="sort">
+          {(['school', 'status', 'held', 'matches', 'export'] as const).map((k) => (
+            <option value={k} selected={k === sort}>
+              {k}
+            </option>
+          ))}
+        </select>
+        <button type="submit">Show</button>
+      </form>
+      <table>
+        <caption>Each school's last night</caption>
+        <thead>
+          <tr>
+            <th scope="col">School</th>
+            <th scope="col">Your role</th>
+            <th scope="col">Last run</th>
+            <th scope="col" class="num">
+              Created
+            </th>
+            <th scope="col" class="num">
+              Unallocated
+            </th>
+            <th scope="col" class="num">
+              Held changes
+            </th>
+            <th scope="col" class="num">
+              To match
+            </th>
+            <th scope="col">Export age</th>
+          </tr>
+        </thead>
+        <tbody>
+          {schools.map((s) => (
+            <tr>
+              <th scope="row">
+                <a href={`/schools/${s.dfeNumber}`}>{s.name}</a> ({s.dfeNumber})
+              </th>
+              <td>{s.role}</td>
+              <td class={s.lastRun?.status === 'failed' ? 'bad' : ''}>
+                {s.lastRun ? `${s.lastRun.status}, ${s.lastRun.startedAt.slice(0, 10)}` : 'no run yet'}
+                {s.paused ? ' (paused)' : ''}
+              </td>
+              <td class="num">{String(s.lastRun?.counts?.created ?? 0)}</td>
+              <td class="num">{String(s.lastRun?.counts?.unallocated ?? 0)}</td>
+              <td class="num">{String(s.heldChanges.reduce((n, h) => n + h.count, 0))}</td>
+              <td class="num">{String(s.openMatches)}</td>
+              <td>{age(s.lastExport?.exportedAt, now)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </Layout>
+  );
+};
+
+/** A form that runs one chat action on the school, with what it needs and its CSRF token. */
+export const ActionButton: FC<{
+  dfeNumber: string;
+  action: ChatAction;
+  csrf: string;
+  fields: Record<string, string | undefined>;
+  label: string;
+  primary?: boolean;
+}> = ({ dfeNumber, action, csrf, fields, label, primary }) => (
+  <form method="post" action={`/schools/${dfeNumber}/actions/${action}`} class="inline">
+    <input type="hidden" name="csrf" value={csrf} />
+    {Object.entries(fields)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => (
+        <input type="hidden" name={k} value={v} />
+      ))}
+    <button type="submit" class={primary ? 'primary' : ''}>
+      {label}
+    </button>
+  </form>
+);
+
+/** What an action did, in a sentence, with an Undo where there is one. */
+export const Done: FC<{ view: View; csrf: string }> = ({ view, csrf }) => {
+  if (view.kind === 'held_decided')
+    return (
+      <div class="notice" role="status">
+        <p>{heldDecidedText(view, (s) => s)}</p>
+        {view.decision === 'approved' && view.only && view.decided.length === 1 ? (
+          <ActionButton
+            dfeNumber={view.dfeNumber}
+            action="undo"
+            csrf={csrf}
+            fields={{ r: view.runId, u: view.decided[0], k: 'approve' }}
+            label="Undo"
+          />
+        ) : null}
+      </div>
+    );
+  if (view.kind === 'decided')
+    return (
+      <div class="notice" role="status">
+        <p>
+          MIS person {view.personId} {view.decision}
+          {view.username ? ` (${view.username})` : ''} by {view.by}.
+        </p>
+        <ActionButton
+          dfeNumber={view.dfeNumber}
+          action="undo"
+          csrf={csrf}
+          fields={{
+            p: view.personId,
+            k: view.decision === 'matched' ? 'match' : view.decision === 'created' ? 'create' : 'exclude',
+          }}
+          label="Undo"
+        />
+      </div>
+    );
+  if (view.kind === 'undone')
+    return (
+      <p class="notice" role="status">
+        {view.text}
+      </p>
+    );
+  if (view.kind === 'notice')
+    return (
+      <p class="notice" role="status">
+        {view.title}: {view.detail}
+      </p>
+    );
+  return null;
+};
+
+export const SchoolPage: FC<{
+  who: Who;
+  status: SchoolStatus;
+  role: string;
+  held: Extract<View, { kind: 'held' }>[];
+  matches: Extract<View, { kind: 'matches' }>;
+  accounts: SchoolAccountRow[];
+  since?: string;
+  done?: View;
+  error?: string;
+}> = ({ who, status, role, held, matches, accounts, since, done, error }) => (
+  <Layout title={`${status.name} (${status.dfeNumber})`} who={who}>
+    {error ? (
+      <p class="error" role="alert">
+        {error}
+      </p>
+    ) : null}
+    {done ? <Done view={done} csrf={who.csrf} /> : null}
+    <p>
+      You are this school's {role}. Last run:{' '}
+      {status.lastRun ? `${status.lastRun.status} on ${status.lastRun.startedAt.slice(0, 10)}` : 'none yet'}; last
+      processed export:{' '}
+      {status.lastExport ? `#${status.lastExport.seq} of ${status.lastExport.exportedAt.slice(0, 10)}` : 'none'}.
+    </p>
+    <h2>Held changes</h2>
+    {held.every((h) => h.changes.length === 0) ? <p>Nothing is held.</p> : null}
+    {held
+      .filter((h) => h.changes.length > 0)
+      .map((h) => (
+        <section>
+          <p>
+            Run {h.runId}: {h.guards.join(' ')} {h.open} still held.{' '}
+            <ActionButton
+              dfeNumber={status.dfeNumber}
+              action="approve"
+              csrf={who.csrf}
+              fields={{ r: h.runId }}
+              label="Approve all"
+            />{' '}
+            <ActionButton
+              dfeNumber={status.dfeNumber}
+              action="reject"
+              csrf={who.csrf}
+              fields={{ r: h.runId }}
+              label="Reject all"
+            />
+          </p>
+          <table>
+            <caption>Held by run {h.runId}</caption>
+            <thead>
+              <tr>
+                <th scope="col">Person</th>
+                <th scope="col">Change</th>
+                <th scope="col">State</th>
+                <th scope="col">Decide</th>
+              </tr>
+            </thead>
+            <tbody>
+              {h.changes.map((c) => (
+                <tr>
+                  <th scope="row">
+                    {c.name} ({c.username}){c.group ? `, ${c.group}` : ''}
+                  </th>
+                  <td>
+                    {c.change === 'unallocation'
+                      ? 'loses access'
+                      : c.fields.map((f) => `${f.field}: ${f.from} -> ${f.to}`).join('; ')}
+                  </td>
+                  <td>
+                    {c.state}
+                    {c.by ? ` by ${c.by}` : ''}
+                  </td>
+                  <td>
+                    {c.state === 'held' ? (
+                      <>
+                        <ActionButton
+                          dfeNumber={status.dfeNumber}
+                          action="approveOne"
+                          csrf={who.csrf}
+                          fields={{ r: h.runId, u: c.username }}
+                          label={`Approve ${c.username}`}
+                          primary
+                        />{' '}
+                        <ActionButton
+                          dfeNumber={status.dfeNumber}
+                          action="rejectOne"
+                          csrf={who.csrf}
+                          fields={{ r: h.runId, u: c.username }}
+                          label={`Reject ${c.username}`}
+                        />
+                      </>
+                    ) : null}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      ))}
+    <h2>People to match</h2>
+    {matches.matches.length === 0 ? <p>Nobody is waiting to be matched.</p> : null}
+    {matches.matches.map((m) => (
+      <section>
+        <h3>
+          {m.name} (MIS person {m.personId}, {m.role}
+          {m.maskedDob ? `, born ${m.maskedDob}` : ''})
+        </h3>
+        <ul>
+          {m.candidates.map((cand) => (
+            <li>
+              {cand.name} ({cand.username}), {cand.reasons.join('; ')}{' '}
+              <ActionButton
+                dfeNumber={status.dfeNumber}
+                action="match"
+                csrf={who.csrf}
+                fields={{ p: m.personId, u: cand.username }}
+                label={`Same person as ${cand.username}`}
+              />
+            </li>
+          ))}
+        </ul>
+        <ActionButton
+          dfeNumber={status.dfeNumber}
+          action="create"
+          csrf={who.csrf}
+          fields={{ p: m.personId }}
+          label="New account"
+        />{' '}
+        <ActionButton
+          dfeNumber={status.dfeNumber}
+          action="exclude"
+          csrf={who.csrf}
+          fields={{ p: m.personId }}
+          label="Never create"
+        />
+      </section>
+    ))}
+    <h2>Accounts</h2>
+    <form method="get" action={`/schools/${status.dfeNumber}`}>
+      <label for="since">Moved in or made since</label>
+      <input id="since" name="since" type="date" value={since ?? ''} />
+      <button type="submit">Show</button>
+    </form>
+    <p>
+      <a href={`/schools/${status.dfeNumber}/new-accounts.csv`}>New accounts of the last run, for login slips (CSV)</a>
+    </p>
+    <table>
+      <caption>
+        {accounts.length} account(s){since ? ` moved in or made since ${since}` : ''}, latest move or create first
+      </caption>
+      <thead>
+        <tr>
+          <th scope="col">Username</th>
+          <th scope="col">Name</th>
+          <th scope="col">Year or role</th>
+          <th scope="col">Source</th>
+          <th scope="col">Latest move or create</th>
+        </tr>
+      </thead>
+      <tbody>
+        {accounts.slice(0, 200).map((a) => (
+          <tr>
+            <th scope="row">{a.username}</th>
+            <td>{a.name}</td>
+            <td>{a.group ?? a.role}</td>
+            <td>{a.source === 'mis' ? 'MIS' : 'kept by hand'}</td>
+            <td>{a.latestMoveOrCreate.slice(0, 16).replace('T', ' ')}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+    {accounts.length > 200 ? <p>The first 200 are shown; narrow the list by date.</p> : null}
+  </Layout>
+);
