@@ -211,3 +211,10 @@ export async function outcomesAbout(
   }
   return out.sort((a, b) => b.startedAt.getTime() - a.startedAt.getTime());
 }
+
+/** Every run started since a time, with only what a chart of nights needs (one read for the whole LA). */
+export async function runsSince(db: Db, since: Date): Promise<Pick<RunDoc, 'dfeNumber' | 'status' | 'startedAt'>[]> {
+  return coll(db)
+    .find({ startedAt: { $gte: since } }, { projection: { _id: 0, dfeNumber: 1, status: 1, startedAt: 1 } })
+    .toArray();
+}

@@ -29,7 +29,8 @@ import {
   type WebSession,
 } from '../store/web-sessions.js';
 import { finishSignIn, identityOf, issuerOf, startSignIn, type OidcSettings, type Provider } from './oidc.js';
-import { BoardPage, MessagePage, SchoolPage, SignInPage, type BoardSort, type Who } from './pages.js';
+import { BoardPage, MessagePage, SchoolPage, SignInPage, type BoardSort, type NightState, type Who } from './pages.js';
+import { runsSince } from '../store/runs.js';
 
 export interface ConsoleOptions {
   db: Db;
@@ -165,6 +166,7 @@ export function consoleRoutes(options: ConsoleOptions): (app: Hono) => void {
         .filter((s) => !filter || s.name.toLowerCase().includes(filter) || s.dfeNumber.includes(filter))
         .map((s) => ({ ...s, role: mine.get(s.dfeNumber)! }));
       rows.sort(boardOrder(sortBy));
+      const chart = await nightsOf(db, new Set(rows.map((r) => r.dfeNumber)), new Date());
       return c.html(
         <BoardPage
           who={whoOf(session)}
@@ -173,6 +175,9 @@ export function consoleRoutes(options: ConsoleOptions): (app: Hono) => void {
           filter={filter}
           now={new Date()}
           paused={status.paused}
+          days={chart.days}
+          nights={chart.nights}
+          laNights={chart.laNights}
         />,
       );
     });
@@ -299,4 +304,27 @@ function boardOrder(sort: BoardSort): (a: BoardRow, b: BoardRow) => number {
     default:
       return byName;
   }
+}
+
+const WORST: NightState[] = ['failed', 'skipped', 'succeeded'];
+const worse = (a: NightState | undefined, b: NightState): NightState =>
+  a && WORST.indexOf(a) <= WORST.indexOf(b) ? a : b;
+
+/** The last 30 nights of the schools shown, per school and across them: one read of the runs since then. */
+async function nightsOf(db: Db, schools: Set<string>, now: Date) {
+  const days = Array.from({ length: 30 }, (_, i) =>
+    new Date(now.getTime() - (29 - i) * 86_400_000).toISOString().slice(0, 10),
+  );
+  const nights = new Map<string, Map<string, NightState>>();
+  const laNights = new Map<string, NightState>();
+  for (const run of await runsSince(db, new Date(`${days[0]}T00:00:00Z`))) {
+    if (!schools.has(run.dfeNumber) || !WORST.includes(run.status as NightState)) continue;
+    const day = run.startedAt.toISOString().slice(0, 10);
+    const state = run.status as NightState;
+    const mine = nights.get(run.dfeNumber) ?? new Map<string, NightState>();
+    mine.set(day, worse(mine.get(day), state));
+    nights.set(run.dfeNumber, mine);
+    laNights.set(day, worse(laNights.get(day), state));
+  }
+  return { days, nights, laNights };
 }

@@ -103,6 +103,41 @@ export const MessagePage: FC<{ title: string; text: string; who?: Who }> = ({ ti
 const age = (iso: string | undefined, now: Date) =>
   iso ? `${Math.max(0, Math.floor((now.getTime() - Date.parse(iso)) / 86_400_000))} d` : 'never';
 
+/** Each night's outcome at a school (or across the LA): the worst of its runs that day. */
+export type NightState = 'failed' | 'succeeded' | 'skipped' | 'none';
+const NIGHT_COLOUR: Record<NightState, string> = {
+  failed: '#a4001d',
+  succeeded: '#0a6b2d',
+  skipped: '#8a8a8a',
+  none: '#ffffff',
+};
+
+/** The last nights as a row of squares, oldest first, with the same said in words for a screen reader. */
+export const NightsChart: FC<{ days: string[]; states: Map<string, NightState>; label: string }> = ({
+  days,
+  states,
+  label,
+}) => {
+  const count = (k: NightState) => days.filter((d) => (states.get(d) ?? 'none') === k).length;
+  const words = `${label}: ${count('succeeded')} night(s) succeeded, ${count('failed')} failed, ${count('skipped')} skipped, ${count('none')} without a run`;
+  return (
+    <svg role="img" aria-label={words} width={days.length * 7} height="12" viewBox={`0 0 ${days.length * 7} 12`}>
+      <title>{words}</title>
+      {days.map((d, i) => (
+        <rect
+          x={String(i * 7)}
+          y="1"
+          width="6"
+          height="10"
+          fill={NIGHT_COLOUR[states.get(d) ?? 'none']}
+          stroke="#767676"
+          stroke-width="0.5"
+        />
+      ))}
+    </svg>
+  );
+};
+
 export type BoardSort = 'school' | 'status' | 'held' | 'matches' | 'export';
 
 export const BoardPage: FC<{
@@ -112,7 +147,10 @@ export const BoardPage: FC<{
   filter: string;
   now: Date;
   paused: boolean;
-}> = ({ who, schools, sort, filter, now, paused }) => {
+  days: string[];
+  nights: Map<string, Map<string, NightState>>;
+  laNights: Map<string, NightState>;
+}> = ({ who, schools, sort, filter, now, paused, days, nights, laNights }) => {
   const failed = schools.filter((s) => s.lastRun?.status === 'failed').length;
   const held = schools.reduce((n, s) => n + s.heldChanges.reduce((m, h) => m + h.count, 0), 0);
   const matches = schools.reduce((n, s) => n + s.openMatches, 0);
@@ -122,6 +160,10 @@ export const BoardPage: FC<{
       <p>
         {schools.length} school(s); {failed} whose last run failed; {held} change(s) held for a head; {matches}{' '}
         person(s) to match.
+      </p>
+      <p>
+        Your schools' last {String(days.length)} nights (worst run each night):{' '}
+        <NightsChart days={days} states={laNights} label="All your schools" />
       </p>
       <form method="get" action="/">
         <label for="q">School name or DfE number</label>
@@ -156,6 +198,7 @@ export const BoardPage: FC<{
               To match
             </th>
             <th scope="col">Export age</th>
+            <th scope="col">Last {String(days.length)} nights</th>
           </tr>
         </thead>
         <tbody>
@@ -174,6 +217,9 @@ export const BoardPage: FC<{
               <td class="num">{String(s.heldChanges.reduce((n, h) => n + h.count, 0))}</td>
               <td class="num">{String(s.openMatches)}</td>
               <td>{age(s.lastExport?.exportedAt, now)}</td>
+              <td>
+                <NightsChart days={days} states={nights.get(s.dfeNumber) ?? new Map()} label={s.name} />
+              </td>
             </tr>
           ))}
         </tbody>
@@ -286,7 +332,7 @@ export const SchoolPage: FC<{
       .map((h) => (
         <section>
           <p>
-            Run {h.runId}: {h.guards.join(' ')} {h.open} still held.{' '}
+            Run {h.runId}: {h.guards.join(' ')}; {h.open} still held.{' '}
             <ActionButton
               dfeNumber={status.dfeNumber}
               action="approve"

@@ -2,110 +2,27 @@
 // decides a held change with the same action chat runs (audited as her), undoes it, and signs out; a contact of
 // another school is refused that school's page and forms; forms without the session's CSRF token are refused; a
 // sign-in's state is used once; an expired session signs out.
-import { serve } from '@hono/node-server';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/app.js';
-import { consoleRoutes } from '../../src/web/console.js';
-import { freePort } from '../../src/store/index.js';
-import { saveRole } from '../../src/store/chat.js';
 import { auditEntries } from '../../src/store/audit.js';
-import { recordTeamsUser } from '../../src/store/web-sessions.js';
-import { generateLocalAuthority } from '../../src/sync/integris/sim/generator.js';
-import { exportOf } from '../../src/sync/integris/sim/export-file.js';
-import { syncSchool, type RunSummary } from '../../src/sync/process.js';
-import { upsertSchool } from '../../src/store/schools.js';
-import { captureLogger } from '../helpers/log.js';
+import type { RunSummary } from '../../src/sync/process.js';
 import { useTestStore } from '../helpers/store.js';
-import { browserFetch, postForm, signInThrough, startOidcProvider, type LocalProvider } from '../helpers/oidc.js';
+import { browserFetch, postForm, signInThrough } from '../helpers/oidc.js';
+import { FIXTURE_TENANT, startConsoleFixture, type ConsoleFixture } from '../helpers/console-fixture.js';
 
 const ctx = useTestStore();
-const la = generateLocalAuthority({ seed: 21, schools: 2, sizeFactor: 0.15 });
-const [a, b] = la.schools as [(typeof la.schools)[0], (typeof la.schools)[0]];
-let provider: LocalProvider;
-let server: Server;
+let fx: ConsoleFixture;
 let consoleUrl: string;
 let held: RunSummary;
-const TENANT = '0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9';
+let a: ConsoleFixture['a'];
+let b: ConsoleFixture['b'];
+const TENANT = FIXTURE_TENANT;
 
 beforeAll(async () => {
-  const db = ctx.store.db;
-  const logger = captureLogger().logger;
-  const port = await freePort();
-  consoleUrl = `http://127.0.0.1:${port}`;
-  provider = await startOidcProvider([
-    { id: 'slack-console', secret: 'slack-secret', redirect: `${consoleUrl}/auth/callback` },
-    { id: 'entra-console', secret: 'entra-secret', redirect: `${consoleUrl}/auth/callback` },
-  ]);
-  for (const s of la.schools)
-    await upsertSchool(db, {
-      dfeNumber: s.dfeNumber,
-      name: s.name,
-      laCode: s.laCode,
-      acceptedReports: ['students', 'staff'],
-    });
-  for (const s of la.schools)
-    await syncSchool({ db, logger }, s.dfeNumber, {
-      trigger: 'file',
-      file: exportOf(s, `${la.today}T18:00:00Z`),
-      today: la.today,
-    });
-  // a third of school A's pupils are gone from the next export: over its threshold, held for the head
-  a.students = a.students.slice(0, Math.floor(a.students.length * 0.66));
-  held = await syncSchool({ db, logger }, a.dfeNumber, {
-    trigger: 'file',
-    file: exportOf(a, `${la.today}T19:00:00Z`),
-    today: la.today,
-  });
-  expect(held.counts.held_unallocation).toBeGreaterThan(5);
-  await saveRole(db, { actor: 'slack:T1:UHEAD', role: 'head', dfeNumber: a.dfeNumber, grantedBy: 'test' });
-  await saveRole(db, { actor: 'slack:T1:UCONTACT', role: 'contact', dfeNumber: b.dfeNumber, grantedBy: 'test' });
-  await saveRole(db, {
-    actor: `teams:${TENANT}:29:teams-head`,
-    role: 'head',
-    dfeNumber: b.dfeNumber,
-    grantedBy: 'test',
-  });
-  await recordTeamsUser(db, TENANT, 'aad-object-1', '29:teams-head');
-  provider.accounts.set('head', {
-    name: 'Ada Head',
-    'https://slack.com/team_id': 'T1',
-    'https://slack.com/user_id': 'UHEAD',
-  });
-  provider.accounts.set('contact', {
-    name: 'Cal Contact',
-    'https://slack.com/team_id': 'T1',
-    'https://slack.com/user_id': 'UCONTACT',
-  });
-  provider.accounts.set('teams-head', { name: 'Tess Teams', tid: TENANT, oid: 'aad-object-1' });
-  const app = createApp({
-    store: ctx.store,
-    logger,
-    routes: [
-      consoleRoutes({
-        db,
-        logger,
-        oidc: {
-          publicUrl: consoleUrl,
-          slack: { issuer: provider.issuer, clientId: 'slack-console', clientSecret: 'slack-secret' },
-          entra: { authority: provider.issuer, clientId: 'entra-console', clientSecret: 'entra-secret' },
-        },
-        sessionSecret: 'a-session-secret-of-at-least-32-characters',
-        ctx: { db },
-      }),
-    ],
-  });
-  server = await new Promise<Server>((ok) => {
-    const s = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, () => ok(s as Server));
-  });
-  expect((server.address() as AddressInfo).port).toBe(port);
+  fx = await startConsoleFixture(ctx.store);
+  ({ consoleUrl, held, a, b } = fx);
 }, 120_000);
 
-afterAll(async () => {
-  server?.close();
-  await provider?.close();
-});
+afterAll(async () => fx?.close());
 
 const csrfOf = (html: string) => /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
 
