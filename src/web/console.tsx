@@ -30,7 +30,9 @@ import {
 } from '../store/web-sessions.js';
 import { finishSignIn, identityOf, issuerOf, startSignIn, type OidcSettings, type Provider } from './oidc.js';
 import { BoardPage, MessagePage, SchoolPage, SignInPage, type BoardSort, type NightState, type Who } from './pages.js';
-import { runsSince } from '../store/runs.js';
+import { getRun, runsSince } from '../store/runs.js';
+import { auditEntries } from '../store/audit.js';
+import { AuditPage, PAGE_SIZE, RunPage } from './record-pages.js';
 
 export interface ConsoleOptions {
   db: Db;
@@ -255,6 +257,64 @@ export function consoleRoutes(options: ConsoleOptions): (app: Hono) => void {
         if (isUsoError(err, 'forbidden') || isUsoError(err, 'not_found')) return refused(c, session, err);
         throw err;
       }
+    });
+
+    app.get('/runs/:id', async (c) => {
+      const session = await sessionOf(c);
+      if (!session) return c.redirect('/signin', 303);
+      const run = await getRun(db, c.req.param('id'));
+      try {
+        if (!run) throw new UsoError('not_found', 'there is no such run');
+        await authorise(db, actorOf(session), run.dfeNumber, 'read');
+      } catch (err) {
+        if (isUsoError(err)) return refused(c, session, err);
+        throw err;
+      }
+      const all = run.outcomes ?? [];
+      const counts = new Map<string, number>();
+      for (const o of all) counts.set(o.outcome, (counts.get(o.outcome) ?? 0) + 1);
+      const kind = counts.has(c.req.query('kind') ?? '') ? c.req.query('kind') : undefined;
+      const shown = kind ? all.filter((o) => o.outcome === kind) : all;
+      const page = Math.max(0, Math.min(Number(c.req.query('page')) || 0, Math.ceil(shown.length / PAGE_SIZE) - 1));
+      return c.html(
+        <RunPage
+          who={whoOf(session)}
+          run={{
+            id: run._id,
+            dfeNumber: run.dfeNumber,
+            status: run.status,
+            trigger: run.trigger,
+            startedAt: run.startedAt.toISOString(),
+          }}
+          counts={[...counts].sort((x, y) => y[1] - x[1])}
+          outcomes={shown.slice(page * PAGE_SIZE, (page + 1) * PAGE_SIZE)}
+          kind={kind}
+          page={page}
+          total={shown.length}
+        />,
+      );
+    });
+
+    app.get('/schools/:dfe/audit', async (c) => {
+      const session = await sessionOf(c);
+      if (!session) return c.redirect('/signin', 303);
+      const dfe = dfeNumberSchema.safeParse(c.req.param('dfe'));
+      try {
+        if (!dfe.success) throw new UsoError('not_found', 'there is no such school');
+        await authorise(db, actorOf(session), dfe.data, 'read');
+      } catch (err) {
+        if (isUsoError(err)) return refused(c, session, err);
+        throw err;
+      }
+      const user = (c.req.query('user') ?? '').trim() || undefined;
+      const before = Date.parse(c.req.query('before') ?? '');
+      const entries = await auditEntries(
+        db,
+        { dfeNumber: dfe.data, ...(user ? { username: user } : {}), ...(before ? { before: new Date(before) } : {}) },
+        PAGE_SIZE,
+      );
+      const next = entries.length === PAGE_SIZE ? entries.at(-1)!.at.toISOString() : undefined;
+      return c.html(<AuditPage who={whoOf(session)} dfeNumber={dfe.data} entries={entries} user={user} next={next} />);
     });
 
     app.post('/schools/:dfe/actions/:action', async (c) => {

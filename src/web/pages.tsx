@@ -325,6 +325,14 @@ export const SchoolPage: FC<{
       processed export:{' '}
       {status.lastExport ? `#${status.lastExport.seq} of ${status.lastExport.exportedAt.slice(0, 10)}` : 'none'}.
     </p>
+    <p>
+      {status.lastRun ? (
+        <>
+          <a href={`/runs/${status.lastRun.runId}`}>The last run, record by record</a> ·{' '}
+        </>
+      ) : null}
+      <a href={`/schools/${status.dfeNumber}/audit`}>The school's audit</a>
+    </p>
     <h2>Held changes</h2>
     {held.every((h) => h.changes.length === 0) ? <p>Nothing is held.</p> : null}
     {held

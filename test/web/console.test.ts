@@ -128,4 +128,24 @@ describe('the web console', () => {
     expect(replay.res.status).toBe(400);
     expect(replay.body).toContain('That sign-in has expired or was already used');
   });
+
+  it('shows a run record by record, by kind and a page at a time, and the school’s audit, to those who may read them', async () => {
+    const browser = browserFetch();
+    await signInThrough(browser, consoleUrl, 'slack', 'head');
+    const run = await browser.send(`${consoleUrl}/runs/${held.runId}`);
+    expect(run.res.status).toBe(200);
+    expect(run.body).toContain('held_unallocation');
+    const kind = await browser.send(`${consoleUrl}/runs/${held.runId}?kind=held_unallocation`);
+    const rows = kind.body.match(/<td>held_unallocation<\/td>/g) ?? [];
+    expect(rows.length).toBe(Math.min(50, held.counts.held_unallocation!));
+    const audit = await browser.send(`${consoleUrl}/schools/${a.dfeNumber}/audit`);
+    expect(audit.res.status).toBe(200);
+    expect(audit.body).toContain('run.finished');
+
+    const other = browserFetch();
+    await signInThrough(other, consoleUrl, 'slack', 'contact');
+    expect((await other.send(`${consoleUrl}/runs/${held.runId}`)).res.status).toBe(403);
+    expect((await other.send(`${consoleUrl}/schools/${a.dfeNumber}/audit`)).res.status).toBe(403);
+    expect((await other.send(`${consoleUrl}/runs/no-such-run`)).res.status).toBe(404);
+  });
 });
