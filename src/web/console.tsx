@@ -12,7 +12,9 @@ import type { Logger } from '../log.js';
 import { actionDefs } from '../bot/action-defs.js';
 import type { ActionContext } from '../bot/action-base.js';
 import { authorise, schoolsOf, type Actor } from '../bot/access.js';
-import { buttonData, type ChatAction } from '../bot/chat-actions.js';
+import { buttonData, type ChatAction, type FormId } from '../bot/chat-actions.js';
+import { FormErrors, formFor, submitForm } from '../bot/forms.js';
+import { FormPage } from './form-page.js';
 import * as actions from '../bot/actions.js';
 import { newAccountsCsv } from '../bot/index.js';
 import type { View } from '../bot/view-model.js';
@@ -315,6 +317,62 @@ export function consoleRoutes(options: ConsoleOptions): (app: Hono) => void {
       );
       const next = entries.length === PAGE_SIZE ? entries.at(-1)!.at.toISOString() : undefined;
       return c.html(<AuditPage who={whoOf(session)} dfeNumber={dfe.data} entries={entries} user={user} next={next} />);
+    });
+
+    const FORMS = new Set<FormId>(['exclusion', 'request', 'keep', 'settings']);
+    /** The school and form a URL names, and the form as this person may fill it in. */
+    const formOf = async (c: Context, session: WebSession, extra: { u?: string } = {}) => {
+      const dfe = dfeNumberSchema.safeParse(c.req.param('dfe'));
+      const id = c.req.param('form') as FormId;
+      if (!dfe.success || !FORMS.has(id)) throw new UsoError('not_found', 'there is no such form');
+      const data = buttonData.safeParse({ d: dfe.data, form: id, ...extra });
+      if (!data.success) throw new UsoError('not_found', 'there is no such form');
+      await authorise(db, actorOf(session), dfe.data, actionDefs.openForm.need);
+      return formFor(options.ctx, actorOf(session), data.data);
+    };
+
+    app.get('/schools/:dfe/forms/:form', async (c) => {
+      const session = await sessionOf(c);
+      if (!session) return c.redirect('/signin', 303);
+      try {
+        const u = c.req.query('u');
+        return c.html(<FormPage who={whoOf(session)} form={await formOf(c, session, u ? { u } : {})} />);
+      } catch (err) {
+        if (isUsoError(err)) return refused(c, session, err);
+        throw err;
+      }
+    });
+
+    app.post('/schools/:dfe/forms/:form', async (c) => {
+      const session = await sessionOf(c);
+      const body = await c.req.parseBody({ all: true });
+      const values: Record<string, string | string[]> = {};
+      for (const [k, v] of Object.entries(body))
+        if (typeof v === 'string' || (Array.isArray(v) && v.every((x) => typeof x === 'string')))
+          values[k] = v as string | string[];
+      const csrf = typeof values.csrf === 'string' ? values.csrf : '';
+      if (!session || !csrf || !sameText(csrf, session.csrf))
+        return refused(
+          c,
+          session,
+          new UsoError('forbidden', 'this form has expired or did not come from this console'),
+        );
+      const { csrf: _c, u, ...fields } = values;
+      try {
+        const form = await formOf(c, session, typeof u === 'string' ? { u } : {});
+        try {
+          const done = await submitForm(options.ctx, actorOf(session), form.id, form.meta, fields);
+          return await schoolPage(c, session, form.meta.d, done);
+        } catch (err) {
+          if (err instanceof FormErrors)
+            return c.html(<FormPage who={whoOf(session)} form={form} errors={err.fields} values={fields} />, 400);
+          throw err;
+        }
+      } catch (err) {
+        if (isUsoError(err, 'forbidden') || isUsoError(err, 'not_found')) return refused(c, session, err);
+        if (isUsoError(err)) return schoolPage(c, session, c.req.param('dfe'), undefined, err.message);
+        throw err;
+      }
     });
 
     app.post('/schools/:dfe/actions/:action', async (c) => {

@@ -298,7 +298,18 @@ export const Done: FC<{ view: View; csrf: string }> = ({ view, csrf }) => {
         {view.title}: {view.detail}
       </p>
     );
-  return null;
+  const words: Partial<Record<View['kind'], string>> = {
+    settings: "The school's settings are saved.",
+    exclusions: 'The exclusion list is updated.',
+    restored: 'The account is restored.',
+    restored_many: 'The accounts are restored.',
+    accounts: 'Done: the list below is as it stands now.',
+  };
+  return (
+    <p class="notice" role="status">
+      {words[view.kind] ?? 'Done.'}
+    </p>
+  );
 };
 
 export const SchoolPage: FC<{
@@ -331,7 +342,10 @@ export const SchoolPage: FC<{
           <a href={`/runs/${status.lastRun.runId}`}>The last run, record by record</a> ·{' '}
         </>
       ) : null}
-      <a href={`/schools/${status.dfeNumber}/audit`}>The school's audit</a>
+      <a href={`/schools/${status.dfeNumber}/audit`}>The school's audit</a> ·{' '}
+      <a href={`/schools/${status.dfeNumber}/forms/settings`}>Settings and reports</a> ·{' '}
+      <a href={`/schools/${status.dfeNumber}/forms/exclusion`}>Never give an account</a> ·{' '}
+      <a href={`/schools/${status.dfeNumber}/forms/request`}>Request an account</a>
     </p>
     <h2>Held changes</h2>
     {held.every((h) => h.changes.length === 0) ? <p>Nothing is held.</p> : null}

@@ -93,6 +93,10 @@ describe.skipIf(!CHROMIUM)('the console in a browser', () => {
     expect(await page.locator('h1').textContent()).toBe(`Audit of ${fx.a.dfeNumber}`);
     problems.push(...(await accessibilityProblems(page)));
 
+    await page.goto(`${fx.consoleUrl}/schools/${fx.a.dfeNumber}/forms/settings`);
+    expect(await page.locator('h1').textContent()).toBe('School settings');
+    problems.push(...(await accessibilityProblems(page)));
+
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(`${fx.consoleUrl}/signin`);
     await page.goto(`${fx.consoleUrl}/schools/${fx.a.dfeNumber}`);

@@ -148,4 +148,40 @@ describe('the web console', () => {
     expect((await other.send(`${consoleUrl}/schools/${a.dfeNumber}/audit`)).res.status).toBe(403);
     expect((await other.send(`${consoleUrl}/runs/no-such-run`)).res.status).toBe(404);
   });
+
+  it("the school's forms are chat's forms: settings checked field by field, for those who may change them", async () => {
+    const browser = browserFetch();
+    await signInThrough(browser, consoleUrl, 'slack', 'head');
+    const form = await browser.send(`${consoleUrl}/schools/${a.dfeNumber}/forms/settings`);
+    expect(form.res.status).toBe(200);
+    expect(form.body).toMatch(/<label for="f-graceDays">/);
+    const values = (extra: Record<string, string>) => {
+      const fields: Record<string, string> = { csrf: csrfOf(form.body) };
+      // as a browser sends it: text inputs, and each select's chosen option (the first, when none is marked)
+      for (const m of form.body.matchAll(/<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"/g))
+        if (!/type="checkbox"/.test(m[0])) fields[m[1]!] ??= m[2]!;
+      for (const m of form.body.matchAll(/<select[^>]*name="([^"]+)"[^>]*>(.*?)<\/select>/gs))
+        fields[m[1]!] = (/<option value="([^"]*)" selected/.exec(m[2]!) ?? /<option value="([^"]*)"/.exec(m[2]!))![1]!;
+      return { ...fields, ...extra };
+    };
+    const bad = await browser.send(
+      `${consoleUrl}/schools/${a.dfeNumber}/forms/settings`,
+      postForm(values({ graceDays: '99' })),
+    );
+    expect(bad.res.status).toBe(400);
+    expect(bad.body).toMatch(/id="f-graceDays-error"/);
+    const good = await browser.send(
+      `${consoleUrl}/schools/${a.dfeNumber}/forms/settings`,
+      postForm(values({ graceDays: '3' })),
+    );
+    expect(good.res.status).toBe(200);
+    expect(good.body).toContain('The school&#39;s settings are saved.');
+    const saved = await auditEntries(ctx.store.db, { dfeNumber: a.dfeNumber, action: 'school.settings' }, 5);
+    expect(saved[0]?.actor).toBe('slack:T1:UHEAD');
+
+    const other = browserFetch();
+    await signInThrough(other, consoleUrl, 'slack', 'contact');
+    expect((await other.send(`${consoleUrl}/schools/${a.dfeNumber}/forms/settings`)).res.status).toBe(403);
+    expect((await other.send(`${consoleUrl}/schools/${b.dfeNumber}/forms/no-such-form`)).res.status).toBe(404);
+  });
 });
