@@ -208,6 +208,29 @@ export const inventory: readonly CollectionRecord[] = [
     kept: 'while the subscriber is registered; the audit keeps each decision',
   },
   {
+    name: 'webSessions',
+    holds:
+      "the web console's signed-in sessions: a random id, who (their chat identity and display name), the form token, when it ends",
+    personal: 'the display name and chat user id of whoever signed in',
+    why: 'to know who is acting in the console, with the roles chat gave them',
+    kept: 'until sign-out or 8 hours; expired ones are removed by the daily retention job',
+  },
+  {
+    name: 'webLogins',
+    holds:
+      'console sign-ins in progress: the provider, the PKCE verifier and nonce, keyed by the state sent to the provider',
+    personal: 'none',
+    why: 'to finish a sign-in safely (each is used once)',
+    kept: '10 minutes; used ones are deleted at once, expired ones by the daily retention job',
+  },
+  {
+    name: 'teamsUsers',
+    holds: "each Teams user's directory object id beside the id Teams gives them in the bot's conversations",
+    personal: 'two opaque ids of a member of staff',
+    why: 'to match a Microsoft sign-in to the chat roles granted to that Teams user',
+    kept: 'while the service runs: two ids and nothing else (no name); not yet removed when a member of staff leaves',
+  },
+  {
     name: 'deliveries',
     holds: "each subscriber's queue of events, in segments of up to 500, with how far each was delivered",
     personal: 'the account fields of the reports both the subscriber and the school accept',

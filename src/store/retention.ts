@@ -64,18 +64,26 @@ export async function finishedBookkeeping(
   sentBefore: Date,
   now: Date,
   remove: boolean,
-): Promise<{ outbox: number; linkCodes: number; eventIds: number }> {
+): Promise<{ outbox: number; linkCodes: number; eventIds: number; webSessions: number }> {
   const outbox = { status: 'sent', sentAt: { $lt: sentBefore } };
   const expired = { expiresAt: { $lt: now } };
   const counts = {
     outbox: await db.collection('outbox').countDocuments(outbox),
     linkCodes: await db.collection('linkCodes').countDocuments(expired),
     eventIds: await db.collection('webhookEvents').countDocuments(expired),
+    // the console's sessions and sign-ins in progress past their expiry (each is refused once expired anyway)
+    webSessions:
+      (await db.collection('webSessions').countDocuments(expired)) +
+      (await db.collection('webLogins').countDocuments(expired)),
   };
   if (remove) {
     if (counts.outbox) await db.collection('outbox').deleteMany(outbox);
     if (counts.linkCodes) await db.collection('linkCodes').deleteMany(expired);
     if (counts.eventIds) await db.collection('webhookEvents').deleteMany(expired);
+    if (counts.webSessions) {
+      await db.collection('webSessions').deleteMany(expired);
+      await db.collection('webLogins').deleteMany(expired);
+    }
   }
   return counts;
 }

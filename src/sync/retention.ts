@@ -44,6 +44,8 @@ export interface RetentionReport {
   sentMessages: number;
   linkCodes: number;
   webhookEventIds: number;
+  /** Expired console sessions and sign-ins in progress. */
+  webSessions?: number;
   /** Schools whose data was erased after a revoke, and reports erased after they stopped being shared. */
   revokedSchools: number;
   erasedReports: number;
@@ -75,6 +77,7 @@ export async function runRetention(
     sentMessages: bookkeeping.outbox,
     linkCodes: bookkeeping.linkCodes,
     webhookEventIds: bookkeeping.eventIds,
+    webSessions: bookkeeping.webSessions,
     revokedSchools: 0,
     erasedReports: 0,
   };
