@@ -16,6 +16,7 @@ import { buttonData, type ChatAction, type FormId } from '../bot/chat-actions.js
 import { FormErrors, formFor, submitForm } from '../bot/forms.js';
 import { FormPage } from './form-page.js';
 import * as actions from '../bot/actions.js';
+import * as schoolActions from '../bot/school-actions.js';
 import { newAccountsCsv } from '../bot/index.js';
 import type { View } from '../bot/view-model.js';
 import { dfeNumberSchema } from '../domain/records.js';
@@ -31,7 +32,8 @@ import {
   type WebSession,
 } from '../store/web-sessions.js';
 import { finishSignIn, identityOf, issuerOf, startSignIn, type OidcSettings, type Provider } from './oidc.js';
-import { BoardPage, MessagePage, SchoolPage, SignInPage, type BoardSort, type NightState, type Who } from './pages.js';
+import { BoardPage, MessagePage, SignInPage, type BoardSort, type NightState, type Who } from './pages.js';
+import { SchoolPage } from './school-page.js';
 import { getRun, runsSince } from '../store/runs.js';
 import { auditEntries } from '../store/audit.js';
 import { AuditPage, PAGE_SIZE, RunPage } from './record-pages.js';
@@ -58,6 +60,7 @@ const FORM_ACTIONS = new Set<ChatAction>([
   'approveOne',
   'rejectOne',
   'undo',
+  'removeExclusion',
 ]);
 
 const actorOf = (s: WebSession): Actor => ({ ...s.identity });
@@ -201,6 +204,14 @@ export function consoleRoutes(options: ConsoleOptions): (app: Hono) => void {
         ),
       );
       const matches = (await actions.listMatches(options.ctx, actor, dfeNumber)) as Extract<View, { kind: 'matches' }>;
+      const unallocated = (await actions.listUnallocated(options.ctx, actor, dfeNumber)) as Extract<
+        View,
+        { kind: 'accounts' }
+      >;
+      const excluded = (await schoolActions.exclusions(options.ctx, actor, dfeNumber)) as Extract<
+        View,
+        { kind: 'exclusions' }
+      >;
       const since = /^\d{4}-\d{2}-\d{2}$/.test(c.req.query('since') ?? '') ? c.req.query('since') : undefined;
       const accounts = await schoolAccountList(db, dfeNumber, since ? { since } : {});
       return c.html(
@@ -211,6 +222,8 @@ export function consoleRoutes(options: ConsoleOptions): (app: Hono) => void {
           held={held}
           matches={matches}
           accounts={accounts}
+          unallocated={unallocated.accounts}
+          exclusions={excluded.items}
           since={since}
           done={done}
           error={error}

@@ -1,10 +1,18 @@
 // The console's record pages: one run's outcomes by kind, a page at a time, and a school's audit, newest first. Pure.
 import type { FC } from 'hono/jsx';
 import type { RecordOutcome } from '../domain/outcomes.js';
-import type { AuditEntry } from '../store/audit.js';
 import { Layout, type Who } from './pages.js';
 
 export const PAGE_SIZE = 50;
+
+/** An audit entry as the page shows it (the store's shape, without depending on the store). */
+export interface AuditRow {
+  at: Date;
+  actor: string;
+  action: string;
+  username?: string;
+  detail?: string;
+}
 
 export const RunPage: FC<{
   who: Who;
@@ -78,7 +86,7 @@ export const RunPage: FC<{
 export const AuditPage: FC<{
   who: Who;
   dfeNumber: string;
-  entries: AuditEntry[];
+  entries: AuditRow[];
   user?: string;
   next?: string;
 }> = ({ who, dfeNumber, entries, user, next }) => (

@@ -55,6 +55,8 @@ describe('the web console', () => {
     expect(approved.body).toContain(`${username} was approved by Ada Head: 1 applied.`);
     const entries = await auditEntries(ctx.store.db, { username, action: 'account.unallocated' }, 10);
     expect(entries[0]?.actor).toBe('slack:T1:UHEAD');
+    // now a leaver in the pool, restorable from the same page
+    expect(approved.body).toContain(`Restore ${username}`);
     const undone = await browser.send(
       `${consoleUrl}/schools/${a.dfeNumber}/actions/undo`,
       postForm({ csrf: csrfOf(approved.body), r: held.runId, u: username, k: 'approve' }),
