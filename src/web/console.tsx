@@ -61,6 +61,7 @@ const FORM_ACTIONS = new Set<ChatAction>([
   'rejectOne',
   'undo',
   'removeExclusion',
+  'retire',
 ]);
 
 const actorOf = (s: WebSession): Actor => ({ ...s.identity });
@@ -208,6 +209,7 @@ export function consoleRoutes(options: ConsoleOptions): (app: Hono) => void {
         View,
         { kind: 'accounts' }
       >;
+      const nonMis = (await actions.listNonMis(options.ctx, actor, dfeNumber)) as Extract<View, { kind: 'accounts' }>;
       const excluded = (await schoolActions.exclusions(options.ctx, actor, dfeNumber)) as Extract<
         View,
         { kind: 'exclusions' }
@@ -223,6 +225,7 @@ export function consoleRoutes(options: ConsoleOptions): (app: Hono) => void {
           matches={matches}
           accounts={accounts}
           unallocated={unallocated.accounts}
+          nonMis={nonMis.accounts}
           exclusions={excluded.items}
           since={since}
           done={done}

@@ -100,11 +100,12 @@ export const SchoolPage: FC<{
   matches: Extract<View, { kind: 'matches' }>;
   accounts: SchoolAccountRow[];
   unallocated: Extract<View, { kind: 'accounts' }>['accounts'];
+  nonMis: Extract<View, { kind: 'accounts' }>['accounts'];
   exclusions: Extract<View, { kind: 'exclusions' }>['items'];
   since?: string;
   done?: View;
   error?: string;
-}> = ({ who, status, role, held, matches, accounts, unallocated, exclusions, since, done, error }) => (
+}> = ({ who, status, role, held, matches, accounts, unallocated, nonMis, exclusions, since, done, error }) => (
   <Layout title={`${status.name} (${status.dfeNumber})`} who={who}>
     {error ? (
       <p class="error" role="alert">
@@ -268,6 +269,42 @@ export const SchoolPage: FC<{
                   csrf={who.csrf}
                   fields={{ u: u.username }}
                   label={`Restore ${u.username}`}
+                />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    ) : null}
+    <h2>Accounts not in the MIS</h2>
+    {nonMis.length === 0 ? <p>Every active account here is one the MIS exports, or kept on purpose.</p> : null}
+    {nonMis.length ? (
+      <table>
+        <caption>Accounts kept by hand that the MIS does not export: keep each with a reason, or retire it</caption>
+        <thead>
+          <tr>
+            <th scope="col">Person</th>
+            <th scope="col">Here since</th>
+            <th scope="col">Decide</th>
+          </tr>
+        </thead>
+        <tbody>
+          {nonMis.slice(0, 100).map((u) => (
+            <tr>
+              <th scope="row">
+                {u.name} ({u.username}){u.group ? `, ${u.group}` : ''}
+              </th>
+              <td>{u.since ?? ''}</td>
+              <td>
+                <a href={`/schools/${status.dfeNumber}/forms/keep?u=${encodeURIComponent(u.username)}`}>
+                  Keep {u.username}
+                </a>{' '}
+                <ActionButton
+                  dfeNumber={status.dfeNumber}
+                  action="retire"
+                  csrf={who.csrf}
+                  fields={{ u: u.username }}
+                  label={`Retire ${u.username}`}
                 />
               </td>
             </tr>

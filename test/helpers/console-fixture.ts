@@ -7,6 +7,7 @@ import { createApp } from '../../src/app.js';
 import { consoleRoutes } from '../../src/web/console.js';
 import { freePort, type Store } from '../../src/store/index.js';
 import { saveRole } from '../../src/store/chat.js';
+import { insertAccounts } from '../../src/store/account-inserts.js';
 import { recordTeamsUser } from '../../src/store/web-sessions.js';
 import { generateLocalAuthority } from '../../src/sync/integris/sim/generator.js';
 import { exportOf } from '../../src/sync/integris/sim/export-file.js';
@@ -58,6 +59,30 @@ export async function startConsoleFixture(store: Store): Promise<ConsoleFixture>
     file: exportOf(gone, `${la.today}T19:00:00Z`),
     today: la.today,
   });
+  // an account made by hand at A that the MIS does not export: for the non-MIS review
+  await insertAccounts(db, [
+    {
+      username: 'kept.byhand',
+      kind: 'staff',
+      legalForename: 'Kept',
+      legalSurname: 'Byhand',
+      associations: [
+        {
+          dfeNumber: a.dfeNumber,
+          laCode: a.laCode,
+          role: 'staff',
+          status: 'active',
+          source: 'manual',
+          since: '2026-09-01',
+        },
+      ],
+      status: 'active',
+      createdAt: '2026-09-01T09:00:00Z',
+      updatedAt: '2026-09-01T09:00:00Z',
+      latestMoveOrCreateAt: '2026-09-01T09:00:00Z',
+      version: 0,
+    },
+  ]);
   await saveRole(db, { actor: 'slack:T1:UHEAD', role: 'head', dfeNumber: a.dfeNumber, grantedBy: 'test' });
   await saveRole(db, { actor: 'slack:T1:UCONTACT', role: 'contact', dfeNumber: b.dfeNumber, grantedBy: 'test' });
   await saveRole(db, {

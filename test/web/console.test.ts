@@ -57,6 +57,11 @@ describe('the web console', () => {
     expect(entries[0]?.actor).toBe('slack:T1:UHEAD');
     // now a leaver in the pool, restorable from the same page
     expect(approved.body).toContain(`Restore ${username}`);
+    // the account kept by hand that the MIS does not export, to keep (with a reason) or retire
+    expect(page.body).toContain('Retire kept.byhand');
+    const keep = await browser.send(`${consoleUrl}/schools/${a.dfeNumber}/forms/keep?u=kept.byhand`);
+    expect(keep.res.status).toBe(200);
+    expect(keep.body).toContain('<h1>Keep this account</h1>');
     const undone = await browser.send(
       `${consoleUrl}/schools/${a.dfeNumber}/actions/undo`,
       postForm({ csrf: csrfOf(approved.body), r: held.runId, u: username, k: 'approve' }),
