@@ -36,7 +36,8 @@ import { BoardPage, MessagePage, SignInPage, type BoardSort, type NightState, ty
 import { SchoolPage } from './school-page.js';
 import { getRun, runsSince } from '../store/runs.js';
 import { auditEntries } from '../store/audit.js';
-import { AuditPage, PAGE_SIZE, RunPage } from './record-pages.js';
+import { openAlerts } from '../store/alerts.js';
+import { AuditPage, PAGE_SIZE, RunPage, WhoPage } from './record-pages.js';
 
 export interface ConsoleOptions {
   db: Db;
@@ -166,13 +167,16 @@ export function consoleRoutes(options: ConsoleOptions): (app: Hono) => void {
       const actor = actorOf(session);
       const mine = new Map((await schoolsOf(db, actor)).map((s) => [s.dfeNumber, s.role]));
       const status = await schoolStatus(db);
+      const alertsBySchool = new Map<string, string[]>();
+      for (const a of await openAlerts(db))
+        alertsBySchool.set(a.dfeNumber, [...(alertsBySchool.get(a.dfeNumber) ?? []), a.kind]);
       const filter = (c.req.query('q') ?? '').trim().toLowerCase();
       const sortBy =
         (['school', 'status', 'held', 'matches', 'export'] as const).find((k) => k === c.req.query('sort')) ?? 'school';
       const rows = status.schools
         .filter((s) => mine.has(s.dfeNumber))
         .filter((s) => !filter || s.name.toLowerCase().includes(filter) || s.dfeNumber.includes(filter))
-        .map((s) => ({ ...s, role: mine.get(s.dfeNumber)! }));
+        .map((s) => ({ ...s, role: mine.get(s.dfeNumber)!, alerts: alertsBySchool.get(s.dfeNumber) ?? [] }));
       rows.sort(boardOrder(sortBy));
       const chart = await nightsOf(db, new Set(rows.map((r) => r.dfeNumber)), new Date());
       return c.html(
@@ -311,6 +315,24 @@ export function consoleRoutes(options: ConsoleOptions): (app: Hono) => void {
           total={shown.length}
         />,
       );
+    });
+
+    app.get('/schools/:dfe/who', async (c) => {
+      const session = await sessionOf(c);
+      if (!session) return c.redirect('/signin', 303);
+      const dfe = dfeNumberSchema.safeParse(c.req.param('dfe'));
+      const query = (c.req.query('q') ?? '').trim().slice(0, 100);
+      try {
+        if (!dfe.success) throw new UsoError('not_found', 'there is no such school');
+        await authorise(db, actorOf(session), dfe.data, 'read');
+        const view = query
+          ? await actions.who(options.ctx, actorOf(session), { text: query, dfeNumber: dfe.data })
+          : { found: [] };
+        return c.html(<WhoPage who={whoOf(session)} dfeNumber={dfe.data} query={query} found={view.found} />);
+      } catch (err) {
+        if (isUsoError(err, 'forbidden') || isUsoError(err, 'not_found')) return refused(c, session, err);
+        throw err;
+      }
     });
 
     app.get('/schools/:dfe/audit', async (c) => {

@@ -138,7 +138,7 @@ export type BoardSort = 'school' | 'status' | 'held' | 'matches' | 'export';
 
 export const BoardPage: FC<{
   who: Who;
-  schools: (SchoolStatus & { role: string })[];
+  schools: (SchoolStatus & { role: string; alerts: string[] })[];
   sort: BoardSort;
   filter: string;
   now: Date;
@@ -194,6 +194,7 @@ export const BoardPage: FC<{
               To match
             </th>
             <th scope="col">Export age</th>
+            <th scope="col">Open alerts</th>
             <th scope="col">Last {String(days.length)} nights</th>
           </tr>
         </thead>
@@ -213,6 +214,9 @@ export const BoardPage: FC<{
               <td class="num">{String(s.heldChanges.reduce((n, h) => n + h.count, 0))}</td>
               <td class="num">{String(s.openMatches)}</td>
               <td>{age(s.lastExport?.exportedAt, now)}</td>
+              <td class={s.alerts.length ? 'bad' : ''}>
+                {s.alerts.length ? s.alerts.join(', ').replace(/_/g, ' ') : 'none'}
+              </td>
               <td>
                 <NightsChart days={days} states={nights.get(s.dfeNumber) ?? new Map()} label={s.name} />
               </td>

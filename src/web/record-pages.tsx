@@ -1,6 +1,7 @@
 // The console's record pages: one run's outcomes by kind, a page at a time, and a school's audit, newest first. Pure.
 import type { FC } from 'hono/jsx';
 import type { RecordOutcome } from '../domain/outcomes.js';
+import type { FoundView } from '../bot/view-model.js';
 import { Layout, type Who } from './pages.js';
 
 export const PAGE_SIZE = 50;
@@ -128,6 +129,57 @@ export const AuditPage: FC<{
         </a>
       </p>
     ) : null}
+    <p>
+      <a href={`/schools/${dfeNumber}`}>Back to the school</a>
+    </p>
+  </Layout>
+);
+
+/** "Who is ...": a person found at the school, with their account and their history there, newest first. */
+export const WhoPage: FC<{ who: Who; dfeNumber: string; query: string; found: FoundView[] }> = ({
+  who,
+  dfeNumber,
+  query,
+  found,
+}) => (
+  <Layout title={`Who is "${query}" at ${dfeNumber}`} who={who}>
+    <form method="get" action={`/schools/${dfeNumber}/who`}>
+      <label for="q">Name, username, UPN or MIS person id</label>
+      <input id="q" name="q" type="search" value={query} required />
+      <button type="submit">Find</button>
+    </form>
+    {found.length === 0 ? <p>Nobody at this school fits that.</p> : null}
+    {found.map((f) => (
+      <section>
+        <h2>
+          {f.name}
+          {f.maskedDob ? `, born ${f.maskedDob}` : ''}
+        </h2>
+        {f.account ? (
+          <p>
+            Account {f.account.username}, {f.account.status}; latest move or create{' '}
+            {f.account.latestMoveOrCreateAt.slice(0, 16).replace('T', ' ')}; at{' '}
+            {f.account.associations
+              .map((x) => `${x.dfeNumber} (${x.role}, ${x.status}${x.group ? `, ${x.group}` : ''})`)
+              .join('; ')}
+            .
+          </p>
+        ) : f.mis ? (
+          <p>
+            No account: MIS person {f.mis.personId} ({f.mis.role}).
+          </p>
+        ) : null}
+        <ul>
+          {f.history.map((h) => (
+            <li>
+              {h.at.slice(0, 16).replace('T', ' ')}: {h.what}
+              {h.reason ? ` (${h.reason})` : ''}
+              {h.by ? `, by ${h.by}` : ''}
+            </li>
+          ))}
+        </ul>
+      </section>
+    ))}
     <p>
       <a href={`/schools/${dfeNumber}`}>Back to the school</a>
     </p>

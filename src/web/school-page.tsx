@@ -126,6 +126,7 @@ export const SchoolPage: FC<{
         </>
       ) : null}
       <a href={`/schools/${status.dfeNumber}/audit`}>The school's audit</a> ·{' '}
+      <a href={`/schools/${status.dfeNumber}/who`}>Who is ...</a> ·{' '}
       <a href={`/schools/${status.dfeNumber}/forms/settings`}>Settings and reports</a> ·{' '}
       <a href={`/schools/${status.dfeNumber}/forms/exclusion`}>Never give an account</a> ·{' '}
       <a href={`/schools/${status.dfeNumber}/forms/request`}>Request an account</a>

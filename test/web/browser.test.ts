@@ -93,6 +93,9 @@ describe.skipIf(!CHROMIUM)('the console in a browser', () => {
     expect(await page.locator('h1').textContent()).toBe(`Audit of ${fx.a.dfeNumber}`);
     problems.push(...(await accessibilityProblems(page)));
 
+    await page.goto(`${fx.consoleUrl}/schools/${fx.a.dfeNumber}/who?q=kept.byhand`);
+    await page.getByText('Account kept.byhand, active').waitFor({ timeout: 5000 });
+    problems.push(...(await accessibilityProblems(page)));
     await page.goto(`${fx.consoleUrl}/schools/${fx.a.dfeNumber}/forms/settings`);
     expect(await page.locator('h1').textContent()).toBe('School settings');
     problems.push(...(await accessibilityProblems(page)));

@@ -145,6 +145,9 @@ describe('the web console', () => {
     const kind = await browser.send(`${consoleUrl}/runs/${held.runId}?kind=held_unallocation`);
     const rows = kind.body.match(/<td>held_unallocation<\/td>/g) ?? [];
     expect(rows.length).toBe(Math.min(50, held.counts.held_unallocation!));
+    const whoIs = await browser.send(`${consoleUrl}/schools/${a.dfeNumber}/who?q=kept.byhand`);
+    expect(whoIs.res.status).toBe(200);
+    expect(whoIs.body).toContain('Account kept.byhand, active');
     const audit = await browser.send(`${consoleUrl}/schools/${a.dfeNumber}/audit`);
     expect(audit.res.status).toBe(200);
     expect(audit.body).toContain('run.finished');
@@ -153,6 +156,7 @@ describe('the web console', () => {
     await signInThrough(other, consoleUrl, 'slack', 'contact');
     expect((await other.send(`${consoleUrl}/runs/${held.runId}`)).res.status).toBe(403);
     expect((await other.send(`${consoleUrl}/schools/${a.dfeNumber}/audit`)).res.status).toBe(403);
+    expect((await other.send(`${consoleUrl}/schools/${a.dfeNumber}/who?q=kept`)).res.status).toBe(403);
     expect((await other.send(`${consoleUrl}/runs/no-such-run`)).res.status).toBe(404);
   });
 
