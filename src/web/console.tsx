@@ -50,6 +50,8 @@ export interface ConsoleOptions {
 }
 
 const COOKIE = 'uso_session';
+/** The state of the sign-in this browser started, so the callback finishes only its own. */
+const LOGIN_COOKIE = 'uso_login';
 /** What a console form may do: the decisions of chat, nothing else. */
 const FORM_ACTIONS = new Set<ChatAction>([
   'match',
@@ -114,6 +116,14 @@ export function consoleRoutes(options: ConsoleOptions): (app: Hono) => void {
           codeVerifier: started.codeVerifier,
           nonce: started.nonce,
         });
+        // the sign-in belongs to this browser: a callback carrying someone else's state and code is refused
+        await setSignedCookie(c, LOGIN_COOKIE, state, options.sessionSecret, {
+          httpOnly: true,
+          secure,
+          sameSite: 'Lax',
+          path: '/auth/callback',
+          maxAge: 600,
+        });
         return c.redirect(started.redirect(state), 303);
       } catch (err) {
         if (!isUsoError(err)) throw err;
@@ -123,6 +133,10 @@ export function consoleRoutes(options: ConsoleOptions): (app: Hono) => void {
 
     app.get('/auth/callback', async (c) => {
       const state = c.req.query('state') ?? '';
+      const started = await getSignedCookie(c, options.sessionSecret, LOGIN_COOKIE);
+      deleteCookie(c, LOGIN_COOKIE, { path: '/auth/callback', secure });
+      if (state && !(started && sameText(started, state)))
+        return signInPage(c, 'That sign-in was not started in this browser: sign in again.', 400);
       const login = state ? await takeWebLogin(db, state) : undefined;
       if (!login) return signInPage(c, 'That sign-in has expired or was already used: sign in again.', 400);
       if (c.req.query('error')) return signInPage(c, 'The sign-in was cancelled or refused.', 400);

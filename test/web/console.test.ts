@@ -4,6 +4,7 @@
 // sign-in's state is used once; an expired session signs out.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEntries } from '../../src/store/audit.js';
+import { saveWebLogin, takeWebLogin } from '../../src/store/web-sessions.js';
 import type { RunSummary } from '../../src/sync/process.js';
 import { useTestStore } from '../helpers/store.js';
 import { browserFetch, postForm, signInThrough } from '../helpers/oidc.js';
@@ -128,12 +129,27 @@ describe('the web console', () => {
     expect(board.body).not.toContain(a.name);
   });
 
-  it('uses a sign-in’s state once', async () => {
+  it('finishes only the sign-in this browser started', async () => {
+    // an attacker starts a sign-in and hands the victim the callback with the attacker's state and code
+    const started = await fetch(`${consoleUrl}/auth/slack`, { ...postForm({}), redirect: 'manual' });
+    const state = new URL(started.headers.get('location')!).searchParams.get('state')!;
+    expect(state).toMatch(/^[A-Za-z0-9_-]{40,}$/);
+    const victim = browserFetch();
+    const forced = await victim.send(`${consoleUrl}/auth/callback?state=${state}&code=stolen`);
+    expect(forced.res.status).toBe(400);
+    expect(forced.body).toContain('That sign-in was not started in this browser');
+    expect(victim.jar.get(new URL(consoleUrl).host)?.get('uso_session')).toBeUndefined();
+  });
+
+  it('refuses a made-up callback, and a sign-in finished once is not finished again', async () => {
     const browser = browserFetch();
     await signInThrough(browser, consoleUrl, 'slack', 'head');
-    const replay = await browser.send(`${consoleUrl}/auth/callback?state=made-up&code=made-up`);
-    expect(replay.res.status).toBe(400);
-    expect(replay.body).toContain('That sign-in has expired or was already used');
+    const madeUp = await browser.send(`${consoleUrl}/auth/callback?state=made-up&code=made-up`);
+    expect(madeUp.res.status).toBe(400);
+    expect(madeUp.body).toContain('sign in again');
+    const login = await saveWebLogin(ctx.store.db, { provider: 'slack', issuer: 'x', codeVerifier: 'v', nonce: 'n' });
+    expect(await takeWebLogin(ctx.store.db, login)).toMatchObject({ provider: 'slack', nonce: 'n' });
+    expect(await takeWebLogin(ctx.store.db, login)).toBeUndefined();
   });
 
   it('shows a run record by record, by kind and a page at a time, and the school’s audit, to those who may read them', async () => {
