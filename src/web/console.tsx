@@ -80,14 +80,18 @@ export function consoleRoutes(options: ConsoleOptions): (app: Hono) => void {
     const id = await getSignedCookie(c, options.sessionSecret, COOKIE);
     return id ? webSession(db, id) : undefined;
   };
-  /** The session of a POST whose form carries its CSRF token; refused otherwise. */
-  const postedSession = async (c: Context): Promise<{ session: WebSession; form: Record<string, string> }> => {
+  /** A POST's session, if its form carries the CSRF token, and its fields (with `all`, checkboxes as lists). */
+  const postedSession = async (
+    c: Context,
+    all = false,
+  ): Promise<{ session: WebSession; form: Record<string, string | string[]> }> => {
     const session = await sessionOf(c);
-    const body = await c.req.parseBody();
-    const form = Object.fromEntries(
-      Object.entries(body).filter((e): e is [string, string] => typeof e[1] === 'string'),
-    );
-    if (!session || !form.csrf || !sameText(form.csrf, session.csrf))
+    const form: Record<string, string | string[]> = {};
+    for (const [k, v] of Object.entries(await c.req.parseBody({ all })))
+      if (typeof v === 'string' || (Array.isArray(v) && v.every((x) => typeof x === 'string')))
+        form[k] = v as string | string[];
+    const csrf = typeof form.csrf === 'string' ? form.csrf : '';
+    if (!session || !csrf || !sameText(csrf, session.csrf))
       throw new UsoError('forbidden', 'this form has expired or did not come from this console: open the page again');
     return { session, form };
   };
@@ -396,19 +400,14 @@ export function consoleRoutes(options: ConsoleOptions): (app: Hono) => void {
     });
 
     app.post('/schools/:dfe/forms/:form', async (c) => {
-      const session = await sessionOf(c);
-      const body = await c.req.parseBody({ all: true });
-      const values: Record<string, string | string[]> = {};
-      for (const [k, v] of Object.entries(body))
-        if (typeof v === 'string' || (Array.isArray(v) && v.every((x) => typeof x === 'string')))
-          values[k] = v as string | string[];
-      const csrf = typeof values.csrf === 'string' ? values.csrf : '';
-      if (!session || !csrf || !sameText(csrf, session.csrf))
-        return refused(
-          c,
-          session,
-          new UsoError('forbidden', 'this form has expired or did not come from this console'),
-        );
+      let posted: Awaited<ReturnType<typeof postedSession>>;
+      try {
+        posted = await postedSession(c, true);
+      } catch (err) {
+        if (isUsoError(err, 'forbidden')) return refused(c, await sessionOf(c), err);
+        throw err;
+      }
+      const { session, form: values } = posted;
       const { csrf: _c, u, ...fields } = values;
       try {
         const form = await formOf(c, session, typeof u === 'string' ? { u } : {});
