@@ -156,6 +156,7 @@ const known = z
   .transform((v) => (typeof v === 'string' && v.trim() ? v.trim() : undefined));
 const day = z
   .unknown()
+  .optional()
   .transform((v) => (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v.trim()) ? v.trim() : undefined));
 const personFields = z.looseObject({
   legalForename: known,
@@ -165,11 +166,12 @@ const personFields = z.looseObject({
   dateOfBirth: day,
   gender: z
     .unknown()
+    .optional()
     .transform((v) => (typeof v === 'string' && /^[MFXU]$/i.test(v.trim()) ? v.trim().toUpperCase() : undefined)),
   upn: known,
 });
 const matchSetSchema = z.object({
-  laCode: z.string().regex(/^\d{3}$/),
+  laCode: z.string().min(1),
   accounts: z.array(personFields.extend({ username: z.string().min(1) })),
   probes: z.array(z.looseObject({ id: z.unknown(), person: personFields, truth: known })),
 });

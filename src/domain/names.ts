@@ -1,5 +1,6 @@
 // Pure name helpers shared by matching, usernames and exclusions: ASCII folding, normalised comparison keys,
-// Jaro-Winkler and Levenshtein similarity, a Soundex key for phonetic blocking, and common short forms.
+// Jaro-Winkler and Levenshtein similarity, a Soundex key for phonetic blocking, and short forms from a published list.
+import { readFileSync } from 'node:fs';
 import anyAscii from 'any-ascii';
 
 /**
@@ -120,76 +121,22 @@ export function surnameKeys(surname: string | undefined): string[] {
   return [...keys];
 }
 
-// Short forms and the formal names they stand for, both ways; a name maps to its canonical formal form.
-// Stryker disable all: a table of names is data; the lookup that uses it is tested, not each of its entries
-const shortForms: Record<string, string[]> = {
-  thomas: ['tom', 'tommy'],
-  william: ['bill', 'will', 'billy', 'liam'],
-  elizabeth: ['beth', 'liz', 'lizzie', 'eliza', 'betty'],
-  alexander: ['alex', 'sandy', 'xander'],
-  alexandra: ['alex', 'lexi', 'sasha'],
-  benjamin: ['ben', 'benji'],
-  samuel: ['sam', 'sammy'],
-  samantha: ['sam'],
-  katherine: ['kate', 'katie', 'kathy', 'kat'],
-  catherine: ['cate', 'cathy', 'kate'],
-  jessica: ['jess', 'jessie'],
-  matthew: ['matt', 'matty'],
-  joshua: ['josh'],
-  daniel: ['dan', 'danny'],
-  rebecca: ['becky', 'becca'],
-  margaret: ['maggie', 'meg', 'peggy'],
-  robert: ['rob', 'bob', 'bobby', 'robbie'],
-  edward: ['ed', 'eddie', 'ted', 'teddy', 'ned'],
-  charlotte: ['lottie', 'charlie'],
-  charles: ['charlie', 'chas'],
-  abigail: ['abi', 'abby', 'gail'],
-  oliver: ['ollie', 'olly'],
-  christopher: ['chris', 'kit'],
-  christine: ['chris', 'chrissie'],
-  jonathan: ['jon', 'jonny'],
-  nicholas: ['nick', 'nicky'],
-  victoria: ['vicky', 'tori'],
-  michael: ['mike', 'mick', 'mikey'],
-  james: ['jim', 'jimmy', 'jamie'],
-  joseph: ['joe', 'joey'],
-  anthony: ['tony', 'ant'],
-  richard: ['rich', 'rick', 'dick'],
-  stephen: ['steve'],
-  steven: ['steve'],
-  andrew: ['andy', 'drew'],
-  patrick: ['pat', 'paddy'],
-  jennifer: ['jen', 'jenny'],
-  susan: ['sue', 'susie'],
-  deborah: ['debbie', 'deb'],
-  frederick: ['fred', 'freddie'],
-  harold: ['harry'],
-  henry: ['harry', 'hal'],
-  jacob: ['jake'],
-  zachary: ['zach', 'zak'],
-  isabella: ['bella', 'izzy'],
-  isabel: ['izzy'],
-  eleanor: ['ellie', 'nell'],
-  gabriel: ['gabe'],
-  gabriella: ['gabby'],
-  nathaniel: ['nate', 'nat'],
-  nathan: ['nate'],
-  theodore: ['theo', 'ted'],
-  timothy: ['tim', 'timmy'],
-  peter: ['pete'],
-  philip: ['phil'],
-  kenneth: ['ken', 'kenny'],
-  david: ['dave', 'davy'],
-  amelia: ['millie', 'mia'],
-  emily: ['em', 'emmy'],
-  florence: ['flo', 'florrie'],
-  penelope: ['penny'],
-  muhammad: ['mohammed', 'mohamed', 'muhammed'],
-};
-// Stryker restore all
+// Short forms and the formal names they stand for. The list is data: Carlton Northern's hand-curated English
+// nicknames (github.com/carltonnorthern/nicknames, v1.0.1, Apache-2.0, data/nicknames.LICENSE), and beside it the
+// British short forms it lacks (data/short-forms-uk.csv, this project's). Each line reads "formal,has_nickname,short";
+// a name maps to the formal names it stands for, so two names agree when they share one (Bill and Will: William).
+function readShortForms(file: string): [string, string][] {
+  const text = readFileSync(new URL(`./data/${file}`, import.meta.url), 'utf8');
+  return text
+    .split(/\r?\n/)
+    .slice(1)
+    .map((line) => line.trim().toLowerCase().split(','))
+    .filter((cells): cells is [string, string, string] => cells.length === 3 && cells[1] === 'has_nickname')
+    .map(([formal, , short]) => [formal, short]);
+}
 const canonical = new Map<string, Set<string>>();
-for (const [formal, shorts] of Object.entries(shortForms)) {
-  for (const name of [formal, ...shorts]) {
+for (const [formal, short] of [...readShortForms('nicknames.csv'), ...readShortForms('short-forms-uk.csv')]) {
+  for (const name of [formal, short]) {
     const set = canonical.get(name) ?? new Set<string>();
     set.add(formal);
     canonical.set(name, set);

@@ -160,11 +160,24 @@ describe('short forms', () => {
     expect(isShortFormOf('harry', 'harold')).toBe(true);
   });
 
+  it('reads the published list (Bob, Bill, Liz) and the British short forms it lacks (Alfie, Ollie, Izzy)', () => {
+    expect(isShortFormOf('bob', 'robert')).toBe(true);
+    expect(isShortFormOf('bill', 'william')).toBe(true);
+    expect(isShortFormOf('liz', 'elizabeth')).toBe(true);
+    expect(isShortFormOf('peggy', 'margaret')).toBe(true);
+    expect(isShortFormOf('alfie', 'alfred')).toBe(true);
+    expect(isShortFormOf('ollie', 'oliver')).toBe(true);
+    expect(isShortFormOf('izzy', 'isabella')).toBe(true);
+    expect(isShortFormOf('mohammed', 'muhammad')).toBe(true);
+  });
+
   it('says no for unrelated or unknown names', () => {
     expect(isShortFormOf('tom', 'william')).toBe(false);
-    expect(isShortFormOf('zebedee', 'thomas')).toBe(false);
-    expect(isShortFormOf('thomas', 'zebedee')).toBe(false);
-    expect(isShortFormOf('zebedee', 'zebedee')).toBe(false);
+    expect(isShortFormOf('oluwaseun', 'thomas')).toBe(false);
+    expect(isShortFormOf('thomas', 'oluwaseun')).toBe(false);
+    expect(isShortFormOf('oluwaseun', 'oluwaseun')).toBe(false);
+    // two formal names that share a short form are not short forms of each other
+    expect(isShortFormOf('christopher', 'christina')).toBe(false);
     expect(isShortFormOf('kate', 'jessica')).toBe(false);
   });
 });
