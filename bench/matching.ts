@@ -4,14 +4,15 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { Faker, base, en, en_GB } from '@faker-js/faker';
 import { generateLocalAuthority } from '../src/sync/integris/sim/generator.js';
-import { findCandidates } from '../src/sync/match.js';
+import { findCandidates, matchContextOf } from '../src/sync/match.js';
 import { accountBlockKeys, lookupBlockKeys, type MatchablePerson } from '../src/domain/blocking.js';
 
 export interface LabelledProbe {
   person: MatchablePerson;
   /** The username it truly is, or undefined for a different person. */
   truth?: string;
-  corruption: string;
+  /** What was done to make it: the kind of error, or the kind of other person. */
+  cause: string;
 }
 
 const nicknames: Record<string, string> = {
@@ -118,7 +119,7 @@ export function labelledSet(seed: number, accountsWanted: number) {
     if (roll < 30) {
       const [name, corrupt] = f.helpers.arrayElement(corruptions);
       const p = corrupt(a);
-      if (p) probes.push({ person: { ...p, upn: undefined }, truth: a.username, corruption: name });
+      if (p) probes.push({ person: { ...p, upn: undefined }, truth: a.username, cause: name });
     } else if (roll < 33) {
       // a twin (about 3% of pupils are): same surname and birthday, their own forename (and no share of the sibling's preferred name)
       probes.push({
@@ -127,7 +128,7 @@ export function labelledSet(seed: number, accountsWanted: number) {
           legalForename: f.helpers.arrayElement(['Isla', 'Harry', 'Noah', 'Ava', 'Leo', 'Mia']),
           preferredForename: undefined,
         },
-        corruption: 'twin',
+        cause: 'no account: twin',
       });
     } else if (roll < 43) {
       // a namesake: another child of the same name, born on another day of the same school year
@@ -136,7 +137,7 @@ export function labelledSet(seed: number, accountsWanted: number) {
         .toISOString()
         .slice(0, 10);
       if (other !== a.dateOfBirth)
-        probes.push({ person: { ...a, dateOfBirth: other }, corruption: 'namesake, other birthday' });
+        probes.push({ person: { ...a, dateOfBirth: other }, cause: 'no account: namesake, other birthday' });
     }
   }
   return { laCode: la.laCode, accounts, probes };
@@ -146,7 +147,7 @@ export function labelledSet(seed: number, accountsWanted: number) {
 export interface MatchSet {
   laCode: string;
   accounts: (MatchablePerson & { username: string })[];
-  probes: { person: MatchablePerson; truth?: string }[];
+  probes: { person: MatchablePerson; truth?: string; cause?: string }[];
 }
 
 /** A value that is there: a non-empty string (anything else, a missing, empty or malformed value, is unknown). */
@@ -169,16 +170,20 @@ const personFields = z.looseObject({
     .optional()
     .transform((v) => (typeof v === 'string' && /^[MFXU]$/i.test(v.trim()) ? v.trim().toUpperCase() : undefined)),
   upn: known,
+  kind: z
+    .unknown()
+    .optional()
+    .transform((v) => (v === 'pupil' || v === 'staff' ? v : undefined)),
 });
 const matchSetSchema = z.object({
   laCode: z.string().min(1),
   accounts: z.array(personFields.extend({ username: z.string().min(1) })),
-  probes: z.array(z.looseObject({ id: z.unknown(), person: personFields, truth: known })),
+  probes: z.array(z.looseObject({ id: z.unknown(), person: personFields, truth: known, cause: known })),
 });
 
 /**
  * Reads a labelled set from JSON (the format in bench/README.md): `{laCode, accounts: [{username, legalForename,
- * legalSurname, preferredForename?, dateOfBirth?, gender?, upn?}], probes: [{id, person: {...}, truth?}]}`.
+ * legalSurname, preferredForename?, dateOfBirth?, gender?, upn?, kind?}], probes: [{id, person: {...}, truth?}]}`.
  */
 export function loadMatchSet(path: string): MatchSet {
   const raw = matchSetSchema.parse(JSON.parse(readFileSync(path, 'utf8')));
@@ -190,21 +195,40 @@ export function loadMatchSet(path: string): MatchSet {
     ...(p.dateOfBirth ? { dateOfBirth: p.dateOfBirth } : {}),
     ...(p.gender ? { gender: p.gender } : {}),
     ...(p.upn ? { upn: p.upn } : {}),
+    ...(p.kind ? { kind: p.kind } : {}),
   });
   return {
     laCode: raw.laCode,
     accounts: raw.accounts.map((a) => ({ ...person(a), username: a.username })),
-    probes: raw.probes.map((p) => ({ person: person(p.person), ...(p.truth ? { truth: p.truth } : {}) })),
+    probes: raw.probes.map((p) => ({
+      person: person(p.person),
+      ...(p.truth ? { truth: p.truth } : {}),
+      ...(p.cause ? { cause: p.cause } : {}),
+    })),
   };
 }
 
+/** Found, missed and wrongly found, for one kind of probe or all. */
+interface Tally {
+  probes: number;
+  found: number;
+  missed: number;
+  wrong: number;
+}
+const tally = (): Tally => ({ probes: 0, found: 0, missed: 0, wrong: 0 });
+
+/**
+ * Scores the matcher on a labelled set as the service runs it: candidates blocked by their keys, then scored with the
+ * set's accounts as the population (its size, its forenames and its share of twins). A probe is found when its account
+ * is among its candidates, and wrong when it has candidates and its account (if any) is not among them.
+ */
 export function evaluate(set: MatchSet) {
   const blocks = new Map<string, MatchSet['accounts'][number][]>();
   for (const a of set.accounts)
     for (const k of accountBlockKeys(a, [set.laCode])) blocks.set(k, [...(blocks.get(k) ?? []), a]);
-  let tp = 0;
-  let fp = 0;
-  let fn = 0;
+  const context = matchContextOf(set.accounts.length, set.accounts);
+  const all = tally();
+  const byCause = new Map<string, Tally>();
   // top-1: the best candidate must be the truth
   let tp1 = 0;
   let fp1 = 0;
@@ -215,11 +239,17 @@ export function evaluate(set: MatchSet) {
     const pool = new Set<MatchSet['accounts'][number]>();
     for (const k of lookupBlockKeys(probe.person, set.laCode)) for (const a of blocks.get(k) ?? []) pool.add(a);
     scored += pool.size;
-    const found = findCandidates(probe.person, [...pool]);
+    const found = findCandidates(probe.person, [...pool], context);
     const hit = probe.truth !== undefined && found.some((c) => c.username === probe.truth);
-    if (hit) tp++;
-    else if (probe.truth !== undefined) fn++;
-    fp += found.filter((c) => c.username !== probe.truth).length > 0 && !hit ? 1 : 0;
+    const cause = probe.cause ?? (probe.truth ? 'has an account' : 'no account');
+    const t = byCause.get(cause) ?? tally();
+    byCause.set(cause, t);
+    for (const x of [all, t]) {
+      x.probes++;
+      if (hit) x.found++;
+      else if (probe.truth !== undefined) x.missed++;
+      if (!hit && found.length > 0) x.wrong++;
+    }
     const best = found[0]?.username;
     if (best !== undefined && best === probe.truth) tp1++;
     else {
@@ -230,8 +260,8 @@ export function evaluate(set: MatchSet) {
   const p1 = tp1 / Math.max(1, tp1 + fp1);
   const r1 = tp1 / Math.max(1, tp1 + fn1);
   const seconds = (performance.now() - started) / 1000;
-  const precision = tp / Math.max(1, tp + fp);
-  const recall = tp / Math.max(1, tp + fn);
+  const precision = all.found / Math.max(1, all.found + all.wrong);
+  const recall = all.found / Math.max(1, all.found + all.missed);
   return {
     precision,
     recall,
@@ -239,5 +269,6 @@ export function evaluate(set: MatchSet) {
     top1F1: (2 * p1 * r1) / Math.max(1e-9, p1 + r1),
     rate: scored / seconds,
     probes: set.probes.length,
+    byCause: [...byCause.entries()].sort(([a], [b]) => a.localeCompare(b)),
   };
 }

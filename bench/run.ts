@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 // `npm run bench [-- --quick] [-- --sizes 1000,10000] [-- --cold] [-- --events N]`: sync throughput, incremental cost,
 // memory, matching accuracy and speed, and outbound events over a night (`--events N`: only those, at N people), each
 // beside a baseline measured in the same run. JSON lines on stdout, a table on stderr.
@@ -26,6 +27,8 @@ const args = z
       .optional(),
     runs: z.coerce.number().int().min(1).max(9).optional(),
     'match-set': z.string().min(1).optional(),
+    /** Write the generator's labelled set (the one `npm run bench` scores) to this file, for Splink. */
+    'write-match-set': z.string().min(1).optional(),
     cold: z.boolean().default(false),
     /** Only the events night, at this many people. */
     events: z.coerce.number().int().min(100).max(200_000).optional(),
@@ -37,6 +40,7 @@ const args = z
         sizes: { type: 'string' },
         runs: { type: 'string' },
         'match-set': { type: 'string' },
+        'write-match-set': { type: 'string' },
         cold: { type: 'boolean' },
         events: { type: 'string' },
       },
@@ -316,6 +320,11 @@ function matchingBench(runs: number, set: MatchSet, kind: string): void {
   emit({ name: 'match_recall', size: m.probes, value: m.recall, unit: 'ratio' }, kind);
   emit({ name: 'match_f1', size: m.probes, value: m.f1, unit: 'ratio' }, kind);
   emit({ name: 'match_top1_f1', size: m.probes, value: m.top1F1, unit: 'ratio' }, kind);
+  // per kind of probe: of those with an account, how many were found; of all, how many had a wrong candidate
+  for (const [cause, t] of m.byCause)
+    process.stderr.write(
+      `  ${cause.padEnd(44)} ${String(t.probes).padStart(5)} probes  found ${String(t.found).padStart(5)}  missed ${String(t.missed).padStart(4)}  wrong ${String(t.wrong).padStart(4)}\n`,
+    );
   emit(
     {
       name: 'match_rate',
@@ -365,6 +374,12 @@ async function eventsBench(store: Store, size: number): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  if (args['write-match-set']) {
+    const set = labelledSet(7, 10_000);
+    const probes = set.probes.map(({ person, truth, cause }, i) => ({ id: `p${i}`, person, truth, cause }));
+    writeFileSync(args['write-match-set'], JSON.stringify({ ...set, probes }));
+    return;
+  }
   if (args['match-set']) {
     // a labelled set from a file: matching figures only, no store
     matchingBench(args.runs ?? 1, loadMatchSet(args['match-set']), 'none');

@@ -43,6 +43,20 @@ def person(row):
             "dateOfBirth": dob(row["date_of_birth"])}
 
 
+FIELDS = (("legalForename", "forename"), ("legalSurname", "surname"), ("dateOfBirth", "birth date"))
+
+
+def error_kind(probe, account):
+    """What FEBRL did to the duplicate, as seen from the three fields: which are missing and which differ."""
+    kinds = []
+    for key, name in FIELDS:
+        if not probe.get(key):
+            kinds.append(f"{name} missing")
+        elif probe[key] != account.get(key):
+            kinds.append(f"{name} differs")
+    return "febrl: " + (", ".join(kinds) if kinds else "the same in all three")
+
+
 def main():
     args = sys.argv[1:]
     out = args[0]
@@ -52,9 +66,11 @@ def main():
     accounts = [{"username": r["rec_id"], **person(r)} for r in originals]
     known = {(a["legalForename"], a["legalSurname"], a["dateOfBirth"]) for a in accounts}
     probes = []
+    by_id = {a["username"]: a for a in accounts}
     for r in duplicates:
         truth = r["rec_id"].replace("-dup-0", "-org")
-        probes.append({"id": r["rec_id"], "person": person(r), "truth": truth, "cause": "febrl duplicate"})
+        p = person(r)
+        probes.append({"id": r["rec_id"], "person": p, "truth": truth, "cause": error_kind(p, by_id[truth])})
     others = [r for name in ("dataset1.csv", "dataset3.csv") for r in read(name) if r["rec_id"].endswith("-org")]
     added = 0
     for i, r in enumerate(others):

@@ -3,6 +3,18 @@
 // date of birth, gender and UPN, each with the human reasons an admin sees beside the buttons.
 import { isShortFormOf, jaroWinkler, levenshtein, nameParts, normaliseName } from '../domain/names.js';
 import { swapDayMonth, type Candidate, type MatchablePerson } from '../domain/blocking.js';
+import {
+  countValues,
+  defaultModel,
+  levelsOf,
+  matchProbability,
+  matchWeight,
+  twinShare,
+  type Frequencies,
+  type Levels,
+} from './match-weights.js';
+
+const TWIN_REASON = 'same surname and birthday, forename not the same: could be a twin or sibling';
 
 /** Scores at or above this make a look-alike that is held for a person to decide. */
 export const LOOKALIKE_THRESHOLD = 0.82;
@@ -145,8 +157,7 @@ export function scoreCandidate(
   if (score < LOOKALIKE_THRESHOLD) return undefined;
   const reasons = [fore.reason, nameChange ? 'surname differs (possibly a change of name)' : sur.reason];
   if (dob.reason) reasons.push(dob.reason);
-  if (dob.score === 1 && sur.score === 1 && fore.score < 1)
-    reasons.push('same surname and birthday, forename not the same: could be a twin or sibling');
+  if (dob.score === 1 && sur.score === 1 && fore.score < 1) reasons.push(TWIN_REASON);
   if (genderClash) reasons.push('recorded gender differs');
   else if (person.gender && person.gender === account.gender) reasons.push('same gender');
   if (
@@ -169,15 +180,155 @@ export function scoreCandidate(
   };
 }
 
-/** Every look-alike among the accounts, best first. */
+/**
+ * What the weighed score needs to know of the population a person is matched against: how many accounts it has, how
+ * common each forename is in a sample of it (a school's accounts), and which kinds of people in it have twins.
+ */
+export interface MatchContext {
+  population: number;
+  /** Forenames counted in accounts that stand for the population's (the school's own, or the whole set). */
+  forenames: ForenameSample;
+  /** Share of people with a twin in the population, when the published rate for pupils is not the one to use. */
+  twinRate?: number;
+}
+
+/** A weighed look-alike is proposed at this probability of being the same person, or above. */
+export const WEIGHED_THRESHOLD = 0.7;
+
+/** The share of pupils with a twin, from the published birth figures (see `defaultModel`). */
+const PUPIL_TWIN_RATE = defaultModel.twinRate;
+
+const levelReasons = {
+  forename: {
+    exact: 'same forename',
+    nickname: 'forename is a short form',
+    close: 'forename differs by a letter or two',
+    similar: 'forename is similar',
+    initial: 'forename given only as its initial',
+    differs: 'forename differs',
+    unknown: 'forename missing on one side',
+  },
+  surname: {
+    exact: 'same surname',
+    close: 'surname differs by a letter or two',
+    part: 'surname shares a part (double-barrelled)',
+    similar: 'surname is similar',
+    differs: 'surname differs',
+    unknown: 'surname missing on one side',
+  },
+  dateOfBirth: {
+    exact: 'same date of birth',
+    swapped: 'day and month of birth swapped',
+    slip: 'date of birth differs by a digit or two',
+    year: 'born within two years of each other',
+    differs: 'date of birth differs',
+    unknown: 'date of birth missing on one side',
+  },
+} satisfies { [K in keyof Levels]: Record<Levels[K], string> };
+
+/**
+ * A look-alike the rules leave out that the weights still find likely: names rare enough in the LA that agreeing on
+ * them says more than a birth date that differs, or a forename replaced where twins are rare. Never certain.
+ */
+function weighedCandidate(
+  person: MatchablePerson,
+  account: MatchablePerson & { username: string },
+  freq: Frequencies,
+  twinRate: number,
+): Candidate | undefined {
+  if (person.kind && account.kind && person.kind !== account.kind) return undefined;
+  if (person.upn && account.upn) return undefined; // the rules decide on UPNs
+  const levels = levelsOf(person, account);
+  const strong = [levels.forename, levels.surname, levels.dateOfBirth].filter((l) => l === 'exact').length;
+  if (strong < 2) return undefined; // two fields must agree exactly for the weights to outweigh a third
+  const weight = matchWeight({ ...defaultModel, twinRate }, levels, person, freq);
+  const probability = matchProbability(weight, freq.size);
+  if (probability < WEIGHED_THRESHOLD) return undefined;
+  const reasons = [
+    levelReasons.forename[levels.forename],
+    levelReasons.surname[levels.surname],
+    levelReasons.dateOfBirth[levels.dateOfBirth],
+  ];
+  if (levels.surname === 'exact' && levels.dateOfBirth === 'exact' && levels.forename !== 'exact')
+    reasons.push(TWIN_REASON);
+  reasons.push(`names rare in the LA: ${Math.round(probability * 100)}% likely the same person by their weights`);
+  return { username: account.username, score: Math.round(probability * 1000) / 1000, certain: false, reasons };
+}
+
+/** Every look-alike among the accounts, best first; with a context, the weighed ones the rules leave out as well. */
 export function findCandidates(
   person: MatchablePerson,
   accounts: readonly (MatchablePerson & { username: string })[],
+  context?: MatchContext,
 ): Candidate[] {
   const found: Candidate[] = [];
+  let freq: Frequencies | undefined;
+  const exact = context && exactForms(person);
   for (const account of accounts) {
-    const c = scoreCandidate(person, account);
+    let c = scoreCandidate(person, account);
+    if (!c && context && exact && twoAgreeExactly(exact, account)) {
+      // every account with the person's surname or birth date is among these (they are block keys), so their counts
+      // here are the LA's; forenames are counted in the sample
+      freq ??= frequencies(accounts, context);
+      c = weighedCandidate(person, account, freq, twinRateFor(person, context));
+    }
     if (c) found.push(c);
   }
   return found.sort((a, b) => b.score - a.score || a.username.localeCompare(b.username));
+}
+
+/** The person's values as compared exactly: a cheap look before the weighed comparison. */
+function exactForms(p: MatchablePerson) {
+  return {
+    forename: normaliseName(p.legalForename).split(' ')[0],
+    surname: normaliseName(p.legalSurname).replace(/ /g, ''),
+    dateOfBirth: p.dateOfBirth,
+  };
+}
+
+/** Whether at least two of forename, surname and birth date agree exactly: the weights need two to outweigh a third. */
+function twoAgreeExactly(person: ReturnType<typeof exactForms>, account: MatchablePerson): boolean {
+  let agree = person.dateOfBirth && person.dateOfBirth === account.dateOfBirth ? 1 : 0;
+  if (person.surname && person.surname === normaliseName(account.legalSurname).replace(/ /g, '')) agree++;
+  if (agree === 0) return false;
+  if (agree === 2) return true;
+  return Boolean(person.forename) && person.forename === normaliseName(account.legalForename).split(' ')[0];
+}
+
+/** Never taken as zero: a population with no twins among its accounts may still have one arrive. */
+const MIN_TWIN_RATE = 0.001;
+const twinRateFor = (person: MatchablePerson, context: MatchContext) =>
+  person.kind === 'pupil'
+    ? Math.max(PUPIL_TWIN_RATE, context.twinRate ?? 0)
+    : Math.max(MIN_TWIN_RATE, context.twinRate ?? PUPIL_TWIN_RATE);
+
+export interface ForenameSample {
+  counts: ReadonlyMap<string, number>;
+  size: number;
+}
+
+/** Counts the forenames of accounts once, for every person matched against their population. */
+export function forenameSample(accounts: readonly MatchablePerson[]): ForenameSample {
+  const { forenames, size } = countValues(accounts);
+  return { counts: forenames, size };
+}
+
+function frequencies(accounts: readonly MatchablePerson[], context: MatchContext): Frequencies {
+  const block = countValues(accounts);
+  const size = Math.max(context.population, accounts.length);
+  // a forename not in the sample is taken as seen once there: rare, not unique
+  const scale = size / Math.max(1, context.forenames.size);
+  return {
+    size,
+    surname: (name) => Math.max(1, block.surnames.get(name) ?? 0),
+    dateOfBirth: (day) => Math.max(1, block.births.get(day) ?? 0),
+    // with no sample (a school's first accounts) a forename is taken as of common frequency
+    forename: (name) =>
+      context.forenames.size ? Math.max(1, (context.forenames.counts.get(name) ?? 1) * scale) : undefined,
+  };
+}
+
+/** The context of a population of this size whose forenames and twins the sample stands for. */
+export function matchContextOf(population: number, sample: readonly MatchablePerson[]): MatchContext {
+  return { population, forenames: forenameSample(sample), twinRate: twinShare(sample) };
 }

@@ -2,7 +2,7 @@
 // that leads, an account linked to a person, and what becomes of a new account that lost its identity to another.
 import type { IsoDate } from '../domain/dates.js';
 import type { MisPerson } from './integris/people.js';
-import type { Candidate } from '../domain/blocking.js';
+import { accountBlockKeys, type Candidate } from '../domain/blocking.js';
 import type { HeldMatch, NewAccount } from '../domain/outcomes.js';
 import { scoreCandidate } from './match.js';
 import {
@@ -165,4 +165,17 @@ export function settleLostCreate(school: School, create: NewAccount, holder: Acc
     candidates: [candidate],
   };
   return { kind: 'hold', match, candidate };
+}
+
+/** The accounts under each of their block keys (in every LA they are associated in). */
+export function accountsByBlockKey(accounts: readonly Account[]): Map<string, Account[]> {
+  const made = new Map<string, Account[]>();
+  for (const a of accounts) {
+    for (const k of accountBlockKeys(a, [...new Set(a.associations.map((x) => x.laCode))])) {
+      const list = made.get(k) ?? [];
+      list.push(a);
+      made.set(k, list);
+    }
+  }
+  return made;
 }

@@ -16,6 +16,11 @@ export interface PlanInput {
   complete: boolean;
   /** Accounts associated with this school, and look-alike candidates from the school's LA. */
   accounts: readonly Account[];
+  /**
+   * Accounts in the school's LA: with it, look-alikes the rules leave out are also weighed (Fellegi-Sunter, names
+   * weighed by their frequency); without it, only the rules find them.
+   */
+  population?: number;
   /** Normalised "forename|surname" keys never to create ("forename|surname|YYYY-MM-DD" for one birth date). */
   exclusions: ReadonlySet<string>;
   /** People an admin said to create even though they look like someone. */

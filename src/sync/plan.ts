@@ -3,9 +3,9 @@
 // is what makes re-running an export a no-op and lets tests state each rule as a table of cases.
 import { addDays, daysBetween } from '../domain/dates.js';
 import type { MisPerson } from './integris/people.js';
-import { accountBlockKeys, lookupBlockKeys, type Candidate } from '../domain/blocking.js';
+import { lookupBlockKeys, type Candidate } from '../domain/blocking.js';
 import { outcomes, type HeldChange, type Outcome, type RecordOutcome } from '../domain/outcomes.js';
-import { findCandidates } from './match.js';
+import { findCandidates, matchContextOf, type MatchContext } from './match.js';
 import {
   accountStatus,
   detailsOf,
@@ -25,6 +25,7 @@ import {
   misAssociation,
   detailsComeFrom,
   linkAccount,
+  accountsByBlockKey,
 } from './plan-accounts.js';
 import type { PlanInput, Plan } from './plan-types.js';
 
@@ -57,6 +58,8 @@ interface Planning {
   claimed: Set<string>;
   /** Look-alike blocking in memory: the same keys the store indexes accounts under (made when first asked for). */
   blocks(): Map<string, Account[]>;
+  /** What weighing a look-alike needs of the LA (made once a plan, when a newcomer needs it). */
+  matchContext(): MatchContext | undefined;
   unallocations: PendingChange[];
   updates: Omit<PendingChange, 'reason'>[];
 }
@@ -108,19 +111,9 @@ function startPlanning(input: PlanInput): Planning {
     const u = byMisKey.get(`${school.dfeNumber}:${p.personId}`);
     if (u) claimed.add(u);
   }
+  let context: MatchContext | undefined;
   // only a newcomer needs them: a night with none (the usual) never works out an account's keys
   let blocks: Map<string, Account[]> | undefined;
-  const blocksOfAccounts = () => {
-    const made = new Map<string, Account[]>();
-    for (const a of input.accounts) {
-      for (const k of accountBlockKeys(a, [...new Set(a.associations.map((x) => x.laCode))])) {
-        const list = made.get(k) ?? [];
-        list.push(a);
-        made.set(k, list);
-      }
-    }
-    return made;
-  };
   return {
     input,
     result,
@@ -138,7 +131,15 @@ function startPlanning(input: PlanInput): Planning {
     byMisKey,
     present,
     claimed,
-    blocks: () => (blocks ??= blocksOfAccounts()),
+    blocks: () => (blocks ??= accountsByBlockKey(input.accounts)),
+    // the school's own accounts stand for the LA's forenames and, for staff, its share of twins
+    matchContext: () =>
+      input.population === undefined
+        ? undefined
+        : (context ??= matchContextOf(
+            input.population,
+            input.accounts.filter((a) => a.associations.some((x) => x.dfeNumber === school.dfeNumber)),
+          )),
     unallocations: [],
     updates: [],
   };
@@ -287,6 +288,7 @@ function matchExisting(state: Planning, p: MisPerson): boolean {
   const candidates = findCandidates(
     p.fields,
     [...pool].map((a) => drafts.get(a.username) ?? a),
+    state.matchContext(),
   );
   const free = candidates.filter((c) => !taken(drafts.get(c.username) ?? before.get(c.username)!));
   const byUpn = free.find((c) => c.reasons.includes('same UPN'));

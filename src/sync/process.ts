@@ -20,6 +20,7 @@ import {
 } from '../store/accounts.js';
 import { exportMeta, loadExport, markExportProcessed, saveExport, type ExportMeta } from '../store/exports.js';
 import { exclusionKeys } from '../store/exclusions.js';
+import { laPopulation } from '../store/la-population.js';
 import { deleteExports } from '../store/retention.js';
 import { letGo, renewLease, takeLease, type LetGo } from '../store/leases.js';
 import { matchesForRun, recordAutoLinks, saveHeldMatches } from '../store/matches.js';
@@ -112,7 +113,7 @@ async function accountsForPlan(
   laCode: string,
   people: readonly MisPerson[],
   ownRoster: Promise<RosterRead & { accounts: Account[] }>,
-): Promise<{ all: Account[]; roster: RosterRead }> {
+): Promise<{ all: Account[]; roster: RosterRead; population?: number }> {
   const { accounts: own, ...roster } = await ownRoster;
   const linked = new Set(
     own.flatMap((a) =>
@@ -124,8 +125,11 @@ async function accountsForPlan(
   // a second query only when someone is new here (a night with no starters reads the school's accounts once), and it
   // returns only look-alikes from elsewhere: the school's own accounts are not sent twice
   if (keys.size === 0) return { all: own, roster };
-  const elsewhere = await accountsUnderKeys(db, laCode, [...keys], dfeNumber);
-  return { all: [...own, ...elsewhere], roster };
+  const [elsewhere, population] = await Promise.all([
+    accountsUnderKeys(db, laCode, [...keys], dfeNumber),
+    laPopulation(db, laCode, dfeNumber, own.length),
+  ]);
+  return { all: [...own, ...elsewhere], roster, population };
 }
 
 export interface RunSummary {
@@ -306,6 +310,7 @@ async function planAndApply(
       fullReports: parsed.fullReports,
       complete: parsed.complete,
       accounts: read.all,
+      ...(read.population !== undefined ? { population: read.population } : {}),
       exclusions,
       createAnyway: matches.createAnyway,
       keepHeld: matches.keepHeld,
