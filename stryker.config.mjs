@@ -4,7 +4,13 @@
 export default {
   testRunner: 'vitest',
   vitest: { configFile: 'vitest.mutation.config.ts' },
-  mutate: ['src/sync/plan.ts', 'src/sync/plan-accounts.ts', 'src/sync/match.ts', 'src/domain/**/*.ts'],
+  mutate: [
+    'src/sync/plan.ts',
+    'src/sync/plan-accounts.ts',
+    'src/sync/match.ts',
+    'src/sync/match-weights.ts',
+    'src/domain/**/*.ts',
+  ],
   coverageAnalysis: 'perTest',
   concurrency: 2,
   reporters: ['clear-text', 'progress', 'html', 'json'],

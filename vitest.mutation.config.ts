@@ -11,6 +11,7 @@ export default defineConfig({
       'test/sync/plan-rules.test.ts',
       'test/sync/match.test.ts',
       'test/sync/match-rules.test.ts',
+      'test/sync/match-weights.test.ts',
       'test/domain/**/*.test.ts',
     ],
     pool: 'forks',
