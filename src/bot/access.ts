@@ -44,9 +44,12 @@ export async function roleAt(db: Db, actor: Actor, dfeNumber: string): Promise<R
   return storedRoleAt(db, actorKey(actor), dfeNumber);
 }
 
-/** Throws `forbidden` with the reason unless the actor may do what is needed at the school. */
-export async function authorise(db: Db, actor: Actor, dfeNumber: string, need: Need): Promise<void> {
-  if (actor.platform === 'cli') return;
+/**
+ * Throws `forbidden` with the reason unless the actor may do what is needed at the school; returns the role found
+ * (none for the service's operator at the CLI, who may do anything).
+ */
+export async function authorise(db: Db, actor: Actor, dfeNumber: string, need: Need): Promise<Role | undefined> {
+  if (actor.platform === 'cli') return undefined;
   const role = await roleAt(db, actor, dfeNumber);
   if (!role)
     throw new UsoError(
@@ -58,6 +61,7 @@ export async function authorise(db: Db, actor: Actor, dfeNumber: string, need: N
       'forbidden',
       `only the school's head or a local-authority admin can do that; ${actor.displayName} is a ${role}`,
     );
+  return role;
 }
 
 export async function grantRole(

@@ -27,10 +27,14 @@ export interface SchoolStatus {
 
 export async function schoolStatus(
   db: Db,
-  dfeNumber?: string,
+  /** One school, some (each read by its DfE number: a contact of one school reads one), or every school. */
+  which?: string | readonly string[],
 ): Promise<{ paused: boolean; pauseReason?: string; schools: SchoolStatus[] }> {
   const pause = await globalPause(db);
-  const schools = dfeNumber ? [await getSchool(db, dfeNumber)].filter((s) => s !== undefined) : await listSchools(db);
+  const schools =
+    which === undefined
+      ? await listSchools(db)
+      : (await Promise.all([which].flat().map((dfe) => getSchool(db, dfe)))).filter((s) => s !== undefined);
   const out: SchoolStatus[] = [];
   for (const school of schools) {
     const [exp, run, matches, held] = await Promise.all([

@@ -184,7 +184,8 @@ export function consoleRoutes(options: ConsoleOptions): (app: Hono) => void {
       if (!session) return c.redirect('/signin', 303);
       const actor = actorOf(session);
       const mine = new Map((await schoolsOf(db, actor)).map((s) => [s.dfeNumber, s.role]));
-      const status = await schoolStatus(db);
+      // only the schools this person acts for are read: a contact of one school in a large LA reads one
+      const status = await schoolStatus(db, [...mine.keys()]);
       const alertsBySchool = new Map<string, string[]>();
       for (const a of await openAlerts(db))
         alertsBySchool.set(a.dfeNumber, [...(alertsBySchool.get(a.dfeNumber) ?? []), a.kind]);
@@ -192,7 +193,6 @@ export function consoleRoutes(options: ConsoleOptions): (app: Hono) => void {
       const sortBy =
         (['school', 'status', 'held', 'matches', 'export'] as const).find((k) => k === c.req.query('sort')) ?? 'school';
       const rows = status.schools
-        .filter((s) => mine.has(s.dfeNumber))
         .filter((s) => !filter || s.name.toLowerCase().includes(filter) || s.dfeNumber.includes(filter))
         .map((s) => ({ ...s, role: mine.get(s.dfeNumber)!, alerts: alertsBySchool.get(s.dfeNumber) ?? [] }));
       rows.sort(boardOrder(sortBy));
@@ -214,8 +214,7 @@ export function consoleRoutes(options: ConsoleOptions): (app: Hono) => void {
 
     const schoolPage = async (c: Context, session: WebSession, dfeNumber: string, done?: View, error?: string) => {
       const actor = actorOf(session);
-      await authorise(db, actor, dfeNumber, 'read');
-      const role = (await schoolsOf(db, actor)).find((s) => s.dfeNumber === dfeNumber)?.role ?? 'reader';
+      const role = (await authorise(db, actor, dfeNumber, 'read')) ?? 'reader';
       const [status] = (await schoolStatus(db, dfeNumber)).schools;
       if (!status) throw new UsoError('not_found', `school ${dfeNumber} is not known`);
       const held = await Promise.all(
@@ -268,17 +267,22 @@ export function consoleRoutes(options: ConsoleOptions): (app: Hono) => void {
         err.code === 'not_found' ? 404 : 403,
       );
 
+    /** Runs a page's work, answering a refusal (another school's page, an unknown one) as a page of its own. */
+    const refusing = async (c: Context, session: WebSession, work: () => Promise<Response>) => {
+      try {
+        return await work();
+      } catch (err) {
+        if (isUsoError(err, 'forbidden') || isUsoError(err, 'not_found')) return refused(c, session, err);
+        throw err;
+      }
+    };
+
     app.get('/schools/:dfe', async (c) => {
       const session = await sessionOf(c);
       if (!session) return c.redirect('/signin', 303);
       const dfe = dfeNumberSchema.safeParse(c.req.param('dfe'));
       if (!dfe.success) return refused(c, session, new UsoError('not_found', 'there is no such school'));
-      try {
-        return await schoolPage(c, session, dfe.data);
-      } catch (err) {
-        if (isUsoError(err, 'forbidden') || isUsoError(err, 'not_found')) return refused(c, session, err);
-        throw err;
-      }
+      return refusing(c, session, () => schoolPage(c, session, dfe.data));
     });
 
     app.get('/schools/:dfe/new-accounts.csv', async (c) => {
@@ -286,17 +290,14 @@ export function consoleRoutes(options: ConsoleOptions): (app: Hono) => void {
       if (!session) return c.redirect('/signin', 303);
       const dfe = dfeNumberSchema.safeParse(c.req.param('dfe'));
       if (!dfe.success) return refused(c, session, new UsoError('not_found', 'there is no such school'));
-      try {
+      return refusing(c, session, async () => {
         const view = await actions.listNewAccounts(options.ctx, actorOf(session), { dfeNumber: dfe.data });
         return c.body(newAccountsCsv(view), 200, {
           'content-type': 'text/csv; charset=utf-8',
           'content-disposition': `attachment; filename="new-accounts-${dfe.data}.csv"`,
           'cache-control': 'no-store',
         });
-      } catch (err) {
-        if (isUsoError(err, 'forbidden') || isUsoError(err, 'not_found')) return refused(c, session, err);
-        throw err;
-      }
+      });
     });
 
     app.get('/runs/:id', async (c) => {
@@ -340,17 +341,14 @@ export function consoleRoutes(options: ConsoleOptions): (app: Hono) => void {
       if (!session) return c.redirect('/signin', 303);
       const dfe = dfeNumberSchema.safeParse(c.req.param('dfe'));
       const query = (c.req.query('q') ?? '').trim().slice(0, 100);
-      try {
+      return refusing(c, session, async () => {
         if (!dfe.success) throw new UsoError('not_found', 'there is no such school');
         await authorise(db, actorOf(session), dfe.data, 'read');
         const view = query
           ? await actions.who(options.ctx, actorOf(session), { text: query, dfeNumber: dfe.data })
           : { found: [] };
         return c.html(<WhoPage who={whoOf(session)} dfeNumber={dfe.data} query={query} found={view.found} />);
-      } catch (err) {
-        if (isUsoError(err, 'forbidden') || isUsoError(err, 'not_found')) return refused(c, session, err);
-        throw err;
-      }
+      });
     });
 
     app.get('/schools/:dfe/audit', async (c) => {
