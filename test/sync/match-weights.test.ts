@@ -47,6 +47,56 @@ describe('agreement levels', () => {
     expect(levelsOf({ ...rare, ...change }, rare)[field]).toBe(level);
   });
 
+  it.each<[string, Partial<MatchablePerson>, Partial<MatchablePerson>, string]>([
+    ['a preferred forename agreeing', { legalForename: 'Imogen', preferredForename: 'Xanthe' }, {}, 'exact'],
+    [
+      'agreeing with the preferred forename of the account',
+      {},
+      { legalForename: 'Imogen', preferredForename: 'Xanthe' },
+      'exact',
+    ],
+    ['a stray space inside a forename', { legalForename: 'Xan The' }, {}, 'exact'],
+    ['an initial that is not of the forename', { legalForename: 'Q' }, {}, 'differs'],
+    ['an initial on the account', {}, { legalForename: 'X' }, 'initial'],
+    ['the same initial on both', { legalForename: 'X' }, { legalForename: 'X' }, 'initial'],
+    ['a letter changed (Levenshtein 1)', { legalForename: 'Xanthy' }, {}, 'close'],
+    ['close by Jaro-Winkler, two letters off', { legalForename: 'Xanthea' }, { legalForename: 'Xanthiae' }, 'close'],
+    [
+      'two letters off, Jaro-Winkler 0.907: similar, not close',
+      { legalForename: 'Peter' },
+      { legalForename: 'Petra' },
+      'similar',
+    ],
+    ['two letters off, Jaro-Winkler 0.867', { legalForename: 'Xantia' }, {}, 'similar'],
+    ['Jaro-Winkler under 0.8', { legalForename: 'Kelvin' }, { legalForename: 'Kelly' }, 'differs'],
+  ])('forename: %s', (_, person, acc, level) => {
+    expect(levelsOf({ ...rare, ...person }, { ...rare, ...acc }).forename).toBe(level);
+  });
+
+  it.each<[string, Partial<MatchablePerson>, Partial<MatchablePerson>, string]>([
+    ['a preferred surname agreeing', { legalSurname: 'Reyes', preferredSurname: 'Abbondandola' }, {}, 'exact'],
+    ['a space or hyphen inside it', { legalSurname: 'Abbon Dandola' }, {}, 'exact'],
+    ['missing on the account', {}, { legalSurname: '' }, 'unknown'],
+    ['missing on the person', { legalSurname: '' }, {}, 'unknown'],
+    ['close by Jaro-Winkler, three letters off', { legalSurname: 'Abbondanza' }, {}, 'close'],
+    ['similar, not close', { legalSurname: 'Abondanzia' }, {}, 'similar'],
+    ['a part of one letter is no shared part', { legalSurname: 'A Okafor' }, { legalSurname: 'A Reyes' }, 'differs'],
+  ])('surname: %s', (_, person, acc, level) => {
+    expect(levelsOf({ ...rare, ...person }, { ...rare, ...acc }).surname).toBe(level);
+  });
+
+  it.each<[string, string, string]>([
+    ['two neighbouring digits the wrong way round', '1969-02-81', 'slip'],
+    ['two digits apart changed', '1968-02-19', 'year'],
+    ['two digits changed decades apart', '1929-02-28', 'differs'],
+    ['exactly two years apart (732 days)', '1971-02-18', 'year'],
+    ['a day over two years of 366 days', '1971-02-21', 'differs'],
+    ['born the year before', '1968-07-01', 'year'],
+  ])('birth date: %s', (_, day, level) => {
+    expect(levelsOf({ ...rare, dateOfBirth: day }, rare).dateOfBirth).toBe(level);
+    expect(levelsOf(rare, { ...rare, dateOfBirth: day }).dateOfBirth).toBe(level);
+  });
+
   it('a nickname from the list is its own level', () => {
     expect(levelsOf({ ...rare, legalForename: 'Bob' }, { ...rare, legalForename: 'Robert' }).forename).toBe('nickname');
   });
@@ -78,6 +128,50 @@ describe('weights', () => {
     const amongPupils = matchProbability(matchWeight(defaultModel, twinLevels, rare, f), 5000);
     expect(whereTwinsAreRare).toBeGreaterThan(WEIGHED_THRESHOLD);
     expect(amongPupils).toBeLessThan(0.5);
+  });
+
+  it('each exact field is weighed by its own frequency, and a missing count or population falls back to the model', () => {
+    const all = { forename: 'exact', surname: 'exact', dateOfBirth: 'exact' } as const;
+    const base = { size: 10_000, surname: () => 10, dateOfBirth: () => 10, forename: () => 10 };
+    const w = (f: typeof base | undefined) => matchWeight(defaultModel, all, rare, f);
+    expect(w({ ...base, forename: () => 1 }) - w(base)).toBeCloseTo(Math.log2(10), 6);
+    expect(w({ ...base, surname: () => 1 }) - w(base)).toBeCloseTo(Math.log2(10), 6);
+    expect(w({ ...base, dateOfBirth: () => 1 }) - w(base)).toBeCloseTo(Math.log2(10), 6);
+    const { m, u } = defaultModel;
+    const fromModel =
+      Math.log2(m.forename.exact / u.forename.exact) +
+      Math.log2((m.surname.exact * m.dateOfBirth.exact) / (u.surname.exact * u.dateOfBirth.exact));
+    expect(w(undefined)).toBeCloseTo(fromModel, 6);
+    expect(w({ ...base, size: 0 })).toBeCloseTo(fromModel, 6);
+    expect(
+      w({ ...base, forename: () => undefined, surname: () => undefined, dateOfBirth: () => undefined }),
+    ).toBeCloseTo(fromModel, 6);
+    // a frequency is never taken as more than one in two, nor as zero
+    expect(Number.isFinite(w({ ...base, surname: () => 0 }))).toBe(true);
+    expect(w({ ...base, surname: () => 9000 })).toBeCloseTo(w({ ...base, surname: () => 5000 }), 6);
+    // the person's own values are what is counted
+    const asked: string[] = [];
+    w({
+      ...base,
+      forename: (n) => (asked.push(n), 10),
+      surname: (n) => (asked.push(n), 10),
+      dateOfBirth: (d) => (asked.push(d), 10),
+    });
+    expect(asked.sort()).toEqual(['1969-02-18', 'abbondandola', 'xanthe']);
+  });
+
+  it('twins are allowed for only when surname and birth date agree exactly and the forename does not', () => {
+    const f = { size: 5000, surname: () => 1, dateOfBirth: () => 1, forename: () => 1 };
+    const weigh = (levels: Parameters<typeof matchWeight>[1], twinRate: number) =>
+      matchWeight({ ...defaultModel, twinRate }, levels, rare, f);
+    const twin = { forename: 'differs', surname: 'exact', dateOfBirth: 'exact' } as const;
+    expect(weigh(twin, 0.03)).toBeLessThan(weigh(twin, 0));
+    for (const levels of [
+      { forename: 'exact', surname: 'exact', dateOfBirth: 'exact' },
+      { forename: 'differs', surname: 'close', dateOfBirth: 'exact' },
+      { forename: 'differs', surname: 'exact', dateOfBirth: 'slip' },
+    ] as const)
+      expect(weigh(levels, 0.03)).toBeCloseTo(weigh(levels, 0), 9);
   });
 
   it('the bigger the population, the less a given weight is worth', () => {
