@@ -2,7 +2,14 @@
 // LA, twins allowed for, and what the planner does with a candidate found only by weight (hold it, never link it).
 import { describe, expect, it } from 'vitest';
 import { findCandidates, matchContextOf, WEIGHED_THRESHOLD } from '../../src/sync/match.js';
-import { defaultModel, levelsOf, matchProbability, matchWeight } from '../../src/sync/match-weights.js';
+import {
+  countValues,
+  defaultModel,
+  levelsOf,
+  matchProbability,
+  matchWeight,
+  twinShare,
+} from '../../src/sync/match-weights.js';
 import type { MatchablePerson } from '../../src/domain/blocking.js';
 import { plan } from '../../src/sync/plan.js';
 import { input, linkedAccount, school, staffMember } from '../helpers/people.js';
@@ -176,6 +183,41 @@ describe('weights', () => {
 
   it('the bigger the population, the less a given weight is worth', () => {
     expect(matchProbability(20, 1000)).toBeGreaterThan(matchProbability(20, 1_000_000));
+  });
+});
+
+describe('what is counted in a population', () => {
+  const twins = [
+    { legalForename: 'Ava', legalSurname: 'Hughes', dateOfBirth: '2015-04-12' },
+    { legalForename: 'Isla', legalSurname: 'Hughes', dateOfBirth: '2015-04-12' },
+    { legalForename: 'Ava', legalSurname: 'Hughes', dateOfBirth: '2016-04-12' },
+    { legalForename: 'Leo', legalSurname: 'Okafor', dateOfBirth: '2015-04-12' },
+  ];
+
+  it('twins: different forenames under one surname and birth date; a namesake or a record twice is not a twin', () => {
+    expect(twinShare(twins)).toBe(0.5);
+    expect(twinShare([twins[0]!, { ...twins[0]! }])).toBe(0);
+    expect(twinShare([])).toBe(0);
+    // nobody is a twin by a missing surname or birth date
+    const unknown = [
+      { legalForename: 'Ava', legalSurname: '', dateOfBirth: '2015-04-12' },
+      { legalForename: 'Isla', legalSurname: '', dateOfBirth: '2015-04-12' },
+      { legalForename: 'Ava', legalSurname: 'Hughes' },
+      { legalForename: 'Isla', legalSurname: 'Hughes' },
+    ];
+    expect(twinShare(unknown)).toBe(0);
+  });
+
+  it('values are counted in the form they are compared in, and a missing birth date is not counted', () => {
+    const counted = countValues([
+      ...twins,
+      { legalForename: 'AVA  Rose', legalSurname: 'hughes', dateOfBirth: undefined },
+    ]);
+    expect(counted.size).toBe(5);
+    expect(counted.forenames.get('ava')).toBe(3);
+    expect(counted.surnames.get('hughes')).toBe(4);
+    expect(counted.births.get('2015-04-12')).toBe(3);
+    expect([...counted.births.keys()].sort()).toEqual(['2015-04-12', '2016-04-12']);
   });
 });
 
