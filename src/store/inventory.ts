@@ -228,7 +228,7 @@ export const inventory: readonly CollectionRecord[] = [
     holds: "each Teams user's directory object id beside the id Teams gives them in the bot's conversations",
     personal: 'two opaque ids of a member of staff',
     why: 'to match a Microsoft sign-in to the chat roles granted to that Teams user',
-    kept: 'while the service runs: two ids and nothing else (no name); not yet removed when a member of staff leaves',
+    kept: '400 days after the member of staff last used the bot (renewed as they use it), then removed by the daily retention job; two ids and nothing else (no name)',
   },
   {
     name: 'deliveries',

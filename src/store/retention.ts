@@ -64,7 +64,7 @@ export async function finishedBookkeeping(
   sentBefore: Date,
   now: Date,
   remove: boolean,
-): Promise<{ outbox: number; linkCodes: number; eventIds: number; webSessions: number }> {
+): Promise<{ outbox: number; linkCodes: number; eventIds: number; webSessions: number; teamsUsers: number }> {
   const outbox = { status: 'sent', sentAt: { $lt: sentBefore } };
   const expired = { expiresAt: { $lt: now } };
   const counts = {
@@ -75,6 +75,8 @@ export async function finishedBookkeeping(
     webSessions:
       (await db.collection('webSessions').countDocuments(expired)) +
       (await db.collection('webLogins').countDocuments(expired)),
+    // Teams users not seen for TEAMS_USER_KEEP_DAYS (a record made before it had an expiry is renewed when next seen)
+    teamsUsers: await db.collection('teamsUsers').countDocuments(expired),
   };
   if (remove) {
     if (counts.outbox) await db.collection('outbox').deleteMany(outbox);
@@ -84,6 +86,7 @@ export async function finishedBookkeeping(
       await db.collection('webSessions').deleteMany(expired);
       await db.collection('webLogins').deleteMany(expired);
     }
+    if (counts.teamsUsers) await db.collection('teamsUsers').deleteMany(expired);
   }
   return counts;
 }

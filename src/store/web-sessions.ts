@@ -78,12 +78,23 @@ export async function takeWebLogin(db: Db, state: string, now = new Date()): Pro
 
 /**
  * A Teams user's directory object id (what Microsoft sign-in names them by) beside the id Teams gives them in
- * activities (what their chat roles are granted to). Recorded as they use the bot.
+ * activities (what their chat roles are granted to). Recorded as they use the bot, and kept for
+ * `TEAMS_USER_KEEP_DAYS` after they last did (the retention job removes it then: a member of staff who left stops
+ * using the bot).
  */
-export async function recordTeamsUser(db: Db, tenant: string, aadObjectId: string, userId: string): Promise<void> {
+export const TEAMS_USER_KEEP_DAYS = 400;
+
+export async function recordTeamsUser(
+  db: Db,
+  tenant: string,
+  aadObjectId: string,
+  userId: string,
+  now = new Date(),
+): Promise<void> {
+  const expiresAt = new Date(now.getTime() + TEAMS_USER_KEEP_DAYS * 86_400_000);
   await db
-    .collection<{ _id: string; userId: string }>('teamsUsers')
-    .updateOne({ _id: `${tenant}:${aadObjectId}` }, { $set: { userId } }, { upsert: true });
+    .collection<{ _id: string; userId: string; expiresAt: Date }>('teamsUsers')
+    .updateOne({ _id: `${tenant}:${aadObjectId}` }, { $set: { userId, expiresAt } }, { upsert: true });
 }
 
 export async function teamsUserId(db: Db, tenant: string, aadObjectId: string): Promise<string | undefined> {

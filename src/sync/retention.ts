@@ -46,6 +46,8 @@ export interface RetentionReport {
   webhookEventIds: number;
   /** Expired console sessions and sign-ins in progress. */
   webSessions?: number;
+  /** Teams users' directory ids not seen for a long time. */
+  teamsUsers?: number;
   /** Schools whose data was erased after a revoke, and reports erased after they stopped being shared. */
   revokedSchools: number;
   erasedReports: number;
@@ -78,6 +80,7 @@ export async function runRetention(
     linkCodes: bookkeeping.linkCodes,
     webhookEventIds: bookkeeping.eventIds,
     webSessions: bookkeeping.webSessions,
+    teamsUsers: bookkeeping.teamsUsers,
     revokedSchools: 0,
     erasedReports: 0,
   };

@@ -9,6 +9,7 @@ import {
   matchProbability,
   matchWeight,
   twinShare,
+  type Frequencies,
 } from '../../src/sync/match-weights.js';
 import type { MatchablePerson } from '../../src/domain/blocking.js';
 import { plan } from '../../src/sync/plan.js';
@@ -139,8 +140,8 @@ describe('weights', () => {
 
   it('each exact field is weighed by its own frequency, and a missing count or population falls back to the model', () => {
     const all = { forename: 'exact', surname: 'exact', dateOfBirth: 'exact' } as const;
-    const base = { size: 10_000, surname: () => 10, dateOfBirth: () => 10, forename: () => 10 };
-    const w = (f: typeof base | undefined) => matchWeight(defaultModel, all, rare, f);
+    const base: Frequencies = { size: 10_000, surname: () => 10, dateOfBirth: () => 10, forename: () => 10 };
+    const w = (f: Frequencies | undefined) => matchWeight(defaultModel, all, rare, f);
     expect(w({ ...base, forename: () => 1 }) - w(base)).toBeCloseTo(Math.log2(10), 6);
     expect(w({ ...base, surname: () => 1 }) - w(base)).toBeCloseTo(Math.log2(10), 6);
     expect(w({ ...base, dateOfBirth: () => 1 }) - w(base)).toBeCloseTo(Math.log2(10), 6);

@@ -16,6 +16,7 @@ import { Scheduler } from '../../src/sync/jobs.js';
 import { erasureDay } from '../../src/sync/revocation.js';
 import { processExport, syncSchool, takeExport } from '../../src/sync/process.js';
 import { runRetention } from '../../src/sync/retention.js';
+import { recordTeamsUser, teamsUserId, TEAMS_USER_KEEP_DAYS } from '../../src/store/web-sessions.js';
 import { simulatedIntegris } from '../helpers/integris.js';
 import { captureLogger } from '../helpers/log.js';
 import { useTestStore } from '../helpers/store.js';
@@ -96,6 +97,22 @@ describe('retention', () => {
     const run = await getRun(db, old._id);
     expect(run?.outcomes).toEqual([]);
     expect(run?.counts).toEqual({ created: 1 });
+  });
+
+  it("removes a Teams user's ids once they have not used the bot for a long time, and keeps them while they do", async () => {
+    const db = ctx.store.db;
+    const now = new Date('2026-12-07T09:00:00Z');
+    await recordTeamsUser(db, 'tenant-r', 'aad-gone', '29:gone', now);
+    await recordTeamsUser(db, 'tenant-r', 'aad-here', '29:here', now);
+    const later = new Date(now.getTime() + (TEAMS_USER_KEEP_DAYS - 1) * 86_400_000);
+    // one of them used the bot again the day before
+    await recordTeamsUser(db, 'tenant-r', 'aad-here', '29:here', later);
+    const policy = { exportKeepNights: 3, runOutcomeKeepDays: 400, revokeGraceDays: 14 };
+    expect((await runRetention(db, policy, { now: later })).teamsUsers).toBe(0);
+    const report = await runRetention(db, policy, { now: new Date(later.getTime() + 2 * 86_400_000) });
+    expect(report.teamsUsers).toBe(1);
+    expect(await teamsUserId(db, 'tenant-r', 'aad-gone')).toBeUndefined();
+    expect(await teamsUserId(db, 'tenant-r', 'aad-here')).toBe('29:here');
   });
 });
 

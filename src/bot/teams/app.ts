@@ -63,13 +63,17 @@ export function createTeams(options: TeamsOptions) {
   };
 }
 
-const known = new Set<string>();
-/** Keeps the Teams id of each user beside their directory id, once per process, for the console's Microsoft sign-in. */
+/** When each user was last recorded by this process: their record is renewed at most once a day. */
+const known = new Map<string, number>();
+const DAY_MS = 86_400_000;
+/** Keeps the Teams id of each user beside their directory id, for the console's Microsoft sign-in. */
 async function knowTeamsUser(db: Db, activity: Partial<Activity>): Promise<void> {
   const tenant = tenantOf(activity);
   const aad = activity.from?.aadObjectId;
   const userId = activity.from?.id;
-  if (!tenant || !aad || !userId || known.has(`${tenant}:${aad}`)) return;
+  if (!tenant || !aad || !userId) return;
+  const key = `${tenant}:${aad}`;
+  if (Date.now() - (known.get(key) ?? -Infinity) < DAY_MS) return;
   await recordTeamsUser(db, tenant, aad, userId);
-  known.add(`${tenant}:${aad}`);
+  known.set(key, Date.now());
 }
