@@ -122,11 +122,11 @@ export function surnameKeys(surname: string | undefined): string[] {
 }
 
 // Short forms and the formal names they stand for. The list is data: Carlton Northern's hand-curated English
-// nicknames (github.com/carltonnorthern/nicknames, v1.0.1, Apache-2.0, data/nicknames.LICENSE), and beside it the
-// British short forms it lacks (data/short-forms-uk.csv, this project's). Each line reads "formal,has_nickname,short";
+// nicknames (github.com/carltonnorthern/nicknames, v1.0.1, Apache-2.0, name-lists/nicknames.LICENSE), and beside it the
+// British short forms it lacks (name-lists/short-forms-uk.csv, this project's). Each line reads "formal,has_nickname,short";
 // a name maps to the formal names it stands for, so two names agree when they share one (Bill and Will: William).
 function readShortForms(file: string): [string, string][] {
-  const text = readFileSync(new URL(`./data/${file}`, import.meta.url), 'utf8');
+  const text = readFileSync(new URL(`./name-lists/${file}`, import.meta.url), 'utf8');
   return text
     .split(/\r?\n/)
     .slice(1)
