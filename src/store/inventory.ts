@@ -186,7 +186,8 @@ export const inventory: readonly CollectionRecord[] = [
   },
   {
     name: 'globals',
-    holds: 'service-wide state: the pause, content hashes of stored reports, block-key version',
+    holds:
+      "service-wide state: the pause, content hashes of stored reports, block-key version, the store's schema version and migrations applied, and each LA's number of accounts per school (to weigh look-alikes)",
     personal: 'none',
     why: 'bookkeeping',
     kept: 'kept',
