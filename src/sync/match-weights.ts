@@ -52,14 +52,30 @@ export const defaultModel: MatchModel = {
   twinRate: 0.03,
 };
 
-const forms = (f: string | undefined) => {
+/**
+ * The forms a forename is compared in: its first word, and the whole with its spaces and hyphens taken out
+ * ("Mary-Jane", "mary jane" and "Maryjane" agree; a stray space inside one does not hide it).
+ */
+export const forenameForms = (f: string | undefined) => {
   const n = normaliseName(f);
   return n ? [n.split(' ')[0]!, n.replace(/ /g, '')] : [];
 };
 
+/**
+ * A slip in keying a birth date: one digit off, or two neighbouring digits the wrong way round (03-21 for 03-12).
+ * Anything more is another birthday.
+ */
+export function birthDateSlip(a: string, b: string): 'one digit' | 'transposed' | undefined {
+  const differ = [...a].flatMap((c, i) => (c !== b[i] ? [i] : []));
+  if (differ.length === 1) return 'one digit';
+  const [i, j] = differ as [number, number];
+  if (differ.length === 2 && j === i + 1 && a[i] === b[j] && a[j] === b[i]) return 'transposed';
+  return undefined;
+}
+
 function forenameLevel(a: MatchablePerson, b: MatchablePerson): ForenameLevel {
-  const x = [...forms(a.legalForename), ...forms(a.preferredForename)];
-  const y = [...forms(b.legalForename), ...forms(b.preferredForename)];
+  const x = [...forenameForms(a.legalForename), ...forenameForms(a.preferredForename)];
+  const y = [...forenameForms(b.legalForename), ...forenameForms(b.preferredForename)];
   if (!x.length || !y.length) return 'unknown';
   const rank: ForenameLevel[] = ['exact', 'nickname', 'close', 'similar', 'initial', 'differs'];
   let best = 5;
@@ -102,10 +118,7 @@ function birthLevel(a?: string, b?: string): BirthLevel {
   if (!a || !b) return 'unknown';
   if (a === b) return 'exact';
   if (swapDayMonth(a) === b) return 'swapped';
-  const differ = [...a].flatMap((c, i) => (c !== b[i] ? [i] : []));
-  if (differ.length === 1) return 'slip';
-  const [i, j] = differ as [number, number];
-  if (differ.length === 2 && j === i + 1 && a[i] === b[j] && a[j] === b[i]) return 'slip';
+  if (birthDateSlip(a, b)) return 'slip';
   // born within two years of each other: a classmate's birthday, not a slip of the keyboard
   const apart = Math.abs(Date.parse(a) - Date.parse(b)) / 86_400_000;
   if (!(apart > 2 * 366)) return 'year';
@@ -129,8 +142,9 @@ export interface Frequencies {
 }
 
 const clamp = (p: number) => Math.min(0.5, Math.max(1e-7, p));
-const firstForename = (p: MatchablePerson) => normaliseName(p.legalForename).split(' ')[0]!;
-const wholeSurname = (p: MatchablePerson) => normaliseName(p.legalSurname).replace(/ /g, '');
+/** The legal forename's first word and the legal surname without spaces: the values counted and compared exactly. */
+export const firstForename = (p: MatchablePerson) => normaliseName(p.legalForename).split(' ')[0]!;
+export const wholeSurname = (p: MatchablePerson) => normaliseName(p.legalSurname).replace(/ /g, '');
 
 /**
  * The match weight (log2 of the Bayes factor) of these levels, with exact agreement weighed by how common the value

@@ -4,8 +4,12 @@
 import { isShortFormOf, jaroWinkler, levenshtein, nameParts, normaliseName } from '../domain/names.js';
 import { swapDayMonth, type Candidate, type MatchablePerson } from '../domain/blocking.js';
 import {
+  birthDateSlip,
   countValues,
   defaultModel,
+  firstForename,
+  forenameForms,
+  wholeSurname,
   levelsOf,
   matchProbability,
   matchWeight,
@@ -19,19 +23,11 @@ const TWIN_REASON = 'same surname and birthday, forename not the same: could be 
 /** Scores at or above this make a look-alike that is held for a person to decide. */
 export const LOOKALIKE_THRESHOLD = 0.82;
 
-/**
- * The forms a forename is compared in: the first word of the legal and preferred forenames, and each whole with its
- * spaces and hyphens taken out ("Mary-Jane", "mary jane" and "Maryjane" agree; a stray space inside one does not
- * hide it).
- */
+/** Every form of the legal and preferred forenames (see `forenameForms`). */
 function forenames(p: MatchablePerson): string[] {
-  return [...new Set(legalForenameForms(p).concat(formsOf(p.preferredForename)))];
+  return [...new Set(legalForenameForms(p).concat(forenameForms(p.preferredForename)))];
 }
-const formsOf = (f: string | undefined) => {
-  const n = normaliseName(f);
-  return n ? [n.split(' ')[0]!, n.replace(/ /g, '')] : [];
-};
-const legalForenameForms = (p: MatchablePerson) => formsOf(p.legalForename);
+const legalForenameForms = (p: MatchablePerson) => forenameForms(p.legalForename);
 
 /** A forename that is missing, or only an initial: it neither agrees nor disagrees. */
 const forenameUnknown = (p: MatchablePerson) => !normaliseName(p.legalForename) && !normaliseName(p.preferredForename);
@@ -86,13 +82,10 @@ function dateOfBirthSimilarity(a?: string, b?: string): { score: number; reason?
   if (!a) return { score: 0.5, reason: 'the MIS record has no date of birth' };
   if (a === b) return { score: 1, reason: 'same date of birth' };
   if (swapDayMonth(a) === b) return { score: 0.85, reason: 'day and month of birth swapped' };
-  // one digit off, or two neighbouring digits the wrong way round (03-21 for 03-12), is a slip; anything more is
-  // another birthday (a namesake in the same year group is common)
-  const differ = [...a].flatMap((c, i) => (c !== b[i] ? [i] : []));
-  if (differ.length === 1) return { score: 0.7, reason: 'date of birth differs by one digit' };
-  const [i, j] = differ as [number, number];
-  if (differ.length === 2 && j === i + 1 && a[i] === b[j] && a[j] === b[i])
-    return { score: 0.7, reason: 'two digits of the date of birth transposed' };
+  // anything more than a slip is another birthday (a namesake in the same year group is common)
+  const slip = birthDateSlip(a, b);
+  if (slip === 'one digit') return { score: 0.7, reason: 'date of birth differs by one digit' };
+  if (slip === 'transposed') return { score: 0.7, reason: 'two digits of the date of birth transposed' };
   return { score: 0 };
 }
 
@@ -279,20 +272,16 @@ export function findCandidates(
 
 /** The person's values as compared exactly: a cheap look before the weighed comparison. */
 function exactForms(p: MatchablePerson) {
-  return {
-    forename: normaliseName(p.legalForename).split(' ')[0],
-    surname: normaliseName(p.legalSurname).replace(/ /g, ''),
-    dateOfBirth: p.dateOfBirth,
-  };
+  return { forename: firstForename(p), surname: wholeSurname(p), dateOfBirth: p.dateOfBirth };
 }
 
 /** Whether at least two of forename, surname and birth date agree exactly: the weights need two to outweigh a third. */
 function twoAgreeExactly(person: ReturnType<typeof exactForms>, account: MatchablePerson): boolean {
   let agree = person.dateOfBirth && person.dateOfBirth === account.dateOfBirth ? 1 : 0;
-  if (person.surname && person.surname === normaliseName(account.legalSurname).replace(/ /g, '')) agree++;
+  if (person.surname && person.surname === wholeSurname(account)) agree++;
   if (agree === 0) return false;
   if (agree === 2) return true;
-  return Boolean(person.forename) && person.forename === normaliseName(account.legalForename).split(' ')[0];
+  return Boolean(person.forename) && person.forename === firstForename(account);
 }
 
 /** Never taken as zero: a population with no twins among its accounts may still have one arrive. */
