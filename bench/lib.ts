@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BSON, type CommandStartedEvent, type CommandSucceededEvent, type MongoClient } from 'mongodb';
 import { reportNames } from '../src/domain/records.js';
-import { ensureRosters } from '../src/store/account-scans.js';
+import { ensureLookalikeIndex, ensureRosters } from '../src/store/account-scans.js';
 import { ensureIndexes, openStore, storeFrom, type Store } from '../src/store/index.js';
 import type { Logger } from '../src/log.js';
 import { upsertSchool } from '../src/store/schools.js';
@@ -45,6 +45,7 @@ export async function laInFreshDatabase(
   const db = root.client.db(`${prefix}_${size}_${randomBytes(3).toString('hex')}`);
   await ensureIndexes(db, root.kind);
   await ensureRosters(db);
+  await ensureLookalikeIndex(db);
   const store = storeFrom(root.client, db, root.kind);
   const la = generateLocalAuthority({ seed, schools: Math.max(1, Math.round(size / 600)) });
   const people = la.schools.reduce((n, sc) => n + sc.students.length + sc.staff.length, 0);

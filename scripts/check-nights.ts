@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { MongoClient } from 'mongodb';
 import { z } from 'zod';
 import { createLogger } from '../src/log.js';
-import { ensureRosters } from '../src/store/account-scans.js';
+import { ensureLookalikeIndex, ensureRosters } from '../src/store/account-scans.js';
 import { ensureIndexes, openStore, storeFrom } from '../src/store/index.js';
 import { setStoreKind, type StoreKind } from '../src/store/kind.js';
 import { upsertSchool } from '../src/store/schools.js';
@@ -227,6 +227,7 @@ async function main(): Promise<void> {
   const db = root.client.db(dbName);
   await ensureIndexes(db, kind);
   await ensureRosters(db);
+  await ensureLookalikeIndex(db);
   const store = storeFrom(root.client, db, kind);
   const rnd = random(args.seed);
   const la = generateLocalAuthority({ seed: args.seed, schools: args.schools, sizeFactor: args.size });

@@ -143,6 +143,11 @@ for (const [formal, short] of [...readShortForms('nicknames.csv'), ...readShortF
   }
 }
 
+/** The formal names a forename stands for (William for Bill; a formal name for itself); none for a name not listed. */
+export function formalNamesOf(name: string): string[] {
+  return [...(canonical.get(name) ?? [])];
+}
+
 /** True when one forename is a known short form of the other (Tom/Thomas, Bill/William). */
 export function isShortFormOf(a: string, b: string): boolean {
   const x = canonical.get(a);

@@ -3,6 +3,7 @@
 import type { Db, MongoBulkWriteError } from 'mongodb';
 import { writeErrorsOf } from './write-errors.js';
 import { moveEpochs } from './rosters.js';
+import { fileAccounts, indexChanges, takeOutGone } from './lookalikes.js';
 import { scansEveryQuery } from './kind.js';
 import type { Account } from '../domain/model.js';
 import { candidateNumber, candidatePrefix, usernameCandidate } from '../domain/usernames.js';
@@ -10,6 +11,7 @@ import {
   INSERT_BATCH,
   type ChangeStamp,
   type AccountDoc,
+  accountsByUsername,
   coll,
   escape,
   toDoc,
@@ -35,6 +37,7 @@ export const MAX_ROUNDS = 25;
  * groups, until each base has as many free names as it has people waiting.
  */
 export async function takenCandidates(db: Db, bases: readonly string[]): Promise<Set<string>> {
+  if (bases.length === 0) return new Set();
   if (scansEveryQuery(db)) return takenByLookup(db, bases);
   const prefixes = [...new Set(bases.map(candidatePrefix))];
   const docs = await coll(db)
@@ -44,18 +47,35 @@ export async function takenCandidates(db: Db, bases: readonly string[]): Promise
   return new Set(docs.map((d) => d._id).filter((id) => bases.some((b) => candidateNumber(b, id) !== undefined)));
 }
 
-export const LOOKUP_GROUP = 10;
+/** Names of a base looked up at once: most bases have none or one taken. */
+export const LOOKUP_GROUP = 4;
+/** Usernames per `$in` lookup. */
+const NAMES_PER_LOOKUP = 500;
 
 export async function takenByLookup(db: Db, bases: readonly string[]): Promise<Set<string>> {
   const taken = new Set<string>();
   const waiting = new Map<string, number>();
   for (const b of bases) waiting.set(b, (waiting.get(b) ?? 0) + 1);
-  for (const [base, count] of waiting) {
-    let free = 0;
-    for (let n = 1; free < count; n += LOOKUP_GROUP) {
-      const names = Array.from({ length: LOOKUP_GROUP }, (_, i) => usernameCandidate(base, n + i));
-      const found = await Promise.all(names.map((u) => coll(db).findOne({ _id: u }, { projection: { _id: 1 } })));
-      found.forEach((d, i) => (d ? taken.add(names[i]!) : free++));
+  // every base still short of free names has its next group looked up, all bases together
+  const free = new Map<string, number>();
+  for (let n = 1; waiting.size > 0; n += LOOKUP_GROUP) {
+    const names = [...waiting.keys()].flatMap((base) =>
+      Array.from({ length: LOOKUP_GROUP }, (_, i) => usernameCandidate(base, n + i)),
+    );
+    const found = new Set<string>();
+    for (let i = 0; i < names.length; i += NAMES_PER_LOOKUP)
+      for (const d of await coll(db)
+        .find({ _id: { $in: names.slice(i, i + NAMES_PER_LOOKUP) } })
+        .project<{ _id: string }>({ _id: 1 })
+        .toArray())
+        found.add(d._id);
+    for (const [base, count] of waiting) {
+      for (let i = 0; i < LOOKUP_GROUP; i++) {
+        const name = usernameCandidate(base, n + i);
+        if (found.has(name)) taken.add(name);
+        else free.set(base, (free.get(base) ?? 0) + 1);
+      }
+      if ((free.get(base) ?? 0) >= count) waiting.delete(base);
     }
   }
   return taken;
@@ -77,7 +97,14 @@ export async function insertNewAccounts(
   const assigned = new Map<string, string>();
   const failed = new Map<string, string>();
   const next = new Map(items.map((p) => [p.key, 1]));
-  const taken = new Set<string>();
+  // on the embedded store the names already taken are looked up first (by `_id`): a batch with a duplicate in it is
+  // inserted again there one document at a time; MongoDB answers the duplicates and inserts the rest
+  const taken = scansEveryQuery(db)
+    ? await takenByLookup(
+        db,
+        items.map((p) => p.base),
+      )
+    : new Set<string>();
   let pending = [...items];
   for (let round = 0; round < MAX_ROUNDS && pending.length > 0; round++) {
     const used = new Set<string>();
@@ -97,9 +124,11 @@ export async function insertNewAccounts(
       const errors = new Map<number, { code?: number; errmsg?: string }>();
       const schools = batch.flatMap((c) => schoolsOf(c.item.account));
       await moveUnlessCaller(db, schools, options);
+      const accounts = batch.map((c) => ({ ...c.item.account, username: c.username }));
+      await fileAccounts(db, accounts);
       try {
         await coll(db).insertMany(
-          batch.map((c) => ({ ...toDoc({ ...c.item.account, username: c.username }), lastChange: options.stamp })),
+          accounts.map((a) => ({ ...toDoc(a), lastChange: options.stamp })),
           { ordered: false },
         );
       } catch (err) {
@@ -109,6 +138,10 @@ export async function insertNewAccounts(
         for (const e of list) errors.set(e.index, { code: e.code, errmsg: e.errmsg });
       }
       await moveUnlessCaller(db, schools, options);
+      await refileUnwritten(
+        db,
+        accounts.filter((_, index) => errors.has(index)),
+      );
       const written: { key: string; username: string }[] = [];
       batch.forEach((c, index) => {
         const error = errors.get(index);
@@ -133,6 +166,17 @@ export async function insertNewAccounts(
   for (const p of pending)
     failed.set(p.key, `no free username from ${p.base} after ${MAX_ROUNDS} tries (others took each one first)`);
   return { assigned, failed };
+}
+
+/**
+ * Takes the entries filed for accounts that were not written out of the look-alike index, and files the accounts that
+ * hold those usernames as they are (one that took a username first may have been filed under it just the same).
+ */
+async function refileUnwritten(db: Db, unwritten: readonly Account[]): Promise<void> {
+  if (unwritten.length === 0) return;
+  await takeOutGone(db, indexChanges(unwritten.map((before) => ({ before }))), (usernames) =>
+    accountsByUsername(db, usernames),
+  );
 }
 
 /** Accounts whose latest change was made by the run: what a crashed run wrote. */
@@ -172,6 +216,8 @@ export async function insertAccountsReporting(
     const batch = accounts.slice(i, i + 1000);
     const schools = batch.flatMap(schoolsOf);
     await moveEpochs(db, schools);
+    await fileAccounts(db, batch);
+    const failedBefore = failed.length;
     try {
       inserted += (await coll(db).insertMany(batch.map(toDoc), { ordered: false })).insertedCount;
     } catch (err) {
@@ -201,6 +247,10 @@ export async function insertAccountsReporting(
         });
     } finally {
       await moveEpochs(db, schools);
+      await refileUnwritten(
+        db,
+        failed.slice(failedBefore).map((f) => accounts[f.index]!),
+      );
     }
   }
   return { inserted, failed };
@@ -210,6 +260,7 @@ export async function insertAccounts(db: Db, accounts: readonly Account[]): Prom
   for (let i = 0; i < accounts.length; i += 1000) {
     const batch = accounts.slice(i, i + 1000);
     await moveEpochs(db, batch.flatMap(schoolsOf));
+    await fileAccounts(db, batch);
     try {
       await coll(db).insertMany(batch.map(toDoc), { ordered: false });
     } finally {

@@ -7,6 +7,7 @@ import { WRITE_BATCH } from './kind.js';
 import { BLOCK_KEYS_VERSION } from '../domain/blocking.js';
 import type { Account } from '../domain/model.js';
 import { type ChangeStamp, type AccountDoc, coll, toDoc, docSchools, fromDoc } from './accounts.js';
+import { clearLookalikeIndex, fileAccounts, lookalikeIndexReady, markLookalikeIndex } from './lookalikes.js';
 
 /**
  * Gives every school with accounts a roster entry, once (a store from before rosters existed); after it, a school
@@ -58,3 +59,33 @@ export async function ensureBlockKeys(db: Db): Promise<number> {
   await globals.replaceOne({ _id: 'blockKeys' }, { version: BLOCK_KEYS_VERSION }, { upsert: true });
   return rewritten;
 }
+
+/**
+ * Builds the look-alike index from the accounts when it is not complete under this build's keys (a store from before
+ * it, or keys changed since); a no-op otherwise (one `_id` read). Runs look accounts up the older way until it is
+ * marked complete. Run at start-up, before the scheduler starts: an account written by another process while it is
+ * built is filed by that writer, but one written before the index was emptied and read before it was filed here
+ * could be missed, so it is built with no runs going (as at start-up).
+ */
+export async function ensureLookalikeIndex(db: Db): Promise<number> {
+  if (await lookalikeIndexReady(db)) return 0;
+  await markLookalikeIndex(db, false);
+  await clearLookalikeIndex(db);
+  let filed = 0;
+  let batch: Account[] = [];
+  const flush = async () => {
+    await fileAccounts(db, batch);
+    filed += batch.length;
+    batch = [];
+  };
+  for await (const d of coll(db).find({})) {
+    batch.push(fromDoc(d));
+    if (batch.length >= FILE_BATCH) await flush();
+  }
+  await flush();
+  await markLookalikeIndex(db, true);
+  return filed;
+}
+
+/** Accounts filed per round of a rebuild. */
+const FILE_BATCH = 500;

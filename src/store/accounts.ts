@@ -22,6 +22,7 @@ import { schoolsInLa } from './schools.js';
 import { accountBlockKeys } from '../domain/blocking.js';
 import { accountIdentityKeys } from '../domain/identity.js';
 import { releaseIdentities } from './identities.js';
+import { fileAdded, indexChanges, takeOutGone, unfileEveryEntryOf } from './lookalikes.js';
 import { accountStatus, type Account, type Association } from '../domain/model.js';
 
 /** New accounts per insert command: one statement however many documents, so not bound by that pool. */
@@ -367,6 +368,9 @@ export async function updateAccounts(
     options.signal?.throwIfAborted();
     const batch = pending.slice(i, i + WRITE_BATCH);
     const schools = batch.flatMap((c) => [...schoolsOf(c.before), ...schoolsOf(c.after)]);
+    // the look-alike index gains what the batch adds before it is written, and loses what it takes away after
+    const index = indexChanges(batch);
+    await fileAdded(db, index);
     await moveUnlessCaller(db, schools, options);
     if (options.ifUnchanged) {
       const ops = batch.map((c) => ({
@@ -415,6 +419,7 @@ export async function updateAccounts(
       await moveUnlessCaller(db, schools, options);
       await moveEpochs(db, changedMeanwhile);
     }
+    await takeOutGone(db, index, (usernames) => accountsByUsername(db, usernames));
     await options.afterBatch?.(batch.map((c) => c.after.username));
   }
   return written;
@@ -427,18 +432,22 @@ const stampedWith = (doc: AccountDoc | undefined, stamp: ChangeStamp) =>
   doc.lastChange.runId === stamp.runId &&
   new Date(doc.lastChange.at).getTime() === stamp.at.getTime();
 
-/**
- * Accounts by username: one `$in` query, or on the embedded store (where that decodes every account) one `_id`
- * lookup each, sent together.
- */
+/** Accounts by username: one `$in` query (which our FerretDB build answers from its `_id` index too). */
 async function accountsById(db: Db, usernames: readonly string[]): Promise<Map<string, AccountDoc>> {
-  const docs = scansEveryQuery(db)
-    ? await Promise.all(usernames.map((u) => coll(db).findOne({ _id: u })))
-    : await coll(db)
-        .find({ _id: { $in: [...usernames] } })
-        .toArray();
-  return new Map(docs.filter((d): d is AccountDoc => d !== null).map((d) => [d._id, d]));
+  const docs = await coll(db)
+    .find({ _id: { $in: [...usernames] } })
+    .toArray();
+  return new Map(docs.map((d) => [d._id, d]));
 }
+
+/** The accounts with these usernames that exist (each read by `_id` on the embedded store). */
+export async function accountsByUsername(db: Db, usernames: readonly string[]): Promise<Account[]> {
+  const out: Account[] = [];
+  for (let i = 0; i < usernames.length; i += READ_AT_ONCE)
+    for (const d of (await accountsById(db, usernames.slice(i, i + READ_AT_ONCE))).values()) out.push(fromDoc(d));
+  return out;
+}
+const READ_AT_ONCE = 500;
 
 /** Deletes an account only while it is still at the given version (an undone create that nothing has used). */
 export async function deleteAccountIfUnchanged(db: Db, username: string, version: number): Promise<boolean> {
@@ -447,6 +456,8 @@ export async function deleteAccountIfUnchanged(db: Db, username: string, version
   await moveEpochs(db, docSchools(doc));
   const deleted = (await coll(db).deleteOne({ _id: username, version })).deletedCount === 1;
   await moveEpochs(db, docSchools(doc));
+  if (deleted)
+    await takeOutGone(db, indexChanges([{ before: fromDoc(doc) }]), (usernames) => accountsByUsername(db, usernames));
   return deleted;
 }
 
@@ -461,7 +472,9 @@ export async function eraseAccount(db: Db, username: string): Promise<boolean> {
   await moveEpochs(db, schools, undefined, { dropData: true });
   const deleted = (await coll(db).deleteOne({ _id: username })).deletedCount === 1;
   await moveEpochs(db, schools, undefined, { dropData: true });
-  // the claims on its identity (pseudonymous, but keyed by the person) go with it
+  // the claims on its identity (pseudonymous, but keyed by the person) go with it, and so do its look-alike
+  // entries, under whatever keys they were filed (one left by a crash included)
   await releaseIdentities(db, username, accountIdentityKeys(fromDoc(doc)));
+  await unfileEveryEntryOf(db, username);
   return deleted;
 }

@@ -6,7 +6,7 @@ import { UsoError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { startEmbeddedFerretdb, type EmbeddedFerretdb } from './embedded.js';
 import { ensureIndexes } from './indexes.js';
-import { ensureBlockKeys, ensureRosters } from './account-scans.js';
+import { ensureBlockKeys, ensureLookalikeIndex, ensureRosters } from './account-scans.js';
 import { migrate, migrationStatus } from './migrations.js';
 import { monitorStore } from '../metrics.js';
 import { setStoreKind, type StoreKind } from './kind.js';
@@ -109,6 +109,7 @@ export async function prepareStore(
   await ensureIndexes(db, kind);
   await ensureBlockKeys(db);
   await ensureRosters(db);
+  await ensureLookalikeIndex(db);
 }
 
 export function storeFrom(client: MongoClient, db: Db, kind: Store['kind'], embedded?: EmbeddedFerretdb): Store {

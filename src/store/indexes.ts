@@ -28,6 +28,7 @@ export const collectionNames = [
   'teamsConversations',
   'rosters',
   'identities',
+  'lookalikes',
   'deliveries',
   'sharing',
   'webSessions',
@@ -55,6 +56,7 @@ export const indexSpecs: Record<CollectionName, IndexDescription[]> = {
   teamsConversations: [],
   rosters: [],
   identities: [],
+  lookalikes: [],
   sharing: [
     { key: { dfeNumber: 1 }, name: 'school' },
     { key: { state: 1 }, name: 'state' },

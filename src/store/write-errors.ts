@@ -10,19 +10,30 @@ export function writeErrorsOf(err: unknown): { index: number; code?: number; err
 
 /**
  * Inserts each document whose `_id` is not there yet; returns the indexes of those inserted. Any error but a
- * duplicate key (or a failed command) is thrown.
+ * duplicate key (or a failed command) is thrown. The `_id`s already there are read first (one `$in` query): FerretDB
+ * inserts a batch with a duplicate in it again one document at a time, each in its own transaction, which costs many
+ * times the batch; one made by another writer between the read and the insert is still answered as a duplicate.
  */
 export async function insertUnlessPresent<T extends Document>(
   coll: Collection<T>,
   docs: readonly OptionalUnlessRequiredId<T>[],
 ): Promise<number[]> {
+  const ids = docs.map((d) => (d as { _id?: unknown })._id);
+  const there = new Set(
+    (await coll.find({ _id: { $in: ids } } as never, { projection: { _id: 1 } }).toArray()).map((d) => String(d._id)),
+  );
+  const fresh = docs.map((_, index) => index).filter((index) => !there.has(String(ids[index])));
+  if (fresh.length === 0) return [];
   const present = new Set<number>();
   try {
-    await coll.insertMany([...docs], { ordered: false });
+    await coll.insertMany(
+      fresh.map((index) => docs[index]!),
+      { ordered: false },
+    );
   } catch (err) {
     const errors = writeErrorsOf(err);
     if (errors.length === 0 || errors.some((e) => e.code !== 11000)) throw err;
-    for (const e of errors) present.add(e.index);
+    for (const e of errors) present.add(fresh[e.index]!);
   }
-  return docs.map((_, index) => index).filter((index) => !present.has(index));
+  return fresh.filter((index) => !present.has(index));
 }

@@ -4,6 +4,7 @@
 // account with the person's surname, or birth date, is among them, because those are block keys.
 import { isShortFormOf, jaroWinkler, levenshtein, nameParts, normaliseName } from '../domain/names.js';
 import { swapDayMonth, type MatchablePerson } from '../domain/blocking.js';
+import { firstForename, wholeSurname } from '../domain/lookalike-keys.js';
 
 export type ForenameLevel = 'exact' | 'nickname' | 'close' | 'similar' | 'initial' | 'differs' | 'unknown';
 export type SurnameLevel = 'exact' | 'close' | 'part' | 'similar' | 'differs' | 'unknown';
@@ -142,9 +143,6 @@ export interface Frequencies {
 }
 
 const clamp = (p: number) => Math.min(0.5, Math.max(1e-7, p));
-/** The legal forename's first word and the legal surname without spaces: the values counted and compared exactly. */
-export const firstForename = (p: MatchablePerson) => normaliseName(p.legalForename).split(' ')[0]!;
-export const wholeSurname = (p: MatchablePerson) => normaliseName(p.legalSurname).replace(/ /g, '');
 
 /**
  * The match weight (log2 of the Bayes factor) of these levels, with exact agreement weighed by how common the value

@@ -3,13 +3,12 @@
 // date of birth, gender and UPN, each with the human reasons an admin sees beside the buttons.
 import { isShortFormOf, jaroWinkler, levenshtein, nameParts, normaliseName } from '../domain/names.js';
 import { swapDayMonth, type Candidate, type MatchablePerson } from '../domain/blocking.js';
+import { firstForename, wholeSurname } from '../domain/lookalike-keys.js';
 import {
   birthDateSlip,
   countValues,
   defaultModel,
-  firstForename,
   forenameForms,
-  wholeSurname,
   levelsOf,
   matchProbability,
   matchWeight,
@@ -183,6 +182,11 @@ export interface MatchContext {
   forenames: ForenameSample;
   /** Share of people with a twin in the population, when the published rate for pupils is not the one to use. */
   twinRate?: number;
+  /**
+   * Surnames and birth dates counted across the LA, when the accounts matched against are not every account with
+   * them (the look-alike index returns only look-alikes): a value is as common as the larger count says.
+   */
+  counts?: { surnames: ReadonlyMap<string, number>; births: ReadonlyMap<string, number> };
 }
 
 /** A weighed look-alike is proposed at this probability of being the same person, or above. */
@@ -270,6 +274,17 @@ export function findCandidates(
   return found.sort((a, b) => b.score - a.score || a.username.localeCompare(b.username));
 }
 
+/**
+ * Whether an account could be one of the person's look-alikes: one the rules accept, or a pair the weights would
+ * compare (how likely it is depends on counts across the LA, so it is left to `findCandidates`).
+ */
+export function lookalikeKind(person: MatchablePerson, account: MatchablePerson & { username: string }) {
+  if (scoreCandidate(person, account)) return 'rule';
+  if (person.kind && account.kind && person.kind !== account.kind) return undefined;
+  if (person.upn && account.upn) return undefined;
+  return twoAgreeExactly(exactForms(person), account) ? 'weigh' : undefined;
+}
+
 /** The person's values as compared exactly: a cheap look before the weighed comparison. */
 function exactForms(p: MatchablePerson) {
   return { forename: firstForename(p), surname: wholeSurname(p), dateOfBirth: p.dateOfBirth };
@@ -309,15 +324,22 @@ function frequencies(accounts: readonly MatchablePerson[], context: MatchContext
   const scale = size / Math.max(1, context.forenames.size);
   return {
     size,
-    surname: (name) => Math.max(1, block.surnames.get(name) ?? 0),
-    dateOfBirth: (day) => Math.max(1, block.births.get(day) ?? 0),
+    surname: (name) => Math.max(1, block.surnames.get(name) ?? 0, context.counts?.surnames.get(name) ?? 0),
+    dateOfBirth: (day) => Math.max(1, block.births.get(day) ?? 0, context.counts?.births.get(day) ?? 0),
     // with no sample (a school's first accounts) a forename is taken as of common frequency
     forename: (name) =>
       context.forenames.size ? Math.max(1, (context.forenames.counts.get(name) ?? 1) * scale) : undefined,
   };
 }
 
-/** The context of a population of this size whose forenames and twins the sample stands for. */
-export function matchContextOf(population: number, sample: readonly MatchablePerson[]): MatchContext {
-  return { population, forenames: forenameSample(sample), twinRate: twinShare(sample) };
+/**
+ * The context of a population of this size whose forenames and twins the sample stands for (with the LA's counts of
+ * surnames and birth dates, when the accounts matched against are not all those with them).
+ */
+export function matchContextOf(
+  population: number,
+  sample: readonly MatchablePerson[],
+  counts?: MatchContext['counts'],
+): MatchContext {
+  return { population, forenames: forenameSample(sample), twinRate: twinShare(sample), ...(counts ? { counts } : {}) };
 }

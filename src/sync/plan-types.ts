@@ -5,6 +5,7 @@ import type { InvalidRecord } from '../domain/records.js';
 import type { MisPerson } from './integris/people.js';
 import type { GuardFired, HeldChange, HeldMatch, NewAccount, Outcome, RecordOutcome } from '../domain/outcomes.js';
 import type { Account, School } from '../domain/model.js';
+import type { MatchContext } from './match.js';
 
 export interface PlanInput {
   school: School;
@@ -21,6 +22,8 @@ export interface PlanInput {
    * weighed by their frequency); without it, only the rules find them.
    */
   population?: number;
+  /** Surnames and birth dates counted across the LA, when `accounts` holds only the look-alikes from elsewhere. */
+  counts?: MatchContext['counts'];
   /** Normalised "forename|surname" keys never to create ("forename|surname|YYYY-MM-DD" for one birth date). */
   exclusions: ReadonlySet<string>;
   /** People an admin said to create even though they look like someone. */

@@ -139,6 +139,7 @@ function startPlanning(input: PlanInput): Planning {
         : (context ??= matchContextOf(
             input.population,
             input.accounts.filter((a) => a.associations.some((x) => x.dfeNumber === school.dfeNumber)),
+            input.counts,
           )),
     unallocations: [],
     updates: [],

@@ -11,7 +11,6 @@ import { UsoError, asUsoError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { recordRun } from '../metrics.js';
 import {
-  accountsUnderKeys,
   currentRosters,
   keepRostersAfterRun,
   schoolRoster,
@@ -31,9 +30,9 @@ import { addDays, todayIn, type IsoDate } from '../domain/dates.js';
 import type { IntegrisClient } from './integris/client.js';
 import { type MisPerson } from './integris/people.js';
 import { type ExportFile, type ReportName } from '../domain/records.js';
-import { lookupBlockKeys } from '../domain/blocking.js';
 import type { Account, School } from '../domain/model.js';
 import { plan } from './plan.js';
+import { lookalikesElsewhere, type LookalikesFound } from './lookalike-search.js';
 import { type Plan } from './plan-types.js';
 import { RECHECK_MS, recoverInterruptedRuns, runLeaseKey, settleStoppedRun } from './recovery.js';
 import { parseExport } from './parse-export.js';
@@ -105,7 +104,7 @@ async function takeExportFile(
 
 /**
  * Loads every account the plan may touch: the school's own (from its roster, with the epoch it is current at) and
- * its LA's look-alike candidates.
+ * its newcomers' look-alikes elsewhere in the LA.
  */
 async function accountsForPlan(
   db: Db,
@@ -113,23 +112,27 @@ async function accountsForPlan(
   laCode: string,
   people: readonly MisPerson[],
   ownRoster: Promise<RosterRead & { accounts: Account[] }>,
-): Promise<{ all: Account[]; roster: RosterRead; population?: number }> {
+): Promise<{ all: Account[]; roster: RosterRead; population?: number; counts?: LookalikesFound['counts'] }> {
   const { accounts: own, ...roster } = await ownRoster;
   const linked = new Set(
     own.flatMap((a) =>
       a.associations.filter((x) => x.dfeNumber === dfeNumber && x.misPersonId).map((x) => x.misPersonId!),
     ),
   );
-  const keys = new Set<string>();
-  for (const p of people) if (!linked.has(p.personId)) for (const k of lookupBlockKeys(p.fields, laCode)) keys.add(k);
-  // a second query only when someone is new here (a night with no starters reads the school's accounts once), and it
+  const newcomers = people.filter((p) => !linked.has(p.personId)).map((p) => p.fields);
+  // a second read only when someone is new here (a night with no starters reads the school's accounts once), and it
   // returns only look-alikes from elsewhere: the school's own accounts are not sent twice
-  if (keys.size === 0) return { all: own, roster };
+  if (newcomers.length === 0) return { all: own, roster };
   const [elsewhere, population] = await Promise.all([
-    accountsUnderKeys(db, laCode, [...keys], dfeNumber),
+    lookalikesElsewhere(db, laCode, dfeNumber, newcomers, new Set(own.map((a) => a.username))),
     laPopulation(db, laCode, dfeNumber, own.length),
   ]);
-  return { all: [...own, ...elsewhere], roster, population };
+  return {
+    all: [...own, ...elsewhere.accounts],
+    roster,
+    population,
+    ...(elsewhere.counts ? { counts: elsewhere.counts } : {}),
+  };
 }
 
 export interface RunSummary {
@@ -311,6 +314,7 @@ async function planAndApply(
       complete: parsed.complete,
       accounts: read.all,
       ...(read.population !== undefined ? { population: read.population } : {}),
+      ...(read.counts ? { counts: read.counts } : {}),
       exclusions,
       createAnyway: matches.createAnyway,
       keepHeld: matches.keepHeld,

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { MongoClient } from 'mongodb';
 import { afterAll, afterEach, beforeAll, beforeEach, inject } from 'vitest';
 import { storeFrom, ensureIndexes, type Store } from '../../src/store/index.js';
-import { ensureRosters } from '../../src/store/account-scans.js';
+import { ensureLookalikeIndex, ensureRosters } from '../../src/store/account-scans.js';
 
 export function useTestStore(): { readonly store: Store } {
   const holder: { store?: Store } = {};
@@ -14,6 +14,7 @@ export function useTestStore(): { readonly store: Store } {
     const db = client.db(`t_${randomBytes(6).toString('hex')}`);
     await ensureIndexes(db, inject('storeKind'));
     await ensureRosters(db);
+    await ensureLookalikeIndex(db);
     holder.store = storeFrom(client, db, inject('storeKind'));
   });
   afterAll(async () => {
@@ -43,6 +44,7 @@ export function useFreshStoreEachTest(): { readonly store: Store } {
     const db = client.db(`t_${randomBytes(6).toString('hex')}`);
     await ensureIndexes(db, inject('storeKind'));
     await ensureRosters(db);
+    await ensureLookalikeIndex(db);
     holder.store = storeFrom(client, db, inject('storeKind'));
   });
   afterEach(async () => {

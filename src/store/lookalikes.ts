@@ -1,0 +1,202 @@
+// The look-alike index (keys in domain/lookalike-keys.ts): one document per key, `_id` the key, holding the entries
+// of the accounts filed there, so a run finds a person's look-alikes with a few `_id` reads, on the embedded store
+// (where our FerretDB build reads a list of `_id`s, or a range of them, through its index) and on MongoDB alike.
+//
+// The index is kept a superset of the accounts, so it never hides one: an account's entries are added before the
+// write that needs them; entries an account no longer has are taken out only after its write, and then the
+// account's entries as it stands are read back and added again, so a concurrent writer's change is never lost. A
+// crash leaves at most an entry too many, which a reader checks against the account itself.
+//
+// Writes go in insert commands for new keys (one statement for many documents) and in batches of WRITE_BATCH
+// updates for keys already there: FerretDB 1.24 wedges on a command of 100 statements or more.
+import type { AnyBulkWriteOperation, Db } from 'mongodb';
+import { bulkWriteInBatches } from './bulk.js';
+import { insertUnlessPresent } from './write-errors.js';
+import { LOOKALIKE_KEYS_VERSION, decodeEntry, indexEntries, type IndexedPerson } from '../domain/lookalike-keys.js';
+import type { Account } from '../domain/model.js';
+
+export interface LookalikeDoc {
+  _id: string;
+  /** Entries (domain/lookalike-keys.ts `encodeEntry`) of the accounts filed under the key. */
+  e?: string[];
+}
+
+export const lookalikes = (db: Db) => db.collection<LookalikeDoc>('lookalikes');
+
+/** Keys per read: one command, whose `_id` list the embedded store looks up in its index. */
+const READ_AT_ONCE = 500;
+/** New key documents per insert command (one statement however many). */
+const INSERT_BATCH = 1000;
+
+const MARK_ID = 'lookalikes';
+const ready = new WeakMap<Db, true>();
+
+/** Whether every account is in the index, under this build's keys (otherwise runs look accounts up the older way). */
+export async function lookalikeIndexReady(db: Db): Promise<boolean> {
+  if (ready.has(db)) return true;
+  const mark = await db.collection<{ _id: string; version?: number }>('globals').findOne({ _id: MARK_ID });
+  const current = mark?.version === LOOKALIKE_KEYS_VERSION;
+  if (current) ready.set(db, true);
+  return current;
+}
+
+/** Marks the index complete (after `rebuildLookalikeIndex` has filed every account), or takes the mark away. */
+export async function markLookalikeIndex(db: Db, complete: boolean): Promise<void> {
+  const globals = db.collection<{ _id: string; version?: number; at?: Date }>('globals');
+  if (complete) {
+    await globals.replaceOne({ _id: MARK_ID }, { version: LOOKALIKE_KEYS_VERSION, at: new Date() }, { upsert: true });
+    ready.set(db, true);
+  } else {
+    ready.delete(db);
+    await globals.deleteOne({ _id: MARK_ID });
+  }
+}
+
+/** Files each account under its keys (before the write that makes it so). */
+export async function fileAccounts(db: Db, accounts: readonly Account[]): Promise<void> {
+  await addEntries(db, indexChanges(accounts.map((after) => ({ after }))).added);
+}
+
+async function addEntries(db: Db, byKey: ReadonlyMap<string, ReadonlySet<string>>): Promise<void> {
+  const docs = [...byKey].map(([_id, entries]) => ({ _id, e: [...entries] }));
+  const present: typeof docs = [];
+  for (let i = 0; i < docs.length; i += INSERT_BATCH) {
+    const batch = docs.slice(i, i + INSERT_BATCH);
+    const inserted = new Set(await insertUnlessPresent(lookalikes(db), batch));
+    batch.forEach((d, index) => inserted.has(index) || present.push(d));
+  }
+  await bulkWriteInBatches(
+    lookalikes(db),
+    // an upsert: a key emptied and taken out meanwhile (`dropEmptied`) is made again
+    present.map((d) => ({
+      updateOne: { filter: { _id: d._id }, update: { $addToSet: { e: { $each: d.e } } }, upsert: true },
+    })),
+    { ordered: false },
+  );
+}
+
+/** What a set of changes does to the index: the entries to add before the writes, and to take out after them. */
+export interface IndexChanges {
+  added: Map<string, Set<string>>;
+  gone: Map<string, Set<string>>;
+  /** The accounts whose entries `gone` holds, read back after the writes and filed as they are then. */
+  usernames: string[];
+}
+
+const put = (m: Map<string, Set<string>>, key: string, entry: string) => {
+  const set = m.get(key) ?? new Set<string>();
+  set.add(entry);
+  m.set(key, set);
+};
+
+/** The entries each change adds and takes away (most changes, a class or a date, touch none). */
+export function indexChanges(changes: readonly { before?: Account; after?: Account }[]): IndexChanges {
+  const out: IndexChanges = { added: new Map(), gone: new Map(), usernames: [] };
+  for (const { before, after } of changes) {
+    const b = before ? indexEntries(before) : new Map<string, string>();
+    const a = after ? indexEntries(after) : new Map<string, string>();
+    for (const [k, e] of a) if (b.get(k) !== e) put(out.added, k, e);
+    let gone = false;
+    for (const [k, e] of b)
+      if (a.get(k) !== e) {
+        put(out.gone, k, e);
+        gone = true;
+      }
+    if (gone) out.usernames.push((before ?? after)!.username);
+  }
+  return out;
+}
+
+/** Files the entries changes add (before their writes). */
+export async function fileAdded(db: Db, changes: IndexChanges): Promise<void> {
+  await addEntries(db, changes.added);
+}
+
+/**
+ * Takes out the entries the changes took away (after their writes), then files the accounts as read back now, so
+ * an entry is never left missing for an account as it stands, whatever another writer did meanwhile.
+ */
+export async function takeOutGone(
+  db: Db,
+  changes: IndexChanges,
+  current: (usernames: string[]) => Promise<readonly Account[]>,
+): Promise<void> {
+  if (changes.gone.size === 0) return;
+  await bulkWriteInBatches(
+    lookalikes(db),
+    [...changes.gone].map(([_id, entries]) => ({
+      updateOne: { filter: { _id }, update: { $pullAll: { e: [...entries] } } },
+    })),
+    { ordered: false },
+  );
+  await fileAccounts(db, await current(changes.usernames));
+  await dropEmptied(db, [...changes.gone.keys()]);
+}
+
+/**
+ * Takes out the keys left with no entry: a key is made of personal data (a UPN, a birth date, a name), so it goes
+ * with the last entry under it. Only a key still empty is taken out (one filed meanwhile stays).
+ */
+async function dropEmptied(db: Db, keys: readonly string[]): Promise<void> {
+  const empty: string[] = [];
+  for (let i = 0; i < keys.length; i += READ_AT_ONCE)
+    for (const d of await lookalikes(db)
+      .find({ _id: { $in: keys.slice(i, i + READ_AT_ONCE) } })
+      .toArray())
+      if (!d.e?.length) empty.push(d._id);
+  await bulkWriteInBatches(
+    lookalikes(db),
+    empty.map((_id) => ({ deleteOne: { filter: { _id, e: { $size: 0 } } } })),
+    { ordered: false },
+  );
+}
+
+/** The entries filed under each key (a key with none is left out), READ_AT_ONCE keys a command. */
+export async function readKeys(db: Db, keys: readonly string[]): Promise<Map<string, IndexedPerson[]>> {
+  const out = new Map<string, IndexedPerson[]>();
+  for (let i = 0; i < keys.length; i += READ_AT_ONCE) {
+    const docs = await lookalikes(db)
+      .find({ _id: { $in: keys.slice(i, i + READ_AT_ONCE) } })
+      .toArray();
+    for (const d of docs)
+      if (d.e?.length)
+        out.set(
+          d._id,
+          d.e.map(decodeEntry).filter((x): x is IndexedPerson => x !== undefined),
+        );
+  }
+  return out;
+}
+
+/** The entries under every key that starts with `prefix` (a range of `_id`s, read through the index). */
+export async function readPrefix(db: Db, prefix: string): Promise<IndexedPerson[]> {
+  // keys are written with letters, digits and | % - only, so "~" is past every key with this prefix
+  const docs = await lookalikes(db)
+    .find({ _id: { $gte: prefix, $lt: `${prefix}~` } })
+    .toArray();
+  return docs.flatMap((d) => (d.e ?? []).map(decodeEntry).filter((x): x is IndexedPerson => x !== undefined));
+}
+
+/** Empties the index (before it is built again from the accounts). */
+export async function clearLookalikeIndex(db: Db): Promise<void> {
+  await lookalikes(db).deleteMany({});
+}
+
+/** Every entry of an account under any key: what erasure takes out, stale ones (left by a crash) included. */
+export async function unfileEveryEntryOf(db: Db, username: string): Promise<number> {
+  const prefix = JSON.stringify([username]).slice(0, -1) + ',';
+  let removed = 0;
+  const ops: AnyBulkWriteOperation<LookalikeDoc>[] = [];
+  const keys: string[] = [];
+  for await (const d of lookalikes(db).find({}).project<LookalikeDoc>({ e: 1 })) {
+    const mine = (d.e ?? []).filter((x) => x.startsWith(prefix));
+    if (mine.length) {
+      keys.push(d._id);
+      ops.push({ updateOne: { filter: { _id: d._id }, update: { $pullAll: { e: mine } } } });
+      removed += mine.length;
+    }
+  }
+  await bulkWriteInBatches(lookalikes(db), ops, { ordered: false });
+  await dropEmptied(db, keys);
+  return removed;
+}

@@ -1,0 +1,167 @@
+// The look-alike index on a real store: kept a superset of the accounts through every write (new accounts, a
+// username taken first, changes, deletes), emptied of a person on erasure, built again from the accounts, and
+// finding what the older search found.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { eraseAccount, getAccount, updateAccounts } from '../../src/store/accounts.js';
+import { insertAccounts, insertAccountsReporting, insertNewAccounts } from '../../src/store/account-inserts.js';
+import { ensureLookalikeIndex } from '../../src/store/account-scans.js';
+import {
+  fileAccounts,
+  lookalikeIndexReady,
+  lookalikes,
+  markLookalikeIndex,
+  readKeys,
+} from '../../src/store/lookalikes.js';
+import { indexEntries, lookupKeys } from '../../src/domain/lookalike-keys.js';
+import type { Account } from '../../src/domain/model.js';
+import { lookalikesElsewhere } from '../../src/sync/lookalike-search.js';
+import { lookalikeKind } from '../../src/sync/match.js';
+import { upsertSchool } from '../../src/store/schools.js';
+import { misLink, storedAccount } from '../helpers/people.js';
+import { useTestStore } from '../helpers/store.js';
+
+const ctx = useTestStore();
+beforeAll(async () => {
+  // the older search reads the rosters of the LA's schools
+  for (const n of [1, 2, 3, 4, 5, 6, 7, 8, 9, 999])
+    await upsertSchool(ctx.store.db, {
+      dfeNumber: `8013${String(n).padStart(3, '0')}`,
+      name: `School ${n}`,
+      laCode: '801',
+    });
+});
+const stamp = { actor: 'test', at: new Date() };
+
+const pupil = (username: string, school: string, over: Partial<Account> = {}) =>
+  storedAccount(username, {
+    legalForename: 'Amelia',
+    legalSurname: 'Hughes',
+    dateOfBirth: '2015-04-12',
+    associations: [misLink(school, `P-${username}`)],
+    ...over,
+  });
+
+/** Every entry of the index, as `key -> entries`. */
+async function wholeIndex(): Promise<Map<string, string[]>> {
+  const docs = await lookalikes(ctx.store.db).find({}).toArray();
+  return new Map(docs.map((d) => [d._id, d.e ?? []]));
+}
+
+/** Whether every entry the account has as it stands is in the index. */
+async function filedAsItStands(username: string): Promise<boolean> {
+  const account = (await getAccount(ctx.store.db, username))!;
+  const index = await wholeIndex();
+  return [...indexEntries(account)].every(([k, e]) => index.get(k)?.includes(e));
+}
+
+describe('the look-alike index', () => {
+  it('files a new account before it is written, and keeps a username taken first filed as its own account', async () => {
+    const db = ctx.store.db;
+    // another person holds the username the new one would get first
+    await insertAccounts(db, [
+      pupil('amelia.hughes', '8013001', { legalForename: 'Amelia', legalSurname: 'Hughes', dateOfBirth: '2011-01-01' }),
+    ]);
+    const made = await insertNewAccounts(db, [{ key: 'P1', base: 'amelia.hughes', account: pupil('x', '8013002') }], {
+      stamp,
+    });
+    const username = made.assigned.get('P1')!;
+    expect(username).toBe('amelia.hughes2');
+    expect(await filedAsItStands('amelia.hughes')).toBe(true);
+    expect(await filedAsItStands(username)).toBe(true);
+    // an import of a line under a username already held: refused, and the holder's entries are only its own
+    const imported = await insertAccountsReporting(db, [pupil('amelia.hughes', '8013002')]);
+    expect(imported.failed).toHaveLength(1);
+    expect(await filedAsItStands('amelia.hughes')).toBe(true);
+    const index = await wholeIndex();
+    const strays = [...index.values()]
+      .flat()
+      .filter((e) => e.startsWith('["amelia.hughes",') && e.includes('2015-04-12'));
+    expect(strays).toEqual([]);
+  });
+
+  it('moves an account to its new keys when its names change, and takes out keys left empty', async () => {
+    const db = ctx.store.db;
+    await insertAccounts(db, [pupil('zed.quill', '8013003', { legalForename: 'Zed', legalSurname: 'Quill' })]);
+    const before = (await getAccount(db, 'zed.quill'))!;
+    const oldKeys = [...indexEntries(before).keys()];
+    const after = { ...before, legalSurname: 'Quill-Xavier', dateOfBirth: '2015-04-13' };
+    expect(await updateAccounts(db, [{ before, after }], { stamp })).toBe(1);
+    expect(await filedAsItStands('zed.quill')).toBe(true);
+    const index = await wholeIndex();
+    // keys only this account had (its old exact names, its old birth date with its initial) are gone
+    expect(oldKeys.filter((k) => !indexEntries(after).has(k) && index.has(k))).toEqual([]);
+    expect([...index.values()].filter((entries) => entries.length === 0)).toEqual([]);
+    expect([...index.values()].flat().filter((e) => e.startsWith('["zed.quill",') && e.includes('"Quill"'))).toEqual(
+      [],
+    );
+  });
+
+  it('takes out every entry of an erased person, one a crash left behind included, with the keys only they had', async () => {
+    const db = ctx.store.db;
+    await insertAccounts(db, [
+      pupil('yara.vance', '8013004', { legalForename: 'Yara', legalSurname: 'Vance', upn: 'A801300400001' }),
+    ]);
+    // a crash after filing a change that never reached the account
+    await fileAccounts(db, [pupil('yara.vance', '8013004', { legalForename: 'Yara', legalSurname: 'Vancey' })]);
+    expect(await eraseAccount(db, 'yara.vance')).toBe(true);
+    const index = await wholeIndex();
+    expect([...index.values()].flat().filter((e) => e.includes('yara.vance'))).toEqual([]);
+    expect([...index.keys()].filter((k) => /Vance|A801300400001/i.test(k))).toEqual([]);
+  });
+
+  it('is built again from the accounts when it is not complete, and looked up the older way meanwhile', async () => {
+    const db = ctx.store.db;
+    await insertAccounts(db, [pupil('wren.ashby', '8013005', { legalForename: 'Wren', legalSurname: 'Ashby' })]);
+    await markLookalikeIndex(db, false);
+    await lookalikes(db).deleteMany({});
+    expect(await lookalikeIndexReady(db)).toBe(false);
+    const person = { kind: 'pupil' as const, legalForename: 'Wren', legalSurname: 'Ashby', dateOfBirth: '2015-04-12' };
+    const older = await lookalikesElsewhere(db, '801', '8013999', [person], new Set());
+    expect(older.accounts.map((a) => a.username)).toContain('wren.ashby');
+    expect(await ensureLookalikeIndex(db)).toBeGreaterThan(0);
+    expect(await lookalikeIndexReady(db)).toBe(true);
+    expect(await filedAsItStands('wren.ashby')).toBe(true);
+    const found = await lookalikesElsewhere(db, '801', '8013999', [person], new Set());
+    expect(found.accounts.map((a) => a.username)).toContain('wren.ashby');
+  });
+
+  it('finds what the older search finds that the matcher would compare, and reads no account of the school', async () => {
+    const db = ctx.store.db;
+    const people = [
+      pupil('sam.okafor', '8013006', { legalForename: 'Samuel', legalSurname: 'Okafor', dateOfBirth: '2013-02-21' }),
+      pupil('sam.okafor2', '8013007', { legalForename: 'Sam', legalSurname: 'Okafor', dateOfBirth: '2013-02-12' }),
+      pupil('s.okafor', '8013006', { legalForename: 'Samuel', legalSurname: 'Okafor', dateOfBirth: undefined }),
+      pupil('ola.okafor', '8013007', { legalForename: 'Ola', legalSurname: 'Okafor', dateOfBirth: '2013-02-21' }),
+      pupil('sam.smith', '8013007', { legalForename: 'Samuel', legalSurname: 'Smith', dateOfBirth: '2013-02-21' }),
+      pupil('sam.okafor3', '8013008', { legalForename: 'Samuel', legalSurname: 'Okafor', dateOfBirth: '2003-09-30' }),
+      pupil('sam.okafor4', '8013009', { legalForename: 'Samuel', legalSurname: 'Okafor', dateOfBirth: '2013-12-21' }),
+    ];
+    await insertAccounts(db, people);
+    const newcomer = {
+      kind: 'pupil' as const,
+      legalForename: 'Samuel',
+      legalSurname: 'Okafor',
+      dateOfBirth: '2013-02-21',
+    };
+    const own = new Set(['sam.okafor4']);
+    const viaIndex = await lookalikesElsewhere(db, '801', '8013009', [newcomer], own);
+    await markLookalikeIndex(db, false);
+    const older = await lookalikesElsewhere(db, '801', '8013009', [newcomer], own);
+    await markLookalikeIndex(db, true);
+    const compared = (list: readonly Account[]) =>
+      list
+        .filter((a) => lookalikeKind(newcomer, a))
+        .map((a) => a.username)
+        .sort();
+    expect(compared(viaIndex.accounts)).toEqual(compared(older.accounts));
+    expect(compared(viaIndex.accounts)).toEqual(
+      ['ola.okafor', 's.okafor', 'sam.okafor', 'sam.okafor2', 'sam.okafor3', 'sam.smith'].sort(),
+    );
+    expect(viaIndex.accounts.map((a) => a.username)).not.toContain('sam.okafor4');
+    // the weights' counts come from the whole LA: six Okafors (the school's own among them), three born that day
+    expect(viaIndex.counts?.surnames.get('okafor')).toBe(6);
+    expect(viaIndex.counts?.births.get('2013-02-21')).toBe(3);
+    // every key the newcomer is looked up by is read in one command's worth of keys
+    expect((await readKeys(db, lookupKeys(newcomer, '801')!)).size).toBeGreaterThan(0);
+  });
+});
