@@ -4,7 +4,8 @@
 // W worker processes run the schools, C at once in all; with --kill it kills workers with SIGKILL at random moments
 // and starts others for what they left, as a restarted service would. After each night it checks: no UPN on two
 // accounts, no account with two MIS persons of one school, no MIS person of a school on two accounts, every
-// account's last write audited, re-running the night's exports writes nothing, and the store answers. One JSON line
+// account's last write audited, every account filed in the look-alike index as it stands (killed writers included),
+// re-running the night's exports writes nothing, and the store answers. One JSON line
 // per night on stdout; exit 1 on any violation. Runs on an embedded FerretDB of its own, or MONGODB_URI.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -250,7 +251,7 @@ async function main(): Promise<void> {
       const started = performance.now();
       const { killed, failed } = await runNight({ uri, db: dbName, kind, today: la.today }, schools, rnd);
       const seconds = (performance.now() - started) / 1000;
-      const checked = await checkStore(db);
+      const checked = await checkStore(db, { lookalikes: true });
       let rerunWrites = 0;
       const rerunFailed: string[] = [];
       const rerunChanged: Record<string, Record<string, number>> = {};
@@ -280,6 +281,7 @@ async function main(): Promise<void> {
       const found =
         checked.violations.length +
         checked.unaudited.length +
+        (checked.unfiled?.length ?? 0) +
         (rerunWrites > 0 ? 1 : 0) +
         (answers ? 0 : 1) +
         failed.length +
@@ -299,6 +301,7 @@ async function main(): Promise<void> {
           failedRuns: failed,
           violations: checked.violations,
           unaudited: checked.unaudited.length,
+          unfiled: checked.unfiled?.length ?? 0,
           rerunSchools: rerun.length,
           rerunWrites,
           ...(rerunWrites ? { rerunChanged } : {}),

@@ -39,10 +39,10 @@ export const inventory: readonly CollectionRecord[] = [
   {
     name: 'lookalikes',
     holds:
-      'the look-alike index: under each key (a UPN; a birth date; a phonetic surname key with parts of the birth date; exact surname and forename, all within an LA) the usernames filed there with the names, birth date, gender, UPN and kind the matcher compares; and a count of accounts per exact surname in each LA',
+      'the look-alike index: under each key (a UPN; a birth date with a forename initial; a phonetic surname key with two parts of the birth date; exact surname and forename; all but the UPN within an LA) the usernames filed there, with the names, birth date, gender, UPN and kind the matcher compares',
     personal: 'as accounts, for the fields matching compares',
     why: "a run finds a newcomer's look-alikes across the LA by reading a few keys, instead of every account of the LA",
-    kept: 'while the account exists, as it stands (an entry a change takes away is removed after the write); `uso person erase` removes every entry of the account under any key; rebuilt from accounts when its keys change',
+    kept: 'while the account exists, as it stands: an entry a change takes away is removed after the write, and a key left with no entry goes with it; `uso person erase` removes every entry of the account under any key; rebuilt from accounts when its keys change',
   },
   {
     name: 'exports',

@@ -29,27 +29,22 @@ const READ_AT_ONCE = 500;
 const INSERT_BATCH = 1000;
 
 const MARK_ID = 'lookalikes';
-const ready = new WeakMap<Db, true>();
 
-/** Whether every account is in the index, under this build's keys (otherwise runs look accounts up the older way). */
+/**
+ * Whether every account is in the index, under this build's keys (otherwise runs look accounts up the older way).
+ * Read afresh each time (one `_id` read a run): a restore or a rebuild in another process changes it.
+ */
 export async function lookalikeIndexReady(db: Db): Promise<boolean> {
-  if (ready.has(db)) return true;
   const mark = await db.collection<{ _id: string; version?: number }>('globals').findOne({ _id: MARK_ID });
-  const current = mark?.version === LOOKALIKE_KEYS_VERSION;
-  if (current) ready.set(db, true);
-  return current;
+  return mark?.version === LOOKALIKE_KEYS_VERSION;
 }
 
-/** Marks the index complete (after `rebuildLookalikeIndex` has filed every account), or takes the mark away. */
+/** Marks the index complete (after `ensureLookalikeIndex` has filed every account), or takes the mark away. */
 export async function markLookalikeIndex(db: Db, complete: boolean): Promise<void> {
   const globals = db.collection<{ _id: string; version?: number; at?: Date }>('globals');
-  if (complete) {
+  if (complete)
     await globals.replaceOne({ _id: MARK_ID }, { version: LOOKALIKE_KEYS_VERSION, at: new Date() }, { upsert: true });
-    ready.set(db, true);
-  } else {
-    ready.delete(db);
-    await globals.deleteOne({ _id: MARK_ID });
-  }
+  else await globals.deleteOne({ _id: MARK_ID });
 }
 
 /** Files each account under its keys (before the write that makes it so). */
@@ -175,6 +170,19 @@ export async function readPrefix(db: Db, prefix: string): Promise<IndexedPerson[
     .find({ _id: { $gte: prefix, $lt: `${prefix}~` } })
     .toArray();
   return docs.flatMap((d) => (d.e ?? []).map(decodeEntry).filter((x): x is IndexedPerson => x !== undefined));
+}
+
+/** The usernames among these accounts that the index lacks an entry of, as they stand (a check over the store). */
+export async function unfiled(db: Db, accounts: readonly Account[]): Promise<string[]> {
+  const wanted = accounts.map((a) => ({ username: a.username, entries: indexEntries(a) }));
+  const keys = [...new Set(wanted.flatMap((w) => [...w.entries.keys()]))];
+  const filed = new Map<string, Set<string>>();
+  for (let i = 0; i < keys.length; i += READ_AT_ONCE)
+    for (const d of await lookalikes(db)
+      .find({ _id: { $in: keys.slice(i, i + READ_AT_ONCE) } })
+      .toArray())
+      filed.set(d._id, new Set(d.e ?? []));
+  return wanted.filter((w) => [...w.entries].some(([k, e]) => !filed.get(k)?.has(e))).map((w) => w.username);
 }
 
 /** Empties the index (before it is built again from the accounts). */

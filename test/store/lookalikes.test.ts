@@ -16,6 +16,7 @@ import { indexEntries, lookupKeys } from '../../src/domain/lookalike-keys.js';
 import type { Account } from '../../src/domain/model.js';
 import { lookalikesElsewhere } from '../../src/sync/lookalike-search.js';
 import { lookalikeKind } from '../../src/sync/match.js';
+import { checkStore, fileUnfiled } from '../../src/sync/doctor.js';
 import { upsertSchool } from '../../src/store/schools.js';
 import { misLink, storedAccount } from '../helpers/people.js';
 import { useTestStore } from '../helpers/store.js';
@@ -163,5 +164,19 @@ describe('the look-alike index', () => {
     expect(viaIndex.counts?.births.get('2013-02-21')).toBe(3);
     // every key the newcomer is looked up by is read in one command's worth of keys
     expect((await readKeys(db, lookupKeys(newcomer, '801')!)).size).toBeGreaterThan(0);
+  });
+
+  it('is checked account by account by the doctor, which files what it lacks', async () => {
+    const db = ctx.store.db;
+    await insertAccounts(db, [pupil('vic.lowe', '8013001', { legalForename: 'Victoria', legalSurname: 'Lowe' })]);
+    expect((await checkStore(db, { lookalikes: true })).unfiled).toEqual([]);
+    // an entry lost (as a write that bypassed the index would leave it)
+    const [key] = [...indexEntries((await getAccount(db, 'vic.lowe'))!).keys()];
+    await lookalikes(db).deleteOne({ _id: key! });
+    expect((await checkStore(db, { lookalikes: true })).unfiled).toEqual(['vic.lowe']);
+    expect(await fileUnfiled(db, ['vic.lowe'])).toBe(1);
+    expect((await checkStore(db, { lookalikes: true })).unfiled).toEqual([]);
+    // the nightly digest's check leaves the index alone
+    expect((await checkStore(db)).unfiled).toBeUndefined();
   });
 });

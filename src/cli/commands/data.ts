@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Db } from 'mongodb';
 import type { Command } from '../command.js';
 import { dfeNumberSchema as dfe } from '../../domain/records.js';
-import { checkStore, repairStore } from '../../sync/doctor.js';
+import { checkStore, fileUnfiled, repairStore } from '../../sync/doctor.js';
 import { schoolsOfViolation, VIOLATION_WORDS } from '../../domain/invariants.js';
 import { runRetention } from '../../sync/retention.js';
 import { findSubject, subjectAccessReport } from '../../sync/subject-access.js';
@@ -63,20 +63,24 @@ export const dataCommands: Record<string, Command> = {
   doctor: {
     usage: 'doctor [--fix]',
     summary:
-      'Check every account against one person, one account (a UPN on two accounts, an account with two MIS persons of a school, an MIS person on two accounts, an unaudited write); --fix merges or holds them, audited',
+      'Check every account against one person, one account (a UPN on two accounts, an account with two MIS persons of a school, an MIS person on two accounts, an unaudited write, an account missing from the look-alike index); --fix merges or holds them, audited, and files what the index lacks',
     options: { fix: { type: 'boolean' } },
     async run(ctx, { values }) {
       const v = z.object({ fix: z.boolean().optional() }).parse(values);
       const { db } = await ctx.store();
-      const found = await checkStore(db);
+      const found = await checkStore(db, { lookalikes: true });
       const repairs = v.fix ? await repairStore(db, ctx.actor, found.violations) : [];
-      const left = v.fix ? await checkStore(db) : found;
+      const refiled = v.fix && found.unfiled?.length ? await fileUnfiled(db, found.unfiled) : 0;
+      const left = v.fix ? await checkStore(db, { lookalikes: true }) : found;
+      const unfiledCount = found.unfiled?.length ?? 0;
       const lines = [
-        `${found.accounts} accounts checked: ${found.violations.length} problem(s) of identity, ${found.unaudited.length} account(s) whose last change is not audited.`,
+        `${found.accounts} accounts checked: ${found.violations.length} problem(s) of identity, ${found.unaudited.length} account(s) whose last change is not audited, ${unfiledCount} missing from the look-alike index.`,
         ...found.violations.map(
           (x) => `- ${VIOLATION_WORDS[x.kind]}: ${x.usernames.join(', ')} (${schoolsOfViolation(x).join(', ')})`,
         ),
         ...(found.unaudited.length ? [`- not audited: ${found.unaudited.slice(0, 20).join(', ')}`] : []),
+        ...(unfiledCount ? [`- not in the look-alike index: ${found.unfiled!.slice(0, 20).join(', ')}`] : []),
+        ...(refiled ? [`filed ${refiled} account(s) in the look-alike index`] : []),
         ...repairs.map((r) => `${r.action}: ${r.detail}`),
         ...(v.fix ? [`${left.violations.length} problem(s) left.`] : []),
         ...(!v.fix && found.violations.length ? ['Run `uso doctor --fix` to merge or hold them.'] : []),
@@ -84,7 +88,7 @@ export const dataCommands: Record<string, Command> = {
       return {
         human: lines.join('\n'),
         json: { ...found, repairs, ...(v.fix ? { left: left.violations } : {}) },
-        ...(left.violations.length ? { exitCode: 1 } : {}),
+        ...(left.violations.length || left.unfiled?.length ? { exitCode: 1 } : {}),
       };
     },
   },
