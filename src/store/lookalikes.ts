@@ -133,12 +133,7 @@ export async function takeOutGone(
  * with the last entry under it. Only a key still empty is taken out (one filed meanwhile stays).
  */
 async function dropEmptied(db: Db, keys: readonly string[]): Promise<void> {
-  const empty: string[] = [];
-  for (let i = 0; i < keys.length; i += READ_AT_ONCE)
-    for (const d of await lookalikes(db)
-      .find({ _id: { $in: keys.slice(i, i + READ_AT_ONCE) } })
-      .toArray())
-      if (!d.e?.length) empty.push(d._id);
+  const empty = (await keyDocs(db, keys)).filter((d) => !d.e?.length).map((d) => d._id);
   await bulkWriteInBatches(
     lookalikes(db),
     empty.map((_id) => ({ deleteOne: { filter: { _id, e: { $size: 0 } } } })),
@@ -146,21 +141,23 @@ async function dropEmptied(db: Db, keys: readonly string[]): Promise<void> {
   );
 }
 
-/** The entries filed under each key (a key with none is left out), READ_AT_ONCE keys a command. */
+/** The documents of the keys that have one, READ_AT_ONCE keys a command. */
+async function keyDocs(db: Db, keys: readonly string[]): Promise<LookalikeDoc[]> {
+  const docs: LookalikeDoc[] = [];
+  for (let i = 0; i < keys.length; i += READ_AT_ONCE)
+    docs.push(
+      ...(await lookalikes(db)
+        .find({ _id: { $in: keys.slice(i, i + READ_AT_ONCE) } })
+        .toArray()),
+    );
+  return docs;
+}
+
+const decoded = (d: LookalikeDoc) => (d.e ?? []).map(decodeEntry).filter((x): x is IndexedPerson => x !== undefined);
+
+/** The entries filed under each key (a key with none is left out). */
 export async function readKeys(db: Db, keys: readonly string[]): Promise<Map<string, IndexedPerson[]>> {
-  const out = new Map<string, IndexedPerson[]>();
-  for (let i = 0; i < keys.length; i += READ_AT_ONCE) {
-    const docs = await lookalikes(db)
-      .find({ _id: { $in: keys.slice(i, i + READ_AT_ONCE) } })
-      .toArray();
-    for (const d of docs)
-      if (d.e?.length)
-        out.set(
-          d._id,
-          d.e.map(decodeEntry).filter((x): x is IndexedPerson => x !== undefined),
-        );
-  }
-  return out;
+  return new Map((await keyDocs(db, keys)).filter((d) => d.e?.length).map((d) => [d._id, decoded(d)]));
 }
 
 /** The entries under every key that starts with `prefix` (a range of `_id`s, read through the index). */
@@ -169,19 +166,14 @@ export async function readPrefix(db: Db, prefix: string): Promise<IndexedPerson[
   const docs = await lookalikes(db)
     .find({ _id: { $gte: prefix, $lt: `${prefix}~` } })
     .toArray();
-  return docs.flatMap((d) => (d.e ?? []).map(decodeEntry).filter((x): x is IndexedPerson => x !== undefined));
+  return docs.flatMap(decoded);
 }
 
 /** The usernames among these accounts that the index lacks an entry of, as they stand (a check over the store). */
 export async function unfiled(db: Db, accounts: readonly Account[]): Promise<string[]> {
   const wanted = accounts.map((a) => ({ username: a.username, entries: indexEntries(a) }));
   const keys = [...new Set(wanted.flatMap((w) => [...w.entries.keys()]))];
-  const filed = new Map<string, Set<string>>();
-  for (let i = 0; i < keys.length; i += READ_AT_ONCE)
-    for (const d of await lookalikes(db)
-      .find({ _id: { $in: keys.slice(i, i + READ_AT_ONCE) } })
-      .toArray())
-      filed.set(d._id, new Set(d.e ?? []));
+  const filed = new Map((await keyDocs(db, keys)).map((d) => [d._id, new Set(d.e ?? [])]));
   return wanted.filter((w) => [...w.entries].some(([k, e]) => !filed.get(k)?.has(e))).map((w) => w.username);
 }
 
