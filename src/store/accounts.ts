@@ -199,7 +199,8 @@ export const schoolsTouched = (dfeNumber: string, updates: readonly { before: Ac
 /**
  * Keeps the rosters a run read after its own writes: each roster's accounts, with the run's updates and new accounts
  * applied the way the store applied them. A roster is kept only when its epoch has moved by the run's writes alone;
- * any other writer meanwhile leaves it to be read again from the accounts.
+ * any other writer meanwhile leaves it to be read again from the accounts. Returns how many accounts each roster
+ * written holds.
  */
 export async function keepRostersAfterRun(
   db: Db,
@@ -209,7 +210,8 @@ export async function keepRostersAfterRun(
     updates: readonly { before: Account; after: Account }[];
     created: readonly Account[];
   },
-): Promise<void> {
+): Promise<Map<string, number>> {
+  const sizes = new Map<string, number>();
   for (const [school, roster] of read) {
     const moved = run.moved.get(school) ?? 0;
     if (moved === 0) continue; // nothing written there: the roster is as it was
@@ -223,7 +225,9 @@ export async function keepRostersAfterRun(
     }
     for (const a of run.created) if (schoolsOf(a).includes(school)) byName.set(a.username, rosterEntry(toDoc(a)));
     await saveRoster(db, school, roster.epoch + moved, [...byName.values()], keysOfEntry);
+    sizes.set(school, byName.size);
   }
+  return sizes;
 }
 
 /** The account as the store holds it after `update` (the fields `accountUpdate` sets and unsets, version + 1). */

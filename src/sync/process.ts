@@ -357,7 +357,7 @@ async function planAndApply(
         signal: deps.signal,
         now: now.toISOString(),
       });
-      await keepRostersAfterRun(db, rosters, {
+      const sizes = await keepRostersAfterRun(db, rosters, {
         moved: done.moved,
         updates: result.updates,
         created: result.creates.flatMap((c) => {
@@ -365,6 +365,9 @@ async function planAndApply(
           return username ? [{ ...c.account, username }] : [];
         }),
       });
+      // the LA's number of accounts counts this school's as they are now (a first night's schools start with none)
+      const size = sizes.get(dfeNumber);
+      if (size !== undefined && read.population !== undefined) await laPopulation(db, school.laCode, dfeNumber, size);
       return done;
     }),
     saveHeldMatches(

@@ -1,7 +1,7 @@
 // One person, one account across the LA, whatever runs at once: schools sharing people (dual registrations, a
 // pupil new at two schools, a member of staff with a second post, twins and namesakes) processed all together.
 import { describe, expect, it } from 'vitest';
-import { getAccount } from '../../src/store/accounts.js';
+import { accountsForSchool, getAccount } from '../../src/store/accounts.js';
 import { allAccounts } from '../../src/store/account-scans.js';
 import { openMatches } from '../../src/store/matches.js';
 import { checkStore } from '../../src/sync/doctor.js';
@@ -41,9 +41,11 @@ describe('identity across the LA with runs at once', () => {
       la.schools.map((s) => processExport(deps, s.dfeNumber, { trigger: 'nightly', today: la.today })),
     );
     expect(runs.every((r) => r.status === 'succeeded')).toBe(true);
-    const checked = await checkStore(ctx.store.db);
+    const checked = await checkStore(ctx.store.db, { lookalikes: true });
     expect(checked.violations).toEqual([]);
     expect(checked.unaudited).toEqual([]);
+    // runs at once kept the look-alike index holding every account as it stands
+    expect(checked.unfiled).toEqual([]);
     const accounts: { username: string; upn?: string; schools: string[]; staffAt: string[] }[] = [];
     for await (const { account: x } of allAccounts(ctx.store.db))
       accounts.push({
@@ -78,5 +80,21 @@ describe('identity across the LA with runs at once', () => {
       la.schools.map((s) => processExport(deps, s.dfeNumber, { trigger: 'cli', today: la.today })),
     );
     expect(again.map((r) => r.accountWrites)).toEqual(la.schools.map(() => 0));
+  });
+
+  it("counts each school's accounts into the LA's population as its run leaves them, a first night included", async () => {
+    const { la, client } = simulatedIntegris({ la: generateLocalAuthority({ seed: 9, schools: 3, sizeFactor: 1 }) });
+    const { logger } = captureLogger();
+    await registerSchools(ctx.store.db, la);
+    const deps: SyncDeps = { db: ctx.store.db, logger, integris: client };
+    for (const s of la.schools) {
+      await takeExport(deps, s.dfeNumber, { today: la.today });
+      await processExport(deps, s.dfeNumber, { trigger: 'nightly', today: la.today });
+    }
+    const population = await ctx.store.db
+      .collection<{ _id: string; schools: Record<string, number> }>('globals')
+      .findOne({ _id: `population:${la.laCode}` });
+    for (const s of la.schools)
+      expect(population?.schools[s.dfeNumber]).toBe((await accountsForSchool(ctx.store.db, s.dfeNumber)).length);
   });
 });
