@@ -23,6 +23,7 @@ import { ensureIndexes, openStore, storeFrom } from '../src/store/index.js';
 import { setStoreKind, type StoreKind } from '../src/store/kind.js';
 import { upsertSchool } from '../src/store/schools.js';
 import { checkStore } from '../src/sync/doctor.js';
+import { filePending } from '../src/sync/lookalike-filing.js';
 import { ageOneNight, generateLocalAuthority } from '../src/sync/integris/sim/generator.js';
 import { type SimLocalAuthority } from '../src/sync/integris/sim/types.js';
 import { processExport, takeExport, type SyncDeps } from '../src/sync/process.js';
@@ -251,6 +252,8 @@ async function main(): Promise<void> {
       const started = performance.now();
       const { killed, failed } = await runNight({ uri, db: dbName, kind, today: la.today }, schools, rnd);
       const seconds = (performance.now() - started) / 1000;
+      // the service's sweep files what first syncs left for the look-alike index (runs a kill stopped wait a while)
+      await filePending(db);
       const checked = await checkStore(db, { lookalikes: true });
       let rerunWrites = 0;
       const rerunFailed: string[] = [];

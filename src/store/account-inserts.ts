@@ -56,11 +56,12 @@ export async function takenByLookup(db: Db, bases: readonly string[]): Promise<S
   const taken = new Set<string>();
   const waiting = new Map<string, number>();
   for (const b of bases) waiting.set(b, (waiting.get(b) ?? 0) + 1);
-  // every base still short of free names has its next group looked up, all bases together
+  // every base still short of free names has its next group looked up, all bases together: first the base alone
+  // (most are free), then LOOKUP_GROUP names at a time
   const free = new Map<string, number>();
-  for (let n = 1; waiting.size > 0; n += LOOKUP_GROUP) {
+  for (let n = 1, group = 1; waiting.size > 0; n += group, group = LOOKUP_GROUP) {
     const names = [...waiting.keys()].flatMap((base) =>
-      Array.from({ length: LOOKUP_GROUP }, (_, i) => usernameCandidate(base, n + i)),
+      Array.from({ length: group }, (_, i) => usernameCandidate(base, n + i)),
     );
     const found = new Set<string>();
     for (let i = 0; i < names.length; i += NAMES_PER_LOOKUP)
@@ -70,7 +71,7 @@ export async function takenByLookup(db: Db, bases: readonly string[]): Promise<S
         .toArray())
         found.add(d._id);
     for (const [base, count] of waiting) {
-      for (let i = 0; i < LOOKUP_GROUP; i++) {
+      for (let i = 0; i < group; i++) {
         const name = usernameCandidate(base, n + i);
         if (found.has(name)) taken.add(name);
         else free.set(base, (free.get(base) ?? 0) + 1);
@@ -92,6 +93,8 @@ export async function insertNewAccounts(
   items: readonly { key: string; base: string; account: Omit<Account, 'username'> }[],
   options: Omit<WriteOptions, 'afterBatch'> & {
     afterBatch?: (written: { key: string; username: string }[]) => Promise<void>;
+    /** False when the caller has listed the school as pending, to be filed after the run (`markPending`). */
+    file?: boolean;
   },
 ): Promise<NewAccountsResult> {
   const assigned = new Map<string, string>();
@@ -125,7 +128,7 @@ export async function insertNewAccounts(
       const schools = batch.flatMap((c) => schoolsOf(c.item.account));
       await moveUnlessCaller(db, schools, options);
       const accounts = batch.map((c) => ({ ...c.item.account, username: c.username }));
-      await fileAccounts(db, accounts);
+      if (options.file !== false) await fileAccounts(db, accounts);
       try {
         await coll(db).insertMany(
           accounts.map((a) => ({ ...toDoc(a), lastChange: options.stamp })),
@@ -138,10 +141,11 @@ export async function insertNewAccounts(
         for (const e of list) errors.set(e.index, { code: e.code, errmsg: e.errmsg });
       }
       await moveUnlessCaller(db, schools, options);
-      await refileUnwritten(
-        db,
-        accounts.filter((_, index) => errors.has(index)),
-      );
+      if (options.file !== false)
+        await refileUnwritten(
+          db,
+          accounts.filter((_, index) => errors.has(index)),
+        );
       const written: { key: string; username: string }[] = [];
       batch.forEach((c, index) => {
         const error = errors.get(index);

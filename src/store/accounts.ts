@@ -271,9 +271,11 @@ export async function accountsUnderKeys(
   laCode: string,
   blockKeys: readonly string[],
   notAt: string,
+  /** Only these schools' accounts are wanted (others may come too): by default, every school of the LA. */
+  schools?: readonly string[],
 ): Promise<Account[]> {
   if (scansEveryQuery(db)) {
-    const laSchools = (await schoolsInLa(db, laCode)).map((s) => s.dfeNumber);
+    const laSchools = schools ?? (await schoolsInLa(db, laCode)).map((s) => s.dfeNumber);
     const fromRosters = await underKeysFromRosters(db, laSchools, blockKeys, notAt);
     if (fromRosters) return fromRosters;
   }

@@ -33,3 +33,8 @@ export async function laPopulation(db: Db, laCode: string, dfeNumber: string, ow
   }
   return Object.values(schools).reduce((sum, n) => sum + n, 0);
 }
+
+/** How many accounts each school of the LA held at its last run (none for a school never run). */
+export async function laSchoolCounts(db: Db, laCode: string): Promise<Record<string, number>> {
+  return (await coll(db).findOne({ _id: idOf(laCode) }))?.schools ?? {};
+}

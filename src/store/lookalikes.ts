@@ -47,6 +47,53 @@ export async function markLookalikeIndex(db: Db, complete: boolean): Promise<voi
   else await globals.deleteOne({ _id: MARK_ID });
 }
 
+// A run that makes many accounts at once (a school's first sync) leaves them to be filed after it, so its writes are
+// its accounts and their audit: the school is listed as pending in its LA's document (`pending|LA`), under the run
+// that made them, before they are written. Until it is filed, a search reads a pending school's roster whole (the
+// older way); `filePending` (sync/lookalike-filing.ts) files it once that run is over and takes it off the list,
+// unless a later run has listed it again meanwhile.
+const pendingId = (laCode: string) => `pending|${laCode}`;
+type PendingDoc = { _id: string; schools?: Record<string, string> };
+const pendingColl = (db: Db) => db.collection<PendingDoc>('lookalikes');
+
+/** Lists the school as pending until the accounts `runId` makes are filed. */
+export async function markPending(db: Db, laCode: string, dfeNumber: string, runId: string): Promise<void> {
+  await pendingColl(db).updateOne(
+    { _id: pendingId(laCode) },
+    { $set: { [`schools.${dfeNumber}`]: runId } },
+    { upsert: true },
+  );
+}
+
+/** The LA's pending schools, each with the run whose accounts wait to be filed. */
+export async function pendingSchools(db: Db, laCode: string): Promise<Map<string, string>> {
+  const doc = await pendingColl(db).findOne({ _id: pendingId(laCode) });
+  return new Map(Object.entries(doc?.schools ?? {}));
+}
+
+/** Every LA's pending schools (a range of `_id`s). */
+export async function allPending(db: Db): Promise<{ laCode: string; dfeNumber: string; runId: string }[]> {
+  const docs = await pendingColl(db)
+    .find({ _id: { $gte: 'pending|', $lt: 'pending|~' } })
+    .toArray();
+  return docs.flatMap((d) =>
+    Object.entries(d.schools ?? {}).map(([dfeNumber, runId]) => ({
+      laCode: d._id.slice('pending|'.length),
+      dfeNumber,
+      runId,
+    })),
+  );
+}
+
+/** Takes the school off the list, unless a later run listed it again. */
+export async function clearPending(db: Db, laCode: string, dfeNumber: string, runId: string): Promise<boolean> {
+  const res = await pendingColl(db).updateOne(
+    { _id: pendingId(laCode), [`schools.${dfeNumber}`]: runId },
+    { $unset: { [`schools.${dfeNumber}`]: '' } },
+  );
+  return res.modifiedCount === 1;
+}
+
 /** Files each account under its keys (before the write that makes it so). */
 export async function fileAccounts(db: Db, accounts: readonly Account[]): Promise<void> {
   await addEntries(db, indexChanges(accounts.map((after) => ({ after }))).added);

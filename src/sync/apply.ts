@@ -16,6 +16,7 @@ import {
   type ChangeStamp,
 } from '../store/accounts.js';
 import { insertNewAccounts } from '../store/account-inserts.js';
+import { markPending } from '../store/lookalikes.js';
 import {
   claimIdentities,
   handOnIdentities,
@@ -38,6 +39,9 @@ export interface ApplyResult {
   /** The roster epochs the writes moved, per school. */
   moved: Map<string, number>;
 }
+
+/** New accounts a run files in the look-alike index itself; more are filed after it (`filePending`). */
+export const FILE_WITH_THE_RUN_UP_TO = 50;
 
 /** The audit action for a record's outcome, when the outcome changes an account. */
 export function auditActionOf(outcome: RecordOutcome['outcome']): AuditAction | undefined {
@@ -74,12 +78,17 @@ export async function applyPlan(
   const touched = [...plan.creates.map((c) => c.account), ...plan.updates.flatMap((u) => [u.before, u.after])];
   // the epochs are moved around all the writes, here, not around each batch
   const writing = { stamp, signal: ctx.signal, epochsMoved: true };
+  // many new accounts at once (a first sync) are filed in the look-alike index after the run; the school is listed
+  // as pending first, so a search reads its roster meanwhile
+  const fileLater = plan.creates.length > FILE_WITH_THE_RUN_UP_TO;
+  if (fileLater) await markPending(db, school.laCode, dfeNumber, ctx.runId);
   const result: ApplyResult = await aroundWrites(db, touched, moved, async () => {
     const { assigned, failed } = await insertNewAccounts(
       db,
       plan.creates.map((c) => ({ key: c.personId, base: c.usernameBase, account: c.account })),
       {
         ...writing,
+        file: !fileLater,
         afterBatch: async (written) => {
           // each new account claims its identity keys across the LA; one that another run made at the same time
           // is settled after the writes (linked to that account, or held), and is not audited as created meanwhile

@@ -2,7 +2,7 @@
 // LA-night checker asserts. It reads every account once (streamed) and the audit once.
 import type { Db } from 'mongodb';
 import { accountsByUsername, getAccount, updateAccounts } from '../store/accounts.js';
-import { fileAccounts, lookalikeIndexReady, unfiled } from '../store/lookalikes.js';
+import { allPending, fileAccounts, lookalikeIndexReady, unfiled } from '../store/lookalikes.js';
 import { allAccounts } from '../store/account-scans.js';
 import { audit, auditedChangeKey, auditedChanges } from '../store/audit.js';
 import { handOnIdentities } from '../store/identities.js';
@@ -19,7 +19,8 @@ export interface StoreCheck {
   unaudited: string[];
   /**
    * With `lookalikes`: accounts the look-alike index lacks an entry of (a run would not find them as a newcomer's
-   * look-alike). Empty while the index is not complete: runs do not use it then.
+   * look-alike), but for those at a school whose first sync waits to be filed (searched through its roster). Empty
+   * while the index is not complete: runs do not use it then.
    */
   unfiled?: string[];
 }
@@ -32,6 +33,8 @@ export async function checkStore(db: Db, options: { lookalikes?: boolean } = {})
   const check = new IdentityCheck();
   const unaudited: string[] = [];
   const indexed = options.lookalikes && (await lookalikeIndexReady(db));
+  // a school whose first sync waits to be filed is searched through its roster: its accounts are not missing
+  const pending = new Set(indexed ? (await allPending(db)).map((p) => p.dfeNumber) : []);
   const unfiledOnes: string[] = [];
   let batch: Account[] = [];
   const checkFiled = async () => {
@@ -42,7 +45,8 @@ export async function checkStore(db: Db, options: { lookalikes?: boolean } = {})
     check.add(account);
     if (lastChange && !audited.has(auditedChangeKey(account.username, lastChange.actor, lastChange.runId)))
       unaudited.push(account.username);
-    if (indexed && batch.push(account) >= FILED_BATCH) await checkFiled();
+    if (indexed && !account.associations.some((x) => pending.has(x.dfeNumber)) && batch.push(account) >= FILED_BATCH)
+      await checkFiled();
   }
   await checkFiled();
   return {

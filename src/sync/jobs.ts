@@ -19,6 +19,7 @@ import { todayIn } from '../domain/dates.js';
 import type { IntegrisClient } from './integris/client.js';
 import { processExport, recordFailedExport, takeExport, type RunSummary } from './process.js';
 import { recoverInterruptedRuns } from './recovery.js';
+import { filePending } from './lookalike-filing.js';
 
 export const JOB_COLLECTION = 'agendaJobs';
 
@@ -103,9 +104,15 @@ export class Scheduler {
       backoff,
     });
     this.agenda.define(JOB.discover, () => this.discover(), { concurrency: 1 });
-    this.agenda.define(JOB.recover, async () => void (await recoverInterruptedRuns(options.db, options.logger)), {
-      concurrency: 1,
-    });
+    // the sweep settles runs a stopped process left, then files the accounts first syncs left for the index
+    this.agenda.define(
+      JOB.recover,
+      async () => {
+        await recoverInterruptedRuns(options.db, options.logger);
+        await filePending(options.db);
+      },
+      { concurrency: 1 },
+    );
     this.agenda.on('error', (err) => options.logger.error({ err: { message: err.message } }, 'scheduler error'));
     this.agenda.on('fail', (err, job) => {
       const data = job.attrs.data as { dfeNumber?: string } | undefined;

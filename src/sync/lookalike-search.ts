@@ -2,11 +2,12 @@
 // are read by `_id` (domain/lookalike-keys.ts), the entries there are sifted with the matcher's own test, and only
 // the accounts that pass are read. So a run reads what its newcomers could match, not its LA: its cost does not
 // grow with the LA but with the blocks its newcomers fall in. Until the index is complete (a store from before it,
-// or one being rebuilt) the older search is used, and it is used for a newcomer with no birth date, whom the keys do
-// not cover.
+// or one being rebuilt) the older search is used; it is used too for a newcomer with no birth date, whom the keys do
+// not cover, and for the schools whose new accounts wait to be filed (a first sync tonight), whose rosters it reads.
 import type { Db } from 'mongodb';
 import { accountsByUsername, accountsUnderKeys } from '../store/accounts.js';
-import { lookalikeIndexReady, readKeys, readPrefix } from '../store/lookalikes.js';
+import { laSchoolCounts } from '../store/la-population.js';
+import { lookalikeIndexReady, pendingSchools, readKeys, readPrefix } from '../store/lookalikes.js';
 import { lookupBlockKeys, type MatchablePerson } from '../domain/blocking.js';
 import {
   birthsPrefix,
@@ -37,9 +38,11 @@ export async function lookalikesElsewhere(
   const blockKeysOf = (people: readonly MatchablePerson[]) => [
     ...new Set(people.flatMap((p) => lookupBlockKeys(p, laCode))),
   ];
-  if (!(await lookalikeIndexReady(db)))
-    return { accounts: await accountsUnderKeys(db, laCode, blockKeysOf(newcomers), dfeNumber) };
-
+  const [ready, pending, counts] = await Promise.all([
+    lookalikeIndexReady(db),
+    pendingSchools(db, laCode),
+    laSchoolCounts(db, laCode),
+  ]);
   const keyed: { person: MatchablePerson; keys: string[] }[] = [];
   const uncovered: MatchablePerson[] = [];
   for (const person of newcomers) {
@@ -47,7 +50,18 @@ export async function lookalikesElsewhere(
     if (keys) keyed.push({ person, keys });
     else uncovered.push(person);
   }
-  const filed = await readKeys(db, [...new Set(keyed.flatMap((k) => k.keys))]);
+  const keys = [...new Set(keyed.flatMap((k) => k.keys))];
+  // schools whose new accounts wait to be filed (a first sync tonight) are read the older way, whole; a key costs
+  // about what an account of a roster does to look through, so on a first night, with more keys than the LA has
+  // filed accounts elsewhere, every roster is read instead
+  const unfiledSchools = [...pending.keys()].filter((d) => d !== dfeNumber);
+  const filedElsewhere = Object.entries(counts)
+    .filter(([school]) => school !== dfeNumber && !pending.has(school))
+    .reduce((sum, [, n]) => sum + n, 0);
+  if (!ready || (unfiledSchools.length > 0 && keys.length > filedElsewhere))
+    return { accounts: await accountsUnderKeys(db, laCode, blockKeysOf(newcomers), dfeNumber) };
+
+  const filed = await readKeys(db, keys);
 
   const wanted = new Set<string>();
   const surnamesToCount = new Set<string>();
@@ -64,7 +78,7 @@ export async function lookalikesElsewhere(
         if (person.dateOfBirth) birthsToCount.add(person.dateOfBirth);
       }
 
-  const [found, surnames, births, older] = await Promise.all([
+  const [found, surnames, births, older, fromUnfiled] = await Promise.all([
     accountsByUsername(db, [...wanted]),
     countIn(db, surnamesToCount, (s) => namesakesPrefix(laCode, s), wholeSurname),
     countIn(
@@ -74,11 +88,14 @@ export async function lookalikesElsewhere(
       (e) => e.dateOfBirth,
     ),
     uncovered.length ? accountsUnderKeys(db, laCode, blockKeysOf(uncovered), dfeNumber) : Promise.resolve([]),
+    unfiledSchools.length
+      ? accountsUnderKeys(db, laCode, blockKeysOf(newcomers), dfeNumber, unfiledSchools)
+      : Promise.resolve([]),
   ]);
   // an entry left by a crash may name an account that has since changed or gone: the plan compares the account as
   // it is; one at this school is read from its roster
   const accounts = new Map<string, Account>();
-  for (const a of [...found, ...older])
+  for (const a of [...found, ...older, ...fromUnfiled])
     if (!a.associations.some((x) => x.dfeNumber === dfeNumber)) accounts.set(a.username, a);
   return { accounts: [...accounts.values()], counts: { surnames, births } };
 }

@@ -6,6 +6,9 @@ import { eraseAccount, getAccount, updateAccounts } from '../../src/store/accoun
 import { insertAccounts, insertAccountsReporting, insertNewAccounts } from '../../src/store/account-inserts.js';
 import { ensureLookalikeIndex } from '../../src/store/account-scans.js';
 import {
+  clearPending,
+  markPending,
+  pendingSchools,
   fileAccounts,
   lookalikeIndexReady,
   lookalikes,
@@ -17,6 +20,8 @@ import type { Account } from '../../src/domain/model.js';
 import { lookalikesElsewhere } from '../../src/sync/lookalike-search.js';
 import { lookalikeKind } from '../../src/sync/match.js';
 import { checkStore, fileUnfiled } from '../../src/sync/doctor.js';
+import { filePending } from '../../src/sync/lookalike-filing.js';
+import { finishRun, startRun } from '../../src/store/runs.js';
 import { upsertSchool } from '../../src/store/schools.js';
 import { misLink, storedAccount } from '../helpers/people.js';
 import { useTestStore } from '../helpers/store.js';
@@ -178,5 +183,32 @@ describe('the look-alike index', () => {
     expect((await checkStore(db, { lookalikes: true })).unfiled).toEqual([]);
     // the nightly digest's check leaves the index alone
     expect((await checkStore(db)).unfiled).toBeUndefined();
+  });
+
+  it('leaves many new accounts to be filed after their run, searching their school by its roster meanwhile', async () => {
+    const db = ctx.store.db;
+    const run = (await startRun(db, { dfeNumber: '8013005', trigger: 'file' }))!;
+    await markPending(db, '801', '8013005', run._id);
+    const made = await insertNewAccounts(
+      db,
+      [{ key: 'P9', base: 'una.pike', account: pupil('x', '8013005', { legalForename: 'Una', legalSurname: 'Pike' }) }],
+      { stamp, file: false },
+    );
+    const username = made.assigned.get('P9')!;
+    expect(await filedAsItStands(username)).toBe(false);
+    // not filed yet, and not missing: another school's newcomer finds it through the pending school's roster
+    const newcomer = { kind: 'pupil' as const, legalForename: 'Una', legalSurname: 'Pike', dateOfBirth: '2015-04-12' };
+    const found = await lookalikesElsewhere(db, '801', '8013009', [newcomer], new Set());
+    expect(found.accounts.map((a) => a.username)).toContain(username);
+    expect((await checkStore(db, { lookalikes: true })).unfiled).toEqual([]);
+    // while its run goes on, it waits; once over, it is filed and taken off the list
+    expect(await filePending(db)).toMatchObject({ schools: 0, waiting: 1 });
+    await finishRun(db, run._id, { status: 'succeeded' });
+    // a later run that lists the school again keeps it listed past the earlier run's filing
+    await markPending(db, '801', '8013005', 'a-later-run');
+    expect(await clearPending(db, '801', '8013005', run._id)).toBe(false);
+    expect(await filePending(db)).toMatchObject({ schools: 1 });
+    expect(await filedAsItStands(username)).toBe(true);
+    expect((await pendingSchools(db, '801')).size).toBe(0);
   });
 });

@@ -4,6 +4,7 @@ import type { Db } from 'mongodb';
 import type { Command } from '../command.js';
 import { dfeNumberSchema as dfe } from '../../domain/records.js';
 import { checkStore, fileUnfiled, repairStore } from '../../sync/doctor.js';
+import { filePending } from '../../sync/lookalike-filing.js';
 import { schoolsOfViolation, VIOLATION_WORDS } from '../../domain/invariants.js';
 import { runRetention } from '../../sync/retention.js';
 import { findSubject, subjectAccessReport } from '../../sync/subject-access.js';
@@ -70,7 +71,9 @@ export const dataCommands: Record<string, Command> = {
       const { db } = await ctx.store();
       const found = await checkStore(db, { lookalikes: true });
       const repairs = v.fix ? await repairStore(db, ctx.actor, found.violations) : [];
-      const refiled = v.fix && found.unfiled?.length ? await fileUnfiled(db, found.unfiled) : 0;
+      const refiled =
+        (v.fix ? (await filePending(db)).accounts : 0) +
+        (v.fix && found.unfiled?.length ? await fileUnfiled(db, found.unfiled) : 0);
       const left = v.fix ? await checkStore(db, { lookalikes: true }) : found;
       const unfiledCount = found.unfiled?.length ?? 0;
       const lines = [
