@@ -16,7 +16,8 @@ import {
   type ChangeStamp,
 } from '../store/accounts.js';
 import { insertNewAccounts } from '../store/account-inserts.js';
-import { markPending } from '../store/lookalikes.js';
+import { markPending, pendingSchools } from '../store/lookalikes.js';
+import { laSchoolCounts } from '../store/la-population.js';
 import {
   claimIdentities,
   handOnIdentities,
@@ -40,8 +41,16 @@ export interface ApplyResult {
   moved: Map<string, number>;
 }
 
-/** New accounts a run files in the look-alike index itself; more are filed after it (`filePending`). */
+/** New accounts a run files in the look-alike index itself; more are filed after it (`filePending`)... */
 export const FILE_WITH_THE_RUN_UP_TO = 50;
+/** ...while its LA's pending accounts stay within this (about what a search reads of rosters in 0.5 s here). */
+export const PENDING_UP_TO = 20_000;
+
+/** How many accounts the LA's pending schools hold (as their last runs left them). */
+async function pendingAccounts(db: Db, laCode: string): Promise<number> {
+  const [pending, counts] = await Promise.all([pendingSchools(db, laCode), laSchoolCounts(db, laCode)]);
+  return [...pending.keys()].reduce((sum, school) => sum + (counts[school] ?? 0), 0);
+}
 
 /** The audit action for a record's outcome, when the outcome changes an account. */
 export function auditActionOf(outcome: RecordOutcome['outcome']): AuditAction | undefined {
@@ -53,7 +62,13 @@ export function auditActionOf(outcome: RecordOutcome['outcome']): AuditAction | 
 export async function applyPlan(
   db: Db,
   plan: Plan,
-  ctx: { school: School; runId: string; actor?: string; signal?: AbortSignal; now?: string },
+  ctx: {
+    school: School;
+    runId: string;
+    actor?: string;
+    signal?: AbortSignal;
+    now?: string;
+  },
 ): Promise<ApplyResult> {
   const actor = ctx.actor ?? 'sync';
   const { school } = ctx;
@@ -79,8 +94,11 @@ export async function applyPlan(
   // the epochs are moved around all the writes, here, not around each batch
   const writing = { stamp, signal: ctx.signal, epochsMoved: true };
   // many new accounts at once (a first sync) are filed in the look-alike index after the run; the school is listed
-  // as pending first, so a search reads its roster meanwhile
-  const fileLater = plan.creates.length > FILE_WITH_THE_RUN_UP_TO;
+  // as pending first, so a search reads its roster meanwhile. Searches read every pending roster, so once the LA's
+  // pending accounts would pass PENDING_UP_TO (a large LA's first night) a run files its own with it.
+  const fileLater =
+    plan.creates.length > FILE_WITH_THE_RUN_UP_TO &&
+    (await pendingAccounts(db, school.laCode)) + plan.creates.length <= PENDING_UP_TO;
   if (fileLater) await markPending(db, school.laCode, dfeNumber, ctx.runId);
   const result: ApplyResult = await aroundWrites(db, touched, moved, async () => {
     const { assigned, failed } = await insertNewAccounts(
