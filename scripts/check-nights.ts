@@ -5,8 +5,8 @@
 // and starts others for what they left, as a restarted service would. After each night it checks: no UPN on two
 // accounts, no account with two MIS persons of one school, no MIS person of a school on two accounts, every
 // account's last write audited, every account filed in the look-alike index as it stands (killed writers included),
-// re-running the night's exports writes nothing, and the store answers. One JSON line
-// per night on stdout; exit 1 on any violation. Runs on an embedded FerretDB of its own, or MONGODB_URI.
+// re-running the night's exports writes nothing, and the store answers. One JSON line per night on stdout; exit 1 on
+// any violation. Runs on an embedded FerretDB of its own, or MONGODB_URI.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
