@@ -2,6 +2,7 @@
 // looked up by `_id`), an import's lines with what was refused, and the accounts a run made, for its summary.
 import type { Db, MongoBulkWriteError } from 'mongodb';
 import { writeErrorsOf } from './write-errors.js';
+import { findByIds } from './by-id.js';
 import { moveEpochs } from './rosters.js';
 import { fileAccounts, indexChanges, takeOutGone } from './lookalikes.js';
 import { scansEveryQuery } from './kind.js';
@@ -49,8 +50,6 @@ export async function takenCandidates(db: Db, bases: readonly string[]): Promise
 
 /** Names of a base looked up at once: most bases have none or one taken. */
 export const LOOKUP_GROUP = 4;
-/** Usernames per `$in` lookup. */
-const NAMES_PER_LOOKUP = 500;
 
 export async function takenByLookup(db: Db, bases: readonly string[]): Promise<Set<string>> {
   const taken = new Set<string>();
@@ -63,13 +62,7 @@ export async function takenByLookup(db: Db, bases: readonly string[]): Promise<S
     const names = [...waiting.keys()].flatMap((base) =>
       Array.from({ length: group }, (_, i) => usernameCandidate(base, n + i)),
     );
-    const found = new Set<string>();
-    for (let i = 0; i < names.length; i += NAMES_PER_LOOKUP)
-      for (const d of await coll(db)
-        .find({ _id: { $in: names.slice(i, i + NAMES_PER_LOOKUP) } })
-        .project<{ _id: string }>({ _id: 1 })
-        .toArray())
-        found.add(d._id);
+    const found = new Set((await findByIds(coll(db), names, { _id: 1 })).map((d) => d._id));
     for (const [base, count] of waiting) {
       for (let i = 0; i < group; i++) {
         const name = usernameCandidate(base, n + i);
@@ -103,7 +96,7 @@ export async function insertNewAccounts(
   // on the embedded store the names already taken are looked up first (by `_id`): a batch with a duplicate in it is
   // inserted again there one document at a time; MongoDB answers the duplicates and inserts the rest
   const taken = scansEveryQuery(db)
-    ? await takenByLookup(
+    ? await takenCandidates(
         db,
         items.map((p) => p.base),
       )

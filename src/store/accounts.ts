@@ -16,6 +16,7 @@
 // scripts/ensure-ferretdb.mjs makes); any other filter decodes every account.
 import type { Db } from 'mongodb';
 import { bulkWriteInBatches } from './bulk.js';
+import { findByIds } from './by-id.js';
 import { moveEpochs, readRoster, rosterEntriesWithKeys, saveRoster } from './rosters.js';
 import { scansEveryQuery, WRITE_BATCH } from './kind.js';
 import { schoolsInLa } from './schools.js';
@@ -438,22 +439,15 @@ const stampedWith = (doc: AccountDoc | undefined, stamp: ChangeStamp) =>
   doc.lastChange.runId === stamp.runId &&
   new Date(doc.lastChange.at).getTime() === stamp.at.getTime();
 
-/** Accounts by username: one `$in` query (which our FerretDB build answers from its `_id` index too). */
+/** Accounts by username, read by `_id` lists (`findByIds`). */
 async function accountsById(db: Db, usernames: readonly string[]): Promise<Map<string, AccountDoc>> {
-  const docs = await coll(db)
-    .find({ _id: { $in: [...usernames] } })
-    .toArray();
-  return new Map(docs.map((d) => [d._id, d]));
+  return new Map((await findByIds(coll(db), usernames)).map((d) => [d._id, d]));
 }
 
-/** The accounts with these usernames that exist (each read by `_id` on the embedded store). */
+/** The accounts with these usernames that exist. */
 export async function accountsByUsername(db: Db, usernames: readonly string[]): Promise<Account[]> {
-  const out: Account[] = [];
-  for (let i = 0; i < usernames.length; i += READ_AT_ONCE)
-    for (const d of (await accountsById(db, usernames.slice(i, i + READ_AT_ONCE))).values()) out.push(fromDoc(d));
-  return out;
+  return (await findByIds(coll(db), usernames)).map(fromDoc);
 }
-const READ_AT_ONCE = 500;
 
 /** Deletes an account only while it is still at the given version (an undone create that nothing has used). */
 export async function deleteAccountIfUnchanged(db: Db, username: string, version: number): Promise<boolean> {

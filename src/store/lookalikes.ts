@@ -11,6 +11,7 @@
 // updates for keys already there: FerretDB 1.24 wedges on a command of 100 statements or more.
 import type { AnyBulkWriteOperation, Db } from 'mongodb';
 import { bulkWriteInBatches } from './bulk.js';
+import { findByIds } from './by-id.js';
 import { insertUnlessPresent } from './write-errors.js';
 import { LOOKALIKE_KEYS_VERSION, decodeEntry, indexEntries, type IndexedPerson } from '../domain/lookalike-keys.js';
 import type { Account } from '../domain/model.js';
@@ -23,8 +24,6 @@ export interface LookalikeDoc {
 
 export const lookalikes = (db: Db) => db.collection<LookalikeDoc>('lookalikes');
 
-/** Keys per read: one command, whose `_id` list the embedded store looks up in its index. */
-const READ_AT_ONCE = 500;
 /** New key documents per insert command (one statement however many). */
 const INSERT_BATCH = 1000;
 
@@ -188,17 +187,8 @@ async function dropEmptied(db: Db, keys: readonly string[]): Promise<void> {
   );
 }
 
-/** The documents of the keys that have one, READ_AT_ONCE keys a command. */
-async function keyDocs(db: Db, keys: readonly string[]): Promise<LookalikeDoc[]> {
-  const docs: LookalikeDoc[] = [];
-  for (let i = 0; i < keys.length; i += READ_AT_ONCE)
-    docs.push(
-      ...(await lookalikes(db)
-        .find({ _id: { $in: keys.slice(i, i + READ_AT_ONCE) } })
-        .toArray()),
-    );
-  return docs;
-}
+/** The documents of the keys that have one. */
+const keyDocs = (db: Db, keys: readonly string[]) => findByIds(lookalikes(db), keys);
 
 const decoded = (d: LookalikeDoc) => (d.e ?? []).map(decodeEntry).filter((x): x is IndexedPerson => x !== undefined);
 
