@@ -154,8 +154,10 @@ export async function fileAdded(db: Db, changes: IndexChanges): Promise<void> {
 }
 
 /**
- * Takes out the entries the changes took away (after their writes), then files the accounts as read back now, so
- * an entry is never left missing for an account as it stands, whatever another writer did meanwhile.
+ * Takes out the entries the changes took away (after their writes), then reads the accounts back and adds again any
+ * entry taken out that an account as it stands still has (another writer changed it back meanwhile), so an entry is
+ * never left missing. Only this writer's pulls can take an entry away, so only those are checked: the rest of the
+ * accounts' entries are left as they are, not written again.
  */
 export async function takeOutGone(
   db: Db,
@@ -170,7 +172,10 @@ export async function takeOutGone(
     })),
     { ordered: false },
   );
-  await fileAccounts(db, await current(changes.usernames));
+  const restored = new Map<string, Set<string>>();
+  for (const account of await current(changes.usernames))
+    for (const [key, entry] of indexEntries(account)) if (changes.gone.get(key)?.has(entry)) put(restored, key, entry);
+  await addEntries(db, restored);
   await dropEmptied(db, [...changes.gone.keys()]);
 }
 

@@ -2,7 +2,7 @@
 // username taken first, changes, deletes), emptied of a person on erasure, built again from the accounts, and
 // finding what the older search found.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { eraseAccount, getAccount, updateAccounts } from '../../src/store/accounts.js';
+import { accountsByUsername, eraseAccount, getAccount, updateAccounts } from '../../src/store/accounts.js';
 import { insertAccounts, insertAccountsReporting, insertNewAccounts } from '../../src/store/account-inserts.js';
 import { ensureLookalikeIndex } from '../../src/store/account-scans.js';
 import {
@@ -10,6 +10,9 @@ import {
   markPending,
   pendingSchools,
   fileAccounts,
+  fileAdded,
+  indexChanges,
+  takeOutGone,
   lookalikeIndexReady,
   lookalikes,
   markLookalikeIndex,
@@ -100,6 +103,23 @@ describe('the look-alike index', () => {
     expect([...index.values()].flat().filter((e) => e.startsWith('["zed.quill",') && e.includes('"Quill"'))).toEqual(
       [],
     );
+  });
+
+  it('adds back an entry it took out when another writer changed the account back meanwhile', async () => {
+    const db = ctx.store.db;
+    await insertAccounts(db, [pupil('ned.orme', '8013004', { legalForename: 'Ned', legalSurname: 'Orme' })]);
+    const stored = (await getAccount(db, 'ned.orme'))!;
+    const renamed = { ...stored, legalSurname: 'Orme-Lake' };
+    // this writer files the new names, then (its write overtaken) finds the account as it was
+    const changes = indexChanges([{ before: stored, after: renamed }]);
+    await fileAdded(db, changes);
+    await takeOutGone(db, changes, (usernames) => accountsByUsername(db, usernames));
+    expect(await filedAsItStands('ned.orme')).toBe(true);
+    // and after a rename that did land, the old entries are gone and nothing of the new names is missing
+    expect(await updateAccounts(db, [{ before: stored, after: renamed }], { stamp })).toBe(1);
+    expect(await filedAsItStands('ned.orme')).toBe(true);
+    const left = [...(await wholeIndex()).values()].flat().filter((e) => e.startsWith('["ned.orme",'));
+    expect(left.filter((e) => !e.includes('Orme-Lake'))).toEqual([]);
   });
 
   it('takes out every entry of an erased person, one a crash left behind included, with the keys only they had', async () => {
