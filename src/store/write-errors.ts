@@ -1,6 +1,7 @@
 // What a failed unordered insert says per document. A failed command (a timeout, a lost connection) has no
 // per-document errors and is the caller's to throw; "duplicate key" on `_id` is how a claim finds it already taken.
 import { MongoBulkWriteError, type Collection, type Document, type OptionalUnlessRequiredId } from 'mongodb';
+import { findByIds } from './by-id.js';
 
 /** The per-document errors of a failed bulk write; empty for any other failure. */
 export function writeErrorsOf(err: unknown): { index: number; code?: number; errmsg?: string }[] {
@@ -10,7 +11,7 @@ export function writeErrorsOf(err: unknown): { index: number; code?: number; err
 
 /**
  * Inserts each document whose `_id` is not there yet; returns the indexes of those inserted. Any error but a
- * duplicate key (or a failed command) is thrown. The `_id`s already there are read first (one `$in` query): FerretDB
+ * duplicate key (or a failed command) is thrown. The `_id`s already there are read first (`findByIds`): FerretDB
  * inserts a batch with a duplicate in it again one document at a time, each in its own transaction, which costs many
  * times the batch; one made by another writer between the read and the insert is still answered as a duplicate.
  */
@@ -19,9 +20,7 @@ export async function insertUnlessPresent<T extends Document>(
   docs: readonly OptionalUnlessRequiredId<T>[],
 ): Promise<number[]> {
   const ids = docs.map((d) => (d as { _id?: unknown })._id);
-  const there = new Set(
-    (await coll.find({ _id: { $in: ids } } as never, { projection: { _id: 1 } }).toArray()).map((d) => String(d._id)),
-  );
+  const there = new Set((await findByIds(coll, ids as string[], { _id: 1 })).map((d) => String(d._id)));
   const fresh = docs.map((_, index) => index).filter((index) => !there.has(String(ids[index])));
   if (fresh.length === 0) return [];
   const present = new Set<number>();
