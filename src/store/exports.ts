@@ -61,17 +61,11 @@ export async function saveExport(db: Db, file: ExportFile): Promise<ExportMeta> 
     hashes[r] = createHash('sha256').update(json).digest('hex');
     if (records.length <= CHUNK) packedWhole.set(r, packJson(json));
   }
-  const last = await db
-    .collection<ExportMeta>('exports')
-    .find({ dfeNumber: file.dfeNumber })
-    .sort({ seq: -1 })
-    .limit(1)
-    .next();
   for (let attempt = 0; ; attempt++) {
     const meta: ExportMeta = {
       _id: new ObjectId(),
       dfeNumber: file.dfeNumber,
-      seq: (last?.seq ?? 0) + 1 + attempt,
+      seq: await nextExportSeq(db, file.dfeNumber, attempt > 0),
       exportedAt: file.exportedAt,
       savedAt: new Date(),
       source: file.source,
@@ -107,6 +101,38 @@ export async function saveExport(db: Db, file: ExportFile): Promise<ExportMeta> 
       if ((err as { code?: number }).code !== 11000 || attempt > 3) throw err;
     }
   }
+}
+
+/** Each school's last export number, one small document a school (`exportSeq|<dfeNumber>` in `globals`). */
+const seqColl = (db: Db) => db.collection<{ _id: string; seq: number }>('globals');
+const seqId = (dfeNumber: string) => `exportSeq|${dfeNumber}`;
+
+/**
+ * The next export number of a school, from its counter: one `_id` write, where finding the school's last export
+ * would be a query the embedded store answers by reading every export of every school (a cost that grew with the LA
+ * and with each night kept). The counter is started, or brought forward (`resync`, after a number was found taken:
+ * a restore, or exports saved before the counter), from the school's exports themselves.
+ */
+async function nextExportSeq(db: Db, dfeNumber: string, resync: boolean): Promise<number> {
+  const _id = seqId(dfeNumber);
+  if (!resync) {
+    const counter = await seqColl(db).findOneAndUpdate({ _id }, { $inc: { seq: 1 } }, { returnDocument: 'after' });
+    if (counter) return counter.seq;
+  }
+  const last = await db.collection<ExportMeta>('exports').find({ dfeNumber }).sort({ seq: -1 }).limit(1).next();
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await seqColl(db).updateOne({ _id }, { $max: { seq: last?.seq ?? 0 } }, { upsert: true });
+      break;
+    } catch (err) {
+      // two writers starting the counter at once: one insert loses, and its retry brings the counter forward
+      if ((err as { code?: number }).code !== 11000 || attempt > 2) throw err;
+    }
+  }
+  // then a number of its own, past any other writer's
+  const next = await seqColl(db).findOneAndUpdate({ _id }, { $inc: { seq: 1 } }, { returnDocument: 'after' });
+  if (!next) throw new UsoError('store_conflict', `the export counter of school ${dfeNumber} could not be read`);
+  return next.seq;
 }
 
 export async function exportMeta(db: Db, dfeNumber: string, seq?: number): Promise<ExportMeta | undefined> {

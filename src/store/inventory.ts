@@ -195,7 +195,7 @@ export const inventory: readonly CollectionRecord[] = [
   {
     name: 'globals',
     holds:
-      "service-wide state: the pause, content hashes of stored reports, block-key version, the store's schema version and migrations applied, and each LA's number of accounts per school (to weigh look-alikes)",
+      "service-wide state: the pause, content hashes of stored reports, block-key version, the store's schema version and migrations applied, each LA's number of accounts per school (to weigh look-alikes), and each school's last export number",
     personal: 'none',
     why: 'bookkeeping',
     kept: 'kept',
