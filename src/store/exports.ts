@@ -7,6 +7,7 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { Binary, ObjectId, type Db } from 'mongodb';
 import { UsoError } from '../errors.js';
 import { reportNames, type ExportFile, type ReportName } from '../domain/records.js';
+import { upsertRacing } from './write-errors.js';
 
 const CHUNK = 5000;
 
@@ -119,16 +120,9 @@ async function nextExportSeq(db: Db, dfeNumber: string, resync: boolean): Promis
     const counter = await seqColl(db).findOneAndUpdate({ _id }, { $inc: { seq: 1 } }, { returnDocument: 'after' });
     if (counter) return counter.seq;
   }
-  const last = await db.collection<ExportMeta>('exports').find({ dfeNumber }).sort({ seq: -1 }).limit(1).next();
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await seqColl(db).updateOne({ _id }, { $max: { seq: last?.seq ?? 0 } }, { upsert: true });
-      break;
-    } catch (err) {
-      // two writers starting the counter at once: one insert loses, and its retry brings the counter forward
-      if ((err as { code?: number }).code !== 11000 || attempt > 2) throw err;
-    }
-  }
+  const last = await exportMeta(db, dfeNumber);
+  // two writers starting the counter at once: one insert loses, and its retry brings the counter forward
+  await upsertRacing(() => seqColl(db).updateOne({ _id }, { $max: { seq: last?.seq ?? 0 } }, { upsert: true }));
   // then a number of its own, past any other writer's
   const next = await seqColl(db).findOneAndUpdate({ _id }, { $inc: { seq: 1 } }, { returnDocument: 'after' });
   if (!next) throw new UsoError('store_conflict', `the export counter of school ${dfeNumber} could not be read`);

@@ -2,6 +2,7 @@
 // the population its look-alikes are weighed against with one `_id` read (never a count over the LA's accounts, which
 // the embedded store would answer by reading all of them).
 import type { Db } from 'mongodb';
+import { upsertRacing } from './write-errors.js';
 
 interface PopulationDoc {
   _id: string;
@@ -21,15 +22,10 @@ export async function laPopulation(db: Db, laCode: string, dfeNumber: string, ow
   const doc = await coll(db).findOne({ _id });
   const schools = { ...doc?.schools, [dfeNumber]: ownAccounts };
   if (doc?.schools[dfeNumber] !== ownAccounts) {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await coll(db).updateOne({ _id }, { $set: { [`schools.${dfeNumber}`]: ownAccounts } }, { upsert: true });
-        break;
-      } catch (err) {
-        // two schools of a new LA making its document at once: one insert loses, and its retry updates
-        if ((err as { code?: number }).code !== 11000 || attempt > 2) throw err;
-      }
-    }
+    // two schools of a new LA making its document at once: one insert loses, and its retry updates
+    await upsertRacing(() =>
+      coll(db).updateOne({ _id }, { $set: { [`schools.${dfeNumber}`]: ownAccounts } }, { upsert: true }),
+    );
   }
   return Object.values(schools).reduce((sum, n) => sum + n, 0);
 }

@@ -10,6 +10,7 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { Binary, BSON, type Db } from 'mongodb';
 import { bulkWriteInBatches } from './bulk.js';
+import { upsertRacing } from './write-errors.js';
 
 export interface RosterDoc {
   _id: string;
@@ -65,19 +66,14 @@ export async function moveEpochs(
   const update = options.dropData
     ? { $inc: { epoch: 1 }, $unset: { data: '' as const, keys: '' as const, builtAt: '' as const, size: '' as const } }
     : { $inc: { epoch: 1 } };
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await bulkWriteInBatches(
-        coll(db),
-        ids.map((_id) => ({ updateOne: { filter: { _id }, update, upsert: true } })),
-        { ordered: true },
-      );
-      break;
-    } catch (err) {
-      // two writers making the same school's first entry at once: one insert loses, and the retry moves it
-      if ((err as { code?: number }).code !== 11000 || attempt > 2) throw err;
-    }
-  }
+  // two writers making the same school's first entry at once: one insert loses, and the retry moves it
+  await upsertRacing(() =>
+    bulkWriteInBatches(
+      coll(db),
+      ids.map((_id) => ({ updateOne: { filter: { _id }, update, upsert: true } })),
+      { ordered: true },
+    ),
+  );
   for (const id of ids) moved?.set(id, (moved.get(id) ?? 0) + 1);
 }
 

@@ -9,6 +9,7 @@ import type { AnyBulkWriteOperation, Binary, Db } from 'mongodb';
 import { chunkRecords, packRecords } from './exports.js';
 import { bulkWriteInBatches } from './bulk.js';
 import type { AttendanceMark, Contact, Group } from '../domain/records.js';
+import { upsertRacing } from './write-errors.js';
 
 type DataReport = 'contacts' | 'groups' | 'attendance';
 const DATA_REPORTS: readonly DataReport[] = ['contacts', 'groups', 'attendance'];
@@ -98,15 +99,10 @@ async function setReportState(db: Db, dfeNumber: string, report: DataReport, kep
 }
 
 async function writeReportState(db: Db, dfeNumber: string, report: DataReport, kept: ReportState): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await state(db).updateOne({ _id: stateId(dfeNumber) }, { $set: { [report]: kept } }, { upsert: true });
-      return;
-    } catch (err) {
-      // two writers making the school's document at once: one insert loses, and its retry updates it
-      if ((err as { code?: number }).code !== 11000 || attempt > 2) throw err;
-    }
-  }
+  // two writers making the school's document at once: one insert loses, and its retry updates it
+  await upsertRacing(() =>
+    state(db).updateOne({ _id: stateId(dfeNumber) }, { $set: { [report]: kept } }, { upsert: true }),
+  );
 }
 
 function ignoreDuplicate(err: { code?: number }): void {

@@ -10,6 +10,20 @@ export function writeErrorsOf(err: unknown): { index: number; code?: number; err
 }
 
 /**
+ * Runs an upsert again when it lost the race to make its document (a duplicate key on `_id`: another writer made it
+ * at the same moment), so the retry updates the document the other writer made. Any other error is thrown.
+ */
+export async function upsertRacing<T>(write: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await write();
+    } catch (err) {
+      if ((err as { code?: number }).code !== 11000 || attempt > 2) throw err;
+    }
+  }
+}
+
+/**
  * Inserts each document whose `_id` is not there yet; returns the indexes of those inserted. Any error but a
  * duplicate key (or a failed command) is thrown. The `_id`s already there are read first (`findByIds`): FerretDB
  * inserts a batch with a duplicate in it again one document at a time, each in its own transaction, which costs many
