@@ -86,6 +86,13 @@ const namesKey = (la: string, surname: string, forename: string) =>
 /** The start of every key of people born on a day (one per forename initial). */
 export const birthsPrefix = (la: string, dob: string) => `${la}|dx|${keyText(dob)}|`;
 export const namesakesPrefix = (la: string, surname: string) => `${la}|n|${keyText(surname)}|`;
+/** The start of a key up to its third `|`: for an exact-names or birth-date key, its `namesakesPrefix` or `birthsPrefix`. */
+export function keyPrefix(key: string): string | undefined {
+  const first = key.indexOf('|');
+  const second = first < 0 ? -1 : key.indexOf('|', first + 1);
+  const third = second < 0 ? -1 : key.indexOf('|', second + 1);
+  return third < 0 ? undefined : key.slice(0, third + 1);
+}
 
 /** The three blocks of a surname key with two of the three parts of a birth date. */
 const dateKeys = (la: string, s: string, dob: string) => {

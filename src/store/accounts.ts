@@ -17,10 +17,10 @@
 import type { Db } from 'mongodb';
 import { bulkWriteInBatches } from './bulk.js';
 import { findByIds } from './by-id.js';
-import { moveEpochs, readRoster, rosterEntriesWithKeys, saveRoster } from './rosters.js';
-import { scansEveryQuery, WRITE_BATCH } from './kind.js';
-import { schoolsInLa } from './schools.js';
-import { accountBlockKeys } from '../domain/blocking.js';
+import { moveEpochs, readRoster, saveRoster, type RosterKeys } from './rosters.js';
+import { WRITE_BATCH } from './kind.js';
+import { accountBlockKeys, BLOCK_KEYS_VERSION } from '../domain/blocking.js';
+import { indexEntries, LOOKALIKE_KEYS_VERSION } from '../domain/lookalike-keys.js';
 import { accountIdentityKeys } from '../domain/identity.js';
 import { releaseIdentities } from './identities.js';
 import { fileAdded, indexChanges, takeOutGone, unfileEveryEntryOf } from './lookalikes.js';
@@ -72,7 +72,14 @@ export function toDoc(a: Account): AccountDoc {
 /** An account as its school's roster keeps it: without its `schools` (the roster says that) or who changed it last. */
 export type RosterEntry = Omit<AccountDoc, 'schools' | 'lastChange'>;
 
-const keysOfEntry = (e: Record<string, unknown>) => (e as RosterEntry).blockKeys ?? [];
+/**
+ * A roster keeps each account's block keys (the older search's) and the keys it is filed under in the look-alike
+ * index, so the accounts of a school not filed yet are found by the index's keys too (store/roster-search.ts).
+ */
+export const rosterKeys: RosterKeys = {
+  rule: `block${BLOCK_KEYS_VERSION}+lookalike${LOOKALIKE_KEYS_VERSION}`,
+  of: (e) => [...new Set([...((e as RosterEntry).blockKeys ?? []), ...indexEntries(fromDoc(e as RosterEntry)).keys()])],
+};
 
 const rosterEntry = (d: AccountDoc): RosterEntry => {
   const { schools: _s, lastChange: _c, ...entry } = d;
@@ -174,7 +181,7 @@ export async function schoolRoster(db: Db, dfeNumber: string): Promise<RosterRea
   // `schools` only ever gains a school; an association undone since leaves the account out of the roster
   const docs = (await coll(db).find({ schools: dfeNumber }).toArray()).filter((d) => docSchools(d).includes(dfeNumber));
   const entries = docs.map(rosterEntry);
-  await saveRoster(db, dfeNumber, roster.epoch, entries, keysOfEntry);
+  await saveRoster(db, dfeNumber, roster.epoch, entries, rosterKeys);
   return { epoch: roster.epoch, entries, accounts: docs.map(fromDoc) };
 }
 
@@ -225,7 +232,7 @@ export async function keepRostersAfterRun(
       else byName.set(after.username, updatedEntry(before, update));
     }
     for (const a of run.created) if (schoolsOf(a).includes(school)) byName.set(a.username, rosterEntry(toDoc(a)));
-    await saveRoster(db, school, roster.epoch + moved, [...byName.values()], keysOfEntry);
+    await saveRoster(db, school, roster.epoch + moved, [...byName.values()], rosterKeys);
     sizes.set(school, byName.size);
   }
   return sizes;
@@ -259,53 +266,6 @@ export async function accountsByKeysOrUsername(
     .limit(500)
     .toArray();
   return docs.map(fromDoc);
-}
-
-/**
- * The LA's accounts under any of the block keys that are not at the given school (its own are read apart). On the
- * embedded store they come from the rosters of the LA's schools, one `_id` lookup each, when all are current: the
- * query below would decode every account there is. A school's roster is decoded, filtered and let go before the next,
- * so memory stays bounded by the largest school.
- */
-export async function accountsUnderKeys(
-  db: Db,
-  laCode: string,
-  blockKeys: readonly string[],
-  notAt: string,
-  /** Only these schools' accounts are wanted (others may come too): by default, every school of the LA. */
-  schools?: readonly string[],
-): Promise<Account[]> {
-  if (scansEveryQuery(db)) {
-    const laSchools = schools ?? (await schoolsInLa(db, laCode)).map((s) => s.dfeNumber);
-    const fromRosters = await underKeysFromRosters(db, laSchools, blockKeys, notAt);
-    if (fromRosters) return fromRosters;
-  }
-  return (
-    await coll(db)
-      .find({ blockKeys: { $in: [...blockKeys] }, schools: { $ne: notAt } })
-      .toArray()
-  ).map(fromDoc);
-}
-
-async function underKeysFromRosters(
-  db: Db,
-  laSchools: readonly string[],
-  blockKeys: readonly string[],
-  notAt: string,
-): Promise<Account[] | undefined> {
-  const wanted = new Set(blockKeys);
-  const found = new Map<string, Account>();
-  for (const school of laSchools) {
-    if (school === notAt) continue;
-    const entries = await rosterEntriesWithKeys(db, school, wanted);
-    if (!entries) return undefined;
-    for (const entry of entries as RosterEntry[]) {
-      if (found.has(entry._id)) continue;
-      if (docSchools(entry).includes(notAt)) continue;
-      found.set(entry._id, fromDoc(entry));
-    }
-  }
-  return [...found.values()];
 }
 
 export async function getAccount(db: Db, username: string): Promise<Account | undefined> {

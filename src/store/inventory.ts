@@ -23,7 +23,8 @@ export const inventory: readonly CollectionRecord[] = [
   },
   {
     name: 'rosters',
-    holds: "each school's accounts packed into one document (JSON, deflated), with an epoch every account write moves",
+    holds:
+      "each school's accounts packed into one document (JSON, deflated), with each account's lookup keys (block keys and look-alike index keys) and an epoch every account write moves",
     personal: 'as accounts, for the accounts associated with the school',
     why: 'a run reads its school in one lookup instead of a query over every account of the LA',
     kept: 'rebuilt from accounts whenever its epoch has moved; `uso person erase` drops the packed accounts of every school the person was at',

@@ -21,10 +21,21 @@ export interface RosterDoc {
   data?: Binary;
   /** How each account is written in `data`: JSON text, or BSON (rosters saved before; BSON carries its length). */
   format?: 'json';
-  /** Each account's lookup (block) keys, in the same order: deflated JSON. */
+  /** Each account's lookup keys, in the same order: deflated JSON. */
   keys?: Binary;
+  /** The rule `keys` were worked out by (`RosterKeys.rule`); a roster saved before has only the block keys. */
+  keysRule?: string;
   size?: number;
 }
+
+/** How an entry's lookup keys are worked out, and the name of that rule (saved beside them). */
+export interface RosterKeys {
+  rule: string;
+  of: (entry: Record<string, unknown>) => readonly string[];
+}
+
+/** The keys an entry was read with, when they were worked out by the rule named: saved again as they are. */
+const keysRead = new WeakMap<object, { rule: string; keys: readonly string[] }>();
 
 const coll = (db: Db) => db.collection<RosterDoc>('rosters');
 
@@ -64,7 +75,16 @@ export async function moveEpochs(
   const ids = [...new Set(schools)].sort();
   if (ids.length === 0) return;
   const update = options.dropData
-    ? { $inc: { epoch: 1 }, $unset: { data: '' as const, keys: '' as const, builtAt: '' as const, size: '' as const } }
+    ? {
+        $inc: { epoch: 1 },
+        $unset: {
+          data: '' as const,
+          keys: '' as const,
+          keysRule: '' as const,
+          builtAt: '' as const,
+          size: '' as const,
+        },
+      }
     : { $inc: { epoch: 1 } };
   // two writers making the same school's first entry at once: one insert loses, and the retry moves it
   await upsertRacing(() =>
@@ -91,9 +111,19 @@ export async function readRoster(
 ): Promise<{ epoch: number; entries?: Record<string, unknown>[] }> {
   const doc = await coll(db).findOne({ _id: dfeNumber });
   if (!doc) return (await rostersComplete(db)) ? { epoch: 0, entries: [] } : { epoch: 0 };
-  if (current(doc)) return { epoch: doc.epoch, entries: unpack(db, doc) };
-  return { epoch: doc.epoch };
+  if (!current(doc)) return { epoch: doc.epoch };
+  const entries = unpack(db, doc);
+  // kept with each entry, so a roster saved again after a run works out only its changed entries' keys
+  if (doc.keysRule) {
+    const rule = doc.keysRule;
+    entryKeys(doc).forEach((keys, i) => {
+      if (entries[i]) keysRead.set(entries[i], { rule, keys });
+    });
+  }
+  return { epoch: doc.epoch, entries };
 }
+
+const entryKeys = (doc: { keys: Binary }) => JSON.parse(inflateRawSync(doc.keys.buffer).toString('utf8')) as string[][];
 
 /**
  * The school's accounts with any of the given keys, when its roster is current (undefined otherwise). Only those
@@ -103,20 +133,32 @@ export async function rosterEntriesWithKeys(
   db: Db,
   dfeNumber: string,
   wanted: ReadonlySet<string>,
+  options: {
+    /** The keys wanted are this rule's: a roster saved by another has its entries' keys worked out again. */
+    keys?: RosterKeys;
+    /** Sees every entry's keys (to count values across rosters without decoding their accounts). */
+    tally?: (keys: readonly string[]) => void;
+    /** Only tally: no entry is wanted. */
+    tallyOnly?: boolean;
+  } = {},
 ): Promise<Record<string, unknown>[] | undefined> {
   const doc = await coll(db).findOne({ _id: dfeNumber });
   if (!doc) return (await rostersComplete(db)) ? [] : undefined;
   if (!current(doc)) return undefined;
-  const keys = JSON.parse(inflateRawSync(doc.keys.buffer).toString('utf8')) as string[][];
+  const worked = options.keys && doc.keysRule !== options.keys.rule ? options.keys : undefined;
+  const all = worked ? unpack(db, doc) : undefined;
+  const keys = all && worked ? all.map(worked.of) : entryKeys(doc);
   const hits = new Set<number>();
   keys.forEach((k, i) => {
-    if (k.some((x) => wanted.has(x))) hits.add(i);
+    options.tally?.(k);
+    if (!options.tallyOnly && k.some((x) => wanted.has(x))) hits.add(i);
   });
+  if (all) return all.filter((_e, i) => hits.has(i));
   return hits.size ? unpack(db, doc, hits) : [];
 }
 
 /**
- * Keeps the school's accounts as read or written at `epoch`, unless the epoch has moved on since. `keysOf` gives the
+ * Keeps the school's accounts as read or written at `epoch`, unless the epoch has moved on since. `rule` gives the
  * lookup keys of an entry, packed apart for `rosterEntriesWithKeys`.
  */
 export async function saveRoster(
@@ -124,15 +166,19 @@ export async function saveRoster(
   dfeNumber: string,
   epoch: number,
   entries: readonly Record<string, unknown>[],
-  keysOf: (entry: Record<string, unknown>) => readonly string[],
+  rule: RosterKeys,
 ): Promise<boolean> {
   const data = pack(entries);
-  const keys = new Binary(deflateRawSync(Buffer.from(JSON.stringify(entries.map(keysOf))), { level: 1 }));
+  const lists = entries.map((e) => {
+    const read = keysRead.get(e);
+    return read?.rule === rule.rule ? read.keys : rule.of(e);
+  });
+  const keys = new Binary(deflateRawSync(Buffer.from(JSON.stringify(lists)), { level: 1 }));
   if (data.length() + keys.length() > MAX_PACKED_BYTES) return false;
   try {
     const res = await coll(db).updateOne(
       { _id: dfeNumber, epoch },
-      { $set: { builtAt: epoch, data, keys, size: entries.length, format: 'json' } },
+      { $set: { builtAt: epoch, data, keys, keysRule: rule.rule, size: entries.length, format: 'json' } },
       { upsert: epoch === 0 },
     );
     return res.matchedCount + res.upsertedCount === 1;

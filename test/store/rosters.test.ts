@@ -6,7 +6,6 @@ import { deflateRawSync } from 'node:zlib';
 import { Binary, BSON, type Db } from 'mongodb';
 import {
   accountsForSchool,
-  accountsUnderKeys,
   fromDoc,
   getAccount,
   toDoc,
@@ -14,6 +13,7 @@ import {
   type AccountDoc,
 } from '../../src/store/accounts.js';
 import { moveEpochs, readRoster, type RosterDoc } from '../../src/store/rosters.js';
+import { accountsUnderKeys } from '../../src/store/roster-search.js';
 import { restoreAccount, unallocatedAccounts } from '../../src/sync/admin.js';
 import { ageOneNight } from '../../src/sync/integris/sim/generator.js';
 import { syncSchool, type SyncDeps } from '../../src/sync/process.js';
