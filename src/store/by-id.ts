@@ -18,3 +18,16 @@ export async function findByIds<T extends Document>(
     );
   return out;
 }
+
+/**
+ * A filter of the `_id`s that start with `prefix`, which ends with ':' (a school's DfE number and ':', say), as an
+ * `_id` range both stores answer from the `_id` index. The range starts at the prefix with '9' for its ':', not at
+ * the prefix itself: our FerretDB build compares the JSON texts of strings, where `"…:"` sorts after `"…: x"`
+ * (the closing quote after a space or '!'). A string that starts with the shorter text and '9' is in the range too:
+ * the caller keeps only its own documents.
+ */
+export function idsStartingWith(prefix: string): { _id: { $gte: string; $lt: string } } {
+  if (!prefix.endsWith(':')) throw new Error(`an _id prefix ends with ':' (${prefix})`);
+  const stem = prefix.slice(0, -1);
+  return { _id: { $gte: `${stem}9`, $lt: `${stem};` } };
+}

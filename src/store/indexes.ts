@@ -74,7 +74,8 @@ export const indexSpecs: Record<CollectionName, IndexDescription[]> = {
     { key: { dfeNumber: 1, misPersonId: 1, kind: 1 }, name: 'school_person', unique: true },
     { key: { dfeNumber: 1, status: 1 }, name: 'school_status' },
   ],
-  exclusions: [{ key: { dfeNumber: 1, nameKey: 1 }, name: 'school_name', unique: true }],
+  // `_id` is the school and the name key (store/exclusions.ts)
+  exclusions: [],
   audit: [
     { key: { dfeNumber: 1, at: -1 }, name: 'school_at' },
     { key: { username: 1, at: -1 }, name: 'username_at' },

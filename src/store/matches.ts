@@ -4,6 +4,7 @@ import type { Candidate } from '../domain/blocking.js';
 import type { Account, PersonFields } from '../domain/model.js';
 import type { HeldMatch } from '../domain/outcomes.js';
 import { bulkWriteInBatches } from './bulk.js';
+import { idsStartingWith } from './by-id.js';
 
 export interface MatchDoc {
   _id: string;
@@ -29,6 +30,18 @@ export interface MatchDoc {
 const coll = (db: Db) => db.collection<MatchDoc>('matches');
 const idOf = (dfe: string, personId: string) => `${dfe}:${personId}`;
 
+/**
+ * The school's matches, decided ones included: its ids start with its DfE number, so this is one range of the `_id`
+ * index on either store (a query by `dfeNumber` would decode every match of the LA on the embedded store).
+ */
+async function schoolMatches(db: Db, dfeNumber: string): Promise<MatchDoc[]> {
+  const docs = await coll(db)
+    .find(idsStartingWith(`${dfeNumber}:`) as never)
+    .toArray();
+  return docs.filter((d) => d.dfeNumber === dfeNumber);
+}
+const isOpen = (d: MatchDoc) => d.status === 'open';
+
 /** Records this run's held people (refreshing candidates of ones still open) and closes open ones no longer held. */
 export async function saveHeldMatches(
   db: Db,
@@ -39,7 +52,7 @@ export async function saveHeldMatches(
   /** The school's open matches, when the run has read them already (`matchesForRun`). */
   openRead?: readonly MatchDoc[],
 ): Promise<void> {
-  const open = openRead ?? (await coll(db).find({ dfeNumber, status: 'open' }).toArray());
+  const open = openRead ?? (await schoolMatches(db, dfeNumber)).filter(isOpen);
   const heldIds = new Set(held.map((h) => h.personId));
   for (const h of held) {
     const prior = open.find((o) => o.misPersonId === h.personId);
@@ -72,7 +85,9 @@ export async function saveHeldMatches(
 }
 
 export async function openMatches(db: Db, dfeNumber: string): Promise<MatchDoc[]> {
-  return coll(db).find({ dfeNumber, status: 'open' }).sort({ heldAt: 1, _id: 1 }).toArray();
+  return (await schoolMatches(db, dfeNumber))
+    .filter(isOpen)
+    .sort((a, b) => a.heldAt.getTime() - b.heldAt.getTime() || (a._id < b._id ? -1 : a._id > b._id ? 1 : 0));
 }
 
 export async function getMatch(db: Db, dfeNumber: string, personId: string): Promise<MatchDoc | undefined> {
@@ -101,16 +116,16 @@ export async function setMatchUsername(db: Db, dfeNumber: string, personId: stri
 }
 
 /**
- * What a run reads of a school's matches, in one query: those still open (to refresh or close), and the people an
+ * What a run reads of a school's matches, in one range of `_id`s: those still open (to refresh or close), and the people an
  * admin chose to create whose account was not made (the action stopped half way), whom the next plan creates.
  */
 export async function matchesForRun(
   db: Db,
   dfeNumber: string,
 ): Promise<{ open: MatchDoc[]; createAnyway: Set<string>; keepHeld: Set<string> }> {
-  const docs = await coll(db)
-    .find({ dfeNumber, $or: [{ status: 'open' }, { status: 'created', username: { $exists: false } }] })
-    .toArray();
+  const docs = (await schoolMatches(db, dfeNumber)).filter(
+    (d) => d.status === 'open' || (d.status === 'created' && d.username === undefined),
+  );
   return {
     open: docs.filter((d) => d.status === 'open'),
     createAnyway: new Set(docs.filter((d) => d.status === 'created').map((d) => d.misPersonId)),

@@ -13,6 +13,7 @@ import { bulkWriteInBatches } from './bulk.js';
 import { WRITE_BATCH } from './kind.js';
 import { coll, type AccountDoc } from './accounts.js';
 import { moveEpochs } from './rosters.js';
+import { exclusionId } from './exclusions.js';
 
 export interface Migration {
   version: number;
@@ -47,6 +48,12 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'association-moved-in',
     what: "every association carries its own 'latest move or create' (`movedInAt`), from the account's where it had none",
     run: stampMovedIn,
+  },
+  {
+    version: 4,
+    name: 'exclusion-ids',
+    what: "each exclusion is kept under `_id` DfE number ':' name key (a run reads its school's by id), and the index on school and name goes",
+    run: exclusionIds,
   },
 ];
 
@@ -197,5 +204,29 @@ async function stampMovedIn(db: Db): Promise<number> {
     if (missed === 0) break;
   }
   await moveEpochs(db, touched);
+  return changed;
+}
+
+/** Exclusions under their new `_id`: a copy first, then the original, so a stop between loses none. */
+async function exclusionIds(db: Db): Promise<number> {
+  const exclusions = db.collection<{ _id: unknown; dfeNumber: string; nameKey: string }>('exclusions');
+  // the `_id` holds school and name now: their unique index would refuse a copy beside its original
+  await exclusions.dropIndex('school_name').catch((err: unknown) => {
+    const code = (err as { code?: number }).code;
+    // no such index, or no such collection
+    if (code !== 27 && code !== 26) throw err;
+  });
+  let changed = 0;
+  for await (const doc of exclusions.find({})) {
+    const _id = exclusionId(doc.dfeNumber, doc.nameKey);
+    if (doc._id === _id) continue;
+    const { _id: original, ...fields } = doc;
+    await exclusions.insertOne({ _id, ...fields }).catch((err: unknown) => {
+      // copied before a stop: the original is deleted below
+      if ((err as { code?: number }).code !== 11000) throw err;
+    });
+    await exclusions.deleteOne({ _id: original });
+    changed++;
+  }
   return changed;
 }

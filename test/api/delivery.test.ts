@@ -141,6 +141,7 @@ describe('outbound events across a night', () => {
     expect((await migrate(db, captureLogger().logger)).map((m) => m.name)).toEqual([
       'event-queue-segments',
       'association-moved-in',
+      'exclusion-ids',
     ]);
     await runsFinished(1);
     await fanOut(db, { settleMs: 0 });

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Db } from 'mongodb';
 import { MIGRATIONS, SCHEMA_VERSION, migrate, migrationStatus, storeVersion } from '../../src/store/migrations.js';
+import { exclusionKeys, listExclusions } from '../../src/store/exclusions.js';
 import { getSchool } from '../../src/store/schools.js';
 import { coll, getAccount, toDoc } from '../../src/store/accounts.js';
 import { misLink } from '../helpers/people.js';
@@ -45,6 +46,12 @@ async function storeOfVersion0(db: Db): Promise<void> {
       version: 4,
     }),
   );
+  // exclusions as that build kept them: an ObjectId each, unique by school and name
+  await db.collection('exclusions').createIndex({ dfeNumber: 1, nameKey: 1 }, { name: 'school_name', unique: true });
+  await db.collection('exclusions').insertMany([
+    { dfeNumber: '2092000', nameKey: 'test|pupil', name: 'Test Pupil', addedBy: 'admin', addedAt: new Date(0) },
+    { dfeNumber: '2092000', nameKey: 'gov|ernor', name: 'Gov Ernor', addedBy: 'admin', addedAt: new Date(0) },
+  ]);
 }
 
 describe('schema versions', () => {
@@ -80,8 +87,32 @@ describe('schema versions', () => {
       ['school-settings-held-min', 1],
       ['event-queue-segments', 0],
       ['association-moved-in', 1],
+      ['exclusion-ids', 2],
     ]);
     expect(await migrate(db, log.logger)).toEqual([]);
+    // a school's exclusions are read by their ids, and adding one again finds it there
+    expect((await listExclusions(db, '2092000')).map((e) => [e._id, e.name])).toEqual([
+      ['2092000:gov|ernor', 'Gov Ernor'],
+      ['2092000:test|pupil', 'Test Pupil'],
+    ]);
+    expect(await exclusionKeys(db, '2092000')).toEqual(new Set(['gov|ernor', 'test|pupil']));
+    expect(await db.collection('exclusions').countDocuments({})).toBe(2);
+  });
+
+  it('an exclusion copied under its new id before a stop is kept once', async () => {
+    const { db } = ctx.store;
+    await storeOfVersion0(db);
+    // the stop came after the index went and one copy was made, before its original was deleted
+    await db.collection('exclusions').dropIndex('school_name');
+    const original = await db.collection('exclusions').findOne({ nameKey: 'test|pupil' });
+    const { _id, ...fields } = original!;
+    await db.collection<{ _id: string }>('exclusions').insertOne({ ...fields, _id: '2092000:test|pupil' });
+    await migrate(db, log.logger);
+    expect((await db.collection('exclusions').find({}).toArray()).map((e) => e._id).sort()).toEqual([
+      '2092000:gov|ernor',
+      '2092000:test|pupil',
+    ]);
+    expect(_id).not.toBe('2092000:test|pupil');
   });
 
   it('workers starting together migrate once between them', async () => {

@@ -96,15 +96,13 @@ describe('a first night: look-alikes in schools waiting to be filed', () => {
       const accounts = all.filter((a) => a.associations.some((x) => x.dfeNumber === school.dfeNumber));
       expect(doc.size).toBe(accounts.length);
       const blockOnly = await blockKeysInRosterOrder(db, school.dfeNumber);
-      await db
-        .collection<RosterDoc>('rosters')
-        .updateOne(
-          { _id: school.dfeNumber },
-          {
-            $set: { keys: new Binary(deflateRawSync(Buffer.from(JSON.stringify(blockOnly)))) },
-            $unset: { keysRule: '' },
-          },
-        );
+      await db.collection<RosterDoc>('rosters').updateOne(
+        { _id: school.dfeNumber },
+        {
+          $set: { keys: new Binary(deflateRawSync(Buffer.from(JSON.stringify(blockOnly)))) },
+          $unset: { keysRule: '' },
+        },
+      );
     }
     const fromOlderRosters = await lookalikesElsewhere(db, la.laCode, last.dfeNumber, newcomers, new Set());
     expect(compared(fromOlderRosters.accounts)).toEqual(compared(narrow.accounts));
