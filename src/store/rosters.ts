@@ -34,8 +34,11 @@ export interface RosterKeys {
   of: (entry: Record<string, unknown>) => readonly string[];
 }
 
-/** The keys an entry was read with, when they were worked out by the rule named: saved again as they are. */
-const keysRead = new WeakMap<object, { rule: string; keys: readonly string[] }>();
+/**
+ * Where an entry's keys were read from, with the rule they were worked out by: a roster saved again after a run
+ * keeps its unchanged entries' keys as they were (decoded then, once a roster), and works out only the others.
+ */
+const keysRead = new WeakMap<object, { rule: string; from: { keys: Binary; lists?: string[][] }; index: number }>();
 
 const coll = (db: Db) => db.collection<RosterDoc>('rosters');
 
@@ -113,12 +116,9 @@ export async function readRoster(
   if (!doc) return (await rostersComplete(db)) ? { epoch: 0, entries: [] } : { epoch: 0 };
   if (!current(doc)) return { epoch: doc.epoch };
   const entries = unpack(db, doc);
-  // kept with each entry, so a roster saved again after a run works out only its changed entries' keys
   if (doc.keysRule) {
-    const rule = doc.keysRule;
-    entryKeys(doc).forEach((keys, i) => {
-      if (entries[i]) keysRead.set(entries[i], { rule, keys });
-    });
+    const from = { keys: doc.keys };
+    entries.forEach((entry, index) => keysRead.set(entry, { rule: doc.keysRule!, from, index }));
   }
   return { epoch: doc.epoch, entries };
 }
@@ -171,7 +171,9 @@ export async function saveRoster(
   const data = pack(entries);
   const lists = entries.map((e) => {
     const read = keysRead.get(e);
-    return read?.rule === rule.rule ? read.keys : rule.of(e);
+    if (read?.rule !== rule.rule) return rule.of(e);
+    read.from.lists ??= entryKeys(read.from);
+    return read.from.lists[read.index] ?? rule.of(e);
   });
   const keys = new Binary(deflateRawSync(Buffer.from(JSON.stringify(lists)), { level: 1 }));
   if (data.length() + keys.length() > MAX_PACKED_BYTES) return false;

@@ -2,12 +2,13 @@
 // accounts read straight from their collection, after runs, after other writers, after a writer that planned from
 // an older version, and after a writer that died between its write and its second epoch move.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { deflateRawSync } from 'node:zlib';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { Binary, BSON, type Db } from 'mongodb';
 import {
   accountsForSchool,
   fromDoc,
   getAccount,
+  rosterKeys,
   toDoc,
   updateAccounts,
   type AccountDoc,
@@ -36,8 +37,14 @@ async function direct(db: Db, dfeNumber: string): Promise<Account[]> {
 const byName = (xs: Account[]) => [...xs].sort((a, b) => a.username.localeCompare(b.username));
 
 async function expectRostersTrue(): Promise<void> {
-  for (const s of la.schools)
+  for (const s of la.schools) {
     expect(byName(await accountsForSchool(ctx.store.db, s.dfeNumber))).toEqual(await direct(ctx.store.db, s.dfeNumber));
+    // each account's keys as the rule gives them, those kept from an earlier save included
+    const doc = await ctx.store.db.collection<RosterDoc>('rosters').findOne({ _id: s.dfeNumber });
+    const entries = (await readRoster(ctx.store.db, s.dfeNumber)).entries ?? [];
+    expect(doc?.keysRule).toBe(rosterKeys.rule);
+    expect(JSON.parse(inflateRawSync(doc!.keys!.buffer).toString('utf8'))).toEqual(entries.map(rosterKeys.of));
+  }
 }
 
 beforeAll(async () => {
