@@ -1,6 +1,6 @@
 // Each test file works in its own database on the shared test server, dropped when the file ends.
 import { randomBytes } from 'node:crypto';
-import { MongoClient } from 'mongodb';
+import { MongoClient, type CommandStartedEvent, type Db } from 'mongodb';
 import { afterAll, afterEach, beforeAll, beforeEach, inject } from 'vitest';
 import { storeFrom, ensureIndexes, type Store } from '../../src/store/index.js';
 import { ensureLookalikeIndex, ensureRosters } from '../../src/store/account-scans.js';
@@ -63,4 +63,26 @@ export function useFreshStoreEachTest(): { readonly store: Store } {
 
 export function silentLogger() {
   return import('../../src/log.js').then((m) => m.createLogger({ level: 'silent', pretty: false }));
+}
+
+/**
+ * A second client on the test server that records every command it sends: `db(name)` is a database to send the
+ * commands to watch through, `seen` what was sent (empty it before the part watched).
+ */
+export function watchCommands(): { db: (name: string) => Db; seen: CommandStartedEvent[] } {
+  const seen: CommandStartedEvent[] = [];
+  let watcher: MongoClient | undefined;
+  beforeAll(async () => {
+    watcher = new MongoClient(inject('mongoUri'), { monitorCommands: true, serverSelectionTimeoutMS: 5000 });
+    watcher.on('commandStarted', (e) => seen.push(e));
+    await watcher.connect();
+  });
+  afterAll(() => watcher?.close());
+  return {
+    db: (name) => {
+      if (!watcher) throw new Error('command watcher not ready');
+      return watcher.db(name);
+    },
+    seen,
+  };
 }

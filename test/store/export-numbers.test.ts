@@ -2,11 +2,10 @@
 // never reads the exports of the whole store (on the embedded store, a query by school reads every export kept).
 // A store whose exports predate the counter, or whose counter is behind them (a restore), carries on after the last
 // export; writers at once each get a number of their own.
-import { inject, beforeAll, afterAll, describe, expect, it } from 'vitest';
-import { MongoClient, type CommandStartedEvent } from 'mongodb';
+import { describe, expect, it } from 'vitest';
 import { exportMeta, saveExport } from '../../src/store/exports.js';
 import type { ExportFile } from '../../src/domain/records.js';
-import { useTestStore } from '../helpers/store.js';
+import { useTestStore, watchCommands } from '../helpers/store.js';
 
 const ctx = useTestStore();
 
@@ -21,14 +20,7 @@ const fileOf = (dfeNumber: string, at = '2026-12-07T18:00:00Z'): ExportFile => (
 const counters = () => ctx.store.db.collection<{ _id: string; seq: number }>('globals');
 
 describe('export numbers', () => {
-  let watcher: MongoClient;
-  const seen: CommandStartedEvent[] = [];
-  beforeAll(async () => {
-    watcher = new MongoClient(inject('mongoUri'), { monitorCommands: true, serverSelectionTimeoutMS: 5000 });
-    watcher.on('commandStarted', (e) => seen.push(e));
-    await watcher.connect();
-  });
-  afterAll(() => watcher.close());
+  const { db: watchedDb, seen } = watchCommands();
 
   it('numbers each school on its own, one after another, without reading the exports once counted', async () => {
     const db = ctx.store.db;
@@ -38,7 +30,7 @@ describe('export numbers', () => {
     expect(a).toEqual([1, 2, 3]);
     expect(b).toBe(1);
     // with the counter there, a save asks nothing of the exports but to insert its own
-    const watched = watcher.db(db.databaseName);
+    const watched = watchedDb(db.databaseName);
     seen.length = 0;
     expect((await saveExport(watched, fileOf('8014001'))).seq).toBe(4);
     expect(seen.filter((e) => e.commandName === 'find' && e.command.find === 'exports')).toEqual([]);

@@ -2,11 +2,10 @@
 // run never reads the matches of the whole LA (on the embedded store, a query by school decodes every one). Person
 // ids are the MIS's own text: ones that sort before or around the range's ends are found all the same, and
 // another school's matches never come with them.
-import { inject, beforeAll, afterAll, describe, expect, it } from 'vitest';
-import { MongoClient, type CommandStartedEvent } from 'mongodb';
+import { describe, expect, it } from 'vitest';
 import { matchesForRun, openMatches, resolveMatch, saveHeldMatches } from '../../src/store/matches.js';
 import type { HeldMatch } from '../../src/domain/outcomes.js';
-import { useTestStore } from '../helpers/store.js';
+import { useTestStore, watchCommands } from '../helpers/store.js';
 
 const ctx = useTestStore();
 
@@ -35,14 +34,7 @@ const tricky = [
 ];
 
 describe("a school's matches", () => {
-  let watcher: MongoClient;
-  const seen: CommandStartedEvent[] = [];
-  beforeAll(async () => {
-    watcher = new MongoClient(inject('mongoUri'), { monitorCommands: true, serverSelectionTimeoutMS: 5000 });
-    watcher.on('commandStarted', (e) => seen.push(e));
-    await watcher.connect();
-  });
-  afterAll(() => watcher.close());
+  const { db: watchedDb, seen } = watchCommands();
 
   it('are read by their ids alone, whatever the person ids, and only that school', async () => {
     const db = ctx.store.db;
@@ -51,7 +43,7 @@ describe("a school's matches", () => {
       await saveHeldMatches(db, school, `run-${school}`, tricky.map(held), new Set());
     await resolveMatch(db, '8015001', 'plain', 'created', 'admin');
 
-    const watched = watcher.db(db.databaseName);
+    const watched = watchedDb(db.databaseName);
     seen.length = 0;
     const open = await openMatches(watched, '8015001');
     const forRun = await matchesForRun(watched, '8015001');
