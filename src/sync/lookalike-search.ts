@@ -142,7 +142,10 @@ function weighedAgainst(
   const bySurname = new Map<string, Account[]>();
   const byBirth = new Map<string, Account[]>();
   const put = (map: Map<string, Account[]>, value: string | undefined, a: Account) => {
-    if (value) map.set(value, [...(map.get(value) ?? []), a]);
+    if (!value) return;
+    const list = map.get(value);
+    if (list) list.push(a);
+    else map.set(value, [a]);
   };
   for (const a of accounts) {
     put(bySurname, wholeSurname(a), a);
