@@ -20,14 +20,22 @@ export async function findByIds<T extends Document>(
 }
 
 /**
- * A filter of the `_id`s that start with `prefix`, which ends with ':' (a school's DfE number and ':', say), as an
- * `_id` range both stores answer from the `_id` index. The range starts at the prefix with '9' for its ':', not at
- * the prefix itself: our FerretDB build compares the JSON texts of strings, where `"…:"` sorts after `"…: x"`
- * (the closing quote after a space or '!'). A string that starts with the shorter text and '9' is in the range too:
- * the caller keeps only its own documents.
+ * The `_id` range of the strings that start with `stem` and ':', as both stores answer it from the `_id` index. It
+ * starts at the stem and '9' (the character before ':'), not at the stem and ':': our FerretDB build compares the
+ * JSON texts of strings, where `"…:"` sorts after `"…: x"` (the closing quote after a space or '!'). Strings that
+ * start with the stem and '9' are in the range too.
  */
-export function idsStartingWith(prefix: string): { _id: { $gte: string; $lt: string } } {
-  if (!prefix.endsWith(':')) throw new Error(`an _id prefix ends with ':' (${prefix})`);
-  const stem = prefix.slice(0, -1);
-  return { _id: { $gte: `${stem}9`, $lt: `${stem};` } };
+const idsStartingWith = (stem: string) => ({ _id: { $gte: `${stem}9`, $lt: `${stem};` } });
+
+/**
+ * A school's documents in a collection whose `_id`s are the school's DfE number, ':' and more: one range of the
+ * `_id` index on either store (a query by `dfeNumber` decodes the whole collection on the embedded store).
+ */
+export async function schoolDocsById<T extends { _id: string; dfeNumber: string }>(
+  coll: Collection<T>,
+  dfeNumber: string,
+): Promise<T[]> {
+  const docs = (await coll.find(idsStartingWith(dfeNumber) as never).toArray()) as T[];
+  // the range also holds ids of a longer number that starts with this one and '9'
+  return docs.filter((d) => d.dfeNumber === dfeNumber);
 }

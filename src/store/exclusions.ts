@@ -3,7 +3,7 @@
 // store a query by school decodes every exclusion there is).
 import type { Db } from 'mongodb';
 import { personNameKey } from '../domain/names.js';
-import { idsStartingWith } from './by-id.js';
+import { schoolDocsById } from './by-id.js';
 import { upsertRacing } from './write-errors.js';
 
 export interface ExclusionDoc {
@@ -81,10 +81,7 @@ export async function removeExclusionKey(
 }
 
 export async function listExclusions(db: Db, dfeNumber: string): Promise<ExclusionDoc[]> {
-  const docs = await coll(db)
-    .find(idsStartingWith(`${dfeNumber}:`))
-    .toArray();
-  return docs.filter((d) => d.dfeNumber === dfeNumber).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return (await schoolDocsById(coll(db), dfeNumber)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 export async function exclusionKeys(db: Db, dfeNumber: string): Promise<Set<string>> {

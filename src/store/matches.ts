@@ -4,7 +4,7 @@ import type { Candidate } from '../domain/blocking.js';
 import type { Account, PersonFields } from '../domain/model.js';
 import type { HeldMatch } from '../domain/outcomes.js';
 import { bulkWriteInBatches } from './bulk.js';
-import { idsStartingWith } from './by-id.js';
+import { schoolDocsById } from './by-id.js';
 
 export interface MatchDoc {
   _id: string;
@@ -30,16 +30,8 @@ export interface MatchDoc {
 const coll = (db: Db) => db.collection<MatchDoc>('matches');
 const idOf = (dfe: string, personId: string) => `${dfe}:${personId}`;
 
-/**
- * The school's matches, decided ones included: its ids start with its DfE number, so this is one range of the `_id`
- * index on either store (a query by `dfeNumber` would decode every match of the LA on the embedded store).
- */
-async function schoolMatches(db: Db, dfeNumber: string): Promise<MatchDoc[]> {
-  const docs = await coll(db)
-    .find(idsStartingWith(`${dfeNumber}:`) as never)
-    .toArray();
-  return docs.filter((d) => d.dfeNumber === dfeNumber);
-}
+/** The school's matches, decided ones included (their ids start with its DfE number). */
+const schoolMatches = (db: Db, dfeNumber: string) => schoolDocsById(coll(db), dfeNumber);
 const isOpen = (d: MatchDoc) => d.status === 'open';
 
 /** Records this run's held people (refreshing candidates of ones still open) and closes open ones no longer held. */

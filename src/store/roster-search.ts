@@ -25,7 +25,8 @@ export async function accountsUnderKeys(
 ): Promise<Account[]> {
   if (scansEveryQuery(db)) {
     const laSchools = schools ?? (await schoolsInLa(db, laCode)).map((s) => s.dfeNumber);
-    const fromRosters = await fromSchoolRosters(db, laSchools, new Set(blockKeys), notAt, {});
+    const others = laSchools.filter((d) => d !== notAt);
+    const fromRosters = await fromSchoolRosters(db, others, new Set(blockKeys), notAt, {});
     if (fromRosters) return fromRosters;
   }
   return (
@@ -54,7 +55,7 @@ export async function lookalikesInRosters(
 ): Promise<Account[] | undefined> {
   const { keys, notAt, tally, tallyNotAt } = search;
   const from = (search.schools ?? (await schoolsInLa(db, laCode)).map((s) => s.dfeNumber)).filter((d) => d !== notAt);
-  return fromSchoolRosters(db, tallyNotAt ? [...new Set([...from, notAt])] : from, keys, notAt, {
+  return fromSchoolRosters(db, tallyNotAt ? [...from, notAt] : from, keys, notAt, {
     keys: rosterKeys,
     tally,
   });
@@ -69,7 +70,6 @@ async function fromSchoolRosters(
 ): Promise<Account[] | undefined> {
   const found = new Map<string, Account>();
   for (const school of schools) {
-    if (school === notAt && !options.tally) continue;
     const entries = await rosterEntriesWithKeys(db, school, wanted, { ...options, tallyOnly: school === notAt });
     if (!entries) return undefined;
     for (const entry of entries as RosterEntry[]) {
